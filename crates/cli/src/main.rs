@@ -1,0 +1,77 @@
+//! `brokerdesk`: the terminal front of Brokerdesk. Same service as the app, no window.
+
+mod render;
+
+use anyhow::Context;
+use brokerdesk_service::{BrokerageService, ServiceConfig};
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "brokerdesk",
+    version,
+    about = "Your money accounts in one place, from the terminal."
+)]
+struct Cli {
+    /// Where journals, the vault and settings live.
+    #[arg(long, global = true, env = "BROKERDESK_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+
+    /// Print JSON instead of tables (for scripts).
+    #[arg(long, global = true)]
+    json: bool,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// List every account with its cash, buying power and equity.
+    Accounts,
+    /// Show each account's balances and positions.
+    Positions,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("BROKERDESK_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            // One line, no backtrace: the chain of causes reads as a sentence.
+            eprintln!("brokerdesk: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    let mut config = ServiceConfig::from_env();
+    if let Some(dir) = cli.data_dir {
+        config.data_dir = dir;
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("could not start the async runtime")?;
+    runtime.block_on(async {
+        let service = BrokerageService::start(config)?;
+        let overview = service.accounts_overview().await;
+        let out = match (cli.command, cli.json) {
+            (_, true) => serde_json::to_string_pretty(&overview)? + "\n",
+            (Command::Accounts, false) => render::accounts(&overview),
+            (Command::Positions, false) => render::positions(&overview),
+        };
+        print!("{out}");
+        Ok(())
+    })
+}

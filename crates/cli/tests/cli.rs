@@ -1,0 +1,58 @@
+//! The real binary, run as a user would.
+
+use std::process::Command;
+
+fn brokerdesk(data_dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_brokerdesk"))
+        .args(args)
+        .env("BROKERDESK_DATA_DIR", data_dir)
+        .output()
+        .expect("the brokerdesk binary runs")
+}
+
+#[test]
+fn help_lists_the_commands() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = brokerdesk(dir.path(), &["--help"]);
+    assert!(out.status.success());
+    let help = String::from_utf8(out.stdout).unwrap();
+    for command in ["accounts", "positions"] {
+        assert!(help.contains(command), "--help lacks {command}:\n{help}");
+    }
+}
+
+#[test]
+fn positions_prints_the_paper_account_on_first_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = brokerdesk(dir.path(), &["positions"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("Paper (local)"), "{text}");
+    assert!(text.contains("PAPER"), "{text}");
+    assert!(text.contains("Cash $100,000.00"), "{text}");
+    assert!(text.contains("Buying power $200,000.00"), "{text}");
+    assert!(text.contains("No positions."), "{text}");
+}
+
+#[test]
+fn json_output_is_the_model_type() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = brokerdesk(dir.path(), &["positions", "--json"]);
+    assert!(out.status.success());
+    let overview: brokerdesk_model::AccountsOverview =
+        serde_json::from_slice(&out.stdout).expect("JSON of AccountsOverview");
+    assert_eq!(overview.accounts.len(), 1);
+    assert_eq!(overview.accounts[0].balances.cash.to_string(), "100000");
+}
+
+#[test]
+fn unknown_command_fails_with_a_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = brokerdesk(dir.path(), &["frobnicate"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("frobnicate"));
+}

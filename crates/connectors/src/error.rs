@@ -1,0 +1,17 @@
+//! What can go wrong talking to an institution, in terms the service can act on.
+
+use brokerdesk_model::AccountId;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectorError {
+    #[error("account {0} is not known to this connection")]
+    UnknownAccount(AccountId),
+    #[error("the institution asks to sign in again: {0}")]
+    NeedsSignIn(String),
+    #[error("the institution could not be reached: {0}")]
+    Unavailable(String),
+    #[error("the institution refused the request: {0}")]
+    Rejected(String),
+    #[error("the institution sent a reply we could not read: {0}")]
+    BadResponse(String),
+}

@@ -1,0 +1,88 @@
+//! Accounts and their balances.
+
+use crate::connection::ConnectionSummary;
+use crate::ids::AccountId;
+use crate::position::Position;
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+/// What an account holds in cash and may spend.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Balances {
+    /// ISO 4217 code of every amount below.
+    pub currency: String,
+    pub cash: Decimal,
+    pub buying_power: Decimal,
+    pub equity: Decimal,
+}
+
+/// One account as the Accounts page shows it: where it is, what it holds, when it was read.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AccountSnapshot {
+    pub connection: ConnectionSummary,
+    pub account_id: AccountId,
+    pub balances: Balances,
+    pub positions: Vec<Position>,
+    pub as_of: DateTime<Utc>,
+}
+
+/// Every account the app can see, and the connections that could not be read this time.
+/// One failing institution never hides the others.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AccountsOverview {
+    pub accounts: Vec<AccountSnapshot>,
+    pub unreachable: Vec<ConnectionSummary>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::connection::{ConnectionStatus, TradingMode};
+    use crate::ids::{ConnectionId, VendorId};
+    use rust_decimal_macros::dec;
+
+    fn snapshot() -> AccountSnapshot {
+        AccountSnapshot {
+            connection: ConnectionSummary {
+                id: ConnectionId::new("paper-local"),
+                vendor: VendorId::new("paper"),
+                display_name: "Paper (local)".into(),
+                mode: TradingMode::Paper,
+                status: ConnectionStatus::Connected,
+                latency_ms: Some(0),
+            },
+            account_id: AccountId::new("PAPER-1"),
+            balances: Balances {
+                currency: "USD".into(),
+                cash: dec!(100000),
+                buying_power: dec!(200000),
+                equity: dec!(100000),
+            },
+            positions: vec![],
+            as_of: DateTime::parse_from_rfc3339("2026-11-29T14:30:00Z")
+                .unwrap()
+                .with_timezone(&Utc),
+        }
+    }
+
+    #[test]
+    fn snapshot_round_trips_with_rfc3339_time_and_string_money() {
+        let s = snapshot();
+        let json = serde_json::to_value(&s).unwrap();
+        assert_eq!(json["balances"]["cash"], "100000");
+        assert_eq!(json["as_of"], "2026-11-29T14:30:00Z");
+        assert_eq!(serde_json::from_value::<AccountSnapshot>(json).unwrap(), s);
+    }
+
+    #[test]
+    fn balances_accept_numbers_as_vendors_send_them() {
+        let b: Balances = serde_json::from_str(
+            r#"{"currency":"USD","cash":110.01,"buying_power":"220.02","equity":1e3}"#,
+        )
+        .unwrap();
+        assert_eq!(b.cash, dec!(110.01));
+        assert_eq!(b.buying_power, dec!(220.02));
+        assert_eq!(b.equity, dec!(1000));
+    }
+}

@@ -1,0 +1,18 @@
+//! Domain types shared by every Brokerdesk crate and by the wasm UI.
+//!
+//! This crate is the one definition of every type that crosses IPC: the backend serialises it,
+//! the UI deserialises the very same struct. It must therefore stay free of I/O, async runtimes
+//! and anything that does not compile for `wasm32-unknown-unknown`.
+
+pub mod account;
+pub mod connection;
+pub mod error;
+pub mod ids;
+pub mod money;
+pub mod position;
+
+pub use account::{AccountSnapshot, AccountsOverview, Balances};
+pub use connection::{ConnectionStatus, ConnectionSummary, TradingMode};
+pub use error::{ErrorCode, IpcError};
+pub use ids::{AccountId, ClientOrderId, ConnectionId, OrderId, Symbol, VendorId};
+pub use position::{Position, PositionSide};

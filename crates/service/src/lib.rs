@@ -1,0 +1,13 @@
+//! `BrokerageService`: the one core behind both fronts (the desktop app and the CLI).
+//!
+//! It owns the connections, fans requests out to them concurrently, and turns every failure
+//! into an error code the fronts can act on. It knows nothing about Tauri or terminals.
+
+mod config;
+mod error;
+mod paper_connection;
+mod service;
+
+pub use config::ServiceConfig;
+pub use error::ServiceError;
+pub use service::BrokerageService;

@@ -1,0 +1,231 @@
+//! The service proper: a set of connections read concurrently.
+
+use crate::config::ServiceConfig;
+use crate::error::ServiceError;
+use crate::paper_connection::PaperConnection;
+use brokerdesk_connectors::Portfolio;
+use brokerdesk_model::{
+    AccountSnapshot, AccountsOverview, ConnectionId, ConnectionStatus, ConnectionSummary,
+    TradingMode, VendorId,
+};
+use brokerdesk_paper::{PaperExchange, PaperExchangeConfig};
+use chrono::Utc;
+use std::sync::Arc;
+use std::time::Instant;
+
+/// The id of the paper sandbox that is always there.
+pub const LOCAL_PAPER_CONNECTION: &str = "paper-local";
+
+struct Connection {
+    id: ConnectionId,
+    vendor: VendorId,
+    display_name: String,
+    mode: TradingMode,
+    portfolio: Arc<dyn Portfolio>,
+}
+
+impl Connection {
+    fn summary(&self, status: ConnectionStatus, latency_ms: Option<u32>) -> ConnectionSummary {
+        ConnectionSummary {
+            id: self.id.clone(),
+            vendor: self.vendor.clone(),
+            display_name: self.display_name.clone(),
+            mode: self.mode,
+            status,
+            latency_ms,
+        }
+    }
+
+    /// Reads every account of this connection, timing the whole round.
+    async fn read(&self) -> Result<Vec<AccountSnapshot>, ServiceError> {
+        let started = Instant::now();
+        let wrap = |source| ServiceError::Connector {
+            connection: self.id.clone(),
+            source,
+        };
+        let ids = self.portfolio.accounts().await.map_err(wrap)?;
+        let mut reads = Vec::with_capacity(ids.len());
+        for id in ids {
+            let balances = self.portfolio.balances(&id).await.map_err(wrap)?;
+            let positions = self.portfolio.positions(&id).await.map_err(wrap)?;
+            reads.push((id, balances, positions));
+        }
+        let latency = u32::try_from(started.elapsed().as_millis()).unwrap_or(u32::MAX);
+        let as_of = Utc::now();
+        Ok(reads
+            .into_iter()
+            .map(|(account_id, balances, positions)| AccountSnapshot {
+                connection: self.summary(ConnectionStatus::Connected, Some(latency)),
+                account_id,
+                balances,
+                positions,
+                as_of,
+            })
+            .collect())
+    }
+}
+
+pub struct BrokerageService {
+    config: ServiceConfig,
+    connections: Vec<Connection>,
+}
+
+impl BrokerageService {
+    /// Starts the service with the local paper sandbox connected: the default that needs no
+    /// account and no keys.
+    pub fn start(config: ServiceConfig) -> Result<Self, ServiceError> {
+        std::fs::create_dir_all(&config.data_dir).map_err(|source| ServiceError::DataDir {
+            path: config.data_dir.display().to_string(),
+            source,
+        })?;
+        let paper = Connection {
+            id: ConnectionId::new(LOCAL_PAPER_CONNECTION),
+            vendor: VendorId::new("paper"),
+            display_name: "Paper (local)".to_owned(),
+            mode: TradingMode::Paper,
+            portfolio: Arc::new(PaperConnection::new(PaperExchange::new(
+                PaperExchangeConfig::default(),
+            ))),
+        };
+        Ok(Self {
+            config,
+            connections: vec![paper],
+        })
+    }
+
+    pub fn config(&self) -> &ServiceConfig {
+        &self.config
+    }
+
+    /// Reads every connection at once; the round takes as long as the slowest connection, and
+    /// a failing one is reported in `unreachable` without hiding the others.
+    pub async fn accounts_overview(&self) -> AccountsOverview {
+        let reads = futures::future::join_all(
+            self.connections
+                .iter()
+                .map(|c| async move { (c, c.read().await) }),
+        )
+        .await;
+        let mut overview = AccountsOverview {
+            accounts: Vec::new(),
+            unreachable: Vec::new(),
+        };
+        for (connection, read) in reads {
+            match read {
+                Ok(snapshots) => overview.accounts.extend(snapshots),
+                Err(err) => {
+                    tracing::warn!(connection = %connection.id, error = %err, "read failed");
+                    overview.unreachable.push(
+                        connection.summary(ConnectionStatus::Disconnected(err.to_string()), None),
+                    );
+                }
+            }
+        }
+        overview
+    }
+
+    /// The accounts of one connection.
+    pub async fn connection_accounts(
+        &self,
+        id: &ConnectionId,
+    ) -> Result<Vec<AccountSnapshot>, ServiceError> {
+        self.connections
+            .iter()
+            .find(|c| &c.id == id)
+            .ok_or_else(|| ServiceError::UnknownConnection(id.clone()))?
+            .read()
+            .await
+    }
+
+    #[cfg(test)]
+    fn with_connections(config: ServiceConfig, connections: Vec<Connection>) -> Self {
+        Self {
+            config,
+            connections,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use async_trait::async_trait;
+    use brokerdesk_connectors::ConnectorError;
+    use brokerdesk_model::{AccountId, Balances, ErrorCode, IpcError, Position};
+    use rust_decimal::Decimal;
+
+    fn config() -> (tempfile::TempDir, ServiceConfig) {
+        let dir = tempfile::tempdir().unwrap();
+        let config = ServiceConfig {
+            data_dir: dir.path().join("data"),
+        };
+        (dir, config)
+    }
+
+    #[tokio::test]
+    async fn first_start_shows_the_funded_paper_account() {
+        let (_dir, config) = config();
+        let service = BrokerageService::start(config.clone()).unwrap();
+        assert!(config.data_dir.is_dir());
+        let overview = service.accounts_overview().await;
+        assert!(overview.unreachable.is_empty());
+        assert_eq!(overview.accounts.len(), 1);
+        let paper = &overview.accounts[0];
+        assert_eq!(paper.connection.id.as_str(), LOCAL_PAPER_CONNECTION);
+        assert_eq!(paper.connection.mode, TradingMode::Paper);
+        assert_eq!(paper.connection.status, ConnectionStatus::Connected);
+        assert_eq!(paper.balances.cash, Decimal::from(100_000));
+        assert_eq!(paper.balances.buying_power, Decimal::from(200_000));
+        assert!(paper.positions.is_empty());
+    }
+
+    struct Broken;
+
+    #[async_trait]
+    impl Portfolio for Broken {
+        async fn accounts(&self) -> Result<Vec<AccountId>, ConnectorError> {
+            Err(ConnectorError::Unavailable("connection refused".into()))
+        }
+        async fn balances(&self, _: &AccountId) -> Result<Balances, ConnectorError> {
+            unreachable!("accounts() already failed")
+        }
+        async fn positions(&self, _: &AccountId) -> Result<Vec<Position>, ConnectorError> {
+            unreachable!("accounts() already failed")
+        }
+    }
+
+    #[tokio::test]
+    async fn one_failing_connection_does_not_hide_the_others() {
+        let (_dir, config) = config();
+        let paper = BrokerageService::start(config.clone())
+            .unwrap()
+            .connections
+            .remove(0);
+        let broken = Connection {
+            id: ConnectionId::new("broken"),
+            vendor: VendorId::new("alpaca"),
+            display_name: "Alpaca — live".into(),
+            mode: TradingMode::Live,
+            portfolio: Arc::new(Broken),
+        };
+        let service = BrokerageService::with_connections(config, vec![broken, paper]);
+        let overview = service.accounts_overview().await;
+        assert_eq!(overview.accounts.len(), 1);
+        assert_eq!(overview.unreachable.len(), 1);
+        assert!(matches!(
+            &overview.unreachable[0].status,
+            ConnectionStatus::Disconnected(why) if why.contains("connection refused")
+        ));
+
+        let err = service
+            .connection_accounts(&ConnectionId::new("broken"))
+            .await
+            .unwrap_err();
+        assert_eq!(IpcError::from(&err).code, ErrorCode::Unavailable);
+        let missing = service
+            .connection_accounts(&ConnectionId::new("nope"))
+            .await
+            .unwrap_err();
+        assert_eq!(missing.code(), ErrorCode::NotFound);
+    }
+}

@@ -1,0 +1,3 @@
+//! IPC commands, grouped by area. Each is a few lines over the service.
+
+pub mod portfolio;

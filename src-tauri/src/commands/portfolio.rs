@@ -1,0 +1,12 @@
+//! Accounts, balances and positions.
+
+use brokerdesk_model::{AccountsOverview, IpcError};
+use brokerdesk_service::BrokerageService;
+use tauri::State;
+
+#[tauri::command]
+pub async fn accounts_overview(
+    service: State<'_, BrokerageService>,
+) -> Result<AccountsOverview, IpcError> {
+    Ok(service.accounts_overview().await)
+}
