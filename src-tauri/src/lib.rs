@@ -7,22 +7,19 @@ mod commands;
 mod stronghold;
 
 use brokerdesk_service::{BrokerageService, ServiceConfig};
-use tauri::{Manager, Runtime};
+use tauri::Runtime;
 
-/// Everything but the runtime: shared by the real app and the mock-runtime tests.
+/// Everything but the runtime and context: shared by the real app and the mock-runtime tests.
 pub fn configure<R: Runtime>(
     builder: tauri::Builder<R>,
-    config: ServiceConfig,
+    service: BrokerageService,
 ) -> tauri::Builder<R> {
     builder
         .plugin(stronghold::plugin())
-        .setup(move |app| {
-            let service = BrokerageService::start(config.clone())?;
-            app.manage(service);
-            Ok(())
-        })
+        .manage(service)
         .invoke_handler(tauri::generate_handler![
-            commands::portfolio::accounts_overview
+            commands::app::app_info,
+            commands::portfolio::accounts_overview,
         ])
 }
 
@@ -33,10 +30,17 @@ pub fn run() {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .init();
-    let app = configure(tauri::Builder::default(), ServiceConfig::from_env())
-        .run(tauri::generate_context!());
-    if let Err(err) = app {
+    let result = ServiceConfig::from_env()
+        .and_then(BrokerageService::start)
+        .map_err(|err| err.to_string())
+        .and_then(|service| {
+            configure(tauri::Builder::default(), service)
+                .run(tauri::generate_context!())
+                .map_err(|err| err.to_string())
+        });
+    if let Err(err) = result {
         tracing::error!(error = %err, "Brokerdesk stopped");
+        eprintln!("Brokerdesk: {err}");
         std::process::exit(1);
     }
 }

@@ -1,1 +1,11 @@
-fn main() {}
+//! The Brokerdesk UI: a Yew app that talks to the backend only through `ipc`.
+
+mod app;
+mod components;
+mod hooks;
+mod ipc;
+mod pages;
+
+fn main() {
+    yew::Renderer::<app::App>::new().render();
+}

@@ -55,7 +55,7 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
-    let mut config = ServiceConfig::from_env();
+    let mut config = ServiceConfig::from_env()?;
     if let Some(dir) = cli.data_dir {
         config.data_dir = dir;
     }

@@ -5,13 +5,16 @@
 //! and anything that does not compile for `wasm32-unknown-unknown`.
 
 pub mod account;
+pub mod app_info;
 pub mod connection;
 pub mod error;
 pub mod ids;
+pub mod ipc;
 pub mod money;
 pub mod position;
 
 pub use account::{AccountSnapshot, AccountsOverview, Balances};
+pub use app_info::AppInfo;
 pub use connection::{ConnectionStatus, ConnectionSummary, TradingMode};
 pub use error::{ErrorCode, IpcError};
 pub use ids::{AccountId, ClientOrderId, ConnectionId, OrderId, Symbol, VendorId};

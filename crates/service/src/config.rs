@@ -1,21 +1,73 @@
-//! Where the service keeps its data.
+//! Where the service keeps its data, and how the local sandbox starts.
 
+use crate::error::ServiceError;
+use rust_decimal::Decimal;
 use std::path::PathBuf;
+use std::str::FromStr;
 
 #[derive(Clone, Debug)]
 pub struct ServiceConfig {
     /// Journals, the vault and settings live here.
     pub data_dir: PathBuf,
+    /// Cash of a new local paper account (Alpaca's paper default: $100,000).
+    pub paper_starting_cash: Decimal,
 }
 
 impl ServiceConfig {
+    pub fn new(data_dir: PathBuf) -> Self {
+        Self {
+            data_dir,
+            paper_starting_cash: Decimal::from(100_000),
+        }
+    }
+
     /// `BROKERDESK_DATA_DIR` wins; else the platform's data directory
-    /// (`~/.local/share/brokerdesk`, `~/Library/Application Support/brokerdesk`, `%APPDATA%\brokerdesk`).
-    pub fn from_env() -> Self {
+    /// (`~/.local/share/brokerdesk`, `~/Library/Application Support/brokerdesk`,
+    /// `%APPDATA%\brokerdesk`). `BROKERDESK_PAPER_CASH` sets the sandbox's starting cash.
+    pub fn from_env() -> Result<Self, ServiceError> {
         let data_dir = std::env::var_os("BROKERDESK_DATA_DIR")
             .map(PathBuf::from)
             .or_else(|| dirs::data_dir().map(|d| d.join("brokerdesk")))
             .unwrap_or_else(|| PathBuf::from(".brokerdesk"));
-        Self { data_dir }
+        let mut config = Self::new(data_dir);
+        if let Ok(cash) = std::env::var("BROKERDESK_PAPER_CASH") {
+            config.paper_starting_cash = parse_cash(&cash)?;
+        }
+        Ok(config)
+    }
+}
+
+fn parse_cash(text: &str) -> Result<Decimal, ServiceError> {
+    let invalid = |why: &str| {
+        ServiceError::Config(format!(
+            "BROKERDESK_PAPER_CASH={text:?} {why}; give an amount such as 100000 or 2500.50"
+        ))
+    };
+    let cash = Decimal::from_str(text.trim()).map_err(|_| invalid("is not a number"))?;
+    if cash.is_sign_negative() {
+        return Err(invalid("is negative"));
+    }
+    Ok(cash)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cash_parses_exactly_and_refuses_garbage() {
+        assert_eq!(parse_cash(" 2500.50 ").unwrap(), Decimal::new(250_050, 2));
+        assert!(
+            parse_cash("lots")
+                .unwrap_err()
+                .to_string()
+                .contains("not a number")
+        );
+        assert!(
+            parse_cash("-1")
+                .unwrap_err()
+                .to_string()
+                .contains("negative")
+        );
     }
 }

@@ -13,6 +13,8 @@ pub enum ServiceError {
         #[source]
         source: ConnectorError,
     },
+    #[error("{0}")]
+    Config(String),
     #[error("could not prepare the data directory {path}: {source}")]
     DataDir {
         path: String,
@@ -33,6 +35,7 @@ impl ServiceError {
                 }
                 ConnectorError::Rejected(_) => ErrorCode::Rejected,
             },
+            Self::Config(_) => ErrorCode::InvalidInput,
             Self::DataDir { .. } => ErrorCode::Internal,
         }
     }

@@ -5,7 +5,7 @@ use crate::error::ServiceError;
 use crate::paper_connection::PaperConnection;
 use brokerdesk_connectors::Portfolio;
 use brokerdesk_model::{
-    AccountSnapshot, AccountsOverview, ConnectionId, ConnectionStatus, ConnectionSummary,
+    AccountSnapshot, AccountsOverview, AppInfo, ConnectionId, ConnectionStatus, ConnectionSummary,
     TradingMode, VendorId,
 };
 use brokerdesk_paper::{PaperExchange, PaperExchangeConfig};
@@ -84,7 +84,10 @@ impl BrokerageService {
             display_name: "Paper (local)".to_owned(),
             mode: TradingMode::Paper,
             portfolio: Arc::new(PaperConnection::new(PaperExchange::new(
-                PaperExchangeConfig::default(),
+                PaperExchangeConfig {
+                    starting_cash: config.paper_starting_cash,
+                    ..PaperExchangeConfig::default()
+                },
             ))),
         };
         Ok(Self {
@@ -93,8 +96,11 @@ impl BrokerageService {
         })
     }
 
-    pub fn config(&self) -> &ServiceConfig {
-        &self.config
+    pub fn app_info(&self) -> AppInfo {
+        AppInfo {
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            data_dir: self.config.data_dir.display().to_string(),
+        }
     }
 
     /// Reads every connection at once; the round takes as long as the slowest connection, and
@@ -156,10 +162,21 @@ mod tests {
 
     fn config() -> (tempfile::TempDir, ServiceConfig) {
         let dir = tempfile::tempdir().unwrap();
-        let config = ServiceConfig {
-            data_dir: dir.path().join("data"),
-        };
+        let config = ServiceConfig::new(dir.path().join("data"));
         (dir, config)
+    }
+
+    #[tokio::test]
+    async fn starting_cash_comes_from_the_config() {
+        let (_dir, mut config) = config();
+        config.paper_starting_cash = Decimal::new(1_234_567, 2);
+        let service = BrokerageService::start(config).unwrap();
+        let overview = service.accounts_overview().await;
+        assert_eq!(
+            overview.accounts[0].balances.cash,
+            Decimal::new(1_234_567, 2)
+        );
+        assert!(service.app_info().data_dir.ends_with("data"));
     }
 
     #[tokio::test]

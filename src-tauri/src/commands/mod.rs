@@ -1,3 +1,5 @@
-//! IPC commands, grouped by area. Each is a few lines over the service.
+//! IPC commands, grouped by area. Each is a few lines over the service; names and types come
+//! from `brokerdesk_model::ipc`.
 
+pub mod app;
 pub mod portfolio;

@@ -1,0 +1,10 @@
+//! Facts about the running app that the Settings page shows.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppInfo {
+    pub version: String,
+    /// Where journals, the vault and settings live (a path, shown so the user can back it up).
+    pub data_dir: String,
+}

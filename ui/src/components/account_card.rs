@@ -1,0 +1,58 @@
+use super::{ConnectionBadge, ModeBadge, PositionsTable};
+use brokerdesk_model::money::format_usd;
+use brokerdesk_model::{AccountSnapshot, ConnectionSummary};
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct AccountCardProps {
+    pub snapshot: AccountSnapshot,
+}
+
+#[component]
+pub fn AccountCard(props: &AccountCardProps) -> Html {
+    let s = &props.snapshot;
+    let figure = |label: &'static str, field: &'static str, value: String| {
+        html! {
+            <div class="figure">
+                <div class="figure-label">{ label }</div>
+                <div class="figure-value" data-field={field}>{ value }</div>
+            </div>
+        }
+    };
+    html! {
+        <section class="card account" data-account={s.account_id.to_string()} data-connection={s.connection.id.to_string()}>
+            <header class="account-header">
+                <h2>{ &s.connection.display_name }</h2>
+                <span class="muted account-id">{ s.account_id.as_str() }</span>
+                <ModeBadge mode={s.connection.mode} />
+                <ConnectionBadge status={s.connection.status.clone()} latency_ms={s.connection.latency_ms} />
+            </header>
+            <div class="figures">
+                { figure("Cash", "cash", format_usd(s.balances.cash)) }
+                { figure("Buying power", "buying-power", format_usd(s.balances.buying_power)) }
+                { figure("Equity", "equity", format_usd(s.balances.equity)) }
+            </div>
+            <PositionsTable positions={s.positions.clone()} />
+        </section>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct UnreachableConnectionProps {
+    pub connection: ConnectionSummary,
+}
+
+#[component]
+pub fn UnreachableConnection(props: &UnreachableConnectionProps) -> Html {
+    let c = &props.connection;
+    html! {
+        <section class="card account unreachable" data-connection={c.id.to_string()}>
+            <header class="account-header">
+                <h2>{ &c.display_name }</h2>
+                <ModeBadge mode={c.mode} />
+                <ConnectionBadge status={c.status.clone()} latency_ms={c.latency_ms} />
+            </header>
+            <p class="muted">{ c.status.to_string() }</p>
+        </section>
+    }
+}

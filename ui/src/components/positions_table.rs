@@ -1,0 +1,53 @@
+use brokerdesk_model::money::{format_grouped, format_usd};
+use brokerdesk_model::{Position, PositionSide};
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct PositionsTableProps {
+    pub positions: Vec<Position>,
+}
+
+#[component]
+pub fn PositionsTable(props: &PositionsTableProps) -> Html {
+    let row = |p: &Position| {
+        let qty = p.qty.normalize();
+        let side = match p.side {
+            PositionSide::Long => "Long",
+            PositionSide::Short => "Short",
+        };
+        let pl_class = if p.unrealized_pl.is_sign_negative() {
+            "loss"
+        } else {
+            "gain"
+        };
+        html! {
+            <tr data-symbol={p.symbol.to_string()}>
+                <td>{ p.symbol.as_str() }</td>
+                <td>{ side }</td>
+                <td class="num">{ format_grouped(qty, qty.scale()) }</td>
+                <td class="num">{ format_usd(p.avg_entry_price) }</td>
+                <td class="num">{ format_usd(p.current_price) }</td>
+                <td class="num">{ format_usd(p.market_value) }</td>
+                <td class={classes!("num", pl_class)}>{ format_usd(p.unrealized_pl) }</td>
+            </tr>
+        }
+    };
+    html! {
+        <table class="positions">
+            <thead>
+                <tr>
+                    <th>{ "Symbol" }</th><th>{ "Side" }</th><th class="num">{ "Qty" }</th>
+                    <th class="num">{ "Avg price" }</th><th class="num">{ "Last" }</th>
+                    <th class="num">{ "Market value" }</th><th class="num">{ "Unrealized P&L" }</th>
+                </tr>
+            </thead>
+            <tbody>
+                if props.positions.is_empty() {
+                    <tr class="empty"><td colspan="7">{ "No positions." }</td></tr>
+                } else {
+                    { for props.positions.iter().map(row) }
+                }
+            </tbody>
+        </table>
+    }
+}

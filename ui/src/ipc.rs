@@ -1,0 +1,50 @@
+//! The only module that touches `window.__TAURI__`. Every backend call goes through [`call`],
+//! typed by the shared contract in `brokerdesk_model::ipc`.
+
+use brokerdesk_model::ipc::Command;
+use brokerdesk_model::{ErrorCode, IpcError};
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen]
+extern "C" {
+    /// Tauri's `invoke`; `catch` turns a rejected promise (or a missing `__TAURI__`) into `Err`.
+    #[wasm_bindgen(js_namespace = ["window", "__TAURI__", "core"], js_name = invoke, catch)]
+    async fn tauri_invoke(cmd: &str, args: JsValue) -> Result<JsValue, JsValue>;
+}
+
+pub async fn call<C: Command>(args: &C::Args) -> Result<C::Output, IpcError> {
+    let args = serde_wasm_bindgen::to_value(args).map_err(|err| {
+        IpcError::new(
+            ErrorCode::Ipc,
+            format!("could not encode the request to {}: {err}", C::NAME),
+        )
+    })?;
+    match tauri_invoke(C::NAME, args).await {
+        Ok(value) => serde_wasm_bindgen::from_value(value).map_err(|err| {
+            IpcError::new(
+                ErrorCode::Ipc,
+                format!("unexpected reply from {}: {err}", C::NAME),
+            )
+        }),
+        Err(raw) => Err(decode_error(C::NAME, raw)),
+    }
+}
+
+/// A rejection is our `{ code, message }` when the command failed, or a JS error (or string)
+/// when the call never reached it.
+fn decode_error(name: &str, raw: JsValue) -> IpcError {
+    if let Ok(err) = serde_wasm_bindgen::from_value::<IpcError>(raw.clone()) {
+        return err;
+    }
+    let detail = raw
+        .as_string()
+        .or_else(|| {
+            raw.dyn_ref::<js_sys::Error>()
+                .map(|e| String::from(e.message()))
+        })
+        .unwrap_or_else(|| "no details".to_owned());
+    IpcError::new(
+        ErrorCode::Ipc,
+        format!("could not reach the backend ({name}): {detail}"),
+    )
+}

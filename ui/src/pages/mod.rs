@@ -1,0 +1,40 @@
+mod accounts;
+mod connect;
+mod orders;
+mod settings;
+
+pub use accounts::AccountsPage;
+pub use connect::ConnectPage;
+pub use orders::OrdersPage;
+pub use settings::SettingsPage;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Page {
+    Accounts,
+    Connect,
+    Orders,
+    Settings,
+}
+
+impl Page {
+    pub const ALL: [Page; 4] = [Page::Accounts, Page::Connect, Page::Orders, Page::Settings];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Page::Accounts => "Accounts",
+            Page::Connect => "Connect",
+            Page::Orders => "Orders",
+            Page::Settings => "Settings",
+        }
+    }
+
+    /// Stable id fragment for tests and anchors.
+    pub fn slug(self) -> &'static str {
+        match self {
+            Page::Accounts => "accounts",
+            Page::Connect => "connect",
+            Page::Orders => "orders",
+            Page::Settings => "settings",
+        }
+    }
+}
