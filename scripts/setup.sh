@@ -18,6 +18,10 @@ as_root() {
 }
 
 apt_install_missing() {
+  if ! command -v apt-get >/dev/null 2>&1; then
+    log "no apt-get here: make sure these are installed: $*"
+    return 0
+  fi
   local missing=()
   for pkg in "$@"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
@@ -85,6 +89,7 @@ setup_build() {
 
 setup_test() {
   setup_build
+  [ "$(uname -s)" = Linux ] || return 0   # no Xvfb or WebKitWebDriver elsewhere (see README)
   apt_install_missing xvfb webkit2gtk-driver xauth
   # tauri-driver has no --version; ask cargo what it installed.
   if ! command -v tauri-driver >/dev/null 2>&1 || ! cargo install --list | grep -q '^tauri-driver v2\.'; then
