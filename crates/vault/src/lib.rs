@@ -1,4 +1,38 @@
-//! The vault: every key and token sealed locally (Stronghold + AES-256-GCM).
+//! The vault: every key and token sealed locally; unlocking it is the app's sign-in.
 //!
-//! Built in its own issue; the crate exists so that the dependency graph of DESIGN.md holds
-//! from the first commit.
+//! Layout of `<data dir>/vault/`:
+//! - `vault.json`: plaintext header: Argon2id parameters, salt and version, the current
+//!   snapshot's generation and checksum. It is the commit point of password changes.
+//! - `snapshot-<n>.stronghold`: a Stronghold snapshot, encrypted under the key derived from the
+//!   password, holding the random 256-bit data-encryption key (DEK).
+//! - `vault.data`: the profile (role) and the credential records. Each secret is sealed with
+//!   AES-256-GCM under the DEK (random 96-bit nonce; associated data binds the record's id,
+//!   vendor, connection and kind); the whole file is authenticated with GMAC under the DEK.
+//! - `vault.lock`: inter-process lock between the app and the CLI.
+//!
+//! Callers go through [`SecretStore`]; [`StrongholdVault`] is the backend. Secrets come out as
+//! [`secrecy::SecretString`] and are never part of `Debug`, `Display` or serialised output.
+
+mod atomic;
+mod backup;
+mod clock;
+mod crypto;
+mod datafile;
+mod error;
+mod files;
+mod header;
+mod kdf;
+mod profile;
+mod record;
+mod snapshot;
+mod store;
+mod vault;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use error::VaultError;
+pub use kdf::{KdfAlgorithm, KdfParams};
+pub use profile::{AccessError, Action, MAX_LIVE_ARMING, Profile, Role};
+pub use record::{CredentialId, CredentialKind, CredentialMeta, NewCredential};
+pub use secrecy::{ExposeSecret, SecretString};
+pub use store::{ImportReport, SecretStore, VaultStatus};
+pub use vault::{DEFAULT_IDLE_TIMEOUT, MIN_PASSWORD_CHARS, StrongholdVault, VaultOptions};
