@@ -1,14 +1,16 @@
 //! Accounts of the paper exchange: cash, buying power and positions.
 
-use brokerdesk_model::{AccountId, Balances, Position};
+use brokerdesk_model::{AccountId, Balances, Position, PositionSide};
 use rust_decimal::Decimal;
-use std::collections::BTreeMap;
+
+use crate::engine::{AccountKind, Command, CommandKind, Engine, EngineConfig, Event};
 
 /// How a new sandbox starts: Alpaca's paper environment gives $100,000 and a margin account.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PaperExchangeConfig {
     pub starting_cash: Decimal,
-    /// Reg T overnight multiplier for margin accounts (1 for a cash account).
+    /// Above 1: a Reg T margin account (2× overnight, 4× for pattern day traders);
+    /// 1: a cash account.
     pub margin_multiplier: Decimal,
     pub default_account: AccountId,
 }
@@ -23,63 +25,89 @@ impl Default for PaperExchangeConfig {
     }
 }
 
+/// The facade's only error. Engine refusals are a separate type, [`crate::engine::Rejection`],
+/// so that callers matching this enum exhaustively are not broken by new refusal kinds.
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum PaperError {
     #[error("paper account {0} does not exist")]
     UnknownAccount(AccountId),
 }
 
-#[derive(Clone, Debug)]
-struct Account {
-    cash: Decimal,
-    margin_multiplier: Decimal,
-    positions: BTreeMap<brokerdesk_model::Symbol, Position>,
-}
-
-/// The paper exchange's accounts.
+/// The paper exchange's accounts, read through the engine.
 #[derive(Debug)]
 pub struct PaperExchange {
-    accounts: BTreeMap<AccountId, Account>,
+    engine: Engine,
 }
 
 impl PaperExchange {
+    /// A fresh sandbox with the default account funded, on the always-open calendar.
     pub fn new(config: PaperExchangeConfig) -> Self {
-        let mut accounts = BTreeMap::new();
-        accounts.insert(
-            config.default_account,
-            Account {
+        let mut engine = Engine::new(EngineConfig::default());
+        let kind = if config.margin_multiplier > Decimal::ONE {
+            AccountKind::Margin
+        } else {
+            AccountKind::Cash
+        };
+        // The facade is an edge: it may read the clock to stamp the opening command.
+        engine.apply(Command::new(
+            chrono::Utc::now(),
+            CommandKind::OpenAccount {
+                account: config.default_account,
+                kind,
                 cash: config.starting_cash,
-                margin_multiplier: config.margin_multiplier,
-                positions: BTreeMap::new(),
             },
-        );
-        Self { accounts }
+        ));
+        Self { engine }
+    }
+
+    /// Wraps an engine rebuilt elsewhere (for example replayed from the journal).
+    pub fn from_engine(engine: Engine) -> Self {
+        Self { engine }
+    }
+
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    pub fn apply(&mut self, command: Command) -> Vec<Event> {
+        self.engine.apply(command)
     }
 
     pub fn account_ids(&self) -> Vec<AccountId> {
-        self.accounts.keys().cloned().collect()
-    }
-
-    fn account(&self, id: &AccountId) -> Result<&Account, PaperError> {
-        self.accounts
-            .get(id)
-            .ok_or_else(|| PaperError::UnknownAccount(id.clone()))
+        self.engine.account_ids()
     }
 
     pub fn balances(&self, id: &AccountId) -> Result<Balances, PaperError> {
-        let account = self.account(id)?;
-        let long_value: Decimal = account.positions.values().map(|p| p.market_value).sum();
-        let equity = account.cash + long_value;
+        let s = self
+            .engine
+            .summary(id)
+            .ok_or_else(|| PaperError::UnknownAccount(id.clone()))?;
         Ok(Balances {
             currency: "USD".to_owned(),
-            cash: account.cash,
-            buying_power: equity * account.margin_multiplier,
-            equity,
+            cash: s.cash,
+            buying_power: s.buying_power,
+            equity: s.equity,
         })
     }
 
     pub fn positions(&self, id: &AccountId) -> Result<Vec<Position>, PaperError> {
-        Ok(self.account(id)?.positions.values().cloned().collect())
+        let views = self
+            .engine
+            .positions(id)
+            .ok_or_else(|| PaperError::UnknownAccount(id.clone()))?;
+        Ok(views
+            .into_iter()
+            .map(|p| Position {
+                symbol: p.symbol,
+                side: if p.qty < Decimal::ZERO { PositionSide::Short } else { PositionSide::Long },
+                qty: p.qty.abs(),
+                avg_entry_price: p.avg_entry_price,
+                cost_basis: p.cost_basis,
+                current_price: p.current_price,
+                market_value: p.market_value,
+                unrealized_pl: p.unrealized_pl,
+            })
+            .collect())
     }
 }
 

@@ -1,0 +1,294 @@
+//! Cash, positions and buying power of one paper account.
+//!
+//! Positions keep an exact signed cost basis (the sum of qty × price over fills still held);
+//! the average entry price is derived from it. Closing part of a position removes cost at the
+//! average and books the difference as realized P&L, so `cash + cost basis − realized P&L` is
+//! conserved by every fill.
+
+use brokerdesk_model::{AccountId, Symbol};
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+use super::types::{AccountKind, Timestamp};
+
+/// Reg T: equity under this gets no margin.
+pub const MARGIN_MINIMUM_EQUITY: Decimal = Decimal::from_parts(2_000, 0, 0, false, 0);
+/// Pattern day traders need this much equity for 4× intraday buying power.
+pub const PDT_MINIMUM_EQUITY: Decimal = Decimal::from_parts(25_000, 0, 0, false, 0);
+/// Cost removed on a partial close is rounded here: enough for sub-cent prices × 9-dp qty.
+const COST_DP: u32 = 12;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Holding {
+    /// Signed: negative is short.
+    pub qty: Decimal,
+    /// Signed like `qty`.
+    pub cost_basis: Decimal,
+    /// Session in which the position was last opened or added to (day-trade detection).
+    pub opened_session: Option<NaiveDate>,
+    /// Long shares promised to open sell orders.
+    pub held_for_orders: Decimal,
+}
+
+impl Holding {
+    pub fn avg_entry_price(&self) -> Decimal {
+        if self.qty.is_zero() {
+            Decimal::ZERO
+        } else {
+            self.cost_basis / self.qty
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Account {
+    pub id: AccountId,
+    pub kind: AccountKind,
+    pub created_at: Timestamp,
+    pub cash: Decimal,
+    pub initial_cash: Decimal,
+    pub realized_pl: Decimal,
+    pub positions: BTreeMap<Symbol, Holding>,
+    /// Buying power held by open orders.
+    pub reserved: Decimal,
+    /// Session dates of day trades (kept for the 5-session window).
+    pub day_trades: Vec<NaiveDate>,
+    pub pattern_day_trader: bool,
+    /// Equity at the previous session's close.
+    pub last_equity: Decimal,
+}
+
+/// What an account is worth and may spend at current marks.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AccountSummary {
+    pub id: AccountId,
+    pub kind: AccountKind,
+    pub created_at: Timestamp,
+    pub cash: Decimal,
+    pub long_market_value: Decimal,
+    /// Negative, as Alpaca reports it.
+    pub short_market_value: Decimal,
+    pub equity: Decimal,
+    pub last_equity: Decimal,
+    pub multiplier: Decimal,
+    pub buying_power: Decimal,
+    pub regt_buying_power: Decimal,
+    pub daytrading_buying_power: Decimal,
+    pub non_marginable_buying_power: Decimal,
+    pub initial_margin: Decimal,
+    pub maintenance_margin: Decimal,
+    pub reserved: Decimal,
+    pub realized_pl: Decimal,
+    pub pattern_day_trader: bool,
+    pub daytrade_count: u32,
+}
+
+/// Result of applying one fill to a holding.
+pub struct FillEffect {
+    pub realized: Decimal,
+    /// The fill reduced a position opened in the same session.
+    pub day_trade: bool,
+}
+
+impl Account {
+    pub fn new(id: AccountId, kind: AccountKind, cash: Decimal, at: Timestamp) -> Self {
+        Self {
+            id,
+            kind,
+            created_at: at,
+            cash,
+            initial_cash: cash,
+            realized_pl: Decimal::ZERO,
+            positions: BTreeMap::new(),
+            reserved: Decimal::ZERO,
+            day_trades: Vec::new(),
+            pattern_day_trader: false,
+            last_equity: cash,
+        }
+    }
+
+    pub fn position_qty(&self, symbol: &Symbol) -> Decimal {
+        self.positions.get(symbol).map_or(Decimal::ZERO, |h| h.qty)
+    }
+
+    /// Books a fill: `qty` is signed (+ buy, − sell).
+    pub fn apply_fill(
+        &mut self,
+        symbol: &Symbol,
+        signed_qty: Decimal,
+        price: Decimal,
+        session: NaiveDate,
+    ) -> FillEffect {
+        self.cash -= signed_qty * price;
+        let holding = self.positions.entry(symbol.clone()).or_insert(Holding {
+            qty: Decimal::ZERO,
+            cost_basis: Decimal::ZERO,
+            opened_session: None,
+            held_for_orders: Decimal::ZERO,
+        });
+        let mut realized = Decimal::ZERO;
+        let mut day_trade = false;
+        let same_direction = holding.qty.is_zero() || (holding.qty > Decimal::ZERO) == (signed_qty > Decimal::ZERO);
+        if same_direction {
+            holding.qty += signed_qty;
+            holding.cost_basis += signed_qty * price;
+            holding.opened_session = Some(session);
+        } else {
+            // Reduce toward zero; any excess opens the other side at this price.
+            let closing = if signed_qty.abs() > holding.qty.abs() {
+                -holding.qty
+            } else {
+                signed_qty
+            };
+            let removed_cost = if closing == -holding.qty {
+                holding.cost_basis
+            } else {
+                (holding.cost_basis * closing.abs() / holding.qty.abs()).round_dp(COST_DP)
+            };
+            // Proceeds of the closing part: for a long, −closing × price is what we received.
+            realized = -closing * price - removed_cost;
+            holding.cost_basis -= removed_cost;
+            holding.qty += closing;
+            day_trade = holding.opened_session == Some(session);
+            let rest = signed_qty - closing;
+            if !rest.is_zero() {
+                holding.qty += rest;
+                holding.cost_basis += rest * price;
+                holding.opened_session = Some(session);
+            }
+        }
+        if holding.qty.is_zero() && holding.held_for_orders.is_zero() {
+            self.positions.remove(symbol);
+        }
+        self.realized_pl += realized;
+        if day_trade {
+            self.day_trades.push(session);
+        }
+        FillEffect { realized, day_trade }
+    }
+
+    pub fn daytrade_count(&self, window_start: NaiveDate) -> u32 {
+        self.day_trades.iter().filter(|d| **d > window_start).count() as u32
+    }
+
+    /// Reg T multipliers: cash accounts 1×; margin 2× overnight, 4× for a pattern day trader
+    /// with ≥ $25k; no margin under $2k.
+    pub fn multiplier(&self, equity: Decimal) -> Decimal {
+        match self.kind {
+            AccountKind::Cash => Decimal::ONE,
+            AccountKind::Margin if equity < MARGIN_MINIMUM_EQUITY => Decimal::ONE,
+            AccountKind::Margin if self.pattern_day_trader && equity >= PDT_MINIMUM_EQUITY => {
+                Decimal::from(4)
+            }
+            AccountKind::Margin => Decimal::TWO,
+        }
+    }
+
+    /// Values the account with `mark(symbol)` (the last price the venue saw).
+    pub fn summary(
+        &self,
+        mark: impl Fn(&Symbol, &Holding) -> Decimal,
+        daytrade_count: u32,
+    ) -> AccountSummary {
+        let mut long = Decimal::ZERO;
+        let mut short = Decimal::ZERO;
+        for (symbol, holding) in &self.positions {
+            let value = holding.qty * mark(symbol, holding);
+            if value > Decimal::ZERO {
+                long += value;
+            } else {
+                short += value;
+            }
+        }
+        let equity = self.cash + long + short;
+        let gross = long - short;
+        let multiplier = self.multiplier(equity);
+        // mult × equity − gross exposure: for 2× that is 2 × (equity − 50 % initial margin),
+        // for 4× it is 4 × (equity − 25 % maintenance), for a cash account it is the cash.
+        let raw = multiplier * equity - gross - self.reserved;
+        let buying_power = raw.max(Decimal::ZERO);
+        let regt = (Decimal::TWO.min(multiplier) * equity - gross - self.reserved).max(Decimal::ZERO);
+        let non_marginable = (self.cash - self.reserved).max(Decimal::ZERO);
+        AccountSummary {
+            id: self.id.clone(),
+            kind: self.kind,
+            created_at: self.created_at,
+            cash: self.cash,
+            long_market_value: long,
+            short_market_value: short,
+            equity,
+            last_equity: self.last_equity,
+            multiplier,
+            buying_power,
+            regt_buying_power: regt,
+            daytrading_buying_power: if multiplier == Decimal::from(4) { buying_power } else { Decimal::ZERO },
+            non_marginable_buying_power: non_marginable,
+            initial_margin: gross / Decimal::TWO,
+            maintenance_margin: gross / Decimal::from(4),
+            reserved: self.reserved,
+            realized_pl: self.realized_pl,
+            pattern_day_trader: self.pattern_day_trader,
+            daytrade_count,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Utc;
+    use rust_decimal_macros::dec;
+
+    fn acct(kind: AccountKind, cash: Decimal) -> Account {
+        Account::new(AccountId::new("A"), kind, cash, Utc::now())
+    }
+
+    #[test]
+    fn average_cost_and_realized_pl() {
+        let mut a = acct(AccountKind::Margin, dec!(1000));
+        let s = Symbol::new("AAPL");
+        let day = NaiveDate::from_ymd_opt(2026, 1, 5).unwrap();
+        a.apply_fill(&s, dec!(2), dec!(10), day);
+        a.apply_fill(&s, dec!(2), dec!(20), day);
+        assert_eq!(a.positions[&s].avg_entry_price(), dec!(15));
+        let fx = a.apply_fill(&s, dec!(-1), dec!(30), day);
+        assert_eq!(fx.realized, dec!(15));
+        assert!(fx.day_trade);
+        assert_eq!(a.cash, dec!(1000) - dec!(60) + dec!(30));
+        assert_eq!(a.positions[&s].cost_basis, dec!(45));
+        assert_eq!(a.cash + a.positions[&s].cost_basis - a.realized_pl, dec!(1000));
+    }
+
+    #[test]
+    fn short_position_pl() {
+        let mut a = acct(AccountKind::Margin, dec!(1000));
+        let s = Symbol::new("TSLA");
+        let d1 = NaiveDate::from_ymd_opt(2026, 1, 5).unwrap();
+        let d2 = NaiveDate::from_ymd_opt(2026, 1, 6).unwrap();
+        a.apply_fill(&s, dec!(-3), dec!(100), d1);
+        assert_eq!(a.cash, dec!(1300));
+        let fx = a.apply_fill(&s, dec!(3), dec!(90), d2);
+        assert_eq!(fx.realized, dec!(30));
+        assert!(!fx.day_trade);
+        assert!(!a.positions.contains_key(&s));
+        assert_eq!(a.cash, dec!(1030));
+    }
+
+    #[test]
+    fn reg_t_multipliers() {
+        let mut a = acct(AccountKind::Margin, dec!(100000));
+        assert_eq!(a.multiplier(dec!(100000)), dec!(2));
+        assert_eq!(a.multiplier(dec!(1999)), dec!(1));
+        a.pattern_day_trader = true;
+        assert_eq!(a.multiplier(dec!(25000)), dec!(4));
+        assert_eq!(a.multiplier(dec!(24999)), dec!(2));
+        let c = acct(AccountKind::Cash, dec!(100000));
+        assert_eq!(c.multiplier(dec!(100000)), dec!(1));
+        let s = c.summary(|_, _| Decimal::ZERO, 0);
+        assert_eq!(s.buying_power, dec!(100000));
+        let m = a.summary(|_, _| Decimal::ZERO, 0);
+        assert_eq!(m.buying_power, dec!(400000));
+    }
+}

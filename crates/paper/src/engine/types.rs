@@ -1,0 +1,277 @@
+//! The engine's vocabulary: orders, commands in, events out. Names and wire spellings follow
+//! Alpaca's Trading API v2 so the HTTP layer can serialise them without translation tables.
+
+use brokerdesk_model::{AccountId, Symbol};
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::rejection::Rejection;
+
+pub type Timestamp = DateTime<Utc>;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Side {
+    Buy,
+    Sell,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderType {
+    Market,
+    Limit,
+    Stop,
+    StopLimit,
+    TrailingStop,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TimeInForce {
+    Day,
+    Gtc,
+    Ioc,
+    Fok,
+    Opg,
+    Cls,
+}
+
+/// Alpaca's order statuses; the engine uses the subset a paper venue can reach.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderStatus {
+    /// Queued while the market is closed (or waiting for the opening/closing auction).
+    Accepted,
+    New,
+    PartiallyFilled,
+    Filled,
+    Canceled,
+    Expired,
+    Replaced,
+}
+
+impl OrderStatus {
+    /// Open orders can still fill, be canceled or be replaced.
+    pub fn is_open(self) -> bool {
+        matches!(self, Self::Accepted | Self::New | Self::PartiallyFilled)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AccountKind {
+    Cash,
+    Margin,
+}
+
+/// What a client asks for. The edge mints `id` (and `client_order_id` when the client gave
+/// none) so that the journaled command alone replays to the same order.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OrderRequest {
+    pub account: AccountId,
+    pub id: Uuid,
+    pub client_order_id: String,
+    pub symbol: Symbol,
+    pub side: Side,
+    pub order_type: OrderType,
+    pub time_in_force: TimeInForce,
+    pub qty: Option<Decimal>,
+    pub notional: Option<Decimal>,
+    pub limit_price: Option<Decimal>,
+    pub stop_price: Option<Decimal>,
+    pub trail_price: Option<Decimal>,
+    pub trail_percent: Option<Decimal>,
+    #[serde(default)]
+    pub extended_hours: bool,
+}
+
+/// PATCH /v2/orders/{id}: every field optional, absent means "keep".
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ReplaceRequest {
+    pub qty: Option<Decimal>,
+    pub time_in_force: Option<TimeInForce>,
+    pub limit_price: Option<Decimal>,
+    pub stop_price: Option<Decimal>,
+    pub trail: Option<Decimal>,
+    pub client_order_id: Option<String>,
+}
+
+/// An order as the venue knows it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Order {
+    pub id: Uuid,
+    pub client_order_id: String,
+    pub account: AccountId,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub submitted_at: Timestamp,
+    pub filled_at: Option<Timestamp>,
+    pub expired_at: Option<Timestamp>,
+    pub canceled_at: Option<Timestamp>,
+    pub replaced_at: Option<Timestamp>,
+    pub replaced_by: Option<Uuid>,
+    pub replaces: Option<Uuid>,
+    pub symbol: Symbol,
+    pub side: Side,
+    pub order_type: OrderType,
+    pub time_in_force: TimeInForce,
+    pub qty: Option<Decimal>,
+    pub notional: Option<Decimal>,
+    pub filled_qty: Decimal,
+    pub filled_avg_price: Option<Decimal>,
+    pub limit_price: Option<Decimal>,
+    pub stop_price: Option<Decimal>,
+    pub trail_price: Option<Decimal>,
+    pub trail_percent: Option<Decimal>,
+    /// High (sell) or low (buy) water mark of a trailing stop.
+    pub hwm: Option<Decimal>,
+    pub status: OrderStatus,
+    pub extended_hours: bool,
+    /// Global arrival sequence: time priority among orders at one price.
+    pub seq: u64,
+    /// A stop (or trailing stop) whose trigger was hit; it now behaves as market or limit.
+    pub triggered: bool,
+    /// Sum of qty × price over fills; exact, the average is derived from it.
+    pub filled_notional: Decimal,
+    /// Buying power held by this order while open.
+    pub reserved: Decimal,
+    /// Per-unit price the reservation is computed from.
+    pub reserve_price: Decimal,
+    /// Shares of a long position this sell holds, so two sells cannot sell them twice.
+    pub held_qty: Decimal,
+    /// When a day order expires (its session's close).
+    pub expires_at: Option<Timestamp>,
+    /// When a queued, `opg` or `cls` order goes live.
+    pub activate_at: Option<Timestamp>,
+}
+
+impl Order {
+    /// Quantity still to fill; for a notional order, in dollars.
+    pub fn leaves(&self) -> Decimal {
+        match (self.qty, self.notional) {
+            (Some(q), _) => q - self.filled_qty,
+            (None, Some(n)) => n - self.filled_notional,
+            (None, None) => Decimal::ZERO,
+        }
+    }
+
+    /// The limit this order must respect now (limit orders, triggered stop-limits).
+    pub fn effective_limit(&self) -> Option<Decimal> {
+        match self.order_type {
+            OrderType::Limit => self.limit_price,
+            OrderType::StopLimit if self.triggered => self.limit_price,
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Quote {
+    pub symbol: Symbol,
+    pub bid_price: Decimal,
+    pub bid_size: Decimal,
+    pub ask_price: Decimal,
+    pub ask_size: Decimal,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Trade {
+    pub symbol: Symbol,
+    pub price: Decimal,
+    pub size: Decimal,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum MarketUpdate {
+    Quote(Quote),
+    Trade(Trade),
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum CommandKind {
+    OpenAccount {
+        account: AccountId,
+        kind: AccountKind,
+        cash: Decimal,
+    },
+    Submit(OrderRequest),
+    Cancel {
+        account: AccountId,
+        order_id: Uuid,
+    },
+    Replace {
+        account: AccountId,
+        order_id: Uuid,
+        new_id: Uuid,
+        changes: ReplaceRequest,
+    },
+    Quote(Quote),
+    Trade(Trade),
+    /// Several ticks at one instant: one journal row for a whole market snapshot.
+    Market(Vec<MarketUpdate>),
+    /// Only advances time: sessions open and close, day orders expire.
+    Clock,
+}
+
+/// Everything that changes the engine, stamped with the time the edge read from its clock.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Command {
+    pub at: Timestamp,
+    pub kind: CommandKind,
+}
+
+impl Command {
+    pub fn new(at: Timestamp, kind: CommandKind) -> Self {
+        Self { at, kind }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Fill {
+    pub qty: Decimal,
+    pub price: Decimal,
+    pub at: Timestamp,
+    /// The account's signed position in the symbol after this fill.
+    pub position_qty: Decimal,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum Event {
+    AccountOpened {
+        account: AccountId,
+    },
+    /// Alpaca's `new` (or `accepted` while queued for the open).
+    Accepted {
+        order: Order,
+    },
+    PartiallyFilled {
+        order: Order,
+        fill: Fill,
+    },
+    Filled {
+        order: Order,
+        fill: Fill,
+    },
+    Canceled {
+        order: Order,
+    },
+    Expired {
+        order: Order,
+    },
+    Replaced {
+        old: Order,
+        new: Order,
+    },
+    /// A command the venue refused; nothing changed.
+    Rejected {
+        rejection: Rejection,
+        order_id: Option<Uuid>,
+        client_order_id: Option<String>,
+    },
+}

@@ -1,0 +1,131 @@
+//! Checks on an order's own fields, before the venue looks at the account or the market.
+
+use rust_decimal::Decimal;
+
+use super::rejection::Rejection;
+use super::types::{OrderRequest, OrderType, TimeInForce};
+
+/// Alpaca accepts fractional quantities to nine decimals.
+pub const MAX_QTY_DP: u32 = 9;
+
+/// Whole cents at $1 and above, four decimals below (Rule 612).
+pub fn check_increment(field: &str, price: Decimal) -> Result<(), Rejection> {
+    let dp = price.normalize().scale();
+    let allowed = if price >= Decimal::ONE { 2 } else { 4 };
+    if dp > allowed {
+        return Err(Rejection::SubPenny { field: field.to_owned(), price });
+    }
+    Ok(())
+}
+
+fn invalid(msg: impl Into<String>) -> Rejection {
+    Rejection::Invalid(msg.into())
+}
+
+fn positive(field: &str, value: Option<Decimal>) -> Result<Option<Decimal>, Rejection> {
+    match value {
+        Some(v) if v <= Decimal::ZERO => Err(invalid(format!("{field} must be > 0"))),
+        other => Ok(other),
+    }
+}
+
+pub fn validate(req: &OrderRequest) -> Result<(), Rejection> {
+    if req.client_order_id.chars().count() > 128 {
+        return Err(invalid("client_order_id must be at most 128 characters"));
+    }
+    let qty = positive("qty", req.qty)?;
+    let notional = positive("notional", req.notional)?;
+    positive("limit_price", req.limit_price)?;
+    positive("stop_price", req.stop_price)?;
+    positive("trail_price", req.trail_price)?;
+    positive("trail_percent", req.trail_percent)?;
+    match (qty, notional) {
+        (Some(_), Some(_)) => return Err(invalid("only one of qty or notional may be specified")),
+        (None, None) => return Err(invalid("qty or notional is required")),
+        _ => {}
+    }
+    let fractional = qty.is_some_and(|q| !q.fract().is_zero());
+    if let Some(q) = qty
+        && q.normalize().scale() > MAX_QTY_DP
+    {
+        return Err(invalid("qty must have at most 9 decimal places"));
+    }
+    if (fractional || notional.is_some())
+        && (req.order_type != OrderType::Market || req.time_in_force != TimeInForce::Day)
+    {
+        return Err(invalid(
+            "fractional orders must be market orders with time_in_force day",
+        ));
+    }
+    let needs_limit = matches!(req.order_type, OrderType::Limit | OrderType::StopLimit);
+    let needs_stop = matches!(req.order_type, OrderType::Stop | OrderType::StopLimit);
+    match (needs_limit, req.limit_price) {
+        (true, None) => return Err(invalid("limit_price is required")),
+        (false, Some(_)) => return Err(invalid("limit_price is only allowed for limit orders")),
+        _ => {}
+    }
+    match (needs_stop, req.stop_price) {
+        (true, None) => return Err(invalid("stop_price is required")),
+        (false, Some(_)) => return Err(invalid("stop_price is only allowed for stop orders")),
+        _ => {}
+    }
+    if req.order_type == OrderType::TrailingStop {
+        match (req.trail_price, req.trail_percent) {
+            (Some(_), Some(_)) | (None, None) => {
+                return Err(invalid("exactly one of trail_price or trail_percent is required"));
+            }
+            (_, Some(p)) if p >= Decimal::ONE_HUNDRED => {
+                return Err(invalid("trail_percent must be below 100"));
+            }
+            _ => {}
+        }
+        if !matches!(req.time_in_force, TimeInForce::Day | TimeInForce::Gtc) {
+            return Err(invalid("trailing stop orders must be day or gtc"));
+        }
+    } else if req.trail_price.is_some() || req.trail_percent.is_some() {
+        return Err(invalid("trail_price and trail_percent are only allowed for trailing_stop orders"));
+    }
+    if let Some(p) = req.limit_price {
+        check_increment("limit_price", p)?;
+    }
+    if let Some(p) = req.stop_price {
+        check_increment("stop_price", p)?;
+    }
+    if let Some(p) = req.trail_price {
+        check_increment("trail_price", p)?;
+    }
+    if matches!(
+        req.time_in_force,
+        TimeInForce::Opg | TimeInForce::Cls | TimeInForce::Ioc | TimeInForce::Fok
+    ) && !matches!(req.order_type, OrderType::Market | OrderType::Limit)
+    {
+        return Err(invalid(format!(
+            "time_in_force {:?} is only allowed for market and limit orders",
+            req.time_in_force
+        ).to_lowercase()));
+    }
+    if req.extended_hours
+        && (req.order_type != OrderType::Limit || req.time_in_force != TimeInForce::Day)
+    {
+        return Err(invalid("extended hours order must be DAY limit orders"));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal_macros::dec;
+
+    #[test]
+    fn increments() {
+        assert!(check_increment("limit_price", dec!(150.12)).is_ok());
+        assert!(check_increment("limit_price", dec!(150.120)).is_ok());
+        assert!(check_increment("limit_price", dec!(150.123)).is_err());
+        assert!(check_increment("limit_price", dec!(0.1234)).is_ok());
+        assert!(check_increment("limit_price", dec!(0.12345)).is_err());
+        let err = check_increment("limit_price", dec!(1.001)).unwrap_err();
+        assert_eq!(err.http_status(), 422);
+        assert!(err.to_string().contains("sub-penny"));
+    }
+}

@@ -1,0 +1,53 @@
+//! Where market data comes from. Every source answers one question, "what happened up to
+//! now?", so the feed loop can drive a seeded simulation, a CSV replay or a live vendor alike.
+
+pub mod csv_replay;
+pub mod sim;
+pub mod universe;
+
+use std::sync::mpsc;
+
+use crate::engine::{MarketUpdate, Timestamp};
+
+pub use csv_replay::{CsvReplay, ReplayError};
+pub use sim::SimulatedMarket;
+
+pub trait QuoteSource: Send {
+    /// Updates due at `now`, oldest first. Called periodically by the feed loop.
+    fn poll(&mut self, now: Timestamp) -> Vec<MarketUpdate>;
+}
+
+/// Live quotes pushed by a vendor connection: the connector sends, the feed loop drains.
+pub struct ChannelSource {
+    rx: mpsc::Receiver<MarketUpdate>,
+}
+
+impl ChannelSource {
+    pub fn new() -> (mpsc::Sender<MarketUpdate>, Self) {
+        let (tx, rx) = mpsc::channel();
+        (tx, Self { rx })
+    }
+}
+
+impl QuoteSource for ChannelSource {
+    fn poll(&mut self, _now: Timestamp) -> Vec<MarketUpdate> {
+        self.rx.try_iter().collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::Trade;
+    use brokerdesk_model::Symbol;
+    use rust_decimal_macros::dec;
+
+    #[test]
+    fn channel_source_drains_what_the_vendor_pushed() {
+        let (tx, mut src) = ChannelSource::new();
+        let t = MarketUpdate::Trade(Trade { symbol: Symbol::new("AAPL"), price: dec!(1), size: dec!(2) });
+        tx.send(t.clone()).unwrap();
+        assert_eq!(src.poll(chrono::Utc::now()), vec![t]);
+        assert!(src.poll(chrono::Utc::now()).is_empty());
+    }
+}
