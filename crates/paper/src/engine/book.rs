@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::types::{Order, OrderType, Side};
 
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct SymbolBook {
     /// Highest limit first, then time.
     pub buy_limits: BTreeMap<(Reverse<Decimal>, u64), Uuid>,

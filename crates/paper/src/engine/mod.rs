@@ -10,6 +10,11 @@ pub mod rejection;
 pub mod types;
 pub mod validate;
 
+#[cfg(test)]
+mod tests;
+#[cfg(test)]
+mod proptests;
+
 use brokerdesk_model::{AccountId, Symbol};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -129,7 +134,7 @@ struct Admission {
     expires_at: Option<Timestamp>,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Engine {
     config: EngineConfig,
     assets: HashMap<Symbol, Asset>,
