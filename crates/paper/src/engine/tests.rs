@@ -446,7 +446,7 @@ fn open_buy_orders_reserve_buying_power_and_sells_release_nothing() {
     r.time_in_force = TimeInForce::Gtc;
     h.quote("AAPL", dec!(100), 0, dec!(100.02), 0);
     h.submit(r);
-    assert_eq!(h.e.summary(&cash_acct()).unwrap().reserved, dec!(1030.2));
+    assert_eq!(h.e.summary(&cash_acct()).unwrap().reserved, dec!(1030.206));
 }
 
 #[test]
