@@ -142,8 +142,24 @@ impl Files {
         DataFile::decode(&self.read_data_bytes()?, dek)
     }
 
+    /// Replaces the data file. Caller holds the exclusive guard, which also makes it safe to
+    /// sweep temp files that a killed writer left behind.
     pub(crate) fn write_data(&self, dek: &Dek, data: &DataFile) -> Result<(), VaultError> {
-        atomic::write(&self.data_path(), &data.encode(dek)?)
+        atomic::write(&self.data_path(), &data.encode(dek)?)?;
+        self.sweep_tmp();
+        Ok(())
+    }
+
+    fn sweep_tmp(&self) {
+        let Ok(entries) = fs::read_dir(&self.dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.starts_with('.') && name.ends_with(atomic::TMP_SUFFIX) {
+                let _ = fs::remove_file(entry.path());
+            }
+        }
     }
 
     /// Writes a snapshot of `dek` under a key derived from `password` with fresh salt and

@@ -194,7 +194,6 @@ fn to_secret_string(
 impl SecretStore for StrongholdVault {
     fn init(&mut self, password: &SecretString, role: Role) -> Result<(), VaultError> {
         check_password(password)?;
-        self.lock();
         let now = self.now();
         self.files.create_dir()?;
         let _guard = self.files.guard(true)?;
@@ -203,6 +202,7 @@ impl SecretStore for StrongholdVault {
                 self.files.dir().to_path_buf(),
             ));
         }
+        self.lock();
         // Leftovers of an init that crashed before its header was written.
         self.files.sweep(None);
         let dek = Dek::generate();
@@ -518,5 +518,132 @@ fn absolute(path: &Path) -> PathBuf {
     match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => path.to_path_buf(),
         _ => Path::new(".").join(path),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::header::Header;
+    use crate::kdf::KdfParams;
+    use crate::record::CredentialKind;
+    use brokerdesk_model::VendorId;
+
+    const PW: &str = "correct horse battery staple";
+
+    fn unlocked(dir: &Path) -> StrongholdVault {
+        let mut v = StrongholdVault::new(
+            dir,
+            VaultOptions {
+                kdf: KdfParams::INSECURE_FAST_FOR_TESTS,
+                ..VaultOptions::default()
+            },
+        );
+        v.init(&SecretString::from(PW), Role::Trader).unwrap();
+        v
+    }
+
+    fn cred(vendor: &str, secret: &str) -> NewCredential {
+        NewCredential {
+            vendor: VendorId::new(vendor),
+            connection: None,
+            label: format!("{vendor} key"),
+            kind: CredentialKind::ApiKey,
+            expires_at: None,
+            secret: SecretString::from(secret),
+        }
+    }
+
+    /// Rewrites the data file with a valid whole-file MAC, as an attacker holding the DEK could
+    /// not, to isolate the per-record AAD binding.
+    fn rewrite(v: &StrongholdVault, edit: impl FnOnce(&mut DataFile)) {
+        let dek = &v.session.as_ref().unwrap().dek;
+        let mut data = v.files.read_data(dek).unwrap();
+        edit(&mut data);
+        v.files.write_data(dek, &data).unwrap();
+    }
+
+    #[test]
+    fn a_record_moved_to_another_id_or_swapped_does_not_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut v = unlocked(dir.path());
+        let a = v.put(cred("alpaca", "alpaca-secret")).unwrap();
+        let b = v.put(cred("alpaca", "other-alpaca-secret")).unwrap();
+
+        // Swap the sealed secrets of two records of the same vendor.
+        rewrite(&v, |d| {
+            let (x, y) = (d.records[0].clone(), d.records[1].clone());
+            d.records[0].nonce = y.nonce;
+            d.records[0].sealed = y.sealed;
+            d.records[1].nonce = x.nonce;
+            d.records[1].sealed = x.sealed;
+        });
+        assert!(matches!(v.get(a.id), Err(VaultError::RecordTampered(id)) if id == a.id));
+        assert!(matches!(v.get(b.id), Err(VaultError::RecordTampered(id)) if id == b.id));
+        // Metadata stays listable, so the user can see and remove the broken record.
+        assert_eq!(v.list().unwrap().len(), 2);
+
+        // Give record b a fresh id: the sealed secret no longer belongs to it.
+        let c = v.put(cred("ibkr", "ibkr-secret")).unwrap();
+        let new_id = CredentialId::new_random();
+        rewrite(&v, |d| d.records[2].meta.id = new_id);
+        assert!(matches!(v.get(new_id), Err(VaultError::RecordTampered(_))));
+        assert!(matches!(v.get(c.id), Err(VaultError::NotFound(_))));
+
+        // Moving it to another vendor or connection breaks it as well.
+        let d = v.put(cred("ibkr", "ibkr-secret-2")).unwrap();
+        rewrite(&v, |f| f.records[3].meta.vendor = VendorId::new("alpaca"));
+        assert!(matches!(v.get(d.id), Err(VaultError::RecordTampered(_))));
+        let e = v.put(cred("plaid", "plaid-secret")).unwrap();
+        rewrite(&v, |f| f.records[4].meta.connection = Some("conn-2".into()));
+        assert!(matches!(v.get(e.id), Err(VaultError::RecordTampered(_))));
+        // The label is display-only: renaming (with a valid file MAC) keeps the secret readable.
+        let g = v.put(cred("kraken", "kraken-secret")).unwrap();
+        rewrite(&v, |f| f.records[5].meta.label = "renamed".into());
+        assert_eq!(v.get(g.id).unwrap().expose_secret(), "kraken-secret");
+    }
+
+    /// Our checksum reports damage before Stronghold is asked; this shows that Stronghold itself
+    /// also refuses an altered snapshot whose checksum was made to match.
+    #[test]
+    fn stronghold_refuses_an_altered_snapshot_even_with_a_matching_checksum() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut v = unlocked(dir.path());
+        v.lock();
+        let header = v.files.read_header().unwrap();
+        let snap = v
+            .files
+            .dir()
+            .join(Header::snapshot_file(header.snapshot_generation));
+        let original = std::fs::read(&snap).unwrap();
+        let n = original.len();
+        for i in [0, 6, 40, 120, n / 2, n - 17, n - 1] {
+            let mut bad = original.clone();
+            bad[i] ^= 0x10;
+            std::fs::write(&snap, &bad).unwrap();
+            let mut forged = header.clone();
+            forged.snapshot_blake2b = crate::crypto::checksum(&bad);
+            std::fs::write(v.files.header_path(), forged.encode().unwrap()).unwrap();
+            assert!(
+                v.unlock(&SecretString::from(PW)).is_err(),
+                "byte {i} accepted"
+            );
+        }
+        std::fs::write(&snap, &original).unwrap();
+        std::fs::write(v.files.header_path(), header.encode().unwrap()).unwrap();
+        v.unlock(&SecretString::from(PW)).unwrap();
+    }
+
+    #[test]
+    fn temp_files_of_a_killed_writer_are_swept_by_the_next_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut v = unlocked(dir.path());
+        let stale = v
+            .files
+            .dir()
+            .join(format!(".vault.data.dead{}", crate::atomic::TMP_SUFFIX));
+        std::fs::write(&stale, b"half a file").unwrap();
+        v.put(cred("alpaca", "s")).unwrap();
+        assert!(!stale.exists());
     }
 }

@@ -1,5 +1,7 @@
 //! Shared helpers for the vault's integration tests.
 #![allow(dead_code)]
+// Test helpers: a panic is the right failure here.
+#![allow(clippy::unwrap_used)]
 
 use brokerdesk_model::VendorId;
 use brokerdesk_vault::{
