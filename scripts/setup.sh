@@ -78,11 +78,13 @@ setup_build() {
     cargo install wasm-bindgen-cli --version "=$wbv" --force --quiet
   fi
 
-  if [ ! -x "$TOOLS_DIR/node_modules/.bin/tauri" ]; then
+  # tauri-cli (bundling, icons) and binaryen's wasm-opt (release UI size; Debian's is too old
+  # to read Rust 1.95 wasm) come from npm: seconds, where `cargo install tauri-cli` takes minutes.
+  if [ ! -x "$TOOLS_DIR/node_modules/.bin/tauri" ] || [ ! -x "$TOOLS_DIR/node_modules/.bin/wasm-opt" ]; then
     command -v npm >/dev/null 2>&1 || apt_install_missing nodejs npm
-    log "npm: installing @tauri-apps/cli@2 into $TOOLS_DIR"
+    log "npm: installing @tauri-apps/cli@2 and binaryen into $TOOLS_DIR"
     mkdir -p "$TOOLS_DIR"
-    npm install --prefix "$TOOLS_DIR" --no-audit --no-fund --silent @tauri-apps/cli@2
+    npm install --prefix "$TOOLS_DIR" --no-audit --no-fund --silent @tauri-apps/cli@2 binaryen@132
   fi
   export PATH="$TOOLS_DIR/node_modules/.bin:$PATH"
 }
