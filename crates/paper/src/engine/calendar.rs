@@ -64,6 +64,11 @@ fn new_york(date: NaiveDate, hour: u32, minute: u32) -> Timestamp {
     Utc.from_utc_datetime(&local) + Duration::hours(new_york_offset_hours(date))
 }
 
+/// A UTC instant as New York wall-clock time (for `GET /v2/calendar`).
+pub fn new_york_local(t: Timestamp) -> chrono::NaiveDateTime {
+    (t - Duration::hours(new_york_offset_hours(t.date_naive()))).naive_utc()
+}
+
 impl CalendarKind {
     pub fn is_continuous(self) -> bool {
         self == Self::Always

@@ -34,6 +34,18 @@ impl SimulatedMarket {
         }
     }
 
+    /// Resumes a tape from known prices (after a restart), so quotes do not jump back to the
+    /// listing prices.
+    pub fn resume(seed: u64, price: impl Fn(&Symbol) -> Option<Decimal>) -> Self {
+        let mut m = Self::new(seed);
+        for inst in &mut m.instruments {
+            if let Some(p) = price(&inst.symbol) {
+                inst.mid = p.round_dp(2).max(Decimal::ONE);
+            }
+        }
+        m
+    }
+
     /// One full snapshot, every symbol quoted (what a new server starts from).
     pub fn snapshot(&mut self) -> Vec<MarketUpdate> {
         let mut out = Vec::with_capacity(self.instruments.len() * 2);

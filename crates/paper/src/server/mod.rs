@@ -1,0 +1,288 @@
+//! The sandbox served as an Alpaca-compatible API (Trading API v2, a Market Data v2 subset
+//! and both WebSocket streams), on loopback by default.
+
+pub mod auth;
+pub mod market_data;
+mod market_data_api;
+pub mod runtime;
+mod streams;
+mod trading;
+pub mod wire;
+
+use axum::Router;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use brokerdesk_model::AccountId;
+use chrono::Utc;
+use rust_decimal::Decimal;
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+
+use crate::engine::rejection::code;
+use crate::engine::{AccountKind, CalendarKind, CommandKind, EngineConfig, Rejection};
+use crate::quotes::{CsvReplay, QuoteSource, ReplayError, SimulatedMarket};
+use crate::store::{Durability, Journal, StoreError};
+pub use runtime::{ExchangeGone, ExchangeHandle, State};
+
+/// One API key pair and the paper account it trades (Alpaca keys belong to one account).
+/// `Authorization: Bearer <secret_key>` is accepted too, like an OAuth token.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Credential {
+    pub key_id: String,
+    pub secret_key: String,
+    pub account: AccountId,
+}
+
+/// Options of `brokerdesk sandbox serve`.
+///
+/// The CLI maps its flags onto this: `--data-dir` → `data_dir`, `--key`/`--secret` → the
+/// first credential, `--cash` → `cash`, `--seed` → `seed`, `--calendar always|nyse` →
+/// `calendar`, and binds `--addr` (default `127.0.0.1:8787`) itself before calling [`serve`].
+/// `cash`, `account_kind` and `calendar` only matter when the data dir is new: a restart
+/// replays the journal with the settings it was created with.
+#[derive(Clone, Debug)]
+pub struct SandboxConfig {
+    /// Holds `journal.sqlite3`.
+    pub data_dir: PathBuf,
+    pub credentials: Vec<Credential>,
+    /// Starting cash of each new account (Alpaca paper gives $100,000).
+    pub cash: Decimal,
+    pub account_kind: AccountKind,
+    /// Seed of the simulated market; the same seed gives the same tape.
+    pub seed: u64,
+    pub calendar: CalendarKind,
+    /// How often the market source is polled (and the clock ticks).
+    pub tick_interval: Duration,
+    /// Replay this CSV of quotes or bars instead of simulating.
+    pub replay_csv: Option<PathBuf>,
+    pub durability: Durability,
+    /// Serve on a non-loopback address (off: the sandbox has no TLS).
+    pub allow_remote: bool,
+}
+
+pub const DEFAULT_KEY_ID: &str = "PKSANDBOX";
+pub const DEFAULT_SECRET_KEY: &str = "sandbox-secret";
+pub const DEFAULT_ADDR: &str = "127.0.0.1:8787";
+
+impl SandboxConfig {
+    pub fn new(data_dir: impl Into<PathBuf>) -> Self {
+        Self {
+            data_dir: data_dir.into(),
+            credentials: vec![Credential {
+                key_id: DEFAULT_KEY_ID.into(),
+                secret_key: DEFAULT_SECRET_KEY.into(),
+                account: AccountId::new("PA-SANDBOX-1"),
+            }],
+            cash: Decimal::from(100_000),
+            account_kind: AccountKind::Margin,
+            seed: 42,
+            calendar: CalendarKind::Always,
+            tick_interval: Duration::from_millis(1000),
+            replay_csv: None,
+            durability: Durability::Full,
+            allow_remote: false,
+        }
+    }
+
+    /// Replaces the default key pair (the CLI's `--key`/`--secret`).
+    pub fn with_key(mut self, key_id: impl Into<String>, secret_key: impl Into<String>) -> Self {
+        if let Some(c) = self.credentials.first_mut() {
+            c.key_id = key_id.into();
+            c.secret_key = secret_key.into();
+        }
+        self
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SandboxError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Replay(#[from] ReplayError),
+    #[error("reading {path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("refusing to serve on non-loopback address {0} (set allow_remote)")]
+    NotLoopback(std::net::SocketAddr),
+    #[error("the paper exchange stopped")]
+    Gone(#[from] ExchangeGone),
+}
+
+#[derive(Clone)]
+pub(crate) struct AppState {
+    pub handle: ExchangeHandle,
+    pub credentials: Arc<Vec<Credential>>,
+}
+
+/// An error answered the way Alpaca answers: status plus `{"code", "message"}`.
+#[derive(Debug)]
+pub(crate) struct ApiError {
+    pub status: StatusCode,
+    pub code: u32,
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: u32, message: impl Into<String>) -> Self {
+        Self { status, code, message: message.into() }
+    }
+
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, code::NOT_FOUND, message)
+    }
+
+    pub fn unprocessable(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNPROCESSABLE_ENTITY, code::UNPROCESSABLE, message)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.status, axum::Json(wire::error(self.code, self.message))).into_response()
+    }
+}
+
+impl From<Rejection> for ApiError {
+    fn from(r: Rejection) -> Self {
+        let status = StatusCode::from_u16(r.http_status()).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
+        Self::new(status, r.code(), r.to_string())
+    }
+}
+
+impl From<ExchangeGone> for ApiError {
+    fn from(e: ExchangeGone) -> Self {
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, 50010000, e.to_string())
+    }
+}
+
+/// A running sandbox: the exchange thread, the market feed and the HTTP routes.
+pub struct Sandbox {
+    handle: ExchangeHandle,
+    state: AppState,
+    feed: tokio::task::JoinHandle<()>,
+}
+
+impl Sandbox {
+    /// Recovers the journal in `config.data_dir` (or starts one), opens missing accounts and
+    /// starts the market feed. Must be called inside a Tokio runtime.
+    pub async fn start(config: SandboxConfig) -> Result<Self, SandboxError> {
+        let journal = Journal::open_dir(&config.data_dir, config.durability)?;
+        let fresh = journal.is_empty()?;
+        let replayed = journal.len()?;
+        let engine_config = EngineConfig { calendar: config.calendar, ..EngineConfig::default() };
+        let handle = runtime::start(journal, engine_config)?;
+
+        let wanted: Vec<(AccountId, AccountKind, Decimal)> = config
+            .credentials
+            .iter()
+            .map(|c| (c.account.clone(), config.account_kind, config.cash))
+            .collect();
+        handle
+            .plan(move |s| {
+                wanted
+                    .into_iter()
+                    .filter(|(id, _, _)| s.engine.account(id).is_none())
+                    .map(|(account, kind, cash)| CommandKind::OpenAccount { account, kind, cash })
+                    .collect()
+            })
+            .await?;
+
+        let source: Box<dyn QuoteSource> = match &config.replay_csv {
+            Some(path) => {
+                let file = std::fs::File::open(path)
+                    .map_err(|source| SandboxError::Io { path: path.clone(), source })?;
+                Box::new(CsvReplay::from_reader(file, 1)?)
+            }
+            None => {
+                // Continue the tape from the last journaled prices; vary the stream after a
+                // restart so it does not replay the same moves.
+                let seed = config.seed ^ replayed;
+                let mut sim = if fresh {
+                    SimulatedMarket::new(seed)
+                } else {
+                    let marks = handle
+                        .read(|s| {
+                            s.engine
+                                .assets()
+                                .iter()
+                                .filter_map(|a| s.engine.mark(&a.symbol).map(|m| (a.symbol.clone(), m)))
+                                .collect::<std::collections::HashMap<_, _>>()
+                        })
+                        .await?;
+                    SimulatedMarket::resume(seed, |s| marks.get(s).copied())
+                };
+                handle.apply(CommandKind::Market(sim.snapshot())).await?;
+                Box::new(sim)
+            }
+        };
+        let feed = tokio::spawn(feed(handle.clone(), source, config.tick_interval));
+        let state = AppState { handle: handle.clone(), credentials: Arc::new(config.credentials) };
+        Ok(Self { handle, state, feed })
+    }
+
+    pub fn handle(&self) -> ExchangeHandle {
+        self.handle.clone()
+    }
+
+    /// The HTTP routes; `/v2/...` trading and market data, `/stream` and `/v2/{feed}` sockets.
+    pub fn router(&self) -> Router {
+        router(self.state.clone())
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        self.feed.abort();
+    }
+}
+
+async fn feed(handle: ExchangeHandle, mut source: Box<dyn QuoteSource>, every: Duration) {
+    let mut interval = tokio::time::interval(every);
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        interval.tick().await;
+        let updates = source.poll(Utc::now());
+        let kind = if updates.is_empty() { CommandKind::Clock } else { CommandKind::Market(updates) };
+        if handle.apply(kind).await.is_err() {
+            return;
+        }
+    }
+}
+
+fn router(state: AppState) -> Router {
+    Router::new()
+        .merge(trading::routes())
+        .merge(market_data_api::routes())
+        .merge(streams::routes())
+        .route("/healthz", get(|| async { "ok" }))
+        .with_state(state)
+}
+
+/// Serves the sandbox on `listener` until the process ends.
+pub async fn serve(config: SandboxConfig, listener: TcpListener) -> Result<(), SandboxError> {
+    serve_with_shutdown(config, listener, std::future::pending()).await
+}
+
+/// Serves the sandbox on `listener` until `shutdown` resolves.
+pub async fn serve_with_shutdown(
+    config: SandboxConfig,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), SandboxError> {
+    let addr = listener
+        .local_addr()
+        .map_err(|source| SandboxError::Io { path: "listener".into(), source })?;
+    if !addr.ip().is_loopback() && !config.allow_remote {
+        return Err(SandboxError::NotLoopback(addr));
+    }
+    let sandbox = Sandbox::start(config).await?;
+    tracing::info!(%addr, "paper sandbox serving the Alpaca API");
+    axum::serve(listener, sandbox.router())
+        .with_graceful_shutdown(shutdown)
+        .await
+        .map_err(|source| SandboxError::Io { path: "http server".into(), source })
+}

@@ -1,0 +1,224 @@
+//! The exchange as a running service: one thread owns the engine and the journal; everything
+//! else talks to it through an `ExchangeHandle`.
+//!
+//! The thread drains its queue in batches: it stamps each command with the wall clock, applies
+//! it, journals the whole batch in one transaction and only then answers the callers and
+//! publishes the events. So an acknowledged order is always on disk, and one fsync is shared by
+//! every order that arrived meanwhile.
+
+use brokerdesk_model::AccountId;
+use chrono::{DurationRound, TimeDelta, Utc};
+use rust_decimal::Decimal;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use tokio::sync::{broadcast, mpsc, oneshot};
+
+use super::market_data::{MarketData, MarketTick};
+use crate::engine::{Command, CommandKind, Engine, EngineConfig, Event, Timestamp};
+use crate::store::{Journal, StoreError};
+
+/// Equity samples kept per account for the portfolio history (a minute apart).
+const MAX_HISTORY: usize = 20_000;
+/// Most commands journaled in one transaction.
+const MAX_BATCH: usize = 1024;
+
+/// Everything the API reads: the engine plus what is derived from the same commands.
+pub struct State {
+    pub engine: Engine,
+    pub market: MarketData,
+    pub history: BTreeMap<AccountId, Vec<(Timestamp, Decimal)>>,
+}
+
+impl State {
+    pub fn new(config: EngineConfig) -> Self {
+        Self { engine: Engine::new(config), market: MarketData::default(), history: BTreeMap::new() }
+    }
+
+    /// Applies a command to the engine and the derived views; deterministic like the engine.
+    pub fn apply(&mut self, cmd: Command, ticks: &mut Vec<MarketTick>) -> Vec<Event> {
+        let at = cmd.at;
+        match &cmd.kind {
+            CommandKind::Market(updates) => {
+                for u in updates {
+                    self.market.record(at, u, ticks);
+                }
+            }
+            CommandKind::Quote(q) => self.market.record(at, &crate::engine::MarketUpdate::Quote(q.clone()), ticks),
+            CommandKind::Trade(t) => self.market.record(at, &crate::engine::MarketUpdate::Trade(t.clone()), ticks),
+            _ => {}
+        }
+        let events = self.engine.apply(cmd);
+        self.sample_equity(at);
+        events
+    }
+
+    fn sample_equity(&mut self, at: Timestamp) {
+        let minute = at.duration_trunc(TimeDelta::minutes(1)).unwrap_or(at);
+        for id in self.engine.account_ids() {
+            let series = self.history.entry(id.clone()).or_default();
+            if series.last().is_some_and(|(t, _)| *t >= minute) {
+                continue;
+            }
+            if let Some(s) = self.engine.summary(&id) {
+                series.push((minute, s.equity));
+                if series.len() > MAX_HISTORY {
+                    series.remove(0);
+                }
+            }
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
+#[error("the paper exchange stopped")]
+pub struct ExchangeGone;
+
+type Planner = Box<dyn FnOnce(&State) -> Vec<CommandKind> + Send>;
+type Reader = Box<dyn FnOnce(&State) + Send>;
+
+enum Msg {
+    Apply { plan: Planner, reply: oneshot::Sender<Vec<Event>> },
+    Read(Reader),
+}
+
+/// A cheap, cloneable way in to the running exchange.
+#[derive(Clone)]
+pub struct ExchangeHandle {
+    tx: mpsc::UnboundedSender<Msg>,
+    events: broadcast::Sender<Arc<Event>>,
+    market: broadcast::Sender<Arc<MarketTick>>,
+}
+
+impl ExchangeHandle {
+    /// Applies one command; resolves once it is journaled.
+    pub async fn apply(&self, kind: CommandKind) -> Result<Vec<Event>, ExchangeGone> {
+        self.plan(move |_| vec![kind]).await
+    }
+
+    /// Works out commands from the current state (closing a position needs its size) and
+    /// applies them together.
+    pub async fn plan(
+        &self,
+        plan: impl FnOnce(&State) -> Vec<CommandKind> + Send + 'static,
+    ) -> Result<Vec<Event>, ExchangeGone> {
+        let (reply, rx) = oneshot::channel();
+        self.tx
+            .send(Msg::Apply { plan: Box::new(plan), reply })
+            .map_err(|_| ExchangeGone)?;
+        rx.await.map_err(|_| ExchangeGone)
+    }
+
+    /// Reads the state after everything sent before has been journaled.
+    pub async fn read<R: Send + 'static>(
+        &self,
+        f: impl FnOnce(&State) -> R + Send + 'static,
+    ) -> Result<R, ExchangeGone> {
+        let (tx, rx) = oneshot::channel();
+        self.tx
+            .send(Msg::Read(Box::new(move |s| {
+                let _ = tx.send(f(s));
+            })))
+            .map_err(|_| ExchangeGone)?;
+        rx.await.map_err(|_| ExchangeGone)
+    }
+
+    pub fn subscribe_events(&self) -> broadcast::Receiver<Arc<Event>> {
+        self.events.subscribe()
+    }
+
+    pub fn subscribe_market(&self) -> broadcast::Receiver<Arc<MarketTick>> {
+        self.market.subscribe()
+    }
+}
+
+/// Rebuilds the state from the journal (or starts one) and runs the exchange thread.
+pub fn start(journal: Journal, default_config: EngineConfig) -> Result<ExchangeHandle, StoreError> {
+    let config = match journal.engine_config()? {
+        Some(c) => c,
+        None => {
+            journal.set_engine_config(&default_config)?;
+            default_config
+        }
+    };
+    let mut state = State::new(config);
+    let mut scratch = Vec::new();
+    let replayed = journal.replay(|cmd| {
+        scratch.clear();
+        state.apply(cmd, &mut scratch)
+    })?;
+    tracing::info!(replayed, "paper exchange state rebuilt from the journal");
+    let (tx, rx) = mpsc::unbounded_channel();
+    let (events, _) = broadcast::channel(16_384);
+    let (market, _) = broadcast::channel(16_384);
+    let handle = ExchangeHandle { tx, events: events.clone(), market: market.clone() };
+    std::thread::Builder::new()
+        .name("paper-exchange".into())
+        .spawn(move || run(state, journal, rx, events, market))
+        .map_err(|e| StoreError::DataDir { path: "paper-exchange thread".into(), source: e })?;
+    Ok(handle)
+}
+
+fn run(
+    mut state: State,
+    mut journal: Journal,
+    mut rx: mpsc::UnboundedReceiver<Msg>,
+    events: broadcast::Sender<Arc<Event>>,
+    market: broadcast::Sender<Arc<MarketTick>>,
+) {
+    let mut last: Option<Timestamp> = state.engine.now();
+    let mut batch = Vec::new();
+    while let Some(first) = rx.blocking_recv() {
+        batch.push(first);
+        while batch.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(m) => batch.push(m),
+                Err(_) => break,
+            }
+        }
+        let mut entries = Vec::new();
+        let mut replies = Vec::new();
+        let mut reads = Vec::new();
+        let mut ticks = Vec::new();
+        for msg in batch.drain(..) {
+            match msg {
+                Msg::Apply { plan, reply } => {
+                    let mut out = Vec::new();
+                    for kind in plan(&state) {
+                        // The journal's clock never runs backwards, even if the wall clock does.
+                        let now = Utc::now().max(last.unwrap_or_default());
+                        last = Some(now);
+                        let cmd = Command::new(now, kind);
+                        let ev = state.apply(cmd.clone(), &mut ticks);
+                        out.extend(ev.iter().cloned());
+                        entries.push((cmd, ev));
+                    }
+                    replies.push((reply, out));
+                }
+                Msg::Read(f) => reads.push(f),
+            }
+        }
+        if !entries.is_empty()
+            && let Err(e) = journal.append(&entries)
+        {
+            // The state now holds commands that are not on disk: stop rather than ack them.
+            tracing::error!(error = %e, "journal write failed; the paper exchange stops");
+            return;
+        }
+        if events.receiver_count() > 0 {
+            for e in entries.iter().flat_map(|(_, evs)| evs) {
+                let _ = events.send(Arc::new(e.clone()));
+            }
+        }
+        if market.receiver_count() > 0 {
+            for t in ticks {
+                let _ = market.send(Arc::new(t));
+            }
+        }
+        for (reply, out) in replies {
+            let _ = reply.send(out);
+        }
+        for f in reads {
+            f(&state);
+        }
+    }
+}
