@@ -12,6 +12,8 @@ const SYMBOLS: [&str; 3] = ["AAPL", "MSFT", "SPY"];
 enum Op {
     Quote { sym: usize, mid_cents: i64, spread: i64, bid_size: u32, ask_size: u32 },
     Trade { sym: usize, cents: i64 },
+    /// A quote and a trade in one command, as the feed journals them.
+    Market { sym: usize, cents: i64 },
     Submit { account: usize, sym: usize, buy: bool, kind: u8, tif: u8, qty: i64, frac: bool, offset: i64, trail: i64 },
     Cancel { nth: usize },
     Replace { nth: usize, offset: i64, qty: i64 },
@@ -23,6 +25,7 @@ fn op() -> impl Strategy<Value = Op> {
         4 => (0..3usize, 5_000..15_000i64, 1..6i64, 0..400u32, 0..400u32)
             .prop_map(|(sym, mid_cents, spread, bid_size, ask_size)| Op::Quote { sym, mid_cents, spread, bid_size, ask_size }),
         1 => (0..3usize, 5_000..15_000i64).prop_map(|(sym, cents)| Op::Trade { sym, cents }),
+        1 => (0..3usize, 5_000..15_000i64).prop_map(|(sym, cents)| Op::Market { sym, cents }),
         5 => (0..2usize, 0..3usize, any::<bool>(), 0..5u8, 0..6u8, 1..300i64, any::<bool>(), -500..500i64, 1..500i64)
             .prop_map(|(account, sym, buy, kind, tif, qty, frac, offset, trail)| Op::Submit { account, sym, buy, kind, tif, qty, frac, offset, trail }),
         1 => (0..64usize).prop_map(|nth| Op::Cancel { nth }),
@@ -66,6 +69,21 @@ fn commands(ops: &[Op], calendar: CalendarKind) -> Vec<Command> {
             }
             Op::Trade { sym, cents } => {
                 CommandKind::Trade(Trade { symbol: Symbol::new(SYMBOLS[sym]), price: Decimal::new(cents, 2), size: Decimal::ONE })
+            }
+            Op::Market { sym, cents } => {
+                let px = Decimal::new(cents, 2);
+                mids[sym] = px;
+                let symbol = Symbol::new(SYMBOLS[sym]);
+                CommandKind::Market(vec![
+                    MarketUpdate::Quote(Quote {
+                        symbol: symbol.clone(),
+                        bid_price: px - Decimal::new(1, 2),
+                        bid_size: Decimal::ONE_HUNDRED,
+                        ask_price: px + Decimal::new(1, 2),
+                        ask_size: Decimal::ONE_HUNDRED,
+                    }),
+                    MarketUpdate::Trade(Trade { symbol, price: px, size: Decimal::ONE }),
+                ])
             }
             Op::Submit { account, sym, buy, kind, tif, qty, frac, offset, trail } => {
                 let order_type = [OrderType::Market, OrderType::Limit, OrderType::Stop, OrderType::StopLimit, OrderType::TrailingStop][kind as usize];

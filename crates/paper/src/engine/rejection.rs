@@ -14,7 +14,7 @@ pub mod code {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
-#[serde(tag = "reason", rename_all = "snake_case")]
+#[serde(tag = "reason", content = "detail", rename_all = "snake_case")]
 pub enum Rejection {
     #[error("insufficient buying power")]
     InsufficientBuyingPower {

@@ -579,3 +579,29 @@ fn many_accounts_are_independent() {
     assert_eq!(h.e.positions(&cash_acct()).unwrap().len(), 1);
     assert_eq!(h.e.account_ids().len(), 2);
 }
+
+#[test]
+fn every_command_and_event_survives_the_journal_encoding() {
+    let mut h = Harness::new(CalendarKind::Always);
+    let q = Quote { symbol: Symbol::new("AAPL"), bid_price: dec!(1), bid_size: dec!(1), ask_price: dec!(2), ask_size: dec!(1) };
+    let t = Trade { symbol: Symbol::new("AAPL"), price: dec!(1.5), size: dec!(1) };
+    let r = h.req(margin(), "ZZZ", Side::Buy, OrderType::Market, dec!(1));
+    let kinds = vec![
+        CommandKind::OpenAccount { account: margin(), kind: AccountKind::Cash, cash: dec!(1) },
+        CommandKind::Submit(r),
+        CommandKind::Cancel { account: margin(), order_id: Uuid::from_u128(7) },
+        CommandKind::Replace { account: margin(), order_id: Uuid::from_u128(7), new_id: Uuid::from_u128(8), changes: ReplaceRequest::default() },
+        CommandKind::Quote(q.clone()),
+        CommandKind::Trade(t.clone()),
+        CommandKind::Market(vec![MarketUpdate::Quote(q), MarketUpdate::Trade(t)]),
+        CommandKind::Clock,
+    ];
+    for kind in kinds {
+        let cmd = Command::new(h.t, kind);
+        let text = serde_json::to_string(&cmd).unwrap();
+        assert_eq!(serde_json::from_str::<Command>(&text).unwrap(), cmd);
+        let events = h.e.apply(cmd);
+        let text = serde_json::to_string(&events).unwrap();
+        assert_eq!(serde_json::from_str::<Vec<Event>>(&text).unwrap(), events);
+    }
+}

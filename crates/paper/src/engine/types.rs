@@ -192,7 +192,7 @@ pub enum MarketUpdate {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(tag = "type", content = "data", rename_all = "snake_case")]
 pub enum CommandKind {
     OpenAccount {
         account: AccountId,

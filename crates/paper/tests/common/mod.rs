@@ -1,0 +1,100 @@
+//! Starts a real sandbox on a loopback port for tests.
+
+#![allow(dead_code)]
+
+use brokerdesk_paper::{Sandbox, SandboxConfig};
+use reqwest::header::{HeaderMap, HeaderValue};
+use std::time::Duration;
+
+pub const KEY: &str = "PKTEST";
+pub const SECRET: &str = "test-secret";
+
+pub struct Server {
+    pub base: String,
+    pub addr: std::net::SocketAddr,
+    pub client: reqwest::Client,
+    pub dir: std::path::PathBuf,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+pub fn config(dir: &std::path::Path) -> SandboxConfig {
+    let mut c = SandboxConfig::new(dir).with_key(KEY, SECRET);
+    c.tick_interval = Duration::from_millis(50);
+    c
+}
+
+pub fn authed_client() -> reqwest::Client {
+    let mut h = HeaderMap::new();
+    h.insert("APCA-API-KEY-ID", HeaderValue::from_static(KEY));
+    h.insert("APCA-API-SECRET-KEY", HeaderValue::from_static(SECRET));
+    reqwest::Client::builder().default_headers(h).build().unwrap()
+}
+
+impl Server {
+    pub async fn start(config: SandboxConfig) -> Self {
+        let dir = config.data_dir.clone();
+        let sandbox = Sandbox::start(config).await.unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let router = sandbox.router();
+        let task = tokio::spawn(async move {
+            axum::serve(listener, router)
+                .with_graceful_shutdown(async move {
+                    let _ = rx.await;
+                })
+                .await
+                .unwrap();
+            drop(sandbox);
+        });
+        Self {
+            base: format!("http://{addr}"),
+            addr,
+            client: authed_client(),
+            dir,
+            shutdown: Some(tx),
+            task: Some(task),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub async fn get(&self, path: &str) -> serde_json::Value {
+        let r = self.client.get(self.url(path)).send().await.unwrap();
+        assert!(r.status().is_success(), "GET {path}: {}", r.status());
+        r.json().await.unwrap()
+    }
+
+    pub async fn post(&self, path: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
+        let r = self.client.post(self.url(path)).json(&body).send().await.unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(serde_json::Value::Null))
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(t) = self.task.take() {
+            let _ = t.await;
+        }
+    }
+}
+
+/// Polls until `f` holds (the market fills asynchronously on the next quote).
+pub async fn eventually<F, Fut>(mut f: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    for _ in 0..200 {
+        if f().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("condition not reached in 5 s");
+}

@@ -1,0 +1,320 @@
+//! The sandbox over real loopback HTTP and WebSockets, with Alpaca's shapes and errors.
+
+mod common;
+
+use common::*;
+use futures::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::Message;
+
+#[tokio::test]
+async fn wrong_or_missing_keys_are_refused_like_alpaca() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start(config(dir.path())).await;
+    let plain = reqwest::Client::new();
+    for req in [
+        plain.get(s.url("/v2/account")),
+        plain
+            .get(s.url("/v2/account"))
+            .header("APCA-API-KEY-ID", KEY)
+            .header("APCA-API-SECRET-KEY", "wrong"),
+        plain.get(s.url("/v2/account")).bearer_auth("nope"),
+    ] {
+        let r = req.send().await.unwrap();
+        assert_eq!(r.status().as_u16(), 401);
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body, json!({"code": 40110000, "message": "request is not authorized"}));
+    }
+    let ok = plain.get(s.url("/v2/account")).bearer_auth(SECRET).send().await.unwrap();
+    assert_eq!(ok.status().as_u16(), 200);
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn account_assets_clock_and_calendar() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start(config(dir.path())).await;
+    let a = s.get("/v2/account").await;
+    assert_eq!(a["cash"], "100000");
+    assert_eq!(a["buying_power"], "200000");
+    assert_eq!(a["multiplier"], "2");
+    assert_eq!(a["status"], "ACTIVE");
+    assert!(a["id"].as_str().unwrap().len() == 36);
+
+    let assets = s.get("/v2/assets").await;
+    assert!(assets.as_array().unwrap().len() >= 50);
+    let aapl = s.get("/v2/assets/aapl").await;
+    assert_eq!(aapl["symbol"], "AAPL");
+    assert_eq!(aapl["tradable"], true);
+    let by_id = s.get(&format!("/v2/assets/{}", aapl["id"].as_str().unwrap())).await;
+    assert_eq!(by_id["symbol"], "AAPL");
+    let missing = s.client.get(s.url("/v2/assets/NOPE")).send().await.unwrap();
+    assert_eq!(missing.status().as_u16(), 404);
+
+    let clock = s.get("/v2/clock").await;
+    assert_eq!(clock["is_open"], true);
+    let cal = s.get("/v2/calendar?start=2026-11-23&end=2026-11-29").await;
+    assert_eq!(cal.as_array().unwrap().len(), 7, "always-open calendar trades every day");
+    s.stop().await;
+}
+
+async fn order(s: &Server, id: &str) -> Value {
+    s.get(&format!("/v2/orders/{id}")).await
+}
+
+#[tokio::test]
+async fn order_lifecycle_over_http() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start(config(dir.path())).await;
+
+    let (status, o) = s
+        .post("/v2/orders", json!({"symbol": "AAPL", "qty": "3", "side": "buy", "type": "market", "time_in_force": "day", "client_order_id": "mine-1"}))
+        .await;
+    assert_eq!(status, 200, "{o}");
+    let id = o["id"].as_str().unwrap().to_owned();
+    assert_eq!(o["client_order_id"], "mine-1");
+    assert_eq!(o["qty"], "3");
+    eventually(|| {
+        let (s, id) = (&s, &id);
+        async move { order(s, id).await["status"] == "filled" }
+    })
+    .await;
+    let filled = order(&s, &id).await;
+    assert_eq!(filled["filled_qty"], "3");
+    assert!(filled["filled_avg_price"].is_string());
+
+    let by_cid = s.get("/v2/orders:by_client_order_id?client_order_id=mine-1").await;
+    assert_eq!(by_cid["id"], id.as_str());
+
+    // Duplicate client_order_id.
+    let (status, err) = s
+        .post("/v2/orders", json!({"symbol": "AAPL", "qty": 1, "side": "buy", "type": "market", "time_in_force": "day", "client_order_id": "mine-1"}))
+        .await;
+    assert_eq!(status, 422);
+    assert_eq!(err["message"], "client_order_id must be unique");
+
+    let positions = s.get("/v2/positions").await;
+    assert_eq!(positions[0]["symbol"], "AAPL");
+    assert_eq!(positions[0]["qty"], "3");
+    assert_eq!(positions[0]["side"], "long");
+    let p = s.get("/v2/positions/AAPL").await;
+    assert_eq!(p["qty"], "3");
+
+    // A resting limit, replaced, then canceled.
+    let (status, lim) = s
+        .post("/v2/orders", json!({"symbol": "MSFT", "qty": "2", "side": "buy", "type": "limit", "limit_price": "10.00", "time_in_force": "gtc"}))
+        .await;
+    assert_eq!(status, 200, "{lim}");
+    assert_eq!(lim["status"], "new");
+    assert_eq!(lim["limit_price"], "10");
+    let lim_id = lim["id"].as_str().unwrap();
+    let r = s.client.patch(s.url(&format!("/v2/orders/{lim_id}"))).json(&json!({"limit_price": "11.00"})).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let new: Value = r.json().await.unwrap();
+    assert_eq!(new["replaces"], lim_id);
+    assert_eq!(order(&s, lim_id).await["status"], "replaced");
+    let new_id = new["id"].as_str().unwrap();
+    let open = s.get("/v2/orders").await;
+    assert_eq!(open.as_array().unwrap().len(), 1);
+    let del = s.client.delete(s.url(&format!("/v2/orders/{new_id}"))).send().await.unwrap();
+    assert_eq!(del.status().as_u16(), 204);
+    let again = s.client.delete(s.url(&format!("/v2/orders/{new_id}"))).send().await.unwrap();
+    assert_eq!(again.status().as_u16(), 422);
+    let unknown = s.client.get(s.url("/v2/orders/7b08df51-c1ac-453c-99f9-323a5f075f0d")).send().await.unwrap();
+    assert_eq!(unknown.status().as_u16(), 404);
+    assert_eq!(unknown.json::<Value>().await.unwrap()["code"], 40410000);
+
+    let closed = s.get("/v2/orders?status=closed&direction=asc").await;
+    let statuses: Vec<&str> = closed.as_array().unwrap().iter().map(|o| o["status"].as_str().unwrap()).collect();
+    assert_eq!(statuses, ["filled", "replaced", "canceled"]);
+
+    let acts = s.get("/v2/account/activities/FILL").await;
+    assert_eq!(acts[0]["activity_type"], "FILL");
+    assert_eq!(acts[0]["symbol"], "AAPL");
+
+    // Close the position with a market order.
+    let r = s.client.delete(s.url("/v2/positions/AAPL")).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let close: Value = r.json().await.unwrap();
+    assert_eq!(close["side"], "sell");
+    eventually(|| {
+        let s = &s;
+        async move { s.get("/v2/positions").await.as_array().unwrap().is_empty() }
+    })
+    .await;
+    let hist = s.get("/v2/account/portfolio/history?period=1D&timeframe=1Min").await;
+    assert!(!hist["equity"].as_array().unwrap().is_empty());
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn refusals_carry_alpaca_status_and_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start(config(dir.path())).await;
+    let cases = [
+        (json!({"symbol": "AAPL", "qty": "100000", "side": "buy", "type": "market", "time_in_force": "day"}), 403, 40310000),
+        (json!({"symbol": "AAPL", "qty": "1", "side": "buy", "type": "limit", "limit_price": "100.001", "time_in_force": "day"}), 422, 42210000),
+        (json!({"symbol": "NOPE", "qty": "1", "side": "buy", "type": "market", "time_in_force": "day"}), 422, 42210000),
+        (json!({"symbol": "AAPL", "qty": "1", "notional": "5", "side": "buy", "type": "market", "time_in_force": "day"}), 422, 42210000),
+        (json!({"symbol": "AAPL", "qty": "1", "side": "sideways", "type": "market", "time_in_force": "day"}), 422, 42210000),
+    ];
+    for (body, status, code) in cases {
+        let (got, err) = s.post("/v2/orders", body.clone()).await;
+        assert_eq!(got, status, "{body} → {err}");
+        assert_eq!(err["code"], code, "{body} → {err}");
+        assert!(err["message"].is_string());
+    }
+    let r = s.client.post(s.url("/v2/orders")).body("{not json").header("content-type", "application/json").send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 400);
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn market_data_latest_bars_and_snapshots() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start(config(dir.path())).await;
+    let q = s.get("/v2/stocks/quotes/latest?symbols=AAPL,SPY").await;
+    let aapl = &q["quotes"]["AAPL"];
+    assert!(aapl["ap"].as_f64().unwrap() > aapl["bp"].as_f64().unwrap());
+    assert!(q["quotes"]["SPY"].is_object());
+    let one = s.get("/v2/stocks/AAPL/quotes/latest").await;
+    assert_eq!(one["symbol"], "AAPL");
+    eventually(|| {
+        let s = &s;
+        async move { s.get("/v2/stocks/trades/latest?symbols=AAPL").await["trades"]["AAPL"]["p"].is_number() }
+    })
+    .await;
+    let snap = s.get("/v2/stocks/snapshots?symbols=AAPL").await;
+    assert!(snap["AAPL"]["latestQuote"]["bp"].is_number());
+    let bars = s.get("/v2/stocks/bars?symbols=AAPL&timeframe=1Min").await;
+    assert!(bars["bars"]["AAPL"].is_array());
+    let bar = s.get("/v2/stocks/AAPL/bars/latest").await;
+    assert!(bar["bar"]["c"].is_number());
+    s.stop().await;
+}
+
+async fn next_json<S>(ws: &mut S) -> Value
+where
+    S: futures::Stream<Item = Result<Message, tokio_tungstenite::tungstenite::Error>> + Unpin,
+{
+    loop {
+        let msg = tokio::time::timeout(std::time::Duration::from_secs(5), ws.next()).await.unwrap().unwrap().unwrap();
+        match msg {
+            Message::Text(t) => return serde_json::from_str(t.as_str()).unwrap(),
+            Message::Binary(b) => return serde_json::from_slice(&b).unwrap(),
+            _ => continue,
+        }
+    }
+}
+
+#[tokio::test]
+async fn trade_updates_stream_reports_new_and_fill() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start(config(dir.path())).await;
+    let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{}/stream", s.addr)).await.unwrap();
+    ws.send(Message::Text(json!({"action": "authenticate", "data": {"key_id": KEY, "secret_key": SECRET}}).to_string().into())).await.unwrap();
+    let auth = next_json(&mut ws).await;
+    assert_eq!(auth["data"]["status"], "authorized");
+    ws.send(Message::Text(json!({"action": "listen", "data": {"streams": ["trade_updates"]}}).to_string().into())).await.unwrap();
+    assert_eq!(next_json(&mut ws).await["data"]["streams"], json!(["trade_updates"]));
+    let (status, _) = s
+        .post("/v2/orders", json!({"symbol": "SPY", "qty": "1", "side": "buy", "type": "market", "time_in_force": "day"}))
+        .await;
+    assert_eq!(status, 200);
+    let mut events = Vec::new();
+    while !events.contains(&"fill".to_owned()) {
+        let m = next_json(&mut ws).await;
+        assert_eq!(m["stream"], "trade_updates");
+        if m["data"]["event"] == "fill" {
+            assert_eq!(m["data"]["qty"], "1");
+            assert_eq!(m["data"]["position_qty"], "1");
+            assert_eq!(m["data"]["order"]["symbol"], "SPY");
+        }
+        events.push(m["data"]["event"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(events[0], "new");
+
+    // A wrong key is refused and the socket closed.
+    let (mut bad, _) = tokio_tungstenite::connect_async(format!("ws://{}/stream", s.addr)).await.unwrap();
+    bad.send(Message::Text(json!({"action": "authenticate", "data": {"key_id": KEY, "secret_key": "no"}}).to_string().into())).await.unwrap();
+    assert_eq!(next_json(&mut bad).await["data"]["status"], "unauthorized");
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn market_data_stream_auth_subscribe_and_quotes() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start(config(dir.path())).await;
+    let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{}/v2/iex", s.addr)).await.unwrap();
+    assert_eq!(next_json(&mut ws).await, json!([{"T": "success", "msg": "connected"}]));
+    ws.send(Message::Text(json!({"action": "subscribe", "quotes": ["AAPL"]}).to_string().into())).await.unwrap();
+    assert_eq!(next_json(&mut ws).await[0]["code"], 401);
+    ws.send(Message::Text(json!({"action": "auth", "key": KEY, "secret": SECRET}).to_string().into())).await.unwrap();
+    assert_eq!(next_json(&mut ws).await, json!([{"T": "success", "msg": "authenticated"}]));
+    ws.send(Message::Text(json!({"action": "subscribe", "quotes": ["AAPL"], "trades": ["*"]}).to_string().into())).await.unwrap();
+    let sub = next_json(&mut ws).await;
+    assert_eq!(sub[0]["T"], "subscription");
+    assert_eq!(sub[0]["quotes"], json!(["AAPL"]));
+    let mut saw_quote = false;
+    for _ in 0..50 {
+        let batch = next_json(&mut ws).await;
+        for m in batch.as_array().unwrap() {
+            match m["T"].as_str().unwrap() {
+                "q" => {
+                    assert_eq!(m["S"], "AAPL", "only subscribed quotes arrive");
+                    assert!(m["bp"].is_number() && m["ap"].is_number());
+                    saw_quote = true;
+                }
+                "t" => assert!(m["p"].is_number()),
+                other => panic!("unexpected {other}"),
+            }
+        }
+        if saw_quote {
+            break;
+        }
+    }
+    assert!(saw_quote);
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn restart_replays_the_journal_to_the_same_state() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start(config(dir.path())).await;
+    for (sym, qty) in [("AAPL", "2"), ("MSFT", "1.5"), ("SPY", "4")] {
+        let (st, o) = s.post("/v2/orders", json!({"symbol": sym, "qty": qty, "side": "buy", "type": "market", "time_in_force": "day"})).await;
+        assert_eq!(st, 200, "{o}");
+    }
+    let (st, _) = s.post("/v2/orders", json!({"symbol": "TSLA", "qty": "1", "side": "buy", "type": "limit", "limit_price": "1.00", "time_in_force": "gtc"})).await;
+    assert_eq!(st, 200);
+    eventually(|| {
+        let s = &s;
+        async move { s.get("/v2/positions").await.as_array().unwrap().len() == 3 }
+    })
+    .await;
+    let orders_before = s.get("/v2/orders?status=all&limit=500").await;
+    let positions_before: Vec<(Value, Value, Value)> = s
+        .get("/v2/positions")
+        .await
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["symbol"].clone(), p["qty"].clone(), p["cost_basis"].clone()))
+        .collect();
+    let cash_before = s.get("/v2/account").await["cash"].clone();
+    s.stop().await;
+
+    let s = Server::start(config(dir.path())).await;
+    assert_eq!(s.get("/v2/orders?status=all&limit=500").await, orders_before);
+    let positions_after: Vec<(Value, Value, Value)> = s
+        .get("/v2/positions")
+        .await
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["symbol"].clone(), p["qty"].clone(), p["cost_basis"].clone()))
+        .collect();
+    assert_eq!(positions_after, positions_before);
+    assert_eq!(s.get("/v2/account").await["cash"], cash_before);
+    s.stop().await;
+}
