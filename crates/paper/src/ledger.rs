@@ -99,7 +99,11 @@ impl PaperExchange {
             .into_iter()
             .map(|p| Position {
                 symbol: p.symbol,
-                side: if p.qty < Decimal::ZERO { PositionSide::Short } else { PositionSide::Long },
+                side: if p.qty < Decimal::ZERO {
+                    PositionSide::Short
+                } else {
+                    PositionSide::Long
+                },
                 qty: p.qty.abs(),
                 avg_entry_price: p.avg_entry_price,
                 cost_basis: p.cost_basis,

@@ -17,7 +17,10 @@ pub enum StoreError {
     #[error("journal encoding: {0}")]
     Json(#[from] serde_json::Error),
     #[error("creating the data dir {path}: {source}")]
-    DataDir { path: PathBuf, source: std::io::Error },
+    DataDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("replay diverged from the journal at command {seq}")]
     Diverged { seq: i64 },
 }
@@ -41,8 +44,10 @@ const CONFIG_KEY: &str = "engine_config";
 impl Journal {
     /// Opens (or creates) `journal.sqlite3` in `dir`.
     pub fn open_dir(dir: &Path, durability: Durability) -> Result<Self, StoreError> {
-        std::fs::create_dir_all(dir)
-            .map_err(|source| StoreError::DataDir { path: dir.to_owned(), source })?;
+        std::fs::create_dir_all(dir).map_err(|source| StoreError::DataDir {
+            path: dir.to_owned(),
+            source,
+        })?;
         Self::open(&dir.join("journal.sqlite3"), durability)
     }
 
@@ -70,7 +75,9 @@ impl Journal {
     pub fn engine_config(&self) -> Result<Option<EngineConfig>, StoreError> {
         let text: Option<String> = self
             .conn
-            .query_row("SELECT value FROM meta WHERE key = ?1", [CONFIG_KEY], |r| r.get(0))
+            .query_row("SELECT value FROM meta WHERE key = ?1", [CONFIG_KEY], |r| {
+                r.get(0)
+            })
             .optional()?;
         Ok(match text {
             Some(t) => Some(serde_json::from_str(&t)?),
@@ -90,9 +97,13 @@ impl Journal {
     pub fn append(&mut self, entries: &[(Command, Vec<Event>)]) -> Result<(), StoreError> {
         let tx = self.conn.transaction()?;
         {
-            let mut stmt = tx.prepare_cached("INSERT INTO journal (command, events) VALUES (?1, ?2)")?;
+            let mut stmt =
+                tx.prepare_cached("INSERT INTO journal (command, events) VALUES (?1, ?2)")?;
             for (cmd, events) in entries {
-                stmt.execute(params![serde_json::to_string(cmd)?, serde_json::to_string(events)?])?;
+                stmt.execute(params![
+                    serde_json::to_string(cmd)?,
+                    serde_json::to_string(events)?
+                ])?;
             }
         }
         tx.commit()?;
@@ -100,7 +111,9 @@ impl Journal {
     }
 
     pub fn len(&self) -> Result<u64, StoreError> {
-        let n: i64 = self.conn.query_row("SELECT COUNT(*) FROM journal", [], |r| r.get(0))?;
+        let n: i64 = self
+            .conn
+            .query_row("SELECT COUNT(*) FROM journal", [], |r| r.get(0))?;
         Ok(n as u64)
     }
 
@@ -111,7 +124,9 @@ impl Journal {
     /// Feeds every journaled command, in order, to `apply`, and checks that it produces the
     /// events recorded with it.
     pub fn replay(&self, mut apply: impl FnMut(Command) -> Vec<Event>) -> Result<u64, StoreError> {
-        let mut stmt = self.conn.prepare("SELECT seq, command, events FROM journal ORDER BY seq")?;
+        let mut stmt = self
+            .conn
+            .prepare("SELECT seq, command, events FROM journal ORDER BY seq")?;
         let mut rows = stmt.query([])?;
         let mut n = 0;
         while let Some(row) = rows.next()? {
@@ -147,7 +162,11 @@ mod tests {
             j.set_engine_config(&config).unwrap();
             let cmd = Command::new(
                 chrono::Utc::now(),
-                CommandKind::OpenAccount { account: AccountId::new("A"), kind: AccountKind::Cash, cash: Decimal::TEN },
+                CommandKind::OpenAccount {
+                    account: AccountId::new("A"),
+                    kind: AccountKind::Cash,
+                    cash: Decimal::TEN,
+                },
             );
             let ev = engine.apply(cmd.clone());
             j.append(&[(cmd, ev)]).unwrap();
@@ -161,8 +180,15 @@ mod tests {
         let mut other = Engine::new(EngineConfig::default());
         other.apply(Command::new(
             chrono::Utc::now(),
-            CommandKind::OpenAccount { account: AccountId::new("A"), kind: AccountKind::Cash, cash: Decimal::ONE },
+            CommandKind::OpenAccount {
+                account: AccountId::new("A"),
+                kind: AccountKind::Cash,
+                cash: Decimal::ONE,
+            },
         ));
-        assert!(matches!(j.replay(|c| other.apply(c)), Err(StoreError::Diverged { seq: 1 })));
+        assert!(matches!(
+            j.replay(|c| other.apply(c)),
+            Err(StoreError::Diverged { seq: 1 })
+        ));
     }
 }

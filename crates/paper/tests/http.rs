@@ -1,5 +1,7 @@
 //! The sandbox over real loopback HTTP and WebSockets, with Alpaca's shapes and errors.
 
+#![allow(clippy::unwrap_used)] // Test helpers: a failed unwrap is a failed test.
+
 mod common;
 
 use common::*;
@@ -23,9 +25,17 @@ async fn wrong_or_missing_keys_are_refused_like_alpaca() {
         let r = req.send().await.unwrap();
         assert_eq!(r.status().as_u16(), 401);
         let body: Value = r.json().await.unwrap();
-        assert_eq!(body, json!({"code": 40110000, "message": "request is not authorized"}));
+        assert_eq!(
+            body,
+            json!({"code": 40110000, "message": "request is not authorized"})
+        );
     }
-    let ok = plain.get(s.url("/v2/account")).bearer_auth(SECRET).send().await.unwrap();
+    let ok = plain
+        .get(s.url("/v2/account"))
+        .bearer_auth(SECRET)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(ok.status().as_u16(), 200);
     s.stop().await;
 }
@@ -46,7 +56,9 @@ async fn account_assets_clock_and_calendar() {
     let aapl = s.get("/v2/assets/aapl").await;
     assert_eq!(aapl["symbol"], "AAPL");
     assert_eq!(aapl["tradable"], true);
-    let by_id = s.get(&format!("/v2/assets/{}", aapl["id"].as_str().unwrap())).await;
+    let by_id = s
+        .get(&format!("/v2/assets/{}", aapl["id"].as_str().unwrap()))
+        .await;
     assert_eq!(by_id["symbol"], "AAPL");
     let missing = s.client.get(s.url("/v2/assets/NOPE")).send().await.unwrap();
     assert_eq!(missing.status().as_u16(), 404);
@@ -54,7 +66,11 @@ async fn account_assets_clock_and_calendar() {
     let clock = s.get("/v2/clock").await;
     assert_eq!(clock["is_open"], true);
     let cal = s.get("/v2/calendar?start=2026-11-23&end=2026-11-29").await;
-    assert_eq!(cal.as_array().unwrap().len(), 7, "always-open calendar trades every day");
+    assert_eq!(
+        cal.as_array().unwrap().len(),
+        7,
+        "always-open calendar trades every day"
+    );
     s.stop().await;
 }
 
@@ -83,7 +99,9 @@ async fn order_lifecycle_over_http() {
     assert_eq!(filled["filled_qty"], "3");
     assert!(filled["filled_avg_price"].is_string());
 
-    let by_cid = s.get("/v2/orders:by_client_order_id?client_order_id=mine-1").await;
+    let by_cid = s
+        .get("/v2/orders:by_client_order_id?client_order_id=mine-1")
+        .await;
     assert_eq!(by_cid["id"], id.as_str());
 
     // Duplicate client_order_id.
@@ -108,7 +126,13 @@ async fn order_lifecycle_over_http() {
     assert_eq!(lim["status"], "new");
     assert_eq!(lim["limit_price"], "10");
     let lim_id = lim["id"].as_str().unwrap();
-    let r = s.client.patch(s.url(&format!("/v2/orders/{lim_id}"))).json(&json!({"limit_price": "11.00"})).send().await.unwrap();
+    let r = s
+        .client
+        .patch(s.url(&format!("/v2/orders/{lim_id}")))
+        .json(&json!({"limit_price": "11.00"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status().as_u16(), 200);
     let new: Value = r.json().await.unwrap();
     assert_eq!(new["replaces"], lim_id);
@@ -116,16 +140,36 @@ async fn order_lifecycle_over_http() {
     let new_id = new["id"].as_str().unwrap();
     let open = s.get("/v2/orders").await;
     assert_eq!(open.as_array().unwrap().len(), 1);
-    let del = s.client.delete(s.url(&format!("/v2/orders/{new_id}"))).send().await.unwrap();
+    let del = s
+        .client
+        .delete(s.url(&format!("/v2/orders/{new_id}")))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(del.status().as_u16(), 204);
-    let again = s.client.delete(s.url(&format!("/v2/orders/{new_id}"))).send().await.unwrap();
+    let again = s
+        .client
+        .delete(s.url(&format!("/v2/orders/{new_id}")))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(again.status().as_u16(), 422);
-    let unknown = s.client.get(s.url("/v2/orders/7b08df51-c1ac-453c-99f9-323a5f075f0d")).send().await.unwrap();
+    let unknown = s
+        .client
+        .get(s.url("/v2/orders/7b08df51-c1ac-453c-99f9-323a5f075f0d"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(unknown.status().as_u16(), 404);
     assert_eq!(unknown.json::<Value>().await.unwrap()["code"], 40410000);
 
     let closed = s.get("/v2/orders?status=closed&direction=asc").await;
-    let statuses: Vec<&str> = closed.as_array().unwrap().iter().map(|o| o["status"].as_str().unwrap()).collect();
+    let statuses: Vec<&str> = closed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["status"].as_str().unwrap())
+        .collect();
     assert_eq!(statuses, ["filled", "replaced", "canceled"]);
 
     let acts = s.get("/v2/account/activities/FILL").await;
@@ -133,7 +177,12 @@ async fn order_lifecycle_over_http() {
     assert_eq!(acts[0]["symbol"], "AAPL");
 
     // Close the position with a market order.
-    let r = s.client.delete(s.url("/v2/positions/AAPL")).send().await.unwrap();
+    let r = s
+        .client
+        .delete(s.url("/v2/positions/AAPL"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status().as_u16(), 200);
     let close: Value = r.json().await.unwrap();
     assert_eq!(close["side"], "sell");
@@ -142,7 +191,9 @@ async fn order_lifecycle_over_http() {
         async move { s.get("/v2/positions").await.as_array().unwrap().is_empty() }
     })
     .await;
-    let hist = s.get("/v2/account/portfolio/history?period=1D&timeframe=1Min").await;
+    let hist = s
+        .get("/v2/account/portfolio/history?period=1D&timeframe=1Min")
+        .await;
     assert!(!hist["equity"].as_array().unwrap().is_empty());
     s.stop().await;
 }
@@ -152,11 +203,31 @@ async fn refusals_carry_alpaca_status_and_code() {
     let dir = tempfile::tempdir().unwrap();
     let s = Server::start(config(dir.path())).await;
     let cases = [
-        (json!({"symbol": "AAPL", "qty": "100000", "side": "buy", "type": "market", "time_in_force": "day"}), 403, 40310000),
-        (json!({"symbol": "AAPL", "qty": "1", "side": "buy", "type": "limit", "limit_price": "100.001", "time_in_force": "day"}), 422, 42210000),
-        (json!({"symbol": "NOPE", "qty": "1", "side": "buy", "type": "market", "time_in_force": "day"}), 422, 42210000),
-        (json!({"symbol": "AAPL", "qty": "1", "notional": "5", "side": "buy", "type": "market", "time_in_force": "day"}), 422, 42210000),
-        (json!({"symbol": "AAPL", "qty": "1", "side": "sideways", "type": "market", "time_in_force": "day"}), 422, 42210000),
+        (
+            json!({"symbol": "AAPL", "qty": "100000", "side": "buy", "type": "market", "time_in_force": "day"}),
+            403,
+            40310000,
+        ),
+        (
+            json!({"symbol": "AAPL", "qty": "1", "side": "buy", "type": "limit", "limit_price": "100.001", "time_in_force": "day"}),
+            422,
+            42210000,
+        ),
+        (
+            json!({"symbol": "NOPE", "qty": "1", "side": "buy", "type": "market", "time_in_force": "day"}),
+            422,
+            42210000,
+        ),
+        (
+            json!({"symbol": "AAPL", "qty": "1", "notional": "5", "side": "buy", "type": "market", "time_in_force": "day"}),
+            422,
+            42210000,
+        ),
+        (
+            json!({"symbol": "AAPL", "qty": "1", "side": "sideways", "type": "market", "time_in_force": "day"}),
+            422,
+            42210000,
+        ),
     ];
     for (body, status, code) in cases {
         let (got, err) = s.post("/v2/orders", body.clone()).await;
@@ -164,7 +235,14 @@ async fn refusals_carry_alpaca_status_and_code() {
         assert_eq!(err["code"], code, "{body} → {err}");
         assert!(err["message"].is_string());
     }
-    let r = s.client.post(s.url("/v2/orders")).body("{not json").header("content-type", "application/json").send().await.unwrap();
+    let r = s
+        .client
+        .post(s.url("/v2/orders"))
+        .body("{not json")
+        .header("content-type", "application/json")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status().as_u16(), 400);
     s.stop().await;
 }
@@ -181,7 +259,9 @@ async fn market_data_latest_bars_and_snapshots() {
     assert_eq!(one["symbol"], "AAPL");
     eventually(|| {
         let s = &s;
-        async move { s.get("/v2/stocks/trades/latest?symbols=AAPL").await["trades"]["AAPL"]["p"].is_number() }
+        async move {
+            s.get("/v2/stocks/trades/latest?symbols=AAPL").await["trades"]["AAPL"]["p"].is_number()
+        }
     })
     .await;
     let snap = s.get("/v2/stocks/snapshots?symbols=AAPL").await;
@@ -198,7 +278,11 @@ where
     S: futures::Stream<Item = Result<Message, tokio_tungstenite::tungstenite::Error>> + Unpin,
 {
     loop {
-        let msg = tokio::time::timeout(std::time::Duration::from_secs(5), ws.next()).await.unwrap().unwrap().unwrap();
+        let msg = tokio::time::timeout(std::time::Duration::from_secs(5), ws.next())
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
         match msg {
             Message::Text(t) => return serde_json::from_str(t.as_str()).unwrap(),
             Message::Binary(b) => return serde_json::from_slice(&b).unwrap(),
@@ -211,12 +295,29 @@ where
 async fn trade_updates_stream_reports_new_and_fill() {
     let dir = tempfile::tempdir().unwrap();
     let s = Server::start(config(dir.path())).await;
-    let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{}/stream", s.addr)).await.unwrap();
-    ws.send(Message::Text(json!({"action": "authenticate", "data": {"key_id": KEY, "secret_key": SECRET}}).to_string().into())).await.unwrap();
+    let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{}/stream", s.addr))
+        .await
+        .unwrap();
+    ws.send(Message::Text(
+        json!({"action": "authenticate", "data": {"key_id": KEY, "secret_key": SECRET}})
+            .to_string()
+            .into(),
+    ))
+    .await
+    .unwrap();
     let auth = next_json(&mut ws).await;
     assert_eq!(auth["data"]["status"], "authorized");
-    ws.send(Message::Text(json!({"action": "listen", "data": {"streams": ["trade_updates"]}}).to_string().into())).await.unwrap();
-    assert_eq!(next_json(&mut ws).await["data"]["streams"], json!(["trade_updates"]));
+    ws.send(Message::Text(
+        json!({"action": "listen", "data": {"streams": ["trade_updates"]}})
+            .to_string()
+            .into(),
+    ))
+    .await
+    .unwrap();
+    assert_eq!(
+        next_json(&mut ws).await["data"]["streams"],
+        json!(["trade_updates"])
+    );
     let (status, _) = s
         .post("/v2/orders", json!({"symbol": "SPY", "qty": "1", "side": "buy", "type": "market", "time_in_force": "day"}))
         .await;
@@ -235,8 +336,16 @@ async fn trade_updates_stream_reports_new_and_fill() {
     assert_eq!(events[0], "new");
 
     // A wrong key is refused and the socket closed.
-    let (mut bad, _) = tokio_tungstenite::connect_async(format!("ws://{}/stream", s.addr)).await.unwrap();
-    bad.send(Message::Text(json!({"action": "authenticate", "data": {"key_id": KEY, "secret_key": "no"}}).to_string().into())).await.unwrap();
+    let (mut bad, _) = tokio_tungstenite::connect_async(format!("ws://{}/stream", s.addr))
+        .await
+        .unwrap();
+    bad.send(Message::Text(
+        json!({"action": "authenticate", "data": {"key_id": KEY, "secret_key": "no"}})
+            .to_string()
+            .into(),
+    ))
+    .await
+    .unwrap();
     assert_eq!(next_json(&mut bad).await["data"]["status"], "unauthorized");
     s.stop().await;
 }
@@ -245,13 +354,39 @@ async fn trade_updates_stream_reports_new_and_fill() {
 async fn market_data_stream_auth_subscribe_and_quotes() {
     let dir = tempfile::tempdir().unwrap();
     let s = Server::start(config(dir.path())).await;
-    let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{}/v2/iex", s.addr)).await.unwrap();
-    assert_eq!(next_json(&mut ws).await, json!([{"T": "success", "msg": "connected"}]));
-    ws.send(Message::Text(json!({"action": "subscribe", "quotes": ["AAPL"]}).to_string().into())).await.unwrap();
+    let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{}/v2/iex", s.addr))
+        .await
+        .unwrap();
+    assert_eq!(
+        next_json(&mut ws).await,
+        json!([{"T": "success", "msg": "connected"}])
+    );
+    ws.send(Message::Text(
+        json!({"action": "subscribe", "quotes": ["AAPL"]})
+            .to_string()
+            .into(),
+    ))
+    .await
+    .unwrap();
     assert_eq!(next_json(&mut ws).await[0]["code"], 401);
-    ws.send(Message::Text(json!({"action": "auth", "key": KEY, "secret": SECRET}).to_string().into())).await.unwrap();
-    assert_eq!(next_json(&mut ws).await, json!([{"T": "success", "msg": "authenticated"}]));
-    ws.send(Message::Text(json!({"action": "subscribe", "quotes": ["AAPL"], "trades": ["*"]}).to_string().into())).await.unwrap();
+    ws.send(Message::Text(
+        json!({"action": "auth", "key": KEY, "secret": SECRET})
+            .to_string()
+            .into(),
+    ))
+    .await
+    .unwrap();
+    assert_eq!(
+        next_json(&mut ws).await,
+        json!([{"T": "success", "msg": "authenticated"}])
+    );
+    ws.send(Message::Text(
+        json!({"action": "subscribe", "quotes": ["AAPL"], "trades": ["*"]})
+            .to_string()
+            .into(),
+    ))
+    .await
+    .unwrap();
     let sub = next_json(&mut ws).await;
     assert_eq!(sub[0]["T"], "subscription");
     assert_eq!(sub[0]["quotes"], json!(["AAPL"]));
@@ -299,20 +434,35 @@ async fn restart_replays_the_journal_to_the_same_state() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|p| (p["symbol"].clone(), p["qty"].clone(), p["cost_basis"].clone()))
+        .map(|p| {
+            (
+                p["symbol"].clone(),
+                p["qty"].clone(),
+                p["cost_basis"].clone(),
+            )
+        })
         .collect();
     let cash_before = s.get("/v2/account").await["cash"].clone();
     s.stop().await;
 
     let s = Server::start(config(dir.path())).await;
-    assert_eq!(s.get("/v2/orders?status=all&limit=500").await, orders_before);
+    assert_eq!(
+        s.get("/v2/orders?status=all&limit=500").await,
+        orders_before
+    );
     let positions_after: Vec<(Value, Value, Value)> = s
         .get("/v2/positions")
         .await
         .as_array()
         .unwrap()
         .iter()
-        .map(|p| (p["symbol"].clone(), p["qty"].clone(), p["cost_basis"].clone()))
+        .map(|p| {
+            (
+                p["symbol"].clone(),
+                p["qty"].clone(),
+                p["cost_basis"].clone(),
+            )
+        })
         .collect();
     assert_eq!(positions_after, positions_before);
     assert_eq!(s.get("/v2/account").await["cash"], cash_before);

@@ -130,7 +130,8 @@ impl Account {
         });
         let mut realized = Decimal::ZERO;
         let mut day_trade = false;
-        let same_direction = holding.qty.is_zero() || (holding.qty > Decimal::ZERO) == (signed_qty > Decimal::ZERO);
+        let same_direction =
+            holding.qty.is_zero() || (holding.qty > Decimal::ZERO) == (signed_qty > Decimal::ZERO);
         if same_direction {
             holding.qty += signed_qty;
             holding.cost_basis += signed_qty * price;
@@ -166,11 +167,17 @@ impl Account {
         if day_trade {
             self.day_trades.push(session);
         }
-        FillEffect { realized, day_trade }
+        FillEffect {
+            realized,
+            day_trade,
+        }
     }
 
     pub fn daytrade_count(&self, window_start: NaiveDate) -> u32 {
-        self.day_trades.iter().filter(|d| **d > window_start).count() as u32
+        self.day_trades
+            .iter()
+            .filter(|d| **d > window_start)
+            .count() as u32
     }
 
     /// Reg T multipliers: cash accounts 1×; margin 2× overnight, 4× for a pattern day trader
@@ -209,7 +216,8 @@ impl Account {
         // for 4× it is 4 × (equity − 25 % maintenance), for a cash account it is the cash.
         let raw = multiplier * equity - gross - self.reserved;
         let buying_power = raw.max(Decimal::ZERO);
-        let regt = (Decimal::TWO.min(multiplier) * equity - gross - self.reserved).max(Decimal::ZERO);
+        let regt =
+            (Decimal::TWO.min(multiplier) * equity - gross - self.reserved).max(Decimal::ZERO);
         let non_marginable = (self.cash - self.reserved).max(Decimal::ZERO);
         AccountSummary {
             id: self.id.clone(),
@@ -223,7 +231,11 @@ impl Account {
             multiplier,
             buying_power,
             regt_buying_power: regt,
-            daytrading_buying_power: if multiplier == Decimal::from(4) { buying_power } else { Decimal::ZERO },
+            daytrading_buying_power: if multiplier == Decimal::from(4) {
+                buying_power
+            } else {
+                Decimal::ZERO
+            },
             non_marginable_buying_power: non_marginable,
             initial_margin: gross / Decimal::TWO,
             maintenance_margin: gross / Decimal::from(4),
@@ -258,7 +270,10 @@ mod tests {
         assert!(fx.day_trade);
         assert_eq!(a.cash, dec!(1000) - dec!(60) + dec!(30));
         assert_eq!(a.positions[&s].cost_basis, dec!(45));
-        assert_eq!(a.cash + a.positions[&s].cost_basis - a.realized_pl, dec!(1000));
+        assert_eq!(
+            a.cash + a.positions[&s].cost_basis - a.realized_pl,
+            dec!(1000)
+        );
     }
 
     #[test]

@@ -24,22 +24,58 @@ pub struct Session {
 
 /// NYSE full-day closures, 2025–2028 (published by NYSE; extend yearly).
 const NYSE_HOLIDAYS: &[(i32, u32, u32)] = &[
-    (2025, 1, 1), (2025, 1, 9), (2025, 1, 20), (2025, 2, 17), (2025, 4, 18), (2025, 5, 26),
-    (2025, 6, 19), (2025, 7, 4), (2025, 9, 1), (2025, 11, 27), (2025, 12, 25),
-    (2026, 1, 1), (2026, 1, 19), (2026, 2, 16), (2026, 4, 3), (2026, 5, 25), (2026, 6, 19),
-    (2026, 7, 3), (2026, 9, 7), (2026, 11, 26), (2026, 12, 25),
-    (2027, 1, 1), (2027, 1, 18), (2027, 2, 15), (2027, 3, 26), (2027, 5, 31), (2027, 6, 18),
-    (2027, 7, 5), (2027, 9, 6), (2027, 11, 25), (2027, 12, 24),
-    (2028, 1, 17), (2028, 2, 21), (2028, 4, 14), (2028, 5, 29), (2028, 6, 19), (2028, 7, 4),
-    (2028, 9, 4), (2028, 11, 23), (2028, 12, 25),
+    (2025, 1, 1),
+    (2025, 1, 9),
+    (2025, 1, 20),
+    (2025, 2, 17),
+    (2025, 4, 18),
+    (2025, 5, 26),
+    (2025, 6, 19),
+    (2025, 7, 4),
+    (2025, 9, 1),
+    (2025, 11, 27),
+    (2025, 12, 25),
+    (2026, 1, 1),
+    (2026, 1, 19),
+    (2026, 2, 16),
+    (2026, 4, 3),
+    (2026, 5, 25),
+    (2026, 6, 19),
+    (2026, 7, 3),
+    (2026, 9, 7),
+    (2026, 11, 26),
+    (2026, 12, 25),
+    (2027, 1, 1),
+    (2027, 1, 18),
+    (2027, 2, 15),
+    (2027, 3, 26),
+    (2027, 5, 31),
+    (2027, 6, 18),
+    (2027, 7, 5),
+    (2027, 9, 6),
+    (2027, 11, 25),
+    (2027, 12, 24),
+    (2028, 1, 17),
+    (2028, 2, 21),
+    (2028, 4, 14),
+    (2028, 5, 29),
+    (2028, 6, 19),
+    (2028, 7, 4),
+    (2028, 9, 4),
+    (2028, 11, 23),
+    (2028, 12, 25),
 ];
 
 /// Days the NYSE closes at 13:00 New York time.
 const NYSE_EARLY_CLOSES: &[(i32, u32, u32)] = &[
-    (2025, 7, 3), (2025, 11, 28), (2025, 12, 24),
-    (2026, 11, 27), (2026, 12, 24),
+    (2025, 7, 3),
+    (2025, 11, 28),
+    (2025, 12, 24),
+    (2026, 11, 27),
+    (2026, 12, 24),
     (2027, 11, 26),
-    (2028, 7, 3), (2028, 11, 24),
+    (2028, 7, 3),
+    (2028, 11, 24),
 ];
 
 fn listed(list: &[(i32, u32, u32)], date: NaiveDate) -> bool {
@@ -56,7 +92,11 @@ fn new_york_offset_hours(date: NaiveDate) -> i64 {
     };
     let dst_start = nth_sunday(3, 2);
     let dst_end = nth_sunday(11, 1);
-    if date >= dst_start && date < dst_end { 4 } else { 5 }
+    if date >= dst_start && date < dst_end {
+        4
+    } else {
+        5
+    }
 }
 
 fn new_york(date: NaiveDate, hour: u32, minute: u32) -> Timestamp {
@@ -79,7 +119,11 @@ impl CalendarKind {
         match self {
             Self::Always => {
                 let open = Utc.from_utc_datetime(&date.and_time(NaiveTime::MIN));
-                Some(Session { date, open, close: open + Duration::days(1) })
+                Some(Session {
+                    date,
+                    open,
+                    close: open + Duration::days(1),
+                })
             }
             Self::Nyse => {
                 if matches!(date.weekday(), Weekday::Sat | Weekday::Sun)
@@ -87,7 +131,11 @@ impl CalendarKind {
                 {
                     return None;
                 }
-                let close_hour = if listed(NYSE_EARLY_CLOSES, date) { 13 } else { 16 };
+                let close_hour = if listed(NYSE_EARLY_CLOSES, date) {
+                    13
+                } else {
+                    16
+                };
                 Some(Session {
                     date,
                     open: new_york(date, 9, 30),
@@ -111,7 +159,11 @@ impl CalendarKind {
             date += Duration::days(1);
         }
         let open = now + Duration::days(1);
-        Session { date: open.date_naive(), open, close: open + Duration::days(1) }
+        Session {
+            date: open.date_naive(),
+            open,
+            close: open + Duration::days(1),
+        }
     }
 
     pub fn is_open(self, now: Timestamp) -> bool {
@@ -176,8 +228,14 @@ mod tests {
     fn always_is_open_and_rolls_at_midnight_utc() {
         let c = CalendarKind::Always;
         assert!(c.is_open(t("2026-11-29T03:00:00Z")));
-        assert_eq!(c.next_close(t("2026-11-29T03:00:00Z")), t("2026-11-30T00:00:00Z"));
-        assert_eq!(c.next_open(t("2026-11-29T03:00:00Z")), t("2026-11-30T00:00:00Z"));
+        assert_eq!(
+            c.next_close(t("2026-11-29T03:00:00Z")),
+            t("2026-11-30T00:00:00Z")
+        );
+        assert_eq!(
+            c.next_open(t("2026-11-29T03:00:00Z")),
+            t("2026-11-30T00:00:00Z")
+        );
     }
 
     #[test]
@@ -197,10 +255,16 @@ mod tests {
         let c = CalendarKind::Nyse;
         // Sunday 2026-11-29 → opens Monday.
         assert!(!c.is_open(t("2026-11-29T15:00:00Z")));
-        assert_eq!(c.next_open(t("2026-11-29T15:00:00Z")), t("2026-11-30T14:30:00Z"));
+        assert_eq!(
+            c.next_open(t("2026-11-29T15:00:00Z")),
+            t("2026-11-30T14:30:00Z")
+        );
         // Thanksgiving 2026-11-26 closed; the day after closes at 13:00 EST = 18:00 UTC.
         assert!(!c.is_open(t("2026-11-26T15:00:00Z")));
-        assert_eq!(c.next_close(t("2026-11-27T15:00:00Z")), t("2026-11-27T18:00:00Z"));
+        assert_eq!(
+            c.next_close(t("2026-11-27T15:00:00Z")),
+            t("2026-11-27T18:00:00Z")
+        );
         assert_eq!(
             c.sessions_between(
                 NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(),

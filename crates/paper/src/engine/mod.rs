@@ -11,9 +11,9 @@ pub mod types;
 pub mod validate;
 
 #[cfg(test)]
-mod tests;
-#[cfg(test)]
 mod proptests;
+#[cfg(test)]
+mod tests;
 
 use brokerdesk_model::{AccountId, Symbol};
 use rust_decimal::Decimal;
@@ -68,7 +68,9 @@ pub fn stable_uuid(text: &str) -> Uuid {
         h ^= u128::from(b);
         h = h.wrapping_mul(0x0000000001000000000000000000013B);
     }
-    uuid::Builder::from_u128(h).with_version(uuid::Version::Random).into_uuid()
+    uuid::Builder::from_u128(h)
+        .with_version(uuid::Version::Random)
+        .into_uuid()
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -251,8 +253,13 @@ impl Engine {
         self.trades.get(symbol)
     }
 
-    pub fn activities<'a>(&'a self, account: &'a AccountId) -> impl Iterator<Item = &'a FillActivity> + 'a {
-        self.activities.iter().filter(move |a| &a.account == account)
+    pub fn activities<'a>(
+        &'a self,
+        account: &'a AccountId,
+    ) -> impl Iterator<Item = &'a FillActivity> + 'a {
+        self.activities
+            .iter()
+            .filter(move |a| &a.account == account)
     }
 
     /// The price positions are valued at: last trade, else quote midpoint.
@@ -267,7 +274,8 @@ impl Engine {
     }
 
     fn mark_or_cost(&self, symbol: &Symbol, holding: &Holding) -> Decimal {
-        self.mark(symbol).unwrap_or_else(|| holding.avg_entry_price())
+        self.mark(symbol)
+            .unwrap_or_else(|| holding.avg_entry_price())
     }
 
     fn session_date(&self) -> chrono::NaiveDate {
@@ -322,7 +330,11 @@ impl Engine {
             symbol: symbol.clone(),
             exchange: asset.map_or_else(String::new, |a| a.exchange.clone()),
             qty: h.qty,
-            qty_available: if h.qty > Decimal::ZERO { h.qty - h.held_for_orders } else { h.qty },
+            qty_available: if h.qty > Decimal::ZERO {
+                h.qty - h.held_for_orders
+            } else {
+                h.qty
+            },
             avg_entry_price: h.avg_entry_price().round_dp(9).normalize(),
             cost_basis: h.cost_basis,
             current_price: price,
@@ -342,14 +354,19 @@ impl Engine {
         let mut out = Vec::new();
         self.advance(cmd.at, &mut out);
         match cmd.kind {
-            CommandKind::OpenAccount { account, kind, cash } => {
-                self.open_account(account, kind, cash, &mut out)
-            }
+            CommandKind::OpenAccount {
+                account,
+                kind,
+                cash,
+            } => self.open_account(account, kind, cash, &mut out),
             CommandKind::Submit(req) => self.submit(req, &mut out),
             CommandKind::Cancel { account, order_id } => self.cancel(&account, order_id, &mut out),
-            CommandKind::Replace { account, order_id, new_id, changes } => {
-                self.replace(&account, order_id, new_id, changes, &mut out)
-            }
+            CommandKind::Replace {
+                account,
+                order_id,
+                new_id,
+                changes,
+            } => self.replace(&account, order_id, new_id, changes, &mut out),
             CommandKind::Quote(q) => self.on_quote(q, &mut out),
             CommandKind::Trade(t) => self.on_trade(t, &mut out),
             CommandKind::Market(updates) => {
@@ -418,7 +435,13 @@ impl Engine {
         self.prev_close.extend(marks);
     }
 
-    fn open_account(&mut self, id: AccountId, kind: AccountKind, cash: Decimal, out: &mut Vec<Event>) {
+    fn open_account(
+        &mut self,
+        id: AccountId,
+        kind: AccountKind,
+        cash: Decimal,
+        out: &mut Vec<Event>,
+    ) {
         if self.accounts.contains_key(&id) {
             out.push(Event::Rejected {
                 rejection: Rejection::AccountExists(id),
@@ -428,7 +451,8 @@ impl Engine {
             return;
         }
         let at = self.now_ts();
-        self.accounts.insert(id.clone(), Account::new(id.clone(), kind, cash, at));
+        self.accounts
+            .insert(id.clone(), Account::new(id.clone(), kind, cash, at));
         out.push(Event::AccountOpened { account: id });
     }
 
@@ -469,7 +493,10 @@ impl Engine {
         validate::validate(req)?;
         let fractional = req.notional.is_some() || req.qty.is_some_and(|q| !q.fract().is_zero());
         if fractional && !asset.fractionable {
-            return Err(Rejection::Invalid(format!("asset {} is not fractionable", req.symbol)));
+            return Err(Rejection::Invalid(format!(
+                "asset {} is not fractionable",
+                req.symbol
+            )));
         }
 
         // When the order goes live and when it dies.
@@ -525,15 +552,27 @@ impl Engine {
                 (Some(q), _) => q,
                 (None, Some(n)) => match reference {
                     Some(p) => trunc_qty(n / p),
-                    None => return Err(Rejection::Invalid(format!("no market price for {}", req.symbol))),
+                    None => {
+                        return Err(Rejection::Invalid(format!(
+                            "no market price for {}",
+                            req.symbol
+                        )));
+                    }
                 },
                 _ => Decimal::ZERO,
             };
             if position > Decimal::ZERO || account.kind == AccountKind::Cash {
                 if requested > available {
-                    return Err(Rejection::InsufficientQty { requested, available });
+                    return Err(Rejection::InsufficientQty {
+                        requested,
+                        available,
+                    });
                 }
-                held_qty = if req.qty.is_some() { requested } else { Decimal::ZERO };
+                held_qty = if req.qty.is_some() {
+                    requested
+                } else {
+                    Decimal::ZERO
+                };
             } else {
                 if fractional {
                     return Err(Rejection::FractionalShort);
@@ -573,7 +612,10 @@ impl Engine {
                 OrderType::Market | OrderType::TrailingStop => match reference {
                     Some(r) => (r * buffer).round_dp(4),
                     None => {
-                        return Err(Rejection::Invalid(format!("no market price for {}", req.symbol)));
+                        return Err(Rejection::Invalid(format!(
+                            "no market price for {}",
+                            req.symbol
+                        )));
                     }
                 },
             }
@@ -583,7 +625,10 @@ impl Engine {
                 (None, Some(r), _) => r,
                 (None, None, Some(s)) => s,
                 (None, None, None) => {
-                    return Err(Rejection::Invalid(format!("no market price for {}", req.symbol)));
+                    return Err(Rejection::Invalid(format!(
+                        "no market price for {}",
+                        req.symbol
+                    )));
                 }
             }
         } else {
@@ -591,12 +636,20 @@ impl Engine {
         };
         let leaves = req.qty.or(req.notional).unwrap_or_default();
         let required = leaves * reserve_price;
-        let available = summary.buying_power
-            + replacing.map_or(Decimal::ZERO, |o| o.reserved);
+        let available = summary.buying_power + replacing.map_or(Decimal::ZERO, |o| o.reserved);
         if required > available {
-            return Err(Rejection::InsufficientBuyingPower { required, available });
+            return Err(Rejection::InsufficientBuyingPower {
+                required,
+                available,
+            });
         }
-        Ok(Admission { status, reserve_price, held_qty, activate_at, expires_at })
+        Ok(Admission {
+            status,
+            reserve_price,
+            held_qty,
+            activate_at,
+            expires_at,
+        })
     }
 
     fn submit(&mut self, req: OrderRequest, out: &mut Vec<Event>) {
@@ -670,7 +723,9 @@ impl Engine {
 
     /// First chance to trade: market orders fill at once; IOC/FOK finish here.
     fn execute_new(&mut self, id: Uuid, out: &mut Vec<Event>) {
-        let Some(order) = self.orders.get(&id) else { return };
+        let Some(order) = self.orders.get(&id) else {
+            return;
+        };
         if order.status != OrderStatus::New {
             return;
         }
@@ -691,7 +746,11 @@ impl Engine {
                 self.cancel_if_open(id, out);
             }
             _ => {
-                if self.orders.get(&id).is_some_and(|o| self.is_executable_type(o)) {
+                if self
+                    .orders
+                    .get(&id)
+                    .is_some_and(|o| self.is_executable_type(o))
+                {
                     self.fill_from_quote(id, false, out);
                 }
             }
@@ -714,7 +773,9 @@ impl Engine {
 
     /// The quote could fill all that is left (FOK's all-or-nothing test).
     fn fillable_now(&self, id: Uuid) -> bool {
-        let Some(o) = self.orders.get(&id) else { return false };
+        let Some(o) = self.orders.get(&id) else {
+            return false;
+        };
         match self.executable(o) {
             Some((price, size)) => self.wanted_qty(o, price, Decimal::MAX) <= size,
             None => false,
@@ -755,11 +816,15 @@ impl Engine {
     /// Trades this order against the quote, consuming the quote's size. `auction` is the
     /// closing cross, which happens as the market closes.
     fn fill_from_quote(&mut self, id: Uuid, auction: bool, out: &mut Vec<Event>) -> bool {
-        let Some(o) = self.orders.get(&id) else { return false };
+        let Some(o) = self.orders.get(&id) else {
+            return false;
+        };
         if !auction && !self.config.calendar.is_open(self.now_ts()) {
             return false;
         }
-        let Some((price, size)) = self.executable(o) else { return false };
+        let Some((price, size)) = self.executable(o) else {
+            return false;
+        };
         let qty = self.wanted_qty(o, price, size);
         if qty <= Decimal::ZERO {
             // A notional order whose remainder buys less than a nano-share is done.
@@ -784,8 +849,12 @@ impl Engine {
         let now = self.now_ts();
         let session = self.session_date();
         let daytrade_window = self.config.calendar.sessions_back(session, 5);
-        let Some(order) = self.orders.get_mut(&id) else { return };
-        let Some(account) = self.accounts.get_mut(&order.account) else { return };
+        let Some(order) = self.orders.get_mut(&id) else {
+            return;
+        };
+        let Some(account) = self.accounts.get_mut(&order.account) else {
+            return;
+        };
         let signed = match order.side {
             Side::Buy => qty,
             Side::Sell => -qty,
@@ -803,13 +872,21 @@ impl Engine {
         }
         order.filled_qty += qty;
         order.filled_notional += qty * price;
-        order.filled_avg_price = Some((order.filled_notional / order.filled_qty).round_dp(9).normalize());
+        order.filled_avg_price = Some(
+            (order.filled_notional / order.filled_qty)
+                .round_dp(9)
+                .normalize(),
+        );
         order.updated_at = now;
         let done = match order.qty {
             Some(q) => order.filled_qty >= q,
             None => trunc_qty(order.leaves() / price).is_zero(),
         };
-        order.status = if done { OrderStatus::Filled } else { OrderStatus::PartiallyFilled };
+        order.status = if done {
+            OrderStatus::Filled
+        } else {
+            OrderStatus::PartiallyFilled
+        };
         if done {
             order.filled_at = Some(now);
         }
@@ -839,11 +916,22 @@ impl Engine {
             self.set_reservation(id);
         }
         if let Some(order) = self.orders.get(&id) {
-            let fill = Fill { qty, price, at: now, position_qty };
+            let fill = Fill {
+                qty,
+                price,
+                at: now,
+                position_qty,
+            };
             out.push(if done {
-                Event::Filled { order: order.clone(), fill }
+                Event::Filled {
+                    order: order.clone(),
+                    fill,
+                }
             } else {
-                Event::PartiallyFilled { order: order.clone(), fill }
+                Event::PartiallyFilled {
+                    order: order.clone(),
+                    fill,
+                }
             });
         }
     }
@@ -863,7 +951,9 @@ impl Engine {
 
     /// Recomputes what an open order holds of its account's buying power.
     fn set_reservation(&mut self, id: Uuid) {
-        let Some(o) = self.orders.get_mut(&id) else { return };
+        let Some(o) = self.orders.get_mut(&id) else {
+            return;
+        };
         let new = o.leaves().max(Decimal::ZERO) * o.reserve_price;
         if let Some(a) = self.accounts.get_mut(&o.account) {
             a.reserved += new - o.reserved;
@@ -873,7 +963,9 @@ impl Engine {
 
     /// Puts an open order where it waits (book or schedule) and takes its share holds.
     fn attach(&mut self, id: Uuid) {
-        let Some(o) = self.orders.get(&id) else { return };
+        let Some(o) = self.orders.get(&id) else {
+            return;
+        };
         if let Some(at) = o.activate_at.filter(|_| o.status == OrderStatus::Accepted) {
             self.scheduled.insert((at, o.seq), id);
         } else {
@@ -882,18 +974,21 @@ impl Engine {
         if let Some(at) = o.expires_at {
             self.expiries.insert((at, o.seq), id);
         }
-        if let Some(a) = self.accounts.get_mut(&o.account) {
-            if o.held_qty > Decimal::ZERO {
-                if let Some(h) = a.positions.get_mut(&o.symbol) {
-                    h.held_for_orders += o.held_qty;
-                }
-            }
+        if o.held_qty > Decimal::ZERO
+            && let Some(h) = self
+                .accounts
+                .get_mut(&o.account)
+                .and_then(|a| a.positions.get_mut(&o.symbol))
+        {
+            h.held_for_orders += o.held_qty;
         }
     }
 
     /// Inverse of `attach`; the order keeps its own `reserved`/`held_qty` figures.
     fn detach(&mut self, id: Uuid) {
-        let Some(o) = self.orders.get(&id) else { return };
+        let Some(o) = self.orders.get(&id) else {
+            return;
+        };
         if let Some(at) = o.activate_at.filter(|_| o.status == OrderStatus::Accepted) {
             self.scheduled.remove(&(at, o.seq));
         } else if let Some(book) = self.books.get_mut(&o.symbol) {
@@ -919,7 +1014,9 @@ impl Engine {
     fn close_order(&mut self, id: Uuid, status: OrderStatus, out: &mut Vec<Event>) {
         self.detach(id);
         let now = self.now_ts();
-        let Some(o) = self.orders.get_mut(&id) else { return };
+        let Some(o) = self.orders.get_mut(&id) else {
+            return;
+        };
         o.reserved = Decimal::ZERO;
         o.held_qty = Decimal::ZERO;
         o.status = status;
@@ -941,7 +1038,9 @@ impl Engine {
     /// A scheduled order's time has come: queued orders go live; `opg` trades at the open and
     /// `cls` in the closing cross, and whatever they did not fill is canceled.
     fn activate(&mut self, id: Uuid, out: &mut Vec<Event>) {
-        let Some(o) = self.orders.get_mut(&id) else { return };
+        let Some(o) = self.orders.get_mut(&id) else {
+            return;
+        };
         if o.status != OrderStatus::Accepted {
             return;
         }
@@ -993,9 +1092,18 @@ impl Engine {
         out: &mut Vec<Event>,
     ) {
         let reject = |rejection, out: &mut Vec<Event>| {
-            out.push(Event::Rejected { rejection, order_id: Some(id), client_order_id: None })
+            out.push(Event::Rejected {
+                rejection,
+                order_id: Some(id),
+                client_order_id: None,
+            })
         };
-        let Some(old) = self.orders.get(&id).filter(|o| &o.account == account).cloned() else {
+        let Some(old) = self
+            .orders
+            .get(&id)
+            .filter(|o| &o.account == account)
+            .cloned()
+        else {
             return reject(Rejection::OrderNotFound, out);
         };
         if !old.status.is_open()
@@ -1012,13 +1120,19 @@ impl Engine {
         let req = OrderRequest {
             account: old.account.clone(),
             id: new_id,
-            client_order_id: changes.client_order_id.unwrap_or_else(|| new_id.to_string()),
+            client_order_id: changes
+                .client_order_id
+                .unwrap_or_else(|| new_id.to_string()),
             symbol: old.symbol.clone(),
             side: old.side,
             order_type: old.order_type,
             time_in_force: changes.time_in_force.unwrap_or(old.time_in_force),
             qty: changes.qty.or(old.qty),
-            notional: if changes.qty.is_some() { None } else { old.notional },
+            notional: if changes.qty.is_some() {
+                None
+            } else {
+                old.notional
+            },
             limit_price: changes.limit_price.or(old.limit_price),
             stop_price: changes.stop_price.or(old.stop_price),
             trail_price,
@@ -1035,7 +1149,10 @@ impl Engine {
                     o.replaced_by = Some(new_id);
                 }
                 if let (Some(old), Some(new)) = (self.orders.get(&id), self.orders.get(&new_id)) {
-                    out.push(Event::Replaced { old: old.clone(), new: new.clone() });
+                    out.push(Event::Replaced {
+                        old: Box::new(old.clone()),
+                        new: Box::new(new.clone()),
+                    });
                 }
                 self.execute_new(new_id, out);
             }
@@ -1079,7 +1196,9 @@ impl Engine {
     }
 
     fn trail_with(&mut self, id: Uuid, buy_px: Decimal, sell_px: Decimal) {
-        let Some(o) = self.orders.get_mut(&id) else { return };
+        let Some(o) = self.orders.get_mut(&id) else {
+            return;
+        };
         if o.triggered || o.order_type != OrderType::TrailingStop || !o.status.is_open() {
             return;
         }
@@ -1116,7 +1235,9 @@ impl Engine {
     }
 
     fn trigger(&mut self, id: Uuid) {
-        let Some(o) = self.orders.get(&id) else { return };
+        let Some(o) = self.orders.get(&id) else {
+            return;
+        };
         let before = o.clone();
         if let Some(book) = self.books.get_mut(&before.symbol) {
             book.remove(&before);
@@ -1130,14 +1251,24 @@ impl Engine {
 
     /// Triggers stops at `buy_px`/`sell_px`, then trades what the quote now allows:
     /// market orders by arrival, then limits best price first.
-    fn match_symbol(&mut self, symbol: &Symbol, buy_px: Decimal, sell_px: Decimal, out: &mut Vec<Event>) {
-        let Some(book) = self.books.get(symbol) else { return };
+    fn match_symbol(
+        &mut self,
+        symbol: &Symbol,
+        buy_px: Decimal,
+        sell_px: Decimal,
+        out: &mut Vec<Event>,
+    ) {
+        let Some(book) = self.books.get(symbol) else {
+            return;
+        };
         let trailing: Vec<Uuid> = book.trailing.values().copied().collect();
         for id in trailing {
             self.trail_with(id, buy_px, sell_px);
         }
         loop {
-            let Some(book) = self.books.get(symbol) else { return };
+            let Some(book) = self.books.get(symbol) else {
+                return;
+            };
             let next = book
                 .buy_stops
                 .first_key_value()
@@ -1154,7 +1285,9 @@ impl Engine {
                 None => break,
             }
         }
-        let Some(book) = self.books.get(symbol) else { return };
+        let Some(book) = self.books.get(symbol) else {
+            return;
+        };
         if !book.market.is_empty() {
             let market: Vec<Uuid> = book.market.values().copied().collect();
             for id in market {
@@ -1163,8 +1296,12 @@ impl Engine {
         }
         // Limits: keep taking the best-priced order while it can trade.
         loop {
-            let Some(book) = self.books.get(symbol) else { return };
-            let Some((_, &id)) = book.buy_limits.first_key_value() else { break };
+            let Some(book) = self.books.get(symbol) else {
+                return;
+            };
+            let Some((_, &id)) = book.buy_limits.first_key_value() else {
+                break;
+            };
             if !self.fill_from_quote(id, false, out) {
                 break;
             }
@@ -1173,8 +1310,12 @@ impl Engine {
             }
         }
         loop {
-            let Some(book) = self.books.get(symbol) else { return };
-            let Some((_, &id)) = book.sell_limits.first_key_value() else { break };
+            let Some(book) = self.books.get(symbol) else {
+                return;
+            };
+            let Some((_, &id)) = book.sell_limits.first_key_value() else {
+                break;
+            };
             if !self.fill_from_quote(id, false, out) {
                 break;
             }

@@ -10,14 +10,44 @@ const SYMBOLS: [&str; 3] = ["AAPL", "MSFT", "SPY"];
 
 #[derive(Clone, Debug)]
 enum Op {
-    Quote { sym: usize, mid_cents: i64, spread: i64, bid_size: u32, ask_size: u32 },
-    Trade { sym: usize, cents: i64 },
+    Quote {
+        sym: usize,
+        mid_cents: i64,
+        spread: i64,
+        bid_size: u32,
+        ask_size: u32,
+    },
+    Trade {
+        sym: usize,
+        cents: i64,
+    },
     /// A quote and a trade in one command, as the feed journals them.
-    Market { sym: usize, cents: i64 },
-    Submit { account: usize, sym: usize, buy: bool, kind: u8, tif: u8, qty: i64, frac: bool, offset: i64, trail: i64 },
-    Cancel { nth: usize },
-    Replace { nth: usize, offset: i64, qty: i64 },
-    Clock { minutes: i64 },
+    Market {
+        sym: usize,
+        cents: i64,
+    },
+    Submit {
+        account: usize,
+        sym: usize,
+        buy: bool,
+        kind: u8,
+        tif: u8,
+        qty: i64,
+        frac: bool,
+        offset: i64,
+        trail: i64,
+    },
+    Cancel {
+        nth: usize,
+    },
+    Replace {
+        nth: usize,
+        offset: i64,
+        qty: i64,
+    },
+    Clock {
+        minutes: i64,
+    },
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -40,11 +70,28 @@ fn accounts() -> [AccountId; 2] {
 
 /// Turns ops into concrete commands, consulting the engine only for prices and order ids.
 fn commands(ops: &[Op], calendar: CalendarKind) -> Vec<Command> {
-    let mut e = Engine::new(EngineConfig { calendar, ..EngineConfig::default() });
+    let mut e = Engine::new(EngineConfig {
+        calendar,
+        ..EngineConfig::default()
+    });
     let mut t = ts("2026-11-30T14:00:00Z");
     let mut out = vec![
-        Command::new(t, CommandKind::OpenAccount { account: accounts()[0].clone(), kind: AccountKind::Margin, cash: Decimal::from(50_000) }),
-        Command::new(t, CommandKind::OpenAccount { account: accounts()[1].clone(), kind: AccountKind::Cash, cash: Decimal::from(20_000) }),
+        Command::new(
+            t,
+            CommandKind::OpenAccount {
+                account: accounts()[0].clone(),
+                kind: AccountKind::Margin,
+                cash: Decimal::from(50_000),
+            },
+        ),
+        Command::new(
+            t,
+            CommandKind::OpenAccount {
+                account: accounts()[1].clone(),
+                kind: AccountKind::Cash,
+                cash: Decimal::from(20_000),
+            },
+        ),
     ];
     let mut ids: Vec<(usize, Uuid)> = Vec::new();
     let mut n = 0u128;
@@ -56,7 +103,13 @@ fn commands(ops: &[Op], calendar: CalendarKind) -> Vec<Command> {
         t += Duration::seconds(1);
         n += 1;
         let kind = match op.clone() {
-            Op::Quote { sym, mid_cents, spread, bid_size, ask_size } => {
+            Op::Quote {
+                sym,
+                mid_cents,
+                spread,
+                bid_size,
+                ask_size,
+            } => {
                 let mid = Decimal::new(mid_cents, 2);
                 mids[sym] = mid;
                 CommandKind::Quote(Quote {
@@ -67,9 +120,11 @@ fn commands(ops: &[Op], calendar: CalendarKind) -> Vec<Command> {
                     ask_size: ask_size.into(),
                 })
             }
-            Op::Trade { sym, cents } => {
-                CommandKind::Trade(Trade { symbol: Symbol::new(SYMBOLS[sym]), price: Decimal::new(cents, 2), size: Decimal::ONE })
-            }
+            Op::Trade { sym, cents } => CommandKind::Trade(Trade {
+                symbol: Symbol::new(SYMBOLS[sym]),
+                price: Decimal::new(cents, 2),
+                size: Decimal::ONE,
+            }),
             Op::Market { sym, cents } => {
                 let px = Decimal::new(cents, 2);
                 mids[sym] = px;
@@ -82,17 +137,48 @@ fn commands(ops: &[Op], calendar: CalendarKind) -> Vec<Command> {
                         ask_price: px + Decimal::new(1, 2),
                         ask_size: Decimal::ONE_HUNDRED,
                     }),
-                    MarketUpdate::Trade(Trade { symbol, price: px, size: Decimal::ONE }),
+                    MarketUpdate::Trade(Trade {
+                        symbol,
+                        price: px,
+                        size: Decimal::ONE,
+                    }),
                 ])
             }
-            Op::Submit { account, sym, buy, kind, tif, qty, frac, offset, trail } => {
-                let order_type = [OrderType::Market, OrderType::Limit, OrderType::Stop, OrderType::StopLimit, OrderType::TrailingStop][kind as usize];
-                let time_in_force = [TimeInForce::Day, TimeInForce::Gtc, TimeInForce::Ioc, TimeInForce::Fok, TimeInForce::Opg, TimeInForce::Cls][tif as usize];
+            Op::Submit {
+                account,
+                sym,
+                buy,
+                kind,
+                tif,
+                qty,
+                frac,
+                offset,
+                trail,
+            } => {
+                let order_type = [
+                    OrderType::Market,
+                    OrderType::Limit,
+                    OrderType::Stop,
+                    OrderType::StopLimit,
+                    OrderType::TrailingStop,
+                ][kind as usize];
+                let time_in_force = [
+                    TimeInForce::Day,
+                    TimeInForce::Gtc,
+                    TimeInForce::Ioc,
+                    TimeInForce::Fok,
+                    TimeInForce::Opg,
+                    TimeInForce::Cls,
+                ][tif as usize];
                 let side = if buy { Side::Buy } else { Side::Sell };
                 let mid = mids[sym];
                 let price = (mid + Decimal::new(offset, 2)).max(Decimal::ONE);
                 let stop = (mid - Decimal::new(offset, 2)).max(Decimal::ONE);
-                let qty = if frac { Decimal::new(qty, 3) } else { Decimal::from(qty) };
+                let qty = if frac {
+                    Decimal::new(qty, 3)
+                } else {
+                    Decimal::from(qty)
+                };
                 let id = Uuid::from_u128(n);
                 ids.push((account, id));
                 CommandKind::Submit(OrderRequest {
@@ -105,27 +191,41 @@ fn commands(ops: &[Op], calendar: CalendarKind) -> Vec<Command> {
                     time_in_force,
                     qty: Some(qty),
                     notional: None,
-                    limit_price: matches!(order_type, OrderType::Limit | OrderType::StopLimit).then_some(price),
-                    stop_price: matches!(order_type, OrderType::Stop | OrderType::StopLimit).then_some(stop),
-                    trail_price: (order_type == OrderType::TrailingStop && trail % 2 == 0).then(|| Decimal::new(trail, 2)),
-                    trail_percent: (order_type == OrderType::TrailingStop && trail % 2 == 1).then(|| Decimal::new(trail % 50, 1).max(Decimal::ONE)),
+                    limit_price: matches!(order_type, OrderType::Limit | OrderType::StopLimit)
+                        .then_some(price),
+                    stop_price: matches!(order_type, OrderType::Stop | OrderType::StopLimit)
+                        .then_some(stop),
+                    trail_price: (order_type == OrderType::TrailingStop && trail % 2 == 0)
+                        .then(|| Decimal::new(trail, 2)),
+                    trail_percent: (order_type == OrderType::TrailingStop && trail % 2 == 1)
+                        .then(|| Decimal::new(trail % 50, 1).max(Decimal::ONE)),
                     extended_hours: false,
                 })
             }
             Op::Cancel { nth } => match ids.get(nth % ids.len().max(1)) {
-                Some((a, id)) => CommandKind::Cancel { account: accounts()[*a].clone(), order_id: *id },
+                Some((a, id)) => CommandKind::Cancel {
+                    account: accounts()[*a].clone(),
+                    order_id: *id,
+                },
                 None => CommandKind::Clock,
             },
             Op::Replace { nth, offset, qty } => match ids.get(nth % ids.len().max(1)).copied() {
                 Some((a, id)) => {
                     let new_id = Uuid::from_u128(n);
-                    let limit = e.order(&id).and_then(|o| o.limit_price).map(|p| (p + Decimal::new(offset, 2)).max(Decimal::ONE));
+                    let limit = e
+                        .order(&id)
+                        .and_then(|o| o.limit_price)
+                        .map(|p| (p + Decimal::new(offset, 2)).max(Decimal::ONE));
                     ids.push((a, new_id));
                     CommandKind::Replace {
                         account: accounts()[a].clone(),
                         order_id: id,
                         new_id,
-                        changes: ReplaceRequest { qty: Some(Decimal::from(qty)), limit_price: limit, ..Default::default() },
+                        changes: ReplaceRequest {
+                            qty: Some(Decimal::from(qty)),
+                            limit_price: limit,
+                            ..Default::default()
+                        },
                     }
                 }
                 None => CommandKind::Clock,
@@ -146,9 +246,18 @@ fn check_invariants(e: &Engine, events: &[Event]) -> Result<(), TestCaseError> {
     for id in e.account_ids() {
         let a = e.account(&id).unwrap();
         let cost: Decimal = a.positions.values().map(|h| h.cost_basis).sum();
-        prop_assert_eq!(a.cash + cost - a.realized_pl, a.initial_cash, "money conserved in {}", id);
+        prop_assert_eq!(
+            a.cash + cost - a.realized_pl,
+            a.initial_cash,
+            "money conserved in {}",
+            id
+        );
         prop_assert!(a.reserved >= Decimal::ZERO, "reserved {}", a.reserved);
-        let open_reserved: Decimal = e.orders(&id).filter(|o| o.status.is_open()).map(|o| o.reserved).sum();
+        let open_reserved: Decimal = e
+            .orders(&id)
+            .filter(|o| o.status.is_open())
+            .map(|o| o.reserved)
+            .sum();
         prop_assert_eq!(a.reserved, open_reserved, "reservations balance in {}", id);
         for (s, h) in &a.positions {
             prop_assert!(h.held_for_orders >= Decimal::ZERO);
@@ -156,7 +265,12 @@ fn check_invariants(e: &Engine, events: &[Event]) -> Result<(), TestCaseError> {
                 prop_assert!(h.qty >= Decimal::ZERO, "cash account short {} {}", s, h.qty);
             }
             if h.qty > Decimal::ZERO {
-                prop_assert!(h.held_for_orders <= h.qty, "held {} > qty {}", h.held_for_orders, h.qty);
+                prop_assert!(
+                    h.held_for_orders <= h.qty,
+                    "held {} > qty {}",
+                    h.held_for_orders,
+                    h.qty
+                );
             }
         }
     }
@@ -164,19 +278,32 @@ fn check_invariants(e: &Engine, events: &[Event]) -> Result<(), TestCaseError> {
         if let Event::Filled { order, fill } | Event::PartiallyFilled { order, fill } = ev {
             if let Some(limit) = order.effective_limit() {
                 match order.side {
-                    Side::Buy => prop_assert!(fill.price <= limit, "buy filled {} above limit {}", fill.price, limit),
-                    Side::Sell => prop_assert!(fill.price >= limit, "sell filled {} below limit {}", fill.price, limit),
+                    Side::Buy => prop_assert!(
+                        fill.price <= limit,
+                        "buy filled {} above limit {}",
+                        fill.price,
+                        limit
+                    ),
+                    Side::Sell => prop_assert!(
+                        fill.price >= limit,
+                        "sell filled {} below limit {}",
+                        fill.price,
+                        limit
+                    ),
                 }
             }
             prop_assert!(fill.qty > Decimal::ZERO);
             prop_assert!(order.qty.is_none_or(|q| order.filled_qty <= q));
         }
-        if let Event::Filled { order, .. } | Event::Canceled { order } | Event::Expired { order } = ev
+        if let Event::Filled { order, .. } | Event::Canceled { order } | Event::Expired { order } =
+            ev
             && order.time_in_force == TimeInForce::Fok
         {
             prop_assert!(
                 order.filled_qty.is_zero() || Some(order.filled_qty) == order.qty,
-                "FOK partially filled: {} of {:?}", order.filled_qty, order.qty
+                "FOK partially filled: {} of {:?}",
+                order.filled_qty,
+                order.qty
             );
         }
     }

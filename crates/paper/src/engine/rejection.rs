@@ -21,7 +21,9 @@ pub enum Rejection {
         required: Decimal,
         available: Decimal,
     },
-    #[error("insufficient qty available for order (requested: {requested}, available: {available})")]
+    #[error(
+        "insufficient qty available for order (requested: {requested}, available: {available})"
+    )]
     InsufficientQty {
         requested: Decimal,
         available: Decimal,
@@ -36,7 +38,9 @@ pub enum Rejection {
     ShortingNotAllowed,
     #[error("fractional orders cannot be sold short")]
     FractionalShort,
-    #[error("invalid {field} {price}. sub-penny increment does not fulfill minimum pricing criteria")]
+    #[error(
+        "invalid {field} {price}. sub-penny increment does not fulfill minimum pricing criteria"
+    )]
     SubPenny { field: String, price: Decimal },
     #[error("market is closed")]
     MarketClosed,

@@ -30,12 +30,23 @@ impl Harness {
 
     pub fn at(calendar: CalendarKind, start: &str) -> Self {
         let mut h = Self {
-            e: Engine::new(EngineConfig { calendar, ..EngineConfig::default() }),
+            e: Engine::new(EngineConfig {
+                calendar,
+                ..EngineConfig::default()
+            }),
             t: ts(start),
             n: 0,
         };
-        h.cmd(CommandKind::OpenAccount { account: margin(), kind: AccountKind::Margin, cash: dec!(100000) });
-        h.cmd(CommandKind::OpenAccount { account: cash_acct(), kind: AccountKind::Cash, cash: dec!(10000) });
+        h.cmd(CommandKind::OpenAccount {
+            account: margin(),
+            kind: AccountKind::Margin,
+            cash: dec!(100000),
+        });
+        h.cmd(CommandKind::OpenAccount {
+            account: cash_acct(),
+            kind: AccountKind::Cash,
+            cash: dec!(10000),
+        });
         h
     }
 
@@ -48,7 +59,14 @@ impl Harness {
         self.cmd(CommandKind::Clock)
     }
 
-    pub fn quote(&mut self, sym: &str, bid: Decimal, bid_size: u32, ask: Decimal, ask_size: u32) -> Vec<Event> {
+    pub fn quote(
+        &mut self,
+        sym: &str,
+        bid: Decimal,
+        bid_size: u32,
+        ask: Decimal,
+        ask_size: u32,
+    ) -> Vec<Event> {
         self.t += Duration::milliseconds(1);
         self.cmd(CommandKind::Quote(Quote {
             symbol: Symbol::new(sym),
@@ -59,7 +77,14 @@ impl Harness {
         }))
     }
 
-    pub fn req(&mut self, account: AccountId, sym: &str, side: Side, order_type: OrderType, qty: Decimal) -> OrderRequest {
+    pub fn req(
+        &mut self,
+        account: AccountId,
+        sym: &str,
+        side: Side,
+        order_type: OrderType,
+        qty: Decimal,
+    ) -> OrderRequest {
         self.n += 1;
         OrderRequest {
             account,
@@ -99,7 +124,9 @@ fn fills(events: &[Event]) -> Vec<(Decimal, Decimal)> {
     events
         .iter()
         .filter_map(|e| match e {
-            Event::Filled { fill, .. } | Event::PartiallyFilled { fill, .. } => Some((fill.qty, fill.price)),
+            Event::Filled { fill, .. } | Event::PartiallyFilled { fill, .. } => {
+                Some((fill.qty, fill.price))
+            }
             _ => None,
         })
         .collect()
@@ -151,7 +178,10 @@ fn limit_sell_rests_until_the_bid_crosses() {
     r.limit_price = Some(dec!(101));
     assert!(fills(&h.submit(r)).is_empty());
     assert!(fills(&h.quote("AAPL", dec!(100.99), 100, dec!(101.05), 100)).is_empty());
-    assert_eq!(fills(&h.quote("AAPL", dec!(101.10), 100, dec!(101.15), 100)), vec![(dec!(5), dec!(101.10))]);
+    assert_eq!(
+        fills(&h.quote("AAPL", dec!(101.10), 100, dec!(101.15), 100)),
+        vec![(dec!(5), dec!(101.10))]
+    );
 }
 
 #[test]
@@ -166,7 +196,10 @@ fn partial_fills_are_limited_by_quote_size() {
     let r = h.req(margin(), "AAPL", Side::Buy, OrderType::Market, dec!(1));
     assert!(fills(&h.submit(r)).is_empty());
     let ev = h.quote("AAPL", dec!(100), 100, dec!(100.05), 1000);
-    assert_eq!(fills(&ev), vec![(dec!(200), dec!(100.05)), (dec!(1), dec!(100.05))]);
+    assert_eq!(
+        fills(&ev),
+        vec![(dec!(200), dec!(100.05)), (dec!(1), dec!(100.05))]
+    );
     let o = h.order(1);
     assert_eq!(o.status, OrderStatus::Filled);
     assert_eq!(o.filled_avg_price, Some(dec!(100.032)));
@@ -180,7 +213,10 @@ fn stop_buy_triggers_when_the_price_rises_to_it() {
     r.stop_price = Some(dec!(101));
     assert!(fills(&h.submit(r)).is_empty());
     assert!(fills(&h.quote("AAPL", dec!(100.5), 100, dec!(100.99), 100)).is_empty());
-    assert_eq!(fills(&h.quote("AAPL", dec!(101.0), 100, dec!(101.02), 100)), vec![(dec!(2), dec!(101.02))]);
+    assert_eq!(
+        fills(&h.quote("AAPL", dec!(101.0), 100, dec!(101.02), 100)),
+        vec![(dec!(2), dec!(101.02))]
+    );
 }
 
 #[test]
@@ -193,7 +229,11 @@ fn stop_sell_triggers_on_a_trade_through_it() {
     r.stop_price = Some(dec!(95));
     assert!(fills(&h.submit(r)).is_empty());
     h.t += Duration::seconds(1);
-    let ev = h.cmd(CommandKind::Trade(Trade { symbol: Symbol::new("AAPL"), price: dec!(94.9), size: dec!(1) }));
+    let ev = h.cmd(CommandKind::Trade(Trade {
+        symbol: Symbol::new("AAPL"),
+        price: dec!(94.9),
+        size: dec!(1),
+    }));
     // Triggered by the trade, filled at the (stale) bid of the book.
     assert_eq!(fills(&ev), vec![(dec!(2), dec!(100.00))]);
 }
@@ -209,7 +249,10 @@ fn stop_limit_becomes_a_limit_once_triggered() {
     // Triggered, but the ask is above the limit: it rests as a limit.
     assert!(fills(&h.quote("AAPL", dec!(101.6), 100, dec!(101.70), 100)).is_empty());
     assert!(h.order(1).triggered);
-    assert_eq!(fills(&h.quote("AAPL", dec!(101.4), 100, dec!(101.45), 100)), vec![(dec!(3), dec!(101.45))]);
+    assert_eq!(
+        fills(&h.quote("AAPL", dec!(101.4), 100, dec!(101.45), 100)),
+        vec![(dec!(3), dec!(101.45))]
+    );
 }
 
 #[test]
@@ -218,7 +261,13 @@ fn trailing_stop_by_price_follows_the_high_and_triggers_on_the_pullback() {
     aapl(&mut h);
     let r = h.req(margin(), "AAPL", Side::Buy, OrderType::Market, dec!(1));
     h.submit(r);
-    let mut r = h.req(margin(), "AAPL", Side::Sell, OrderType::TrailingStop, dec!(1));
+    let mut r = h.req(
+        margin(),
+        "AAPL",
+        Side::Sell,
+        OrderType::TrailingStop,
+        dec!(1),
+    );
     r.trail_price = Some(dec!(2));
     h.submit(r);
     assert_eq!(h.order(2).hwm, Some(dec!(100.00)));
@@ -227,20 +276,32 @@ fn trailing_stop_by_price_follows_the_high_and_triggers_on_the_pullback() {
     assert_eq!(h.order(2).stop_price, Some(dec!(103)));
     // 103.50 would have triggered a stop fixed at the start price + … no: still above 103.
     assert!(fills(&h.quote("AAPL", dec!(103.5), 100, dec!(103.52), 100)).is_empty());
-    assert_eq!(fills(&h.quote("AAPL", dec!(102.9), 100, dec!(102.95), 100)), vec![(dec!(1), dec!(102.9))]);
+    assert_eq!(
+        fills(&h.quote("AAPL", dec!(102.9), 100, dec!(102.95), 100)),
+        vec![(dec!(1), dec!(102.9))]
+    );
 }
 
 #[test]
 fn trailing_stop_by_percent_for_a_buy_follows_the_low() {
     let mut h = Harness::new(CalendarKind::Always);
     aapl(&mut h);
-    let mut r = h.req(margin(), "AAPL", Side::Buy, OrderType::TrailingStop, dec!(1));
+    let mut r = h.req(
+        margin(),
+        "AAPL",
+        Side::Buy,
+        OrderType::TrailingStop,
+        dec!(1),
+    );
     r.trail_percent = Some(dec!(5));
     h.submit(r);
     h.quote("AAPL", dec!(89.98), 100, dec!(90), 100);
     assert_eq!(h.order(1).stop_price, Some(dec!(94.5)));
     assert!(fills(&h.quote("AAPL", dec!(94), 100, dec!(94.4), 100)).is_empty());
-    assert_eq!(fills(&h.quote("AAPL", dec!(94.5), 100, dec!(94.6), 100)), vec![(dec!(1), dec!(94.6))]);
+    assert_eq!(
+        fills(&h.quote("AAPL", dec!(94.5), 100, dec!(94.6), 100)),
+        vec![(dec!(1), dec!(94.6))]
+    );
 }
 
 #[test]
@@ -257,7 +318,10 @@ fn day_orders_expire_at_the_close_and_gtc_orders_do_not() {
     let reserved = h.e.summary(&margin()).unwrap().reserved;
     assert_eq!(reserved, dec!(180));
     // 16:00 New York = 21:00 UTC.
-    assert!(h.wait(Duration::hours(5) + Duration::minutes(59)).is_empty());
+    assert!(
+        h.wait(Duration::hours(5) + Duration::minutes(59))
+            .is_empty()
+    );
     let ev = h.wait(Duration::minutes(1));
     assert!(matches!(&ev[..], [Event::Expired { order }] if order.id == Uuid::from_u128(1)));
     assert_eq!(h.order(1).status, OrderStatus::Expired);
@@ -275,7 +339,10 @@ fn day_orders_on_the_always_calendar_expire_at_midnight_utc() {
     h.t = ts("2026-11-30T23:59:59Z");
     assert!(h.cmd(CommandKind::Clock).is_empty());
     h.t = ts("2026-12-01T00:00:00Z");
-    assert!(matches!(&h.cmd(CommandKind::Clock)[..], [Event::Expired { .. }]));
+    assert!(matches!(
+        &h.cmd(CommandKind::Clock)[..],
+        [Event::Expired { .. }]
+    ));
 }
 
 #[test]
@@ -318,7 +385,10 @@ fn opg_orders_trade_at_the_open_and_are_refused_after_the_cutoff() {
     h.t = ts("2026-11-30T14:29:00Z");
     let mut late = h.req(margin(), "AAPL", Side::Buy, OrderType::Market, dec!(1));
     late.time_in_force = TimeInForce::Opg;
-    assert!(matches!(rejection(&h.submit(late)), Some(Rejection::Invalid(_))));
+    assert!(matches!(
+        rejection(&h.submit(late)),
+        Some(Rejection::Invalid(_))
+    ));
     h.t = ts("2026-11-30T14:30:00Z");
     let ev = h.cmd(CommandKind::Clock);
     assert_eq!(fills(&ev), vec![(dec!(2), dec!(100.02))]);
@@ -337,7 +407,10 @@ fn cls_orders_trade_in_the_closing_cross() {
     late.time_in_force = TimeInForce::Cls;
     assert!(rejection(&h.submit(late)).is_some());
     h.t = ts("2026-11-30T21:00:00Z");
-    assert_eq!(fills(&h.cmd(CommandKind::Clock)), vec![(dec!(2), dec!(101.02))]);
+    assert_eq!(
+        fills(&h.cmd(CommandKind::Clock)),
+        vec![(dec!(2), dec!(101.02))]
+    );
 }
 
 #[test]
@@ -347,13 +420,18 @@ fn orders_outside_hours_queue_for_the_open_and_ioc_is_refused() {
     aapl(&mut h);
     let r = h.req(margin(), "AAPL", Side::Buy, OrderType::Market, dec!(1));
     let ev = h.submit(r);
-    assert!(matches!(&ev[..], [Event::Accepted { order }] if order.status == OrderStatus::Accepted));
+    assert!(
+        matches!(&ev[..], [Event::Accepted { order }] if order.status == OrderStatus::Accepted)
+    );
     let mut ioc = h.req(margin(), "AAPL", Side::Buy, OrderType::Market, dec!(1));
     ioc.time_in_force = TimeInForce::Ioc;
     assert_eq!(rejection(&h.submit(ioc)), Some(&Rejection::MarketClosed));
     assert!(fills(&h.quote("AAPL", dec!(100), 100, dec!(100.02), 100)).is_empty());
     h.t = ts("2026-11-30T14:30:00Z");
-    assert_eq!(fills(&h.cmd(CommandKind::Clock)), vec![(dec!(1), dec!(100.02))]);
+    assert_eq!(
+        fills(&h.cmd(CommandKind::Clock)),
+        vec![(dec!(1), dec!(100.02))]
+    );
 }
 
 #[test]
@@ -365,12 +443,17 @@ fn notional_orders_buy_fractional_shares() {
     r.notional = Some(dec!(50));
     assert_eq!(fills(&h.submit(r)), vec![(dec!(0.25), dec!(200))]);
     let mut r = h.req(margin(), "AAPL", Side::Sell, OrderType::Market, dec!(0.125));
-    assert_eq!(fills(&h.submit(r.clone())), vec![(dec!(0.125), dec!(199.98))]);
+    assert_eq!(
+        fills(&h.submit(r.clone())),
+        vec![(dec!(0.125), dec!(199.98))]
+    );
     r.id = Uuid::from_u128(99);
     r.client_order_id = "x".into();
     r.order_type = OrderType::Limit;
     r.limit_price = Some(dec!(1));
-    assert!(matches!(rejection(&h.submit(r)), Some(Rejection::Invalid(m)) if m.contains("fractional")));
+    assert!(
+        matches!(rejection(&h.submit(r)), Some(Rejection::Invalid(m)) if m.contains("fractional"))
+    );
 }
 
 #[test]
@@ -379,15 +462,27 @@ fn request_validation() {
     aapl(&mut h);
     let mut both = h.req(margin(), "AAPL", Side::Buy, OrderType::Market, dec!(1));
     both.notional = Some(dec!(10));
-    assert!(matches!(rejection(&h.submit(both)), Some(Rejection::Invalid(_))));
+    assert!(matches!(
+        rejection(&h.submit(both)),
+        Some(Rejection::Invalid(_))
+    ));
     let mut subpenny = h.req(margin(), "AAPL", Side::Buy, OrderType::Limit, dec!(1));
     subpenny.limit_price = Some(dec!(100.001));
     let rej = h.submit(subpenny);
     assert!(matches!(rejection(&rej), Some(Rejection::SubPenny { .. })));
     assert_eq!(rejection(&rej).unwrap().http_status(), 422);
     let unknown = h.req(margin(), "ZZZZ", Side::Buy, OrderType::Market, dec!(1));
-    assert_eq!(rejection(&h.submit(unknown)), Some(&Rejection::UnknownSymbol(Symbol::new("ZZZZ"))));
-    let too_fine = h.req(margin(), "AAPL", Side::Buy, OrderType::Market, dec!(0.0000000001));
+    assert_eq!(
+        rejection(&h.submit(unknown)),
+        Some(&Rejection::UnknownSymbol(Symbol::new("ZZZZ")))
+    );
+    let too_fine = h.req(
+        margin(),
+        "AAPL",
+        Side::Buy,
+        OrderType::Market,
+        dec!(0.0000000001),
+    );
     assert!(rejection(&h.submit(too_fine)).is_some());
     let missing_limit = h.req(margin(), "AAPL", Side::Buy, OrderType::Limit, dec!(1));
     assert!(rejection(&h.submit(missing_limit)).is_some());
@@ -403,7 +498,10 @@ fn duplicate_client_order_id_is_refused_per_account() {
     let mut other_account = h.req(cash_acct(), "AAPL", Side::Buy, OrderType::Market, dec!(1));
     other_account.client_order_id = r.client_order_id.clone();
     h.submit(r);
-    assert_eq!(rejection(&h.submit(dup)), Some(&Rejection::DuplicateClientOrderId));
+    assert_eq!(
+        rejection(&h.submit(dup)),
+        Some(&Rejection::DuplicateClientOrderId)
+    );
     assert!(rejection(&h.submit(other_account)).is_none());
 }
 
@@ -413,7 +511,10 @@ fn buying_power_cash_versus_margin() {
     aapl(&mut h);
     // Cash account with $10k: 99 shares × 100.02 × 1.03 = 10,199 > 10k.
     let r = h.req(cash_acct(), "AAPL", Side::Buy, OrderType::Market, dec!(99));
-    assert!(matches!(rejection(&h.submit(r)), Some(Rejection::InsufficientBuyingPower { .. })));
+    assert!(matches!(
+        rejection(&h.submit(r)),
+        Some(Rejection::InsufficientBuyingPower { .. })
+    ));
     let r = h.req(cash_acct(), "AAPL", Side::Buy, OrderType::Market, dec!(95));
     assert!(rejection(&h.submit(r)).is_none());
     // Margin: $100k equity buys ~$200k.
@@ -423,7 +524,10 @@ fn buying_power_cash_versus_margin() {
     let s = h.e.summary(&margin()).unwrap();
     assert!(s.cash < Decimal::ZERO, "margin loan: {}", s.cash);
     let r = h.req(margin(), "AAPL", Side::Buy, OrderType::Market, dec!(200));
-    assert!(matches!(rejection(&h.submit(r)), Some(Rejection::InsufficientBuyingPower { .. })));
+    assert!(matches!(
+        rejection(&h.submit(r)),
+        Some(Rejection::InsufficientBuyingPower { .. })
+    ));
 }
 
 #[test]
@@ -434,12 +538,21 @@ fn open_buy_orders_reserve_buying_power_and_sells_release_nothing() {
     let mut r = h.req(cash_acct(), "AAPL", Side::Buy, OrderType::Limit, dec!(50));
     r.limit_price = Some(dec!(90));
     h.submit(r);
-    assert_eq!(h.e.summary(&cash_acct()).unwrap().buying_power, before - dec!(4500));
+    assert_eq!(
+        h.e.summary(&cash_acct()).unwrap().buying_power,
+        before - dec!(4500)
+    );
     // 5,500 left: 62 × 90 = 5,580 does not fit while the first order is open.
     let mut r = h.req(cash_acct(), "AAPL", Side::Buy, OrderType::Limit, dec!(62));
     r.limit_price = Some(dec!(90));
-    assert!(matches!(rejection(&h.submit(r)), Some(Rejection::InsufficientBuyingPower { .. })));
-    h.cmd(CommandKind::Cancel { account: cash_acct(), order_id: Uuid::from_u128(1) });
+    assert!(matches!(
+        rejection(&h.submit(r)),
+        Some(Rejection::InsufficientBuyingPower { .. })
+    ));
+    h.cmd(CommandKind::Cancel {
+        account: cash_acct(),
+        order_id: Uuid::from_u128(1),
+    });
     assert_eq!(h.e.summary(&cash_acct()).unwrap().buying_power, before);
     // A market buy holds 3 % above the ask.
     let mut r = h.req(cash_acct(), "AAPL", Side::Buy, OrderType::Market, dec!(10));
@@ -454,21 +567,30 @@ fn short_selling_needs_margin_whole_shares_and_a_shortable_asset() {
     let mut h = Harness::new(CalendarKind::Always);
     aapl(&mut h);
     let r = h.req(cash_acct(), "AAPL", Side::Sell, OrderType::Market, dec!(1));
-    assert!(matches!(rejection(&h.submit(r)), Some(Rejection::InsufficientQty { .. })));
+    assert!(matches!(
+        rejection(&h.submit(r)),
+        Some(Rejection::InsufficientQty { .. })
+    ));
     let r = h.req(margin(), "AAPL", Side::Sell, OrderType::Market, dec!(0.5));
     assert_eq!(rejection(&h.submit(r)), Some(&Rejection::FractionalShort));
     let r = h.req(margin(), "AAPL", Side::Sell, OrderType::Market, dec!(10));
     assert_eq!(fills(&h.submit(r)), vec![(dec!(10), dec!(100))]);
     let s = h.e.summary(&margin()).unwrap();
     assert_eq!(s.short_market_value, dec!(-1000.10));
-    assert_eq!(h.e.position(&margin(), &Symbol::new("AAPL")).unwrap().qty, dec!(-10));
+    assert_eq!(
+        h.e.position(&margin(), &Symbol::new("AAPL")).unwrap().qty,
+        dec!(-10)
+    );
     let mut e = h.e.clone();
     let asset = e.assets.get_mut(&Symbol::new("MSFT")).unwrap();
     asset.shortable = false;
     h.e = e;
     h.quote("MSFT", dec!(400), 100, dec!(400.1), 100);
     let r = h.req(margin(), "MSFT", Side::Sell, OrderType::Market, dec!(1));
-    assert_eq!(rejection(&h.submit(r)), Some(&Rejection::NotShortable(Symbol::new("MSFT"))));
+    assert_eq!(
+        rejection(&h.submit(r)),
+        Some(&Rejection::NotShortable(Symbol::new("MSFT")))
+    );
 }
 
 #[test]
@@ -483,9 +605,17 @@ fn shares_held_by_an_open_sell_cannot_be_sold_twice() {
     let s2 = h.req(margin(), "AAPL", Side::Sell, OrderType::Market, dec!(5));
     assert_eq!(
         rejection(&h.submit(s2)),
-        Some(&Rejection::InsufficientQty { requested: dec!(5), available: dec!(2) })
+        Some(&Rejection::InsufficientQty {
+            requested: dec!(5),
+            available: dec!(2)
+        })
     );
-    assert_eq!(h.e.position(&margin(), &Symbol::new("AAPL")).unwrap().qty_available, dec!(2));
+    assert_eq!(
+        h.e.position(&margin(), &Symbol::new("AAPL"))
+            .unwrap()
+            .qty_available,
+        dec!(2)
+    );
 }
 
 #[test]
@@ -495,11 +625,20 @@ fn cancel_and_its_refusals() {
     let mut r = h.req(margin(), "AAPL", Side::Buy, OrderType::Limit, dec!(1));
     r.limit_price = Some(dec!(50));
     h.submit(r);
-    let ev = h.cmd(CommandKind::Cancel { account: margin(), order_id: Uuid::from_u128(1) });
+    let ev = h.cmd(CommandKind::Cancel {
+        account: margin(),
+        order_id: Uuid::from_u128(1),
+    });
     assert!(matches!(&ev[..], [Event::Canceled { .. }]));
-    let ev = h.cmd(CommandKind::Cancel { account: margin(), order_id: Uuid::from_u128(1) });
+    let ev = h.cmd(CommandKind::Cancel {
+        account: margin(),
+        order_id: Uuid::from_u128(1),
+    });
     assert_eq!(rejection(&ev), Some(&Rejection::NotCancelable));
-    let ev = h.cmd(CommandKind::Cancel { account: cash_acct(), order_id: Uuid::from_u128(1) });
+    let ev = h.cmd(CommandKind::Cancel {
+        account: cash_acct(),
+        order_id: Uuid::from_u128(1),
+    });
     assert_eq!(rejection(&ev), Some(&Rejection::OrderNotFound));
 }
 
@@ -511,20 +650,50 @@ fn replace_swaps_in_a_new_order_or_keeps_the_old_one() {
     r.limit_price = Some(dec!(90));
     h.submit(r);
     let new_id = Uuid::from_u128(500);
-    let changes = ReplaceRequest { limit_price: Some(dec!(95)), qty: Some(dec!(6)), ..Default::default() };
-    let ev = h.cmd(CommandKind::Replace { account: margin(), order_id: Uuid::from_u128(1), new_id, changes });
-    assert!(matches!(&ev[..], [Event::Replaced { old, new }] if old.replaced_by == Some(new_id) && new.replaces == Some(Uuid::from_u128(1))));
+    let changes = ReplaceRequest {
+        limit_price: Some(dec!(95)),
+        qty: Some(dec!(6)),
+        ..Default::default()
+    };
+    let ev = h.cmd(CommandKind::Replace {
+        account: margin(),
+        order_id: Uuid::from_u128(1),
+        new_id,
+        changes,
+    });
+    assert!(
+        matches!(&ev[..], [Event::Replaced { old, new }] if old.replaced_by == Some(new_id) && new.replaces == Some(Uuid::from_u128(1)))
+    );
     assert_eq!(h.order(1).status, OrderStatus::Replaced);
     assert_eq!(h.e.summary(&margin()).unwrap().reserved, dec!(570));
     // A replacement that cannot be afforded leaves the working order alone.
-    let changes = ReplaceRequest { qty: Some(dec!(100000)), ..Default::default() };
-    let ev = h.cmd(CommandKind::Replace { account: margin(), order_id: new_id, new_id: Uuid::from_u128(501), changes });
-    assert!(matches!(rejection(&ev), Some(Rejection::InsufficientBuyingPower { .. })));
+    let changes = ReplaceRequest {
+        qty: Some(dec!(100000)),
+        ..Default::default()
+    };
+    let ev = h.cmd(CommandKind::Replace {
+        account: margin(),
+        order_id: new_id,
+        new_id: Uuid::from_u128(501),
+        changes,
+    });
+    assert!(matches!(
+        rejection(&ev),
+        Some(Rejection::InsufficientBuyingPower { .. })
+    ));
     assert_eq!(h.e.order(&new_id).unwrap().status, OrderStatus::New);
     assert_eq!(h.e.summary(&margin()).unwrap().reserved, dec!(570));
     // Replacing to a marketable price fills at once.
-    let changes = ReplaceRequest { limit_price: Some(dec!(101)), ..Default::default() };
-    let ev = h.cmd(CommandKind::Replace { account: margin(), order_id: new_id, new_id: Uuid::from_u128(502), changes });
+    let changes = ReplaceRequest {
+        limit_price: Some(dec!(101)),
+        ..Default::default()
+    };
+    let ev = h.cmd(CommandKind::Replace {
+        account: margin(),
+        order_id: new_id,
+        new_id: Uuid::from_u128(502),
+        changes,
+    });
     assert_eq!(fills(&ev), vec![(dec!(6), dec!(100.02))]);
 }
 
@@ -535,7 +704,11 @@ fn unrealized_and_realized_pl_follow_the_mark() {
     let r = h.req(margin(), "AAPL", Side::Buy, OrderType::Market, dec!(10));
     h.submit(r);
     h.t += Duration::seconds(1);
-    h.cmd(CommandKind::Trade(Trade { symbol: Symbol::new("AAPL"), price: dec!(110), size: dec!(1) }));
+    h.cmd(CommandKind::Trade(Trade {
+        symbol: Symbol::new("AAPL"),
+        price: dec!(110),
+        size: dec!(1),
+    }));
     let p = h.e.position(&margin(), &Symbol::new("AAPL")).unwrap();
     assert_eq!(p.market_value, dec!(1100));
     assert_eq!(p.cost_basis, dec!(1000.20));
@@ -548,24 +721,63 @@ fn unrealized_and_realized_pl_follow_the_mark() {
 #[test]
 fn pattern_day_trader_protection_refuses_the_fourth_day_trade_under_25k() {
     let mut h = Harness::new(CalendarKind::Always);
-    h.cmd(CommandKind::OpenAccount { account: AccountId::new("SMALL"), kind: AccountKind::Margin, cash: dec!(20000) });
+    h.cmd(CommandKind::OpenAccount {
+        account: AccountId::new("SMALL"),
+        kind: AccountKind::Margin,
+        cash: dec!(20000),
+    });
     aapl(&mut h);
     for _ in 0..3 {
-        let b = h.req(AccountId::new("SMALL"), "AAPL", Side::Buy, OrderType::Market, dec!(1));
+        let b = h.req(
+            AccountId::new("SMALL"),
+            "AAPL",
+            Side::Buy,
+            OrderType::Market,
+            dec!(1),
+        );
         h.submit(b);
-        let s = h.req(AccountId::new("SMALL"), "AAPL", Side::Sell, OrderType::Market, dec!(1));
+        let s = h.req(
+            AccountId::new("SMALL"),
+            "AAPL",
+            Side::Sell,
+            OrderType::Market,
+            dec!(1),
+        );
         assert!(rejection(&h.submit(s)).is_none());
         aapl(&mut h);
     }
-    assert_eq!(h.e.summary(&AccountId::new("SMALL")).unwrap().daytrade_count, 3);
-    let b = h.req(AccountId::new("SMALL"), "AAPL", Side::Buy, OrderType::Market, dec!(1));
+    assert_eq!(
+        h.e.summary(&AccountId::new("SMALL"))
+            .unwrap()
+            .daytrade_count,
+        3
+    );
+    let b = h.req(
+        AccountId::new("SMALL"),
+        "AAPL",
+        Side::Buy,
+        OrderType::Market,
+        dec!(1),
+    );
     h.submit(b);
-    let s = h.req(AccountId::new("SMALL"), "AAPL", Side::Sell, OrderType::Market, dec!(1));
+    let s = h.req(
+        AccountId::new("SMALL"),
+        "AAPL",
+        Side::Sell,
+        OrderType::Market,
+        dec!(1),
+    );
     assert_eq!(rejection(&h.submit(s)), Some(&Rejection::PatternDayTrading));
     // The next day the position is no longer a same-day one.
     h.wait(Duration::days(1));
     aapl(&mut h);
-    let s = h.req(AccountId::new("SMALL"), "AAPL", Side::Sell, OrderType::Market, dec!(1));
+    let s = h.req(
+        AccountId::new("SMALL"),
+        "AAPL",
+        Side::Sell,
+        OrderType::Market,
+        dec!(1),
+    );
     assert!(rejection(&h.submit(s)).is_none());
 }
 
@@ -583,14 +795,36 @@ fn many_accounts_are_independent() {
 #[test]
 fn every_command_and_event_survives_the_journal_encoding() {
     let mut h = Harness::new(CalendarKind::Always);
-    let q = Quote { symbol: Symbol::new("AAPL"), bid_price: dec!(1), bid_size: dec!(1), ask_price: dec!(2), ask_size: dec!(1) };
-    let t = Trade { symbol: Symbol::new("AAPL"), price: dec!(1.5), size: dec!(1) };
+    let q = Quote {
+        symbol: Symbol::new("AAPL"),
+        bid_price: dec!(1),
+        bid_size: dec!(1),
+        ask_price: dec!(2),
+        ask_size: dec!(1),
+    };
+    let t = Trade {
+        symbol: Symbol::new("AAPL"),
+        price: dec!(1.5),
+        size: dec!(1),
+    };
     let r = h.req(margin(), "ZZZ", Side::Buy, OrderType::Market, dec!(1));
     let kinds = vec![
-        CommandKind::OpenAccount { account: margin(), kind: AccountKind::Cash, cash: dec!(1) },
+        CommandKind::OpenAccount {
+            account: margin(),
+            kind: AccountKind::Cash,
+            cash: dec!(1),
+        },
         CommandKind::Submit(r),
-        CommandKind::Cancel { account: margin(), order_id: Uuid::from_u128(7) },
-        CommandKind::Replace { account: margin(), order_id: Uuid::from_u128(7), new_id: Uuid::from_u128(8), changes: ReplaceRequest::default() },
+        CommandKind::Cancel {
+            account: margin(),
+            order_id: Uuid::from_u128(7),
+        },
+        CommandKind::Replace {
+            account: margin(),
+            order_id: Uuid::from_u128(7),
+            new_id: Uuid::from_u128(8),
+            changes: ReplaceRequest::default(),
+        },
         CommandKind::Quote(q.clone()),
         CommandKind::Trade(t.clone()),
         CommandKind::Market(vec![MarketUpdate::Quote(q), MarketUpdate::Trade(t)]),

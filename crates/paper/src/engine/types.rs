@@ -264,9 +264,10 @@ pub enum Event {
     Expired {
         order: Order,
     },
+    /// Boxed: two orders would make every event twice as large.
     Replaced {
-        old: Order,
-        new: Order,
+        old: Box<Order>,
+        new: Box<Order>,
     },
     /// A command the venue refused; nothing changed.
     Rejected {

@@ -13,7 +13,10 @@ pub fn check_increment(field: &str, price: Decimal) -> Result<(), Rejection> {
     let dp = price.normalize().scale();
     let allowed = if price >= Decimal::ONE { 2 } else { 4 };
     if dp > allowed {
-        return Err(Rejection::SubPenny { field: field.to_owned(), price });
+        return Err(Rejection::SubPenny {
+            field: field.to_owned(),
+            price,
+        });
     }
     Ok(())
 }
@@ -72,7 +75,9 @@ pub fn validate(req: &OrderRequest) -> Result<(), Rejection> {
     if req.order_type == OrderType::TrailingStop {
         match (req.trail_price, req.trail_percent) {
             (Some(_), Some(_)) | (None, None) => {
-                return Err(invalid("exactly one of trail_price or trail_percent is required"));
+                return Err(invalid(
+                    "exactly one of trail_price or trail_percent is required",
+                ));
             }
             (_, Some(p)) if p >= Decimal::ONE_HUNDRED => {
                 return Err(invalid("trail_percent must be below 100"));
@@ -83,7 +88,9 @@ pub fn validate(req: &OrderRequest) -> Result<(), Rejection> {
             return Err(invalid("trailing stop orders must be day or gtc"));
         }
     } else if req.trail_price.is_some() || req.trail_percent.is_some() {
-        return Err(invalid("trail_price and trail_percent are only allowed for trailing_stop orders"));
+        return Err(invalid(
+            "trail_price and trail_percent are only allowed for trailing_stop orders",
+        ));
     }
     if let Some(p) = req.limit_price {
         check_increment("limit_price", p)?;
@@ -99,10 +106,13 @@ pub fn validate(req: &OrderRequest) -> Result<(), Rejection> {
         TimeInForce::Opg | TimeInForce::Cls | TimeInForce::Ioc | TimeInForce::Fok
     ) && !matches!(req.order_type, OrderType::Market | OrderType::Limit)
     {
-        return Err(invalid(format!(
-            "time_in_force {:?} is only allowed for market and limit orders",
-            req.time_in_force
-        ).to_lowercase()));
+        return Err(invalid(
+            format!(
+                "time_in_force {:?} is only allowed for market and limit orders",
+                req.time_in_force
+            )
+            .to_lowercase(),
+        ));
     }
     if req.extended_hours
         && (req.order_type != OrderType::Limit || req.time_in_force != TimeInForce::Day)

@@ -19,7 +19,9 @@ pub enum ReplayError {
     Csv(#[from] csv::Error),
     #[error("line {line}: {message}")]
     Row { line: usize, message: String },
-    #[error("the CSV header must be quotes (timestamp,symbol,bid_price,bid_size,ask_price,ask_size) or bars (timestamp,symbol,open,high,low,close,volume)")]
+    #[error(
+        "the CSV header must be quotes (timestamp,symbol,bid_price,bid_size,ask_price,ask_size) or bars (timestamp,symbol,open,high,low,close,volume)"
+    )]
     Header,
 }
 
@@ -31,20 +33,49 @@ pub struct CsvReplay {
     speed: u32,
 }
 
-fn field<T: FromStr>(rec: &csv::StringRecord, idx: usize, line: usize, name: &str) -> Result<T, ReplayError> {
+fn field<T: FromStr>(
+    rec: &csv::StringRecord,
+    idx: usize,
+    line: usize,
+    name: &str,
+) -> Result<T, ReplayError> {
     rec.get(idx)
         .map(str::trim)
         .and_then(|s| s.parse().ok())
-        .ok_or_else(|| ReplayError::Row { line, message: format!("bad {name}") })
+        .ok_or_else(|| ReplayError::Row {
+            line,
+            message: format!("bad {name}"),
+        })
 }
 
 impl CsvReplay {
     /// `speed` multiplies the pace (1 = as recorded).
     pub fn from_reader(reader: impl Read, speed: u32) -> Result<Self, ReplayError> {
         let mut csv = csv::Reader::from_reader(reader);
-        let header: Vec<String> = csv.headers()?.iter().map(|h| h.trim().to_ascii_lowercase()).collect();
-        let is_quotes = header == ["timestamp", "symbol", "bid_price", "bid_size", "ask_price", "ask_size"];
-        let is_bars = header == ["timestamp", "symbol", "open", "high", "low", "close", "volume"];
+        let header: Vec<String> = csv
+            .headers()?
+            .iter()
+            .map(|h| h.trim().to_ascii_lowercase())
+            .collect();
+        let is_quotes = header
+            == [
+                "timestamp",
+                "symbol",
+                "bid_price",
+                "bid_size",
+                "ask_price",
+                "ask_size",
+            ];
+        let is_bars = header
+            == [
+                "timestamp",
+                "symbol",
+                "open",
+                "high",
+                "low",
+                "close",
+                "volume",
+            ];
         if !is_quotes && !is_bars {
             return Err(ReplayError::Header);
         }
@@ -54,7 +85,10 @@ impl CsvReplay {
             let line = i + 2;
             let ts: String = field(&rec, 0, line, "timestamp")?;
             let ts = DateTime::parse_from_rfc3339(&ts)
-                .map_err(|e| ReplayError::Row { line, message: format!("bad timestamp: {e}") })?
+                .map_err(|e| ReplayError::Row {
+                    line,
+                    message: format!("bad timestamp: {e}"),
+                })?
                 .to_utc();
             let symbol = Symbol::new(rec.get(1).unwrap_or_default());
             let updates = if is_quotes {
@@ -70,7 +104,11 @@ impl CsvReplay {
                 let volume: Decimal = field(&rec, 6, line, "volume")?;
                 let cent = Decimal::new(1, 2);
                 vec![
-                    MarketUpdate::Trade(Trade { symbol: symbol.clone(), price: close, size: volume }),
+                    MarketUpdate::Trade(Trade {
+                        symbol: symbol.clone(),
+                        price: close,
+                        size: volume,
+                    }),
                     MarketUpdate::Quote(Quote {
                         symbol,
                         bid_price: (close - cent).max(cent),
@@ -83,7 +121,12 @@ impl CsvReplay {
             rows.push((ts, updates));
         }
         rows.sort_by_key(|(ts, _)| *ts);
-        Ok(Self { rows, next: 0, origin: None, speed: speed.max(1) })
+        Ok(Self {
+            rows,
+            next: 0,
+            origin: None,
+            speed: speed.max(1),
+        })
     }
 
     pub fn is_finished(&self) -> bool {
@@ -93,7 +136,9 @@ impl CsvReplay {
 
 impl QuoteSource for CsvReplay {
     fn poll(&mut self, now: Timestamp) -> Vec<MarketUpdate> {
-        let Some(first) = self.rows.first().map(|r| r.0) else { return Vec::new() };
+        let Some(first) = self.rows.first().map(|r| r.0) else {
+            return Vec::new();
+        };
         let origin = *self.origin.get_or_insert(now);
         let elapsed = (now - origin) * self.speed as i32;
         let mut out = Vec::new();
@@ -139,8 +184,12 @@ mod tests {
 
     #[test]
     fn bad_input_is_a_clear_error() {
-        assert!(matches!(CsvReplay::from_reader("a,b\n1,2\n".as_bytes(), 1), Err(ReplayError::Header)));
-        let bad = "timestamp,symbol,bid_price,bid_size,ask_price,ask_size\nyesterday,AAPL,1,1,1,1\n";
+        assert!(matches!(
+            CsvReplay::from_reader("a,b\n1,2\n".as_bytes(), 1),
+            Err(ReplayError::Header)
+        ));
+        let bad =
+            "timestamp,symbol,bid_price,bid_size,ask_price,ask_size\nyesterday,AAPL,1,1,1,1\n";
         let err = CsvReplay::from_reader(bad.as_bytes(), 1).err().unwrap();
         assert!(err.to_string().contains("line 2"), "{err}");
     }

@@ -45,7 +45,11 @@ mod tests {
     #[test]
     fn channel_source_drains_what_the_vendor_pushed() {
         let (tx, mut src) = ChannelSource::new();
-        let t = MarketUpdate::Trade(Trade { symbol: Symbol::new("AAPL"), price: dec!(1), size: dec!(2) });
+        let t = MarketUpdate::Trade(Trade {
+            symbol: Symbol::new("AAPL"),
+            price: dec!(1),
+            size: dec!(2),
+        });
         tx.send(t.clone()).unwrap();
         assert_eq!(src.poll(chrono::Utc::now()), vec![t]);
         assert!(src.poll(chrono::Utc::now()).is_empty());

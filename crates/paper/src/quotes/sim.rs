@@ -119,7 +119,10 @@ mod tests {
     fn quotes_are_sane() {
         for u in run(1, 200) {
             if let MarketUpdate::Quote(q) = u {
-                assert!(q.bid_price > Decimal::ZERO && q.bid_price < q.ask_price, "{q:?}");
+                assert!(
+                    q.bid_price > Decimal::ZERO && q.bid_price < q.ask_price,
+                    "{q:?}"
+                );
                 assert!(q.bid_price.normalize().scale() <= 2);
                 assert!(q.bid_size > Decimal::ZERO && q.ask_size > Decimal::ZERO);
             }

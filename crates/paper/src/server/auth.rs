@@ -13,11 +13,19 @@ use crate::engine::rejection::code;
 pub(crate) struct Authed(pub AccountId);
 
 pub(crate) fn unauthorized() -> ApiError {
-    ApiError::new(StatusCode::UNAUTHORIZED, code::UNAUTHORIZED, "request is not authorized")
+    ApiError::new(
+        StatusCode::UNAUTHORIZED,
+        code::UNAUTHORIZED,
+        "request is not authorized",
+    )
 }
 
 /// Finds the credential matching a key pair (or a bearer token, given as `key_id = None`).
-pub(crate) fn check<'a>(creds: &'a [Credential], key_id: Option<&str>, secret: &str) -> Option<&'a Credential> {
+pub(crate) fn check<'a>(
+    creds: &'a [Credential],
+    key_id: Option<&str>,
+    secret: &str,
+) -> Option<&'a Credential> {
     creds.iter().find(|c| match key_id {
         Some(k) => c.key_id == k && c.secret_key == secret,
         None => c.secret_key == secret,
@@ -32,9 +40,14 @@ impl FromRequestParts<AppState> for Authed {
         let found = match (header("apca-api-key-id"), header("apca-api-secret-key")) {
             (Some(key), Some(secret)) => check(&state.credentials, Some(key), secret),
             _ => header("authorization")
-                .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+                .and_then(|v| {
+                    v.strip_prefix("Bearer ")
+                        .or_else(|| v.strip_prefix("bearer "))
+                })
                 .and_then(|token| check(&state.credentials, None, token.trim())),
         };
-        found.map(|c| Authed(c.account.clone())).ok_or_else(unauthorized)
+        found
+            .map(|c| Authed(c.account.clone()))
+            .ok_or_else(unauthorized)
     }
 }

@@ -27,7 +27,16 @@ pub struct Bar {
 
 impl Bar {
     fn open(t: Timestamp, price: Decimal, size: Decimal) -> Self {
-        Self { t, o: price, h: price, l: price, c: price, v: size, n: 1, pv: price * size }
+        Self {
+            t,
+            o: price,
+            h: price,
+            l: price,
+            c: price,
+            v: size,
+            n: 1,
+            pv: price * size,
+        }
     }
 
     fn add(&mut self, price: Decimal, size: Decimal, n: u64) {
@@ -49,7 +58,11 @@ impl Bar {
     }
 
     pub fn vw(&self) -> Decimal {
-        if self.v.is_zero() { self.c } else { (self.pv / self.v).round_dp(6) }
+        if self.v.is_zero() {
+            self.c
+        } else {
+            (self.pv / self.v).round_dp(6)
+        }
     }
 }
 
@@ -116,8 +129,16 @@ impl MarketData {
     }
 
     /// Bars of `step` (minutes; 1440 = a UTC day) between `start` and `end`, oldest first.
-    pub fn bars(&self, s: &Symbol, step: i64, start: Option<Timestamp>, end: Option<Timestamp>) -> Vec<Bar> {
-        let Some(d) = self.symbols.get(s) else { return Vec::new() };
+    pub fn bars(
+        &self,
+        s: &Symbol,
+        step: i64,
+        start: Option<Timestamp>,
+        end: Option<Timestamp>,
+    ) -> Vec<Bar> {
+        let Some(d) = self.symbols.get(s) else {
+            return Vec::new();
+        };
         let width = TimeDelta::minutes(step.max(1));
         let mut out: Vec<Bar> = Vec::new();
         for b in d.bars.iter().chain(d.current.iter()) {
@@ -146,16 +167,31 @@ mod tests {
     #[test]
     fn trades_build_minute_bars() {
         let mut m = MarketData::default();
-        let t0 = chrono::DateTime::parse_from_rfc3339("2026-11-30T15:00:10Z").unwrap().to_utc();
+        let t0 = chrono::DateTime::parse_from_rfc3339("2026-11-30T15:00:10Z")
+            .unwrap()
+            .to_utc();
         let s = Symbol::new("AAPL");
         let mut out = Vec::new();
         for (secs, p) in [(0, dec!(10)), (20, dec!(12)), (30, dec!(9)), (70, dec!(11))] {
-            let tr = MarketUpdate::Trade(Trade { symbol: s.clone(), price: p, size: dec!(1) });
+            let tr = MarketUpdate::Trade(Trade {
+                symbol: s.clone(),
+                price: p,
+                size: dec!(1),
+            });
             m.record(t0 + TimeDelta::seconds(secs), &tr, &mut out);
         }
-        let done: Vec<_> = out.iter().filter_map(|t| match t { MarketTick::Bar(_, b) => Some(b), _ => None }).collect();
+        let done: Vec<_> = out
+            .iter()
+            .filter_map(|t| match t {
+                MarketTick::Bar(_, b) => Some(b),
+                _ => None,
+            })
+            .collect();
         assert_eq!(done.len(), 1);
-        assert_eq!((done[0].o, done[0].h, done[0].l, done[0].c, done[0].n), (dec!(10), dec!(12), dec!(9), dec!(9), 3));
+        assert_eq!(
+            (done[0].o, done[0].h, done[0].l, done[0].c, done[0].n),
+            (dec!(10), dec!(12), dec!(9), dec!(9), 3)
+        );
         assert_eq!(m.bars(&s, 1, None, None).len(), 2);
         let hour = m.bars(&s, 60, None, None);
         assert_eq!(hour.len(), 1);

@@ -59,7 +59,10 @@ struct Symbols {
 }
 
 fn symbol_list(s: &str) -> Vec<Symbol> {
-    s.split(',').filter(|x| !x.trim().is_empty()).map(Symbol::new).collect()
+    s.split(',')
+        .filter(|x| !x.trim().is_empty())
+        .map(Symbol::new)
+        .collect()
 }
 
 /// Reads `f(symbol data)` for each symbol and keys the results by symbol.
@@ -105,23 +108,41 @@ fn snapshot_of(s: &State, sym: &Symbol, d: &SymbolData) -> Option<Value> {
     }))
 }
 
-async fn latest_quotes(_a: Authed, AxState(app): AxState<AppState>, Query(q): Query<Symbols>) -> Result<Json<Value>, ApiError> {
+async fn latest_quotes(
+    _a: Authed,
+    AxState(app): AxState<AppState>,
+    Query(q): Query<Symbols>,
+) -> Result<Json<Value>, ApiError> {
     let m = per_symbol(&app, symbol_list(&q.symbols), latest_quote_of).await?;
     Ok(Json(json!({ "quotes": m })))
 }
 
-async fn latest_trades(_a: Authed, AxState(app): AxState<AppState>, Query(q): Query<Symbols>) -> Result<Json<Value>, ApiError> {
+async fn latest_trades(
+    _a: Authed,
+    AxState(app): AxState<AppState>,
+    Query(q): Query<Symbols>,
+) -> Result<Json<Value>, ApiError> {
     let m = per_symbol(&app, symbol_list(&q.symbols), latest_trade_of).await?;
     Ok(Json(json!({ "trades": m })))
 }
 
-async fn latest_bars(_a: Authed, AxState(app): AxState<AppState>, Query(q): Query<Symbols>) -> Result<Json<Value>, ApiError> {
+async fn latest_bars(
+    _a: Authed,
+    AxState(app): AxState<AppState>,
+    Query(q): Query<Symbols>,
+) -> Result<Json<Value>, ApiError> {
     let m = per_symbol(&app, symbol_list(&q.symbols), latest_bar_of).await?;
     Ok(Json(json!({ "bars": m })))
 }
 
-async fn snapshots(_a: Authed, AxState(app): AxState<AppState>, Query(q): Query<Symbols>) -> Result<Json<Value>, ApiError> {
-    Ok(Json(Value::Object(per_symbol(&app, symbol_list(&q.symbols), snapshot_of).await?)))
+async fn snapshots(
+    _a: Authed,
+    AxState(app): AxState<AppState>,
+    Query(q): Query<Symbols>,
+) -> Result<Json<Value>, ApiError> {
+    Ok(Json(Value::Object(
+        per_symbol(&app, symbol_list(&q.symbols), snapshot_of).await?,
+    )))
 }
 
 async fn one(
@@ -136,22 +157,44 @@ async fn one(
         .ok_or_else(|| ApiError::not_found(format!("no data for {sym}")))
 }
 
-async fn latest_quote(_a: Authed, AxState(app): AxState<AppState>, Path(s): Path<String>) -> Result<Json<Value>, ApiError> {
+async fn latest_quote(
+    _a: Authed,
+    AxState(app): AxState<AppState>,
+    Path(s): Path<String>,
+) -> Result<Json<Value>, ApiError> {
     let v = one(&app, &s, latest_quote_of).await?;
-    Ok(Json(json!({ "symbol": Symbol::new(&s).as_str(), "quote": v })))
+    Ok(Json(
+        json!({ "symbol": Symbol::new(&s).as_str(), "quote": v }),
+    ))
 }
 
-async fn latest_trade(_a: Authed, AxState(app): AxState<AppState>, Path(s): Path<String>) -> Result<Json<Value>, ApiError> {
+async fn latest_trade(
+    _a: Authed,
+    AxState(app): AxState<AppState>,
+    Path(s): Path<String>,
+) -> Result<Json<Value>, ApiError> {
     let v = one(&app, &s, latest_trade_of).await?;
-    Ok(Json(json!({ "symbol": Symbol::new(&s).as_str(), "trade": v })))
+    Ok(Json(
+        json!({ "symbol": Symbol::new(&s).as_str(), "trade": v }),
+    ))
 }
 
-async fn latest_bar(_a: Authed, AxState(app): AxState<AppState>, Path(s): Path<String>) -> Result<Json<Value>, ApiError> {
+async fn latest_bar(
+    _a: Authed,
+    AxState(app): AxState<AppState>,
+    Path(s): Path<String>,
+) -> Result<Json<Value>, ApiError> {
     let v = one(&app, &s, latest_bar_of).await?;
-    Ok(Json(json!({ "symbol": Symbol::new(&s).as_str(), "bar": v })))
+    Ok(Json(
+        json!({ "symbol": Symbol::new(&s).as_str(), "bar": v }),
+    ))
 }
 
-async fn snapshot(_a: Authed, AxState(app): AxState<AppState>, Path(s): Path<String>) -> Result<Json<Value>, ApiError> {
+async fn snapshot(
+    _a: Authed,
+    AxState(app): AxState<AppState>,
+    Path(s): Path<String>,
+) -> Result<Json<Value>, ApiError> {
     let mut v = one(&app, &s, snapshot_of).await?;
     if let Value::Object(m) = &mut v {
         m.insert("symbol".into(), json!(Symbol::new(&s).as_str()));
@@ -183,7 +226,11 @@ fn timeframe_minutes(tf: &str) -> Option<i64> {
     Some(n * per)
 }
 
-async fn read_bars(app: &AppState, symbols: Vec<Symbol>, q: &BarsQuery) -> Result<Map<String, Value>, ApiError> {
+async fn read_bars(
+    app: &AppState,
+    symbols: Vec<Symbol>,
+    q: &BarsQuery,
+) -> Result<Map<String, Value>, ApiError> {
     let step = timeframe_minutes(q.timeframe.as_deref().unwrap_or("1Min"))
         .ok_or_else(|| ApiError::unprocessable("invalid timeframe"))?;
     let (start, end) = (q.start, q.end);
@@ -194,7 +241,13 @@ async fn read_bars(app: &AppState, symbols: Vec<Symbol>, q: &BarsQuery) -> Resul
             symbols
                 .iter()
                 .map(|sym| {
-                    let bars: Vec<Value> = s.market.bars(sym, step, start, end).iter().take(limit).map(bar_json).collect();
+                    let bars: Vec<Value> = s
+                        .market
+                        .bars(sym, step, start, end)
+                        .iter()
+                        .take(limit)
+                        .map(bar_json)
+                        .collect();
                     (sym.to_string(), Value::Array(bars))
                 })
                 .collect()
@@ -202,7 +255,11 @@ async fn read_bars(app: &AppState, symbols: Vec<Symbol>, q: &BarsQuery) -> Resul
         .await?)
 }
 
-async fn bars_many(_a: Authed, AxState(app): AxState<AppState>, Query(q): Query<BarsQuery>) -> Result<Json<Value>, ApiError> {
+async fn bars_many(
+    _a: Authed,
+    AxState(app): AxState<AppState>,
+    Query(q): Query<BarsQuery>,
+) -> Result<Json<Value>, ApiError> {
     let symbols = symbol_list(q.symbols.as_deref().unwrap_or_default());
     let m = read_bars(&app, symbols, &q).await?;
     Ok(Json(json!({ "bars": m, "next_page_token": null })))
@@ -217,7 +274,9 @@ async fn bars_one(
     let sym = Symbol::new(&s);
     let mut m = read_bars(&app, vec![sym.clone()], &q).await?;
     let bars = m.remove(sym.as_str()).unwrap_or(Value::Array(Vec::new()));
-    Ok(Json(json!({ "bars": bars, "symbol": sym.as_str(), "next_page_token": null })))
+    Ok(Json(
+        json!({ "bars": bars, "symbol": sym.as_str(), "next_page_token": null }),
+    ))
 }
 
 #[cfg(test)]

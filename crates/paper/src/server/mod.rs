@@ -105,7 +105,10 @@ pub enum SandboxError {
     #[error(transparent)]
     Replay(#[from] ReplayError),
     #[error("reading {path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("refusing to serve on non-loopback address {0} (set allow_remote)")]
     NotLoopback(std::net::SocketAddr),
     #[error("the paper exchange stopped")]
@@ -128,7 +131,11 @@ pub(crate) struct ApiError {
 
 impl ApiError {
     pub fn new(status: StatusCode, code: u32, message: impl Into<String>) -> Self {
-        Self { status, code, message: message.into() }
+        Self {
+            status,
+            code,
+            message: message.into(),
+        }
     }
 
     pub fn not_found(message: impl Into<String>) -> Self {
@@ -136,19 +143,28 @@ impl ApiError {
     }
 
     pub fn unprocessable(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::UNPROCESSABLE_ENTITY, code::UNPROCESSABLE, message)
+        Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            code::UNPROCESSABLE,
+            message,
+        )
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, axum::Json(wire::error(self.code, self.message))).into_response()
+        (
+            self.status,
+            axum::Json(wire::error(self.code, self.message)),
+        )
+            .into_response()
     }
 }
 
 impl From<Rejection> for ApiError {
     fn from(r: Rejection) -> Self {
-        let status = StatusCode::from_u16(r.http_status()).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
+        let status =
+            StatusCode::from_u16(r.http_status()).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
         Self::new(status, r.code(), r.to_string())
     }
 }
@@ -173,7 +189,10 @@ impl Sandbox {
         let journal = Journal::open_dir(&config.data_dir, config.durability)?;
         let fresh = journal.is_empty()?;
         let replayed = journal.len()?;
-        let engine_config = EngineConfig { calendar: config.calendar, ..EngineConfig::default() };
+        let engine_config = EngineConfig {
+            calendar: config.calendar,
+            ..EngineConfig::default()
+        };
         let handle = runtime::start(journal, engine_config)?;
 
         let wanted: Vec<(AccountId, AccountKind, Decimal)> = config
@@ -186,15 +205,21 @@ impl Sandbox {
                 wanted
                     .into_iter()
                     .filter(|(id, _, _)| s.engine.account(id).is_none())
-                    .map(|(account, kind, cash)| CommandKind::OpenAccount { account, kind, cash })
+                    .map(|(account, kind, cash)| CommandKind::OpenAccount {
+                        account,
+                        kind,
+                        cash,
+                    })
                     .collect()
             })
             .await?;
 
         let source: Box<dyn QuoteSource> = match &config.replay_csv {
             Some(path) => {
-                let file = std::fs::File::open(path)
-                    .map_err(|source| SandboxError::Io { path: path.clone(), source })?;
+                let file = std::fs::File::open(path).map_err(|source| SandboxError::Io {
+                    path: path.clone(),
+                    source,
+                })?;
                 Box::new(CsvReplay::from_reader(file, 1)?)
             }
             None => {
@@ -209,7 +234,9 @@ impl Sandbox {
                             s.engine
                                 .assets()
                                 .iter()
-                                .filter_map(|a| s.engine.mark(&a.symbol).map(|m| (a.symbol.clone(), m)))
+                                .filter_map(|a| {
+                                    s.engine.mark(&a.symbol).map(|m| (a.symbol.clone(), m))
+                                })
                                 .collect::<std::collections::HashMap<_, _>>()
                         })
                         .await?;
@@ -220,8 +247,15 @@ impl Sandbox {
             }
         };
         let feed = tokio::spawn(feed(handle.clone(), source, config.tick_interval));
-        let state = AppState { handle: handle.clone(), credentials: Arc::new(config.credentials) };
-        Ok(Self { handle, state, feed })
+        let state = AppState {
+            handle: handle.clone(),
+            credentials: Arc::new(config.credentials),
+        };
+        Ok(Self {
+            handle,
+            state,
+            feed,
+        })
     }
 
     pub fn handle(&self) -> ExchangeHandle {
@@ -246,7 +280,11 @@ async fn feed(handle: ExchangeHandle, mut source: Box<dyn QuoteSource>, every: D
     loop {
         interval.tick().await;
         let updates = source.poll(Utc::now());
-        let kind = if updates.is_empty() { CommandKind::Clock } else { CommandKind::Market(updates) };
+        let kind = if updates.is_empty() {
+            CommandKind::Clock
+        } else {
+            CommandKind::Market(updates)
+        };
         if handle.apply(kind).await.is_err() {
             return;
         }
@@ -273,9 +311,10 @@ pub async fn serve_with_shutdown(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), SandboxError> {
-    let addr = listener
-        .local_addr()
-        .map_err(|source| SandboxError::Io { path: "listener".into(), source })?;
+    let addr = listener.local_addr().map_err(|source| SandboxError::Io {
+        path: "listener".into(),
+        source,
+    })?;
     if !addr.ip().is_loopback() && !config.allow_remote {
         return Err(SandboxError::NotLoopback(addr));
     }
@@ -284,5 +323,8 @@ pub async fn serve_with_shutdown(
     axum::serve(listener, sandbox.router())
         .with_graceful_shutdown(shutdown)
         .await
-        .map_err(|source| SandboxError::Io { path: "http server".into(), source })
+        .map_err(|source| SandboxError::Io {
+            path: "http server".into(),
+            source,
+        })
 }

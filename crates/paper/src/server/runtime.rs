@@ -31,7 +31,11 @@ pub struct State {
 
 impl State {
     pub fn new(config: EngineConfig) -> Self {
-        Self { engine: Engine::new(config), market: MarketData::default(), history: BTreeMap::new() }
+        Self {
+            engine: Engine::new(config),
+            market: MarketData::default(),
+            history: BTreeMap::new(),
+        }
     }
 
     /// Applies a command to the engine and the derived views; deterministic like the engine.
@@ -43,8 +47,14 @@ impl State {
                     self.market.record(at, u, ticks);
                 }
             }
-            CommandKind::Quote(q) => self.market.record(at, &crate::engine::MarketUpdate::Quote(q.clone()), ticks),
-            CommandKind::Trade(t) => self.market.record(at, &crate::engine::MarketUpdate::Trade(t.clone()), ticks),
+            CommandKind::Quote(q) => {
+                self.market
+                    .record(at, &crate::engine::MarketUpdate::Quote(q.clone()), ticks)
+            }
+            CommandKind::Trade(t) => {
+                self.market
+                    .record(at, &crate::engine::MarketUpdate::Trade(t.clone()), ticks)
+            }
             _ => {}
         }
         let events = self.engine.apply(cmd);
@@ -77,7 +87,10 @@ type Planner = Box<dyn FnOnce(&State) -> Vec<CommandKind> + Send>;
 type Reader = Box<dyn FnOnce(&State) + Send>;
 
 enum Msg {
-    Apply { plan: Planner, reply: oneshot::Sender<Vec<Event>> },
+    Apply {
+        plan: Planner,
+        reply: oneshot::Sender<Vec<Event>>,
+    },
     Read(Reader),
 }
 
@@ -103,7 +116,10 @@ impl ExchangeHandle {
     ) -> Result<Vec<Event>, ExchangeGone> {
         let (reply, rx) = oneshot::channel();
         self.tx
-            .send(Msg::Apply { plan: Box::new(plan), reply })
+            .send(Msg::Apply {
+                plan: Box::new(plan),
+                reply,
+            })
             .map_err(|_| ExchangeGone)?;
         rx.await.map_err(|_| ExchangeGone)
     }
@@ -150,11 +166,18 @@ pub fn start(journal: Journal, default_config: EngineConfig) -> Result<ExchangeH
     let (tx, rx) = mpsc::unbounded_channel();
     let (events, _) = broadcast::channel(16_384);
     let (market, _) = broadcast::channel(16_384);
-    let handle = ExchangeHandle { tx, events: events.clone(), market: market.clone() };
+    let handle = ExchangeHandle {
+        tx,
+        events: events.clone(),
+        market: market.clone(),
+    };
     std::thread::Builder::new()
         .name("paper-exchange".into())
         .spawn(move || run(state, journal, rx, events, market))
-        .map_err(|e| StoreError::DataDir { path: "paper-exchange thread".into(), source: e })?;
+        .map_err(|e| StoreError::DataDir {
+            path: "paper-exchange thread".into(),
+            source: e,
+        })?;
     Ok(handle)
 }
 

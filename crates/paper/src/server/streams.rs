@@ -4,12 +4,12 @@
 //!   as JSON text, or MessagePack when the client asks with `Content-Type: application/msgpack`
 //!   (what alpaca-py does).
 
+use axum::Router;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, State as AxState};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::routing::get;
-use axum::Router;
 use brokerdesk_model::AccountId;
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
@@ -78,7 +78,10 @@ fn update(event: &str, order: &Order, at: DateTime<Utc>, fill: Option<&Fill>) ->
     if let (Some(f), Value::Object(m)) = (fill, &mut data) {
         m.insert("price".into(), json!(f.price.normalize().to_string()));
         m.insert("qty".into(), json!(f.qty.normalize().to_string()));
-        m.insert("position_qty".into(), json!(f.position_qty.normalize().to_string()));
+        m.insert(
+            "position_qty".into(),
+            json!(f.position_qty.normalize().to_string()),
+        );
     }
     json!({ "stream": "trade_updates", "data": data })
 }
@@ -87,11 +90,21 @@ fn update(event: &str, order: &Order, at: DateTime<Utc>, fill: Option<&Fill>) ->
 fn trade_updates(e: &Event, account: &AccountId) -> Vec<Value> {
     let mine = |o: &Order| &o.account == account;
     match e {
-        Event::Accepted { order } if mine(order) => vec![update("new", order, order.updated_at, None)],
-        Event::PartiallyFilled { order, fill } if mine(order) => vec![update("partial_fill", order, fill.at, Some(fill))],
-        Event::Filled { order, fill } if mine(order) => vec![update("fill", order, fill.at, Some(fill))],
-        Event::Canceled { order } if mine(order) => vec![update("canceled", order, order.updated_at, None)],
-        Event::Expired { order } if mine(order) => vec![update("expired", order, order.updated_at, None)],
+        Event::Accepted { order } if mine(order) => {
+            vec![update("new", order, order.updated_at, None)]
+        }
+        Event::PartiallyFilled { order, fill } if mine(order) => {
+            vec![update("partial_fill", order, fill.at, Some(fill))]
+        }
+        Event::Filled { order, fill } if mine(order) => {
+            vec![update("fill", order, fill.at, Some(fill))]
+        }
+        Event::Canceled { order } if mine(order) => {
+            vec![update("canceled", order, order.updated_at, None)]
+        }
+        Event::Expired { order } if mine(order) => {
+            vec![update("expired", order, order.updated_at, None)]
+        }
         Event::Replaced { old, new } if mine(old) => vec![
             update("replaced", old, old.updated_at, None),
             update("new", new, new.updated_at, None),
@@ -190,7 +203,11 @@ async fn data_upgrade(
         .get("content-type")
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.contains("msgpack"));
-    let enc = if msgpack { Encoding::MsgPack } else { Encoding::Text };
+    let enc = if msgpack {
+        Encoding::MsgPack
+    } else {
+        Encoding::Text
+    };
     ws.on_upgrade(move |socket| data_session(socket, app, enc))
 }
 
@@ -207,8 +224,17 @@ fn wants(set: &HashSet<String>, symbol: &str) -> bool {
 
 impl Subscription {
     fn apply(&mut self, v: &Value, add: bool) {
-        for (key, set) in [("trades", &mut self.trades), ("quotes", &mut self.quotes), ("bars", &mut self.bars)] {
-            for s in v[key].as_array().into_iter().flatten().filter_map(Value::as_str) {
+        for (key, set) in [
+            ("trades", &mut self.trades),
+            ("quotes", &mut self.quotes),
+            ("bars", &mut self.bars),
+        ] {
+            for s in v[key]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+            {
                 let s = s.trim().to_ascii_uppercase();
                 if add {
                     set.insert(s);
@@ -235,9 +261,15 @@ impl Subscription {
 
     fn render(&self, tick: &MarketTick) -> Option<Value> {
         let (kind, symbol, mut body) = match tick {
-            MarketTick::Quote(t, q) if wants(&self.quotes, q.symbol.as_str()) => ("q", q.symbol.as_str(), quote_json(*t, q)),
-            MarketTick::Trade(t, tr, id) if wants(&self.trades, tr.symbol.as_str()) => ("t", tr.symbol.as_str(), trade_json(*t, tr, *id)),
-            MarketTick::Bar(s, b) if wants(&self.bars, s.as_str()) => ("b", s.as_str(), bar_json(b)),
+            MarketTick::Quote(t, q) if wants(&self.quotes, q.symbol.as_str()) => {
+                ("q", q.symbol.as_str(), quote_json(*t, q))
+            }
+            MarketTick::Trade(t, tr, id) if wants(&self.trades, tr.symbol.as_str()) => {
+                ("t", tr.symbol.as_str(), trade_json(*t, tr, *id))
+            }
+            MarketTick::Bar(s, b) if wants(&self.bars, s.as_str()) => {
+                ("b", s.as_str(), bar_json(b))
+            }
             _ => return None,
         };
         if let Value::Object(m) = &mut body {
@@ -249,7 +281,11 @@ impl Subscription {
 }
 
 async fn data_session(mut socket: WebSocket, app: AppState, enc: Encoding) {
-    if socket.send(frame(enc, &json!([{"T": "success", "msg": "connected"}]))).await.is_err() {
+    if socket
+        .send(frame(enc, &json!([{"T": "success", "msg": "connected"}])))
+        .await
+        .is_err()
+    {
         return;
     }
     let mut authed = false;

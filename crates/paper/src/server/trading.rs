@@ -21,23 +21,36 @@ use super::runtime::State;
 use super::{ApiError, AppState, wire};
 use crate::engine::calendar::new_york_local;
 use crate::engine::{
-    CommandKind, Event, Order, OrderRequest, OrderType, ReplaceRequest, Side, TimeInForce, stable_uuid,
+    CommandKind, Event, Order, OrderRequest, OrderType, ReplaceRequest, Side, TimeInForce,
+    stable_uuid,
 };
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/v2/account", get(account))
-        .route("/v2/orders", get(list_orders).post(submit).delete(cancel_all))
+        .route(
+            "/v2/orders",
+            get(list_orders).post(submit).delete(cancel_all),
+        )
         .route("/v2/orders:by_client_order_id", get(by_client_order_id))
-        .route("/v2/orders/{id}", get(get_order).delete(cancel_order).patch(replace_order))
+        .route(
+            "/v2/orders/{id}",
+            get(get_order).delete(cancel_order).patch(replace_order),
+        )
         .route("/v2/positions", get(list_positions).delete(close_all))
-        .route("/v2/positions/{symbol}", get(get_position).delete(close_position))
+        .route(
+            "/v2/positions/{symbol}",
+            get(get_position).delete(close_position),
+        )
         .route("/v2/assets", get(list_assets))
         .route("/v2/assets/{symbol}", get(get_asset))
         .route("/v2/clock", get(clock))
         .route("/v2/calendar", get(calendar))
         .route("/v2/account/activities", get(activities))
-        .route("/v2/account/activities/{activity_type}", get(activities_of_type))
+        .route(
+            "/v2/account/activities/{activity_type}",
+            get(activities_of_type),
+        )
         .route("/v2/account/portfolio/history", get(portfolio_history))
 }
 
@@ -53,7 +66,11 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for AlpacaJson<T> {
             .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, 40010001, e.to_string()))?;
         serde_json::from_slice(&bytes).map(AlpacaJson).map_err(|e| {
             if e.is_syntax() || e.is_eof() {
-                ApiError::new(StatusCode::BAD_REQUEST, 40010001, "request body format is invalid")
+                ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    40010001,
+                    "request body format is invalid",
+                )
             } else {
                 ApiError::unprocessable(e.to_string())
             }
@@ -86,11 +103,17 @@ fn latest(events: &[Event], id: Uuid) -> Option<&Order> {
     })
 }
 
-async fn account(Authed(acct): Authed, AxState(app): AxState<AppState>) -> Result<Json<Value>, ApiError> {
+async fn account(
+    Authed(acct): Authed,
+    AxState(app): AxState<AppState>,
+) -> Result<Json<Value>, ApiError> {
     let id = acct.clone();
     let summary = app.handle.read(move |s| s.engine.summary(&id)).await?;
     let summary = summary.ok_or_else(|| ApiError::not_found("account not found"))?;
-    Ok(Json(wire::account(&summary, stable_uuid(&format!("account:{acct}")))))
+    Ok(Json(wire::account(
+        &summary,
+        stable_uuid(&format!("account:{acct}")),
+    )))
 }
 
 #[derive(Deserialize)]
@@ -116,14 +139,21 @@ async fn submit(
     AxState(app): AxState<AppState>,
     AlpacaJson(body): AlpacaJson<OrderBody>,
 ) -> Result<Json<Value>, ApiError> {
-    if !matches!(body.order_class.as_deref(), None | Some("") | Some("simple")) {
-        return Err(ApiError::unprocessable("only simple orders are supported by the sandbox"));
+    if !matches!(
+        body.order_class.as_deref(),
+        None | Some("") | Some("simple")
+    ) {
+        return Err(ApiError::unprocessable(
+            "only simple orders are supported by the sandbox",
+        ));
     }
     let id = Uuid::new_v4();
     let req = OrderRequest {
         account,
         id,
-        client_order_id: body.client_order_id.unwrap_or_else(|| Uuid::new_v4().to_string()),
+        client_order_id: body
+            .client_order_id
+            .unwrap_or_else(|| Uuid::new_v4().to_string()),
         symbol: Symbol::new(&body.symbol),
         side: body.side,
         order_type: body.order_type,
@@ -163,7 +193,9 @@ async fn list_orders(
 ) -> Result<Json<Value>, ApiError> {
     let status = q.status.unwrap_or_else(|| "open".into());
     if !matches!(status.as_str(), "open" | "closed" | "all") {
-        return Err(ApiError::unprocessable("status must be open, closed or all"));
+        return Err(ApiError::unprocessable(
+            "status must be open, closed or all",
+        ));
     }
     let limit = q.limit.unwrap_or(50).clamp(1, 500);
     let asc = q.direction.as_deref() == Some("asc");
@@ -183,7 +215,11 @@ async fn list_orders(
             let pick: Vec<Value> = if asc {
                 all.iter().take(limit).map(|o| order_json(o)).collect()
             } else {
-                all.iter().rev().take(limit).map(|o| order_json(o)).collect()
+                all.iter()
+                    .rev()
+                    .take(limit)
+                    .map(|o| order_json(o))
+                    .collect()
             };
             pick
         })
@@ -202,7 +238,12 @@ async fn get_order(
 ) -> Result<Json<Value>, ApiError> {
     let uuid = parse_id(&id)?;
     app.handle
-        .read(move |s| s.engine.order(&uuid).filter(|o| o.account == account).map(order_json))
+        .read(move |s| {
+            s.engine
+                .order(&uuid)
+                .filter(|o| o.account == account)
+                .map(order_json)
+        })
         .await?
         .map(Json)
         .ok_or_else(|| ApiError::not_found(format!("order not found for {id}")))
@@ -223,7 +264,12 @@ async fn by_client_order_id(
         .read(move |s| s.engine.order_by_client_id(&account, &cid).map(order_json))
         .await?
         .map(Json)
-        .ok_or_else(|| ApiError::not_found(format!("order not found for client_order_id {}", q.client_order_id)))
+        .ok_or_else(|| {
+            ApiError::not_found(format!(
+                "order not found for client_order_id {}",
+                q.client_order_id
+            ))
+        })
 }
 
 async fn cancel_order(
@@ -232,14 +278,20 @@ async fn cancel_order(
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     let order_id = parse_id(&id)?;
-    let events = app.handle.apply(CommandKind::Cancel { account, order_id }).await?;
+    let events = app
+        .handle
+        .apply(CommandKind::Cancel { account, order_id })
+        .await?;
     match refused(&events) {
         Some(err) => Err(err),
         None => Ok(StatusCode::NO_CONTENT),
     }
 }
 
-async fn cancel_all(Authed(account): Authed, AxState(app): AxState<AppState>) -> Result<Response, ApiError> {
+async fn cancel_all(
+    Authed(account): Authed,
+    AxState(app): AxState<AppState>,
+) -> Result<Response, ApiError> {
     let acct = account.clone();
     let events = app
         .handle
@@ -247,14 +299,19 @@ async fn cancel_all(Authed(account): Authed, AxState(app): AxState<AppState>) ->
             s.engine
                 .orders(&acct)
                 .filter(|o| o.status.is_open())
-                .map(|o| CommandKind::Cancel { account: acct.clone(), order_id: o.id })
+                .map(|o| CommandKind::Cancel {
+                    account: acct.clone(),
+                    order_id: o.id,
+                })
                 .collect()
         })
         .await?;
     let body: Vec<Value> = events
         .iter()
         .filter_map(|e| match e {
-            Event::Canceled { order } => Some(json!({ "id": order.id, "status": 200, "body": order_json(order) })),
+            Event::Canceled { order } => {
+                Some(json!({ "id": order.id, "status": 200, "body": order_json(order) }))
+            }
             _ => None,
         })
         .collect();
@@ -287,7 +344,15 @@ async fn replace_order(
         trail: body.trail,
         client_order_id: body.client_order_id,
     };
-    let events = app.handle.apply(CommandKind::Replace { account, order_id, new_id, changes }).await?;
+    let events = app
+        .handle
+        .apply(CommandKind::Replace {
+            account,
+            order_id,
+            new_id,
+            changes,
+        })
+        .await?;
     if let Some(err) = refused(&events) {
         return Err(err);
     }
@@ -309,10 +374,20 @@ fn resolve_symbol(s: &State, key: &str) -> Symbol {
     }
 }
 
-async fn list_positions(Authed(account): Authed, AxState(app): AxState<AppState>) -> Result<Json<Value>, ApiError> {
+async fn list_positions(
+    Authed(account): Authed,
+    AxState(app): AxState<AppState>,
+) -> Result<Json<Value>, ApiError> {
     let list = app
         .handle
-        .read(move |s| s.engine.positions(&account).unwrap_or_default().iter().map(wire::position).collect())
+        .read(move |s| {
+            s.engine
+                .positions(&account)
+                .unwrap_or_default()
+                .iter()
+                .map(wire::position)
+                .collect()
+        })
         .await?;
     Ok(Json(Value::Array(list)))
 }
@@ -323,7 +398,11 @@ async fn get_position(
     Path(key): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     app.handle
-        .read(move |s| s.engine.position(&account, &resolve_symbol(s, &key)).map(|p| wire::position(&p)))
+        .read(move |s| {
+            s.engine
+                .position(&account, &resolve_symbol(s, &key))
+                .map(|p| wire::position(&p))
+        })
         .await?
         .map(Json)
         .ok_or_else(|| ApiError::not_found("position does not exist"))
@@ -336,14 +415,23 @@ struct CloseQuery {
 }
 
 /// A market order that takes `qty` (signed position) back toward flat.
-fn closing_order(account: &AccountId, symbol: Symbol, position: Decimal, qty: Decimal) -> CommandKind {
+fn closing_order(
+    account: &AccountId,
+    symbol: Symbol,
+    position: Decimal,
+    qty: Decimal,
+) -> CommandKind {
     let id = Uuid::new_v4();
     CommandKind::Submit(OrderRequest {
         account: account.clone(),
         id,
         client_order_id: id.to_string(),
         symbol,
-        side: if position > Decimal::ZERO { Side::Sell } else { Side::Buy },
+        side: if position > Decimal::ZERO {
+            Side::Sell
+        } else {
+            Side::Buy
+        },
         order_type: OrderType::Market,
         time_in_force: TimeInForce::Day,
         qty: Some(qty),
@@ -371,7 +459,9 @@ async fn close_position(
         .handle
         .plan(move |s| {
             let symbol = resolve_symbol(s, &key);
-            let Some(pos) = s.engine.position(&account, &symbol) else { return Vec::new() };
+            let Some(pos) = s.engine.position(&account, &symbol) else {
+                return Vec::new();
+            };
             let full = pos.qty.abs();
             let qty = match (q.qty, q.percentage) {
                 (Some(qty), _) => qty.min(full),
@@ -417,11 +507,19 @@ async fn close_all(
                     s.engine
                         .orders(&account)
                         .filter(|o| o.status.is_open())
-                        .map(|o| CommandKind::Cancel { account: account.clone(), order_id: o.id }),
+                        .map(|o| CommandKind::Cancel {
+                            account: account.clone(),
+                            order_id: o.id,
+                        }),
                 );
             }
             for p in s.engine.positions(&account).unwrap_or_default() {
-                cmds.push(closing_order(&account, p.symbol.clone(), p.qty, p.qty.abs()));
+                cmds.push(closing_order(
+                    &account,
+                    p.symbol.clone(),
+                    p.qty,
+                    p.qty.abs(),
+                ));
             }
             cmds
         })
@@ -455,7 +553,10 @@ async fn list_assets(
     if q.status.as_deref().is_some_and(|s| s != "active") {
         return Ok(Json(Value::Array(Vec::new())));
     }
-    let list = app.handle.read(|s| s.engine.assets().iter().map(wire::asset).collect()).await?;
+    let list = app
+        .handle
+        .read(|s| s.engine.assets().iter().map(wire::asset).collect())
+        .await?;
     Ok(Json(Value::Array(list)))
 }
 
@@ -538,7 +639,10 @@ async fn activities(
     app: AxState<AppState>,
     Query(q): Query<ActivityQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    let fills_wanted = q.activity_types.as_deref().is_none_or(|t| t.split(',').any(|t| t == "FILL"));
+    let fills_wanted = q
+        .activity_types
+        .as_deref()
+        .is_none_or(|t| t.split(',').any(|t| t == "FILL"));
     list_activities(auth, app, q, fills_wanted).await
 }
 
@@ -580,7 +684,11 @@ async fn list_activities(
                 .as_ref()
                 .and_then(|tok| all.iter().position(|a| &a.id == tok).map(|i| i + 1))
                 .unwrap_or(0);
-            all.iter().skip(start).take(size).map(|a| wire::fill_activity(a)).collect()
+            all.iter()
+                .skip(start)
+                .take(size)
+                .map(|a| wire::fill_activity(a))
+                .collect()
         })
         .await?;
     Ok(Json(Value::Array(list)))
@@ -623,14 +731,24 @@ async fn portfolio_history(
 ) -> Result<Json<Value>, ApiError> {
     let period = q.period.unwrap_or_else(|| "1M".into());
     let span = parse_period(&period).ok_or_else(|| ApiError::unprocessable("invalid period"))?;
-    let timeframe = q.timeframe.unwrap_or_else(|| if span > Duration::days(7) { "1D".into() } else { "15Min".into() });
-    let step = parse_timeframe(&timeframe).ok_or_else(|| ApiError::unprocessable("invalid timeframe"))?;
+    let timeframe = q.timeframe.unwrap_or_else(|| {
+        if span > Duration::days(7) {
+            "1D".into()
+        } else {
+            "15Min".into()
+        }
+    });
+    let step =
+        parse_timeframe(&timeframe).ok_or_else(|| ApiError::unprocessable("invalid timeframe"))?;
     let since = Utc::now() - span;
     let (points, base) = app
         .handle
         .read(move |s| {
             let series = s.history.get(&account).cloned().unwrap_or_default();
-            let base = s.engine.account(&account).map_or(Decimal::ZERO, |a| a.initial_cash);
+            let base = s
+                .engine
+                .account(&account)
+                .map_or(Decimal::ZERO, |a| a.initial_cash);
             let mut points: Vec<(i64, Decimal)> = Vec::new();
             for (t, eq) in series.into_iter().filter(|(t, _)| *t >= since) {
                 let bucket = t.timestamp() - t.timestamp().rem_euclid(step * 60);

@@ -1,6 +1,6 @@
 //! Starts a real sandbox on a loopback port for tests.
 
-#![allow(dead_code)]
+#![allow(dead_code, clippy::unwrap_used)] // Shared by several test binaries; unwraps fail the test.
 
 use brokerdesk_paper::{Sandbox, SandboxConfig};
 use reqwest::header::{HeaderMap, HeaderValue};
@@ -28,7 +28,10 @@ pub fn authed_client() -> reqwest::Client {
     let mut h = HeaderMap::new();
     h.insert("APCA-API-KEY-ID", HeaderValue::from_static(KEY));
     h.insert("APCA-API-SECRET-KEY", HeaderValue::from_static(SECRET));
-    reqwest::Client::builder().default_headers(h).build().unwrap()
+    reqwest::Client::builder()
+        .default_headers(h)
+        .build()
+        .unwrap()
 }
 
 impl Server {
@@ -69,7 +72,13 @@ impl Server {
     }
 
     pub async fn post(&self, path: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
-        let r = self.client.post(self.url(path)).json(&body).send().await.unwrap();
+        let r = self
+            .client
+            .post(self.url(path))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
         let status = r.status().as_u16();
         (status, r.json().await.unwrap_or(serde_json::Value::Null))
     }
