@@ -185,3 +185,32 @@ mod tests {
         assert!(!shown.contains("65") && !shown.contains("41") && shown.contains("REDACTED"));
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        #[test]
+        fn any_secret_round_trips_and_any_other_aad_fails(
+            secret in proptest::collection::vec(any::<u8>(), 0..512),
+            aad in proptest::collection::vec(any::<u8>(), 0..128),
+            other in proptest::collection::vec(any::<u8>(), 0..128),
+        ) {
+            let dek = Dek::generate();
+            let (n, c) = seal(dek.as_bytes(), &aad, &secret).unwrap();
+            let opened = open(dek.as_bytes(), &aad, &n, &c).unwrap();
+            prop_assert_eq!(opened.as_slice(), secret.as_slice());
+            prop_assume!(other != aad);
+            prop_assert!(open(dek.as_bytes(), &other, &n, &c).is_none());
+        }
+
+        #[test]
+        fn arbitrary_bytes_never_verify_as_a_mac(data in proptest::collection::vec(any::<u8>(), 0..64), tag in proptest::collection::vec(any::<u8>(), 0..40)) {
+            prop_assert!(!verify_mac(&Dek::generate(), &data, &tag));
+        }
+    }
+}

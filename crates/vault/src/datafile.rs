@@ -177,3 +177,21 @@ mod tests {
         assert!(a.open(&dek).is_ok());
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// Garbage, with or without our magic in front, is refused without a panic.
+        #[test]
+        fn garbage_is_refused_without_panicking(bytes in proptest::collection::vec(any::<u8>(), 0..256), magic in any::<bool>()) {
+            let mut input = if magic { MAGIC.to_vec() } else { Vec::new() };
+            input.extend_from_slice(&bytes);
+            prop_assert!(DataFile::decode(&input, &Dek::generate()).is_err());
+        }
+    }
+}

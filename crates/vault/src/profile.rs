@@ -61,6 +61,9 @@ pub enum AccessError {
     LiveArmingExpired { until: DateTime<Utc> },
     #[error("live trading can be armed for between one second and {max_minutes} minutes")]
     ArmingDuration { max_minutes: u64 },
+    /// The profile could not be read (damaged or unreadable vault file): refuse, fail closed.
+    #[error("access refused: the profile could not be read ({0})")]
+    ProfileUnavailable(String),
 }
 
 /// The signed-in profile: its stored role and, in memory only, until when live trading is armed.

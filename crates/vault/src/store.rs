@@ -56,7 +56,8 @@ pub trait SecretStore: Send {
         secret: SecretString,
         expires_at: Option<DateTime<Utc>>,
     ) -> Result<CredentialMeta, VaultError>;
-    /// The secret itself. Backend callers only: never send it over IPC or print it.
+    /// The secret itself. Backend callers only: never send it over IPC or print it. Expiry is
+    /// metadata only: an expired secret is still returned (a refresh may need it).
     fn get(&mut self, id: CredentialId) -> Result<SecretString, VaultError>;
     /// Metadata of every credential; no secret.
     fn list(&mut self) -> Result<Vec<CredentialMeta>, VaultError>;
@@ -76,6 +77,9 @@ pub trait SecretStore: Send {
     fn disarm_live(&mut self);
 
     fn set_idle_timeout(&mut self, timeout: Option<Duration>);
+    /// Records user activity, pushing the auto-lock back; call it on each user-initiated command.
+    /// Does nothing once the timeout has passed (the vault is then locked).
+    fn touch(&mut self);
     /// Locks if the idle timeout has passed; returns whether it just did. Call it on a timer so
     /// that the UI returns to its Unlock page.
     fn enforce_auto_lock(&mut self) -> bool;

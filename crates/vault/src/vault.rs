@@ -428,8 +428,11 @@ impl SecretStore for StrongholdVault {
 
     fn authorize(&mut self, action: Action) -> Result<(), AccessError> {
         let now = self.now();
-        // Any failure to read the profile (locked, damaged file) refuses: fail closed.
-        let profile = self.profile().map_err(|_| AccessError::Locked)?;
+        // Any failure to read the profile refuses: fail closed.
+        let profile = self.profile().map_err(|e| match e {
+            VaultError::Locked => AccessError::Locked,
+            other => AccessError::ProfileUnavailable(other.to_string()),
+        })?;
         profile.authorize(action, now)
     }
 
@@ -452,6 +455,13 @@ impl SecretStore for StrongholdVault {
 
     fn set_idle_timeout(&mut self, timeout: Option<Duration>) {
         self.options.idle_timeout = timeout;
+    }
+
+    fn touch(&mut self) {
+        let now = self.now();
+        if !self.expire_idle(now) {
+            self.touch_at(now);
+        }
     }
 
     fn enforce_auto_lock(&mut self) -> bool {

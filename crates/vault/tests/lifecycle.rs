@@ -158,6 +158,8 @@ fn auto_lock_after_idle_time_with_an_injected_clock() {
     clock.advance(Duration::from_secs(14 * 60));
     assert!(!v.enforce_auto_lock());
     v.list().unwrap(); // user activity: the 15 minutes start again
+    clock.advance(Duration::from_secs(10 * 60));
+    v.touch(); // any user-initiated command in the service does this
     clock.advance(Duration::from_secs(14 * 60));
     // Background reads (get, status, authorize) do not keep the vault open.
     v.get(a.id).unwrap();
@@ -210,4 +212,20 @@ fn put_validates_its_input() {
         assert!(matches!(v.put(bad), Err(VaultError::InvalidInput(_))));
     }
     assert!(v.list().unwrap().is_empty());
+}
+
+#[cfg(unix)]
+#[test]
+fn vault_files_are_private_to_the_owner() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let clock = clock();
+    let mut v = vault(dir.path(), &clock);
+    v.init(&pw(PASSWORD), Role::Trader).unwrap();
+    v.put(cred("alpaca", "k", "s")).unwrap();
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&dir.path().join("vault")), 0o700);
+    for f in all_files(&dir.path().join("vault")) {
+        assert_eq!(mode(&f), 0o600, "{}", f.display());
+    }
 }
