@@ -408,3 +408,50 @@ fn strip_newline(mut s: String) -> SecretString {
     s.truncate(len);
     SecretString::from(s)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use brokerdesk_vault::CredentialId;
+
+    #[test]
+    fn strip_newline_drops_only_the_line_ending() {
+        assert_eq!(
+            strip_newline("pw with spaces \r\n".into()).expose_secret(),
+            "pw with spaces "
+        );
+        assert_eq!(
+            strip_newline("multi\nline\n\n".into()).expose_secret(),
+            "multi\nline"
+        );
+        assert_eq!(strip_newline("none".into()).expose_secret(), "none");
+    }
+
+    #[test]
+    fn rfc3339_times_parse_and_garbage_does_not() {
+        let t = parse_rfc3339("2026-12-31T01:00:00+01:00").unwrap();
+        assert_eq!(t.to_rfc3339(), "2026-12-31T00:00:00+00:00");
+        assert!(parse_rfc3339("tomorrow").is_err());
+    }
+
+    #[test]
+    fn list_rendering_shows_metadata_in_columns() {
+        let now = Utc::now();
+        let meta = CredentialMeta {
+            id: CredentialId::new_random(),
+            vendor: "alpaca".into(),
+            connection: None,
+            label: "paper key".into(),
+            kind: CredentialKind::OauthToken,
+            created_at: now,
+            updated_at: now,
+            last_used_at: None,
+            expires_at: Some(now),
+        };
+        let out = render_list(std::slice::from_ref(&meta));
+        let row = out.lines().nth(1).unwrap();
+        assert!(row.starts_with(&meta.id.to_string()));
+        assert!(row.contains("alpaca      oauth_token"));
+        assert_eq!(render_list(&[]), "no credentials stored\n");
+    }
+}
