@@ -644,6 +644,67 @@ mod tests {
         v.unlock(&SecretString::from(PW)).unwrap();
     }
 
+    /// The password-change protocol, stopped at each step: whatever is on disk, exactly one
+    /// password opens the vault and the next change cleans up.
+    #[test]
+    fn a_password_change_interrupted_at_any_step_leaves_one_working_password() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut v = unlocked(dir.path());
+        let id = v.put(cred("alpaca", "kept")).unwrap().id;
+        let dek = Dek::from_slice(v.session.as_ref().unwrap().dek.as_bytes()).unwrap();
+        let (a, b) = (
+            SecretString::from(PW),
+            SecretString::from("password number two"),
+        );
+        let header = v.files.read_header().unwrap();
+
+        // Step 1 done, crash before the header: an orphan snapshot-2 under password b.
+        let salt = crate::crypto::random::<{ crate::kdf::SALT_LEN }>();
+        let kek = crate::kdf::derive_key(
+            b"password number two",
+            &salt,
+            &KdfParams::INSECURE_FAST_FOR_TESTS,
+        )
+        .unwrap();
+        crate::snapshot::write(&v.files.dir().join(Header::snapshot_file(2)), &kek, &dek).unwrap();
+        // ...plus a half-written Stronghold temp file.
+        std::fs::write(v.files.dir().join("snapshot-2.stronghold.a1b2c3"), b"PARTI").unwrap();
+        assert!(matches!(v.unlock(&b), Err(VaultError::WrongPassword)));
+        v.unlock(&a).unwrap();
+        assert_eq!(v.get(id).unwrap().expose_secret(), "kept");
+
+        // Header committed, crash before the old snapshot is deleted: only b opens.
+        let old_snapshot = v
+            .files
+            .dir()
+            .join(Header::snapshot_file(header.snapshot_generation));
+        let old_bytes = std::fs::read(&old_snapshot).unwrap();
+        v.change_password(&a, &b).unwrap();
+        std::fs::write(&old_snapshot, &old_bytes).unwrap();
+        v.lock();
+        assert!(matches!(v.unlock(&a), Err(VaultError::WrongPassword)));
+        v.unlock(&b).unwrap();
+        assert_eq!(v.get(id).unwrap().expose_secret(), "kept");
+
+        // The next change sweeps every leftover.
+        v.change_password(&b, &a).unwrap();
+        let mut names: Vec<_> = std::fs::read_dir(v.files.dir())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        let current = Header::snapshot_file(v.files.read_header().unwrap().snapshot_generation);
+        assert_eq!(
+            names,
+            vec![
+                current,
+                "vault.data".to_owned(),
+                "vault.json".into(),
+                "vault.lock".into()
+            ]
+        );
+    }
+
     #[test]
     fn temp_files_of_a_killed_writer_are_swept_by_the_next_write() {
         let dir = tempfile::tempdir().unwrap();
