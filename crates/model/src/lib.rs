@@ -6,12 +6,14 @@
 
 pub mod account;
 pub mod app_info;
+pub mod catalog;
 pub mod connection;
 pub mod error;
 pub mod ids;
 pub mod ipc;
 pub mod money;
 pub mod position;
+pub mod search;
 
 pub use account::{AccountSnapshot, AccountsOverview, Balances};
 pub use app_info::AppInfo;
