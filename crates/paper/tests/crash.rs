@@ -19,15 +19,27 @@ const CHILD_ENV: &str = "BROKERDESK_CRASH_CHILD_DIR";
 /// Not a test on its own: the server half of `kill_9_loses_no_acknowledged_order`.
 #[test]
 fn crash_child_server() {
-    let Ok(dir) = std::env::var(CHILD_ENV) else { return };
+    let Ok(dir) = std::env::var(CHILD_ENV) else {
+        return;
+    };
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async move {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         // A file, not stdout: the test harness may hold the child's stdout back.
         let port = listener.local_addr().unwrap().port();
-        std::fs::write(std::path::Path::new(&dir).join("port.tmp"), port.to_string()).unwrap();
-        std::fs::rename(std::path::Path::new(&dir).join("port.tmp"), std::path::Path::new(&dir).join("port")).unwrap();
-        brokerdesk_paper::serve(config(std::path::Path::new(&dir)), listener).await.unwrap();
+        std::fs::write(
+            std::path::Path::new(&dir).join("port.tmp"),
+            port.to_string(),
+        )
+        .unwrap();
+        std::fs::rename(
+            std::path::Path::new(&dir).join("port.tmp"),
+            std::path::Path::new(&dir).join("port"),
+        )
+        .unwrap();
+        brokerdesk_paper::serve(config(std::path::Path::new(&dir)), listener)
+            .await
+            .unwrap();
     });
 }
 
@@ -35,7 +47,12 @@ fn crash_child_server() {
 async fn kill_9_loses_no_acknowledged_order() {
     let dir = tempfile::tempdir().unwrap();
     let mut child = Command::new(std::env::current_exe().unwrap())
-        .args(["crash_child_server", "--exact", "--nocapture", "--test-threads=1"])
+        .args([
+            "crash_child_server",
+            "--exact",
+            "--nocapture",
+            "--test-threads=1",
+        ])
         .env(CHILD_ENV, dir.path())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -89,17 +106,33 @@ async fn kill_9_loses_no_acknowledged_order() {
         let _ = t.await;
     }
     let acked = acked.lock().unwrap().clone();
-    assert!(acked.len() > 50, "the burst was too small to mean anything: {}", acked.len());
+    assert!(
+        acked.len() > 50,
+        "the burst was too small to mean anything: {}",
+        acked.len()
+    );
 
     let s = Server::start(config(dir.path())).await;
     let all = s.get("/v2/orders?status=all&limit=500").await;
     assert!(!all.as_array().unwrap().is_empty());
     for (id, cid) in &acked {
-        let r = s.client.get(s.url(&format!("/v2/orders/{id}"))).send().await.unwrap();
-        assert_eq!(r.status().as_u16(), 200, "acknowledged order {id} ({cid}) was lost");
+        let r = s
+            .client
+            .get(s.url(&format!("/v2/orders/{id}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            r.status().as_u16(),
+            200,
+            "acknowledged order {id} ({cid}) was lost"
+        );
         let o: serde_json::Value = r.json().await.unwrap();
         assert_eq!(o["client_order_id"], cid.as_str());
     }
-    println!("{} acknowledged orders all recovered after kill -9", acked.len());
+    println!(
+        "{} acknowledged orders all recovered after kill -9",
+        acked.len()
+    );
     s.stop().await;
 }

@@ -1,0 +1,134 @@
+"""Drives the Brokerdesk sandbox with the official alpaca-py SDK, unchanged but for its URL
+override: account, clock, assets, orders (submit, get, by client id, replace, cancel, list),
+positions, close, market data (latest, snapshot, bars) and both streams.
+
+Run by crates/paper/tests/alpaca_py.rs; prints ALPACA_PY_OK on success, raises otherwise.
+"""
+
+import os
+import threading
+import time
+from datetime import datetime, timedelta, timezone
+
+from alpaca.common.exceptions import APIError
+from alpaca.data.historical import StockHistoricalDataClient
+from alpaca.data.live import StockDataStream
+from alpaca.data.requests import StockBarsRequest, StockLatestQuoteRequest, StockSnapshotRequest
+from alpaca.data.timeframe import TimeFrame
+from alpaca.trading.client import TradingClient
+from alpaca.trading.enums import OrderSide, OrderStatus, QueryOrderStatus, TimeInForce
+from alpaca.trading.requests import (
+    GetOrdersRequest,
+    LimitOrderRequest,
+    MarketOrderRequest,
+    ReplaceOrderRequest,
+)
+from alpaca.trading.stream import TradingStream
+
+BASE = os.environ["SANDBOX_URL"]
+WS = BASE.replace("http://", "ws://")
+KEY = os.environ["SANDBOX_KEY"]
+SECRET = os.environ["SANDBOX_SECRET"]
+
+
+def wait_for(cond, what, seconds=10.0):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        if cond():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+tc = TradingClient(KEY, SECRET, paper=True, url_override=BASE)
+
+# A wrong key is refused with Alpaca's error.
+try:
+    TradingClient(KEY, "wrong", paper=True, url_override=BASE).get_account()
+    raise AssertionError("a wrong secret was accepted")
+except APIError as e:
+    assert e.status_code == 401, e.status_code
+
+account = tc.get_account()
+assert float(account.cash) == 100000.0, account.cash
+assert float(account.buying_power) == 200000.0, account.buying_power
+clock = tc.get_clock()
+assert clock.is_open
+asset = tc.get_asset("AAPL")
+assert asset.tradable and asset.symbol == "AAPL"
+assert len(tc.get_all_assets()) >= 50
+
+updates = []
+
+
+async def on_update(data):
+    updates.append(data)
+
+
+trading_stream = TradingStream(KEY, SECRET, paper=True, url_override=WS + "/stream")
+trading_stream.subscribe_trade_updates(on_update)
+threading.Thread(target=trading_stream.run, daemon=True).start()
+
+quotes = []
+
+
+async def on_quote(q):
+    quotes.append(q)
+
+
+data_stream = StockDataStream(KEY, SECRET, url_override=WS + "/v2/iex")
+data_stream.subscribe_quotes(on_quote, "AAPL")
+threading.Thread(target=data_stream.run, daemon=True).start()
+time.sleep(1.0)
+
+order = tc.submit_order(
+    MarketOrderRequest(symbol="AAPL", qty=2, side=OrderSide.BUY, time_in_force=TimeInForce.DAY, client_order_id="py-1")
+)
+assert order.client_order_id == "py-1"
+wait_for(lambda: tc.get_order_by_id(order.id).status == OrderStatus.FILLED, "the market order to fill")
+filled = tc.get_order_by_id(order.id)
+assert float(filled.filled_qty) == 2.0
+assert tc.get_order_by_client_id("py-1").id == order.id
+
+try:
+    tc.submit_order(
+        MarketOrderRequest(symbol="AAPL", qty=1, side=OrderSide.BUY, time_in_force=TimeInForce.DAY, client_order_id="py-1")
+    )
+    raise AssertionError("a duplicate client_order_id was accepted")
+except APIError as e:
+    assert "unique" in str(e), str(e)
+
+positions = tc.get_all_positions()
+assert [p.symbol for p in positions] == ["AAPL"], positions
+assert float(tc.get_open_position("AAPL").qty) == 2.0
+
+limit = tc.submit_order(
+    LimitOrderRequest(symbol="MSFT", qty=1, side=OrderSide.BUY, time_in_force=TimeInForce.GTC, limit_price=10)
+)
+assert limit.status == OrderStatus.NEW
+replaced = tc.replace_order_by_id(limit.id, ReplaceOrderRequest(limit_price=11))
+assert replaced.replaces == limit.id
+tc.cancel_order_by_id(replaced.id)
+assert tc.get_order_by_id(replaced.id).status == OrderStatus.CANCELED
+all_orders = tc.get_orders(GetOrdersRequest(status=QueryOrderStatus.ALL))
+assert len(all_orders) == 3, all_orders
+
+closing = tc.close_position("AAPL")
+assert closing.side == OrderSide.SELL
+wait_for(lambda: tc.get_all_positions() == [], "the position to close")
+
+dc = StockHistoricalDataClient(KEY, SECRET, url_override=BASE)
+latest = dc.get_stock_latest_quote(StockLatestQuoteRequest(symbol_or_symbols=["AAPL", "SPY"]))
+assert latest["AAPL"].ask_price > latest["AAPL"].bid_price > 0
+snapshot = dc.get_stock_snapshot(StockSnapshotRequest(symbol_or_symbols="AAPL"))
+assert snapshot["AAPL"].latest_quote.bid_price > 0
+start = datetime.now(timezone.utc) - timedelta(hours=1)
+bars = dc.get_stock_bars(StockBarsRequest(symbol_or_symbols="AAPL", timeframe=TimeFrame.Minute, start=start))
+assert bars is not None
+
+wait_for(lambda: any(str(u.event) in ("fill", "TradeEvent.FILL") for u in updates), "a fill on the trade_updates stream")
+wait_for(lambda: len(quotes) > 0, "a quote on the data stream")
+assert quotes[0].symbol == "AAPL"
+
+print("ALPACA_PY_OK", len(updates), "trade updates,", len(quotes), "quotes")
+os._exit(0)  # the stream threads run forever
