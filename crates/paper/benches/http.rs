@@ -1,1 +1,96 @@
-fn main() {}
+//! HTTP orders per second over loopback against a hello-world endpoint on the same stack
+//! (axum on the same listener; `/healthz` skips auth and the engine), with 32 concurrent
+//! keep-alive clients.
+
+#![allow(clippy::unwrap_used)] // Benchmark setup.
+
+use brokerdesk_paper::store::Durability;
+use brokerdesk_paper::{Sandbox, SandboxConfig};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use reqwest::header::{HeaderMap, HeaderValue};
+use rust_decimal::Decimal;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+const CONCURRENCY: u64 = 32;
+
+fn http(c: &mut Criterion) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (base, client, _guard) = rt.block_on(async {
+        let mut config = SandboxConfig::new(dir.path()).with_key("BENCH", "bench-secret");
+        config.cash = Decimal::from(1_000_000_000_000i64);
+        config.durability = Durability::Full;
+        let sandbox = Sandbox::start(config).await.unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let router = sandbox.router();
+        tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+        let mut h = HeaderMap::new();
+        h.insert("APCA-API-KEY-ID", HeaderValue::from_static("BENCH"));
+        h.insert(
+            "APCA-API-SECRET-KEY",
+            HeaderValue::from_static("bench-secret"),
+        );
+        let client = reqwest::Client::builder()
+            .default_headers(h)
+            .pool_max_idle_per_host(64)
+            .build()
+            .unwrap();
+        (format!("http://{addr}"), client, sandbox)
+    });
+    let seq = Arc::new(AtomicU64::new(0));
+
+    let run = |iters: u64, order: bool| -> Duration {
+        rt.block_on(async {
+            let start = Instant::now();
+            let mut tasks = Vec::new();
+            for w in 0..CONCURRENCY {
+                let n = iters / CONCURRENCY + u64::from(w < iters % CONCURRENCY);
+                let (client, base, seq) = (client.clone(), base.clone(), seq.clone());
+                tasks.push(tokio::spawn(async move {
+                    for _ in 0..n {
+                        let r = if order {
+                            let id = seq.fetch_add(1, Ordering::Relaxed);
+                            client
+                                .post(format!("{base}/v2/orders"))
+                                .json(&serde_json::json!({"symbol": "AAPL", "qty": "1", "side": "buy", "type": "limit",
+                                    "limit_price": "1.00", "time_in_force": "gtc", "client_order_id": format!("h{id}")}))
+                                .send()
+                                .await
+                                .unwrap()
+                        } else {
+                            client.get(format!("{base}/healthz")).send().await.unwrap()
+                        };
+                        assert!(r.status().is_success());
+                        let _ = r.bytes().await.unwrap();
+                    }
+                }));
+            }
+            for t in tasks {
+                t.await.unwrap();
+            }
+            start.elapsed()
+        })
+    };
+
+    let mut g = c.benchmark_group("http");
+    g.warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(4))
+        .sample_size(10);
+    g.throughput(Throughput::Elements(1));
+    g.bench_function("hello_world_get", |b| {
+        b.iter_custom(|iters| run(iters, false))
+    });
+    g.bench_function("post_order_durable", |b| {
+        b.iter_custom(|iters| run(iters, true))
+    });
+    g.finish();
+}
+
+criterion_group!(benches, http);
+criterion_main!(benches);
