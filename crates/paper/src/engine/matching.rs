@@ -1,0 +1,619 @@
+//! Order life after admission: trading against quotes, triggers, fills, reservations, cancels,
+//! replaces and expiry.
+
+use brokerdesk_model::{AccountId, Symbol};
+use rust_decimal::Decimal;
+use uuid::Uuid;
+
+use super::*;
+
+impl Engine {
+    /// First chance to trade: market orders fill at once; IOC/FOK finish here.
+    pub(super) fn execute_new(&mut self, id: Uuid, out: &mut Vec<Event>) {
+        let Some(order) = self.orders.get(&id) else {
+            return;
+        };
+        if order.status != OrderStatus::New {
+            return;
+        }
+        let tif = order.time_in_force;
+        if order.order_type == OrderType::TrailingStop {
+            let symbol = order.symbol.clone();
+            self.update_trailing(&symbol, id);
+        }
+        match tif {
+            TimeInForce::Fok => {
+                if self.fillable_now(id) {
+                    self.fill_from_quote(id, false, out);
+                }
+                self.cancel_if_open(id, out);
+            }
+            TimeInForce::Ioc => {
+                self.fill_from_quote(id, false, out);
+                self.cancel_if_open(id, out);
+            }
+            _ => {
+                if self
+                    .orders
+                    .get(&id)
+                    .is_some_and(|o| self.is_executable_type(o))
+                {
+                    self.fill_from_quote(id, false, out);
+                }
+            }
+        }
+    }
+
+    pub(super) fn cancel_if_open(&mut self, id: Uuid, out: &mut Vec<Event>) {
+        if self.orders.get(&id).is_some_and(|o| o.status.is_open()) {
+            self.close_order(id, OrderStatus::Canceled, out);
+        }
+    }
+
+    /// Untriggered stops wait for their trigger; everything else may trade on the quote.
+    pub(super) fn is_executable_type(&self, o: &Order) -> bool {
+        match o.order_type {
+            OrderType::Stop | OrderType::StopLimit | OrderType::TrailingStop => o.triggered,
+            OrderType::Market | OrderType::Limit => true,
+        }
+    }
+
+    /// The quote could fill all that is left (FOK's all-or-nothing test).
+    pub(super) fn fillable_now(&self, id: Uuid) -> bool {
+        let Some(o) = self.orders.get(&id) else {
+            return false;
+        };
+        match self.executable(o) {
+            Some((price, size)) => self.wanted_qty(o, price, Decimal::MAX) <= size,
+            None => false,
+        }
+    }
+
+    /// The price and size this order could trade at on the current quote, if any.
+    pub(super) fn executable(&self, o: &Order) -> Option<(Decimal, Decimal)> {
+        let q = self.quotes.get(&o.symbol)?;
+        let (price, size) = match o.side {
+            Side::Buy => (q.ask_price, q.ask_size),
+            Side::Sell => (q.bid_price, q.bid_size),
+        };
+        if price <= Decimal::ZERO || size <= Decimal::ZERO {
+            return None;
+        }
+        if let Some(limit) = o.effective_limit() {
+            let crosses = match o.side {
+                Side::Buy => price <= limit,
+                Side::Sell => price >= limit,
+            };
+            if !crosses {
+                return None;
+            }
+        }
+        Some((price, size))
+    }
+
+    /// Shares the order still wants at `price`, capped by `size`.
+    pub(super) fn wanted_qty(&self, o: &Order, price: Decimal, size: Decimal) -> Decimal {
+        let leaves = match o.qty {
+            Some(q) => q - o.filled_qty,
+            None => trunc_qty(o.leaves() / price),
+        };
+        leaves.min(size)
+    }
+
+    /// Trades this order against the quote, consuming the quote's size. `auction` is the
+    /// closing cross, which happens as the market closes.
+    pub(super) fn fill_from_quote(
+        &mut self,
+        id: Uuid,
+        auction: bool,
+        out: &mut Vec<Event>,
+    ) -> bool {
+        let Some(o) = self.orders.get(&id) else {
+            return false;
+        };
+        if !auction && !self.config.calendar.is_open(self.now_ts()) {
+            return false;
+        }
+        let Some((price, size)) = self.executable(o) else {
+            return false;
+        };
+        let qty = self.wanted_qty(o, price, size);
+        if qty <= Decimal::ZERO {
+            // A notional order whose remainder buys less than a nano-share is done.
+            if o.qty.is_none() && o.filled_qty > Decimal::ZERO {
+                self.finish_filled(id);
+            }
+            return false;
+        }
+        let side = o.side;
+        if let Some(q) = self.quotes.get_mut(&o.symbol) {
+            match side {
+                Side::Buy => q.ask_size -= qty,
+                Side::Sell => q.bid_size -= qty,
+            }
+        }
+        self.execute(id, qty, price, out);
+        true
+    }
+
+    /// Books one execution against the order and its account.
+    pub(super) fn execute(&mut self, id: Uuid, qty: Decimal, price: Decimal, out: &mut Vec<Event>) {
+        let now = self.now_ts();
+        let session = self.session_date();
+        let daytrade_window = self.config.calendar.sessions_back(session, 5);
+        let Some(order) = self.orders.get_mut(&id) else {
+            return;
+        };
+        let Some(account) = self.accounts.get_mut(&order.account) else {
+            return;
+        };
+        let signed = match order.side {
+            Side::Buy => qty,
+            Side::Sell => -qty,
+        };
+        if order.held_qty > Decimal::ZERO
+            && let Some(h) = account.positions.get_mut(&order.symbol)
+        {
+            let release = order.held_qty.min(qty);
+            h.held_for_orders -= release;
+            order.held_qty -= release;
+        }
+        let effect = account.apply_fill(&order.symbol, signed, price, session);
+        if effect.day_trade && account.daytrade_count(daytrade_window) >= 4 {
+            account.pattern_day_trader = true;
+        }
+        order.filled_qty += qty;
+        order.filled_notional += qty * price;
+        order.filled_avg_price = Some(
+            (order.filled_notional / order.filled_qty)
+                .round_dp(9)
+                .normalize(),
+        );
+        order.updated_at = now;
+        let done = match order.qty {
+            Some(q) => order.filled_qty >= q,
+            None => trunc_qty(order.leaves() / price).is_zero(),
+        };
+        order.status = if done {
+            OrderStatus::Filled
+        } else {
+            OrderStatus::PartiallyFilled
+        };
+        if done {
+            order.filled_at = Some(now);
+        }
+        let position_qty = account.position_qty(&order.symbol);
+        let leaves_qty = order.qty.map_or(Decimal::ZERO, |q| q - order.filled_qty);
+        self.activities.push(FillActivity {
+            // Alpaca's activity id shape; derived, so replay reproduces it.
+            id: format!(
+                "{}::{}",
+                now.format("%Y%m%d%H%M%S%3f"),
+                stable_uuid(&format!("{id}/{}", order.filled_qty))
+            ),
+            account: order.account.clone(),
+            at: now,
+            order_id: id,
+            symbol: order.symbol.clone(),
+            side: order.side,
+            qty,
+            price,
+            cum_qty: order.filled_qty,
+            leaves_qty,
+            order_status: order.status,
+        });
+        if done {
+            self.finish_filled(id);
+        } else {
+            self.set_reservation(id);
+        }
+        if let Some(order) = self.orders.get(&id) {
+            let fill = Fill {
+                qty,
+                price,
+                at: now,
+                position_qty,
+            };
+            out.push(if done {
+                Event::Filled {
+                    order: order.clone(),
+                    fill,
+                }
+            } else {
+                Event::PartiallyFilled {
+                    order: order.clone(),
+                    fill,
+                }
+            });
+        }
+    }
+
+    pub(super) fn finish_filled(&mut self, id: Uuid) {
+        self.detach(id);
+        if let Some(o) = self.orders.get_mut(&id) {
+            if o.status != OrderStatus::Filled {
+                o.status = OrderStatus::Filled;
+                o.filled_at = self.now;
+            }
+            o.reserved = Decimal::ZERO;
+            o.held_qty = Decimal::ZERO;
+        }
+        self.open_orders = self.open_orders.saturating_sub(1);
+    }
+
+    /// Recomputes what an open order holds of its account's buying power.
+    pub(super) fn set_reservation(&mut self, id: Uuid) {
+        let Some(o) = self.orders.get_mut(&id) else {
+            return;
+        };
+        let new = o.leaves().max(Decimal::ZERO) * o.reserve_price;
+        if let Some(a) = self.accounts.get_mut(&o.account) {
+            a.reserved += new - o.reserved;
+        }
+        o.reserved = new;
+    }
+
+    /// Puts an open order where it waits (book or schedule) and takes its share holds.
+    pub(super) fn attach(&mut self, id: Uuid) {
+        let Some(o) = self.orders.get(&id) else {
+            return;
+        };
+        if let Some(at) = o.activate_at.filter(|_| o.status == OrderStatus::Accepted) {
+            self.scheduled.insert((at, o.seq), id);
+        } else {
+            self.books.entry(o.symbol.clone()).or_default().insert(o);
+        }
+        if let Some(at) = o.expires_at {
+            self.expiries.insert((at, o.seq), id);
+        }
+        if o.held_qty > Decimal::ZERO
+            && let Some(h) = self
+                .accounts
+                .get_mut(&o.account)
+                .and_then(|a| a.positions.get_mut(&o.symbol))
+        {
+            h.held_for_orders += o.held_qty;
+        }
+    }
+
+    /// Inverse of `attach`; the order keeps its own `reserved`/`held_qty` figures.
+    pub(super) fn detach(&mut self, id: Uuid) {
+        let Some(o) = self.orders.get(&id) else {
+            return;
+        };
+        if let Some(at) = o.activate_at.filter(|_| o.status == OrderStatus::Accepted) {
+            self.scheduled.remove(&(at, o.seq));
+        } else if let Some(book) = self.books.get_mut(&o.symbol) {
+            book.remove(o);
+        }
+        if let Some(at) = o.expires_at {
+            self.expiries.remove(&(at, o.seq));
+        }
+        if let Some(a) = self.accounts.get_mut(&o.account) {
+            a.reserved -= o.reserved;
+            if o.held_qty > Decimal::ZERO
+                && let Some(h) = a.positions.get_mut(&o.symbol)
+            {
+                h.held_for_orders -= o.held_qty;
+                if h.qty.is_zero() && h.held_for_orders.is_zero() {
+                    a.positions.remove(&o.symbol);
+                }
+            }
+        }
+    }
+
+    /// Ends an open order as canceled, expired or replaced.
+    pub(super) fn close_order(&mut self, id: Uuid, status: OrderStatus, out: &mut Vec<Event>) {
+        self.detach(id);
+        let now = self.now_ts();
+        let Some(o) = self.orders.get_mut(&id) else {
+            return;
+        };
+        o.reserved = Decimal::ZERO;
+        o.held_qty = Decimal::ZERO;
+        o.status = status;
+        o.updated_at = now;
+        match status {
+            OrderStatus::Canceled => o.canceled_at = Some(now),
+            OrderStatus::Expired => o.expired_at = Some(now),
+            OrderStatus::Replaced => o.replaced_at = Some(now),
+            _ => {}
+        }
+        self.open_orders = self.open_orders.saturating_sub(1);
+        match status {
+            OrderStatus::Canceled => out.push(Event::Canceled { order: o.clone() }),
+            OrderStatus::Expired => out.push(Event::Expired { order: o.clone() }),
+            _ => {}
+        }
+    }
+
+    /// A scheduled order's time has come: queued orders go live; `opg` trades at the open and
+    /// `cls` in the closing cross, and whatever they did not fill is canceled.
+    pub(super) fn activate(&mut self, id: Uuid, out: &mut Vec<Event>) {
+        let Some(o) = self.orders.get_mut(&id) else {
+            return;
+        };
+        if o.status != OrderStatus::Accepted {
+            return;
+        }
+        o.status = OrderStatus::New;
+        o.updated_at = self.now.unwrap_or_default();
+        let tif = o.time_in_force;
+        let o = o.clone();
+        self.books.entry(o.symbol.clone()).or_default().insert(&o);
+        match tif {
+            TimeInForce::Opg => {
+                self.fill_from_quote(id, false, out);
+                self.cancel_if_open(id, out);
+            }
+            TimeInForce::Cls => {
+                self.fill_from_quote(id, true, out);
+                self.cancel_if_open(id, out);
+            }
+            _ => self.execute_new(id, out),
+        }
+    }
+
+    pub(super) fn cancel(&mut self, account: &AccountId, id: Uuid, out: &mut Vec<Event>) {
+        match self.orders.get(&id) {
+            Some(o) if &o.account == account => {
+                if o.status.is_open() {
+                    self.close_order(id, OrderStatus::Canceled, out);
+                } else {
+                    out.push(Event::Rejected {
+                        rejection: Rejection::NotCancelable,
+                        order_id: Some(id),
+                        client_order_id: Some(o.client_order_id.clone()),
+                    });
+                }
+            }
+            _ => out.push(Event::Rejected {
+                rejection: Rejection::OrderNotFound,
+                order_id: Some(id),
+                client_order_id: None,
+            }),
+        }
+    }
+
+    pub(super) fn replace(
+        &mut self,
+        account: &AccountId,
+        id: Uuid,
+        new_id: Uuid,
+        changes: ReplaceRequest,
+        out: &mut Vec<Event>,
+    ) {
+        let reject = |rejection, out: &mut Vec<Event>| {
+            out.push(Event::Rejected {
+                rejection,
+                order_id: Some(id),
+                client_order_id: None,
+            })
+        };
+        let Some(old) = self
+            .orders
+            .get(&id)
+            .filter(|o| &o.account == account)
+            .cloned()
+        else {
+            return reject(Rejection::OrderNotFound, out);
+        };
+        if !old.status.is_open()
+            || matches!(old.time_in_force, TimeInForce::Ioc | TimeInForce::Fok)
+            || self.orders.contains_key(&new_id)
+        {
+            return reject(Rejection::NotReplaceable, out);
+        }
+        let (trail_price, trail_percent) = match (changes.trail, old.trail_percent) {
+            (Some(t), Some(_)) => (None, Some(t)),
+            (Some(t), None) => (Some(t), None),
+            (None, _) => (old.trail_price, old.trail_percent),
+        };
+        let req = OrderRequest {
+            account: old.account.clone(),
+            id: new_id,
+            client_order_id: changes
+                .client_order_id
+                .unwrap_or_else(|| new_id.to_string()),
+            symbol: old.symbol.clone(),
+            side: old.side,
+            order_type: old.order_type,
+            time_in_force: changes.time_in_force.unwrap_or(old.time_in_force),
+            qty: changes.qty.or(old.qty),
+            notional: if changes.qty.is_some() {
+                None
+            } else {
+                old.notional
+            },
+            limit_price: changes.limit_price.or(old.limit_price),
+            stop_price: changes.stop_price.or(old.stop_price),
+            trail_price,
+            trail_percent,
+            extended_hours: old.extended_hours,
+        };
+        match self.admit(&req, Some(&old)) {
+            Err(rejection) => reject(rejection, out),
+            Ok(adm) => {
+                let mut discard = Vec::new();
+                self.close_order(id, OrderStatus::Replaced, &mut discard);
+                let new_id = self.accept(req, adm, Some(id));
+                if let Some(o) = self.orders.get_mut(&id) {
+                    o.replaced_by = Some(new_id);
+                }
+                if let (Some(old), Some(new)) = (self.orders.get(&id), self.orders.get(&new_id)) {
+                    out.push(Event::Replaced {
+                        old: Box::new(old.clone()),
+                        new: Box::new(new.clone()),
+                    });
+                }
+                self.execute_new(new_id, out);
+            }
+        }
+    }
+
+    pub(super) fn on_quote(&mut self, q: Quote, out: &mut Vec<Event>) {
+        let symbol = q.symbol.clone();
+        let (bid, ask) = (q.bid_price, q.ask_price);
+        self.quotes.insert(symbol.clone(), q);
+        if self.books.get(&symbol).is_none_or(SymbolBook::is_empty)
+            || !self.config.calendar.is_open(self.now_ts())
+        {
+            return;
+        }
+        self.match_symbol(&symbol, ask, bid, out);
+    }
+
+    pub(super) fn on_trade(&mut self, t: Trade, out: &mut Vec<Event>) {
+        let symbol = t.symbol.clone();
+        let price = t.price;
+        self.trades.insert(symbol.clone(), t);
+        if self.books.get(&symbol).is_none_or(SymbolBook::is_empty)
+            || !self.config.calendar.is_open(self.now_ts())
+        {
+            return;
+        }
+        self.match_symbol(&symbol, price, price, out);
+    }
+
+    /// Moves a trailing stop's water mark and triggers it when the price comes back by the trail.
+    pub(super) fn update_trailing(&mut self, symbol: &Symbol, id: Uuid) {
+        let (buy_px, sell_px) = match self.quotes.get(symbol) {
+            Some(q) => (q.ask_price, q.bid_price),
+            None => match self.trades.get(symbol) {
+                Some(t) => (t.price, t.price),
+                None => return,
+            },
+        };
+        self.trail_with(id, buy_px, sell_px);
+    }
+
+    pub(super) fn trail_with(&mut self, id: Uuid, buy_px: Decimal, sell_px: Decimal) {
+        let Some(o) = self.orders.get_mut(&id) else {
+            return;
+        };
+        if o.triggered || o.order_type != OrderType::TrailingStop || !o.status.is_open() {
+            return;
+        }
+        let px = match o.side {
+            Side::Buy => buy_px,
+            Side::Sell => sell_px,
+        };
+        if px <= Decimal::ZERO {
+            return;
+        }
+        let hwm = match (o.side, o.hwm) {
+            (Side::Sell, Some(h)) => h.max(px),
+            (Side::Buy, Some(h)) => h.min(px),
+            (_, None) => px,
+        };
+        o.hwm = Some(hwm);
+        let trail = match (o.trail_price, o.trail_percent) {
+            (Some(p), _) => p,
+            (None, Some(pct)) => hwm * pct / Decimal::ONE_HUNDRED,
+            (None, None) => return,
+        };
+        let stop = match o.side {
+            Side::Sell => hwm - trail,
+            Side::Buy => hwm + trail,
+        };
+        o.stop_price = Some(stop.round_dp(4));
+        let hit = match o.side {
+            Side::Sell => px <= stop,
+            Side::Buy => px >= stop,
+        };
+        if hit {
+            self.trigger(id);
+        }
+    }
+
+    pub(super) fn trigger(&mut self, id: Uuid) {
+        let Some(o) = self.orders.get(&id) else {
+            return;
+        };
+        let before = o.clone();
+        if let Some(book) = self.books.get_mut(&before.symbol) {
+            book.remove(&before);
+        }
+        if let Some(o) = self.orders.get_mut(&id) {
+            o.triggered = true;
+            let o = o.clone();
+            self.books.entry(o.symbol.clone()).or_default().insert(&o);
+        }
+    }
+
+    /// Triggers stops at `buy_px`/`sell_px`, then trades what the quote now allows:
+    /// market orders by arrival, then limits best price first.
+    pub(super) fn match_symbol(
+        &mut self,
+        symbol: &Symbol,
+        buy_px: Decimal,
+        sell_px: Decimal,
+        out: &mut Vec<Event>,
+    ) {
+        let Some(book) = self.books.get(symbol) else {
+            return;
+        };
+        let trailing: Vec<Uuid> = book.trailing.values().copied().collect();
+        for id in trailing {
+            self.trail_with(id, buy_px, sell_px);
+        }
+        loop {
+            let Some(book) = self.books.get(symbol) else {
+                return;
+            };
+            let next = book
+                .buy_stops
+                .first_key_value()
+                .filter(|((stop, _), _)| buy_px > Decimal::ZERO && buy_px >= *stop)
+                .map(|(_, id)| *id)
+                .or_else(|| {
+                    book.sell_stops
+                        .first_key_value()
+                        .filter(|((stop, _), _)| sell_px > Decimal::ZERO && sell_px <= stop.0)
+                        .map(|(_, id)| *id)
+                });
+            match next {
+                Some(id) => self.trigger(id),
+                None => break,
+            }
+        }
+        let Some(book) = self.books.get(symbol) else {
+            return;
+        };
+        if !book.market.is_empty() {
+            let market: Vec<Uuid> = book.market.values().copied().collect();
+            for id in market {
+                self.fill_from_quote(id, false, out);
+            }
+        }
+        // Limits: keep taking the best-priced order while it can trade.
+        loop {
+            let Some(book) = self.books.get(symbol) else {
+                return;
+            };
+            let Some((_, &id)) = book.buy_limits.first_key_value() else {
+                break;
+            };
+            if !self.fill_from_quote(id, false, out) {
+                break;
+            }
+            if self.orders.get(&id).is_some_and(|o| o.status.is_open()) {
+                break;
+            }
+        }
+        loop {
+            let Some(book) = self.books.get(symbol) else {
+                return;
+            };
+            let Some((_, &id)) = book.sell_limits.first_key_value() else {
+                break;
+            };
+            if !self.fill_from_quote(id, false, out) {
+                break;
+            }
+            if self.orders.get(&id).is_some_and(|o| o.status.is_open()) {
+                break;
+            }
+        }
+    }
+}
