@@ -61,11 +61,13 @@ impl Journal {
         conn.pragma_update(None, "synchronous", sync)?;
         conn.execute_batch(
             "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+             -- AUTOINCREMENT: numbers are never reused, even after snapshots prune the table.
              CREATE TABLE IF NOT EXISTS journal (
-                 seq INTEGER PRIMARY KEY,
+                 seq INTEGER PRIMARY KEY AUTOINCREMENT,
                  command TEXT NOT NULL,
                  events TEXT NOT NULL
-             );",
+             );
+             CREATE TABLE IF NOT EXISTS snapshots (seq INTEGER PRIMARY KEY, state TEXT NOT NULL);",
         )?;
         Ok(Self { conn })
     }
@@ -94,7 +96,8 @@ impl Journal {
     }
 
     /// Appends a batch atomically: after this returns, every entry survives a crash.
-    pub fn append(&mut self, entries: &[(Command, Vec<Event>)]) -> Result<(), StoreError> {
+    /// Returns the sequence number of the last entry.
+    pub fn append(&mut self, entries: &[(Command, Vec<Event>)]) -> Result<i64, StoreError> {
         let tx = self.conn.transaction()?;
         {
             let mut stmt =
@@ -106,10 +109,38 @@ impl Journal {
                 ])?;
             }
         }
+        let last = tx.last_insert_rowid();
+        tx.commit()?;
+        Ok(last)
+    }
+
+    /// Stores an image of the state as of entry `seq` and drops what it covers: the journal
+    /// before it and older images. One transaction, so a crash leaves either the old or the new.
+    pub fn save_snapshot(&mut self, seq: i64, state: &str) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "INSERT OR REPLACE INTO snapshots (seq, state) VALUES (?1, ?2)",
+            params![seq, state],
+        )?;
+        tx.execute("DELETE FROM snapshots WHERE seq < ?1", [seq])?;
+        tx.execute("DELETE FROM journal WHERE seq <= ?1", [seq])?;
         tx.commit()?;
         Ok(())
     }
 
+    /// The newest image and the entry it covers up to.
+    pub fn latest_snapshot(&self) -> Result<Option<(i64, String)>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT seq, state FROM snapshots ORDER BY seq DESC LIMIT 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?)
+    }
+
+    /// Entries after the latest snapshot (or all of them).
     pub fn len(&self) -> Result<u64, StoreError> {
         let n: i64 = self
             .conn
@@ -117,18 +148,23 @@ impl Journal {
         Ok(n as u64)
     }
 
+    /// Nothing was ever recorded: no entries and no snapshot.
     pub fn is_empty(&self) -> Result<bool, StoreError> {
-        Ok(self.len()? == 0)
+        Ok(self.len()? == 0 && self.latest_snapshot()?.is_none())
     }
 
-    /// Feeds every journaled command, in order, to `apply`, and checks that it produces the
-    /// events recorded with it.
-    pub fn replay(&self, mut apply: impl FnMut(Command) -> Vec<Event>) -> Result<u64, StoreError> {
+    /// Feeds every journaled command after entry `after`, in order, to `apply`, and checks that
+    /// it produces the events recorded with it. Returns the last sequence number seen.
+    pub fn replay(
+        &self,
+        after: i64,
+        mut apply: impl FnMut(Command) -> Vec<Event>,
+    ) -> Result<i64, StoreError> {
         let mut stmt = self
             .conn
-            .prepare("SELECT seq, command, events FROM journal ORDER BY seq")?;
-        let mut rows = stmt.query([])?;
-        let mut n = 0;
+            .prepare("SELECT seq, command, events FROM journal WHERE seq > ?1 ORDER BY seq")?;
+        let mut rows = stmt.query([after])?;
+        let mut last = after;
         while let Some(row) = rows.next()? {
             let seq: i64 = row.get(0)?;
             let cmd: String = row.get(1)?;
@@ -138,9 +174,9 @@ impl Journal {
             if apply(cmd) != recorded {
                 return Err(StoreError::Diverged { seq });
             }
-            n += 1;
+            last = seq;
         }
-        Ok(n)
+        Ok(last)
     }
 }
 
@@ -174,7 +210,7 @@ mod tests {
         let j = Journal::open_dir(dir.path(), Durability::Full).unwrap();
         assert_eq!(j.engine_config().unwrap(), Some(config.clone()));
         let mut replayed = Engine::new(config);
-        assert_eq!(j.replay(|c| replayed.apply(c)).unwrap(), 1);
+        assert_eq!(j.replay(0, |c| replayed.apply(c)).unwrap(), 1);
         assert_eq!(replayed, engine);
         // A journal that does not match what the engine does now is reported, not trusted.
         let mut other = Engine::new(EngineConfig::default());
@@ -187,8 +223,40 @@ mod tests {
             },
         ));
         assert!(matches!(
-            j.replay(|c| other.apply(c)),
+            j.replay(0, |c| other.apply(c)),
             Err(StoreError::Diverged { seq: 1 })
         ));
+    }
+}
+
+#[cfg(test)]
+mod snapshot_tests {
+    use super::*;
+
+    #[test]
+    fn a_snapshot_replaces_the_journal_it_covers() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut j = Journal::open_dir(dir.path(), Durability::Normal).unwrap();
+        let cmd = Command::new(chrono::Utc::now(), crate::engine::CommandKind::Clock);
+        let last = j
+            .append(&[(cmd.clone(), vec![]), (cmd.clone(), vec![])])
+            .unwrap();
+        assert_eq!(last, 2);
+        j.save_snapshot(2, "{}").unwrap();
+        assert_eq!(j.len().unwrap(), 0);
+        assert!(!j.is_empty().unwrap());
+        let last = j.append(&[(cmd, vec![])]).unwrap();
+        assert_eq!(last, 3, "sequence numbers continue after pruning");
+        assert_eq!(j.latest_snapshot().unwrap(), Some((2, "{}".to_owned())));
+        let mut seen = 0;
+        assert_eq!(
+            j.replay(2, |_| {
+                seen += 1;
+                vec![]
+            })
+            .unwrap(),
+            3
+        );
+        assert_eq!(seen, 1);
     }
 }

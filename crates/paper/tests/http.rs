@@ -414,8 +414,19 @@ async fn market_data_stream_auth_subscribe_and_quotes() {
 
 #[tokio::test]
 async fn restart_replays_the_journal_to_the_same_state() {
+    restart_round_trip(u64::MAX).await;
+}
+
+#[tokio::test]
+async fn restart_from_a_snapshot_and_the_journal_tail_gives_the_same_state() {
+    restart_round_trip(3).await;
+}
+
+async fn restart_round_trip(snapshot_every: u64) {
     let dir = tempfile::tempdir().unwrap();
-    let s = Server::start(config(dir.path())).await;
+    let mut cfg = config(dir.path());
+    cfg.snapshot_every = snapshot_every;
+    let s = Server::start(cfg.clone()).await;
     for (sym, qty) in [("AAPL", "2"), ("MSFT", "1.5"), ("SPY", "4")] {
         let (st, o) = s.post("/v2/orders", json!({"symbol": sym, "qty": qty, "side": "buy", "type": "market", "time_in_force": "day"})).await;
         assert_eq!(st, 200, "{o}");

@@ -104,6 +104,30 @@ fn new_york(date: NaiveDate, hour: u32, minute: u32) -> Timestamp {
     Utc.from_utc_datetime(&local) + Duration::hours(new_york_offset_hours(date))
 }
 
+impl std::str::FromStr for CalendarKind {
+    type Err = String;
+
+    /// `always` or `nyse`, as `--calendar` takes them.
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "always" => Ok(Self::Always),
+            "nyse" => Ok(Self::Nyse),
+            other => Err(format!(
+                "unknown calendar {other:?}: expected always or nyse"
+            )),
+        }
+    }
+}
+
+impl std::fmt::Display for CalendarKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Always => "always",
+            Self::Nyse => "nyse",
+        })
+    }
+}
+
 /// A UTC instant as New York wall-clock time (for `GET /v2/calendar`).
 pub fn new_york_local(t: Timestamp) -> chrono::NaiveDateTime {
     (t - Duration::hours(new_york_offset_hours(t.date_naive()))).naive_utc()
@@ -222,6 +246,14 @@ mod tests {
 
     fn t(s: &str) -> Timestamp {
         DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn calendar_names_parse_as_the_cli_spells_them() {
+        assert_eq!("nyse".parse::<CalendarKind>(), Ok(CalendarKind::Nyse));
+        assert_eq!(" Always".parse::<CalendarKind>(), Ok(CalendarKind::Always));
+        assert!("lse".parse::<CalendarKind>().is_err());
+        assert_eq!(CalendarKind::Nyse.to_string(), "nyse");
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub mod validate;
 mod admission;
 mod matching;
 mod queries;
+mod snapshot;
 
 #[cfg(test)]
 mod proptests;
@@ -28,6 +29,7 @@ use uuid::Uuid;
 pub use account::{Account, AccountSummary, Holding};
 pub use calendar::{CalendarKind, Session};
 pub use rejection::Rejection;
+pub use snapshot::EngineSnapshot;
 pub use types::*;
 
 use book::SymbolBook;
@@ -140,7 +142,7 @@ struct Admission {
     expires_at: Option<Timestamp>,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct Engine {
     config: EngineConfig,
     assets: HashMap<Symbol, Asset>,

@@ -333,5 +333,9 @@ proptest! {
         }
         prop_assert_eq!(&live_events, &replay_events);
         prop_assert!(live == replay, "replayed state differs");
+        // A snapshot (through its JSON) restores the same state, indexes included.
+        let image = serde_json::to_string(&live.snapshot()).unwrap();
+        let restored = Engine::restore(serde_json::from_str(&image).unwrap());
+        prop_assert!(restored == live, "restored snapshot differs");
     }
 }

@@ -5,6 +5,7 @@
 use brokerdesk_model::Symbol;
 use chrono::{DurationRound, TimeDelta};
 use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, VecDeque};
 
 use crate::engine::{MarketUpdate, Quote, Timestamp, Trade};
@@ -12,7 +13,7 @@ use crate::engine::{MarketUpdate, Quote, Timestamp, Trade};
 /// Minute bars kept per symbol (about a week of a busy tape).
 const MAX_BARS: usize = 10_080;
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Bar {
     pub t: Timestamp,
     pub o: Decimal,
@@ -74,7 +75,7 @@ pub enum MarketTick {
     Bar(Symbol, Bar),
 }
 
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct SymbolData {
     pub quote: Option<(Timestamp, Quote)>,
     pub trade: Option<(Timestamp, Trade, u64)>,
@@ -82,7 +83,7 @@ pub struct SymbolData {
     pub current: Option<Bar>,
 }
 
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct MarketData {
     symbols: HashMap<Symbol, SymbolData>,
     trade_ids: u64,
@@ -122,6 +123,16 @@ impl MarketData {
                 }
             }
         }
+    }
+
+    /// A copy keeping only the last `keep` minute bars per symbol (for snapshots).
+    pub fn trimmed(&self, keep: usize) -> Self {
+        let mut m = self.clone();
+        for d in m.symbols.values_mut() {
+            let excess = d.bars.len().saturating_sub(keep);
+            d.bars.drain(..excess);
+        }
+        m
     }
 
     pub fn symbol(&self, s: &Symbol) -> Option<&SymbolData> {

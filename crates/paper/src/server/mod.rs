@@ -62,6 +62,8 @@ pub struct SandboxConfig {
     pub durability: Durability,
     /// Serve on a non-loopback address (off: the sandbox has no TLS).
     pub allow_remote: bool,
+    /// Commands between snapshots; a snapshot bounds the journal and the restart time.
+    pub snapshot_every: u64,
 }
 
 pub const DEFAULT_KEY_ID: &str = "PKSANDBOX";
@@ -85,6 +87,7 @@ impl SandboxConfig {
             replay_csv: None,
             durability: Durability::Full,
             allow_remote: false,
+            snapshot_every: 20_000,
         }
     }
 
@@ -193,7 +196,7 @@ impl Sandbox {
             calendar: config.calendar,
             ..EngineConfig::default()
         };
-        let handle = runtime::start(journal, engine_config)?;
+        let handle = runtime::start(journal, engine_config, config.snapshot_every)?;
 
         let wanted: Vec<(AccountId, AccountKind, Decimal)> = config
             .credentials

@@ -14,19 +14,30 @@ use std::sync::Arc;
 use tokio::sync::{broadcast, mpsc, oneshot};
 
 use super::market_data::{MarketData, MarketTick};
-use crate::engine::{Command, CommandKind, Engine, EngineConfig, Event, Timestamp};
+use crate::engine::{Command, CommandKind, Engine, EngineConfig, EngineSnapshot, Event, Timestamp};
 use crate::store::{Journal, StoreError};
+use serde::{Deserialize, Serialize};
 
 /// Equity samples kept per account for the portfolio history (a minute apart).
 const MAX_HISTORY: usize = 20_000;
 /// Most commands journaled in one transaction.
 const MAX_BATCH: usize = 1024;
 
+/// Minute bars per symbol kept in a snapshot (a trading day).
+const SNAPSHOT_BARS: usize = 390;
+
 /// Everything the API reads: the engine plus what is derived from the same commands.
 pub struct State {
     pub engine: Engine,
     pub market: MarketData,
     pub history: BTreeMap<AccountId, Vec<(Timestamp, Decimal)>>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct StateSnapshot {
+    engine: EngineSnapshot,
+    market: MarketData,
+    history: BTreeMap<AccountId, Vec<(Timestamp, Decimal)>>,
 }
 
 impl State {
@@ -36,6 +47,23 @@ impl State {
             market: MarketData::default(),
             history: BTreeMap::new(),
         }
+    }
+
+    fn snapshot(&self) -> Result<String, serde_json::Error> {
+        serde_json::to_string(&StateSnapshot {
+            engine: self.engine.snapshot(),
+            market: self.market.trimmed(SNAPSHOT_BARS),
+            history: self.history.clone(),
+        })
+    }
+
+    fn restore(text: &str) -> Result<Self, serde_json::Error> {
+        let s: StateSnapshot = serde_json::from_str(text)?;
+        Ok(Self {
+            engine: Engine::restore(s.engine),
+            market: s.market,
+            history: s.history,
+        })
     }
 
     /// Applies a command to the engine and the derived views; deterministic like the engine.
@@ -147,8 +175,13 @@ impl ExchangeHandle {
     }
 }
 
-/// Rebuilds the state from the journal (or starts one) and runs the exchange thread.
-pub fn start(journal: Journal, default_config: EngineConfig) -> Result<ExchangeHandle, StoreError> {
+/// Rebuilds the state from the latest snapshot plus the journal after it (or starts fresh) and
+/// runs the exchange thread, which writes a new snapshot every `snapshot_every` commands.
+pub fn start(
+    journal: Journal,
+    default_config: EngineConfig,
+    snapshot_every: u64,
+) -> Result<ExchangeHandle, StoreError> {
     let config = match journal.engine_config()? {
         Some(c) => c,
         None => {
@@ -156,13 +189,24 @@ pub fn start(journal: Journal, default_config: EngineConfig) -> Result<ExchangeH
             default_config
         }
     };
-    let mut state = State::new(config);
+    let (mut state, from) = match journal.latest_snapshot()? {
+        Some((seq, text)) => (State::restore(&text)?, seq),
+        None => (State::new(config), 0),
+    };
     let mut scratch = Vec::new();
-    let replayed = journal.replay(|cmd| {
+    let last = journal.replay(from, |cmd| {
         scratch.clear();
         state.apply(cmd, &mut scratch)
     })?;
-    tracing::info!(replayed, "paper exchange state rebuilt from the journal");
+    tracing::info!(
+        snapshot = from,
+        replayed = last - from,
+        "paper exchange state rebuilt from the journal"
+    );
+    let snapshots = Snapshots {
+        every: snapshot_every.max(1),
+        pending: (last - from) as u64,
+    };
     let (tx, rx) = mpsc::unbounded_channel();
     let (events, _) = broadcast::channel(16_384);
     let (market, _) = broadcast::channel(16_384);
@@ -173,7 +217,7 @@ pub fn start(journal: Journal, default_config: EngineConfig) -> Result<ExchangeH
     };
     std::thread::Builder::new()
         .name("paper-exchange".into())
-        .spawn(move || run(state, journal, rx, events, market))
+        .spawn(move || run(state, journal, snapshots, rx, events, market))
         .map_err(|e| StoreError::DataDir {
             path: "paper-exchange thread".into(),
             source: e,
@@ -181,9 +225,17 @@ pub fn start(journal: Journal, default_config: EngineConfig) -> Result<ExchangeH
     Ok(handle)
 }
 
+/// When to write the next snapshot.
+struct Snapshots {
+    every: u64,
+    /// Commands journaled since the last one.
+    pending: u64,
+}
+
 fn run(
     mut state: State,
     mut journal: Journal,
+    mut snapshots: Snapshots,
     mut rx: mpsc::UnboundedReceiver<Msg>,
     events: broadcast::Sender<Arc<Event>>,
     market: broadcast::Sender<Arc<MarketTick>>,
@@ -220,12 +272,28 @@ fn run(
                 Msg::Read(f) => reads.push(f),
             }
         }
-        if !entries.is_empty()
-            && let Err(e) = journal.append(&entries)
-        {
-            // The state now holds commands that are not on disk: stop rather than ack them.
-            tracing::error!(error = %e, "journal write failed; the paper exchange stops");
-            return;
+        if !entries.is_empty() {
+            match journal.append(&entries) {
+                Ok(last) => {
+                    snapshots.pending += entries.len() as u64;
+                    if snapshots.pending >= snapshots.every {
+                        // A failed snapshot costs only restart time: the journal still has it all.
+                        match state
+                            .snapshot()
+                            .map_err(StoreError::from)
+                            .and_then(|s| journal.save_snapshot(last, &s))
+                        {
+                            Ok(()) => snapshots.pending = 0,
+                            Err(e) => tracing::warn!(error = %e, "snapshot failed"),
+                        }
+                    }
+                }
+                Err(e) => {
+                    // The state now holds commands that are not on disk: stop rather than ack them.
+                    tracing::error!(error = %e, "journal write failed; the paper exchange stops");
+                    return;
+                }
+            }
         }
         if events.receiver_count() > 0 {
             for e in entries.iter().flat_map(|(_, evs)| evs) {

@@ -1,0 +1,122 @@
+//! A compact image of the engine, so a restart loads it and replays only the journal's tail
+//! (and the journal can drop what the image already covers). Indexes are not stored: they are
+//! rebuilt from the open orders, the same way the engine builds them.
+
+use brokerdesk_model::Symbol;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use super::*;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EngineSnapshot {
+    config: EngineConfig,
+    now: Option<Timestamp>,
+    seq: u64,
+    accounts: Vec<Account>,
+    /// In creation order.
+    orders: Vec<Order>,
+    quotes: Vec<Quote>,
+    trades: Vec<Trade>,
+    prev_close: Vec<(Symbol, Decimal)>,
+    session_close: Option<Timestamp>,
+    activities: Vec<FillActivity>,
+}
+
+fn sorted<T: Clone>(map: &HashMap<Symbol, T>) -> Vec<(Symbol, T)> {
+    let mut v: Vec<(Symbol, T)> = map.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    v.sort_by(|a, b| a.0.cmp(&b.0));
+    v
+}
+
+impl Engine {
+    pub fn snapshot(&self) -> EngineSnapshot {
+        EngineSnapshot {
+            config: self.config.clone(),
+            now: self.now,
+            seq: self.seq,
+            accounts: self.accounts.values().cloned().collect(),
+            orders: self
+                .order_log
+                .iter()
+                .filter_map(|id| self.orders.get(id).cloned())
+                .collect(),
+            quotes: sorted(&self.quotes).into_iter().map(|(_, q)| q).collect(),
+            trades: sorted(&self.trades).into_iter().map(|(_, t)| t).collect(),
+            prev_close: sorted(&self.prev_close),
+            session_close: self.session_close,
+            activities: self.activities.clone(),
+        }
+    }
+
+    pub fn restore(s: EngineSnapshot) -> Self {
+        let mut e = Engine::new(s.config);
+        e.now = s.now;
+        e.seq = s.seq;
+        e.session_close = s.session_close;
+        e.activities = s.activities;
+        e.accounts = s.accounts.into_iter().map(|a| (a.id.clone(), a)).collect();
+        e.quotes = s
+            .quotes
+            .into_iter()
+            .map(|q| (q.symbol.clone(), q))
+            .collect();
+        e.trades = s
+            .trades
+            .into_iter()
+            .map(|t| (t.symbol.clone(), t))
+            .collect();
+        e.prev_close = s.prev_close.into_iter().collect();
+        for o in s.orders {
+            e.order_log.push(o.id);
+            e.client_ids
+                .insert((o.account.clone(), o.client_order_id.clone()), o.id);
+            if o.status.is_open() {
+                e.open_orders += 1;
+                match o.activate_at.filter(|_| o.status == OrderStatus::Accepted) {
+                    Some(at) => {
+                        e.scheduled.insert((at, o.seq), o.id);
+                    }
+                    None => e.books.entry(o.symbol.clone()).or_default().insert(&o),
+                }
+                if let Some(at) = o.expires_at {
+                    e.expiries.insert((at, o.seq), o.id);
+                }
+            }
+            e.orders.insert(o.id, o);
+        }
+        e
+    }
+}
+
+/// Equal state: empty per-symbol books are an artefact of history, not state.
+impl PartialEq for Engine {
+    fn eq(&self, other: &Self) -> bool {
+        let books = |e: &Engine| -> Vec<(Symbol, book::SymbolBook)> {
+            let mut v: Vec<_> = e
+                .books
+                .iter()
+                .filter(|(_, b)| !b.is_empty())
+                .map(|(k, b)| (k.clone(), b.clone()))
+                .collect();
+            v.sort_by(|a, b| a.0.cmp(&b.0));
+            v
+        };
+        self.config == other.config
+            && self.now == other.now
+            && self.seq == other.seq
+            && self.accounts == other.accounts
+            && self.orders == other.orders
+            && self.order_log == other.order_log
+            && self.client_ids == other.client_ids
+            && books(self) == books(other)
+            && self.quotes == other.quotes
+            && self.trades == other.trades
+            && self.prev_close == other.prev_close
+            && self.scheduled == other.scheduled
+            && self.expiries == other.expiries
+            && self.session_close == other.session_close
+            && self.activities == other.activities
+            && self.open_orders == other.open_orders
+    }
+}
