@@ -1,6 +1,7 @@
 //! `brokerdesk`: the terminal front of Brokerdesk. Same service as the app, no window.
 
 mod render;
+mod vault_cmd;
 
 use anyhow::Context;
 use brokerdesk_service::{BrokerageService, ServiceConfig};
@@ -33,6 +34,11 @@ enum Command {
     Accounts,
     /// Show each account's balances and positions.
     Positions,
+    /// Create, unlock and manage the local vault of keys and tokens.
+    Vault {
+        #[command(subcommand)]
+        cmd: vault_cmd::VaultCommand,
+    },
 }
 
 fn main() -> ExitCode {
@@ -59,17 +65,30 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     if let Some(dir) = cli.data_dir {
         config.data_dir = dir;
     }
+    let command = match cli.command {
+        Command::Vault { cmd } => return vault_cmd::run(cmd, &config.data_dir, cli.json),
+        read => read,
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("could not start the async runtime")?;
     runtime.block_on(async {
         let service = BrokerageService::start(config)?;
-        let overview = service.accounts_overview().await;
-        let out = match (cli.command, cli.json) {
+        // One-shot process: once a vault exists, each read signs in again.
+        let vault = service.vault().state()?;
+        if vault.initialized && !vault.unlocked {
+            service
+                .vault()
+                .unlock(vault_cmd::session_password()?)
+                .await?;
+        }
+        let overview = service.accounts_overview().await?;
+        let out = match (command, cli.json) {
             (_, true) => serde_json::to_string_pretty(&overview)? + "\n",
             (Command::Accounts, false) => render::accounts(&overview),
             (Command::Positions, false) => render::positions(&overview),
+            (Command::Vault { .. }, false) => String::new(), // handled above
         };
         print!("{out}");
         Ok(())

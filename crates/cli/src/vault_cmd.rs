@@ -333,6 +333,15 @@ fn password(input: PasswordInput, lines: &mut Lines) -> anyhow::Result<SecretStr
     prompt("Vault password: ")
 }
 
+/// The password for a command that reads accounts while a vault exists: the environment, else
+/// a prompt.
+pub fn session_password() -> anyhow::Result<SecretString> {
+    if let Some(p) = env_secret(PASSWORD_ENV) {
+        return Ok(p);
+    }
+    prompt("Vault password: ")
+}
+
 /// A new password from `env`, else prompted twice (callers handle `--password-stdin`).
 fn new_password(env: &str) -> anyhow::Result<SecretString> {
     if let Some(p) = env_secret(env) {

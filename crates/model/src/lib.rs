@@ -14,6 +14,7 @@ pub mod ipc;
 pub mod money;
 pub mod position;
 pub mod search;
+pub mod vault;
 
 pub use account::{AccountSnapshot, AccountsOverview, Balances};
 pub use app_info::AppInfo;

@@ -4,6 +4,7 @@ use crate::error::ServiceError;
 use rust_decimal::Decimal;
 use std::path::PathBuf;
 use std::str::FromStr;
+use std::time::Duration;
 
 #[derive(Clone, Debug)]
 pub struct ServiceConfig {
@@ -11,6 +12,8 @@ pub struct ServiceConfig {
     pub data_dir: PathBuf,
     /// Cash of a new local paper account (Alpaca's paper default: $100,000).
     pub paper_starting_cash: Decimal,
+    /// Lock the vault after this long without user activity; `None` never.
+    pub auto_lock: Option<Duration>,
 }
 
 impl ServiceConfig {
@@ -18,12 +21,14 @@ impl ServiceConfig {
         Self {
             data_dir,
             paper_starting_cash: Decimal::from(100_000),
+            auto_lock: Some(Duration::from_secs(15 * 60)),
         }
     }
 
     /// `BROKERDESK_DATA_DIR` wins; else the platform's data directory
     /// (`~/.local/share/brokerdesk`, `~/Library/Application Support/brokerdesk`,
-    /// `%APPDATA%\brokerdesk`). `BROKERDESK_PAPER_CASH` sets the sandbox's starting cash.
+    /// `%APPDATA%\brokerdesk`). `BROKERDESK_PAPER_CASH` sets the sandbox's starting cash,
+    /// `BROKERDESK_AUTO_LOCK_MINUTES` the vault's idle lock (0: never).
     pub fn from_env() -> Result<Self, ServiceError> {
         let data_dir = std::env::var_os("BROKERDESK_DATA_DIR")
             .map(PathBuf::from)
@@ -32,6 +37,9 @@ impl ServiceConfig {
         let mut config = Self::new(data_dir);
         if let Ok(cash) = std::env::var("BROKERDESK_PAPER_CASH") {
             config.paper_starting_cash = parse_cash(&cash)?;
+        }
+        if let Ok(minutes) = std::env::var("BROKERDESK_AUTO_LOCK_MINUTES") {
+            config.auto_lock = parse_auto_lock(&minutes)?;
         }
         Ok(config)
     }
@@ -48,6 +56,15 @@ fn parse_cash(text: &str) -> Result<Decimal, ServiceError> {
         return Err(invalid("is negative"));
     }
     Ok(cash)
+}
+
+fn parse_auto_lock(text: &str) -> Result<Option<Duration>, ServiceError> {
+    let minutes: u64 = text.trim().parse().map_err(|_| {
+        ServiceError::Config(format!(
+            "BROKERDESK_AUTO_LOCK_MINUTES={text:?} is not a whole number of minutes (0: never)"
+        ))
+    })?;
+    Ok((minutes > 0).then(|| Duration::from_secs(minutes * 60)))
 }
 
 #[cfg(test)]
@@ -69,5 +86,15 @@ mod tests {
                 .to_string()
                 .contains("negative")
         );
+    }
+
+    #[test]
+    fn auto_lock_minutes_parse_with_zero_meaning_never() {
+        assert_eq!(
+            parse_auto_lock("5").unwrap(),
+            Some(Duration::from_secs(300))
+        );
+        assert_eq!(parse_auto_lock("0").unwrap(), None);
+        assert!(parse_auto_lock("soon").is_err());
     }
 }

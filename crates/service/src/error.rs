@@ -2,6 +2,7 @@
 
 use brokerdesk_connectors::ConnectorError;
 use brokerdesk_model::{ConnectionId, ErrorCode, IpcError};
+use brokerdesk_vault::{AccessError, VaultError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {
@@ -13,6 +14,12 @@ pub enum ServiceError {
         #[source]
         source: ConnectorError,
     },
+    #[error(transparent)]
+    Vault(#[from] VaultError),
+    #[error(transparent)]
+    Access(#[from] AccessError),
+    #[error("{0}")]
+    InvalidInput(String),
     #[error("{0}")]
     Config(String),
     #[error("could not prepare the data directory {path}: {source}")]
@@ -21,6 +28,8 @@ pub enum ServiceError {
         #[source]
         source: std::io::Error,
     },
+    #[error("{0}")]
+    Internal(String),
 }
 
 impl ServiceError {
@@ -35,9 +44,34 @@ impl ServiceError {
                 }
                 ConnectorError::Rejected(_) => ErrorCode::Rejected,
             },
-            Self::Config(_) => ErrorCode::InvalidInput,
-            Self::DataDir { .. } => ErrorCode::Internal,
+            Self::Vault(err) => vault_code(err),
+            Self::Access(err) => access_code(err),
+            Self::InvalidInput(_) | Self::Config(_) => ErrorCode::InvalidInput,
+            Self::DataDir { .. } | Self::Internal(_) => ErrorCode::Internal,
         }
+    }
+}
+
+fn vault_code(err: &VaultError) -> ErrorCode {
+    match err {
+        VaultError::Locked => ErrorCode::VaultLocked,
+        VaultError::NotInitialized(_) => ErrorCode::NotFound,
+        VaultError::NotFound(_) => ErrorCode::NotFound,
+        VaultError::WrongPassword
+        | VaultError::PasswordTooShort { .. }
+        | VaultError::AlreadyInitialized(_)
+        | VaultError::BackupRejected
+        | VaultError::InvalidKdfParams(_)
+        | VaultError::InvalidInput(_) => ErrorCode::InvalidInput,
+        VaultError::Access(access) => access_code(access),
+        _ => ErrorCode::Internal,
+    }
+}
+
+fn access_code(err: &AccessError) -> ErrorCode {
+    match err {
+        AccessError::Locked => ErrorCode::VaultLocked,
+        _ => ErrorCode::Forbidden,
     }
 }
 

@@ -7,7 +7,11 @@ mod config;
 mod error;
 mod paper_connection;
 mod service;
+mod vault_access;
+#[cfg(test)]
+mod vault_tests;
 
 pub use config::ServiceConfig;
 pub use error::ServiceError;
 pub use service::BrokerageService;
+pub use vault_access::VaultAccess;

@@ -3,12 +3,14 @@
 use crate::config::ServiceConfig;
 use crate::error::ServiceError;
 use crate::paper_connection::PaperConnection;
+use crate::vault_access::VaultAccess;
 use brokerdesk_connectors::Portfolio;
 use brokerdesk_model::{
     AccountSnapshot, AccountsOverview, AppInfo, ConnectionId, ConnectionStatus, ConnectionSummary,
     TradingMode, VendorId,
 };
 use brokerdesk_paper::{PaperExchange, PaperExchangeConfig};
+use brokerdesk_vault::Action;
 use chrono::Utc;
 use std::sync::Arc;
 use std::time::Instant;
@@ -68,6 +70,7 @@ impl Connection {
 pub struct BrokerageService {
     config: ServiceConfig,
     connections: Vec<Connection>,
+    vault: VaultAccess,
 }
 
 impl BrokerageService {
@@ -90,9 +93,11 @@ impl BrokerageService {
                 },
             ))),
         };
+        let vault = VaultAccess::open(&config.data_dir, config.auto_lock);
         Ok(Self {
             config,
             connections: vec![paper],
+            vault,
         })
     }
 
@@ -103,9 +108,15 @@ impl BrokerageService {
         }
     }
 
+    /// The vault: the app's sign-in, and the only place credentials live.
+    pub fn vault(&self) -> &VaultAccess {
+        &self.vault
+    }
+
     /// Reads every connection at once; the round takes as long as the slowest connection, and
     /// a failing one is reported in `unreachable` without hiding the others.
-    pub async fn accounts_overview(&self) -> AccountsOverview {
+    pub async fn accounts_overview(&self) -> Result<AccountsOverview, ServiceError> {
+        self.vault.authorize(Action::Read)?;
         let reads = futures::future::join_all(
             self.connections
                 .iter()
@@ -127,7 +138,7 @@ impl BrokerageService {
                 }
             }
         }
-        overview
+        Ok(overview)
     }
 
     /// The accounts of one connection.
@@ -135,6 +146,7 @@ impl BrokerageService {
         &self,
         id: &ConnectionId,
     ) -> Result<Vec<AccountSnapshot>, ServiceError> {
+        self.vault.authorize(Action::Read)?;
         self.connections
             .iter()
             .find(|c| &c.id == id)
@@ -145,9 +157,11 @@ impl BrokerageService {
 
     #[cfg(test)]
     fn with_connections(config: ServiceConfig, connections: Vec<Connection>) -> Self {
+        let vault = VaultAccess::open(&config.data_dir, config.auto_lock);
         Self {
             config,
             connections,
+            vault,
         }
     }
 }
@@ -171,7 +185,7 @@ mod tests {
         let (_dir, mut config) = config();
         config.paper_starting_cash = Decimal::new(1_234_567, 2);
         let service = BrokerageService::start(config).unwrap();
-        let overview = service.accounts_overview().await;
+        let overview = service.accounts_overview().await.unwrap();
         assert_eq!(
             overview.accounts[0].balances.cash,
             Decimal::new(1_234_567, 2)
@@ -184,7 +198,7 @@ mod tests {
         let (_dir, config) = config();
         let service = BrokerageService::start(config.clone()).unwrap();
         assert!(config.data_dir.is_dir());
-        let overview = service.accounts_overview().await;
+        let overview = service.accounts_overview().await.unwrap();
         assert!(overview.unreachable.is_empty());
         assert_eq!(overview.accounts.len(), 1);
         let paper = &overview.accounts[0];
@@ -226,7 +240,7 @@ mod tests {
             portfolio: Arc::new(Broken),
         };
         let service = BrokerageService::with_connections(config, vec![broken, paper]);
-        let overview = service.accounts_overview().await;
+        let overview = service.accounts_overview().await.unwrap();
         assert_eq!(overview.accounts.len(), 1);
         assert_eq!(overview.unreachable.len(), 1);
         assert!(matches!(

@@ -7,37 +7,7 @@ use std::time::Duration;
 /// The longest live trading may stay armed by one confirmation.
 pub const MAX_LIVE_ARMING: Duration = Duration::from_secs(8 * 60 * 60);
 
-/// What the profile stored in the vault may do.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    /// Reads balances, positions and history; places no orders.
-    Viewer,
-    /// May place orders: paper freely, live once live trading is armed.
-    Trader,
-}
-
-impl std::fmt::Display for Role {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Role::Viewer => "viewer",
-            Role::Trader => "trader",
-        })
-    }
-}
-
-impl std::str::FromStr for Role {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "viewer" => Ok(Role::Viewer),
-            "trader" => Ok(Role::Trader),
-            other => Err(format!(
-                "unknown role `{other}` (expected viewer or trader)"
-            )),
-        }
-    }
-}
+pub use brokerdesk_model::vault::Role;
 
 /// What a caller is about to do; the service asks before each.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -33,56 +33,7 @@ impl std::str::FromStr for CredentialId {
     }
 }
 
-/// What sort of secret a record holds.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CredentialKind {
-    ApiKey,
-    ApiSecret,
-    OauthToken,
-    OauthRefreshToken,
-    AggregatorSecret,
-    Other,
-}
-
-impl CredentialKind {
-    pub const ALL: [Self; 6] = [
-        Self::ApiKey,
-        Self::ApiSecret,
-        Self::OauthToken,
-        Self::OauthRefreshToken,
-        Self::AggregatorSecret,
-        Self::Other,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::ApiKey => "api_key",
-            Self::ApiSecret => "api_secret",
-            Self::OauthToken => "oauth_token",
-            Self::OauthRefreshToken => "oauth_refresh_token",
-            Self::AggregatorSecret => "aggregator_secret",
-            Self::Other => "other",
-        }
-    }
-}
-
-impl fmt::Display for CredentialKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl std::str::FromStr for CredentialKind {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let wanted = s.trim().to_ascii_lowercase().replace('-', "_");
-        Self::ALL
-            .into_iter()
-            .find(|k| k.as_str() == wanted)
-            .ok_or_else(|| format!("unknown credential kind `{s}`"))
-    }
-}
+pub use brokerdesk_model::vault::CredentialKind;
 
 /// Everything about a credential except the secret. Safe for the UI, logs and JSON output.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,0 +1,107 @@
+//! The vault as the service's gate: the rules of `vault_access`, end to end.
+
+use crate::{BrokerageService, ServiceConfig};
+use brokerdesk_model::ErrorCode;
+use brokerdesk_model::vault::Role;
+use brokerdesk_vault::Action;
+use secrecy::SecretString;
+
+fn service() -> (tempfile::TempDir, BrokerageService) {
+    let dir = tempfile::tempdir().unwrap();
+    let service = BrokerageService::start(ServiceConfig::new(dir.path().to_path_buf())).unwrap();
+    (dir, service)
+}
+
+fn pw(p: &str) -> SecretString {
+    SecretString::from(p.to_owned())
+}
+
+#[tokio::test]
+async fn without_a_vault_the_paper_account_is_readable_but_nothing_can_trade() {
+    let (_dir, service) = service();
+    assert!(!service.vault().state().unwrap().initialized);
+    assert!(service.accounts_overview().await.is_ok());
+    let err = service
+        .vault()
+        .authorize(Action::PlacePaperOrder)
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::VaultLocked);
+}
+
+#[tokio::test]
+async fn a_locked_vault_gates_reads_and_the_right_password_opens_it() {
+    let (_dir, service) = service();
+    let state = service
+        .vault()
+        .create(pw("correct horse battery"), Role::Trader)
+        .await
+        .unwrap();
+    assert!(state.initialized && state.unlocked);
+    assert_eq!(state.role, Some(Role::Trader));
+    assert!(service.accounts_overview().await.is_ok());
+
+    service.vault().lock().unwrap();
+    let err = service.accounts_overview().await.unwrap_err();
+    assert_eq!(err.code(), ErrorCode::VaultLocked);
+
+    let wrong = service
+        .vault()
+        .unlock(pw("correct horse battery!"))
+        .await
+        .unwrap_err();
+    assert_eq!(wrong.code(), ErrorCode::InvalidInput);
+    assert!(wrong.to_string().contains("wrong password"));
+    assert!(service.accounts_overview().await.is_err(), "still locked");
+
+    service
+        .vault()
+        .unlock(pw("correct horse battery"))
+        .await
+        .unwrap();
+    assert!(service.accounts_overview().await.is_ok());
+    assert!(service.vault().authorize(Action::PlacePaperOrder).is_ok());
+    let live = service
+        .vault()
+        .authorize(Action::PlaceLiveOrder)
+        .unwrap_err();
+    assert_eq!(
+        live.code(),
+        ErrorCode::Forbidden,
+        "live trading needs arming: {live}"
+    );
+}
+
+#[tokio::test]
+async fn a_viewer_may_read_but_not_trade() {
+    let (_dir, service) = service();
+    service
+        .vault()
+        .create(pw("correct horse battery"), Role::Viewer)
+        .await
+        .unwrap();
+    assert!(service.accounts_overview().await.is_ok());
+    let err = service
+        .vault()
+        .authorize(Action::PlacePaperOrder)
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Forbidden);
+    assert!(err.to_string().contains("viewer"), "{err}");
+}
+
+#[tokio::test]
+async fn removing_a_credential_needs_a_valid_id() {
+    let (_dir, service) = service();
+    service
+        .vault()
+        .create(pw("correct horse battery"), Role::Trader)
+        .await
+        .unwrap();
+    assert!(service.vault().credentials().unwrap().is_empty());
+    let err = service.vault().remove_credential("not-a-uuid").unwrap_err();
+    assert_eq!(err.code(), ErrorCode::InvalidInput);
+    let err = service
+        .vault()
+        .remove_credential("6f1e2d3c-0000-4000-8000-000000000000")
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::NotFound);
+}
