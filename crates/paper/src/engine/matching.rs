@@ -117,7 +117,7 @@ impl Engine {
         let Some((price, size)) = self.executable(o) else {
             return false;
         };
-        let qty = self.wanted_qty(o, price, size);
+        let qty = self.random_partial(o, self.wanted_qty(o, price, size));
         if qty <= Decimal::ZERO {
             // A notional order whose remainder buys less than a nano-share is done.
             if o.qty.is_none() && o.filled_qty > Decimal::ZERO {
@@ -134,6 +134,27 @@ impl Engine {
         }
         self.execute(id, qty, price, out);
         true
+    }
+
+    /// Sometimes fills only part of `qty` (whole-share orders of 2+ shares, never FOK). The
+    /// draw is a hash of the seed, the order and its progress: no state, same on replay.
+    fn random_partial(&self, o: &Order, qty: Decimal) -> Decimal {
+        let pct = self.config.random_partial_fill_pct;
+        if pct == 0
+            || o.time_in_force == TimeInForce::Fok
+            || qty < Decimal::TWO
+            || !qty.fract().is_zero()
+        {
+            return qty;
+        }
+        let h = stable_uuid(&format!("{}/{}/{}", self.config.seed, o.id, o.filled_qty)).as_u128();
+        if (h % 100) as u8 >= pct {
+            return qty;
+        }
+        let share = Decimal::from(((h >> 8) % 90 + 10) as u64); // 10–99 % of the quantity
+        (qty * share / Decimal::ONE_HUNDRED)
+            .floor()
+            .clamp(Decimal::ONE, qty - Decimal::ONE)
     }
 
     /// Books one execution against the order and its account.

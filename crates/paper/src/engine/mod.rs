@@ -85,6 +85,12 @@ pub struct EngineConfig {
     pub assets: Vec<Asset>,
     /// Fraction above the ask a market buy reserves (Alpaca holds a few percent).
     pub market_buy_buffer: Decimal,
+    /// Percent of executions that fill only part of what the quote allows, as Alpaca's paper
+    /// venue occasionally does. Derived from `seed` and the order, so replay repeats it.
+    #[serde(default)]
+    pub random_partial_fill_pct: u8,
+    #[serde(default)]
+    pub seed: u64,
 }
 
 impl Default for EngineConfig {
@@ -93,6 +99,8 @@ impl Default for EngineConfig {
             calendar: CalendarKind::Always,
             assets: crate::quotes::universe::assets(),
             market_buy_buffer: Decimal::new(3, 2),
+            random_partial_fill_pct: 0,
+            seed: 0,
         }
     }
 }

@@ -69,11 +69,8 @@ fn accounts() -> [AccountId; 2] {
 }
 
 /// Turns ops into concrete commands, consulting the engine only for prices and order ids.
-fn commands(ops: &[Op], calendar: CalendarKind) -> Vec<Command> {
-    let mut e = Engine::new(EngineConfig {
-        calendar,
-        ..EngineConfig::default()
-    });
+fn commands(ops: &[Op], config: EngineConfig) -> Vec<Command> {
+    let mut e = Engine::new(config);
     let mut t = ts("2026-11-30T14:00:00Z");
     let mut out = vec![
         Command::new(
@@ -314,10 +311,15 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
 
     #[test]
-    fn invariants_hold_and_replay_reproduces_state(ops in prop::collection::vec(op(), 1..120), nyse in any::<bool>()) {
+    fn invariants_hold_and_replay_reproduces_state(
+        ops in prop::collection::vec(op(), 1..120),
+        nyse in any::<bool>(),
+        partials in prop_oneof![Just(0u8), Just(30u8)],
+    ) {
         let calendar = if nyse { CalendarKind::Nyse } else { CalendarKind::Always };
-        let cmds = commands(&ops, calendar);
-        let mut live = Engine::new(EngineConfig { calendar, ..EngineConfig::default() });
+        let config = EngineConfig { calendar, random_partial_fill_pct: partials, seed: 9, ..EngineConfig::default() };
+        let cmds = commands(&ops, config.clone());
+        let mut live = Engine::new(config.clone());
         let mut live_events = Vec::new();
         for c in &cmds {
             let ev = live.apply(c.clone());
@@ -326,7 +328,7 @@ proptest! {
         }
         // Replay through the journal's encoding, as a restart does.
         let encoded: Vec<String> = cmds.iter().map(|c| serde_json::to_string(c).unwrap()).collect();
-        let mut replay = Engine::new(EngineConfig { calendar, ..EngineConfig::default() });
+        let mut replay = Engine::new(config);
         let mut replay_events = Vec::new();
         for line in &encoded {
             replay_events.extend(replay.apply(serde_json::from_str(line).unwrap()));

@@ -839,3 +839,54 @@ fn every_command_and_event_survives_the_journal_encoding() {
         assert_eq!(serde_json::from_str::<Vec<Event>>(&text).unwrap(), events);
     }
 }
+
+#[test]
+fn seeded_random_partial_fills_split_executions_reproducibly() {
+    let run = |seed: u64| {
+        let mut h = Harness::new(CalendarKind::Always);
+        let mut config = h.e.config().clone();
+        config.random_partial_fill_pct = 100;
+        config.seed = seed;
+        h.e = Engine::new(config);
+        h.cmd(CommandKind::OpenAccount {
+            account: margin(),
+            kind: AccountKind::Margin,
+            cash: dec!(100000),
+        });
+        aapl(&mut h);
+        let r = h.req(margin(), "AAPL", Side::Buy, OrderType::Market, dec!(10));
+        let first = fills(&h.submit(r));
+        assert_eq!(first.len(), 1);
+        assert!(first[0].0 < dec!(10) && first[0].0 >= dec!(1), "{first:?}");
+        assert_eq!(h.order(1).status, OrderStatus::PartiallyFilled);
+        let mut total = first[0].0;
+        for _ in 0..20 {
+            total += fills(&aapl_quote(&mut h))
+                .iter()
+                .map(|f| f.0)
+                .sum::<Decimal>();
+        }
+        assert_eq!(total, dec!(10));
+        assert_eq!(h.order(1).status, OrderStatus::Filled);
+        first[0].0
+    };
+    assert_eq!(run(1), run(1));
+    // FOK stays all-or-nothing even when partials are on.
+    let mut h = Harness::new(CalendarKind::Always);
+    let mut config = h.e.config().clone();
+    config.random_partial_fill_pct = 100;
+    h.e = Engine::new(config);
+    h.cmd(CommandKind::OpenAccount {
+        account: margin(),
+        kind: AccountKind::Margin,
+        cash: dec!(100000),
+    });
+    aapl(&mut h);
+    let mut r = h.req(margin(), "AAPL", Side::Buy, OrderType::Market, dec!(10));
+    r.time_in_force = TimeInForce::Fok;
+    assert_eq!(fills(&h.submit(r)), vec![(dec!(10), dec!(100.02))]);
+}
+
+fn aapl_quote(h: &mut Harness) -> Vec<Event> {
+    h.quote("AAPL", dec!(100.00), 500, dec!(100.02), 500)
+}

@@ -42,7 +42,7 @@ pub struct Credential {
 /// The CLI maps its flags onto this: `--data-dir` → `data_dir`, `--key`/`--secret` → the
 /// first credential, `--cash` → `cash`, `--seed` → `seed`, `--calendar always|nyse` →
 /// `calendar`, and binds `--addr` (default `127.0.0.1:8787`) itself before calling [`serve`].
-/// `cash`, `account_kind` and `calendar` only matter when the data dir is new: a restart
+/// `cash`, `account_kind`, `calendar` and `random_partial_fill_pct` only matter when the data dir is new: a restart
 /// replays the journal with the settings it was created with.
 #[derive(Clone, Debug)]
 pub struct SandboxConfig {
@@ -64,6 +64,8 @@ pub struct SandboxConfig {
     pub allow_remote: bool,
     /// Commands between snapshots; a snapshot bounds the journal and the restart time.
     pub snapshot_every: u64,
+    /// Percent of executions that fill only partly, like Alpaca's paper venue (seeded).
+    pub random_partial_fill_pct: u8,
 }
 
 pub const DEFAULT_KEY_ID: &str = "PKSANDBOX";
@@ -88,6 +90,7 @@ impl SandboxConfig {
             durability: Durability::Full,
             allow_remote: false,
             snapshot_every: 20_000,
+            random_partial_fill_pct: 10,
         }
     }
 
@@ -194,6 +197,8 @@ impl Sandbox {
         let replayed = journal.len()?;
         let engine_config = EngineConfig {
             calendar: config.calendar,
+            random_partial_fill_pct: config.random_partial_fill_pct.min(100),
+            seed: config.seed,
             ..EngineConfig::default()
         };
         let handle = runtime::start(journal, engine_config, config.snapshot_every)?;
