@@ -85,6 +85,17 @@ pub struct AccountSummary {
     pub daytrade_count: u32,
 }
 
+/// An account valued at current marks.
+pub struct Valuation {
+    pub long: Decimal,
+    /// Negative.
+    pub short: Decimal,
+    pub equity: Decimal,
+    pub gross: Decimal,
+    pub multiplier: Decimal,
+    pub buying_power: Decimal,
+}
+
 /// Result of applying one fill to a holding.
 pub struct FillEffect {
     pub realized: Decimal,
@@ -122,12 +133,21 @@ impl Account {
         session: NaiveDate,
     ) -> FillEffect {
         self.cash -= signed_qty * price;
-        let holding = self.positions.entry(symbol.clone()).or_insert(Holding {
-            qty: Decimal::ZERO,
-            cost_basis: Decimal::ZERO,
-            opened_session: None,
-            held_for_orders: Decimal::ZERO,
-        });
+        if !self.positions.contains_key(symbol) {
+            let empty = Holding {
+                qty: Decimal::ZERO,
+                cost_basis: Decimal::ZERO,
+                opened_session: None,
+                held_for_orders: Decimal::ZERO,
+            };
+            self.positions.insert(symbol.clone(), empty);
+        }
+        let Some(holding) = self.positions.get_mut(symbol) else {
+            return FillEffect {
+                realized: Decimal::ZERO,
+                day_trade: false,
+            };
+        };
         let mut realized = Decimal::ZERO;
         let mut day_trade = false;
         let same_direction =
@@ -193,12 +213,8 @@ impl Account {
         }
     }
 
-    /// Values the account with `mark(symbol)` (the last price the venue saw).
-    pub fn summary(
-        &self,
-        mark: impl Fn(&Symbol, &Holding) -> Decimal,
-        daytrade_count: u32,
-    ) -> AccountSummary {
+    /// Equity and buying power at `mark` prices: what admission needs, without the rest.
+    pub fn valuation(&self, mark: impl Fn(&Symbol, &Holding) -> Decimal) -> Valuation {
         let mut long = Decimal::ZERO;
         let mut short = Decimal::ZERO;
         for (symbol, holding) in &self.positions {
@@ -214,8 +230,31 @@ impl Account {
         let multiplier = self.multiplier(equity);
         // mult × equity − gross exposure: for 2× that is 2 × (equity − 50 % initial margin),
         // for 4× it is 4 × (equity − 25 % maintenance), for a cash account it is the cash.
-        let raw = multiplier * equity - gross - self.reserved;
-        let buying_power = raw.max(Decimal::ZERO);
+        let buying_power = (multiplier * equity - gross - self.reserved).max(Decimal::ZERO);
+        Valuation {
+            long,
+            short,
+            equity,
+            gross,
+            multiplier,
+            buying_power,
+        }
+    }
+
+    /// Values the account with `mark(symbol)` (the last price the venue saw).
+    pub fn summary(
+        &self,
+        mark: impl Fn(&Symbol, &Holding) -> Decimal,
+        daytrade_count: u32,
+    ) -> AccountSummary {
+        let Valuation {
+            long,
+            short,
+            equity,
+            gross,
+            multiplier,
+            buying_power,
+        } = self.valuation(mark);
         let regt =
             (Decimal::TWO.min(multiplier) * equity - gross - self.reserved).max(Decimal::ZERO);
         let non_marginable = (self.cash - self.reserved).max(Decimal::ZERO);

@@ -32,7 +32,8 @@ impl Engine {
         if !same_cid
             && self
                 .client_ids
-                .contains_key(&(req.account.clone(), req.client_order_id.clone()))
+                .get(&req.account)
+                .is_some_and(|ids| ids.contains_key(&req.client_order_id))
         {
             return Err(Rejection::DuplicateClientOrderId);
         }
@@ -58,8 +59,10 @@ impl Engine {
         // When the order goes live and when it dies.
         let calendar = self.config.calendar;
         let now = self.now_ts();
-        let session = calendar.current_or_next(now);
-        let open = calendar.is_open(now);
+        let session = self
+            .session
+            .unwrap_or_else(|| calendar.current_or_next(now));
+        let open = self.market_open();
         let (status, activate_at, expires_at) = match req.time_in_force {
             TimeInForce::Ioc | TimeInForce::Fok if !open => return Err(Rejection::MarketClosed),
             TimeInForce::Ioc | TimeInForce::Fok => (OrderStatus::New, None, None),
@@ -141,15 +144,15 @@ impl Engine {
         }
 
         // Pattern-day-trader protection: a 4th day trade in 5 sessions under $25k is refused.
-        let summary = account.summary(|s, h| self.mark_or_cost(s, h), self.daytrade_count(account));
+        let value = account.valuation(|s, h| self.mark_or_cost(s, h));
         let reduces = (req.side == Side::Sell && position > Decimal::ZERO)
             || (req.side == Side::Buy && position < Decimal::ZERO);
         let opened_today = holding.is_some_and(|h| h.opened_session == Some(self.session_date()));
         if account.kind == AccountKind::Margin
             && reduces
             && opened_today
-            && summary.equity < account::PDT_MINIMUM_EQUITY
-            && summary.daytrade_count >= 3
+            && value.equity < account::PDT_MINIMUM_EQUITY
+            && self.daytrade_count(account) >= 3
         {
             return Err(Rejection::PatternDayTrading);
         }
@@ -192,7 +195,7 @@ impl Engine {
         };
         let leaves = req.qty.or(req.notional).unwrap_or_default();
         let required = leaves * reserve_price;
-        let available = summary.buying_power + replacing.map_or(Decimal::ZERO, |o| o.reserved);
+        let available = value.buying_power + replacing.map_or(Decimal::ZERO, |o| o.reserved);
         if required > available {
             return Err(Rejection::InsufficientBuyingPower {
                 required,

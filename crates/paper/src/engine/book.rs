@@ -2,9 +2,10 @@
 //! limits by price (best first), stops by trigger price, market orders by arrival.
 //! With 100k resting orders a quote that crosses none of them costs two map look-ups.
 
+use brokerdesk_model::Symbol;
 use rust_decimal::Decimal;
 use std::cmp::Reverse;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use uuid::Uuid;
 
 use super::types::{Order, OrderType, Side};
@@ -52,6 +53,18 @@ fn slot(order: &Order) -> Slot {
         }
         (OrderType::TrailingStop, false) => Slot::Trailing,
         _ => Slot::Market,
+    }
+}
+
+/// Inserts into the symbol's book, creating it only the first time (no key clone per order).
+pub fn insert(books: &mut HashMap<Symbol, SymbolBook>, order: &Order) {
+    match books.get_mut(&order.symbol) {
+        Some(book) => book.insert(order),
+        None => {
+            let mut book = SymbolBook::default();
+            book.insert(order);
+            books.insert(order.symbol.clone(), book);
+        }
     }
 }
 

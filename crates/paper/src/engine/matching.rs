@@ -111,7 +111,7 @@ impl Engine {
         let Some(o) = self.orders.get(&id) else {
             return false;
         };
-        if !auction && !self.config.calendar.is_open(self.now_ts()) {
+        if !auction && !self.market_open() {
             return false;
         }
         let Some((price, size)) = self.executable(o) else {
@@ -161,7 +161,7 @@ impl Engine {
     pub(super) fn execute(&mut self, id: Uuid, qty: Decimal, price: Decimal, out: &mut Vec<Event>) {
         let now = self.now_ts();
         let session = self.session_date();
-        let daytrade_window = self.config.calendar.sessions_back(session, 5);
+        let daytrade_window = self.daytrade_window;
         let Some(order) = self.orders.get_mut(&id) else {
             return;
         };
@@ -206,12 +206,6 @@ impl Engine {
         let position_qty = account.position_qty(&order.symbol);
         let leaves_qty = order.qty.map_or(Decimal::ZERO, |q| q - order.filled_qty);
         self.activities.push(FillActivity {
-            // Alpaca's activity id shape; derived, so replay reproduces it.
-            id: format!(
-                "{}::{}",
-                now.format("%Y%m%d%H%M%S%3f"),
-                stable_uuid(&format!("{id}/{}", order.filled_qty))
-            ),
             account: order.account.clone(),
             at: now,
             order_id: id,
@@ -282,7 +276,7 @@ impl Engine {
         if let Some(at) = o.activate_at.filter(|_| o.status == OrderStatus::Accepted) {
             self.scheduled.insert((at, o.seq), id);
         } else {
-            self.books.entry(o.symbol.clone()).or_default().insert(o);
+            book::insert(&mut self.books, o);
         }
         if let Some(at) = o.expires_at {
             self.expiries.insert((at, o.seq), id);
@@ -361,7 +355,7 @@ impl Engine {
         o.updated_at = self.now.unwrap_or_default();
         let tif = o.time_in_force;
         let o = o.clone();
-        self.books.entry(o.symbol.clone()).or_default().insert(&o);
+        book::insert(&mut self.books, &o);
         match tif {
             TimeInForce::Opg => {
                 self.fill_from_quote(id, false, out);
@@ -476,9 +470,7 @@ impl Engine {
         let symbol = q.symbol.clone();
         let (bid, ask) = (q.bid_price, q.ask_price);
         self.quotes.insert(symbol.clone(), q);
-        if self.books.get(&symbol).is_none_or(SymbolBook::is_empty)
-            || !self.config.calendar.is_open(self.now_ts())
-        {
+        if self.books.get(&symbol).is_none_or(SymbolBook::is_empty) || !self.market_open() {
             return;
         }
         self.match_symbol(&symbol, ask, bid, out);
@@ -488,9 +480,7 @@ impl Engine {
         let symbol = t.symbol.clone();
         let price = t.price;
         self.trades.insert(symbol.clone(), t);
-        if self.books.get(&symbol).is_none_or(SymbolBook::is_empty)
-            || !self.config.calendar.is_open(self.now_ts())
-        {
+        if self.books.get(&symbol).is_none_or(SymbolBook::is_empty) || !self.market_open() {
             return;
         }
         self.match_symbol(&symbol, price, price, out);
@@ -558,7 +548,7 @@ impl Engine {
         if let Some(o) = self.orders.get_mut(&id) {
             o.triggered = true;
             let o = o.clone();
-            self.books.entry(o.symbol.clone()).or_default().insert(&o);
+            book::insert(&mut self.books, &o);
         }
     }
 

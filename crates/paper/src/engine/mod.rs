@@ -108,7 +108,6 @@ impl Default for EngineConfig {
 /// One execution, as `GET /v2/account/activities` lists it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FillActivity {
-    pub id: String,
     pub account: AccountId,
     pub at: Timestamp,
     pub order_id: Uuid,
@@ -119,6 +118,18 @@ pub struct FillActivity {
     pub cum_qty: Decimal,
     pub leaves_qty: Decimal,
     pub order_status: OrderStatus,
+}
+
+impl FillActivity {
+    /// Alpaca's activity id shape (`time::uuid`), derived so replay gives the same ids; built
+    /// on demand because formatting is costlier than the execution itself.
+    pub fn id(&self) -> String {
+        format!(
+            "{}::{}",
+            self.at.format("%Y%m%d%H%M%S%3f"),
+            stable_uuid(&format!("{}/{}", self.order_id, self.cum_qty))
+        )
+    }
 }
 
 /// A position valued at the venue's current mark.
@@ -160,7 +171,8 @@ pub struct Engine {
     orders: HashMap<Uuid, Order>,
     /// Creation order, for listings.
     order_log: Vec<Uuid>,
-    client_ids: HashMap<(AccountId, String), Uuid>,
+    /// Per account: client order id → order (nested so look-ups borrow, not clone).
+    client_ids: HashMap<AccountId, HashMap<String, Uuid>>,
     books: HashMap<Symbol, SymbolBook>,
     quotes: HashMap<Symbol, Quote>,
     trades: HashMap<Symbol, Trade>,
@@ -169,7 +181,10 @@ pub struct Engine {
     scheduled: BTreeMap<(Timestamp, u64), Uuid>,
     /// Day orders by the time they expire.
     expiries: BTreeMap<(Timestamp, u64), Uuid>,
-    session_close: Option<Timestamp>,
+    /// The session in progress at `now`, or the next one (cached: asked on every order).
+    session: Option<Session>,
+    /// Day trades after this session date count toward the 5-session window.
+    daytrade_window: chrono::NaiveDate,
     activities: Vec<FillActivity>,
     open_orders: usize,
 }
@@ -200,7 +215,8 @@ impl Engine {
             prev_close: HashMap::new(),
             scheduled: BTreeMap::new(),
             expiries: BTreeMap::new(),
-            session_close: None,
+            session: None,
+            daytrade_window: chrono::NaiveDate::MIN,
             activities: Vec::new(),
             open_orders: 0,
         }
@@ -251,11 +267,11 @@ impl Engine {
         }
         self.now = Some(at);
         let calendar = self.config.calendar;
-        if self.session_close.is_none_or(|close| at >= close) {
-            if self.session_close.is_some() {
+        if self.session.is_none_or(|s| at >= s.close) {
+            if self.session.is_some() {
                 self.roll_session();
             }
-            self.session_close = Some(calendar.next_close(at));
+            self.set_session(calendar.current_or_next(at));
         }
         while let Some((&(ts, seq), &id)) = self.scheduled.first_key_value() {
             if ts > at {
@@ -272,6 +288,19 @@ impl Engine {
             if self.orders.get(&id).is_some_and(|o| o.status.is_open()) {
                 self.close_order(id, OrderStatus::Expired, out);
             }
+        }
+    }
+
+    fn set_session(&mut self, session: Session) {
+        self.daytrade_window = self.config.calendar.sessions_back(session.date, 5);
+        self.session = Some(session);
+    }
+
+    /// Whether the market trades now (regular hours of the cached session).
+    fn market_open(&self) -> bool {
+        match (self.session, self.now) {
+            (Some(s), Some(now)) => s.open <= now && now < s.close,
+            _ => false,
         }
     }
 
@@ -373,8 +402,15 @@ impl Engine {
             activate_at: adm.activate_at,
         };
         let id = order.id;
-        self.client_ids
-            .insert((order.account.clone(), order.client_order_id.clone()), id);
+        match self.client_ids.get_mut(&order.account) {
+            Some(ids) => {
+                ids.insert(order.client_order_id.clone(), id);
+            }
+            None => {
+                let ids = HashMap::from([(order.client_order_id.clone(), id)]);
+                self.client_ids.insert(order.account.clone(), ids);
+            }
+        }
         self.order_log.push(id);
         self.orders.insert(id, order);
         self.open_orders += 1;

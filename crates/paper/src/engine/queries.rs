@@ -42,7 +42,8 @@ impl Engine {
 
     pub fn order_by_client_id(&self, account: &AccountId, client_order_id: &str) -> Option<&Order> {
         self.client_ids
-            .get(&(account.clone(), client_order_id.to_owned()))
+            .get(account)
+            .and_then(|ids| ids.get(client_order_id))
             .and_then(|id| self.orders.get(id))
     }
 
@@ -92,13 +93,14 @@ impl Engine {
     }
 
     pub(super) fn session_date(&self) -> chrono::NaiveDate {
-        let now = self.now.unwrap_or_default();
-        self.config.calendar.current_or_next(now).date
+        match self.session {
+            Some(s) => s.date,
+            None => self.config.calendar.current_or_next(self.now_ts()).date,
+        }
     }
 
     pub(super) fn daytrade_count(&self, account: &Account) -> u32 {
-        let start = self.config.calendar.sessions_back(self.session_date(), 5);
-        account.daytrade_count(start)
+        account.daytrade_count(self.daytrade_window)
     }
 
     pub fn summary(&self, id: &AccountId) -> Option<AccountSummary> {

@@ -19,7 +19,7 @@ pub struct EngineSnapshot {
     quotes: Vec<Quote>,
     trades: Vec<Trade>,
     prev_close: Vec<(Symbol, Decimal)>,
-    session_close: Option<Timestamp>,
+    session: Option<Session>,
     activities: Vec<FillActivity>,
 }
 
@@ -44,7 +44,7 @@ impl Engine {
             quotes: sorted(&self.quotes).into_iter().map(|(_, q)| q).collect(),
             trades: sorted(&self.trades).into_iter().map(|(_, t)| t).collect(),
             prev_close: sorted(&self.prev_close),
-            session_close: self.session_close,
+            session: self.session,
             activities: self.activities.clone(),
         }
     }
@@ -53,7 +53,9 @@ impl Engine {
         let mut e = Engine::new(s.config);
         e.now = s.now;
         e.seq = s.seq;
-        e.session_close = s.session_close;
+        if let Some(session) = s.session {
+            e.set_session(session);
+        }
         e.activities = s.activities;
         e.accounts = s.accounts.into_iter().map(|a| (a.id.clone(), a)).collect();
         e.quotes = s
@@ -70,7 +72,9 @@ impl Engine {
         for o in s.orders {
             e.order_log.push(o.id);
             e.client_ids
-                .insert((o.account.clone(), o.client_order_id.clone()), o.id);
+                .entry(o.account.clone())
+                .or_default()
+                .insert(o.client_order_id.clone(), o.id);
             if o.status.is_open() {
                 e.open_orders += 1;
                 match o.activate_at.filter(|_| o.status == OrderStatus::Accepted) {
@@ -115,7 +119,8 @@ impl PartialEq for Engine {
             && self.prev_close == other.prev_close
             && self.scheduled == other.scheduled
             && self.expiries == other.expiries
-            && self.session_close == other.session_close
+            && self.session == other.session
+            && self.daytrade_window == other.daytrade_window
             && self.activities == other.activities
             && self.open_orders == other.open_orders
     }

@@ -682,7 +682,7 @@ async fn list_activities(
             let start = q
                 .page_token
                 .as_ref()
-                .and_then(|tok| all.iter().position(|a| &a.id == tok).map(|i| i + 1))
+                .and_then(|tok| all.iter().position(|a| &a.id() == tok).map(|i| i + 1))
                 .unwrap_or(0);
             all.iter()
                 .skip(start)

@@ -167,7 +167,7 @@ pub fn asset(a: &Asset) -> Value {
 
 pub fn fill_activity(a: &FillActivity) -> Value {
     json!({
-        "id": a.id,
+        "id": a.id(),
         "activity_type": "FILL",
         "transaction_time": time(a.at),
         "type": if a.leaves_qty.is_zero() { "fill" } else { "partial_fill" },
