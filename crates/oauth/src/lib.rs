@@ -1,4 +1,28 @@
-//! OAuth 2.0 for a native app: system browser, loopback redirect (RFC 8252), PKCE (RFC 7636).
+//! OAuth 2.0 for a native app: the system browser, a loopback redirect (RFC 8252), PKCE S256
+//! (RFC 7636), `iss` checks (RFC 9207), and refresh with rotation (RFC 9700).
 //!
-//! Built in its own issue; the crate exists so that the dependency graph of DESIGN.md holds
-//! from the first commit.
+//! - [`SignIn`] / [`sign_in`]: one browser sign-in, ending with tokens in a [`TokenStore`].
+//! - [`OAuthSession`]: access tokens for a signed-in connection, refreshed when needed.
+//! - [`VendorPreset`]: each vendor's endpoints and rules; [`ProviderConfig`] overrides them.
+
+mod browser;
+mod config;
+mod endpoint;
+mod error;
+mod flow;
+mod listener;
+mod page;
+pub mod preset;
+mod session;
+mod store;
+mod tokens;
+
+pub use browser::{BrowserOpener, OpenError, PrintUrl, SystemBrowser};
+pub use config::{DEFAULT_TIMEOUT, LoopbackHost, ProviderConfig, RedirectConfig, RedirectPath};
+pub use error::{FlowError, SessionError, StoreError, TokenError};
+pub use flow::{SignIn, sign_in};
+pub use page::html_escape;
+pub use preset::{ClientAuth, VendorPreset};
+pub use session::{DEFAULT_REFRESH_MARGIN, OAuthSession, SessionStatus};
+pub use store::{MemoryTokenStore, TokenStore};
+pub use tokens::TokenSet;
