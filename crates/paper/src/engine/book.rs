@@ -5,7 +5,7 @@
 use brokerdesk_model::Symbol;
 use rust_decimal::Decimal;
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use uuid::Uuid;
 
 use super::types::{Order, OrderType, Side};
@@ -57,7 +57,7 @@ fn slot(order: &Order) -> Slot {
 }
 
 /// Inserts into the symbol's book, creating it only the first time (no key clone per order).
-pub fn insert(books: &mut HashMap<Symbol, SymbolBook>, order: &Order) {
+pub fn insert(books: &mut super::FastMap<Symbol, SymbolBook>, order: &Order) {
     match books.get_mut(&order.symbol) {
         Some(book) => book.insert(order),
         None => {

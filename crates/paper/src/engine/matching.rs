@@ -185,11 +185,14 @@ impl Engine {
         }
         order.filled_qty += qty;
         order.filled_notional += qty * price;
-        order.filled_avg_price = Some(
+        // One execution so far: its price is the average (spares a Decimal division).
+        order.filled_avg_price = Some(if order.filled_qty == qty {
+            price.normalize()
+        } else {
             (order.filled_notional / order.filled_qty)
                 .round_dp(9)
-                .normalize(),
-        );
+                .normalize()
+        });
         order.updated_at = now;
         let done = match order.qty {
             Some(q) => order.filled_qty >= q,

@@ -11,6 +11,7 @@ pub mod types;
 pub mod validate;
 
 mod admission;
+mod fasthash;
 mod matching;
 mod queries;
 mod snapshot;
@@ -21,6 +22,7 @@ mod proptests;
 mod tests;
 
 use brokerdesk_model::{AccountId, Symbol};
+use fasthash::FastMap;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
@@ -164,19 +166,19 @@ struct Admission {
 #[derive(Clone, Debug)]
 pub struct Engine {
     config: EngineConfig,
-    assets: HashMap<Symbol, Asset>,
+    assets: FastMap<Symbol, Asset>,
     now: Option<Timestamp>,
     seq: u64,
     accounts: BTreeMap<AccountId, Account>,
-    orders: HashMap<Uuid, Order>,
+    orders: FastMap<Uuid, Order>,
     /// Creation order, for listings.
     order_log: Vec<Uuid>,
     /// Per account: client order id → order (nested so look-ups borrow, not clone).
     client_ids: HashMap<AccountId, HashMap<String, Uuid>>,
-    books: HashMap<Symbol, SymbolBook>,
-    quotes: HashMap<Symbol, Quote>,
-    trades: HashMap<Symbol, Trade>,
-    prev_close: HashMap<Symbol, Decimal>,
+    books: FastMap<Symbol, SymbolBook>,
+    quotes: FastMap<Symbol, Quote>,
+    trades: FastMap<Symbol, Trade>,
+    prev_close: FastMap<Symbol, Decimal>,
     /// Queued, `opg` and `cls` orders by the time they go live.
     scheduled: BTreeMap<(Timestamp, u64), Uuid>,
     /// Day orders by the time they expire.
@@ -206,13 +208,13 @@ impl Engine {
             now: None,
             seq: 0,
             accounts: BTreeMap::new(),
-            orders: HashMap::new(),
+            orders: FastMap::default(),
             order_log: Vec::new(),
             client_ids: HashMap::new(),
-            books: HashMap::new(),
-            quotes: HashMap::new(),
-            trades: HashMap::new(),
-            prev_close: HashMap::new(),
+            books: FastMap::default(),
+            quotes: FastMap::default(),
+            trades: FastMap::default(),
+            prev_close: FastMap::default(),
             scheduled: BTreeMap::new(),
             expiries: BTreeMap::new(),
             session: None,

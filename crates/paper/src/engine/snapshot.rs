@@ -23,7 +23,7 @@ pub struct EngineSnapshot {
     activities: Vec<FillActivity>,
 }
 
-fn sorted<T: Clone>(map: &HashMap<Symbol, T>) -> Vec<(Symbol, T)> {
+fn sorted<T: Clone>(map: &FastMap<Symbol, T>) -> Vec<(Symbol, T)> {
     let mut v: Vec<(Symbol, T)> = map.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
     v.sort_by(|a, b| a.0.cmp(&b.0));
     v
