@@ -51,9 +51,17 @@ impl Hasher for FxHasher {
         self.add(i as u64);
     }
 
+    /// Fx alone only pushes differences upward, and hash tables index by the low bits; keys
+    /// that differ in their last bytes (sequential ids) would all collide. A final avalanche
+    /// (MurmurHash3's fmix64) spreads every input bit over the whole word.
     #[inline]
     fn finish(&self) -> u64 {
-        self.hash
+        let mut h = self.hash;
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+        h ^ (h >> 33)
     }
 }
 

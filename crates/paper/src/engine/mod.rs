@@ -25,7 +25,7 @@ use brokerdesk_model::{AccountId, Symbol};
 use fasthash::FastMap;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use uuid::Uuid;
 
 pub use account::{Account, AccountSummary, Holding};
@@ -174,7 +174,7 @@ pub struct Engine {
     /// Creation order, for listings.
     order_log: Vec<Uuid>,
     /// Per account: client order id → order (nested so look-ups borrow, not clone).
-    client_ids: HashMap<AccountId, HashMap<String, Uuid>>,
+    client_ids: FastMap<AccountId, FastMap<String, Uuid>>,
     books: FastMap<Symbol, SymbolBook>,
     quotes: FastMap<Symbol, Quote>,
     trades: FastMap<Symbol, Trade>,
@@ -210,7 +210,7 @@ impl Engine {
             accounts: BTreeMap::new(),
             orders: FastMap::default(),
             order_log: Vec::new(),
-            client_ids: HashMap::new(),
+            client_ids: FastMap::default(),
             books: FastMap::default(),
             quotes: FastMap::default(),
             trades: FastMap::default(),
@@ -409,7 +409,8 @@ impl Engine {
                 ids.insert(order.client_order_id.clone(), id);
             }
             None => {
-                let ids = HashMap::from([(order.client_order_id.clone(), id)]);
+                let mut ids = FastMap::default();
+                ids.insert(order.client_order_id.clone(), id);
                 self.client_ids.insert(order.account.clone(), ids);
             }
         }
