@@ -1,4 +1,5 @@
 //! The browser sign-in against a scripted token endpoint: the happy path and every refusal.
+#![allow(clippy::unwrap_used)] // Test code: a failed unwrap is a failed test.
 
 mod common;
 

@@ -1,4 +1,5 @@
 //! Refresh: before expiry, after a 401, one at a time, with rotation, and "needs sign-in".
+#![allow(clippy::unwrap_used)] // Test code: a failed unwrap is a failed test.
 
 mod common;
 

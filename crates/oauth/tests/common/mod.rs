@@ -1,5 +1,6 @@
 //! Test helpers: a scripted token endpoint (it checks PKCE and single-use codes for real) and
 //! a raw-socket "browser" that can send any Host header or path.
+#![allow(clippy::unwrap_used)] // Test code: a failed unwrap is a failed test.
 #![allow(dead_code)]
 
 use axum::extract::{Form, State};

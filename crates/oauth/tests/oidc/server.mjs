@@ -33,6 +33,8 @@ server.listen(0, '127.0.0.1', () => {
     issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
     // Each refresh hands out a new refresh token and burns the old one (RFC 9700 §4.14.2).
     rotateRefreshToken: true,
+    // Server and test share one clock: no 15 s grace, so an expired token is refused at once.
+    clockTolerance: 0,
     ttl: {
       AccessToken: ACCESS_TOKEN_TTL,
       AuthorizationCode: 60,
