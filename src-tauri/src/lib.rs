@@ -20,6 +20,13 @@ pub fn configure<R: Runtime>(
         .invoke_handler(tauri::generate_handler![
             commands::app::app_info,
             commands::portfolio::accounts_overview,
+            commands::vault::vault_state,
+            commands::vault::vault_create,
+            commands::vault::vault_unlock,
+            commands::vault::vault_lock,
+            commands::vault::vault_set_auto_lock,
+            commands::vault::credentials_list,
+            commands::vault::credential_remove,
         ])
 }
 

@@ -1,8 +1,9 @@
 //! The shell's commands through Tauri's mock runtime: real IPC plumbing, no display.
 
-use brokerdesk_model::ipc::{self, Command, GetAccountsOverview, GetAppInfo};
-use brokerdesk_model::{AccountsOverview, AppInfo, TradingMode};
+use brokerdesk_model::ipc::{self, Command, GetAccountsOverview, GetAppInfo, LockVault};
+use brokerdesk_model::{AccountsOverview, AppInfo, TradingMode, VendorId};
 use brokerdesk_service::{BrokerageService, ServiceConfig};
+use brokerdesk_vault::{CredentialKind, NewCredential, SecretString};
 use rust_decimal::Decimal;
 use tauri::ipc::{CallbackFn, InvokeBody};
 use tauri::test::{
@@ -26,6 +27,14 @@ fn invoke(
     webview: &WebviewWindow<MockRuntime>,
     cmd: &str,
 ) -> Result<serde_json::Value, serde_json::Value> {
+    invoke_with(webview, cmd, serde_json::json!({}))
+}
+
+fn invoke_with(
+    webview: &WebviewWindow<MockRuntime>,
+    cmd: &str,
+    args: serde_json::Value,
+) -> Result<serde_json::Value, serde_json::Value> {
     get_ipc_response(
         webview,
         InvokeRequest {
@@ -34,7 +43,7 @@ fn invoke(
             error: CallbackFn(1),
             // On Linux the IPC origin must be tauri://localhost.
             url: "tauri://localhost".parse().expect("a valid URL"),
-            body: InvokeBody::default(),
+            body: InvokeBody::Json(args),
             headers: Default::default(),
             invoke_key: INVOKE_KEY.to_string(),
         },
@@ -83,14 +92,120 @@ fn an_unknown_command_is_refused() {
     assert!(err.to_string().contains("read_secrets"), "{err}");
 }
 
+/// Arguments that make each command of the contract succeed on an unlocked vault.
+fn sample_args(name: &str) -> serde_json::Value {
+    match name {
+        "vault_create" | "vault_unlock" => {
+            serde_json::json!({ "password": PASSWORD, "role": "trader" })
+        }
+        "vault_set_auto_lock" => serde_json::json!({ "minutes": 30 }),
+        "credential_remove" => serde_json::json!({ "id": "6f1e2d3c-0000-4000-8000-000000000000" }),
+        _ => serde_json::json!({}),
+    }
+}
+
+const PASSWORD: &str = "correct horse battery";
+const SECRET: &str = "PKSECRET-9d2f7c1a-must-never-cross-ipc";
+
 #[test]
-fn every_registered_command_answers() {
+fn every_command_answers_and_no_reply_ever_carries_a_secret() {
     let dir = tempfile::tempdir().unwrap();
-    let (_app, webview) = app(ServiceConfig::new(dir.path().to_path_buf()));
-    // Every command of the contract takes no arguments today and must succeed on a fresh start.
-    for name in ipc::ALL {
-        if let Err(err) = invoke(&webview, name) {
-            panic!("{name} failed over IPC: {err}");
+    let service = BrokerageService::start(ServiceConfig::new(dir.path().to_path_buf())).unwrap();
+    let vault = service.vault().clone();
+    let app = brokerdesk_desktop::configure(mock_builder(), service)
+        .build(mock_context(noop_assets()))
+        .unwrap();
+    let webview = WebviewWindowBuilder::new(&app, "main", Default::default())
+        .build()
+        .unwrap();
+
+    invoke_with(&webview, "vault_create", sample_args("vault_create")).expect("vault created");
+    vault
+        .with_store(|store| {
+            store.put(NewCredential {
+                vendor: VendorId::new("alpaca"),
+                connection: None,
+                label: "Alpaca paper".into(),
+                kind: CredentialKind::ApiSecret,
+                expires_at: None,
+                secret: SecretString::from(SECRET),
+            })
+        })
+        .unwrap();
+
+    let mut replies = String::new();
+    // Locking last, so that every other command runs on the unlocked vault.
+    let mut names: Vec<&str> = ipc::ALL.to_vec();
+    names.sort_by_key(|name| *name == LockVault::NAME);
+    for name in names {
+        let reply = invoke_with(&webview, name, sample_args(name));
+        match (name, &reply) {
+            // Creating twice and removing an unknown id must fail, cleanly.
+            ("vault_create" | "credential_remove", Err(err)) => {
+                assert!(err.get("code").is_some(), "{name}: {err}")
+            }
+            (_, Err(err)) => panic!("{name} failed over IPC: {err}"),
+            _ => {}
+        }
+        replies.push_str(&format!("{reply:?}"));
+    }
+    assert!(
+        replies.contains("Alpaca paper"),
+        "the credential's metadata is listed"
+    );
+    assert!(!replies.contains(SECRET), "a secret crossed IPC");
+    assert!(!replies.contains(PASSWORD), "the password was echoed");
+    for file in files_under(dir.path()) {
+        let bytes = std::fs::read(&file).unwrap();
+        for needle in [SECRET, PASSWORD] {
+            assert!(
+                !bytes.windows(needle.len()).any(|w| w == needle.as_bytes()),
+                "{} holds a secret in the clear",
+                file.display()
+            );
         }
     }
+}
+
+#[test]
+fn locking_over_ipc_gates_the_accounts_and_unlocking_reopens_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_app, webview) = app(ServiceConfig::new(dir.path().to_path_buf()));
+    let state = invoke_with(&webview, "vault_create", sample_args("vault_create")).unwrap();
+    assert_eq!(state["unlocked"], true);
+    invoke(&webview, "vault_lock").unwrap();
+
+    let err = invoke(&webview, GetAccountsOverview::NAME).unwrap_err();
+    assert_eq!(err["code"], "vault_locked");
+    let err = invoke_with(
+        &webview,
+        "vault_unlock",
+        serde_json::json!({ "password": "nope nope nope" }),
+    )
+    .unwrap_err();
+    assert_eq!(err["code"], "invalid_input");
+    assert!(err["message"].as_str().unwrap().contains("wrong password"));
+
+    let state = invoke_with(
+        &webview,
+        "vault_unlock",
+        serde_json::json!({ "password": PASSWORD }),
+    )
+    .unwrap();
+    assert_eq!(state["unlocked"], true);
+    assert_eq!(state["role"], "trader");
+    assert!(invoke(&webview, GetAccountsOverview::NAME).is_ok());
+}
+
+fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).expect("a readable dir") {
+        let path = entry.expect("an entry").path();
+        if path.is_dir() {
+            files.extend(files_under(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
 }

@@ -51,7 +51,7 @@ fn app_binary() -> PathBuf {
     path
 }
 
-fn start_driver(data_dir: &Path, paper_cash: &str) -> Driver {
+fn start_driver(data_dir: &Path, env: &[(&str, &str)]) -> Driver {
     let port = free_port();
     let native_port = free_port();
     // The app inherits this environment through WebKitWebDriver.
@@ -64,7 +64,7 @@ fn start_driver(data_dir: &Path, paper_cash: &str) -> Driver {
                 &native_port.to_string(),
             ])
             .env("BROKERDESK_DATA_DIR", data_dir)
-            .env("BROKERDESK_PAPER_CASH", paper_cash)
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()
@@ -124,7 +124,7 @@ async fn accounts_page_shows_the_backend_paper_cash_and_navigation_works() {
     let data_root = tempfile::tempdir().expect("a temp dir");
     let data_dir = data_root.path().join("data");
     // A figure nothing in the UI could invent: it reaches the page only from the service.
-    let driver = start_driver(&data_dir, "43210.99");
+    let driver = start_driver(&data_dir, &[("BROKERDESK_PAPER_CASH", "43210.99")]);
     let client = connect(&driver, &app).await;
 
     assert_eq!(text_of(&client, CASH).await, "$43,210.99");
@@ -173,6 +173,98 @@ async fn accounts_page_shows_the_backend_paper_cash_and_navigation_works() {
         .await
         .expect("click");
     assert_eq!(text_of(&client, CASH).await, "$43,210.99");
+
+    client.close().await.expect("session closed");
+    drop(driver);
+}
+
+async fn click(client: &Client, css: &str) {
+    client
+        .wait()
+        .at_most(Duration::from_secs(30))
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|err| panic!("{css} never appeared: {err}"))
+        .click()
+        .await
+        .unwrap_or_else(|err| panic!("could not click {css}: {err}"));
+}
+
+async fn type_into(client: &Client, css: &str, text: &str) {
+    let field = client
+        .wait()
+        .at_most(Duration::from_secs(30))
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|err| panic!("{css} never appeared: {err}"));
+    field.clear().await.expect("field cleared");
+    field.send_keys(text).await.expect("typed");
+}
+
+const PASSWORD: &str = "correct horse battery";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_vault_is_the_sign_in_create_lock_refuse_unlock_and_auto_lock() {
+    let app = app_binary();
+    let data_root = tempfile::tempdir().expect("a temp dir");
+    // Six seconds of idleness lock the vault, so that auto-lock is seen within the test.
+    let driver = start_driver(data_root.path(), &[("BROKERDESK_AUTO_LOCK_MINUTES", "0.1")]);
+    let client = connect(&driver, &app).await;
+
+    // First start: no vault, the paper account is shown with an invitation to create one.
+    assert_eq!(text_of(&client, CASH).await, "$100,000.00");
+    click(&client, "#create-vault-hint button").await;
+
+    type_into(&client, "#new-password", "short").await;
+    assert!(
+        text_of(&client, "#password-strength")
+            .await
+            .starts_with("Too short")
+    );
+    type_into(&client, "#new-password", PASSWORD).await;
+    assert_eq!(text_of(&client, "#password-strength").await, "Strong");
+    type_into(&client, "#confirm-password", PASSWORD).await;
+    click(&client, "#create-vault-submit").await;
+    assert_eq!(text_of(&client, "#vault-state").await, "Unlocked");
+    assert!(text_of(&client, "#vault-role").await.starts_with("Trader"));
+    assert_eq!(
+        text_of(&client, "#auto-lock option:checked").await,
+        "6 seconds"
+    );
+    assert_eq!(
+        text_of(&client, "#no-credentials").await,
+        "No credentials stored yet. Connecting an institution adds one."
+    );
+    save_screenshot(&client, "settings-vault").await;
+
+    // Lock: the Unlock page replaces everything; no account figure stays on screen.
+    click(&client, "#lock-vault").await;
+    text_of(&client, "#page-unlock h1").await;
+    assert!(client.find(Locator::Css(CASH)).await.is_err());
+    save_screenshot(&client, "unlock").await;
+
+    type_into(&client, "#unlock-password", "not the password").await;
+    click(&client, "#unlock-submit").await;
+    assert!(
+        text_of(&client, "#unlock-error")
+            .await
+            .contains("wrong password")
+    );
+
+    type_into(&client, "#unlock-password", PASSWORD).await;
+    click(&client, "#unlock-submit").await;
+    click(&client, "#nav-accounts").await;
+    assert_eq!(text_of(&client, CASH).await, "$100,000.00");
+
+    // Idle: the backend locks the vault, and the UI returns to the Unlock page by itself.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while client.find(Locator::Id("page-unlock")).await.is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "auto-lock never showed the Unlock page"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
 
     client.close().await.expect("session closed");
     drop(driver);

@@ -1,26 +1,78 @@
-//! The shell of the UI: navigation and the current page.
+//! The shell of the UI: the vault gate, navigation and the current page.
 
 use crate::components::NavBar;
-use crate::pages::{AccountsPage, ConnectPage, OrdersPage, Page, SettingsPage};
+use crate::ipc;
+use crate::pages::{AccountsPage, ConnectPage, OrdersPage, Page, SettingsPage, UnlockPage};
+use crate::session::Session;
+use brokerdesk_model::ipc::{GetVaultState, NoArgs};
+use brokerdesk_model::vault::VaultState;
 use yew::prelude::*;
+
+/// How often the UI asks whether the vault locked itself (auto-lock happens in the backend).
+const VAULT_POLL_MS: u32 = 5_000;
 
 #[component]
 pub fn App() -> Html {
     let page = use_state(|| Page::Accounts);
-    let navigate = {
-        let page = page.clone();
-        Callback::from(move |to: Page| page.set(to))
-    };
-    let content = match *page {
-        Page::Accounts => html! { <AccountsPage /> },
-        Page::Connect => html! { <ConnectPage /> },
-        Page::Orders => html! { <OrdersPage /> },
-        Page::Settings => html! { <SettingsPage /> },
-    };
-    html! {
-        <div class="shell">
-            <NavBar current={*page} on_navigate={navigate} />
-            <main class="page" id={format!("page-{}", page.slug())}>{ content }</main>
-        </div>
+    // `_eq`: a poll that finds nothing new re-renders nothing.
+    let vault = use_state_eq(|| None::<VaultState>);
+    let vault_error = use_state_eq(|| None::<String>);
+    {
+        let vault = vault.clone();
+        let vault_error = vault_error.clone();
+        use_effect_with((), move |_| {
+            wasm_bindgen_futures::spawn_local(async move {
+                loop {
+                    match ipc::call::<GetVaultState>(&NoArgs {}).await {
+                        Ok(state) => {
+                            vault.set(Some(state));
+                            vault_error.set(None);
+                        }
+                        Err(err) => vault_error.set(Some(err.message)),
+                    }
+                    gloo_timers::future::TimeoutFuture::new(VAULT_POLL_MS).await;
+                }
+            });
+        });
     }
+    let session = Session {
+        vault: (*vault).clone(),
+        set_vault: {
+            let vault = vault.clone();
+            Callback::from(move |state: VaultState| vault.set(Some(state)))
+        },
+        navigate: {
+            let page = page.clone();
+            Callback::from(move |to: Page| page.set(to))
+        },
+    };
+    let locked = session
+        .vault
+        .as_ref()
+        .is_some_and(|v| v.initialized && !v.unlocked);
+    let body = if locked {
+        html! { <UnlockPage /> }
+    } else {
+        let content = match *page {
+            Page::Accounts => html! { <AccountsPage /> },
+            Page::Connect => html! { <ConnectPage /> },
+            Page::Orders => html! { <OrdersPage /> },
+            Page::Settings => html! { <SettingsPage /> },
+        };
+        html! {
+            <div class="shell">
+                <NavBar current={*page} />
+                <main class="page" id={format!("page-{}", page.slug())}>
+                    if let Some(err) = &*vault_error {
+                        <div class="error-banner" role="alert">
+                            <strong>{ "The vault's state is unknown." }</strong>
+                            <span class="error-detail">{ err }</span>
+                        </div>
+                    }
+                    { content }
+                </main>
+            </div>
+        }
+    };
+    html! { <ContextProvider<Session> context={session}>{ body }</ContextProvider<Session>> }
 }

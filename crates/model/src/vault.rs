@@ -114,3 +114,73 @@ pub struct VaultState {
     pub locks_at: Option<DateTime<Utc>>,
     pub live_armed_until: Option<DateTime<Utc>>,
 }
+
+/// How hard a new password would be to guess, for the hint under the password field.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PasswordStrength {
+    /// Refused: shorter than the vault's minimum.
+    TooShort,
+    Weak,
+    Fair,
+    Strong,
+}
+
+/// The vault refuses passwords shorter than this.
+pub const MIN_PASSWORD_CHARS: usize = 8;
+
+/// A rough guess from length and variety: long passphrases score well without symbols, short
+/// ones need variety. It is a hint, not a guarantee; the vault's Argon2id does the real work.
+pub fn password_strength(password: &str) -> PasswordStrength {
+    let chars = password.chars().count();
+    if chars < MIN_PASSWORD_CHARS {
+        return PasswordStrength::TooShort;
+    }
+    let classes = [
+        password.chars().any(|c| c.is_lowercase()),
+        password.chars().any(|c| c.is_uppercase()),
+        password.chars().any(|c| c.is_numeric()),
+        password.chars().any(|c| !c.is_alphanumeric()),
+    ]
+    .iter()
+    .filter(|present| **present)
+    .count();
+    let distinct = {
+        let mut seen: Vec<char> = password.chars().collect();
+        seen.sort_unstable();
+        seen.dedup();
+        seen.len()
+    };
+    if distinct < 5 {
+        return PasswordStrength::Weak;
+    }
+    match (chars, classes) {
+        (20.., _) | (14.., 3..) | (12.., 4) => PasswordStrength::Strong,
+        (12.., _) | (_, 3..) => PasswordStrength::Fair,
+        _ => PasswordStrength::Weak,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strength_hint() {
+        assert_eq!(password_strength("short"), PasswordStrength::TooShort);
+        assert_eq!(
+            password_strength("aaaaaaaaaaaaaaaaaaaaaaaa"),
+            PasswordStrength::Weak
+        );
+        assert_eq!(password_strength("password"), PasswordStrength::Weak);
+        assert_eq!(password_strength("Passw0rd!"), PasswordStrength::Fair);
+        assert_eq!(
+            password_strength("correct horse battery staple"),
+            PasswordStrength::Strong
+        );
+        assert_eq!(
+            password_strength("Tr0ub4dor&3xyz"),
+            PasswordStrength::Strong
+        );
+    }
+}

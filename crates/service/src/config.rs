@@ -2,6 +2,7 @@
 
 use crate::error::ServiceError;
 use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
 use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
@@ -59,12 +60,21 @@ fn parse_cash(text: &str) -> Result<Decimal, ServiceError> {
 }
 
 fn parse_auto_lock(text: &str) -> Result<Option<Duration>, ServiceError> {
-    let minutes: u64 = text.trim().parse().map_err(|_| {
+    let invalid = || {
         ServiceError::Config(format!(
-            "BROKERDESK_AUTO_LOCK_MINUTES={text:?} is not a whole number of minutes (0: never)"
+            "BROKERDESK_AUTO_LOCK_MINUTES={text:?} is not a number of minutes (0: never)"
         ))
-    })?;
-    Ok((minutes > 0).then(|| Duration::from_secs(minutes * 60)))
+    };
+    let minutes = Decimal::from_str(text.trim()).map_err(|_| invalid())?;
+    if minutes.is_sign_negative() {
+        return Err(invalid());
+    }
+    // Fractions are allowed (0.5 is thirty seconds); whole seconds are what the vault counts.
+    let seconds = (minutes * Decimal::from(60))
+        .round()
+        .to_u64()
+        .ok_or_else(invalid)?;
+    Ok((seconds > 0).then(|| Duration::from_secs(seconds)))
 }
 
 #[cfg(test)]
@@ -95,6 +105,11 @@ mod tests {
             Some(Duration::from_secs(300))
         );
         assert_eq!(parse_auto_lock("0").unwrap(), None);
+        assert_eq!(
+            parse_auto_lock("0.5").unwrap(),
+            Some(Duration::from_secs(30))
+        );
         assert!(parse_auto_lock("soon").is_err());
+        assert!(parse_auto_lock("-3").is_err());
     }
 }

@@ -18,8 +18,8 @@ use std::sync::Arc;
 use std::time::Duration;
 use zeroize::Zeroize;
 
-/// Shortest password accepted for a vault or a backup.
-pub const MIN_PASSWORD_CHARS: usize = 8;
+/// The shortest password the vault accepts (shared with the UI's hint).
+pub use brokerdesk_model::vault::MIN_PASSWORD_CHARS;
 /// Idle time after which an unlocked vault locks itself, unless configured otherwise.
 pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(15 * 60);
 /// Longest label accepted; labels are shown in lists, not documents.

@@ -8,5 +8,8 @@ use tauri::State;
 pub async fn accounts_overview(
     service: State<'_, BrokerageService>,
 ) -> Result<AccountsOverview, IpcError> {
-    Ok(service.accounts_overview().await)
+    service
+        .accounts_overview()
+        .await
+        .map_err(|err| IpcError::from(&err))
 }

@@ -2,6 +2,8 @@
 
 use crate::components::{AccountCard, ErrorBanner, UnreachableConnection};
 use crate::hooks::{Load, use_command};
+use crate::pages::Page;
+use crate::session::use_session;
 use brokerdesk_model::ipc::{GetAccountsOverview, NoArgs};
 use yew::prelude::*;
 
@@ -27,8 +29,20 @@ pub fn AccountsPage() -> Html {
             </>
         },
     };
+    let session = use_session();
+    let no_vault = session.vault.as_ref().is_some_and(|v| !v.initialized);
+    let to_settings = {
+        let navigate = session.navigate.clone();
+        Callback::from(move |_: MouseEvent| navigate.emit(Page::Settings))
+    };
     html! {
         <>
+            if no_vault {
+                <div class="notice" id="create-vault-hint">
+                    <span>{ "Before you connect a broker or a payment account, create a vault: it seals their keys on this computer." }</span>
+                    <button class="secondary" onclick={to_settings}>{ "Create a vault" }</button>
+                </div>
+            }
             <header class="page-header">
                 <h1>{ "Accounts" }</h1>
                 <button id="refresh-accounts" class="secondary" onclick={refresh}>{ "Refresh" }</button>

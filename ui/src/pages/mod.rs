@@ -2,11 +2,13 @@ mod accounts;
 mod connect;
 mod orders;
 mod settings;
+mod unlock;
 
 pub use accounts::AccountsPage;
 pub use connect::ConnectPage;
 pub use orders::OrdersPage;
 pub use settings::SettingsPage;
+pub use unlock::UnlockPage;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Page {

@@ -1,14 +1,16 @@
-//! The Settings page: what this app is and where it keeps its data.
+//! The Settings page: the vault, stored credentials, and where the app keeps its data.
 
-use crate::components::ErrorBanner;
+use crate::components::{CreateVaultForm, CredentialsTable, ErrorBanner, VaultPanel};
 use crate::hooks::{Load, use_command};
+use crate::session::use_session;
 use brokerdesk_model::ipc::{GetAppInfo, NoArgs};
 use yew::prelude::*;
 
 #[component]
 pub fn SettingsPage() -> Html {
+    let session = use_session();
     let info = use_command::<GetAppInfo>(NoArgs {});
-    let body = match &*info.state {
+    let about = match &*info.state {
         Load::Loading => html! { <p class="muted">{ "Loading…" }</p> },
         Load::Failed(err) => {
             html! { <ErrorBanner error={err.clone()} on_retry={info.reload.clone()} /> }
@@ -20,10 +22,22 @@ pub fn SettingsPage() -> Html {
             </dl>
         },
     };
+    let vault = match &session.vault {
+        None => html! { <p class="muted">{ "Loading…" }</p> },
+        Some(state) if !state.initialized => html! { <CreateVaultForm /> },
+        Some(state) => html! {
+            <>
+                <VaultPanel state={state.clone()} />
+                <h3>{ "Stored credentials" }</h3>
+                <CredentialsTable />
+            </>
+        },
+    };
     html! {
         <>
             <header class="page-header"><h1>{ "Settings" }</h1></header>
-            <section class="card">{ body }</section>
+            <section class="card" id="settings-vault"><h2>{ "Vault" }</h2>{ vault }</section>
+            <section class="card"><h2>{ "About" }</h2>{ about }</section>
         </>
     }
 }
