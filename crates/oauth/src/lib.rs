@@ -23,6 +23,7 @@ pub use error::{FlowError, SessionError, StoreError, TokenError};
 pub use flow::{SignIn, sign_in};
 pub use page::html_escape;
 pub use preset::{ClientAuth, VendorPreset};
+pub use secrecy::{ExposeSecret, SecretString};
 pub use session::{DEFAULT_REFRESH_MARGIN, OAuthSession, SessionStatus};
 pub use store::{MemoryTokenStore, TokenStore};
 pub use tokens::TokenSet;
