@@ -115,6 +115,17 @@ impl VaultAccess {
         self.state()
     }
 
+    /// The user's explicit, time-limited confirmation that live orders may go out.
+    pub fn arm_live(&self, duration: Duration) -> Result<VaultState, ServiceError> {
+        self.store()?.arm_live(duration)?;
+        self.state()
+    }
+
+    pub fn disarm_live(&self) -> Result<VaultState, ServiceError> {
+        self.store()?.disarm_live();
+        self.state()
+    }
+
     pub fn credentials(&self) -> Result<Vec<CredentialInfo>, ServiceError> {
         Ok(self
             .store()?

@@ -105,3 +105,28 @@ async fn removing_a_credential_needs_a_valid_id() {
         .unwrap_err();
     assert_eq!(err.code(), ErrorCode::NotFound);
 }
+
+#[tokio::test]
+async fn live_orders_need_an_explicit_time_limited_arm() {
+    let (_dir, service) = service();
+    service.vault().create(pw("correct horse battery"), Role::Trader).await.unwrap();
+    assert_eq!(
+        service.vault().authorize(Action::PlaceLiveOrder).unwrap_err().code(),
+        ErrorCode::Forbidden
+    );
+    let too_long = service.vault().arm_live(std::time::Duration::from_secs(24 * 3600));
+    assert_eq!(too_long.unwrap_err().code(), ErrorCode::Forbidden);
+
+    let state = service.vault().arm_live(std::time::Duration::from_secs(600)).unwrap();
+    assert!(state.live_armed_until.is_some());
+    assert!(service.vault().authorize(Action::PlaceLiveOrder).is_ok());
+
+    service.vault().disarm_live().unwrap();
+    assert!(service.vault().authorize(Action::PlaceLiveOrder).is_err());
+
+    // Locking ends the arming: it never outlives the session.
+    service.vault().arm_live(std::time::Duration::from_secs(600)).unwrap();
+    service.vault().lock().unwrap();
+    service.vault().unlock(pw("correct horse battery")).await.unwrap();
+    assert!(service.vault().authorize(Action::PlaceLiveOrder).is_err());
+}
