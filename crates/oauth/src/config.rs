@@ -1,7 +1,7 @@
 //! One provider's settings for a sign-in: everything a test or a user may override.
 
 use crate::error::FlowError;
-use crate::preset::{ClientAuth, VendorPreset};
+use crate::preset::{ClientAuth, TokenBody, VendorPreset};
 use secrecy::SecretString;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::time::Duration;
@@ -63,6 +63,7 @@ pub struct ProviderConfig {
     pub client_id: String,
     pub client_secret: Option<SecretString>,
     pub client_auth: ClientAuth,
+    pub token_body: TokenBody,
     pub scopes: Vec<String>,
     pub redirect: RedirectConfig,
     /// The authorization server's issuer identifier; when set, an `iss` on the redirect must
@@ -86,6 +87,7 @@ impl ProviderConfig {
             client_id: client_id.to_owned(),
             client_secret: None,
             client_auth: ClientAuth::Basic,
+            token_body: TokenBody::Form,
             scopes: Vec::new(),
             redirect: RedirectConfig::default(),
             issuer: None,
@@ -112,6 +114,7 @@ impl ProviderConfig {
         let mut config = Self::new(preset.authorize_url, preset.token_url, client_id)?;
         config.client_secret = client_secret;
         config.client_auth = preset.client_auth;
+        config.token_body = preset.token_body;
         config.scopes = preset.scopes.iter().map(|s| (*s).to_owned()).collect();
         Ok(config)
     }

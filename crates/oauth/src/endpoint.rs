@@ -3,7 +3,7 @@
 
 use crate::config::ProviderConfig;
 use crate::error::TokenError;
-use crate::preset::ClientAuth;
+use crate::preset::{ClientAuth, TokenBody};
 use crate::tokens::TokenSet;
 use chrono::Utc;
 use oauth2::basic::BasicClient;
@@ -36,8 +36,24 @@ enum HttpError {
 }
 
 /// Wraps reqwest so that a 5xx, or any error answer that is not JSON, keeps its status code
-/// instead of becoming an opaque parse error inside `oauth2`.
-struct StatusAware<'a>(&'a reqwest::Client);
+/// instead of becoming an opaque parse error inside `oauth2`; re-encodes the body as JSON for
+/// vendors that want it.
+struct StatusAware<'a>(&'a reqwest::Client, TokenBody);
+
+/// The same fields as a JSON object of strings.
+fn form_to_json(request: HttpRequest) -> Result<HttpRequest, HttpError> {
+    let (mut parts, body) = request.into_parts();
+    let object: serde_json::Map<String, serde_json::Value> = url::form_urlencoded::parse(&body)
+        .into_owned()
+        .map(|(k, v)| (k, serde_json::Value::String(v)))
+        .collect();
+    let json = serde_json::to_vec(&object).map_err(|e| HttpError::Transport(e.to_string()))?;
+    parts.headers.insert(
+        reqwest::header::CONTENT_TYPE,
+        reqwest::header::HeaderValue::from_static("application/json"),
+    );
+    Ok(HttpRequest::from_parts(parts, json))
+}
 
 impl<'c> AsyncHttpClient<'c> for StatusAware<'_> {
     type Error = HttpError;
@@ -45,6 +61,10 @@ impl<'c> AsyncHttpClient<'c> for StatusAware<'_> {
 
     fn call(&'c self, request: HttpRequest) -> Self::Future {
         Box::pin(async move {
+            let request = match self.1 {
+                TokenBody::Form => request,
+                TokenBody::Json => form_to_json(request)?,
+            };
             let response = self
                 .0
                 .call(request)
@@ -155,7 +175,7 @@ pub(crate) async fn exchange_code(
     let outcome = client
         .exchange_code(AuthorizationCode::new(code))
         .set_pkce_verifier(verifier)
-        .request_async(&StatusAware(http))
+        .request_async(&StatusAware(http, config.token_body))
         .await;
     into_tokens(outcome, &config.scopes)
 }
@@ -170,7 +190,7 @@ pub(crate) async fn refresh(
     let token = RefreshToken::new(refresh_token.expose_secret().to_owned());
     let outcome = client
         .exchange_refresh_token(&token)
-        .request_async(&StatusAware(http))
+        .request_async(&StatusAware(http, config.token_body))
         .await;
     into_tokens(outcome, &config.scopes)
 }

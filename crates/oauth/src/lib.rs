@@ -22,7 +22,7 @@ pub use config::{DEFAULT_TIMEOUT, LoopbackHost, ProviderConfig, RedirectConfig, 
 pub use error::{FlowError, SessionError, StoreError, TokenError};
 pub use flow::{SignIn, sign_in};
 pub use page::html_escape;
-pub use preset::{ClientAuth, VendorPreset};
+pub use preset::{ClientAuth, TokenBody, VendorPreset};
 pub use secrecy::{ExposeSecret, SecretString};
 pub use session::{DEFAULT_REFRESH_MARGIN, OAuthSession, SessionStatus};
 pub use store::{MemoryTokenStore, TokenStore};

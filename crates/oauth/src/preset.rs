@@ -10,6 +10,16 @@ pub enum ClientAuth {
     RequestBody,
 }
 
+/// How the token request body is encoded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum TokenBody {
+    /// `application/x-www-form-urlencoded`, as RFC 6749 §4.1.3 says.
+    #[default]
+    Form,
+    /// A JSON object with the same fields (Square documents only this for `/oauth2/token`).
+    Json,
+}
+
 /// One vendor's OAuth 2.0 facts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct VendorPreset {
@@ -29,6 +39,7 @@ pub struct VendorPreset {
     /// and its secret lives in the vault.
     pub client_secret_required: bool,
     pub client_auth: ClientAuth,
+    pub token_body: TokenBody,
     /// The vendor documents refresh tokens.
     pub refresh_tokens: bool,
     /// Why the preset looks the way it does, for the UI.
@@ -46,6 +57,7 @@ pub const ALPACA: VendorPreset = VendorPreset {
     pkce_without_secret: false,
     client_secret_required: true,
     client_auth: ClientAuth::RequestBody,
+    token_body: TokenBody::Form,
     refresh_tokens: false,
     notes: "Alpaca's token endpoint requires your OAuth app's client secret, and the redirect URI \
             must match one whitelisted in the app exactly. Tokens do not expire and cannot be \
@@ -63,6 +75,7 @@ pub const SQUARE: VendorPreset = VendorPreset {
     pkce_without_secret: true,
     client_secret_required: false,
     client_auth: ClientAuth::RequestBody,
+    token_body: TokenBody::Json,
     refresh_tokens: true,
     notes: "Square supports PKCE without a client secret; its refresh tokens are then single-use \
             (90 days). Production redirect URLs must be HTTPS; http://localhost only in sandbox.",
@@ -88,6 +101,7 @@ pub const PAYPAL: VendorPreset = VendorPreset {
     pkce_without_secret: false,
     client_secret_required: true,
     client_auth: ClientAuth::Basic,
+    token_body: TokenBody::Form,
     refresh_tokens: true,
     notes: "Log in with PayPal gives identity only and needs your app's client secret; PKCE is \
             not documented. Balances and transactions use the app's own client-credentials token.",
@@ -104,6 +118,7 @@ pub const STRIPE_CONNECT: VendorPreset = VendorPreset {
     pkce_without_secret: false,
     client_secret_required: true,
     client_auth: ClientAuth::RequestBody,
+    token_body: TokenBody::Form,
     refresh_tokens: true,
     notes: "Stripe Connect OAuth needs the platform's secret key at the token endpoint and is not \
             recommended by Stripe for new platforms; an API key is simpler.",
@@ -135,6 +150,7 @@ mod tests {
             assert_eq!(preset(p.id), Some(p));
         }
         assert!(preset("square").is_some_and(|p| p.pkce_without_secret));
+        assert_eq!(SQUARE_SANDBOX.token_body, TokenBody::Json);
         for id in ["alpaca", "paypal", "stripe"] {
             assert!(preset(id).is_some_and(|p| p.client_secret_required), "{id}");
         }

@@ -614,3 +614,32 @@ async fn a_taken_fixed_port_is_a_bind_error() {
         Err(FlowError::Bind { .. })
     ));
 }
+
+#[tokio::test]
+async fn a_json_token_endpoint_gets_a_json_body() {
+    let mock = MockServer::start().await;
+    let mut config = mock.config();
+    config.token_url = format!("http://{}/token.json", mock.addr).parse().unwrap();
+    config.token_body = brokerdesk_oauth::TokenBody::Json;
+    let run = start(&mock, config.clone()).await;
+    assert_eq!(
+        get(run.addr, &run.host, &run.approved.callback())
+            .await
+            .unwrap()
+            .0,
+        200
+    );
+    run.task.await.unwrap().unwrap();
+    assert_eq!(mock.calls()[0].form["code"], run.approved.code);
+    // The same endpoint refuses a form body: the re-encoding is what made it work.
+    config.token_body = brokerdesk_oauth::TokenBody::Form;
+    let run = start(&mock, config).await;
+    assert_eq!(
+        get(run.addr, &run.host, &run.approved.callback())
+            .await
+            .unwrap()
+            .0,
+        400
+    );
+    assert!(matches!(run.task.await.unwrap(), Err(FlowError::Token(_))));
+}

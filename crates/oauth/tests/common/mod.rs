@@ -77,7 +77,8 @@ impl MockServer {
             refresh_delay: Mutex::new(Duration::ZERO),
         });
         let app = Router::new()
-            .route("/token", post(token))
+            .route("/token", post(token_form))
+            .route("/token.json", post(token_json))
             .with_state(Arc::clone(&inner));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -173,11 +174,24 @@ fn oauth_error(code: &str) -> Response {
         .into_response()
 }
 
-async fn token(
+async fn token_form(
     State(inner): State<Arc<Inner>>,
     headers: HeaderMap,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
+    token(inner, headers, form).await
+}
+
+/// Square's style: the same fields in a JSON body (axum refuses any other content type).
+async fn token_json(
+    State(inner): State<Arc<Inner>>,
+    headers: HeaderMap,
+    Json(form): Json<HashMap<String, String>>,
+) -> Response {
+    token(inner, headers, form).await
+}
+
+async fn token(inner: Arc<Inner>, headers: HeaderMap, form: HashMap<String, String>) -> Response {
     inner.calls.lock().unwrap().push(TokenCall {
         form: form.clone(),
         authorization: headers
