@@ -24,7 +24,7 @@ const REQUIRE: &str = "BROKERDESK_REQUIRE_OAUTH_E2E";
 const CLIENT_ID: &str = "brokerdesk-e2e";
 const KEY: &str = "oidc-e2e:main";
 /// Access token lifetime on the server, in seconds: short, so the test sees real expiry.
-const ACCESS_TTL: u64 = 3;
+const ACCESS_TTL: u64 = 5;
 
 struct Tools {
     node: PathBuf,
@@ -307,10 +307,10 @@ async fn sign_in_with_a_real_server_and_browser_then_refresh() {
         page.contains("Signed in") && page.contains("close this window"),
         "{page}"
     );
-    let _ = browser.close().await;
     let signed_in_after = started.elapsed();
 
-    // Tokens are in the store, and the access token works at the server's userinfo.
+    // Tokens are in the store, and the access token works at the server's userinfo (checked
+    // at once: it lives only ACCESS_TTL seconds).
     let stored = store.load(KEY).await.unwrap().expect("tokens in the store");
     assert_eq!(
         stored.access_token.expose_secret(),
@@ -320,6 +320,7 @@ async fn sign_in_with_a_real_server_and_browser_then_refresh() {
     let (status, me) = userinfo(&userinfo_url, &stored.access_token).await;
     assert_eq!(status, 200, "{me}");
     assert_eq!(me["sub"], "alice");
+    let _ = browser.close().await;
 
     // Let the access token really expire: the server now answers 401.
     let old = stored.access_token.clone();
