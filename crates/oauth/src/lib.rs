@@ -4,6 +4,13 @@
 //! - [`SignIn`] / [`sign_in`]: one browser sign-in, ending with tokens in a [`TokenStore`].
 //! - [`OAuthSession`]: access tokens for a signed-in connection, refreshed when needed.
 //! - [`VendorPreset`]: each vendor's endpoints and rules; [`ProviderConfig`] overrides them.
+//! - [`TokenStore`]: where tokens live (the vault implements it; [`MemoryTokenStore`] for tests).
+//! - [`BrowserOpener`]: [`SystemBrowser`] (`$BROWSER` or the platform opener) or [`PrintUrl`].
+//!
+//! Tests: `tests/flow.rs` (every refusal of the listener), `tests/session.rs` (refresh), and
+//! `tests/e2e_oidc.rs` against a real authorization server (oidc-provider, `tests/oidc/`) in
+//! headless Chromium. Run `tests/oidc/setup.sh` first; with `BROKERDESK_REQUIRE_OAUTH_E2E=1`
+//! the end-to-end test fails instead of skipping when its tools are missing.
 
 mod browser;
 mod config;
