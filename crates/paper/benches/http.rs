@@ -16,6 +16,15 @@ use std::time::{Duration, Instant};
 const CONCURRENCY: u64 = 32;
 
 fn http(c: &mut Criterion) {
+    for (durability, name) in [
+        (Durability::Full, "fsync"),
+        (Durability::Normal, "wal_normal"),
+    ] {
+        bench_stack(c, durability, name);
+    }
+}
+
+fn bench_stack(c: &mut Criterion, durability: Durability, name: &str) {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -24,7 +33,7 @@ fn http(c: &mut Criterion) {
     let (base, client, _guard) = rt.block_on(async {
         let mut config = SandboxConfig::new(dir.path()).with_key("BENCH", "bench-secret");
         config.cash = Decimal::from(1_000_000_000_000i64);
-        config.durability = Durability::Full;
+        config.durability = durability;
         let sandbox = Sandbox::start(config).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -78,7 +87,7 @@ fn http(c: &mut Criterion) {
         })
     };
 
-    let mut g = c.benchmark_group("http");
+    let mut g = c.benchmark_group(format!("http_{name}"));
     g.warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(4))
         .sample_size(10);

@@ -98,15 +98,21 @@ impl Journal {
     /// Appends a batch atomically: after this returns, every entry survives a crash.
     /// Returns the sequence number of the last entry.
     pub fn append(&mut self, entries: &[(Command, Vec<Event>)]) -> Result<i64, StoreError> {
+        let encoded = entries
+            .iter()
+            .map(|(c, e)| Ok((serde_json::to_string(c)?, serde_json::to_string(e)?)))
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        self.append_encoded(&encoded)
+    }
+
+    /// `append` for entries already encoded as JSON (command, events).
+    pub fn append_encoded(&mut self, entries: &[(String, String)]) -> Result<i64, StoreError> {
         let tx = self.conn.transaction()?;
         {
             let mut stmt =
                 tx.prepare_cached("INSERT INTO journal (command, events) VALUES (?1, ?2)")?;
             for (cmd, events) in entries {
-                stmt.execute(params![
-                    serde_json::to_string(cmd)?,
-                    serde_json::to_string(events)?
-                ])?;
+                stmt.execute(params![cmd, events])?;
             }
         }
         let last = tx.last_insert_rowid();

@@ -250,10 +250,14 @@ fn run(
                 Err(_) => break,
             }
         }
-        let mut entries = Vec::new();
+        // Encoded here, before the command moves into the engine: no clones of it or its events.
+        let mut entries: Vec<(String, String)> = Vec::new();
         let mut replies = Vec::new();
         let mut reads = Vec::new();
         let mut ticks = Vec::new();
+        let mut published: Vec<Arc<Event>> = Vec::new();
+        let publishing = events.receiver_count() > 0;
+        let mut encode_failed = None;
         for msg in batch.drain(..) {
             match msg {
                 Msg::Apply { plan, reply } => {
@@ -263,17 +267,28 @@ fn run(
                         let now = Utc::now().max(last.unwrap_or_default());
                         last = Some(now);
                         let cmd = Command::new(now, kind);
-                        let ev = state.apply(cmd.clone(), &mut ticks);
-                        out.extend(ev.iter().cloned());
-                        entries.push((cmd, ev));
+                        let cmd_json = serde_json::to_string(&cmd);
+                        let ev = state.apply(cmd, &mut ticks);
+                        match (cmd_json, serde_json::to_string(&ev)) {
+                            (Ok(c), Ok(e)) => entries.push((c, e)),
+                            (Err(e), _) | (_, Err(e)) => encode_failed = Some(e),
+                        }
+                        if publishing {
+                            published.extend(ev.iter().cloned().map(Arc::new));
+                        }
+                        out.extend(ev);
                     }
                     replies.push((reply, out));
                 }
                 Msg::Read(f) => reads.push(f),
             }
         }
+        if let Some(e) = encode_failed {
+            tracing::error!(error = %e, "journal encoding failed; the paper exchange stops");
+            return;
+        }
         if !entries.is_empty() {
-            match journal.append(&entries) {
+            match journal.append_encoded(&entries) {
                 Ok(last) => {
                     snapshots.pending += entries.len() as u64;
                     if snapshots.pending >= snapshots.every {
@@ -295,10 +310,8 @@ fn run(
                 }
             }
         }
-        if events.receiver_count() > 0 {
-            for e in entries.iter().flat_map(|(_, evs)| evs) {
-                let _ = events.send(Arc::new(e.clone()));
-            }
+        for e in published {
+            let _ = events.send(e);
         }
         if market.receiver_count() > 0 {
             for t in ticks {

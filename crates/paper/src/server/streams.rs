@@ -65,7 +65,7 @@ async fn trading_upgrade(ws: WebSocketUpgrade, AxState(app): AxState<AppState>) 
 }
 
 fn order_json(o: &Order) -> Value {
-    wire::order(o, stable_uuid(o.symbol.as_str()))
+    wire::order(o)
 }
 
 fn update(event: &str, order: &Order, at: DateTime<Utc>, fill: Option<&Fill>) -> Value {

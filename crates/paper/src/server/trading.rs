@@ -79,7 +79,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for AlpacaJson<T> {
 }
 
 fn order_json(o: &Order) -> Value {
-    wire::order(o, stable_uuid(o.symbol.as_str()))
+    wire::order(o)
 }
 
 /// The first refusal among the events, as Alpaca's error response.
@@ -138,7 +138,7 @@ async fn submit(
     Authed(account): Authed,
     AxState(app): AxState<AppState>,
     AlpacaJson(body): AlpacaJson<OrderBody>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     if !matches!(
         body.order_class.as_deref(),
         None | Some("") | Some("simple")
@@ -171,7 +171,7 @@ async fn submit(
         return Err(err);
     }
     latest(&events, id)
-        .map(|o| Json(order_json(o)))
+        .map(|o| Json(wire::OrderWire(o)).into_response())
         .ok_or_else(|| ApiError::unprocessable("order was not accepted"))
 }
 
@@ -190,7 +190,7 @@ async fn list_orders(
     Authed(account): Authed,
     AxState(app): AxState<AppState>,
     Query(q): Query<ListOrders>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let status = q.status.unwrap_or_else(|| "open".into());
     if !matches!(status.as_str(), "open" | "closed" | "all") {
         return Err(ApiError::unprocessable(
@@ -212,19 +212,15 @@ async fn list_orders(
                     && symbols.as_ref().is_none_or(|list| list.contains(&o.symbol))
             };
             let all: Vec<&Order> = s.engine.orders(&account).filter(matches).collect();
-            let pick: Vec<Value> = if asc {
-                all.iter().take(limit).map(|o| order_json(o)).collect()
+            let pick: Vec<Order> = if asc {
+                all.iter().take(limit).map(|o| (*o).clone()).collect()
             } else {
-                all.iter()
-                    .rev()
-                    .take(limit)
-                    .map(|o| order_json(o))
-                    .collect()
+                all.iter().rev().take(limit).map(|o| (*o).clone()).collect()
             };
             pick
         })
         .await?;
-    Ok(Json(Value::Array(orders)))
+    Ok(Json(orders.iter().map(wire::OrderWire).collect::<Vec<_>>()).into_response())
 }
 
 fn parse_id(id: &str) -> Result<Uuid, ApiError> {
@@ -235,17 +231,18 @@ async fn get_order(
     Authed(account): Authed,
     AxState(app): AxState<AppState>,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let uuid = parse_id(&id)?;
+    // Clone out and serialise here: the exchange thread is the one shared resource.
     app.handle
         .read(move |s| {
             s.engine
                 .order(&uuid)
                 .filter(|o| o.account == account)
-                .map(order_json)
+                .cloned()
         })
         .await?
-        .map(Json)
+        .map(|o| Json(wire::OrderWire(&o)).into_response())
         .ok_or_else(|| ApiError::not_found(format!("order not found for {id}")))
 }
 
@@ -258,12 +255,12 @@ async fn by_client_order_id(
     Authed(account): Authed,
     AxState(app): AxState<AppState>,
     Query(q): Query<ByClientId>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let cid = q.client_order_id.clone();
     app.handle
-        .read(move |s| s.engine.order_by_client_id(&account, &cid).map(order_json))
+        .read(move |s| s.engine.order_by_client_id(&account, &cid).cloned())
         .await?
-        .map(Json)
+        .map(|o| Json(wire::OrderWire(&o)).into_response())
         .ok_or_else(|| {
             ApiError::not_found(format!(
                 "order not found for client_order_id {}",

@@ -8,22 +8,15 @@ use uuid::Uuid;
 
 use crate::engine::{
     AccountKind, AccountSummary, Asset, FillActivity, Order, PositionView, Side, Timestamp,
+    stable_uuid,
 };
 
 pub fn time(t: Timestamp) -> String {
     t.to_rfc3339_opts(SecondsFormat::Nanos, true)
 }
 
-fn opt_time(t: Option<Timestamp>) -> Value {
-    t.map_or(Value::Null, |t| Value::String(time(t)))
-}
-
 fn dec(d: Decimal) -> Value {
     Value::String(d.normalize().to_string())
-}
-
-fn opt_dec(d: Option<Decimal>) -> Value {
-    d.map_or(Value::Null, dec)
 }
 
 fn name<T: Serialize>(v: T) -> Value {
@@ -38,45 +31,77 @@ fn intent(o: &Order) -> &'static str {
     }
 }
 
-pub fn order(o: &Order, asset_id: Uuid) -> Value {
-    json!({
-        "id": o.id,
-        "client_order_id": o.client_order_id,
-        "created_at": time(o.created_at),
-        "updated_at": time(o.updated_at),
-        "submitted_at": time(o.submitted_at),
-        "filled_at": opt_time(o.filled_at),
-        "expired_at": opt_time(o.expired_at),
-        "canceled_at": opt_time(o.canceled_at),
-        "failed_at": Value::Null,
-        "replaced_at": opt_time(o.replaced_at),
-        "replaced_by": o.replaced_by,
-        "replaces": o.replaces,
-        "asset_id": asset_id,
-        "symbol": o.symbol.as_str(),
-        "asset_class": "us_equity",
-        "notional": opt_dec(o.notional),
-        "qty": opt_dec(o.qty),
-        "filled_qty": dec(o.filled_qty),
-        "filled_avg_price": opt_dec(o.filled_avg_price),
-        "order_class": "simple",
-        "order_type": name(o.order_type),
-        "type": name(o.order_type),
-        "side": name(o.side),
-        "position_intent": intent(o),
-        "time_in_force": name(o.time_in_force),
-        "limit_price": opt_dec(o.limit_price),
-        "stop_price": opt_dec(o.stop_price),
-        "status": name(o.status),
-        "extended_hours": o.extended_hours,
-        "legs": Value::Null,
-        "trail_percent": opt_dec(o.trail_percent),
-        "trail_price": opt_dec(o.trail_price),
-        "hwm": opt_dec(o.hwm),
-        "subtag": Value::Null,
-        "source": Value::Null,
-        "expires_at": opt_time(o.expires_at),
-    })
+/// An order in Alpaca's shape, serialised straight to the output (no intermediate `Value`):
+/// it is the body of the hottest responses.
+pub struct OrderWire<'a>(pub &'a Order);
+
+/// A decimal as a normalised string (`"10"`, not `"10.00"`).
+struct DecStr(Decimal);
+
+impl Serialize for DecStr {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(&self.0.normalize())
+    }
+}
+
+struct TimeStr(Timestamp);
+
+impl Serialize for TimeStr {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&time(self.0))
+    }
+}
+
+impl Serialize for OrderWire<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let o = self.0;
+        let dec = |d: Option<Decimal>| d.map(DecStr);
+        let t = |t: Option<Timestamp>| t.map(TimeStr);
+        let mut m = s.serialize_map(Some(36))?;
+        m.serialize_entry("id", &o.id)?;
+        m.serialize_entry("client_order_id", &o.client_order_id)?;
+        m.serialize_entry("created_at", &TimeStr(o.created_at))?;
+        m.serialize_entry("updated_at", &TimeStr(o.updated_at))?;
+        m.serialize_entry("submitted_at", &TimeStr(o.submitted_at))?;
+        m.serialize_entry("filled_at", &t(o.filled_at))?;
+        m.serialize_entry("expired_at", &t(o.expired_at))?;
+        m.serialize_entry("canceled_at", &t(o.canceled_at))?;
+        m.serialize_entry("failed_at", &None::<()>)?;
+        m.serialize_entry("replaced_at", &t(o.replaced_at))?;
+        m.serialize_entry("replaced_by", &o.replaced_by)?;
+        m.serialize_entry("replaces", &o.replaces)?;
+        m.serialize_entry("asset_id", &stable_uuid(o.symbol.as_str()))?;
+        m.serialize_entry("symbol", o.symbol.as_str())?;
+        m.serialize_entry("asset_class", "us_equity")?;
+        m.serialize_entry("notional", &dec(o.notional))?;
+        m.serialize_entry("qty", &dec(o.qty))?;
+        m.serialize_entry("filled_qty", &DecStr(o.filled_qty))?;
+        m.serialize_entry("filled_avg_price", &dec(o.filled_avg_price))?;
+        m.serialize_entry("order_class", "simple")?;
+        m.serialize_entry("order_type", &o.order_type)?;
+        m.serialize_entry("type", &o.order_type)?;
+        m.serialize_entry("side", &o.side)?;
+        m.serialize_entry("position_intent", intent(o))?;
+        m.serialize_entry("time_in_force", &o.time_in_force)?;
+        m.serialize_entry("limit_price", &dec(o.limit_price))?;
+        m.serialize_entry("stop_price", &dec(o.stop_price))?;
+        m.serialize_entry("status", &o.status)?;
+        m.serialize_entry("extended_hours", &o.extended_hours)?;
+        m.serialize_entry("legs", &None::<()>)?;
+        m.serialize_entry("trail_percent", &dec(o.trail_percent))?;
+        m.serialize_entry("trail_price", &dec(o.trail_price))?;
+        m.serialize_entry("hwm", &dec(o.hwm))?;
+        m.serialize_entry("subtag", &None::<()>)?;
+        m.serialize_entry("source", &None::<()>)?;
+        m.serialize_entry("expires_at", &t(o.expires_at))?;
+        m.end()
+    }
+}
+
+/// An order as a JSON value, for bodies that wrap it (streams, multi-status lists).
+pub fn order(o: &Order) -> Value {
+    serde_json::to_value(OrderWire(o)).unwrap_or(Value::Null)
 }
 
 pub fn account(s: &AccountSummary, account_uuid: Uuid) -> Value {
