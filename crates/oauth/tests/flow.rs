@@ -643,3 +643,25 @@ async fn a_json_token_endpoint_gets_a_json_body() {
     );
     assert!(matches!(run.task.await.unwrap(), Err(FlowError::Token(_))));
 }
+
+#[tokio::test]
+async fn a_malformed_token_response_is_refused_without_quoting_it() {
+    let mock = MockServer::start().await;
+    // A token the server sent in a broken answer must not end up in an error message.
+    mock.set_mode(Mode::RawJson(
+        r#"{"access_token":"at-LEAKED-SECRET","token_type":"bearer","expires_in":"soon"}"#,
+    ));
+    let run = start(&mock, mock.config()).await;
+    let (status, body) = get(run.addr, &run.host, &run.approved.callback())
+        .await
+        .unwrap();
+    assert_eq!(status, 400);
+    assert!(!body.contains("LEAKED"), "{body}");
+    let err = run.task.await.unwrap().unwrap_err();
+    assert!(
+        matches!(err, FlowError::Token(TokenError::Malformed(_))),
+        "{err:?}"
+    );
+    assert!(!format!("{err} {err:?}").contains("LEAKED"), "{err:?}");
+    assert_nothing_stored(&run.store).await;
+}

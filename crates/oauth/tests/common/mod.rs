@@ -28,6 +28,8 @@ pub enum Mode {
     Reject(&'static str),
     /// This status with an HTML body, like a proxy in trouble.
     Status(u16),
+    /// 200 with this JSON body, as is.
+    RawJson(&'static str),
 }
 
 #[derive(Clone, Debug)]
@@ -206,6 +208,9 @@ async fn token(inner: Arc<Inner>, headers: HeaderMap, form: HashMap<String, Stri
     match inner.mode.lock().unwrap().clone() {
         Mode::Normal => {}
         Mode::Reject(code) => return oauth_error(code),
+        Mode::RawJson(body) => {
+            return ([("content-type", "application/json")], body).into_response();
+        }
         Mode::Status(status) => {
             return (
                 StatusCode::from_u16(status).unwrap(),
