@@ -108,6 +108,49 @@ impl OAuthSession {
         self.refresh(Some(rejected)).await
     }
 
+    /// Keeps the tokens fresh while nobody asks: refreshes `margin` before each expiry, so the
+    /// UI learns of a dead grant ("needs sign-in") without waiting for a request. Ends when the
+    /// session is dropped, needs sign-in, or the tokens carry no expiry (then: refresh on 401).
+    pub fn spawn_refresher(self: &Arc<Self>) -> tokio::task::JoinHandle<()> {
+        let weak = Arc::downgrade(self);
+        tokio::spawn(async move {
+            // Transient failures (network, 5xx) retry with a growing pause.
+            let mut backoff = std::time::Duration::from_secs(1);
+            loop {
+                let Some(session) = weak.upgrade() else {
+                    return;
+                };
+                let expires_at = match session.store.load(&session.key).await {
+                    Ok(Some(tokens)) => tokens.expires_at,
+                    Ok(None) => return,
+                    Err(e) => {
+                        tracing::warn!(key = %session.key, error = %e, "token store unavailable");
+                        None
+                    }
+                };
+                let Some(expires_at) = expires_at else { return };
+                let wait = (expires_at - session.margin - Utc::now())
+                    .to_std()
+                    .unwrap_or_default();
+                drop(session);
+                tokio::time::sleep(wait).await;
+                let Some(session) = weak.upgrade() else {
+                    return;
+                };
+                match session.access_token().await {
+                    Ok(_) => backoff = std::time::Duration::from_secs(1),
+                    Err(SessionError::NeedsSignIn { .. }) => return,
+                    Err(e) => {
+                        tracing::warn!(key = %session.key, error = %e, "background refresh failed");
+                        drop(session);
+                        tokio::time::sleep(backoff).await;
+                        backoff = (backoff * 2).min(std::time::Duration::from_secs(300));
+                    }
+                }
+            }
+        })
+    }
+
     /// Refreshes now, whatever the expiry says.
     pub async fn force_refresh(&self) -> Result<SecretString, SessionError> {
         self.refresh(None).await

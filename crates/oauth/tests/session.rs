@@ -239,3 +239,56 @@ async fn no_tokens_means_sign_in() {
         SessionStatus::NeedsSignIn { .. }
     ));
 }
+
+#[tokio::test]
+async fn the_background_refresher_refreshes_before_expiry_and_stops_on_a_dead_grant() {
+    let mock = MockServer::start().await;
+    *mock.inner.expires_in.lock().unwrap() = Some(2);
+    // Expires in 2 s with a 1 s margin: the refresher wakes after about 1 s.
+    let (session, store) = seeded(&mock, 2, Some("rt-old")).await;
+    let session = Arc::new(
+        Arc::into_inner(session)
+            .unwrap()
+            .with_refresh_margin(Duration::from_secs(1)),
+    );
+    let refresher = session.spawn_refresher();
+    tokio::time::sleep(Duration::from_millis(1600)).await;
+    assert_eq!(
+        mock.calls_of("refresh_token"),
+        1,
+        "refreshed once, before expiry"
+    );
+    let now = stored(&store).await;
+    assert_ne!(now.access_token.expose_secret(), "at-old");
+    assert!(now.expires_at.unwrap() > Utc::now());
+    // The grant dies: the next background refresh turns the session to "needs sign-in".
+    mock.set_mode(Mode::Reject("invalid_grant"));
+    tokio::time::timeout(Duration::from_secs(5), refresher)
+        .await
+        .expect("the refresher stops")
+        .unwrap();
+    assert!(matches!(
+        session.status(),
+        SessionStatus::NeedsSignIn { .. }
+    ));
+}
+
+#[tokio::test]
+async fn the_background_refresher_ends_with_its_session() {
+    let mock = MockServer::start().await;
+    // Due in about 1 s (61 s to expiry, 60 s margin).
+    let (session, _) = seeded(&mock, 61, Some("rt-old")).await;
+    let weak = Arc::downgrade(&session);
+    let refresher = session.spawn_refresher();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    drop(session);
+    assert!(
+        weak.upgrade().is_none(),
+        "the sleeping refresher keeps the session alive"
+    );
+    tokio::time::timeout(Duration::from_secs(5), refresher)
+        .await
+        .expect("the refresher ends once its session is gone")
+        .unwrap();
+    assert_eq!(mock.calls_of("refresh_token"), 0);
+}
