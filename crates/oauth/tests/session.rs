@@ -252,12 +252,15 @@ async fn the_background_refresher_refreshes_before_expiry_and_stops_on_a_dead_gr
             .with_refresh_margin(Duration::from_secs(1)),
     );
     let refresher = session.spawn_refresher();
-    tokio::time::sleep(Duration::from_millis(1600)).await;
-    assert_eq!(
-        mock.calls_of("refresh_token"),
-        1,
-        "refreshed once, before expiry"
-    );
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while mock.calls_of("refresh_token") == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the refresher never refreshed"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(mock.calls_of("refresh_token"), 1, "refreshed once");
     let now = stored(&store).await;
     assert_ne!(now.access_token.expose_secret(), "at-old");
     assert!(now.expires_at.unwrap() > Utc::now());
