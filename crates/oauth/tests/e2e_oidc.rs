@@ -106,7 +106,22 @@ async fn start_server(tools: &Tools) -> (Child, String) {
     (child, v["issuer"].as_str().unwrap().to_owned())
 }
 
-async fn start_driver(tools: &Tools) -> (Child, u16) {
+/// chromedriver in its own process group: dropping this ends it and the Chromium it started,
+/// even when the test panics before closing the WebDriver session.
+struct DriverGroup(Child);
+
+impl Drop for DriverGroup {
+    fn drop(&mut self) {
+        if let Some(pid) = self.0.id() {
+            let _ = std::process::Command::new("kill")
+                .arg("-KILL")
+                .arg(format!("-{pid}"))
+                .status();
+        }
+    }
+}
+
+async fn start_driver(tools: &Tools) -> (DriverGroup, u16) {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -117,8 +132,10 @@ async fn start_driver(tools: &Tools) -> (Child, u16) {
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .kill_on_drop(true)
+        .process_group(0)
         .spawn()
         .expect("start chromedriver");
+    let child = DriverGroup(child);
     let status = format!("http://127.0.0.1:{port}/status");
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
