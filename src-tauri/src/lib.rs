@@ -38,7 +38,7 @@ pub fn run() {
         )
         .init();
     let result = ServiceConfig::from_env()
-        .and_then(BrokerageService::start)
+        .and_then(|config| tauri::async_runtime::block_on(BrokerageService::start(config)))
         .map_err(|err| err.to_string())
         .and_then(|service| {
             configure(tauri::Builder::default(), service)

@@ -13,7 +13,8 @@ use tauri::webview::InvokeRequest;
 use tauri::{App, WebviewWindow, WebviewWindowBuilder};
 
 fn app(config: ServiceConfig) -> (App<MockRuntime>, WebviewWindow<MockRuntime>) {
-    let service = BrokerageService::start(config).expect("the service starts");
+    let service = tauri::async_runtime::block_on(BrokerageService::start(config))
+        .expect("the service starts");
     let app = brokerdesk_desktop::configure(mock_builder(), service)
         .build(mock_context(noop_assets()))
         .expect("the app builds on the mock runtime");
@@ -110,7 +111,10 @@ const SECRET: &str = "PKSECRET-9d2f7c1a-must-never-cross-ipc";
 #[test]
 fn every_command_answers_and_no_reply_ever_carries_a_secret() {
     let dir = tempfile::tempdir().unwrap();
-    let service = BrokerageService::start(ServiceConfig::new(dir.path().to_path_buf())).unwrap();
+    let service = tauri::async_runtime::block_on(BrokerageService::start(ServiceConfig::new(
+        dir.path().to_path_buf(),
+    )))
+    .unwrap();
     let vault = service.vault().clone();
     let app = brokerdesk_desktop::configure(mock_builder(), service)
         .build(mock_context(noop_assets()))

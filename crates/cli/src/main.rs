@@ -1,6 +1,7 @@
 //! `brokerdesk`: the terminal front of Brokerdesk. Same service as the app, no window.
 
 mod render;
+mod sandbox_cmd;
 mod vault_cmd;
 
 use anyhow::Context;
@@ -34,6 +35,11 @@ enum Command {
     Accounts,
     /// Show each account's balances and positions.
     Positions,
+    /// The local paper exchange, served as an Alpaca-compatible API.
+    Sandbox {
+        #[command(subcommand)]
+        cmd: sandbox_cmd::SandboxCommand,
+    },
     /// Create, unlock and manage the local vault of keys and tokens.
     Vault {
         #[command(subcommand)]
@@ -74,7 +80,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         .build()
         .context("could not start the async runtime")?;
     runtime.block_on(async {
-        let service = BrokerageService::start(config)?;
+        let command = match command {
+            Command::Sandbox { cmd } => return sandbox_cmd::run(cmd, &config.data_dir).await,
+            read => read,
+        };
+        let service = BrokerageService::start(config).await?;
         // One-shot process: once a vault exists, each read signs in again.
         let vault = service.vault().state()?;
         if vault.initialized && !vault.unlocked {
@@ -88,7 +98,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             (_, true) => serde_json::to_string_pretty(&overview)? + "\n",
             (Command::Accounts, false) => render::accounts(&overview),
             (Command::Positions, false) => render::positions(&overview),
-            (Command::Vault { .. }, false) => String::new(), // handled above
+            (Command::Vault { .. } | Command::Sandbox { .. }, false) => String::new(), // handled above
         };
         print!("{out}");
         Ok(())

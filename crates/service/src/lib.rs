@@ -5,13 +5,16 @@
 
 mod config;
 mod error;
-mod paper_connection;
+pub mod paper_connection;
 mod service;
 mod vault_access;
 #[cfg(test)]
 mod vault_tests;
 
+/// The paper exchange's options, for `brokerdesk sandbox serve`.
+pub use brokerdesk_paper::{SandboxConfig, engine::CalendarKind};
 pub use config::ServiceConfig;
 pub use error::ServiceError;
+pub use paper_connection::{PaperOpenError, serve_sandbox};
 pub use service::BrokerageService;
 pub use vault_access::VaultAccess;

@@ -4,12 +4,11 @@ use crate::config::ServiceConfig;
 use crate::error::ServiceError;
 use crate::paper_connection::PaperConnection;
 use crate::vault_access::VaultAccess;
-use brokerdesk_connectors::Portfolio;
+use brokerdesk_connectors::{ConnectorError, Portfolio};
 use brokerdesk_model::{
     AccountSnapshot, AccountsOverview, AppInfo, ConnectionId, ConnectionStatus, ConnectionSummary,
     TradingMode, VendorId,
 };
-use brokerdesk_paper::{PaperExchange, PaperExchangeConfig};
 use brokerdesk_vault::Action;
 use chrono::Utc;
 use std::sync::Arc;
@@ -67,6 +66,28 @@ impl Connection {
     }
 }
 
+/// A connection that could not be opened: every read reports why.
+struct Unavailable(String);
+
+#[async_trait::async_trait]
+impl Portfolio for Unavailable {
+    async fn accounts(&self) -> Result<Vec<brokerdesk_model::AccountId>, ConnectorError> {
+        Err(ConnectorError::Unavailable(self.0.clone()))
+    }
+    async fn balances(
+        &self,
+        _: &brokerdesk_model::AccountId,
+    ) -> Result<brokerdesk_model::Balances, ConnectorError> {
+        Err(ConnectorError::Unavailable(self.0.clone()))
+    }
+    async fn positions(
+        &self,
+        _: &brokerdesk_model::AccountId,
+    ) -> Result<Vec<brokerdesk_model::Position>, ConnectorError> {
+        Err(ConnectorError::Unavailable(self.0.clone()))
+    }
+}
+
 pub struct BrokerageService {
     config: ServiceConfig,
     connections: Vec<Connection>,
@@ -75,8 +96,9 @@ pub struct BrokerageService {
 
 impl BrokerageService {
     /// Starts the service with the local paper sandbox connected: the default that needs no
-    /// account and no keys.
-    pub fn start(config: ServiceConfig) -> Result<Self, ServiceError> {
+    /// account and no keys. Must run inside a Tokio runtime (the sandbox's market feed runs
+    /// on it).
+    pub async fn start(config: ServiceConfig) -> Result<Self, ServiceError> {
         std::fs::create_dir_all(&config.data_dir).map_err(|source| ServiceError::DataDir {
             path: config.data_dir.display().to_string(),
             source,
@@ -86,12 +108,18 @@ impl BrokerageService {
             vendor: VendorId::new("paper"),
             display_name: "Paper (local)".to_owned(),
             mode: TradingMode::Paper,
-            portfolio: Arc::new(PaperConnection::new(PaperExchange::new(
-                PaperExchangeConfig {
-                    starting_cash: config.paper_starting_cash,
-                    ..PaperExchangeConfig::default()
-                },
-            ))),
+            portfolio: match PaperConnection::open(
+                &config.data_dir.join("paper"),
+                config.paper_starting_cash,
+            )
+            .await
+            {
+                Ok(paper) => Arc::new(paper),
+                Err(err) => {
+                    tracing::warn!(error = %err, "paper sandbox unavailable");
+                    Arc::new(Unavailable(err.to_string()))
+                }
+            },
         };
         let vault = VaultAccess::open(&config.data_dir, config.auto_lock);
         Ok(Self {
@@ -170,7 +198,6 @@ impl BrokerageService {
 mod tests {
     use super::*;
     use async_trait::async_trait;
-    use brokerdesk_connectors::ConnectorError;
     use brokerdesk_model::{AccountId, Balances, ErrorCode, IpcError, Position};
     use rust_decimal::Decimal;
 
@@ -184,7 +211,7 @@ mod tests {
     async fn starting_cash_comes_from_the_config() {
         let (_dir, mut config) = config();
         config.paper_starting_cash = Decimal::new(1_234_567, 2);
-        let service = BrokerageService::start(config).unwrap();
+        let service = BrokerageService::start(config).await.unwrap();
         let overview = service.accounts_overview().await.unwrap();
         assert_eq!(
             overview.accounts[0].balances.cash,
@@ -196,7 +223,7 @@ mod tests {
     #[tokio::test]
     async fn first_start_shows_the_funded_paper_account() {
         let (_dir, config) = config();
-        let service = BrokerageService::start(config.clone()).unwrap();
+        let service = BrokerageService::start(config.clone()).await.unwrap();
         assert!(config.data_dir.is_dir());
         let overview = service.accounts_overview().await.unwrap();
         assert!(overview.unreachable.is_empty());
@@ -208,6 +235,36 @@ mod tests {
         assert_eq!(paper.balances.cash, Decimal::from(100_000));
         assert_eq!(paper.balances.buying_power, Decimal::from(200_000));
         assert!(paper.positions.is_empty());
+    }
+
+    #[tokio::test]
+    async fn the_paper_journal_has_one_owner_and_survives_a_restart() {
+        let (_dir, mut config) = config();
+        config.paper_starting_cash = Decimal::from(5_000);
+        let first = BrokerageService::start(config.clone()).await.unwrap();
+        assert_eq!(
+            first.accounts_overview().await.unwrap().accounts[0]
+                .balances
+                .cash,
+            Decimal::from(5_000)
+        );
+
+        // A second process-like owner is refused, and says why, instead of forking the history.
+        let second = BrokerageService::start(config.clone()).await.unwrap();
+        let overview = second.accounts_overview().await.unwrap();
+        assert!(overview.accounts.is_empty());
+        assert!(matches!(
+            &overview.unreachable[0].status,
+            ConnectionStatus::Disconnected(why) if why.contains("another Brokerdesk process")
+        ));
+        drop(second);
+        drop(first);
+
+        // Restart: the journal, not the new setting, decides the account's cash.
+        config.paper_starting_cash = Decimal::from(999);
+        let again = BrokerageService::start(config).await.unwrap();
+        let overview = again.accounts_overview().await.unwrap();
+        assert_eq!(overview.accounts[0].balances.cash, Decimal::from(5_000));
     }
 
     struct Broken;
@@ -229,6 +286,7 @@ mod tests {
     async fn one_failing_connection_does_not_hide_the_others() {
         let (_dir, config) = config();
         let paper = BrokerageService::start(config.clone())
+            .await
             .unwrap()
             .connections
             .remove(0);

@@ -6,9 +6,11 @@ use brokerdesk_model::vault::Role;
 use brokerdesk_vault::Action;
 use secrecy::SecretString;
 
-fn service() -> (tempfile::TempDir, BrokerageService) {
+async fn service() -> (tempfile::TempDir, BrokerageService) {
     let dir = tempfile::tempdir().unwrap();
-    let service = BrokerageService::start(ServiceConfig::new(dir.path().to_path_buf())).unwrap();
+    let service = BrokerageService::start(ServiceConfig::new(dir.path().to_path_buf()))
+        .await
+        .unwrap();
     (dir, service)
 }
 
@@ -18,7 +20,7 @@ fn pw(p: &str) -> SecretString {
 
 #[tokio::test]
 async fn without_a_vault_the_paper_account_is_readable_but_nothing_can_trade() {
-    let (_dir, service) = service();
+    let (_dir, service) = service().await;
     assert!(!service.vault().state().unwrap().initialized);
     assert!(service.accounts_overview().await.is_ok());
     let err = service
@@ -30,7 +32,7 @@ async fn without_a_vault_the_paper_account_is_readable_but_nothing_can_trade() {
 
 #[tokio::test]
 async fn a_locked_vault_gates_reads_and_the_right_password_opens_it() {
-    let (_dir, service) = service();
+    let (_dir, service) = service().await;
     let state = service
         .vault()
         .create(pw("correct horse battery"), Role::Trader)
@@ -73,7 +75,7 @@ async fn a_locked_vault_gates_reads_and_the_right_password_opens_it() {
 
 #[tokio::test]
 async fn a_viewer_may_read_but_not_trade() {
-    let (_dir, service) = service();
+    let (_dir, service) = service().await;
     service
         .vault()
         .create(pw("correct horse battery"), Role::Viewer)
@@ -90,7 +92,7 @@ async fn a_viewer_may_read_but_not_trade() {
 
 #[tokio::test]
 async fn removing_a_credential_needs_a_valid_id() {
-    let (_dir, service) = service();
+    let (_dir, service) = service().await;
     service
         .vault()
         .create(pw("correct horse battery"), Role::Trader)
@@ -108,16 +110,29 @@ async fn removing_a_credential_needs_a_valid_id() {
 
 #[tokio::test]
 async fn live_orders_need_an_explicit_time_limited_arm() {
-    let (_dir, service) = service();
-    service.vault().create(pw("correct horse battery"), Role::Trader).await.unwrap();
+    let (_dir, service) = service().await;
+    service
+        .vault()
+        .create(pw("correct horse battery"), Role::Trader)
+        .await
+        .unwrap();
     assert_eq!(
-        service.vault().authorize(Action::PlaceLiveOrder).unwrap_err().code(),
+        service
+            .vault()
+            .authorize(Action::PlaceLiveOrder)
+            .unwrap_err()
+            .code(),
         ErrorCode::Forbidden
     );
-    let too_long = service.vault().arm_live(std::time::Duration::from_secs(24 * 3600));
+    let too_long = service
+        .vault()
+        .arm_live(std::time::Duration::from_secs(24 * 3600));
     assert_eq!(too_long.unwrap_err().code(), ErrorCode::Forbidden);
 
-    let state = service.vault().arm_live(std::time::Duration::from_secs(600)).unwrap();
+    let state = service
+        .vault()
+        .arm_live(std::time::Duration::from_secs(600))
+        .unwrap();
     assert!(state.live_armed_until.is_some());
     assert!(service.vault().authorize(Action::PlaceLiveOrder).is_ok());
 
@@ -125,8 +140,15 @@ async fn live_orders_need_an_explicit_time_limited_arm() {
     assert!(service.vault().authorize(Action::PlaceLiveOrder).is_err());
 
     // Locking ends the arming: it never outlives the session.
-    service.vault().arm_live(std::time::Duration::from_secs(600)).unwrap();
+    service
+        .vault()
+        .arm_live(std::time::Duration::from_secs(600))
+        .unwrap();
     service.vault().lock().unwrap();
-    service.vault().unlock(pw("correct horse battery")).await.unwrap();
+    service
+        .vault()
+        .unlock(pw("correct horse battery"))
+        .await
+        .unwrap();
     assert!(service.vault().authorize(Action::PlaceLiveOrder).is_err());
 }

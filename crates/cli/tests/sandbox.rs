@@ -1,0 +1,128 @@
+//! `brokerdesk sandbox serve` as an Alpaca client sees it, and the same journal read back by
+//! `brokerdesk positions` once the server has stopped.
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        // SIGINT: the server's Ctrl-C path, which shuts down gracefully.
+        let _ = Command::new("kill")
+            .args(["-INT", &self.0.id().to_string()])
+            .status();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_trades_like_alpaca_and_the_journal_outlives_the_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let server = Server(
+        Command::new(env!("CARGO_BIN_EXE_brokerdesk"))
+            .args(["sandbox", "serve", "--addr", &format!("127.0.0.1:{port}")])
+            .args(["--key", "PKTEST", "--secret", "s3cret", "--cash", "25000"])
+            .env("BROKERDESK_DATA_DIR", dir.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("brokerdesk sandbox serve starts"),
+    );
+    let http = reqwest::Client::new();
+    let get = |path: &str| {
+        http.get(format!("{base}{path}"))
+            .header("APCA-API-KEY-ID", "PKTEST")
+            .header("APCA-API-SECRET-KEY", "s3cret")
+    };
+
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let account: serde_json::Value = loop {
+        match get("/v2/account").send().await {
+            Ok(resp) if resp.status().is_success() => break resp.json().await.unwrap(),
+            _ if Instant::now() < deadline => tokio::time::sleep(Duration::from_millis(100)).await,
+            other => panic!("the sandbox never answered: {other:?}"),
+        }
+    };
+    assert_eq!(
+        account["cash"], "25000",
+        "decimals are strings, as Alpaca sends them"
+    );
+
+    let refused = http
+        .get(format!("{base}/v2/account"))
+        .header("APCA-API-KEY-ID", "PKTEST")
+        .header("APCA-API-SECRET-KEY", "wrong")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        refused.status() == 401 || refused.status() == 403,
+        "{}",
+        refused.status()
+    );
+
+    let order: serde_json::Value = http
+        .post(format!("{base}/v2/orders"))
+        .header("APCA-API-KEY-ID", "PKTEST")
+        .header("APCA-API-SECRET-KEY", "s3cret")
+        .json(&serde_json::json!({
+            "symbol": "AAPL", "qty": "3", "side": "buy", "type": "market",
+            "time_in_force": "day", "client_order_id": "cli-test-1"
+        }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(order["client_order_id"], "cli-test-1", "{order}");
+
+    // The market order fills against the simulated quote within a tick or two.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let positions: serde_json::Value = get("/v2/positions")
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if positions.as_array().is_some_and(|p| !p.is_empty()) {
+            assert_eq!(positions[0]["symbol"], "AAPL");
+            break;
+        }
+        assert!(Instant::now() < deadline, "the order never filled");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    drop(server);
+
+    // The same exchange, now read through the service by the CLI.
+    let out = Command::new(env!("CARGO_BIN_EXE_brokerdesk"))
+        .args(["positions", "--json"])
+        .env("BROKERDESK_DATA_DIR", dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let overview: brokerdesk_model::AccountsOverview = serde_json::from_slice(&out.stdout).unwrap();
+    let paper = &overview.accounts[0];
+    assert_eq!(paper.positions.len(), 1);
+    assert_eq!(paper.positions[0].symbol.as_str(), "AAPL");
+    assert!(
+        paper.balances.cash < rust_decimal::Decimal::from(25_000),
+        "cash paid for the shares"
+    );
+}
