@@ -88,22 +88,27 @@ async fn kill_9_loses_no_acknowledged_order() {
                 let body = if n % 2 == 0 {
                     json!({"symbol": "AAPL", "qty": "1", "side": "buy", "type": "limit", "limit_price": "1.00", "time_in_force": "gtc", "client_order_id": cid})
                 } else {
-                    json!({"symbol": "SPY", "qty": "0.5", "side": "buy", "type": "market", "time_in_force": "day", "client_order_id": cid})
+                    // Tiny fractional buys: buying power must outlast the burst.
+                    json!({"symbol": "SPY", "qty": "0.001", "side": "buy", "type": "market", "time_in_force": "day", "client_order_id": cid})
                 };
-                let Ok(r) = client.post(format!("{base}/v2/orders")).json(&body).send().await else { return };
+                let Ok(r) = client.post(format!("{base}/v2/orders")).json(&body).send().await else {
+                    return None; // the server died under us: what this test is about
+                };
                 if r.status().as_u16() != 200 {
-                    return;
+                    return Some(r.status().as_u16());
                 }
-                let Ok(o) = r.json::<serde_json::Value>().await else { return };
+                let Ok(o) = r.json::<serde_json::Value>().await else { return None };
                 acked.lock().unwrap().push((o["id"].as_str().unwrap().to_owned(), cid));
             }
+            None
         }));
     }
     tokio::time::sleep(Duration::from_millis(1500)).await;
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
     for t in tasks {
-        let _ = t.await;
+        // Every worker must have been cut off by the kill, not stopped early by a refusal.
+        assert_eq!(t.await.unwrap(), None, "a worker stopped before the kill");
     }
     let acked = acked.lock().unwrap().clone();
     assert!(

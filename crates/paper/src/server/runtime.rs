@@ -1,10 +1,11 @@
-//! The exchange as a running service: one thread owns the engine and the journal; everything
-//! else talks to it through an `ExchangeHandle`.
+//! The exchange as a running service. One thread owns the engine, another the journal;
+//! everything else talks to them through an `ExchangeHandle`.
 //!
-//! The thread drains its queue in batches: it stamps each command with the wall clock, applies
-//! it, journals the whole batch in one transaction and only then answers the callers and
-//! publishes the events. So an acknowledged order is always on disk, and one fsync is shared by
-//! every order that arrived meanwhile.
+//! The exchange thread drains its queue in batches: it stamps each command with the wall
+//! clock, applies it and encodes it. The journal thread merges whatever batches have queued
+//! into one transaction (group commit) and only after the commit answers the callers and
+//! publishes the events. So an acknowledged order is always on disk, one fsync is shared by
+//! every order that arrived meanwhile, and applying overlaps with writing.
 
 use brokerdesk_model::AccountId;
 use chrono::{DurationRound, TimeDelta, Utc};
@@ -112,7 +113,10 @@ impl State {
 pub struct ExchangeGone;
 
 type Planner = Box<dyn FnOnce(&State) -> Vec<CommandKind> + Send>;
-type Reader = Box<dyn FnOnce(&State) + Send>;
+/// Hands a finished answer to its caller; run only after everything before it is on disk.
+type Deliver = Box<dyn FnOnce() + Send>;
+/// Computes an answer on the exchange thread and returns how to deliver it.
+type Reader = Box<dyn FnOnce(&State) -> Deliver + Send>;
 
 enum Msg {
     Apply {
@@ -160,7 +164,10 @@ impl ExchangeHandle {
         let (tx, rx) = oneshot::channel();
         self.tx
             .send(Msg::Read(Box::new(move |s| {
-                let _ = tx.send(f(s));
+                let answer = f(s);
+                Box::new(move || {
+                    let _ = tx.send(answer);
+                })
             })))
             .map_err(|_| ExchangeGone)?;
         rx.await.map_err(|_| ExchangeGone)
@@ -215,9 +222,22 @@ pub fn start(
         events: events.clone(),
         market: market.clone(),
     };
+    // Two threads, pipelined: the exchange applies batch k+1 while the journal commits batch
+    // k, and the journal merges whatever queued meanwhile into one transaction (group commit).
+    let (commits, commit_rx) = std::sync::mpsc::channel();
+    std::thread::Builder::new()
+        .name("paper-journal".into())
+        .spawn({
+            let events = events.clone();
+            move || journal_loop(journal, last, commit_rx, events, market)
+        })
+        .map_err(|e| StoreError::DataDir {
+            path: "paper-journal thread".into(),
+            source: e,
+        })?;
     std::thread::Builder::new()
         .name("paper-exchange".into())
-        .spawn(move || run(state, journal, snapshots, rx, events, market))
+        .spawn(move || run(state, snapshots, rx, commits, events))
         .map_err(|e| StoreError::DataDir {
             path: "paper-exchange thread".into(),
             source: e,
@@ -232,13 +252,26 @@ struct Snapshots {
     pending: u64,
 }
 
+/// Work for the journal thread, in the order the exchange produced it.
+enum Commit {
+    Batch {
+        /// (command, events) as JSON.
+        entries: Vec<(String, String)>,
+        published: Vec<Arc<Event>>,
+        ticks: Vec<MarketTick>,
+        /// Replies and reads, released once `entries` (and all before) are committed.
+        deliver: Vec<Deliver>,
+    },
+    /// An image of the state covering every entry sent before it.
+    Snapshot(String),
+}
+
 fn run(
     mut state: State,
-    mut journal: Journal,
     mut snapshots: Snapshots,
     mut rx: mpsc::UnboundedReceiver<Msg>,
+    commits: std::sync::mpsc::Sender<Commit>,
     events: broadcast::Sender<Arc<Event>>,
-    market: broadcast::Sender<Arc<MarketTick>>,
 ) {
     let mut last: Option<Timestamp> = state.engine.now();
     let mut batch = Vec::new();
@@ -252,12 +285,12 @@ fn run(
         }
         // Encoded here, before the command moves into the engine: no clones of it or its events.
         let mut entries: Vec<(String, String)> = Vec::new();
-        let mut replies = Vec::new();
-        let mut reads = Vec::new();
+        let mut deliver: Vec<Deliver> = Vec::new();
         let mut ticks = Vec::new();
         let mut published: Vec<Arc<Event>> = Vec::new();
-        let publishing = events.receiver_count() > 0;
         let mut encode_failed = None;
+        // Events are copied for the streams only when someone listens.
+        let publishing = events.receiver_count() > 0;
         for msg in batch.drain(..) {
             match msg {
                 Msg::Apply { plan, reply } => {
@@ -278,51 +311,102 @@ fn run(
                         }
                         out.extend(ev);
                     }
-                    replies.push((reply, out));
+                    deliver.push(Box::new(move || {
+                        let _ = reply.send(out);
+                    }));
                 }
-                Msg::Read(f) => reads.push(f),
+                Msg::Read(f) => deliver.push(f(&state)),
             }
         }
         if let Some(e) = encode_failed {
+            // The state holds a command that cannot be journaled: stop rather than ack it.
             tracing::error!(error = %e, "journal encoding failed; the paper exchange stops");
             return;
         }
-        if !entries.is_empty() {
-            match journal.append_encoded(&entries) {
-                Ok(last) => {
-                    snapshots.pending += entries.len() as u64;
-                    if snapshots.pending >= snapshots.every {
-                        // A failed snapshot costs only restart time: the journal still has it all.
-                        match state
-                            .snapshot()
-                            .map_err(StoreError::from)
-                            .and_then(|s| journal.save_snapshot(last, &s))
-                        {
-                            Ok(()) => snapshots.pending = 0,
-                            Err(e) => tracing::warn!(error = %e, "snapshot failed"),
-                        }
+        snapshots.pending += entries.len() as u64;
+        let batch = Commit::Batch {
+            entries,
+            published,
+            ticks,
+            deliver,
+        };
+        if commits.send(batch).is_err() {
+            return; // the journal stopped
+        }
+        if snapshots.pending >= snapshots.every {
+            match state.snapshot() {
+                Ok(image) => {
+                    snapshots.pending = 0;
+                    if commits.send(Commit::Snapshot(image)).is_err() {
+                        return;
                     }
                 }
+                Err(e) => tracing::warn!(error = %e, "snapshot failed"),
+            }
+        }
+    }
+}
+
+fn journal_loop(
+    mut journal: Journal,
+    mut last_seq: i64,
+    rx: std::sync::mpsc::Receiver<Commit>,
+    events: broadcast::Sender<Arc<Event>>,
+    market: broadcast::Sender<Arc<MarketTick>>,
+) {
+    let mut pending_snapshot: Option<String> = None;
+    while let Ok(first) = rx.recv() {
+        let mut entries = Vec::new();
+        let mut published = Vec::new();
+        let mut ticks = Vec::new();
+        let mut deliver = Vec::new();
+        let mut next = Some(first);
+        // Merge every batch already queued, up to a snapshot (which must follow its entries).
+        while let Some(commit) = next.take() {
+            match commit {
+                Commit::Batch {
+                    entries: e,
+                    published: p,
+                    ticks: t,
+                    deliver: d,
+                } => {
+                    entries.extend(e);
+                    published.extend(p);
+                    ticks.extend(t);
+                    deliver.extend(d);
+                    next = rx.try_recv().ok();
+                }
+                Commit::Snapshot(image) => pending_snapshot = Some(image),
+            }
+        }
+        if !entries.is_empty() {
+            match journal.append_encoded(&entries) {
+                Ok(seq) => last_seq = seq,
                 Err(e) => {
-                    // The state now holds commands that are not on disk: stop rather than ack them.
+                    // Nothing in this batch is acknowledged; callers see the exchange stop.
                     tracing::error!(error = %e, "journal write failed; the paper exchange stops");
                     return;
                 }
             }
         }
-        for e in published {
-            let _ = events.send(e);
+        if let Some(image) = pending_snapshot.take()
+            && let Err(e) = journal.save_snapshot(last_seq, &image)
+        {
+            // A failed snapshot costs only restart time: the journal still has it all.
+            tracing::warn!(error = %e, "snapshot failed");
+        }
+        if events.receiver_count() > 0 {
+            for e in published {
+                let _ = events.send(e);
+            }
         }
         if market.receiver_count() > 0 {
             for t in ticks {
                 let _ = market.send(Arc::new(t));
             }
         }
-        for (reply, out) in replies {
-            let _ = reply.send(out);
-        }
-        for f in reads {
-            f(&state);
+        for d in deliver {
+            d();
         }
     }
 }
