@@ -94,6 +94,8 @@ setup_test() {
   [ "$(uname -s)" = Linux ] || return 0   # no Xvfb or WebKitWebDriver elsewhere (see README)
   apt_install_missing xvfb webkit2gtk-driver xauth
   # tauri-driver has no --version; ask cargo what it installed.
+  # The OAuth end-to-end test: oidc-provider (npm ci from its lockfile), Chromium, chromedriver.
+  bash "$REPO/crates/oauth/tests/oidc/setup.sh"
   if ! command -v tauri-driver >/dev/null 2>&1 || ! cargo install --list | grep -q '^tauri-driver v2\.'; then
     log "cargo install tauri-driver 2"
     cargo install tauri-driver --version "^2" --locked --quiet

@@ -1,5 +1,6 @@
 //! `brokerdesk`: the terminal front of Brokerdesk. Same service as the app, no window.
 
+mod oauth_cmd;
 mod render;
 mod sandbox_cmd;
 mod vault_cmd;
@@ -35,6 +36,11 @@ enum Command {
     Accounts,
     /// Show each account's balances and positions.
     Positions,
+    /// Sign in to an OAuth 2.0 provider through the system browser.
+    Oauth {
+        #[command(subcommand)]
+        cmd: oauth_cmd::OauthCommand,
+    },
     /// The local paper exchange, served as an Alpaca-compatible API.
     Sandbox {
         #[command(subcommand)]
@@ -82,6 +88,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     runtime.block_on(async {
         let command = match command {
             Command::Sandbox { cmd } => return sandbox_cmd::run(cmd, &config.data_dir).await,
+            Command::Oauth { cmd } => return oauth_cmd::run(cmd).await,
             read => read,
         };
         let service = BrokerageService::start(config).await?;
@@ -98,7 +105,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             (_, true) => serde_json::to_string_pretty(&overview)? + "\n",
             (Command::Accounts, false) => render::accounts(&overview),
             (Command::Positions, false) => render::positions(&overview),
-            (Command::Vault { .. } | Command::Sandbox { .. }, false) => String::new(), // handled above
+            // Handled above, before the service starts.
+            (Command::Vault { .. } | Command::Sandbox { .. } | Command::Oauth { .. }, false) => {
+                String::new()
+            }
         };
         print!("{out}");
         Ok(())
