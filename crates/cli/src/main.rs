@@ -88,7 +88,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     runtime.block_on(async {
         let command = match command {
             Command::Sandbox { cmd } => return sandbox_cmd::run(cmd, &config.data_dir).await,
-            Command::Oauth { cmd } => return oauth_cmd::run(cmd).await,
+            Command::Oauth { cmd } => return oauth_cmd::run(cmd, &config.data_dir).await,
             read => read,
         };
         let service = BrokerageService::start(config).await?;

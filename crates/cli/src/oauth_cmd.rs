@@ -55,20 +55,30 @@ pub struct OauthLoginArgs {
     pub issuer: Option<String>,
 }
 
-pub async fn run(cmd: OauthCommand) -> anyhow::Result<()> {
+pub async fn run(cmd: OauthCommand, data_dir: &std::path::Path) -> anyhow::Result<()> {
     match cmd {
-        OauthCommand::Login(args) => login(args).await,
+        OauthCommand::Login(args) => login(args, data_dir).await,
     }
 }
 
-/// Signs in and keeps the tokens in this process's memory store.
-pub async fn login(args: OauthLoginArgs) -> anyhow::Result<()> {
-    let store = Arc::new(MemoryTokenStore::new());
-    let key = login_into(args, store.clone()).await?;
-    println!(
-        "Tokens are held in memory for this run only (stored as `{key}`); \
-         connect the account from the app or `brokerdesk connect` to keep them in the vault."
-    );
+/// Signs in and seals the tokens in the vault; without a vault, keeps them for this run only
+/// and says so.
+pub async fn login(args: OauthLoginArgs, data_dir: &std::path::Path) -> anyhow::Result<()> {
+    let vault = brokerdesk_service::VaultAccess::open(data_dir, None);
+    if !vault.state()?.initialized {
+        let store = Arc::new(MemoryTokenStore::new());
+        let key = login_into(args, store).await?;
+        println!(
+            "Tokens are held in memory for this run only (as `{key}`): create a vault \
+             (`brokerdesk vault init`) to keep them."
+        );
+        return Ok(());
+    }
+    vault.unlock(crate::vault_cmd::session_password()?).await?;
+    let vendor = brokerdesk_model::VendorId::new(args.vendor.as_deref().unwrap_or("oauth"));
+    let store = Arc::new(brokerdesk_service::VaultTokenStore::new(vault, vendor));
+    let key = login_into(args, store).await?;
+    println!("Tokens sealed in the vault as `{key}` (see `brokerdesk vault list`).");
     Ok(())
 }
 

@@ -5,6 +5,7 @@
 
 mod config;
 mod error;
+mod oauth_tokens;
 pub mod paper_connection;
 mod service;
 mod vault_access;
@@ -15,6 +16,7 @@ mod vault_tests;
 pub use brokerdesk_paper::{SandboxConfig, engine::CalendarKind};
 pub use config::ServiceConfig;
 pub use error::ServiceError;
+pub use oauth_tokens::VaultTokenStore;
 pub use paper_connection::{PaperOpenError, serve_sandbox};
 pub use service::BrokerageService;
 pub use vault_access::VaultAccess;
