@@ -251,7 +251,8 @@ fn report_status(vault: &mut StrongholdVault, json: bool, headline: &str) -> any
     }
 }
 
-fn render_status(s: &VaultStatus, dir: &Path) -> String {
+fn render_status(status: &VaultStatus, dir: &Path) -> String {
+    let s = &status.state;
     let mut out = format!("vault:       {}\n", dir.display());
     if !s.initialized {
         out += "state:       not created (run `brokerdesk vault init`)\n";
@@ -267,7 +268,7 @@ fn render_status(s: &VaultStatus, dir: &Path) -> String {
     if let Some(n) = s.credentials {
         out += &format!("credentials: {n}\n");
     }
-    if let Some(k) = s.kdf {
+    if let Some(k) = status.kdf {
         out += &format!(
             "key:         argon2id v{:#x}, {} MiB, {} passes, {} lanes\n",
             k.version,

@@ -60,23 +60,14 @@ impl VaultAccess {
     /// Decides whether `action` may happen now. See the module comment for the no-vault rule.
     pub fn authorize(&self, action: Action) -> Result<(), ServiceError> {
         let mut store = self.store()?;
-        if action == Action::Read && !store.status()?.initialized {
+        if action == Action::Read && !store.status()?.state.initialized {
             return Ok(());
         }
         store.authorize(action).map_err(ServiceError::from)
     }
 
     pub fn state(&self) -> Result<VaultState, ServiceError> {
-        let status = self.store()?.status()?;
-        Ok(VaultState {
-            initialized: status.initialized,
-            unlocked: status.unlocked,
-            role: status.role,
-            credentials: status.credentials,
-            idle_timeout_secs: status.idle_timeout_secs,
-            locks_at: status.locks_at,
-            live_armed_until: status.live_armed_until,
-        })
+        Ok(self.store()?.status()?.state)
     }
 
     pub async fn create(

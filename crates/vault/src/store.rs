@@ -5,25 +5,19 @@ use crate::error::VaultError;
 use crate::kdf::KdfParams;
 use crate::profile::{AccessError, Action, Profile, Role};
 use crate::record::{CredentialId, CredentialMeta, NewCredential};
+use brokerdesk_model::vault::VaultState;
 use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 use serde::Serialize;
 use std::path::Path;
 use std::time::Duration;
 
-/// What the UI and `vault status` may know without a password.
+/// What the UI and `vault status` may know without a password: the state the UI sees (one
+/// definition, in `brokerdesk-model`) plus the recorded key-derivation parameters.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct VaultStatus {
-    pub initialized: bool,
-    pub unlocked: bool,
-    /// Known only while unlocked.
-    pub role: Option<Role>,
-    /// Known only while unlocked.
-    pub credentials: Option<usize>,
-    pub idle_timeout_secs: Option<u64>,
-    /// When the vault locks itself unless used before then.
-    pub locks_at: Option<DateTime<Utc>>,
-    pub live_armed_until: Option<DateTime<Utc>>,
+    #[serde(flatten)]
+    pub state: VaultState,
     /// The recorded key-derivation parameters, when a vault exists.
     pub kdf: Option<KdfParams>,
 }

@@ -11,6 +11,7 @@ use crate::kdf::KdfParams;
 use crate::profile::{AccessError, Action, Profile, Role};
 use crate::record::{CredentialId, CredentialMeta, NewCredential};
 use crate::store::{ImportReport, SecretStore, VaultStatus};
+use brokerdesk_model::vault::VaultState;
 use chrono::{DateTime, TimeDelta, Utc};
 use secrecy::{ExposeSecret, SecretString};
 use std::path::{Path, PathBuf};
@@ -243,13 +244,15 @@ impl SecretStore for StrongholdVault {
         let idle_timeout_secs = self.options.idle_timeout.map(|d| d.as_secs());
         if !self.files.exists() {
             return Ok(VaultStatus {
-                initialized: false,
-                unlocked: false,
-                role: None,
-                credentials: None,
-                idle_timeout_secs,
-                locks_at: None,
-                live_armed_until: None,
+                state: VaultState {
+                    initialized: false,
+                    unlocked: false,
+                    role: None,
+                    credentials: None,
+                    idle_timeout_secs,
+                    locks_at: None,
+                    live_armed_until: None,
+                },
                 kdf: None,
             });
         }
@@ -266,17 +269,19 @@ impl SecretStore for StrongholdVault {
         };
         let session = self.session.as_ref();
         Ok(VaultStatus {
-            initialized: true,
-            unlocked: session.is_some(),
-            role,
-            credentials,
-            idle_timeout_secs,
-            locks_at: session.and_then(|s| {
-                self.options
-                    .idle_timeout
-                    .map(|t| s.last_activity + to_delta(t))
-            }),
-            live_armed_until: session.and_then(|s| s.live_armed_until),
+            state: VaultState {
+                initialized: true,
+                unlocked: session.is_some(),
+                role,
+                credentials,
+                idle_timeout_secs,
+                locks_at: session.and_then(|s| {
+                    self.options
+                        .idle_timeout
+                        .map(|t| s.last_activity + to_delta(t))
+                }),
+                live_armed_until: session.and_then(|s| s.live_armed_until),
+            },
             kdf: Some(header.kdf),
         })
     }

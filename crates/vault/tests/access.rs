@@ -43,7 +43,7 @@ fn trader_live_orders_need_arming_which_expires_and_ends_with_the_session() {
         Err(AccessError::LiveNotArmed)
     );
     let until = v.arm_live(Duration::from_secs(10 * 60)).unwrap();
-    assert_eq!(v.status().unwrap().live_armed_until, Some(until));
+    assert_eq!(v.status().unwrap().state.live_armed_until, Some(until));
     clock.advance(Duration::from_secs(9 * 60));
     assert_eq!(v.authorize(Action::PlaceLiveOrder), Ok(()));
     clock.advance(Duration::from_secs(60));

@@ -48,7 +48,7 @@ fn init_refuses_short_passwords_and_existing_vaults_and_unlock_needs_a_vault() {
         v.unlock(&pw(PASSWORD)),
         Err(VaultError::NotInitialized(_))
     ));
-    assert!(!v.status().unwrap().initialized);
+    assert!(!v.status().unwrap().state.initialized);
     assert!(matches!(
         v.init(&pw("short"), Role::Trader),
         Err(VaultError::PasswordTooShort { .. })
@@ -60,9 +60,9 @@ fn init_refuses_short_passwords_and_existing_vaults_and_unlock_needs_a_vault() {
         Err(VaultError::AlreadyInitialized(_))
     ));
     let status = v.status().unwrap();
-    assert!(status.initialized && status.unlocked);
-    assert_eq!(status.role, Some(Role::Trader));
-    assert_eq!(status.credentials, Some(0));
+    assert!(status.state.initialized && status.state.unlocked);
+    assert_eq!(status.state.role, Some(Role::Trader));
+    assert_eq!(status.state.credentials, Some(0));
     assert_eq!(
         status.kdf,
         Some(brokerdesk_vault::KdfParams::INSECURE_FAST_FOR_TESTS)
@@ -167,7 +167,7 @@ fn auto_lock_after_idle_time_with_an_injected_clock() {
     clock.advance(Duration::from_secs(60));
     assert!(v.enforce_auto_lock());
     assert!(matches!(v.get(a.id), Err(VaultError::Locked)));
-    assert!(!v.status().unwrap().unlocked);
+    assert!(!v.status().unwrap().state.unlocked);
 
     // Configurable, and a lapse is noticed by any call even without the timer.
     v.unlock(&pw(PASSWORD)).unwrap();
