@@ -55,6 +55,11 @@ impl Engine {
             .filter(move |o| &o.account == account)
     }
 
+    /// Orders ever accepted (open and closed).
+    pub fn order_count(&self) -> usize {
+        self.order_log.len()
+    }
+
     pub fn open_order_count(&self) -> usize {
         self.open_orders
     }
