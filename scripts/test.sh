@@ -34,7 +34,7 @@ if [ "${BROKERDESK_SKIP_E2E:-0}" = 1 ]; then
 fi
 
 step "end-to-end: the real app under Xvfb through tauri-driver"
-cargo build -p brokerdesk-desktop --locked
+cargo build -p brokerdesk-desktop -p brokerdesk-cli --locked   # the e2e drives both
 xvfb_pid=""
 if [ -z "${DISPLAY:-}" ]; then
   display=99

@@ -202,6 +202,7 @@ async fn type_into(client: &Client, css: &str, text: &str) {
 }
 
 const PASSWORD: &str = "correct horse battery";
+const SECRET: &str = "PKE2E-3b9f0c6d-never-in-the-webview";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_vault_is_the_sign_in_create_lock_refuse_unlock_and_auto_lock() {
@@ -235,7 +236,34 @@ async fn the_vault_is_the_sign_in_create_lock_refuse_unlock_and_auto_lock() {
         text_of(&client, "#no-credentials").await,
         "No credentials stored yet. Connecting an institution adds one."
     );
+
+    // A key stored from the terminal shows up as metadata only, and can be removed here.
+    let cli = app.with_file_name("brokerdesk");
+    let mut put = Command::new(&cli)
+        .args(["vault", "put", "alpaca", "Alpaca paper key"])
+        .env("BROKERDESK_DATA_DIR", data_root.path())
+        .env("BROKERDESK_PASSWORD", PASSWORD)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|err| panic!("{} runs: {err}", cli.display()));
+    std::io::Write::write_all(&mut put.stdin.take().expect("stdin"), SECRET.as_bytes())
+        .expect("secret written");
+    assert!(put.wait().expect("brokerdesk exits").success());
+    click(&client, "#nav-accounts").await;
+    click(&client, "#nav-settings").await;
+    let row = text_of(&client, "#credentials tbody tr").await;
+    assert!(row.starts_with("Alpaca paper key"), "{row}");
+    let page = client.source().await.expect("page source");
+    assert!(!page.contains(SECRET), "the secret reached the webview");
     save_screenshot(&client, "settings-vault").await;
+    click(&client, "#credentials tbody tr button").await;
+    assert_eq!(
+        text_of(&client, "#credentials tbody tr button").await,
+        "Confirm removal"
+    );
+    click(&client, "#credentials tbody tr button").await;
+    text_of(&client, "#no-credentials").await;
 
     // Lock: the Unlock page replaces everything; no account figure stays on screen.
     click(&client, "#lock-vault").await;
