@@ -1,9 +1,9 @@
-//! The capability traits of DESIGN.md. Trading, MarketData and Payments arrive with the
-//! connector issues; Portfolio is what every account can do.
+//! The capability traits of DESIGN.md. Each vendor implements only the ones it truly supports.
 
 use crate::error::ConnectorError;
+use crate::types::{Order, OrderFilter, OrderRequest, Quote};
 use async_trait::async_trait;
-use brokerdesk_model::{AccountId, Balances, Position};
+use brokerdesk_model::{AccountId, Balances, ClientOrderId, OrderId, Position, Symbol};
 
 /// Read access to an institution's accounts, balances and positions.
 #[async_trait]
@@ -11,4 +11,36 @@ pub trait Portfolio: Send + Sync {
     async fn accounts(&self) -> Result<Vec<AccountId>, ConnectorError>;
     async fn balances(&self, account: &AccountId) -> Result<Balances, ConnectorError>;
     async fn positions(&self, account: &AccountId) -> Result<Vec<Position>, ConnectorError>;
+}
+
+/// Placing and managing orders.
+#[async_trait]
+pub trait Trading: Send + Sync {
+    /// Submits exactly once: after a timeout or a lost reply the connector looks the order up by
+    /// its client order id before it sends again, and adopts an order that already exists.
+    async fn submit_order(
+        &self,
+        account: &AccountId,
+        request: &OrderRequest,
+    ) -> Result<Order, ConnectorError>;
+    async fn cancel_order(&self, account: &AccountId, order: &OrderId)
+    -> Result<(), ConnectorError>;
+    async fn orders(
+        &self,
+        account: &AccountId,
+        filter: &OrderFilter,
+    ) -> Result<Vec<Order>, ConnectorError>;
+    /// `None` when the broker has no order with that client id.
+    async fn order_by_client_id(
+        &self,
+        account: &AccountId,
+        client_order_id: &ClientOrderId,
+    ) -> Result<Option<Order>, ConnectorError>;
+}
+
+/// Quotes.
+#[async_trait]
+pub trait MarketData: Send + Sync {
+    /// Latest quotes; symbols the vendor has nothing for are left out.
+    async fn latest_quotes(&self, symbols: &[Symbol]) -> Result<Vec<Quote>, ConnectorError>;
 }

@@ -1,0 +1,37 @@
+//! Market data.
+
+use brokerdesk_model::Symbol;
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+/// Top of book, and the last trade where the vendor sends it with the quote (IBKR does).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Quote {
+    pub symbol: Symbol,
+    pub bid: Option<Decimal>,
+    pub bid_size: Option<Decimal>,
+    pub ask: Option<Decimal>,
+    pub ask_size: Option<Decimal>,
+    pub last: Option<Decimal>,
+    pub timestamp: Option<DateTime<Utc>>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Trade {
+    pub symbol: Symbol,
+    pub price: Decimal,
+    pub size: Decimal,
+    pub timestamp: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Bar {
+    pub symbol: Symbol,
+    pub timestamp: DateTime<Utc>,
+    pub open: Decimal,
+    pub high: Decimal,
+    pub low: Decimal,
+    pub close: Decimal,
+    pub volume: Decimal,
+}
