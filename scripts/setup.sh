@@ -94,6 +94,11 @@ setup_test() {
   [ "$(uname -s)" = Linux ] || return 0   # no Xvfb or WebKitWebDriver elsewhere (see README)
   apt_install_missing xvfb webkit2gtk-driver xauth
   # tauri-driver has no --version; ask cargo what it installed.
+  # The official Alpaca SDK, for the sandbox's compatibility test.
+  if ! python3 -c "import alpaca" >/dev/null 2>&1; then
+    log "pip: installing alpaca-py"
+    python3 -m pip install --quiet --disable-pip-version-check alpaca-py
+  fi
   # The OAuth end-to-end test: oidc-provider (npm ci from its lockfile), Chromium, chromedriver.
   bash "$REPO/crates/oauth/tests/oidc/setup.sh"
   if ! command -v tauri-driver >/dev/null 2>&1 || ! cargo install --list | grep -q '^tauri-driver v2\.'; then

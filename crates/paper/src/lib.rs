@@ -4,13 +4,10 @@
 //! - [`quotes`]: market data sources behind one trait (seeded simulation, CSV replay, live).
 //! - [`store`]: the SQLite (WAL) journal that makes the exchange survive restarts and crashes.
 //! - [`server`]: the Alpaca-compatible HTTP/WebSocket API ([`serve`]).
-//! - `ledger`: the small facade the service reads balances and positions through.
 
 pub mod engine;
-pub mod ledger;
 pub mod quotes;
 pub mod server;
 pub mod store;
 
-pub use ledger::{PaperError, PaperExchange, PaperExchangeConfig};
 pub use server::{Credential, Sandbox, SandboxConfig, SandboxError, serve, serve_with_shutdown};
