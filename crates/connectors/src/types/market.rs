@@ -35,3 +35,14 @@ pub struct Bar {
     pub close: Decimal,
     pub volume: Decimal,
 }
+
+/// Everything the market data API knows about one symbol right now.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Snapshot {
+    pub symbol: Symbol,
+    pub quote: Option<Quote>,
+    pub trade: Option<Trade>,
+    pub minute_bar: Option<Bar>,
+    pub daily_bar: Option<Bar>,
+    pub prev_daily_bar: Option<Bar>,
+}

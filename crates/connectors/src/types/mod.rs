@@ -6,7 +6,7 @@ pub mod market;
 pub mod order;
 
 pub use account::{Activity, Asset, HistoryPoint, MarketClock, PortfolioHistory};
-pub use market::{Bar, Quote, Trade};
+pub use market::{Bar, Quote, Snapshot, Trade};
 pub use order::{
     Order, OrderFilter, OrderQuantity, OrderRequest, OrderSide, OrderStatus, OrderStatusFilter,
     OrderType, ReplaceRequest, TimeInForce,
