@@ -47,8 +47,11 @@ pub struct Order {
     pub client_order_id: Option<String>,
     pub symbol: String,
     pub side: String,
-    #[serde(rename = "type", alias = "order_type")]
-    pub order_type: String,
+    /// Alpaca sends both `type` and `order_type` (same value); either is enough.
+    #[serde(rename = "type", default)]
+    pub type_: Option<String>,
+    #[serde(default)]
+    pub order_type: Option<String>,
     pub time_in_force: String,
     pub status: String,
     #[serde(default, deserialize_with = "exact_opt")]

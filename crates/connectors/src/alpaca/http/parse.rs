@@ -119,7 +119,9 @@ pub fn order(o: &m::Order) -> Result<Order, ConnectorError> {
         client_order_id: o.client_order_id.as_deref().filter(|c| !c.is_empty()).map(ClientOrderId::new),
         symbol: Symbol::new(&o.symbol),
         side: side(&o.side)?,
-        order_type: order_type(&o.order_type)?,
+        order_type: order_type(
+            o.type_.as_deref().or(o.order_type.as_deref()).unwrap_or_default(),
+        )?,
         time_in_force: time_in_force(&o.time_in_force)?,
         quantity,
         filled_qty: o.filled_qty.unwrap_or(Decimal::ZERO),
