@@ -145,6 +145,8 @@ impl BrokerageService {
     /// a failing one is reported in `unreachable` without hiding the others.
     pub async fn accounts_overview(&self) -> Result<AccountsOverview, ServiceError> {
         self.vault.authorize(Action::Read)?;
+        // Someone asked for their accounts: that is activity, and pushes auto-lock back.
+        self.vault.touch()?;
         let reads = futures::future::join_all(
             self.connections
                 .iter()

@@ -152,3 +152,24 @@ async fn live_orders_need_an_explicit_time_limited_arm() {
         .unwrap();
     assert!(service.vault().authorize(Action::PlaceLiveOrder).is_err());
 }
+
+#[tokio::test]
+async fn reading_accounts_counts_as_activity_and_idleness_locks() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = ServiceConfig::new(dir.path().to_path_buf());
+    config.auto_lock = Some(std::time::Duration::from_secs(2));
+    let service = BrokerageService::start(config).await.unwrap();
+    service.vault().create(pw("correct horse battery"), Role::Trader).await.unwrap();
+    // The session's clock starts before the slow key derivation; start the count here.
+    service.vault().touch().unwrap();
+
+    tokio::time::sleep(std::time::Duration::from_millis(1300)).await;
+    service.accounts_overview().await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(1300)).await;
+    // 2.6 s since sign-in, 1.3 s since the last read: still open.
+    assert!(service.accounts_overview().await.is_ok());
+
+    tokio::time::sleep(std::time::Duration::from_millis(2300)).await;
+    assert!(service.vault().enforce_auto_lock().unwrap(), "idle past the timeout locks");
+    assert_eq!(service.accounts_overview().await.unwrap_err().code(), ErrorCode::VaultLocked);
+}
