@@ -1,1 +1,10 @@
-//! IBKR
+//! Interactive Brokers through the Client Portal gateway the user runs on this machine. There is
+//! no credential here: the user signs in to the gateway in the browser and the gateway holds the
+//! session; we keep it alive (`/tickle`) and surface its state as a connection status.
+
+pub mod adapter;
+pub mod config;
+pub mod http;
+
+pub use adapter::{GatewayStatus, IbkrConnector, PlaceOutcome};
+pub use config::IbkrConfig;
