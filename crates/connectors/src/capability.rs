@@ -23,8 +23,11 @@ pub trait Trading: Send + Sync {
         account: &AccountId,
         request: &OrderRequest,
     ) -> Result<Order, ConnectorError>;
-    async fn cancel_order(&self, account: &AccountId, order: &OrderId)
-    -> Result<(), ConnectorError>;
+    async fn cancel_order(
+        &self,
+        account: &AccountId,
+        order: &OrderId,
+    ) -> Result<(), ConnectorError>;
     async fn orders(
         &self,
         account: &AccountId,

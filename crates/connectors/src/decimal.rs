@@ -25,7 +25,9 @@ pub fn parse_text(raw: &str) -> Result<Option<Decimal>, String> {
     } else {
         Decimal::from_str(text)
     };
-    parsed.map(|d| Some(d.normalize())).map_err(|e| format!("not a decimal ({e})"))
+    parsed
+        .map(|d| Some(d.normalize()))
+        .map_err(|e| format!("not a decimal ({e})"))
 }
 
 pub fn exact<'de, D: Deserializer<'de>>(d: D) -> Result<Decimal, D::Error> {

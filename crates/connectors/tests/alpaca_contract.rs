@@ -28,8 +28,7 @@ fn connector(url: &str) -> AlpacaConnector {
 }
 
 fn ok_fixture(name: &str) -> ResponseTemplate {
-    ResponseTemplate::new(200)
-        .set_body_raw(fixture("alpaca", name), "application/json")
+    ResponseTemplate::new(200).set_body_raw(fixture("alpaca", name), "application/json")
 }
 
 /// GET /v2/account with the API key headers, answered with a recorded account.
@@ -53,28 +52,52 @@ pub async fn suite_portfolio(c: &AlpacaConnector) -> AccountId {
     let b = c.balances(&account).await.expect("balances");
     assert!(!b.currency.is_empty());
     for p in c.positions(&account).await.expect("positions") {
-        assert!(p.qty > dec!(0), "quantities are positive, the side says which way");
+        assert!(
+            p.qty > dec!(0),
+            "quantities are positive, the side says which way"
+        );
     }
     let unknown = AccountId::new("NOT-THIS-ONE");
-    assert!(matches!(c.balances(&unknown).await, Err(ConnectorError::UnknownAccount(_))));
+    assert!(matches!(
+        c.balances(&unknown).await,
+        Err(ConnectorError::UnknownAccount(_))
+    ));
     account
 }
 
 /// Submit, find by client id, list, cancel: the order round trip.
 pub async fn suite_order_round_trip(c: &AlpacaConnector, account: &AccountId, symbol: &str) {
     let cid = ClientOrderId::new(uuid::Uuid::new_v4().to_string());
-    let req = OrderRequest::limit(cid.clone(), Symbol::new(symbol), OrderSide::Buy, dec!(1), dec!(1.00));
+    let req = OrderRequest::limit(
+        cid.clone(),
+        Symbol::new(symbol),
+        OrderSide::Buy,
+        dec!(1),
+        dec!(1.00),
+    );
     let placed = c.submit_order(account, &req).await.expect("submit");
     assert_eq!(placed.client_order_id.as_ref(), Some(&cid));
-    let found = c.order_by_client_id(account, &cid).await.expect("lookup").expect("exists");
+    let found = c
+        .order_by_client_id(account, &cid)
+        .await
+        .expect("lookup")
+        .expect("exists");
     assert_eq!(found.id, placed.id);
     if found.status.is_open() {
-        let open = c.orders(account, &OrderFilter::default()).await.expect("open orders");
+        let open = c
+            .orders(account, &OrderFilter::default())
+            .await
+            .expect("open orders");
         assert!(open.iter().any(|o| o.id == placed.id));
         c.cancel_order(account, &placed.id).await.expect("cancel");
     }
     let missing = ClientOrderId::new(uuid::Uuid::new_v4().to_string());
-    assert_eq!(c.order_by_client_id(account, &missing).await.expect("lookup"), None);
+    assert_eq!(
+        c.order_by_client_id(account, &missing)
+            .await
+            .expect("lookup"),
+        None
+    );
 }
 
 /// Local paper sandbox: `BROKERDESK_ALPACA_SANDBOX_URL=http://127.0.0.1:PORT cargo test -p
@@ -82,11 +105,16 @@ pub async fn suite_order_round_trip(c: &AlpacaConnector, account: &AccountId, sy
 #[tokio::test]
 #[ignore = "needs a running paper sandbox; see the doc comment"]
 async fn sandbox_suite() {
-    let url = std::env::var("BROKERDESK_ALPACA_SANDBOX_URL").expect("BROKERDESK_ALPACA_SANDBOX_URL");
+    let url =
+        std::env::var("BROKERDESK_ALPACA_SANDBOX_URL").expect("BROKERDESK_ALPACA_SANDBOX_URL");
     let key = std::env::var("BROKERDESK_ALPACA_SANDBOX_KEY").unwrap_or_else(|_| KEY.into());
-    let secret = std::env::var("BROKERDESK_ALPACA_SANDBOX_SECRET").unwrap_or_else(|_| SECRET.into());
-    let c = AlpacaConnector::new(AlpacaConfig::local(&url), AlpacaCredential::api_key(key, secret))
-        .expect("connector");
+    let secret =
+        std::env::var("BROKERDESK_ALPACA_SANDBOX_SECRET").unwrap_or_else(|_| SECRET.into());
+    let c = AlpacaConnector::new(
+        AlpacaConfig::local(&url),
+        AlpacaCredential::api_key(key, secret),
+    )
+    .expect("connector");
     let account = suite_portfolio(&c).await;
     suite_order_round_trip(&c, &account, "AAPL").await;
     c.clock().await.expect("clock");
@@ -107,7 +135,10 @@ async fn account_balances_are_exact_decimals_from_strings() {
     let account = suite_portfolio(&c).await;
     assert_eq!(account.as_str(), "PALPACA_123");
     let b = c.balances(&account).await.expect("balances");
-    assert_eq!((b.cash, b.buying_power, b.equity), (dec!(122086.5), dec!(245432.61), dec!(123346.11)));
+    assert_eq!(
+        (b.cash, b.buying_power, b.equity),
+        (dec!(122086.5), dec!(245432.61), dec!(123346.11))
+    );
     assert_eq!(b.currency, "USD");
     assert!(c.positions(&account).await.expect("empty list").is_empty());
 }
@@ -117,7 +148,10 @@ async fn negative_cash_from_the_sdk_fixture() {
     let server = MockServer::start().await;
     mount_account(&server, "alpaca-py_test_get_account.json").await;
     let c = connector(&server.uri());
-    let b = c.balances(&AccountId::new("010203ABCD")).await.expect("balances");
+    let b = c
+        .balances(&AccountId::new("010203ABCD"))
+        .await
+        .expect("balances");
     assert_eq!((b.cash, b.buying_power), (dec!(-23140.2), dec!(262113.632)));
 }
 
@@ -133,7 +167,10 @@ async fn oauth_tokens_go_as_bearer() {
     let mut config = AlpacaConfig::local(server.uri());
     config.trading_policy = fast_policy();
     let c = AlpacaConnector::new(config, AlpacaCredential::oauth("oauth-token-1")).expect("c");
-    assert_eq!(c.accounts().await.expect("accounts")[0].as_str(), "PALPACA_123");
+    assert_eq!(
+        c.accounts().await.expect("accounts")[0].as_str(),
+        "PALPACA_123"
+    );
     let req = &server.received_requests().await.expect("recorded")[0];
     assert!(req.headers.get("APCA-API-KEY-ID").is_none());
 }
@@ -143,7 +180,8 @@ async fn positions_from_sdk_and_spec_fixtures() {
     let server = MockServer::start().await;
     mount_account(&server, "spec_example_GET_v2_account.json").await;
     let mut list: Vec<serde_json::Value> =
-        serde_json::from_str(&fixture("alpaca", "alpaca-py_test_get_all_positions.json")).expect("json");
+        serde_json::from_str(&fixture("alpaca", "alpaca-py_test_get_all_positions.json"))
+            .expect("json");
     list.push(fixture_json("alpaca", "spec_x-example_Position.json"));
     Mock::given(method("GET"))
         .and(path("/v2/positions"))
@@ -151,21 +189,44 @@ async fn positions_from_sdk_and_spec_fixtures() {
         .mount(&server)
         .await;
     let c = connector(&server.uri());
-    let ps = c.positions(&AccountId::new("PALPACA_123")).await.expect("positions");
+    let ps = c
+        .positions(&AccountId::new("PALPACA_123"))
+        .await
+        .expect("positions");
     assert_eq!(ps.len(), 2);
     let p = &ps[0];
     assert_eq!(p.symbol.as_str(), "AAPL");
     assert_eq!(p.side, PositionSide::Long);
     assert_eq!(
-        (p.qty, p.avg_entry_price, p.cost_basis, p.current_price, p.market_value, p.unrealized_pl),
-        (dec!(5), dec!(100.0), dec!(500.0), dec!(120.0), dec!(600.0), dec!(100.0))
+        (
+            p.qty,
+            p.avg_entry_price,
+            p.cost_basis,
+            p.current_price,
+            p.market_value,
+            p.unrealized_pl
+        ),
+        (
+            dec!(5),
+            dec!(100.0),
+            dec!(500.0),
+            dec!(120.0),
+            dec!(600.0),
+            dec!(100.0)
+        )
     );
 }
 
 fn limit_request(cid: &str) -> OrderRequest {
     OrderRequest {
         time_in_force: TimeInForce::Gtc,
-        ..OrderRequest::limit(ClientOrderId::new(cid), Symbol::new("AAPL"), OrderSide::Buy, dec!(2), dec!(150))
+        ..OrderRequest::limit(
+            ClientOrderId::new(cid),
+            Symbol::new("AAPL"),
+            OrderSide::Buy,
+            dec!(2),
+            dec!(150),
+        )
     }
 }
 
@@ -181,19 +242,30 @@ async fn submit_sends_decimals_as_strings_with_the_client_order_id() {
             "limit_price": "150", "extended_hours": false,
             "client_order_id": "5680c4bc-9ac1-4a12-a44c-df427ba53032"
         })))
-        .respond_with(ok_fixture("spec_example_POST_v2_orders_response_Equity.json"))
+        .respond_with(ok_fixture(
+            "spec_example_POST_v2_orders_response_Equity.json",
+        ))
         .expect(1)
         .mount(&server)
         .await;
     let c = connector(&server.uri());
     let o = c
-        .submit_order(&AccountId::new("PALPACA_123"), &limit_request("5680c4bc-9ac1-4a12-a44c-df427ba53032"))
+        .submit_order(
+            &AccountId::new("PALPACA_123"),
+            &limit_request("5680c4bc-9ac1-4a12-a44c-df427ba53032"),
+        )
         .await
         .expect("submitted");
     assert_eq!(o.id.as_str(), "7b08df51-c1ac-453c-99f9-323a5f075f0d");
-    assert_eq!(o.client_order_id.as_ref().map(|c| c.as_str()), Some("5680c4bc-9ac1-4a12-a44c-df427ba53032"));
+    assert_eq!(
+        o.client_order_id.as_ref().map(|c| c.as_str()),
+        Some("5680c4bc-9ac1-4a12-a44c-df427ba53032")
+    );
     assert_eq!(o.quantity, Some(OrderQuantity::Qty(dec!(2))));
-    assert_eq!((o.order_type, o.time_in_force, o.status.clone()), (OrderType::Limit, TimeInForce::Gtc, OrderStatus::Accepted));
+    assert_eq!(
+        (o.order_type, o.time_in_force, o.status.clone()),
+        (OrderType::Limit, TimeInForce::Gtc, OrderStatus::Accepted)
+    );
     assert_eq!(o.limit_price, Some(dec!(150)));
     assert_eq!(o.filled_avg_price, None);
 }
@@ -204,13 +276,19 @@ async fn sdk_order_with_numeric_qty_parses_exactly() {
     mount_account(&server, "spec_example_GET_v2_account.json").await;
     Mock::given(method("GET"))
         .and(path("/v2/orders:by_client_order_id"))
-        .and(query_param("client_order_id", "eb9e2aaa-f71a-4f51-b5b4-52a6c565dad4"))
+        .and(query_param(
+            "client_order_id",
+            "eb9e2aaa-f71a-4f51-b5b4-52a6c565dad4",
+        ))
         .respond_with(ok_fixture("alpaca-py_test_get_order_by_client_id.json"))
         .mount(&server)
         .await;
     let c = connector(&server.uri());
     let o = c
-        .order_by_client_id(&AccountId::new("PALPACA_123"), &ClientOrderId::new("eb9e2aaa-f71a-4f51-b5b4-52a6c565dad4"))
+        .order_by_client_id(
+            &AccountId::new("PALPACA_123"),
+            &ClientOrderId::new("eb9e2aaa-f71a-4f51-b5b4-52a6c565dad4"),
+        )
         .await
         .expect("lookup")
         .expect("found");
@@ -225,11 +303,16 @@ async fn lookup_of_an_unknown_client_id_is_none() {
     mount_account(&server, "spec_example_GET_v2_account.json").await;
     Mock::given(method("GET"))
         .and(path("/v2/orders:by_client_order_id"))
-        .respond_with(ResponseTemplate::new(404).set_body_string(r#"{"code":40410000,"message":"order not found"}"#))
+        .respond_with(
+            ResponseTemplate::new(404)
+                .set_body_string(r#"{"code":40410000,"message":"order not found"}"#),
+        )
         .mount(&server)
         .await;
     let c = connector(&server.uri());
-    let r = c.order_by_client_id(&AccountId::new("PALPACA_123"), &ClientOrderId::new("nope")).await;
+    let r = c
+        .order_by_client_id(&AccountId::new("PALPACA_123"), &ClientOrderId::new("nope"))
+        .await;
     assert_eq!(r.expect("404 is an answer"), None);
 }
 
@@ -259,24 +342,48 @@ async fn list_cancel_and_replace() {
         .await;
     Mock::given(method("PATCH"))
         .and(path("/v2/orders/7b08df51-c1ac-453c-99f9-323a5f075f0d"))
-        .and(body_json(serde_json::json!({"qty": "3", "limit_price": "149.5"})))
+        .and(body_json(
+            serde_json::json!({"qty": "3", "limit_price": "149.5"}),
+        ))
         .respond_with(ResponseTemplate::new(200).set_body_json(order))
         .expect(1)
         .mount(&server)
         .await;
     let c = connector(&server.uri());
     let acct = AccountId::new("PALPACA_123");
-    let open = c.orders(&acct, &OrderFilter { limit: Some(50), ..Default::default() }).await.expect("open");
+    let open = c
+        .orders(
+            &acct,
+            &OrderFilter {
+                limit: Some(50),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("open");
     assert_eq!(open.len(), 1);
     let closed = c
-        .orders(&acct, &OrderFilter { status: brokerdesk_connectors::types::OrderStatusFilter::Closed, ..Default::default() })
+        .orders(
+            &acct,
+            &OrderFilter {
+                status: brokerdesk_connectors::types::OrderStatusFilter::Closed,
+                ..Default::default()
+            },
+        )
         .await
         .expect("closed");
     assert!(closed.is_empty());
     let id = OrderId::new("7b08df51-c1ac-453c-99f9-323a5f075f0d");
     c.cancel_order(&acct, &id).await.expect("204 cancels");
     let replaced = c
-        .replace_order(&id, &ReplaceRequest { qty: Some(dec!(3)), limit_price: Some(dec!(149.50)), ..Default::default() })
+        .replace_order(
+            &id,
+            &ReplaceRequest {
+                qty: Some(dec!(3)),
+                limit_price: Some(dec!(149.50)),
+                ..Default::default()
+            },
+        )
         .await
         .expect("replaced");
     assert_eq!(replaced.id, id);
@@ -314,7 +421,10 @@ async fn assets_clock_activities_and_history() {
         .await;
     Mock::given(method("GET"))
         .and(path("/v2/account/activities"))
-        .and(query_param("page_token", "20190801011955195::5f596936-6f23-4cef-bdf1-3806aae57dbf"))
+        .and(query_param(
+            "page_token",
+            "20190801011955195::5f596936-6f23-4cef-bdf1-3806aae57dbf",
+        ))
         .respond_with(ResponseTemplate::new(200).set_body_string("[]"))
         .mount(&server)
         .await;
@@ -329,16 +439,31 @@ async fn assets_clock_activities_and_history() {
     let assets = c.assets().await.expect("assets");
     assert_eq!(assets[0].symbol.as_str(), "AAPL");
     assert!(assets[0].fractionable && assets[0].tradable);
-    assert_eq!(c.asset(&Symbol::new("aapl")).await.expect("asset").name, "Apple Inc. Common Stock");
+    assert_eq!(
+        c.asset(&Symbol::new("aapl")).await.expect("asset").name,
+        "Apple Inc. Common Stock"
+    );
     let clock = c.clock().await.expect("clock");
     assert!(clock.is_open);
     let page = c.activities(None, Some(2), None).await.expect("activities");
     assert_eq!(page.len(), 2);
-    assert_eq!((page[0].activity_type.as_str(), page[0].price, page[0].qty), ("FILL", Some(dec!(174.78)), Some(dec!(2))));
-    assert_eq!((page[1].activity_type.as_str(), page[1].net_amount), ("DIV", Some(dec!(1.02))));
-    let next = c.activities(None, None, Some(&page[1].id)).await.expect("next page");
+    assert_eq!(
+        (page[0].activity_type.as_str(), page[0].price, page[0].qty),
+        ("FILL", Some(dec!(174.78)), Some(dec!(2)))
+    );
+    assert_eq!(
+        (page[1].activity_type.as_str(), page[1].net_amount),
+        ("DIV", Some(dec!(1.02)))
+    );
+    let next = c
+        .activities(None, None, Some(&page[1].id))
+        .await
+        .expect("next page");
     assert!(next.is_empty(), "paging ends with an empty page");
-    let h = c.portfolio_history(Some("1D"), Some("15Min")).await.expect("history");
+    let h = c
+        .portfolio_history(Some("1D"), Some("15Min"))
+        .await
+        .expect("history");
     assert_eq!(h.points.len(), 27);
     assert_eq!(h.points[0].equity, Some(dec!(2773.79)));
     assert_eq!(h.points[0].profit_loss, Some(dec!(-0.37)));
@@ -370,20 +495,48 @@ async fn market_data_latest_quotes_trades_bars_snapshots() {
         .mount(&server)
         .await;
     let c = connector(&server.uri());
-    let quotes = c.latest_quotes(&[Symbol::new("AAPL"), Symbol::new("TSLA")]).await.expect("quotes");
+    let quotes = c
+        .latest_quotes(&[Symbol::new("AAPL"), Symbol::new("TSLA")])
+        .await
+        .expect("quotes");
     assert_eq!(quotes.len(), 2);
     let aapl = &quotes[0];
-    assert_eq!((aapl.bid, aapl.ask, aapl.bid_size, aapl.ask_size), (Some(dec!(172.62)), Some(dec!(172.7)), Some(dec!(2)), Some(dec!(1))));
-    let trades = c.latest_trades(&[Symbol::new("AAPL")]).await.expect("trades");
-    assert_eq!((trades[0].price, trades[0].size), (dec!(161.2958), dec!(100)));
+    assert_eq!(
+        (aapl.bid, aapl.ask, aapl.bid_size, aapl.ask_size),
+        (
+            Some(dec!(172.62)),
+            Some(dec!(172.7)),
+            Some(dec!(2)),
+            Some(dec!(1))
+        )
+    );
+    let trades = c
+        .latest_trades(&[Symbol::new("AAPL")])
+        .await
+        .expect("trades");
+    assert_eq!(
+        (trades[0].price, trades[0].size),
+        (dec!(161.2958), dec!(100))
+    );
     let bars = c.latest_bars(&[Symbol::new("SPY")]).await.expect("bars");
     assert_eq!((bars[0].close, bars[0].volume), (dec!(392.18), dec!(2100)));
-    let snaps = c.snapshots(&[Symbol::new("AAPL"), Symbol::new("TSLA")]).await.expect("snapshots");
+    let snaps = c
+        .snapshots(&[Symbol::new("AAPL"), Symbol::new("TSLA")])
+        .await
+        .expect("snapshots");
     assert_eq!(snaps.len(), 2);
     let q = snaps[0].quote.as_ref().expect("quote");
     assert_eq!((q.bid, q.last), (Some(dec!(172.6)), Some(dec!(172.61))));
-    assert_eq!(snaps[0].daily_bar.as_ref().map(|b| b.low), Some(dec!(171.6618)));
-    assert!(c.latest_quotes(&[]).await.expect("nothing asked").is_empty());
+    assert_eq!(
+        snaps[0].daily_bar.as_ref().map(|b| b.low),
+        Some(dec!(171.6618))
+    );
+    assert!(
+        c.latest_quotes(&[])
+            .await
+            .expect("nothing asked")
+            .is_empty()
+    );
 }
 
 // ---- error bodies (shape: the spec's `Error` schema {code, message}) ----
@@ -395,27 +548,56 @@ async fn error_case(status: u16, body: &str) -> (ConnectorError, usize) {
         .respond_with(ResponseTemplate::new(status).set_body_string(body))
         .mount(&server)
         .await;
-    let err = connector(&server.uri()).accounts().await.expect_err("error status");
-    (err, server.received_requests().await.expect("recorded").len())
+    let err = connector(&server.uri())
+        .accounts()
+        .await
+        .expect_err("error status");
+    (
+        err,
+        server.received_requests().await.expect("recorded").len(),
+    )
 }
 
 #[tokio::test]
 async fn error_bodies_become_typed_errors_with_the_vendor_message() {
-    let (e, n) = error_case(401, r#"{"code":40110000,"message":"request is not authorized"}"#).await;
-    assert!(matches!(&e, ConnectorError::NeedsSignIn(m) if m == "request is not authorized"), "{e:?}");
+    let (e, n) = error_case(
+        401,
+        r#"{"code":40110000,"message":"request is not authorized"}"#,
+    )
+    .await;
+    assert!(
+        matches!(&e, ConnectorError::NeedsSignIn(m) if m == "request is not authorized"),
+        "{e:?}"
+    );
     assert_eq!(n, 1);
-    let (e, n) = error_case(403, r#"{"code":40310000,"message":"insufficient buying power"}"#).await;
-    assert!(matches!(&e, ConnectorError::Rejected(m) if m == "insufficient buying power"), "{e:?}");
+    let (e, n) = error_case(
+        403,
+        r#"{"code":40310000,"message":"insufficient buying power"}"#,
+    )
+    .await;
+    assert!(
+        matches!(&e, ConnectorError::Rejected(m) if m == "insufficient buying power"),
+        "{e:?}"
+    );
     assert_eq!(n, 1);
     let (e, _) = error_case(404, r#"{"code":40410000,"message":"resource not found"}"#).await;
     assert!(matches!(&e, ConnectorError::Rejected(m) if m == "resource not found"));
     let (e, _) = error_case(422, r#"{"code":40010001,"message":"qty must be > 0"}"#).await;
     assert!(matches!(&e, ConnectorError::Rejected(m) if m == "qty must be > 0"));
     let (e, n) = error_case(429, "rate limit exceeded").await;
-    assert!(matches!(&e, ConnectorError::Unavailable(m) if m.contains("rate limit exceeded")), "{e:?}");
+    assert!(
+        matches!(&e, ConnectorError::Unavailable(m) if m.contains("rate limit exceeded")),
+        "{e:?}"
+    );
     assert_eq!(n, 3, "429 is retried up to the policy's attempts");
-    let (e, n) = error_case(500, r#"{"code":50010000,"message":"internal server error occurred"}"#).await;
-    assert!(matches!(&e, ConnectorError::Unavailable(m) if m.contains("internal server error occurred")));
+    let (e, n) = error_case(
+        500,
+        r#"{"code":50010000,"message":"internal server error occurred"}"#,
+    )
+    .await;
+    assert!(
+        matches!(&e, ConnectorError::Unavailable(m) if m.contains("internal server error occurred"))
+    );
     assert_eq!(n, 3, "an idempotent GET is retried on 5xx");
 }
 

@@ -19,7 +19,12 @@ fn connector(url: &str) -> AlpacaConnector {
 }
 
 fn request(cid: &str) -> OrderRequest {
-    OrderRequest::market(ClientOrderId::new(cid), Symbol::new("AAPL"), OrderSide::Buy, dec!(1))
+    OrderRequest::market(
+        ClientOrderId::new(cid),
+        Symbol::new("AAPL"),
+        OrderSide::Buy,
+        dec!(1),
+    )
 }
 
 fn account() -> AccountId {
@@ -29,7 +34,10 @@ fn account() -> AccountId {
 async fn mount_account(server: &MockServer) {
     Mock::given(method("GET"))
         .and(path("/v2/account"))
-        .respond_with(ResponseTemplate::new(200).set_body_string(fixture("alpaca", "spec_example_GET_v2_account.json")))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_string(fixture("alpaca", "spec_example_GET_v2_account.json")),
+        )
         .mount(server)
         .await;
 }
@@ -42,13 +50,26 @@ async fn accepted_order_with_a_dropped_reply_exists_exactly_once() {
     )
     .await;
     let c = connector(&server.url);
-    let order = c.submit_order(&account(), &request("cid-dropped-1")).await.expect("adopted after lookup");
-    assert_eq!(order.client_order_id, Some(ClientOrderId::new("cid-dropped-1")));
+    let order = c
+        .submit_order(&account(), &request("cid-dropped-1"))
+        .await
+        .expect("adopted after lookup");
+    assert_eq!(
+        order.client_order_id,
+        Some(ClientOrderId::new("cid-dropped-1"))
+    );
     assert_eq!(server.orders.len(), 1, "exactly one order exists");
-    assert_eq!(*server.posts.lock().expect("lock"), 1, "found by lookup, not sent again");
+    assert_eq!(
+        *server.posts.lock().expect("lock"),
+        1,
+        "found by lookup, not sent again"
+    );
 
     // The app restarts and submits the persisted intent again, same id: still one order.
-    let again = c.submit_order(&account(), &request("cid-dropped-1")).await.expect("adopted");
+    let again = c
+        .submit_order(&account(), &request("cid-dropped-1"))
+        .await
+        .expect("adopted");
     assert_eq!(again.id, order.id);
     assert_eq!(server.orders.len(), 1);
 }
@@ -61,19 +82,31 @@ async fn timeout_after_acceptance_is_resolved_by_lookup() {
         .and(path("/v2/orders"))
         .respond_with(
             ResponseTemplate::new(200)
-                .set_body_string(fixture("alpaca", "spec_example_POST_v2_orders_response_Equity.json"))
+                .set_body_string(fixture(
+                    "alpaca",
+                    "spec_example_POST_v2_orders_response_Equity.json",
+                ))
                 .set_delay(Duration::from_secs(3)),
         )
         .mount(&server)
         .await;
     Mock::given(method("GET"))
         .and(path("/v2/orders:by_client_order_id"))
-        .and(query_param("client_order_id", "5680c4bc-9ac1-4a12-a44c-df427ba53032"))
-        .respond_with(ResponseTemplate::new(200).set_body_string(fixture("alpaca", "spec_example_POST_v2_orders_response_Equity.json")))
+        .and(query_param(
+            "client_order_id",
+            "5680c4bc-9ac1-4a12-a44c-df427ba53032",
+        ))
+        .respond_with(ResponseTemplate::new(200).set_body_string(fixture(
+            "alpaca",
+            "spec_example_POST_v2_orders_response_Equity.json",
+        )))
         .mount(&server)
         .await;
     let c = connector(&server.uri());
-    let o = c.submit_order(&account(), &request("5680c4bc-9ac1-4a12-a44c-df427ba53032")).await.expect("found");
+    let o = c
+        .submit_order(&account(), &request("5680c4bc-9ac1-4a12-a44c-df427ba53032"))
+        .await
+        .expect("found");
     assert_eq!(o.id.as_str(), "7b08df51-c1ac-453c-99f9-323a5f075f0d");
     let posts = server
         .received_requests()
@@ -91,23 +124,33 @@ async fn not_found_after_a_5xx_is_resent_with_the_same_client_order_id() {
     mount_account(&server).await;
     Mock::given(method("POST"))
         .and(path("/v2/orders"))
-        .respond_with(ResponseTemplate::new(503).set_body_string(r#"{"message":"service unavailable"}"#))
+        .respond_with(
+            ResponseTemplate::new(503).set_body_string(r#"{"message":"service unavailable"}"#),
+        )
         .up_to_n_times(1)
         .with_priority(1)
         .mount(&server)
         .await;
     Mock::given(method("POST"))
         .and(path("/v2/orders"))
-        .respond_with(ResponseTemplate::new(200).set_body_string(fixture("alpaca", "spec_example_POST_v2_orders_response_Equity.json")))
+        .respond_with(ResponseTemplate::new(200).set_body_string(fixture(
+            "alpaca",
+            "spec_example_POST_v2_orders_response_Equity.json",
+        )))
         .mount(&server)
         .await;
     Mock::given(method("GET"))
         .and(path("/v2/orders:by_client_order_id"))
-        .respond_with(ResponseTemplate::new(404).set_body_string(r#"{"code":40410000,"message":"order not found"}"#))
+        .respond_with(
+            ResponseTemplate::new(404)
+                .set_body_string(r#"{"code":40410000,"message":"order not found"}"#),
+        )
         .mount(&server)
         .await;
     let c = connector(&server.uri());
-    c.submit_order(&account(), &request("cid-same")).await.expect("second send succeeds");
+    c.submit_order(&account(), &request("cid-same"))
+        .await
+        .expect("second send succeeds");
     let posts: Vec<serde_json::Value> = server
         .received_requests()
         .await
@@ -117,7 +160,10 @@ async fn not_found_after_a_5xx_is_resent_with_the_same_client_order_id() {
         .map(|r| serde_json::from_slice(&r.body).expect("json"))
         .collect();
     assert_eq!(posts.len(), 2);
-    assert!(posts.iter().all(|p| p["client_order_id"] == "cid-same"), "never a new id on retry");
+    assert!(
+        posts.iter().all(|p| p["client_order_id"] == "cid-same"),
+        "never a new id on retry"
+    );
 }
 
 #[tokio::test]
@@ -126,17 +172,26 @@ async fn duplicate_refusal_adopts_the_existing_order() {
     mount_account(&server).await;
     Mock::given(method("POST"))
         .and(path("/v2/orders"))
-        .respond_with(ResponseTemplate::new(422).set_body_string(r#"{"code":40010001,"message":"client_order_id must be unique"}"#))
+        .respond_with(
+            ResponseTemplate::new(422)
+                .set_body_string(r#"{"code":40010001,"message":"client_order_id must be unique"}"#),
+        )
         .expect(1)
         .mount(&server)
         .await;
     Mock::given(method("GET"))
         .and(path("/v2/orders:by_client_order_id"))
-        .respond_with(ResponseTemplate::new(200).set_body_string(fixture("alpaca", "alpaca-py_test_get_order_by_client_id.json")))
+        .respond_with(ResponseTemplate::new(200).set_body_string(fixture(
+            "alpaca",
+            "alpaca-py_test_get_order_by_client_id.json",
+        )))
         .mount(&server)
         .await;
     let c = connector(&server.uri());
-    let o = c.submit_order(&account(), &request("eb9e2aaa-f71a-4f51-b5b4-52a6c565dad4")).await.expect("adopted");
+    let o = c
+        .submit_order(&account(), &request("eb9e2aaa-f71a-4f51-b5b4-52a6c565dad4"))
+        .await
+        .expect("adopted");
     assert_eq!(o.id.as_str(), "61e69015-8549-4bfd-b9c3-01e75843f47d");
 }
 
@@ -155,8 +210,14 @@ async fn unknown_outcome_and_failed_lookup_is_reported_not_resent() {
         .mount(&server)
         .await;
     let c = connector(&server.uri());
-    let err = c.submit_order(&account(), &request("cid-x")).await.expect_err("unknown");
-    assert!(matches!(&err, ConnectorError::Unavailable(m) if m.contains("cid-x") && m.contains("may or may not")), "{err:?}");
+    let err = c
+        .submit_order(&account(), &request("cid-x"))
+        .await
+        .expect_err("unknown");
+    assert!(
+        matches!(&err, ConnectorError::Unavailable(m) if m.contains("cid-x") && m.contains("may or may not")),
+        "{err:?}"
+    );
     let posts = server
         .received_requests()
         .await
@@ -173,11 +234,17 @@ async fn a_plain_refusal_is_not_retried() {
     mount_account(&server).await;
     Mock::given(method("POST"))
         .and(path("/v2/orders"))
-        .respond_with(ResponseTemplate::new(403).set_body_string(r#"{"code":40310000,"message":"insufficient buying power"}"#))
+        .respond_with(
+            ResponseTemplate::new(403)
+                .set_body_string(r#"{"code":40310000,"message":"insufficient buying power"}"#),
+        )
         .expect(1)
         .mount(&server)
         .await;
     let c = connector(&server.uri());
-    let err = c.submit_order(&account(), &request("cid-y")).await.expect_err("refused");
+    let err = c
+        .submit_order(&account(), &request("cid-y"))
+        .await
+        .expect_err("refused");
     assert!(matches!(&err, ConnectorError::Rejected(m) if m == "insufficient buying power"));
 }

@@ -44,13 +44,23 @@ fn policy() -> HttpPolicy {
             max_delay: Duration::from_millis(50),
             max_retry_after: Duration::from_secs(5),
         },
-        rate_limit: RateLimit { max: 1000, per: Duration::from_secs(1), burst: 100 },
+        rate_limit: RateLimit {
+            max: 1000,
+            per: Duration::from_secs(1),
+            burst: 100,
+        },
     }
 }
 
 fn client(server: &MockServer) -> HttpClient {
-    HttpClient::new("test", &server.uri(), policy(), Arc::new(NoAuth), decode_common_error)
-        .expect("client")
+    HttpClient::new(
+        "test",
+        &server.uri(),
+        policy(),
+        Arc::new(NoAuth),
+        decode_common_error,
+    )
+    .expect("client")
 }
 
 #[tokio::test]
@@ -68,7 +78,10 @@ async fn get_is_retried_on_5xx_until_it_succeeds() {
         .respond_with(ResponseTemplate::new(200).set_body_string(r#"{"ok":true}"#))
         .mount(&server)
         .await;
-    let v = client(&server).send(&Get).await.expect("third attempt succeeds");
+    let v = client(&server)
+        .send(&Get)
+        .await
+        .expect("third attempt succeeds");
     assert_eq!(v["ok"], true);
     assert_eq!(server.received_requests().await.expect("recorded").len(), 3);
 }
@@ -133,7 +146,10 @@ async fn post_is_resent_after_429_honouring_retry_after() {
         .await;
     let started = Instant::now();
     client(&server).send(&Post).await.expect("second attempt");
-    assert!(started.elapsed() >= Duration::from_secs(1), "waited for Retry-After");
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "waited for Retry-After"
+    );
     assert_eq!(server.received_requests().await.expect("recorded").len(), 2);
 }
 
@@ -145,7 +161,9 @@ async fn client_errors_are_not_retried_and_keep_the_vendor_text() {
         .mount(&server)
         .await;
     let err = client(&server).send(&Get).await.expect_err("403");
-    assert!(matches!(&err, HttpError::Status { status: 403, message, .. } if message == "forbidden."));
+    assert!(
+        matches!(&err, HttpError::Status { status: 403, message, .. } if message == "forbidden.")
+    );
     assert_eq!(server.received_requests().await.expect("recorded").len(), 1);
 }
 
@@ -174,7 +192,9 @@ async fn latency_is_measured() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .respond_with(
-            ResponseTemplate::new(200).set_body_string("{}").set_delay(Duration::from_millis(50)),
+            ResponseTemplate::new(200)
+                .set_body_string("{}")
+                .set_delay(Duration::from_millis(50)),
         )
         .mount(&server)
         .await;
@@ -199,11 +219,24 @@ async fn unreadable_success_is_a_decode_error() {
 #[test]
 fn self_signed_only_for_loopback() {
     let make = |url: &str| {
-        HttpClient::with_tls("t", url, policy(), Arc::new(NoAuth), decode_common_error, true)
+        HttpClient::with_tls(
+            "t",
+            url,
+            policy(),
+            Arc::new(NoAuth),
+            decode_common_error,
+            true,
+        )
     };
     assert!(make("https://localhost:5000/v1/api").is_ok());
     assert!(make("https://127.0.0.1:5000/v1/api").is_ok());
     assert!(make("https://[::1]:5000/v1/api").is_ok());
-    assert!(matches!(make("https://gateway.example.com/v1/api"), Err(HttpError::Config(_))));
-    assert!(matches!(make("https://10.0.0.5:5000/v1/api"), Err(HttpError::Config(_))));
+    assert!(matches!(
+        make("https://gateway.example.com/v1/api"),
+        Err(HttpError::Config(_))
+    ));
+    assert!(matches!(
+        make("https://10.0.0.5:5000/v1/api"),
+        Err(HttpError::Config(_))
+    ));
 }

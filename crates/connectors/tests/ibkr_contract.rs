@@ -4,7 +4,9 @@
 mod support;
 
 use brokerdesk_connectors::ibkr::{GatewayStatus, IbkrConfig, IbkrConnector, PlaceOutcome};
-use brokerdesk_connectors::types::{OrderFilter, OrderRequest, OrderSide, OrderStatus, OrderStatusFilter, TimeInForce};
+use brokerdesk_connectors::types::{
+    OrderFilter, OrderRequest, OrderSide, OrderStatus, OrderStatusFilter, TimeInForce,
+};
 use brokerdesk_connectors::{ConnectorError, MarketData, Portfolio, Trading};
 use brokerdesk_model::{AccountId, ClientOrderId, PositionSide, Symbol};
 use rust_decimal_macros::dec;
@@ -32,14 +34,26 @@ fn ok(name: &str) -> ResponseTemplate {
 }
 
 async fn mount(server: &MockServer, verb: &str, p: &str, name: &str) {
-    Mock::given(method(verb)).and(path(format!("/v1/api{p}"))).respond_with(ok(name)).mount(server).await;
+    Mock::given(method(verb))
+        .and(path(format!("/v1/api{p}")))
+        .respond_with(ok(name))
+        .mount(server)
+        .await;
 }
 
 async fn mount_accounts(server: &MockServer) {
-    mount(server, "GET", "/portfolio/accounts", "spec_example_GET_portfolio_accounts__accounts.json").await;
+    mount(
+        server,
+        "GET",
+        "/portfolio/accounts",
+        "spec_example_GET_portfolio_accounts__accounts.json",
+    )
+    .await;
     Mock::given(method("GET"))
         .and(path("/v1/api/iserver/accounts"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({"accounts": ["DU123456"], "selectedAccount": "DU123456"})))
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            serde_json::json!({"accounts": ["DU123456"], "selectedAccount": "DU123456"}),
+        ))
         .mount(server)
         .await;
 }
@@ -51,13 +65,31 @@ fn acct() -> AccountId {
 #[tokio::test]
 async fn auth_status_and_tickle_become_a_connection_status() {
     let server = MockServer::start().await;
-    mount(&server, "POST", "/iserver/auth/status", "spec_example_POST_iserver_auth_status__success.json").await;
-    mount(&server, "POST", "/tickle", "spec_example_POST_tickle__success.json").await;
+    mount(
+        &server,
+        "POST",
+        "/iserver/auth/status",
+        "spec_example_POST_iserver_auth_status__success.json",
+    )
+    .await;
+    mount(
+        &server,
+        "POST",
+        "/tickle",
+        "spec_example_POST_tickle__success.json",
+    )
+    .await;
     let c = connector(&server.uri());
     let watch = c.watch_status();
     assert_eq!(*watch.borrow(), GatewayStatus::Unknown);
-    assert_eq!(c.auth_status().await.expect("status"), GatewayStatus::Authenticated);
-    assert_eq!(c.tickle().await.expect("tickle"), GatewayStatus::Authenticated);
+    assert_eq!(
+        c.auth_status().await.expect("status"),
+        GatewayStatus::Authenticated
+    );
+    assert_eq!(
+        c.tickle().await.expect("tickle"),
+        GatewayStatus::Authenticated
+    );
     assert_eq!(*watch.borrow(), GatewayStatus::Authenticated);
 }
 
@@ -66,38 +98,66 @@ async fn a_failed_tickle_asks_to_sign_in_again() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path("/v1/api/tickle"))
-        .respond_with(ResponseTemplate::new(401).set_body_string(fixture("ibkr", "spec_example_POST_tickle__fail.json")))
+        .respond_with(
+            ResponseTemplate::new(401)
+                .set_body_string(fixture("ibkr", "spec_example_POST_tickle__fail.json")),
+        )
         .mount(&server)
         .await;
     let c = connector(&server.uri());
     let err = c.tickle().await.expect_err("401");
-    assert!(matches!(&err, ConnectorError::NeedsSignIn(m) if m == "failed to process request"), "{err:?}");
-    assert_eq!(*c.watch_status().borrow(), GatewayStatus::NeedsSignIn("failed to process request".into()));
+    assert!(
+        matches!(&err, ConnectorError::NeedsSignIn(m) if m == "failed to process request"),
+        "{err:?}"
+    );
+    assert_eq!(
+        *c.watch_status().borrow(),
+        GatewayStatus::NeedsSignIn("failed to process request".into())
+    );
 }
 
 #[tokio::test]
 async fn competing_session_is_its_own_status() {
     let server = MockServer::start().await;
-    let mut body = fixture_json("ibkr", "spec_example_POST_iserver_auth_status__success.json");
+    let mut body = fixture_json(
+        "ibkr",
+        "spec_example_POST_iserver_auth_status__success.json",
+    );
     body["competing"] = serde_json::json!(true);
-    Mock::given(method("POST")).and(path("/v1/api/iserver/auth/status")).respond_with(ResponseTemplate::new(200).set_body_json(body)).mount(&server).await;
+    Mock::given(method("POST"))
+        .and(path("/v1/api/iserver/auth/status"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(body))
+        .mount(&server)
+        .await;
     let c = connector(&server.uri());
-    assert!(matches!(c.auth_status().await.expect("status"), GatewayStatus::Competing(_)));
+    assert!(matches!(
+        c.auth_status().await.expect("status"),
+        GatewayStatus::Competing(_)
+    ));
 }
 
 #[tokio::test]
 async fn keep_alive_tickles_on_its_own() {
     let server = MockServer::start().await;
-    mount(&server, "POST", "/tickle", "spec_example_POST_tickle__success.json").await;
+    mount(
+        &server,
+        "POST",
+        "/tickle",
+        "spec_example_POST_tickle__success.json",
+    )
+    .await;
     let mut cfg = config(&server.uri());
     cfg.tickle_interval = Duration::from_millis(20);
     let c = Arc::new(IbkrConnector::new(cfg).expect("c"));
     let handle = c.spawn_keep_alive();
     let mut watch = c.watch_status();
-    tokio::time::timeout(Duration::from_secs(5), watch.wait_for(|s| *s == GatewayStatus::Authenticated))
-        .await
-        .expect("a tickle within the timeout")
-        .expect("watch open");
+    tokio::time::timeout(
+        Duration::from_secs(5),
+        watch.wait_for(|s| *s == GatewayStatus::Authenticated),
+    )
+    .await
+    .expect("a tickle within the timeout")
+    .expect("watch open");
     tokio::time::timeout(Duration::from_secs(5), async {
         while server.received_requests().await.expect("recorded").len() < 3 {
             tokio::time::sleep(Duration::from_millis(10)).await;
@@ -112,12 +172,24 @@ async fn keep_alive_tickles_on_its_own() {
 async fn accounts_and_balances_from_the_summary() {
     let server = MockServer::start().await;
     mount_accounts(&server).await;
-    mount(&server, "GET", "/portfolio/DU123456/summary", "spec_example_GET_portfolio_accountId_summary__success.json").await;
+    mount(
+        &server,
+        "GET",
+        "/portfolio/DU123456/summary",
+        "spec_example_GET_portfolio_accountId_summary__success.json",
+    )
+    .await;
     let c = connector(&server.uri());
     assert_eq!(c.accounts().await.expect("accounts"), vec![acct()]);
     let b = c.balances(&acct()).await.expect("balances");
-    assert_eq!((b.cash, b.buying_power, b.equity), (dec!(205646432.0), dec!(821079744.0), dec!(206415536.0)));
-    assert!(matches!(c.balances(&AccountId::new("U999")).await, Err(ConnectorError::UnknownAccount(_))));
+    assert_eq!(
+        (b.cash, b.buying_power, b.equity),
+        (dec!(205646432.0), dec!(821079744.0), dec!(206415536.0))
+    );
+    assert!(matches!(
+        c.balances(&AccountId::new("U999")).await,
+        Err(ConnectorError::UnknownAccount(_))
+    ));
     let account_calls = server
         .received_requests()
         .await
@@ -134,29 +206,62 @@ async fn positions_are_paged_and_exact() {
     mount_accounts(&server).await;
     // A full page (entries == pageSize) means there may be more: the recorded page, with its
     // pageSize set to its length, then an empty page.
-    let mut page0 = fixture_json("ibkr", "spec_example_GET_portfolio_accountId_positions_pageId__positions.json");
+    let mut page0 = fixture_json(
+        "ibkr",
+        "spec_example_GET_portfolio_accountId_positions_pageId__positions.json",
+    );
     let n = page0.as_array().map_or(0, Vec::len);
     for p in page0.as_array_mut().expect("array") {
         p["pageSize"] = serde_json::json!(n);
     }
-    Mock::given(method("GET")).and(path("/v1/api/portfolio/DU123456/positions/0")).respond_with(ResponseTemplate::new(200).set_body_json(page0)).expect(1).mount(&server).await;
-    Mock::given(method("GET")).and(path("/v1/api/portfolio/DU123456/positions/1")).respond_with(ResponseTemplate::new(200).set_body_string("[]")).expect(1).mount(&server).await;
+    Mock::given(method("GET"))
+        .and(path("/v1/api/portfolio/DU123456/positions/0"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(page0))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v1/api/portfolio/DU123456/positions/1"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("[]"))
+        .expect(1)
+        .mount(&server)
+        .await;
     let c = connector(&server.uri());
     let ps = c.positions(&acct()).await.expect("positions");
     assert_eq!(ps.len(), 3);
     let btc = &ps[0];
-    assert_eq!((btc.symbol.as_str(), btc.side, btc.qty), ("BTC", PositionSide::Long, dec!(0.00365831)));
-    assert_eq!((btc.current_price, btc.market_value, btc.unrealized_pl), (dec!(69814.3984375), dec!(255.4), dec!(154.4)));
+    assert_eq!(
+        (btc.symbol.as_str(), btc.side, btc.qty),
+        ("BTC", PositionSide::Long, dec!(0.00365831))
+    );
+    assert_eq!(
+        (btc.current_price, btc.market_value, btc.unrealized_pl),
+        (dec!(69814.3984375), dec!(255.4), dec!(154.4))
+    );
     let spy = &ps[1];
-    assert_eq!((spy.avg_entry_price, spy.cost_basis), (dec!(58.010401), dec!(5801.0401)));
+    assert_eq!(
+        (spy.avg_entry_price, spy.cost_basis),
+        (dec!(58.010401), dec!(5801.0401))
+    );
 }
 
 #[tokio::test]
 async fn a_short_page_ends_paging() {
     let server = MockServer::start().await;
     mount_accounts(&server).await;
-    mount(&server, "GET", "/portfolio/DU123456/positions/0", "spec_example_GET_portfolio_accountId_positions_pageId__positions.json").await;
-    Mock::given(method("GET")).and(path("/v1/api/portfolio/DU123456/positions/1")).respond_with(ResponseTemplate::new(500)).expect(0).mount(&server).await;
+    mount(
+        &server,
+        "GET",
+        "/portfolio/DU123456/positions/0",
+        "spec_example_GET_portfolio_accountId_positions_pageId__positions.json",
+    )
+    .await;
+    Mock::given(method("GET"))
+        .and(path("/v1/api/portfolio/DU123456/positions/1"))
+        .respond_with(ResponseTemplate::new(500))
+        .expect(0)
+        .mount(&server)
+        .await;
     let c = connector(&server.uri());
     assert_eq!(c.positions(&acct()).await.expect("positions").len(), 3);
 }
@@ -165,19 +270,52 @@ async fn a_short_page_ends_paging() {
 async fn live_orders_map_to_our_orders() {
     let server = MockServer::start().await;
     mount_accounts(&server).await;
-    mount(&server, "GET", "/iserver/account/orders", "spec_example_GET_iserver_account_orders__orders.json").await;
+    mount(
+        &server,
+        "GET",
+        "/iserver/account/orders",
+        "spec_example_GET_iserver_account_orders__orders.json",
+    )
+    .await;
     let c = connector(&server.uri());
-    let all = c.orders(&acct(), &OrderFilter { status: OrderStatusFilter::All, ..Default::default() }).await.expect("orders");
+    let all = c
+        .orders(
+            &acct(),
+            &OrderFilter {
+                status: OrderStatusFilter::All,
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("orders");
     assert_eq!(all.len(), 1);
     let o = &all[0];
     assert_eq!(o.id.as_str(), "1370093238");
-    assert_eq!((o.status.clone(), o.side, o.time_in_force), (OrderStatus::Filled, OrderSide::Buy, TimeInForce::Cls));
-    assert_eq!((o.filled_qty, o.limit_price, o.filled_avg_price), (dec!(2499.99), Some(dec!(0.90000)), Some(dec!(0.8908))));
-    assert!(c.orders(&acct(), &OrderFilter::default()).await.expect("open").is_empty(), "a filled order is not open");
+    assert_eq!(
+        (o.status.clone(), o.side, o.time_in_force),
+        (OrderStatus::Filled, OrderSide::Buy, TimeInForce::Cls)
+    );
+    assert_eq!(
+        (o.filled_qty, o.limit_price, o.filled_avg_price),
+        (dec!(2499.99), Some(dec!(0.90000)), Some(dec!(0.8908)))
+    );
+    assert!(
+        c.orders(&acct(), &OrderFilter::default())
+            .await
+            .expect("open")
+            .is_empty(),
+        "a filled order is not open"
+    );
 }
 
 fn order_request() -> OrderRequest {
-    OrderRequest::limit(ClientOrderId::new("cid-ib-1"), Symbol::new("265598"), OrderSide::Buy, dec!(10), dec!(172.5))
+    OrderRequest::limit(
+        ClientOrderId::new("cid-ib-1"),
+        Symbol::new("265598"),
+        OrderSide::Buy,
+        dec!(10),
+        dec!(172.5),
+    )
 }
 
 async fn mount_order_reply(server: &MockServer, first: &str) {
@@ -201,18 +339,29 @@ async fn mount_order_reply_n(server: &MockServer, first: &str, times: u64) {
 async fn order_warnings_are_confirmed_when_the_user_opted_in() {
     let server = MockServer::start().await;
     mount_accounts(&server).await;
-    mount_order_reply(&server, "spec_example_POST_iserver_account_accountId_orders__orderReplyMessageExample.json").await;
+    mount_order_reply(
+        &server,
+        "spec_example_POST_iserver_account_accountId_orders__orderReplyMessageExample.json",
+    )
+    .await;
     Mock::given(method("POST"))
-        .and(path("/v1/api/iserver/reply/99097238-9824-4830-84ef-46979aa22593"))
+        .and(path(
+            "/v1/api/iserver/reply/99097238-9824-4830-84ef-46979aa22593",
+        ))
         .and(body_json(serde_json::json!({"confirmed": true})))
-        .respond_with(ok("spec_example_POST_iserver_account_accountId_orders__orderSubmitSuccessExample.json"))
+        .respond_with(ok(
+            "spec_example_POST_iserver_account_accountId_orders__orderSubmitSuccessExample.json",
+        ))
         .expect(1)
         .mount(&server)
         .await;
     let mut cfg = config(&server.uri());
     cfg.confirm_order_warnings = true;
     let c = IbkrConnector::new(cfg).expect("c");
-    let o = c.submit_order(&acct(), &order_request()).await.expect("placed after confirming");
+    let o = c
+        .submit_order(&acct(), &order_request())
+        .await
+        .expect("placed after confirming");
     assert_eq!(o.id.as_str(), "1370093239");
     assert_eq!(o.client_order_id, Some(ClientOrderId::new("cid-ib-1")));
 }
@@ -221,29 +370,64 @@ async fn order_warnings_are_confirmed_when_the_user_opted_in() {
 async fn order_warnings_come_back_to_the_user_by_default() {
     let server = MockServer::start().await;
     mount_accounts(&server).await;
-    mount_order_reply_n(&server, "spec_example_POST_iserver_account_accountId_orders__orderReplyMessageExample.json", 2).await;
+    mount_order_reply_n(
+        &server,
+        "spec_example_POST_iserver_account_accountId_orders__orderReplyMessageExample.json",
+        2,
+    )
+    .await;
     let c = connector(&server.uri());
-    let outcome = c.place_order(&acct(), 265598, &order_request()).await.expect("asks");
-    assert!(matches!(&outcome, PlaceOutcome::NeedsConfirmation { reply_id, messages }
-        if reply_id == "99097238-9824-4830-84ef-46979aa22593" && messages[0].contains("without market data")), "{outcome:?}");
-    let err = c.submit_order(&acct(), &order_request()).await.expect_err("not confirmed");
-    assert!(matches!(&err, ConnectorError::Rejected(m) if m.contains("asks to confirm")), "{err:?}");
-    let replies = server.received_requests().await.expect("recorded").iter().filter(|r| r.url.path().contains("/reply/")).count();
+    let outcome = c
+        .place_order(&acct(), 265598, &order_request())
+        .await
+        .expect("asks");
+    assert!(
+        matches!(&outcome, PlaceOutcome::NeedsConfirmation { reply_id, messages }
+        if reply_id == "99097238-9824-4830-84ef-46979aa22593" && messages[0].contains("without market data")),
+        "{outcome:?}"
+    );
+    let err = c
+        .submit_order(&acct(), &order_request())
+        .await
+        .expect_err("not confirmed");
+    assert!(
+        matches!(&err, ConnectorError::Rejected(m) if m.contains("asks to confirm")),
+        "{err:?}"
+    );
+    let replies = server
+        .received_requests()
+        .await
+        .expect("recorded")
+        .iter()
+        .filter(|r| r.url.path().contains("/reply/"))
+        .count();
     assert_eq!(replies, 0, "nothing is confirmed without the user's opt-in");
 }
 
 #[tokio::test]
 async fn order_errors_and_prompts_are_refusals() {
     for (fixture_name, expected) in [
-        ("spec_example_POST_iserver_account_accountId_orders__orderSubmitErrorExample.json", "Order not confirmed"),
-        ("spec_example_POST_iserver_account_accountId_orders__advancedOrderRejectPromptExample.json", "Price Management Algo"),
+        (
+            "spec_example_POST_iserver_account_accountId_orders__orderSubmitErrorExample.json",
+            "Order not confirmed",
+        ),
+        (
+            "spec_example_POST_iserver_account_accountId_orders__advancedOrderRejectPromptExample.json",
+            "Price Management Algo",
+        ),
     ] {
         let server = MockServer::start().await;
         mount_accounts(&server).await;
         mount_order_reply(&server, fixture_name).await;
         let c = connector(&server.uri());
-        let err = c.submit_order(&acct(), &order_request()).await.expect_err("refused");
-        assert!(matches!(&err, ConnectorError::Rejected(m) if m.contains(expected)), "{err:?}");
+        let err = c
+            .submit_order(&acct(), &order_request())
+            .await
+            .expect_err("refused");
+        assert!(
+            matches!(&err, ConnectorError::Rejected(m) if m.contains(expected)),
+            "{err:?}"
+        );
     }
 }
 
@@ -252,9 +436,18 @@ async fn unknown_symbol_is_refused_before_sending() {
     let server = MockServer::start().await;
     mount_accounts(&server).await;
     let c = connector(&server.uri());
-    let r = OrderRequest { symbol: Symbol::new("ZZZZ"), ..order_request() };
-    assert!(matches!(c.submit_order(&acct(), &r).await, Err(ConnectorError::Rejected(_))));
-    assert!(matches!(c.latest_quotes(&[Symbol::new("ZZZZ")]).await, Err(ConnectorError::Rejected(_))));
+    let r = OrderRequest {
+        symbol: Symbol::new("ZZZZ"),
+        ..order_request()
+    };
+    assert!(matches!(
+        c.submit_order(&acct(), &r).await,
+        Err(ConnectorError::Rejected(_))
+    ));
+    assert!(matches!(
+        c.latest_quotes(&[Symbol::new("ZZZZ")]).await,
+        Err(ConnectorError::Rejected(_))
+    ));
 }
 
 #[tokio::test]
@@ -270,33 +463,71 @@ async fn snapshot_warms_up_then_maps_field_ids_to_a_quote() {
         .with_priority(1)
         .mount(&server)
         .await;
-    mount(&server, "GET", "/iserver/marketdata/snapshot", "synth_GET_iserver_marketdata_snapshot.json").await;
+    mount(
+        &server,
+        "GET",
+        "/iserver/marketdata/snapshot",
+        "synth_GET_iserver_marketdata_snapshot.json",
+    )
+    .await;
     let c = connector(&server.uri());
     c.register_conid(Symbol::new("AAPL"), 265598);
-    let quotes = c.latest_quotes(&[Symbol::new("AAPL")]).await.expect("quotes");
+    let quotes = c
+        .latest_quotes(&[Symbol::new("AAPL")])
+        .await
+        .expect("quotes");
     assert_eq!(quotes.len(), 1);
     let q = &quotes[0];
     assert_eq!(q.symbol.as_str(), "AAPL");
-    assert_eq!((q.bid, q.ask, q.last), (Some(dec!(172.60)), Some(dec!(172.62)), Some(dec!(172.61))));
-    assert_eq!((q.bid_size, q.ask_size), (Some(dec!(300)), Some(dec!(1200))));
+    assert_eq!(
+        (q.bid, q.ask, q.last),
+        (Some(dec!(172.60)), Some(dec!(172.62)), Some(dec!(172.61)))
+    );
+    assert_eq!(
+        (q.bid_size, q.ask_size),
+        (Some(dec!(300)), Some(dec!(1200)))
+    );
     let requests = server.received_requests().await.expect("recorded");
-    let snapshots = requests.iter().filter(|r| r.url.path().ends_with("/snapshot")).count();
+    let snapshots = requests
+        .iter()
+        .filter(|r| r.url.path().ends_with("/snapshot"))
+        .count();
     assert_eq!(snapshots, 2, "one pre-flight, one with data");
-    let accounts_first = requests.iter().position(|r| r.url.path() == "/v1/api/iserver/accounts");
-    let snapshot_first = requests.iter().position(|r| r.url.path().ends_with("/snapshot"));
-    assert!(accounts_first < snapshot_first, "/iserver/accounts precedes the snapshot");
+    let accounts_first = requests
+        .iter()
+        .position(|r| r.url.path() == "/v1/api/iserver/accounts");
+    let snapshot_first = requests
+        .iter()
+        .position(|r| r.url.path().ends_with("/snapshot"));
+    assert!(
+        accounts_first < snapshot_first,
+        "/iserver/accounts precedes the snapshot"
+    );
 }
 
 #[tokio::test]
 async fn gateway_errors_are_typed() {
     for (status, body, check) in [
-        (401u16, "", (|e: &ConnectorError| matches!(e, ConnectorError::NeedsSignIn(_))) as fn(&ConnectorError) -> bool),
-        (500, r#"{"error":"failed to process request"}"#, |e| matches!(e, ConnectorError::Unavailable(m) if m.contains("failed to process request"))),
+        (
+            401u16,
+            "",
+            (|e: &ConnectorError| matches!(e, ConnectorError::NeedsSignIn(_)))
+                as fn(&ConnectorError) -> bool,
+        ),
+        (
+            500,
+            r#"{"error":"failed to process request"}"#,
+            |e| matches!(e, ConnectorError::Unavailable(m) if m.contains("failed to process request")),
+        ),
         (503, "", |e| matches!(e, ConnectorError::Unavailable(_))),
         (429, "", |e| matches!(e, ConnectorError::Unavailable(_))),
     ] {
         let server = MockServer::start().await;
-        Mock::given(method("GET")).and(path("/v1/api/portfolio/accounts")).respond_with(ResponseTemplate::new(status).set_body_string(body)).mount(&server).await;
+        Mock::given(method("GET"))
+            .and(path("/v1/api/portfolio/accounts"))
+            .respond_with(ResponseTemplate::new(status).set_body_string(body))
+            .mount(&server)
+            .await;
         let c = connector(&server.uri());
         let e = c.accounts().await.expect_err("error");
         assert!(check(&e), "{status}: {e:?}");
@@ -308,6 +539,9 @@ fn self_signed_is_refused_away_from_this_machine() {
     let cfg = IbkrConfig::gateway("https://ibkr-gateway.example.net:5000/v1/api", true);
     assert!(IbkrConnector::new(cfg).is_err());
     assert!(IbkrConnector::new(IbkrConfig::gateway("https://localhost:5000/v1/api", true)).is_ok());
-    assert_eq!(IbkrConfig::default().base_url, "https://localhost:5000/v1/api");
+    assert_eq!(
+        IbkrConfig::default().base_url,
+        "https://localhost:5000/v1/api"
+    );
     assert!(!IbkrConfig::default().accept_self_signed, "opt-in only");
 }

@@ -5,13 +5,13 @@ use super::credential::AlpacaCredential;
 use super::http::client as ep;
 use super::http::error::is_duplicate_client_order_id;
 use super::http::{AlpacaHttp, parse};
+use crate::ConnectorError;
 use crate::capability::{MarketData, Portfolio, Trading};
 use crate::http::{HttpError, LatencySnapshot};
 use crate::types::{
     Activity, Asset, Bar, MarketClock, Order, OrderFilter, OrderRequest, OrderStatusFilter,
     PortfolioHistory, Quote, ReplaceRequest, Snapshot, Trade,
 };
-use crate::ConnectorError;
 use async_trait::async_trait;
 use brokerdesk_model::{AccountId, Balances, ClientOrderId, OrderId, Position, Symbol};
 use tokio::sync::OnceCell;
@@ -27,7 +27,11 @@ pub struct AlpacaConnector {
 impl AlpacaConnector {
     pub fn new(config: AlpacaConfig, credential: AlpacaCredential) -> Result<Self, ConnectorError> {
         let http = AlpacaHttp::new(&config, credential)?;
-        Ok(Self { http, config, account_number: OnceCell::new() })
+        Ok(Self {
+            http,
+            config,
+            account_number: OnceCell::new(),
+        })
     }
 
     /// Latency of the trading API, for the status display.
@@ -58,7 +62,12 @@ impl AlpacaConnector {
 
     /// The order with this client id, `None` if Alpaca has none (404).
     async fn lookup(&self, cid: &ClientOrderId) -> Result<Option<Order>, ConnectorError> {
-        match self.http.trading.send(&ep::GetOrderByClientId(cid.as_str().to_owned())).await {
+        match self
+            .http
+            .trading
+            .send(&ep::GetOrderByClientId(cid.as_str().to_owned()))
+            .await
+        {
             Ok(o) => parse::order(&o).map(Some),
             Err(HttpError::Status { status: 404, .. }) => Ok(None),
             Err(e) => Err(e.into()),
@@ -66,7 +75,13 @@ impl AlpacaConnector {
     }
 
     pub async fn order(&self, id: &OrderId) -> Result<Order, ConnectorError> {
-        parse::order(&self.http.trading.send(&ep::GetOrder(id.as_str().to_owned())).await?)
+        parse::order(
+            &self
+                .http
+                .trading
+                .send(&ep::GetOrder(id.as_str().to_owned()))
+                .await?,
+        )
     }
 
     /// Replaces a working order; Alpaca answers with the new order that replaces it.
@@ -76,20 +91,35 @@ impl AlpacaConnector {
         change: &ReplaceRequest,
     ) -> Result<Order, ConnectorError> {
         let body = parse::replace_order(change);
-        parse::order(&self.http.trading.send(&ep::ReplaceOrder(id.as_str().to_owned(), body)).await?)
+        parse::order(
+            &self
+                .http
+                .trading
+                .send(&ep::ReplaceOrder(id.as_str().to_owned(), body))
+                .await?,
+        )
     }
 
     pub async fn assets(&self) -> Result<Vec<Asset>, ConnectorError> {
         let list = self
             .http
             .trading
-            .send(&ep::ListAssets { status: Some("active"), asset_class: Some("us_equity") })
+            .send(&ep::ListAssets {
+                status: Some("active"),
+                asset_class: Some("us_equity"),
+            })
             .await?;
         Ok(list.iter().map(parse::asset).collect())
     }
 
     pub async fn asset(&self, symbol: &Symbol) -> Result<Asset, ConnectorError> {
-        Ok(parse::asset(&self.http.trading.send(&ep::GetAsset(symbol.as_str().to_owned())).await?))
+        Ok(parse::asset(
+            &self
+                .http
+                .trading
+                .send(&ep::GetAsset(symbol.as_str().to_owned()))
+                .await?,
+        ))
     }
 
     pub async fn clock(&self) -> Result<MarketClock, ConnectorError> {
@@ -140,17 +170,29 @@ impl AlpacaConnector {
     }
 
     pub async fn latest_trades(&self, symbols: &[Symbol]) -> Result<Vec<Trade>, ConnectorError> {
-        let r = self.http.data.send(&ep::LatestTrades(self.symbols(symbols))).await?;
+        let r = self
+            .http
+            .data
+            .send(&ep::LatestTrades(self.symbols(symbols)))
+            .await?;
         r.trades.iter().map(|(s, t)| parse::trade(s, t)).collect()
     }
 
     pub async fn latest_bars(&self, symbols: &[Symbol]) -> Result<Vec<Bar>, ConnectorError> {
-        let r = self.http.data.send(&ep::LatestBars(self.symbols(symbols))).await?;
+        let r = self
+            .http
+            .data
+            .send(&ep::LatestBars(self.symbols(symbols)))
+            .await?;
         r.bars.iter().map(|(s, b)| parse::bar(s, b)).collect()
     }
 
     pub async fn snapshots(&self, symbols: &[Symbol]) -> Result<Vec<Snapshot>, ConnectorError> {
-        let r = self.http.data.send(&ep::Snapshots(self.symbols(symbols))).await?;
+        let r = self
+            .http
+            .data
+            .send(&ep::Snapshots(self.symbols(symbols)))
+            .await?;
         r.iter().map(|(s, snap)| parse::snapshot(s, snap)).collect()
     }
 
@@ -159,7 +201,11 @@ impl AlpacaConnector {
         let list = self
             .http
             .trading
-            .send(&ep::ListOrders { status: "open", limit: Some(500), symbols: Vec::new() })
+            .send(&ep::ListOrders {
+                status: "open",
+                limit: Some(500),
+                symbols: Vec::new(),
+            })
             .await?;
         list.iter().map(parse::order).collect()
     }
@@ -236,9 +282,16 @@ impl Trading for AlpacaConnector {
         }
     }
 
-    async fn cancel_order(&self, account: &AccountId, order: &OrderId) -> Result<(), ConnectorError> {
+    async fn cancel_order(
+        &self,
+        account: &AccountId,
+        order: &OrderId,
+    ) -> Result<(), ConnectorError> {
         self.check(account).await?;
-        self.http.trading.send(&ep::CancelOrder(order.as_str().to_owned())).await?;
+        self.http
+            .trading
+            .send(&ep::CancelOrder(order.as_str().to_owned()))
+            .await?;
         Ok(())
     }
 
@@ -259,7 +312,11 @@ impl Trading for AlpacaConnector {
             .send(&ep::ListOrders {
                 status,
                 limit: filter.limit,
-                symbols: filter.symbols.iter().map(|s| s.as_str().to_owned()).collect(),
+                symbols: filter
+                    .symbols
+                    .iter()
+                    .map(|s| s.as_str().to_owned())
+                    .collect(),
             })
             .await?;
         list.iter().map(parse::order).collect()
@@ -281,7 +338,11 @@ impl MarketData for AlpacaConnector {
         if symbols.is_empty() {
             return Ok(Vec::new());
         }
-        let r = self.http.data.send(&ep::LatestQuotes(self.symbols(symbols))).await?;
+        let r = self
+            .http
+            .data
+            .send(&ep::LatestQuotes(self.symbols(symbols)))
+            .await?;
         r.quotes.iter().map(|(s, q)| parse::quote(s, q)).collect()
     }
 }

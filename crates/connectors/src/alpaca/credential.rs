@@ -8,24 +8,40 @@ use std::fmt;
 
 #[derive(Clone)]
 pub enum AlpacaCredential {
-    ApiKey { key_id: String, secret_key: SecretString },
-    OAuth { access_token: SecretString },
+    ApiKey {
+        key_id: String,
+        secret_key: SecretString,
+    },
+    OAuth {
+        access_token: SecretString,
+    },
 }
 
 impl AlpacaCredential {
     pub fn api_key(key_id: impl Into<String>, secret_key: impl Into<String>) -> Self {
-        Self::ApiKey { key_id: key_id.into(), secret_key: SecretString::from(secret_key.into()) }
+        Self::ApiKey {
+            key_id: key_id.into(),
+            secret_key: SecretString::from(secret_key.into()),
+        }
     }
 
     pub fn oauth(access_token: impl Into<String>) -> Self {
-        Self::OAuth { access_token: SecretString::from(access_token.into()) }
+        Self::OAuth {
+            access_token: SecretString::from(access_token.into()),
+        }
     }
 }
 
 /// `…WXYZ`: enough to tell keys apart in logs, not enough to use.
 pub fn mask(key: &str) -> String {
-    let tail: String =
-        key.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
+    let tail: String = key
+        .chars()
+        .rev()
+        .take(4)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
     format!("…{tail}")
 }
 
@@ -37,7 +53,10 @@ impl fmt::Debug for AlpacaCredential {
                 .field("key_id", &mask(key_id))
                 .field("secret_key", &"[REDACTED]")
                 .finish(),
-            Self::OAuth { .. } => f.debug_struct("OAuth").field("access_token", &"[REDACTED]").finish(),
+            Self::OAuth { .. } => f
+                .debug_struct("OAuth")
+                .field("access_token", &"[REDACTED]")
+                .finish(),
         }
     }
 }
@@ -81,7 +100,10 @@ mod tests {
     fn debug_never_shows_secrets() {
         let c = AlpacaCredential::api_key("PKABCDEFGH1234", "super-secret-value");
         let s = format!("{c:?}");
-        assert!(!s.contains("super-secret-value") && !s.contains("PKABCDEFGH"), "{s}");
+        assert!(
+            !s.contains("super-secret-value") && !s.contains("PKABCDEFGH"),
+            "{s}"
+        );
         assert!(s.contains("…1234"));
         let o = format!("{:?}", AlpacaCredential::oauth("tok-123456"));
         assert!(!o.contains("tok-123456"), "{o}");

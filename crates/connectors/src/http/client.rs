@@ -95,9 +95,13 @@ impl HttpClient {
         let url = url::Url::parse(base_url)
             .map_err(|e| HttpError::Config(format!("base URL {base_url:?}: {e}")))?;
         if !matches!(url.scheme(), "http" | "https") {
-            return Err(HttpError::Config(format!("base URL {base_url:?} is not http(s)")));
+            return Err(HttpError::Config(format!(
+                "base URL {base_url:?} is not http(s)"
+            )));
         }
-        let host = url.host().ok_or_else(|| HttpError::Config("base URL has no host".into()))?;
+        let host = url
+            .host()
+            .ok_or_else(|| HttpError::Config("base URL has no host".into()))?;
         if accept_self_signed && !is_loopback_host(&host) {
             return Err(HttpError::Config(format!(
                 "a self-signed certificate is accepted only from this machine, not from {host}"
@@ -195,7 +199,10 @@ impl HttpClient {
     async fn attempt<E: Endpoint>(&self, endpoint: &E, path: &str) -> Result<Vec<u8>, HttpError> {
         self.inner.limiter.acquire().await;
         let url = format!("{}{}", self.inner.base, path);
-        let mut request = self.inner.http.request(endpoint.method().as_reqwest(), &url);
+        let mut request = self
+            .inner
+            .http
+            .request(endpoint.method().as_reqwest(), &url);
         let query = endpoint.query();
         if !query.is_empty() {
             request = request.query(&query);
@@ -219,7 +226,12 @@ impl HttpClient {
             return Ok(body.to_vec());
         }
         let said = (self.inner.decode_error)(status, &body);
-        Err(HttpError::Status { status, code: said.code, message: said.message, retry_after })
+        Err(HttpError::Status {
+            status,
+            code: said.code,
+            message: said.message,
+            retry_after,
+        })
     }
 
     fn classify(&self, e: &reqwest::Error) -> HttpError {
@@ -247,10 +259,13 @@ pub fn decode_common_error(status: u16, body: &[u8]) -> VendorMessage {
         error: Option<String>,
     }
     let parsed: Option<Body> = serde_json::from_slice(body).ok();
-    let code = parsed.as_ref().and_then(|b| b.code.as_ref()).map(|c| match c {
-        serde_json::Value::String(s) => s.clone(),
-        other => other.to_string(),
-    });
+    let code = parsed
+        .as_ref()
+        .and_then(|b| b.code.as_ref())
+        .map(|c| match c {
+            serde_json::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        });
     let message = parsed
         .and_then(|b| b.message.or(b.error))
         .filter(|m| !m.trim().is_empty())

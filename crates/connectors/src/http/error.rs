@@ -53,7 +53,9 @@ impl From<HttpError> for crate::ConnectorError {
     fn from(e: HttpError) -> Self {
         use crate::ConnectorError as C;
         match &e {
-            HttpError::Status { status, message, .. } => match status {
+            HttpError::Status {
+                status, message, ..
+            } => match status {
                 401 => C::NeedsSignIn(message.clone()),
                 429 => C::Unavailable(format!("rate limited: {message}")),
                 s if *s >= 500 => C::Unavailable(e.to_string()),
@@ -74,7 +76,12 @@ mod tests {
     use crate::ConnectorError;
 
     fn status(s: u16) -> HttpError {
-        HttpError::Status { status: s, code: None, message: "vendor says".into(), retry_after: None }
+        HttpError::Status {
+            status: s,
+            code: None,
+            message: "vendor says".into(),
+            retry_after: None,
+        }
     }
 
     #[test]
@@ -84,7 +91,10 @@ mod tests {
         assert!(matches!(status(422).into(), ConnectorError::Rejected(_)));
         assert!(matches!(status(429).into(), ConnectorError::Unavailable(_)));
         assert!(matches!(status(503).into(), ConnectorError::Unavailable(_)));
-        assert!(matches!(HttpError::Decode("x".into()).into(), ConnectorError::BadResponse(_)));
+        assert!(matches!(
+            HttpError::Decode("x".into()).into(),
+            ConnectorError::BadResponse(_)
+        ));
     }
 
     #[test]

@@ -33,7 +33,11 @@ impl Latency {
         let last = *s.back()?;
         let mut sorted: Vec<Duration> = s.iter().copied().collect();
         sorted.sort();
-        Some(LatencySnapshot { last, median: sorted[sorted.len() / 2], samples: sorted.len() })
+        Some(LatencySnapshot {
+            last,
+            median: sorted[sorted.len() / 2],
+            samples: sorted.len(),
+        })
     }
 }
 

@@ -28,7 +28,9 @@ impl RetryPolicy {
     /// Exponential backoff with full jitter ("Exponential Backoff and Jitter", AWS): spreads
     /// clients that failed together so they do not return together. `attempt` counts from 1.
     pub fn backoff(&self, attempt: u32) -> Duration {
-        let cap = self.base_delay.saturating_mul(1u32 << attempt.saturating_sub(1).min(16));
+        let cap = self
+            .base_delay
+            .saturating_mul(1u32 << attempt.saturating_sub(1).min(16));
         let cap = cap.min(self.max_delay);
         let millis = u64::try_from(cap.as_millis()).unwrap_or(u64::MAX);
         Duration::from_millis(rand::random_range(millis / 2..=millis.max(1)))
@@ -71,7 +73,11 @@ pub fn parse_retry_after(value: &str, now: chrono::DateTime<chrono::Utc>) -> Opt
         return Some(Duration::from_secs(secs));
     }
     let at = chrono::DateTime::parse_from_rfc2822(value).ok()?;
-    Some((at.with_timezone(&chrono::Utc) - now).to_std().unwrap_or(Duration::ZERO))
+    Some(
+        (at.with_timezone(&chrono::Utc) - now)
+            .to_std()
+            .unwrap_or(Duration::ZERO),
+    )
 }
 
 #[cfg(test)]
@@ -100,14 +106,23 @@ mod tests {
     #[test]
     fn retry_after_wins_unless_too_long() {
         let p = RetryPolicy::default();
-        assert_eq!(p.delay(1, Some(Duration::from_secs(3))), Some(Duration::from_secs(3)));
+        assert_eq!(
+            p.delay(1, Some(Duration::from_secs(3))),
+            Some(Duration::from_secs(3))
+        );
         assert_eq!(p.delay(1, Some(Duration::from_secs(3600))), None);
     }
 
     #[test]
     fn retry_after_seconds_and_dates() {
-        let now = chrono::Utc.with_ymd_and_hms(2015, 10, 21, 7, 28, 0).single().expect("date");
-        assert_eq!(parse_retry_after("120", now), Some(Duration::from_secs(120)));
+        let now = chrono::Utc
+            .with_ymd_and_hms(2015, 10, 21, 7, 28, 0)
+            .single()
+            .expect("date");
+        assert_eq!(
+            parse_retry_after("120", now),
+            Some(Duration::from_secs(120))
+        );
         assert_eq!(
             parse_retry_after("Wed, 21 Oct 2015 07:28:30 GMT", now),
             Some(Duration::from_secs(30))

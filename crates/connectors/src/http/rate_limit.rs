@@ -15,10 +15,17 @@ pub struct RateLimit {
 
 impl RateLimit {
     /// Alpaca: 200 requests a minute per key.
-    pub const ALPACA: RateLimit = RateLimit { max: 200, per: Duration::from_secs(60), burst: 10 };
+    pub const ALPACA: RateLimit = RateLimit {
+        max: 200,
+        per: Duration::from_secs(60),
+        burst: 10,
+    };
     /// IBKR Client Portal gateway pacing: 10 requests a second.
-    pub const IBKR_GATEWAY: RateLimit =
-        RateLimit { max: 10, per: Duration::from_secs(1), burst: 2 };
+    pub const IBKR_GATEWAY: RateLimit = RateLimit {
+        max: 10,
+        per: Duration::from_secs(1),
+        burst: 2,
+    };
 
     fn interval(&self) -> Duration {
         let spaced = self.max.saturating_sub(self.burst).max(1);
@@ -35,7 +42,10 @@ pub struct RateLimiter {
 
 impl RateLimiter {
     pub fn new(limit: RateLimit) -> Self {
-        Self { limit, tat: Mutex::new(None) }
+        Self {
+            limit,
+            tat: Mutex::new(None),
+        }
     }
 
     pub fn limit(&self) -> RateLimit {
@@ -67,7 +77,11 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn never_more_than_max_in_any_window() {
-        let limit = RateLimit { max: 10, per: Duration::from_secs(1), burst: 3 };
+        let limit = RateLimit {
+            max: 10,
+            per: Duration::from_secs(1),
+            burst: 3,
+        };
         let rl = RateLimiter::new(limit);
         let start = Instant::now();
         let mut times = Vec::new();
@@ -80,13 +94,20 @@ mod tests {
         assert!(times[3] > Duration::ZERO);
         for (i, t) in times.iter().enumerate() {
             let in_window = times[i..].iter().filter(|u| **u < *t + limit.per).count();
-            assert!(in_window <= 10, "{in_window} requests in one window starting at {t:?}");
+            assert!(
+                in_window <= 10,
+                "{in_window} requests in one window starting at {t:?}"
+            );
         }
     }
 
     #[tokio::test(start_paused = true)]
     async fn idle_time_refills_the_burst() {
-        let rl = RateLimiter::new(RateLimit { max: 5, per: Duration::from_secs(1), burst: 2 });
+        let rl = RateLimiter::new(RateLimit {
+            max: 5,
+            per: Duration::from_secs(1),
+            burst: 2,
+        });
         for _ in 0..5 {
             rl.acquire().await;
         }
@@ -94,6 +115,10 @@ mod tests {
         let before = Instant::now();
         rl.acquire().await;
         rl.acquire().await;
-        assert_eq!(Instant::now(), before, "a rested limiter lets a burst through at once");
+        assert_eq!(
+            Instant::now(),
+            before,
+            "a rested limiter lets a burst through at once"
+        );
     }
 }

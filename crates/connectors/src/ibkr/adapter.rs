@@ -4,10 +4,10 @@ use super::config::IbkrConfig;
 use super::http::client as ep;
 use super::http::models as m;
 use super::http::parse::{self, PlaceReply, field};
+use crate::ConnectorError;
 use crate::capability::{MarketData, Portfolio, Trading};
 use crate::http::{Endpoint, HttpClient, HttpError, LatencySnapshot, NoAuth};
 use crate::types::{Order, OrderFilter, OrderRequest, OrderStatus, OrderStatusFilter, Quote};
-use crate::ConnectorError;
 use async_trait::async_trait;
 use brokerdesk_model::{AccountId, Balances, ClientOrderId, OrderId, Position, Symbol};
 use std::collections::HashMap;
@@ -30,8 +30,14 @@ pub enum GatewayStatus {
 /// The result of placing an order when warnings are not confirmed automatically.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PlaceOutcome {
-    Placed { order_id: OrderId, status: String },
-    NeedsConfirmation { reply_id: String, messages: Vec<String> },
+    Placed {
+        order_id: OrderId,
+        status: String,
+    },
+    NeedsConfirmation {
+        reply_id: String,
+        messages: Vec<String>,
+    },
 }
 
 const MAX_CONFIRMATIONS: usize = 5;
@@ -50,13 +56,22 @@ pub struct IbkrConnector {
 }
 
 fn status_of(a: &m::AuthStatus) -> GatewayStatus {
-    let said = a.message.clone().filter(|m| !m.is_empty()).or(a.fail.clone()).unwrap_or_default();
+    let said = a
+        .message
+        .clone()
+        .filter(|m| !m.is_empty())
+        .or(a.fail.clone())
+        .unwrap_or_default();
     if a.competing {
         GatewayStatus::Competing(said)
     } else if a.authenticated && a.connected {
         GatewayStatus::Authenticated
     } else {
-        GatewayStatus::NeedsSignIn(if said.is_empty() { "sign in to the IBKR gateway".into() } else { said })
+        GatewayStatus::NeedsSignIn(if said.is_empty() {
+            "sign in to the IBKR gateway".into()
+        } else {
+            said
+        })
     }
 }
 
@@ -91,7 +106,10 @@ impl IbkrConnector {
 
     /// Tells the connector which contract a symbol means (e.g. from a contract search).
     pub fn register_conid(&self, symbol: Symbol, conid: i64) {
-        self.conids.write().unwrap_or_else(|p| p.into_inner()).insert(symbol, conid);
+        self.conids
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(symbol, conid);
     }
 
     /// Sends and keeps the session status current: a 401 means the gateway lost its login,
@@ -101,11 +119,17 @@ impl IbkrConnector {
             Ok(v) => Ok(v),
             Err(err) => {
                 match &err {
-                    HttpError::Status { status: 401, message, .. } => {
-                        self.status.send_replace(GatewayStatus::NeedsSignIn(message.clone()));
+                    HttpError::Status {
+                        status: 401,
+                        message,
+                        ..
+                    } => {
+                        self.status
+                            .send_replace(GatewayStatus::NeedsSignIn(message.clone()));
                     }
                     HttpError::Connect(m) => {
-                        self.status.send_replace(GatewayStatus::Unreachable(m.clone()));
+                        self.status
+                            .send_replace(GatewayStatus::Unreachable(m.clone()));
                     }
                     _ => {}
                 }
@@ -144,7 +168,8 @@ impl IbkrConnector {
                 if let Err(e) = me.tickle().await {
                     tracing::debug!(error = %e, "tickle failed");
                     if matches!(e, ConnectorError::Unavailable(_)) {
-                        me.status.send_replace(GatewayStatus::Unreachable(e.to_string()));
+                        me.status
+                            .send_replace(GatewayStatus::Unreachable(e.to_string()));
                     }
                 }
             }
@@ -179,16 +204,31 @@ impl IbkrConnector {
         if let Ok(n) = symbol.as_str().parse::<i64>() {
             return Some(n);
         }
-        self.conids.read().unwrap_or_else(|p| p.into_inner()).get(symbol).copied()
+        self.conids
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(symbol)
+            .copied()
     }
 
     /// All positions, page by page until a page comes back short or empty.
-    pub async fn raw_positions(&self, account: &AccountId) -> Result<Vec<m::Position>, ConnectorError> {
+    pub async fn raw_positions(
+        &self,
+        account: &AccountId,
+    ) -> Result<Vec<m::Position>, ConnectorError> {
         self.check(account).await?;
         let mut all = Vec::new();
         for page in 0..self.config.max_position_pages {
-            let items = self.send(&ep::Positions { account: account.as_str().to_owned(), page }).await?;
-            let full = items.first().and_then(|p| p.page_size).is_some_and(|size| items.len() >= size as usize);
+            let items = self
+                .send(&ep::Positions {
+                    account: account.as_str().to_owned(),
+                    page,
+                })
+                .await?;
+            let full = items
+                .first()
+                .and_then(|p| p.page_size)
+                .is_some_and(|size| items.len() >= size as usize);
             let empty = items.is_empty();
             all.extend(items);
             if empty || !full {
@@ -212,13 +252,27 @@ impl IbkrConnector {
     ) -> Result<PlaceOutcome, ConnectorError> {
         self.ensure_iserver().await?;
         let body = parse::order_body(account.as_str(), conid, request)?;
-        let reply = self.send(&ep::PlaceOrders { account: account.as_str().to_owned(), body }).await?;
+        let reply = self
+            .send(&ep::PlaceOrders {
+                account: account.as_str().to_owned(),
+                body,
+            })
+            .await?;
         self.follow(parse::place_reply(&reply)?).await
     }
 
     /// Answers a warning: `confirmed = false` withdraws the order.
-    pub async fn confirm(&self, reply_id: &str, confirmed: bool) -> Result<PlaceOutcome, ConnectorError> {
-        let reply = self.send(&ep::Reply { reply_id: reply_id.to_owned(), confirmed }).await?;
+    pub async fn confirm(
+        &self,
+        reply_id: &str,
+        confirmed: bool,
+    ) -> Result<PlaceOutcome, ConnectorError> {
+        let reply = self
+            .send(&ep::Reply {
+                reply_id: reply_id.to_owned(),
+                confirmed,
+            })
+            .await?;
         self.follow(parse::place_reply(&reply)?).await
     }
 
@@ -226,7 +280,10 @@ impl IbkrConnector {
         for _ in 0..MAX_CONFIRMATIONS {
             match reply {
                 PlaceReply::Placed { order_id, status } => {
-                    return Ok(PlaceOutcome::Placed { order_id: OrderId::new(order_id), status });
+                    return Ok(PlaceOutcome::Placed {
+                        order_id: OrderId::new(order_id),
+                        status,
+                    });
                 }
                 PlaceReply::Refused(msg) => return Err(ConnectorError::Rejected(msg)),
                 PlaceReply::Confirm { reply_id, messages } => {
@@ -234,12 +291,19 @@ impl IbkrConnector {
                         return Ok(PlaceOutcome::NeedsConfirmation { reply_id, messages });
                     }
                     tracing::info!(reply_id, ?messages, "confirming IBKR order warning");
-                    let v = self.send(&ep::Reply { reply_id, confirmed: true }).await?;
+                    let v = self
+                        .send(&ep::Reply {
+                            reply_id,
+                            confirmed: true,
+                        })
+                        .await?;
                     reply = parse::place_reply(&v)?;
                 }
             }
         }
-        Err(ConnectorError::Rejected("IBKR kept asking for confirmations".into()))
+        Err(ConnectorError::Rejected(
+            "IBKR kept asking for confirmations".into(),
+        ))
     }
 
     /// Orders of the current gateway session.
@@ -251,7 +315,10 @@ impl IbkrConnector {
 
     /// Quotes by contract id. The gateway's first snapshot only subscribes and returns no
     /// prices; we ask again (bounded) until every contract has some.
-    pub async fn quotes_by_conid(&self, conids: &[(i64, Symbol)]) -> Result<Vec<Quote>, ConnectorError> {
+    pub async fn quotes_by_conid(
+        &self,
+        conids: &[(i64, Symbol)],
+    ) -> Result<Vec<Quote>, ConnectorError> {
         self.ensure_iserver().await?;
         let ids: Vec<i64> = conids.iter().map(|(c, _)| *c).collect();
         let mut quotes: Vec<Quote> = Vec::new();
@@ -259,11 +326,19 @@ impl IbkrConnector {
             if attempt > 0 {
                 tokio::time::sleep(self.config.snapshot_retry_delay).await;
             }
-            let entries = self.send(&ep::MarketSnapshot { conids: ids.clone(), fields: field::QUOTE_FIELDS }).await?;
+            let entries = self
+                .send(&ep::MarketSnapshot {
+                    conids: ids.clone(),
+                    fields: field::QUOTE_FIELDS,
+                })
+                .await?;
             quotes = conids
                 .iter()
                 .filter_map(|(conid, symbol)| {
-                    entries.iter().find(|e| parse::conid_of(e) == Some(*conid)).map(|e| parse::snapshot_quote(e, symbol))
+                    entries
+                        .iter()
+                        .find(|e| parse::conid_of(e) == Some(*conid))
+                        .map(|e| parse::snapshot_quote(e, symbol))
                 })
                 .collect();
             if quotes.len() == conids.len() && quotes.iter().all(parse::has_prices) {
@@ -286,7 +361,12 @@ impl Portfolio for IbkrConnector {
     }
 
     async fn positions(&self, account: &AccountId) -> Result<Vec<Position>, ConnectorError> {
-        Ok(self.raw_positions(account).await?.iter().map(parse::position).collect())
+        Ok(self
+            .raw_positions(account)
+            .await?
+            .iter()
+            .map(parse::position)
+            .collect())
     }
 }
 
@@ -295,7 +375,11 @@ impl Trading for IbkrConnector {
     /// The client order id goes as `cOID`. After a reply that leaves the outcome unknown, the
     /// session's orders are searched for it; an order found is adopted, none found is reported
     /// (the caller may resend with the same id).
-    async fn submit_order(&self, account: &AccountId, request: &OrderRequest) -> Result<Order, ConnectorError> {
+    async fn submit_order(
+        &self,
+        account: &AccountId,
+        request: &OrderRequest,
+    ) -> Result<Order, ConnectorError> {
         self.check(account).await?;
         let conid = self.conid(&request.symbol).ok_or_else(|| {
             ConnectorError::Rejected(format!(
@@ -329,28 +413,36 @@ impl Trading for IbkrConnector {
                     updated_at: None,
                 })
             }
-            Ok(PlaceOutcome::NeedsConfirmation { messages, .. }) => Err(ConnectorError::Rejected(format!(
-                "IBKR asks to confirm: {}",
-                messages.join(" ")
-            ))),
-            Err(ConnectorError::Unavailable(why)) => match self.order_by_client_id(account, cid).await {
-                Ok(Some(order)) => Ok(order),
-                Ok(None) => Err(ConnectorError::Unavailable(format!(
-                    "order {cid} was not placed as far as IBKR's session shows ({why})"
-                ))),
-                Err(e) => Err(ConnectorError::Unavailable(format!(
-                    "order {cid} may or may not have been placed ({why}); looking it up failed ({e})"
-                ))),
-            },
+            Ok(PlaceOutcome::NeedsConfirmation { messages, .. }) => Err(ConnectorError::Rejected(
+                format!("IBKR asks to confirm: {}", messages.join(" ")),
+            )),
+            Err(ConnectorError::Unavailable(why)) => {
+                match self.order_by_client_id(account, cid).await {
+                    Ok(Some(order)) => Ok(order),
+                    Ok(None) => Err(ConnectorError::Unavailable(format!(
+                        "order {cid} was not placed as far as IBKR's session shows ({why})"
+                    ))),
+                    Err(e) => Err(ConnectorError::Unavailable(format!(
+                        "order {cid} may or may not have been placed ({why}); looking it up failed ({e})"
+                    ))),
+                }
+            }
             Err(e) => Err(e),
         }
     }
 
-    async fn cancel_order(&self, account: &AccountId, order: &OrderId) -> Result<(), ConnectorError> {
+    async fn cancel_order(
+        &self,
+        account: &AccountId,
+        order: &OrderId,
+    ) -> Result<(), ConnectorError> {
         self.check(account).await?;
         self.ensure_iserver().await?;
         let v = self
-            .send(&ep::CancelOrder { account: account.as_str().to_owned(), order_id: order.as_str().to_owned() })
+            .send(&ep::CancelOrder {
+                account: account.as_str().to_owned(),
+                order_id: order.as_str().to_owned(),
+            })
             .await?;
         // A 200 can still carry a refusal.
         match v.get("error").and_then(|e| e.as_str()) {
@@ -359,7 +451,11 @@ impl Trading for IbkrConnector {
         }
     }
 
-    async fn orders(&self, account: &AccountId, filter: &OrderFilter) -> Result<Vec<Order>, ConnectorError> {
+    async fn orders(
+        &self,
+        account: &AccountId,
+        filter: &OrderFilter,
+    ) -> Result<Vec<Order>, ConnectorError> {
         self.check(account).await?;
         let mut list = self.live_orders().await?;
         list.retain(|o| match filter.status {
@@ -382,7 +478,11 @@ impl Trading for IbkrConnector {
         client_order_id: &ClientOrderId,
     ) -> Result<Option<Order>, ConnectorError> {
         self.check(account).await?;
-        Ok(self.live_orders().await?.into_iter().find(|o| o.client_order_id.as_ref() == Some(client_order_id)))
+        Ok(self
+            .live_orders()
+            .await?
+            .into_iter()
+            .find(|o| o.client_order_id.as_ref() == Some(client_order_id)))
     }
 }
 

@@ -41,6 +41,10 @@ impl Default for IbkrConfig {
 
 impl IbkrConfig {
     pub fn gateway(base_url: impl Into<String>, accept_self_signed: bool) -> Self {
-        Self { base_url: base_url.into(), accept_self_signed, ..Self::default() }
+        Self {
+            base_url: base_url.into(),
+            accept_self_signed,
+            ..Self::default()
+        }
     }
 }

@@ -32,8 +32,11 @@ pub async fn start(order_reply: serde_json::Value, account: String) -> DropServe
     let (o, p) = (orders.clone(), posts.clone());
     tokio::spawn(async move {
         loop {
-            let Ok((sock, _)) = listener.accept().await else { return };
-            let (o, p, reply, account) = (o.clone(), p.clone(), order_reply.clone(), account.clone());
+            let Ok((sock, _)) = listener.accept().await else {
+                return;
+            };
+            let (o, p, reply, account) =
+                (o.clone(), p.clone(), order_reply.clone(), account.clone());
             tokio::spawn(async move { serve(sock, o, p, reply, account).await });
         }
     });
@@ -94,7 +97,10 @@ async fn serve(
             let submitted: serde_json::Value = serde_json::from_slice(&body).expect("order JSON");
             let duplicate = {
                 let mut list = orders.0.lock().expect("lock");
-                if list.iter().any(|o| o["client_order_id"] == submitted["client_order_id"]) {
+                if list
+                    .iter()
+                    .any(|o| o["client_order_id"] == submitted["client_order_id"])
+                {
                     true
                 } else {
                     let mut order = reply.clone();
@@ -117,7 +123,11 @@ async fn serve(
             return;
         } else if method == "GET" && target.starts_with("/v2/orders:by_client_order_id?") {
             let query: HashMap<_, _> = url::form_urlencoded::parse(
-                target.split_once('?').map(|(_, q)| q).unwrap_or("").as_bytes(),
+                target
+                    .split_once('?')
+                    .map(|(_, q)| q)
+                    .unwrap_or("")
+                    .as_bytes(),
             )
             .into_owned()
             .collect();
@@ -126,13 +136,20 @@ async fn serve(
                 .lock()
                 .expect("lock")
                 .iter()
-                .find(|o| o["client_order_id"].as_str() == query.get("client_order_id").map(String::as_str))
+                .find(|o| {
+                    o["client_order_id"].as_str()
+                        == query.get("client_order_id").map(String::as_str)
+                })
                 .cloned();
             match found {
                 Some(o) => respond(&mut sock, "200 OK", &o.to_string()).await,
                 None => {
-                    respond(&mut sock, "404 Not Found", r#"{"code":40410000,"message":"order not found"}"#)
-                        .await
+                    respond(
+                        &mut sock,
+                        "404 Not Found",
+                        r#"{"code":40410000,"message":"order not found"}"#,
+                    )
+                    .await
                 }
             }
         } else if method == "GET" && target == "/v2/account" {

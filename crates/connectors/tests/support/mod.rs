@@ -7,7 +7,10 @@ use brokerdesk_connectors::http::{HttpPolicy, RateLimit, RetryPolicy};
 use std::time::Duration;
 
 pub fn fixture(vendor: &str, name: &str) -> String {
-    let path = format!("{}/tests/fixtures/{vendor}/{name}", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/tests/fixtures/{vendor}/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("fixture {path}: {e}"))
 }
 
@@ -26,6 +29,10 @@ pub fn fast_policy() -> HttpPolicy {
             max_delay: Duration::from_millis(20),
             max_retry_after: Duration::from_secs(2),
         },
-        rate_limit: RateLimit { max: 10_000, per: Duration::from_secs(1), burst: 1000 },
+        rate_limit: RateLimit {
+            max: 10_000,
+            per: Duration::from_secs(1),
+            burst: 1000,
+        },
     }
 }

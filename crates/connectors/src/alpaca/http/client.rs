@@ -37,59 +37,93 @@ pub struct GetAccount;
 endpoint!(GetAccount, Get, m::Account, |s| path = "/v2/account".into());
 
 pub struct ListPositions;
-endpoint!(ListPositions, Get, Vec<m::Position>, |s| path = "/v2/positions".into());
+endpoint!(ListPositions, Get, Vec<m::Position>, |s| path =
+    "/v2/positions".into());
 
 pub struct SubmitOrder(pub m::NewOrder);
-endpoint!(SubmitOrder, Post, m::Order, |s| path = "/v2/orders".into(),
-    body = serde_json::to_value(&s.0).ok());
+endpoint!(
+    SubmitOrder,
+    Post,
+    m::Order,
+    |s| path = "/v2/orders".into(),
+    body = serde_json::to_value(&s.0).ok()
+);
 
 pub struct GetOrder(pub String);
-endpoint!(GetOrder, Get, m::Order, |s| path = format!("/v2/orders/{}", segment(&s.0)));
+endpoint!(GetOrder, Get, m::Order, |s| path =
+    format!("/v2/orders/{}", segment(&s.0)));
 
 pub struct GetOrderByClientId(pub String);
-endpoint!(GetOrderByClientId, Get, m::Order, |s| path = "/v2/orders:by_client_order_id".into(),
-    query = vec![("client_order_id", s.0.clone())]);
+endpoint!(
+    GetOrderByClientId,
+    Get,
+    m::Order,
+    |s| path = "/v2/orders:by_client_order_id".into(),
+    query = vec![("client_order_id", s.0.clone())]
+);
 
 pub struct ListOrders {
     pub status: &'static str,
     pub limit: Option<u32>,
     pub symbols: Vec<String>,
 }
-endpoint!(ListOrders, Get, Vec<m::Order>, |s| path = "/v2/orders".into(), query = {
-    let mut q = vec![("status", s.status.to_owned()), ("direction", "desc".to_owned())];
-    if let Some(l) = s.limit {
-        q.push(("limit", l.to_string()));
+endpoint!(
+    ListOrders,
+    Get,
+    Vec<m::Order>,
+    |s| path = "/v2/orders".into(),
+    query = {
+        let mut q = vec![
+            ("status", s.status.to_owned()),
+            ("direction", "desc".to_owned()),
+        ];
+        if let Some(l) = s.limit {
+            q.push(("limit", l.to_string()));
+        }
+        if !s.symbols.is_empty() {
+            q.push(("symbols", s.symbols.join(",")));
+        }
+        q
     }
-    if !s.symbols.is_empty() {
-        q.push(("symbols", s.symbols.join(",")));
-    }
-    q
-});
+);
 
 pub struct CancelOrder(pub String);
-endpoint!(CancelOrder, Delete, (), |s| path = format!("/v2/orders/{}", segment(&s.0)));
+endpoint!(CancelOrder, Delete, (), |s| path =
+    format!("/v2/orders/{}", segment(&s.0)));
 
 pub struct ReplaceOrder(pub String, pub m::ReplaceOrder);
-endpoint!(ReplaceOrder, Patch, m::Order, |s| path = format!("/v2/orders/{}", segment(&s.0)),
-    body = serde_json::to_value(&s.1).ok());
+endpoint!(
+    ReplaceOrder,
+    Patch,
+    m::Order,
+    |s| path = format!("/v2/orders/{}", segment(&s.0)),
+    body = serde_json::to_value(&s.1).ok()
+);
 
 pub struct ListAssets {
     pub status: Option<&'static str>,
     pub asset_class: Option<&'static str>,
 }
-endpoint!(ListAssets, Get, Vec<m::Asset>, |s| path = "/v2/assets".into(), query = {
-    let mut q = Vec::new();
-    if let Some(st) = s.status {
-        q.push(("status", st.to_owned()));
+endpoint!(
+    ListAssets,
+    Get,
+    Vec<m::Asset>,
+    |s| path = "/v2/assets".into(),
+    query = {
+        let mut q = Vec::new();
+        if let Some(st) = s.status {
+            q.push(("status", st.to_owned()));
+        }
+        if let Some(c) = s.asset_class {
+            q.push(("asset_class", c.to_owned()));
+        }
+        q
     }
-    if let Some(c) = s.asset_class {
-        q.push(("asset_class", c.to_owned()));
-    }
-    q
-});
+);
 
 pub struct GetAsset(pub String);
-endpoint!(GetAsset, Get, m::Asset, |s| path = format!("/v2/assets/{}", segment(&s.0)));
+endpoint!(GetAsset, Get, m::Asset, |s| path =
+    format!("/v2/assets/{}", segment(&s.0)));
 
 pub struct GetClock;
 endpoint!(GetClock, Get, m::Clock, |s| path = "/v2/clock".into());
@@ -99,34 +133,46 @@ pub struct ListActivities {
     pub page_size: Option<u32>,
     pub page_token: Option<String>,
 }
-endpoint!(ListActivities, Get, Vec<m::Activity>, |s| path = match &s.activity_type {
-    Some(t) => format!("/v2/account/activities/{}", segment(t)),
-    None => "/v2/account/activities".into(),
-}, query = {
-    let mut q = vec![("direction", "desc".to_owned())];
-    if let Some(n) = s.page_size {
-        q.push(("page_size", n.to_string()));
+endpoint!(
+    ListActivities,
+    Get,
+    Vec<m::Activity>,
+    |s| path = match &s.activity_type {
+        Some(t) => format!("/v2/account/activities/{}", segment(t)),
+        None => "/v2/account/activities".into(),
+    },
+    query = {
+        let mut q = vec![("direction", "desc".to_owned())];
+        if let Some(n) = s.page_size {
+            q.push(("page_size", n.to_string()));
+        }
+        if let Some(t) = &s.page_token {
+            q.push(("page_token", t.clone()));
+        }
+        q
     }
-    if let Some(t) = &s.page_token {
-        q.push(("page_token", t.clone()));
-    }
-    q
-});
+);
 
 pub struct GetPortfolioHistory {
     pub period: Option<String>,
     pub timeframe: Option<String>,
 }
-endpoint!(GetPortfolioHistory, Get, m::PortfolioHistory, |s| path = "/v2/account/portfolio/history".into(), query = {
-    let mut q = Vec::new();
-    if let Some(p) = &s.period {
-        q.push(("period", p.clone()));
+endpoint!(
+    GetPortfolioHistory,
+    Get,
+    m::PortfolioHistory,
+    |s| path = "/v2/account/portfolio/history".into(),
+    query = {
+        let mut q = Vec::new();
+        if let Some(p) = &s.period {
+            q.push(("period", p.clone()));
+        }
+        if let Some(t) = &s.timeframe {
+            q.push(("timeframe", t.clone()));
+        }
+        q
     }
-    if let Some(t) = &s.timeframe {
-        q.push(("timeframe", t.clone()));
-    }
-    q
-});
+);
 
 /// Market data requests name their symbols and feed.
 pub struct Symbols {
@@ -136,21 +182,48 @@ pub struct Symbols {
 
 impl Symbols {
     fn query(&self) -> Vec<(&'static str, String)> {
-        vec![("symbols", self.symbols.join(",")), ("feed", self.feed.clone())]
+        vec![
+            ("symbols", self.symbols.join(",")),
+            ("feed", self.feed.clone()),
+        ]
     }
 }
 
 pub struct LatestQuotes(pub Symbols);
-endpoint!(LatestQuotes, Get, m::LatestQuotes, |s| path = "/v2/stocks/quotes/latest".into(), query = s.0.query());
+endpoint!(
+    LatestQuotes,
+    Get,
+    m::LatestQuotes,
+    |s| path = "/v2/stocks/quotes/latest".into(),
+    query = s.0.query()
+);
 
 pub struct LatestTrades(pub Symbols);
-endpoint!(LatestTrades, Get, m::LatestTrades, |s| path = "/v2/stocks/trades/latest".into(), query = s.0.query());
+endpoint!(
+    LatestTrades,
+    Get,
+    m::LatestTrades,
+    |s| path = "/v2/stocks/trades/latest".into(),
+    query = s.0.query()
+);
 
 pub struct LatestBars(pub Symbols);
-endpoint!(LatestBars, Get, m::LatestBars, |s| path = "/v2/stocks/bars/latest".into(), query = s.0.query());
+endpoint!(
+    LatestBars,
+    Get,
+    m::LatestBars,
+    |s| path = "/v2/stocks/bars/latest".into(),
+    query = s.0.query()
+);
 
 pub struct Snapshots(pub Symbols);
-endpoint!(Snapshots, Get, m::Snapshots, |s| path = "/v2/stocks/snapshots".into(), query = s.0.query());
+endpoint!(
+    Snapshots,
+    Get,
+    m::Snapshots,
+    |s| path = "/v2/stocks/snapshots".into(),
+    query = s.0.query()
+);
 
 /// The raw client: one HTTP client per Alpaca API, sharing the credential.
 #[derive(Clone, Debug)]

@@ -4,9 +4,8 @@
 use super::models as m;
 use crate::ConnectorError;
 use crate::types::{
-    Activity, Asset, Bar, HistoryPoint, MarketClock, Order, OrderQuantity, OrderRequest,
-    OrderSide, OrderStatus, OrderType, PortfolioHistory, Quote, ReplaceRequest, Snapshot,
-    TimeInForce, Trade,
+    Activity, Asset, Bar, HistoryPoint, MarketClock, Order, OrderQuantity, OrderRequest, OrderSide,
+    OrderStatus, OrderType, PortfolioHistory, Quote, ReplaceRequest, Snapshot, TimeInForce, Trade,
 };
 use brokerdesk_model::{Balances, ClientOrderId, OrderId, Position, PositionSide, Symbol};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -116,11 +115,18 @@ pub fn order(o: &m::Order) -> Result<Order, ConnectorError> {
     };
     Ok(Order {
         id: OrderId::new(&o.id),
-        client_order_id: o.client_order_id.as_deref().filter(|c| !c.is_empty()).map(ClientOrderId::new),
+        client_order_id: o
+            .client_order_id
+            .as_deref()
+            .filter(|c| !c.is_empty())
+            .map(ClientOrderId::new),
         symbol: Symbol::new(&o.symbol),
         side: side(&o.side)?,
         order_type: order_type(
-            o.type_.as_deref().or(o.order_type.as_deref()).unwrap_or_default(),
+            o.type_
+                .as_deref()
+                .or(o.order_type.as_deref())
+                .unwrap_or_default(),
         )?,
         time_in_force: time_in_force(&o.time_in_force)?,
         quantity,
@@ -232,23 +238,28 @@ pub fn activity(a: &m::Activity) -> Result<Activity, ConnectorError> {
 }
 
 pub fn portfolio_history(h: &m::PortfolioHistory) -> Result<PortfolioHistory, ConnectorError> {
-    let number = |v: Option<&Box<serde_json::value::RawValue>>| -> Result<Option<Decimal>, ConnectorError> {
-        match v {
-            None => Ok(None),
-            Some(raw) => crate::decimal::parse_text(raw.get())
-                .map_err(|e| ConnectorError::BadResponse(format!("portfolio history: {e}"))),
-        }
-    };
+    let number =
+        |v: Option<&Box<serde_json::value::RawValue>>| -> Result<Option<Decimal>, ConnectorError> {
+            match v {
+                None => Ok(None),
+                Some(raw) => crate::decimal::parse_text(raw.get())
+                    .map_err(|e| ConnectorError::BadResponse(format!("portfolio history: {e}"))),
+            }
+        };
     let mut points = Vec::with_capacity(h.timestamp.len());
     for (i, ts) in h.timestamp.iter().enumerate() {
-        let timestamp = DateTime::from_timestamp(*ts, 0).ok_or_else(|| bad("timestamp", &ts.to_string()))?;
+        let timestamp =
+            DateTime::from_timestamp(*ts, 0).ok_or_else(|| bad("timestamp", &ts.to_string()))?;
         points.push(HistoryPoint {
             timestamp,
             equity: number(h.equity.get(i).and_then(Option::as_ref))?,
             profit_loss: number(h.profit_loss.get(i).and_then(Option::as_ref))?,
         });
     }
-    Ok(PortfolioHistory { points, base_value: h.base_value })
+    Ok(PortfolioHistory {
+        points,
+        base_value: h.base_value,
+    })
 }
 
 pub fn quote(symbol: &str, q: &m::Quote) -> Result<Quote, ConnectorError> {
@@ -264,7 +275,12 @@ pub fn quote(symbol: &str, q: &m::Quote) -> Result<Quote, ConnectorError> {
 }
 
 pub fn trade(symbol: &str, t: &m::Trade) -> Result<Trade, ConnectorError> {
-    Ok(Trade { symbol: Symbol::new(symbol), price: t.p, size: t.s, timestamp: time(&t.t)? })
+    Ok(Trade {
+        symbol: Symbol::new(symbol),
+        price: t.p,
+        size: t.s,
+        timestamp: time(&t.t)?,
+    })
 }
 
 pub fn bar(symbol: &str, b: &m::Bar) -> Result<Bar, ConnectorError> {
@@ -281,8 +297,16 @@ pub fn bar(symbol: &str, b: &m::Bar) -> Result<Bar, ConnectorError> {
 
 pub fn snapshot(symbol: &str, s: &m::Snapshot) -> Result<Snapshot, ConnectorError> {
     let bar_opt = |b: &Option<m::Bar>| b.as_ref().map(|b| bar(symbol, b)).transpose();
-    let mut quote_ = s.latest_quote.as_ref().map(|q| quote(symbol, q)).transpose()?;
-    let trade_ = s.latest_trade.as_ref().map(|t| trade(symbol, t)).transpose()?;
+    let mut quote_ = s
+        .latest_quote
+        .as_ref()
+        .map(|q| quote(symbol, q))
+        .transpose()?;
+    let trade_ = s
+        .latest_trade
+        .as_ref()
+        .map(|t| trade(symbol, t))
+        .transpose()?;
     if let (Some(q), Some(t)) = (quote_.as_mut(), trade_.as_ref()) {
         q.last = Some(t.price);
     }

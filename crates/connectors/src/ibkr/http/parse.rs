@@ -29,14 +29,23 @@ pub mod field {
 }
 
 pub fn symbol_of(p: &m::Position) -> Symbol {
-    Symbol::new(p.ticker.as_deref().or(p.contract_desc.as_deref()).unwrap_or_default())
+    Symbol::new(
+        p.ticker
+            .as_deref()
+            .or(p.contract_desc.as_deref())
+            .unwrap_or_default(),
+    )
 }
 
 pub fn position(p: &m::Position) -> Position {
     let qty = p.position.abs();
     Position {
         symbol: symbol_of(p),
-        side: if p.position.is_sign_negative() { PositionSide::Short } else { PositionSide::Long },
+        side: if p.position.is_sign_negative() {
+            PositionSide::Short
+        } else {
+            PositionSide::Long
+        },
         qty,
         avg_entry_price: p.avg_price.unwrap_or(Decimal::ZERO),
         // avgCost is per unit including the multiplier (an option's is 100× its avgPrice).
@@ -116,7 +125,11 @@ pub fn live_order(o: &m::LiveOrder) -> Result<Order, ConnectorError> {
     let ot = order_type(&o.order_type)?;
     Ok(Order {
         id: OrderId::new(o.order_id.to_string()),
-        client_order_id: o.order_ref.as_deref().filter(|r| !r.is_empty()).map(ClientOrderId::new),
+        client_order_id: o
+            .order_ref
+            .as_deref()
+            .filter(|r| !r.is_empty())
+            .map(ClientOrderId::new),
         symbol: Symbol::new(o.ticker.as_deref().unwrap_or_default()),
         side: side(&o.side)?,
         order_type: ot,
@@ -124,7 +137,11 @@ pub fn live_order(o: &m::LiveOrder) -> Result<Order, ConnectorError> {
         quantity: o.total_size.map(OrderQuantity::Qty),
         filled_qty: filled,
         filled_avg_price: o.avg_price,
-        limit_price: if matches!(ot, OrderType::Limit | OrderType::StopLimit) { o.price } else { None },
+        limit_price: if matches!(ot, OrderType::Limit | OrderType::StopLimit) {
+            o.price
+        } else {
+            None
+        },
         stop_price: match ot {
             OrderType::Stop => o.price.or(o.aux_price),
             OrderType::StopLimit => o.aux_price,
@@ -132,26 +149,38 @@ pub fn live_order(o: &m::LiveOrder) -> Result<Order, ConnectorError> {
         },
         status: st,
         created_at: None,
-        updated_at: o.last_execution_time_r.and_then(DateTime::from_timestamp_millis),
+        updated_at: o
+            .last_execution_time_r
+            .and_then(DateTime::from_timestamp_millis),
     })
 }
 
 /// A decimal as a JSON number, refused if the number would not say exactly the same value
 /// (serde_json numbers are f64 here).
 fn number(d: Decimal, what: &str) -> Result<serde_json::Value, ConnectorError> {
-    let f = d.to_f64().ok_or_else(|| ConnectorError::Rejected(format!("{what} {d} is out of range")))?;
+    let f = d
+        .to_f64()
+        .ok_or_else(|| ConnectorError::Rejected(format!("{what} {d} is out of range")))?;
     let back = Decimal::from_str(&f.to_string()).ok();
     if back != Some(d.normalize()) {
-        return Err(ConnectorError::Rejected(format!("{what} {d} has more precision than IBKR takes")));
+        return Err(ConnectorError::Rejected(format!(
+            "{what} {d} has more precision than IBKR takes"
+        )));
     }
     Ok(serde_json::json!(f))
 }
 
-pub fn order_body(account: &str, conid: i64, r: &OrderRequest) -> Result<serde_json::Value, ConnectorError> {
+pub fn order_body(
+    account: &str,
+    conid: i64,
+    r: &OrderRequest,
+) -> Result<serde_json::Value, ConnectorError> {
     let qty = match r.quantity {
         OrderQuantity::Qty(q) => q,
         OrderQuantity::Notional(_) => {
-            return Err(ConnectorError::Rejected("IBKR orders take a quantity, not a cash amount".into()));
+            return Err(ConnectorError::Rejected(
+                "IBKR orders take a quantity, not a cash amount".into(),
+            ));
         }
     };
     let order_type = match r.order_type {
@@ -160,7 +189,9 @@ pub fn order_body(account: &str, conid: i64, r: &OrderRequest) -> Result<serde_j
         OrderType::Stop => "STP",
         OrderType::StopLimit => "STOP_LIMIT",
         OrderType::TrailingStop => {
-            return Err(ConnectorError::Rejected("trailing stops are not supported for IBKR yet".into()));
+            return Err(ConnectorError::Rejected(
+                "trailing stops are not supported for IBKR yet".into(),
+            ));
         }
     };
     let tif = match r.time_in_force {
@@ -199,9 +230,15 @@ pub fn order_body(account: &str, conid: i64, r: &OrderRequest) -> Result<serde_j
 /// What the gateway said to an order (or to a confirmation).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PlaceReply {
-    Placed { order_id: String, status: String },
+    Placed {
+        order_id: String,
+        status: String,
+    },
     /// A warning to confirm through /iserver/reply/{reply_id}.
-    Confirm { reply_id: String, messages: Vec<String> },
+    Confirm {
+        reply_id: String,
+        messages: Vec<String>,
+    },
     Refused(String),
 }
 
@@ -211,7 +248,9 @@ pub fn place_reply(v: &serde_json::Value) -> Result<PlaceReply, ConnectorError> 
         other => Some(other),
     };
     let Some(item) = first else {
-        return Err(ConnectorError::BadResponse("IBKR answered the order with an empty list".into()));
+        return Err(ConnectorError::BadResponse(
+            "IBKR answered the order with an empty list".into(),
+        ));
     };
     let text = |key: &str| item.get(key).and_then(|x| x.as_str()).map(str::to_owned);
     if let Some(e) = text("error") {
@@ -222,31 +261,49 @@ pub fn place_reply(v: &serde_json::Value) -> Result<PlaceReply, ConnectorError> 
             serde_json::Value::String(s) => s.clone(),
             other => other.to_string(),
         };
-        return Ok(PlaceReply::Placed { order_id, status: text("order_status").unwrap_or_default() });
+        return Ok(PlaceReply::Placed {
+            order_id,
+            status: text("order_status").unwrap_or_default(),
+        });
     }
-    if let (Some(reply_id), Some(messages)) = (text("id"), item.get("message").and_then(|m| m.as_array())) {
-        let messages = messages.iter().filter_map(|m| m.as_str()).map(str::to_owned).collect();
+    if let (Some(reply_id), Some(messages)) =
+        (text("id"), item.get("message").and_then(|m| m.as_array()))
+    {
+        let messages = messages
+            .iter()
+            .filter_map(|m| m.as_str())
+            .map(str::to_owned)
+            .collect();
         return Ok(PlaceReply::Confirm { reply_id, messages });
     }
     if item.get("prompt").and_then(|p| p.as_bool()) == Some(true) {
         // Prompts with options (price management algo) need a choice we cannot make for the user.
-        return Ok(PlaceReply::Refused(text("text").unwrap_or_else(|| "IBKR asks a question".into())));
+        return Ok(PlaceReply::Refused(
+            text("text").unwrap_or_else(|| "IBKR asks a question".into()),
+        ));
     }
-    Err(ConnectorError::BadResponse("IBKR answered the order in an unknown shape".into()))
+    Err(ConnectorError::BadResponse(
+        "IBKR answered the order in an unknown shape".into(),
+    ))
 }
 
 /// A snapshot value: `"172.60"`, `172.6`, `"C172.60"` (C = previous close, H = halted),
 /// sizes like `"1,200"` or `"12.5K"`.
 pub fn snapshot_value(raw: &str) -> Option<Decimal> {
     let raw = raw.trim();
-    let text = raw.strip_prefix('"').and_then(|s| s.strip_suffix('"')).unwrap_or(raw);
+    let text = raw
+        .strip_prefix('"')
+        .and_then(|s| s.strip_suffix('"'))
+        .unwrap_or(raw);
     let text = text.trim_start_matches(['C', 'H']).replace(',', "");
     let (digits, scale) = match text.chars().last() {
         Some('K') => (&text[..text.len() - 1], Decimal::from(1_000)),
         Some('M') => (&text[..text.len() - 1], Decimal::from(1_000_000)),
         _ => (text.as_str(), Decimal::ONE),
     };
-    Decimal::from_str(digits).ok().map(|d| (d * scale).normalize())
+    Decimal::from_str(digits)
+        .ok()
+        .map(|d| (d * scale).normalize())
 }
 
 pub fn snapshot_quote(e: &m::SnapshotEntry, symbol: &Symbol) -> Quote {
@@ -270,7 +327,8 @@ pub fn has_prices(q: &Quote) -> bool {
 }
 
 pub fn conid_of(e: &m::SnapshotEntry) -> Option<i64> {
-    e.get("conid").and_then(|v| v.get().trim_matches('"').parse().ok())
+    e.get("conid")
+        .and_then(|v| v.get().trim_matches('"').parse().ok())
 }
 
 #[cfg(test)]
@@ -302,7 +360,13 @@ mod tests {
         let b = order_body("DU1", 265598, &r).expect("body");
         assert_eq!(b["orders"][0]["quantity"].to_string(), "0.5");
         assert_eq!(b["orders"][0]["price"].to_string(), "172.61");
-        let too_fine = OrderRequest { limit_price: Some(dec!(1.0000000000000000001)), ..r };
-        assert!(matches!(order_body("DU1", 1, &too_fine), Err(ConnectorError::Rejected(_))));
+        let too_fine = OrderRequest {
+            limit_price: Some(dec!(1.0000000000000000001)),
+            ..r
+        };
+        assert!(matches!(
+            order_body("DU1", 1, &too_fine),
+            Err(ConnectorError::Rejected(_))
+        ));
     }
 }
