@@ -346,3 +346,19 @@ impl MarketData for AlpacaConnector {
         r.quotes.iter().map(|(s, q)| parse::quote(s, q)).collect()
     }
 }
+
+impl AlpacaConnector {
+    /// A trade-updates stream that re-reads this connector's open orders after each connect.
+    pub fn trade_updates_stream(
+        self: &std::sync::Arc<Self>,
+        url: impl Into<String>,
+        credential: AlpacaCredential,
+    ) -> super::websocket::AlpacaStream {
+        let me = std::sync::Arc::clone(self);
+        let resync: super::websocket::ResyncFn = std::sync::Arc::new(move || {
+            let me = std::sync::Arc::clone(&me);
+            Box::pin(async move { me.open_orders().await })
+        });
+        super::websocket::AlpacaStream::trade_updates(url, credential, resync)
+    }
+}

@@ -5,6 +5,7 @@ pub mod adapter;
 pub mod config;
 pub mod credential;
 pub mod http;
+pub mod websocket;
 
 pub use adapter::AlpacaConnector;
 pub use config::AlpacaConfig;
