@@ -27,12 +27,20 @@ pub const LIVE_TRADE_UPDATES_URL: &str = "wss://api.alpaca.markets/stream";
 pub enum StreamEvent {
     Connected,
     /// The connection dropped; a reconnect follows after `retry_in`.
-    Disconnected { reason: String, retry_in: Duration },
+    Disconnected {
+        reason: String,
+        retry_in: Duration,
+    },
     Quote(Quote),
     Trade(Trade),
     Bar(Bar),
     /// An order event (`new`, `fill`, `partial_fill`, `canceled`, …) with the order as it now is.
-    OrderUpdate { event: String, order: Order, price: Option<Decimal>, qty: Option<Decimal> },
+    OrderUpdate {
+        event: String,
+        order: Order,
+        price: Option<Decimal>,
+        qty: Option<Decimal>,
+    },
     /// Open orders read over REST after (re)connecting: the state to reconcile against.
     OpenOrders(Vec<Order>),
     /// The stream stopped for good (credentials refused).
@@ -48,7 +56,8 @@ pub struct Subscriptions {
 }
 
 /// Reads open orders over REST (the connector's `open_orders`).
-pub type ResyncFn = Arc<dyn Fn() -> BoxFuture<'static, Result<Vec<Order>, ConnectorError>> + Send + Sync>;
+pub type ResyncFn =
+    Arc<dyn Fn() -> BoxFuture<'static, Result<Vec<Order>, ConnectorError>> + Send + Sync>;
 
 #[derive(Clone)]
 enum Kind {
@@ -109,12 +118,30 @@ struct ListenReply {
 }
 
 impl AlpacaStream {
-    pub fn market_data(url: impl Into<String>, credential: AlpacaCredential, subs: Subscriptions) -> Self {
-        Self { url: url.into(), credential, kind: Kind::MarketData(subs), backoff: RetryPolicy::default() }
+    pub fn market_data(
+        url: impl Into<String>,
+        credential: AlpacaCredential,
+        subs: Subscriptions,
+    ) -> Self {
+        Self {
+            url: url.into(),
+            credential,
+            kind: Kind::MarketData(subs),
+            backoff: RetryPolicy::default(),
+        }
     }
 
-    pub fn trade_updates(url: impl Into<String>, credential: AlpacaCredential, resync: ResyncFn) -> Self {
-        Self { url: url.into(), credential, kind: Kind::TradeUpdates(resync), backoff: RetryPolicy::default() }
+    pub fn trade_updates(
+        url: impl Into<String>,
+        credential: AlpacaCredential,
+        resync: ResyncFn,
+    ) -> Self {
+        Self {
+            url: url.into(),
+            credential,
+            kind: Kind::TradeUpdates(resync),
+            backoff: RetryPolicy::default(),
+        }
     }
 
     pub fn with_backoff(mut self, backoff: RetryPolicy) -> Self {
@@ -140,10 +167,18 @@ impl AlpacaStream {
                     return;
                 }
                 End::Dropped(reason) => {
-                    failures = if was_up { 1 } else { failures.saturating_add(1) };
+                    failures = if was_up {
+                        1
+                    } else {
+                        failures.saturating_add(1)
+                    };
                     let retry_in = self.backoff.backoff(failures);
                     tracing::info!(%reason, ?retry_in, "alpaca stream dropped");
-                    if tx.send(StreamEvent::Disconnected { reason, retry_in }).await.is_err() {
+                    if tx
+                        .send(StreamEvent::Disconnected { reason, retry_in })
+                        .await
+                        .is_err()
+                    {
                         return;
                     }
                     tokio::time::sleep(retry_in).await;
@@ -154,19 +189,25 @@ impl AlpacaStream {
 
     fn auth_message(&self) -> Result<String, End> {
         let v = match (&self.kind, &self.credential) {
-            (Kind::MarketData(_), AlpacaCredential::ApiKey { key_id, secret_key }) => serde_json::json!({
-                "action": "auth", "key": key_id, "secret": secret_key.expose_secret()
-            }),
+            (Kind::MarketData(_), AlpacaCredential::ApiKey { key_id, secret_key }) => {
+                serde_json::json!({
+                    "action": "auth", "key": key_id, "secret": secret_key.expose_secret()
+                })
+            }
             (Kind::MarketData(_), AlpacaCredential::OAuth { .. }) => {
                 return Err(End::Fatal("the market data stream needs an API key".into()));
             }
-            (Kind::TradeUpdates(_), AlpacaCredential::ApiKey { key_id, secret_key }) => serde_json::json!({
-                "action": "authenticate",
-                "data": { "key_id": key_id, "secret_key": secret_key.expose_secret() }
-            }),
-            (Kind::TradeUpdates(_), AlpacaCredential::OAuth { access_token }) => serde_json::json!({
-                "action": "authenticate", "data": { "oauth_token": access_token.expose_secret() }
-            }),
+            (Kind::TradeUpdates(_), AlpacaCredential::ApiKey { key_id, secret_key }) => {
+                serde_json::json!({
+                    "action": "authenticate",
+                    "data": { "key_id": key_id, "secret_key": secret_key.expose_secret() }
+                })
+            }
+            (Kind::TradeUpdates(_), AlpacaCredential::OAuth { access_token }) => {
+                serde_json::json!({
+                    "action": "authenticate", "data": { "oauth_token": access_token.expose_secret() }
+                })
+            }
         };
         Ok(v.to_string())
     }
@@ -245,7 +286,8 @@ impl AlpacaStream {
     }
 }
 
-type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// The next text payload; Alpaca's paper trade stream sends binary frames of the same JSON.
 async fn next_text(ws: &mut Ws) -> Result<String, End> {
@@ -256,7 +298,9 @@ async fn next_text(ws: &mut Ws) -> Result<String, End> {
             Some(Ok(Message::Text(t))) => return Ok(t.to_string()),
             Some(Ok(Message::Binary(b))) => return Ok(String::from_utf8_lossy(&b).into_owned()),
             Some(Ok(Message::Close(f))) => {
-                return Err(End::Dropped(f.map_or("closed".into(), |f| f.reason.to_string())));
+                return Err(End::Dropped(
+                    f.map_or("closed".into(), |f| f.reason.to_string()),
+                ));
             }
             Some(Ok(_)) => continue, // ping/pong are answered by tungstenite
         }
@@ -266,16 +310,18 @@ async fn next_text(ws: &mut Ws) -> Result<String, End> {
 fn check_auth(kind: &Kind, reply: &str) -> Result<(), End> {
     match kind {
         Kind::MarketData(_) => {
-            let items: Vec<Box<RawValue>> =
-                serde_json::from_str(reply).map_err(|e| End::Dropped(format!("auth reply: {e}")))?;
+            let items: Vec<Box<RawValue>> = serde_json::from_str(reply)
+                .map_err(|e| End::Dropped(format!("auth reply: {e}")))?;
             for item in &items {
-                let tag: Tag<'_> =
-                    serde_json::from_str(item.get()).map_err(|e| End::Dropped(format!("auth reply: {e}")))?;
+                let tag: Tag<'_> = serde_json::from_str(item.get())
+                    .map_err(|e| End::Dropped(format!("auth reply: {e}")))?;
                 match (tag.t, tag.msg.as_deref()) {
                     (Some("success"), Some("authenticated")) => return Ok(()),
                     // 402 auth failed, 401 not authenticated: retrying will not help.
                     (Some("error"), msg) if matches!(tag.code, Some(401 | 402)) => {
-                        return Err(End::Fatal(msg.unwrap_or("authentication failed").to_owned()));
+                        return Err(End::Fatal(
+                            msg.unwrap_or("authentication failed").to_owned(),
+                        ));
                     }
                     (Some("error"), msg) => {
                         return Err(End::Dropped(msg.unwrap_or("stream error").to_owned()));
@@ -286,12 +332,18 @@ fn check_auth(kind: &Kind, reply: &str) -> Result<(), End> {
             Err(End::Dropped("no authentication answer".into()))
         }
         Kind::TradeUpdates(_) => {
-            let r: ListenReply =
-                serde_json::from_str(reply).map_err(|e| End::Dropped(format!("auth reply: {e}")))?;
-            let status = r.data.as_ref().and_then(|d| d.get("status")).and_then(|s| s.as_str());
+            let r: ListenReply = serde_json::from_str(reply)
+                .map_err(|e| End::Dropped(format!("auth reply: {e}")))?;
+            let status = r
+                .data
+                .as_ref()
+                .and_then(|d| d.get("status"))
+                .and_then(|s| s.as_str());
             match (r.stream.as_str(), status) {
                 ("authorization", Some("authorized")) => Ok(()),
-                ("authorization", _) => Err(End::Fatal("trade stream refused the credentials".into())),
+                ("authorization", _) => {
+                    Err(End::Fatal("trade stream refused the credentials".into()))
+                }
                 _ => Err(End::Dropped("unexpected first message".into())),
             }
         }
@@ -309,14 +361,29 @@ fn market_events(text: &str) -> Result<Vec<StreamEvent>, End> {
     let mut out = Vec::with_capacity(items.len());
     for item in items {
         let raw = item.get();
-        let Ok(tag) = serde_json::from_str::<Tag<'_>>(raw) else { continue };
+        let Ok(tag) = serde_json::from_str::<Tag<'_>>(raw) else {
+            continue;
+        };
         let symbol = tag.symbol.clone().unwrap_or_default();
         let event = match tag.t {
-            Some("q") => serde_json::from_str::<m::Quote>(raw).ok().and_then(|q| parse::quote(&symbol, &q).ok()).map(StreamEvent::Quote),
-            Some("t") => serde_json::from_str::<m::Trade>(raw).ok().and_then(|t| parse::trade(&symbol, &t).ok()).map(StreamEvent::Trade),
-            Some("b") => serde_json::from_str::<m::Bar>(raw).ok().and_then(|b| parse::bar(&symbol, &b).ok()).map(StreamEvent::Bar),
+            Some("q") => serde_json::from_str::<m::Quote>(raw)
+                .ok()
+                .and_then(|q| parse::quote(&symbol, &q).ok())
+                .map(StreamEvent::Quote),
+            Some("t") => serde_json::from_str::<m::Trade>(raw)
+                .ok()
+                .and_then(|t| parse::trade(&symbol, &t).ok())
+                .map(StreamEvent::Trade),
+            Some("b") => serde_json::from_str::<m::Bar>(raw)
+                .ok()
+                .and_then(|b| parse::bar(&symbol, &b).ok())
+                .map(StreamEvent::Bar),
             // 406 connection limit, 407 slow client and the like: reconnect later.
-            Some("error") => return Err(End::Dropped(tag.msg.unwrap_or_else(|| "stream error".into()))),
+            Some("error") => {
+                return Err(End::Dropped(
+                    tag.msg.unwrap_or_else(|| "stream error".into()),
+                ));
+            }
             _ => None,
         };
         out.extend(event);

@@ -1,0 +1,281 @@
+//! Alpaca streams against a local WebSocket server that drops the first connection.
+
+mod support;
+
+use brokerdesk_connectors::alpaca::websocket::{AlpacaStream, StreamEvent, Subscriptions};
+use brokerdesk_connectors::alpaca::{AlpacaConfig, AlpacaConnector, AlpacaCredential};
+use brokerdesk_connectors::http::RetryPolicy;
+use brokerdesk_connectors::types::OrderStatus;
+use futures::{SinkExt, StreamExt};
+use rust_decimal_macros::dec;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use support::{fast_policy, fixture_json};
+use tokio::net::TcpListener;
+use tokio_tungstenite::tungstenite::Message;
+use wiremock::matchers::{method, path, query_param};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+fn quick() -> RetryPolicy {
+    RetryPolicy {
+        base_delay: Duration::from_millis(10),
+        max_delay: Duration::from_millis(50),
+        ..RetryPolicy::default()
+    }
+}
+
+async fn next_text(
+    ws: &mut tokio_tungstenite::WebSocketStream<tokio::net::TcpStream>,
+) -> serde_json::Value {
+    loop {
+        match ws.next().await.expect("message").expect("ok") {
+            Message::Text(t) => return serde_json::from_str(&t).expect("json"),
+            _ => continue,
+        }
+    }
+}
+
+/// Runs `script` for each accepted connection with its index.
+async fn ws_server<F, Fut>(script: F) -> String
+where
+    F: Fn(usize, tokio_tungstenite::WebSocketStream<tokio::net::TcpStream>) -> Fut
+        + Send
+        + Sync
+        + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let url = format!("ws://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(async move {
+        let mut n = 0;
+        while let Ok((sock, _)) = listener.accept().await {
+            let ws = tokio_tungstenite::accept_async(sock)
+                .await
+                .expect("handshake");
+            tokio::spawn(script(n, ws));
+            n += 1;
+        }
+    });
+    url
+}
+
+async fn collect(
+    rx: &mut tokio::sync::mpsc::Receiver<StreamEvent>,
+    until: impl Fn(&[StreamEvent]) -> bool,
+) -> Vec<StreamEvent> {
+    let mut seen = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), async {
+        while !until(&seen) {
+            seen.push(rx.recv().await.expect("stream alive"));
+        }
+    })
+    .await
+    .expect("events within the timeout");
+    seen
+}
+
+#[tokio::test]
+async fn market_data_reconnects_and_resubscribes() {
+    let subscribes = Arc::new(Mutex::new(Vec::new()));
+    let recorded = subscribes.clone();
+    let url = ws_server(move |n, mut ws| {
+        let recorded = recorded.clone();
+        async move {
+            ws.send(Message::text(r#"[{"T":"success","msg":"connected"}]"#)).await.expect("send");
+            let auth = next_text(&mut ws).await;
+            assert_eq!((auth["action"].as_str(), auth["key"].as_str(), auth["secret"].as_str()), (Some("auth"), Some("KEY"), Some("SECRET")));
+            ws.send(Message::text(r#"[{"T":"success","msg":"authenticated"}]"#)).await.expect("send");
+            let sub = next_text(&mut ws).await;
+            recorded.lock().expect("lock").push(sub);
+            ws.send(Message::text(r#"[{"T":"subscription","trades":[],"quotes":["AAPL"],"bars":[]}]"#)).await.expect("send");
+            // Quote from the market data spec example, as a stream message.
+            let bid = if n == 0 { "172.62" } else { "172.63" };
+            let q = format!(r#"[{{"T":"q","S":"AAPL","bx":"Q","bp":{bid},"bs":2,"ax":"Q","ap":172.7,"as":1,"c":["R"],"z":"C","t":"2022-08-17T10:07:40.286587431Z"}}]"#);
+            ws.send(Message::text(q)).await.expect("send");
+            if n == 0 {
+                let _ = ws.close(None).await;
+            } else {
+                tokio::time::sleep(Duration::from_secs(30)).await;
+            }
+        }
+    })
+    .await;
+    let subs = Subscriptions {
+        quotes: vec!["AAPL".into()],
+        ..Default::default()
+    };
+    let (mut rx, handle) =
+        AlpacaStream::market_data(url, AlpacaCredential::api_key("KEY", "SECRET"), subs)
+            .with_backoff(quick())
+            .spawn();
+    let seen = collect(&mut rx, |s| {
+        s.iter()
+            .filter(|e| matches!(e, StreamEvent::Quote(_)))
+            .count()
+            == 2
+    })
+    .await;
+    handle.abort();
+    let quotes: Vec<_> = seen
+        .iter()
+        .filter_map(|e| {
+            if let StreamEvent::Quote(q) = e {
+                Some(q.bid)
+            } else {
+                None
+            }
+        })
+        .collect();
+    assert_eq!(quotes, vec![Some(dec!(172.62)), Some(dec!(172.63))]);
+    assert!(
+        seen.iter()
+            .any(|e| matches!(e, StreamEvent::Disconnected { .. }))
+    );
+    assert_eq!(
+        seen.iter()
+            .filter(|e| matches!(e, StreamEvent::Connected))
+            .count(),
+        2
+    );
+    let subs = subscribes.lock().expect("lock").clone();
+    assert_eq!(subs.len(), 2, "subscribed again after the reconnect");
+    assert_eq!(subs[0], subs[1]);
+    assert_eq!(subs[0]["quotes"], serde_json::json!(["AAPL"]));
+}
+
+#[tokio::test]
+async fn refused_credentials_stop_the_stream() {
+    let connections = Arc::new(Mutex::new(0));
+    let count = connections.clone();
+    let url = ws_server(move |_, mut ws| {
+        let count = count.clone();
+        async move {
+            *count.lock().expect("lock") += 1;
+            ws.send(Message::text(r#"[{"T":"success","msg":"connected"}]"#))
+                .await
+                .expect("send");
+            let _ = next_text(&mut ws).await;
+            ws.send(Message::text(
+                r#"[{"T":"error","code":402,"msg":"auth failed"}]"#,
+            ))
+            .await
+            .expect("send");
+        }
+    })
+    .await;
+    let (mut rx, _h) = AlpacaStream::market_data(
+        url,
+        AlpacaCredential::api_key("K", "bad"),
+        Subscriptions::default(),
+    )
+    .with_backoff(quick())
+    .spawn();
+    let seen = collect(&mut rx, |s| {
+        s.iter().any(|e| matches!(e, StreamEvent::Stopped(_)))
+    })
+    .await;
+    assert!(matches!(seen.last(), Some(StreamEvent::Stopped(m)) if m == "auth failed"));
+    assert_eq!(
+        *connections.lock().expect("lock"),
+        1,
+        "no reconnect with refused credentials"
+    );
+}
+
+#[tokio::test]
+async fn trade_updates_reread_open_orders_after_each_connect() {
+    let rest = MockServer::start().await;
+    let order = fixture_json("alpaca", "spec_example_POST_v2_orders_response_Equity.json");
+    Mock::given(method("GET"))
+        .and(path("/v2/orders"))
+        .and(query_param("status", "open"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(vec![order.clone()]))
+        .mount(&rest)
+        .await;
+    let mut config = AlpacaConfig::local(rest.uri());
+    config.trading_policy = fast_policy();
+    let connector = Arc::new(
+        AlpacaConnector::new(config, AlpacaCredential::api_key("KEY", "SECRET")).expect("c"),
+    );
+
+    let mut filled = order.clone();
+    filled["status"] = serde_json::json!("filled");
+    filled["filled_qty"] = serde_json::json!("2");
+    filled["filled_avg_price"] = serde_json::json!("149.99");
+    let update = serde_json::json!({"stream": "trade_updates", "data": {
+        "event": "fill", "price": "149.99", "qty": "2", "position_qty": "2",
+        "timestamp": "2023-12-12T22:31:25.000000Z", "order": filled
+    }})
+    .to_string();
+    let url = ws_server(move |n, mut ws| {
+        let update = update.clone();
+        async move {
+            let auth = next_text(&mut ws).await;
+            assert_eq!(auth["action"], "authenticate");
+            assert_eq!(auth["data"]["key_id"], "KEY");
+            ws.send(Message::text(r#"{"stream":"authorization","data":{"status":"authorized","action":"authenticate"}}"#)).await.expect("send");
+            let listen = next_text(&mut ws).await;
+            assert_eq!(listen["data"]["streams"], serde_json::json!(["trade_updates"]));
+            ws.send(Message::text(r#"{"stream":"listening","data":{"streams":["trade_updates"]}}"#)).await.expect("send");
+            // Paper sends binary frames.
+            ws.send(Message::binary(update.into_bytes())).await.expect("send");
+            if n == 0 {
+                let _ = ws.close(None).await;
+            } else {
+                tokio::time::sleep(Duration::from_secs(30)).await;
+            }
+        }
+    })
+    .await;
+    let (mut rx, handle) = connector
+        .trade_updates_stream(url, AlpacaCredential::api_key("KEY", "SECRET"))
+        .with_backoff(quick())
+        .spawn();
+    let seen = collect(&mut rx, |s| {
+        s.iter()
+            .filter(|e| matches!(e, StreamEvent::OrderUpdate { .. }))
+            .count()
+            == 2
+    })
+    .await;
+    handle.abort();
+    let resyncs: Vec<_> = seen
+        .iter()
+        .filter_map(|e| {
+            if let StreamEvent::OpenOrders(o) = e {
+                Some(o.len())
+            } else {
+                None
+            }
+        })
+        .collect();
+    assert_eq!(
+        resyncs,
+        vec![1, 1],
+        "open orders re-read after each connect"
+    );
+    let first_update = seen.iter().find_map(|e| {
+        if let StreamEvent::OrderUpdate {
+            event,
+            order,
+            price,
+            qty,
+        } = e
+        {
+            Some((event.clone(), order.status.clone(), *price, *qty))
+        } else {
+            None
+        }
+    });
+    assert_eq!(
+        first_update,
+        Some((
+            "fill".into(),
+            OrderStatus::Filled,
+            Some(dec!(149.99)),
+            Some(dec!(2))
+        ))
+    );
+    let rest_reads = rest.received_requests().await.expect("recorded").len();
+    assert_eq!(rest_reads, 2);
+}
