@@ -1,7 +1,9 @@
 //! The capability traits of DESIGN.md. Each vendor implements only the ones it truly supports.
 
 use crate::error::ConnectorError;
-use crate::types::{Order, OrderFilter, OrderRequest, Quote};
+use crate::types::{
+    Order, OrderFilter, OrderRequest, PaymentBalance, Quote, TransactionPage, TransactionQuery,
+};
 use async_trait::async_trait;
 use brokerdesk_model::{AccountId, Balances, ClientOrderId, OrderId, Position, Symbol};
 
@@ -46,4 +48,19 @@ pub trait Trading: Send + Sync {
 pub trait MarketData: Send + Sync {
     /// Latest quotes; symbols the vendor has nothing for are left out.
     async fn latest_quotes(&self, symbols: &[Symbol]) -> Result<Vec<Quote>, ConnectorError>;
+}
+
+/// A payment account (PayPal, Stripe, Square): its balances and its transactions. No vendor
+/// implements it yet; the payment connectors come with their own issue.
+#[async_trait]
+pub trait Payments: Send + Sync {
+    async fn payment_balances(
+        &self,
+        account: &AccountId,
+    ) -> Result<Vec<PaymentBalance>, ConnectorError>;
+    async fn transactions(
+        &self,
+        account: &AccountId,
+        query: &TransactionQuery,
+    ) -> Result<TransactionPage, ConnectorError>;
 }

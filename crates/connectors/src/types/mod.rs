@@ -4,6 +4,7 @@
 pub mod account;
 pub mod market;
 pub mod order;
+pub mod payments;
 
 pub use account::{Activity, Asset, HistoryPoint, MarketClock, PortfolioHistory};
 pub use market::{Bar, Quote, Snapshot, Trade};
@@ -11,3 +12,4 @@ pub use order::{
     Order, OrderFilter, OrderQuantity, OrderRequest, OrderSide, OrderStatus, OrderStatusFilter,
     OrderType, ReplaceRequest, TimeInForce,
 };
+pub use payments::{PaymentBalance, PaymentTransaction, TransactionPage, TransactionQuery};
