@@ -240,3 +240,27 @@ fn self_signed_only_for_loopback() {
         Err(HttpError::Config(_))
     ));
 }
+
+#[tokio::test]
+async fn x_ratelimit_reset_is_honoured_on_429() {
+    let server = MockServer::start().await;
+    let reset = (chrono::Utc::now().timestamp() + 2).to_string();
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(429).insert_header("X-RateLimit-Reset", reset.as_str()))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("{}"))
+        .mount(&server)
+        .await;
+    let started = Instant::now();
+    client(&server).send(&Get).await.expect("after the reset");
+    // The reset is whole seconds away (1 to 2 s from now), far beyond the 10-50 ms backoff.
+    assert!(
+        started.elapsed() >= Duration::from_millis(900),
+        "{:?}",
+        started.elapsed()
+    );
+}

@@ -4,7 +4,7 @@
 use super::endpoint::Endpoint;
 use super::error::HttpError;
 use super::latency::Latency;
-use super::policy::{HttpPolicy, parse_retry_after};
+use super::policy::{HttpPolicy, parse_rate_limit_reset, parse_retry_after};
 use super::rate_limit::RateLimiter;
 use std::fmt;
 use std::sync::Arc;
@@ -214,11 +214,17 @@ impl HttpClient {
         let started = tokio::time::Instant::now();
         let response = request.send().await.map_err(|e| self.classify(&e))?;
         let status = response.status().as_u16();
-        let retry_after = response
-            .headers()
-            .get(reqwest::header::RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| parse_retry_after(v, chrono::Utc::now()));
+        let header = |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok());
+        let now = chrono::Utc::now();
+        let retry_after = header("retry-after")
+            .and_then(|v| parse_retry_after(v, now))
+            // Alpaca announces the end of its window in X-RateLimit-Reset (epoch seconds).
+            .or_else(|| {
+                (status == 429)
+                    .then(|| header("x-ratelimit-reset"))
+                    .flatten()
+                    .and_then(|v| parse_rate_limit_reset(v, now))
+            });
         let body = response.bytes().await.map_err(|e| self.classify(&e))?;
         self.inner.latency.record(started.elapsed());
         tracing::debug!(status, elapsed = ?started.elapsed(), "answered");

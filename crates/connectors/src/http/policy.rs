@@ -80,6 +80,17 @@ pub fn parse_retry_after(value: &str, now: chrono::DateTime<chrono::Utc>) -> Opt
     )
 }
 
+/// Parses X-RateLimit-Reset: epoch seconds when it looks like a date, else seconds to wait.
+pub fn parse_rate_limit_reset(value: &str, now: chrono::DateTime<chrono::Utc>) -> Option<Duration> {
+    let n: i64 = value.trim().parse().ok()?;
+    if n > 1_000_000_000 {
+        let wait = n - now.timestamp();
+        Some(Duration::from_secs(u64::try_from(wait).unwrap_or(0)))
+    } else {
+        u64::try_from(n).ok().map(Duration::from_secs)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -128,5 +139,25 @@ mod tests {
             Some(Duration::from_secs(30))
         );
         assert_eq!(parse_retry_after("soon", now), None);
+    }
+
+    #[test]
+    fn rate_limit_reset_as_epoch_or_seconds() {
+        let now = chrono::Utc
+            .with_ymd_and_hms(2015, 10, 21, 7, 28, 0)
+            .single()
+            .expect("date");
+        let epoch = (now.timestamp() + 7).to_string();
+        assert_eq!(
+            parse_rate_limit_reset(&epoch, now),
+            Some(Duration::from_secs(7))
+        );
+        assert_eq!(
+            parse_rate_limit_reset("3", now),
+            Some(Duration::from_secs(3))
+        );
+        let past = (now.timestamp() - 5).to_string();
+        assert_eq!(parse_rate_limit_reset(&past, now), Some(Duration::ZERO));
+        assert_eq!(parse_rate_limit_reset("x", now), None);
     }
 }
