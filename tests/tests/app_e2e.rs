@@ -165,6 +165,27 @@ async fn accounts_page_shows_the_backend_paper_cash_and_navigation_works() {
     );
     save_screenshot(&client, "settings").await;
 
+    // Connect: the catalog, searched in the UI (fuzzy, accent-insensitive), says what each
+    // institution can and cannot show.
+    click(&client, "#nav-connect").await;
+    type_into(&client, "#institution-search", "vanguärd").await;
+    assert_eq!(
+        client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css("#page-connect .institution"))
+            .await
+            .expect("a result")
+            .attr("data-institution")
+            .await
+            .expect("attribute"),
+        Some("vanguard".to_owned())
+    );
+    type_into(&client, "#institution-search", "venmo").await;
+    let venmo = text_of(&client, r#"[data-institution="venmo"]"#).await;
+    assert!(venmo.contains("no public API"), "{venmo}");
+    save_screenshot(&client, "connect").await;
+
     client
         .find(Locator::Id("nav-accounts"))
         .await
