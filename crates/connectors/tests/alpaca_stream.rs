@@ -80,6 +80,7 @@ async fn market_data_reconnects_and_resubscribes() {
     let recorded = subscribes.clone();
     let url = ws_server(move |n, mut ws| {
         let recorded = recorded.clone();
+        assert!(n < 2, "one drop, one reconnect");
         async move {
             ws.send(Message::text(r#"[{"T":"success","msg":"connected"}]"#)).await.expect("send");
             let auth = next_text(&mut ws).await;
@@ -194,9 +195,7 @@ async fn trade_updates_reread_open_orders_after_each_connect() {
         .await;
     let mut config = AlpacaConfig::local(rest.uri());
     config.trading_policy = fast_policy();
-    let connector = Arc::new(
-        AlpacaConnector::new(config, AlpacaCredential::api_key("KEY", "SECRET")).expect("c"),
-    );
+    // REST on the mock server, the stream on the WebSocket server below.
 
     let mut filled = order.clone();
     filled["status"] = serde_json::json!("filled");
@@ -207,7 +206,7 @@ async fn trade_updates_reread_open_orders_after_each_connect() {
         "timestamp": "2023-12-12T22:31:25.000000Z", "order": filled
     }})
     .to_string();
-    let url = ws_server(move |n, mut ws| {
+    let ws_url = ws_server(move |n, mut ws| {
         let update = update.clone();
         async move {
             let auth = next_text(&mut ws).await;
@@ -227,8 +226,12 @@ async fn trade_updates_reread_open_orders_after_each_connect() {
         }
     })
     .await;
+    config.trade_stream_url = format!("{ws_url}/stream");
+    let connector = Arc::new(
+        AlpacaConnector::new(config, AlpacaCredential::api_key("KEY", "SECRET")).expect("c"),
+    );
     let (mut rx, handle) = connector
-        .trade_updates_stream(url, AlpacaCredential::api_key("KEY", "SECRET"))
+        .trade_updates_stream()
         .with_backoff(quick())
         .spawn();
     let seen = collect(&mut rx, |s| {

@@ -20,16 +20,19 @@ use tokio::sync::OnceCell;
 pub struct AlpacaConnector {
     http: AlpacaHttp,
     config: AlpacaConfig,
+    /// Kept for the streams, which authenticate in-band.
+    credential: AlpacaCredential,
     /// Alpaca serves one account per credential; its number is learnt once.
     account_number: OnceCell<AccountId>,
 }
 
 impl AlpacaConnector {
     pub fn new(config: AlpacaConfig, credential: AlpacaCredential) -> Result<Self, ConnectorError> {
-        let http = AlpacaHttp::new(&config, credential)?;
+        let http = AlpacaHttp::new(&config, credential.clone())?;
         Ok(Self {
             http,
             config,
+            credential,
             account_number: OnceCell::new(),
         })
     }
@@ -348,17 +351,30 @@ impl MarketData for AlpacaConnector {
 }
 
 impl AlpacaConnector {
-    /// A trade-updates stream that re-reads this connector's open orders after each connect.
-    pub fn trade_updates_stream(
-        self: &std::sync::Arc<Self>,
-        url: impl Into<String>,
-        credential: AlpacaCredential,
-    ) -> super::websocket::AlpacaStream {
+    /// The trade-updates stream at the configured URL; it re-reads this connector's open orders
+    /// after each (re)connect. `spawn()` it to start.
+    pub fn trade_updates_stream(self: &std::sync::Arc<Self>) -> super::websocket::AlpacaStream {
         let me = std::sync::Arc::clone(self);
         let resync: super::websocket::ResyncFn = std::sync::Arc::new(move || {
             let me = std::sync::Arc::clone(&me);
             Box::pin(async move { me.open_orders().await })
         });
-        super::websocket::AlpacaStream::trade_updates(url, credential, resync)
+        super::websocket::AlpacaStream::trade_updates(
+            self.config.trade_stream_url.clone(),
+            self.credential.clone(),
+            resync,
+        )
+    }
+
+    /// The market data stream of the configured feed. `spawn()` it to start.
+    pub fn market_data_stream(
+        &self,
+        subscriptions: super::websocket::Subscriptions,
+    ) -> super::websocket::AlpacaStream {
+        super::websocket::AlpacaStream::market_data(
+            format!("{}/{}", self.config.data_stream_url, self.config.feed),
+            self.credential.clone(),
+            subscriptions,
+        )
     }
 }
