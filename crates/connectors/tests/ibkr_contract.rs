@@ -545,3 +545,33 @@ fn self_signed_is_refused_away_from_this_machine() {
     );
     assert!(!IbkrConfig::default().accept_self_signed, "opt-in only");
 }
+
+#[tokio::test]
+async fn unknown_order_outcome_is_resolved_from_the_session_orders() {
+    let server = MockServer::start().await;
+    mount_accounts(&server).await;
+    Mock::given(method("POST"))
+        .and(path("/v1/api/iserver/account/DU123456/orders"))
+        .respond_with(ResponseTemplate::new(503))
+        .expect(1)
+        .mount(&server)
+        .await;
+    // The recorded live order, echoing our cOID in `order_ref` as the gateway does.
+    let mut live = fixture_json(
+        "ibkr",
+        "spec_example_GET_iserver_account_orders__orders.json",
+    );
+    live["orders"][0]["order_ref"] = serde_json::json!("cid-ib-1");
+    Mock::given(method("GET"))
+        .and(path("/v1/api/iserver/account/orders"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(live))
+        .mount(&server)
+        .await;
+    let c = connector(&server.uri());
+    let o = c
+        .submit_order(&acct(), &order_request())
+        .await
+        .expect("adopted");
+    assert_eq!(o.id.as_str(), "1370093238");
+    assert_eq!(o.client_order_id, Some(ClientOrderId::new("cid-ib-1")));
+}
