@@ -47,5 +47,7 @@ if [ -z "${DISPLAY:-}" ]; then
 fi
 BROKERDESK_E2E_APP="$CARGO_TARGET_DIR/debug/brokerdesk-desktop" \
   cargo test -p brokerdesk-e2e --locked
+# The tests stop what they start; this only guards CI against a stray window holding stdout.
+pkill -f "$CARGO_TARGET_DIR/debug/brokerdesk-desktop" 2>/dev/null || true
 
 step "all checks passed"

@@ -14,6 +14,8 @@ use std::time::{Duration, Instant};
 struct Driver {
     child: Child,
     port: u16,
+    /// Marks every process this driver starts (they inherit it), so none outlives the test.
+    tag: String,
 }
 
 impl Drop for Driver {
@@ -22,7 +24,31 @@ impl Drop for Driver {
             .args(["-TERM", &self.child.id().to_string()])
             .status();
         let _ = self.child.wait();
+        // WebKitWebDriver does not always take the app down with it when two sessions end at
+        // once; a leftover app would hold the test's stdout open. Stop whatever carries our tag.
+        for pid in tagged_processes(&self.tag) {
+            let _ = Command::new("kill").args(["-TERM", &pid]).status();
+        }
     }
+}
+
+fn tagged_processes(tag: &str) -> Vec<String> {
+    let marker = format!("BROKERDESK_E2E_TAG={tag}");
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            let pid = e.file_name().to_string_lossy().into_owned();
+            let environ = std::fs::read(e.path().join("environ")).ok()?;
+            environ
+                .split(|b| *b == 0)
+                .any(|var| var == marker.as_bytes())
+                .then_some(pid)
+        })
+        .filter(|pid| pid.parse::<u32>().is_ok_and(|p| p != std::process::id()))
+        .collect()
 }
 
 fn free_port() -> u16 {
@@ -54,6 +80,7 @@ fn app_binary() -> PathBuf {
 fn start_driver(data_dir: &Path, env: &[(&str, &str)]) -> Driver {
     let port = free_port();
     let native_port = free_port();
+    let tag = format!("{}-{port}", std::process::id());
     // The app inherits this environment through WebKitWebDriver.
     let child =
         Command::new(std::env::var("TAURI_DRIVER").unwrap_or_else(|_| "tauri-driver".into()))
@@ -65,11 +92,12 @@ fn start_driver(data_dir: &Path, env: &[(&str, &str)]) -> Driver {
             ])
             .env("BROKERDESK_DATA_DIR", data_dir)
             .envs(env.iter().copied())
+            .env("BROKERDESK_E2E_TAG", &tag)
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()
             .expect("tauri-driver on PATH (cargo install tauri-driver)");
-    let driver = Driver { child, port };
+    let driver = Driver { child, port, tag };
     let deadline = Instant::now() + Duration::from_secs(20);
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
         assert!(

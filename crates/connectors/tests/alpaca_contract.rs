@@ -1,7 +1,7 @@
 //! Alpaca contract tests: recorded vendor responses (tests/fixtures/alpaca, see SOURCES.md)
 //! served by wiremock; each test checks the request we send (method, path, query, headers,
 //! body) and what we make of the reply. The `suite_*` functions take any connector, so the same
-//! checks run against the local paper sandbox (see `sandbox_suite`).
+//! checks run against the local paper sandbox (`sandbox_suite`, which starts one).
 
 mod support;
 
@@ -100,24 +100,34 @@ pub async fn suite_order_round_trip(c: &AlpacaConnector, account: &AccountId, sy
     );
 }
 
-/// Local paper sandbox: `BROKERDESK_ALPACA_SANDBOX_URL=http://127.0.0.1:PORT cargo test -p
-/// brokerdesk-connectors --test alpaca_contract -- --ignored sandbox_suite`.
-#[tokio::test]
-#[ignore = "needs a running paper sandbox; see the doc comment"]
+/// The same suite against Brokerdesk's own paper sandbox, started here on an ephemeral loopback
+/// port: the connector trades against it unchanged.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sandbox_suite() {
-    let url =
-        std::env::var("BROKERDESK_ALPACA_SANDBOX_URL").expect("BROKERDESK_ALPACA_SANDBOX_URL");
-    let key = std::env::var("BROKERDESK_ALPACA_SANDBOX_KEY").unwrap_or_else(|_| KEY.into());
-    let secret =
-        std::env::var("BROKERDESK_ALPACA_SANDBOX_SECRET").unwrap_or_else(|_| SECRET.into());
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a port");
+    let url = format!("http://{}", listener.local_addr().expect("an address"));
+    let config = brokerdesk_paper::SandboxConfig::new(dir.path()).with_key(KEY, SECRET);
+    let server = tokio::spawn(brokerdesk_paper::serve(config, listener));
     let c = AlpacaConnector::new(
         AlpacaConfig::local(&url),
-        AlpacaCredential::api_key(key, secret),
+        AlpacaCredential::api_key(KEY, SECRET),
     )
     .expect("connector");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while c.accounts().await.is_err() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the sandbox never answered"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
     let account = suite_portfolio(&c).await;
     suite_order_round_trip(&c, &account, "AAPL").await;
     c.clock().await.expect("clock");
+    server.abort();
 }
 
 // ---- recorded responses ----

@@ -159,7 +159,11 @@ async fn reading_accounts_counts_as_activity_and_idleness_locks() {
     let mut config = ServiceConfig::new(dir.path().to_path_buf());
     config.auto_lock = Some(std::time::Duration::from_secs(2));
     let service = BrokerageService::start(config).await.unwrap();
-    service.vault().create(pw("correct horse battery"), Role::Trader).await.unwrap();
+    service
+        .vault()
+        .create(pw("correct horse battery"), Role::Trader)
+        .await
+        .unwrap();
     // The session's clock starts before the slow key derivation; start the count here.
     service.vault().touch().unwrap();
 
@@ -170,6 +174,12 @@ async fn reading_accounts_counts_as_activity_and_idleness_locks() {
     assert!(service.accounts_overview().await.is_ok());
 
     tokio::time::sleep(std::time::Duration::from_millis(2300)).await;
-    assert!(service.vault().enforce_auto_lock().unwrap(), "idle past the timeout locks");
-    assert_eq!(service.accounts_overview().await.unwrap_err().code(), ErrorCode::VaultLocked);
+    assert!(
+        service.vault().enforce_auto_lock().unwrap(),
+        "idle past the timeout locks"
+    );
+    assert_eq!(
+        service.accounts_overview().await.unwrap_err().code(),
+        ErrorCode::VaultLocked
+    );
 }
