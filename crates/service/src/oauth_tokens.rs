@@ -13,7 +13,7 @@ use brokerdesk_vault::{CredentialId, ExposeSecret, NewCredential, SecretStore};
 use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 pub struct VaultTokenStore {
     vault: VaultAccess,
@@ -26,11 +26,12 @@ impl VaultTokenStore {
     }
 }
 
-/// The sealed form. Lives only briefly, in zeroized buffers.
-#[derive(Serialize, Deserialize)]
+/// The sealed form. Lives only briefly and is wiped when dropped.
+#[derive(Serialize, Deserialize, Zeroize, ZeroizeOnDrop)]
 struct Sealed {
     access_token: String,
     refresh_token: Option<String>,
+    #[zeroize(skip)]
     expires_at: Option<DateTime<Utc>>,
     scopes: Vec<String>,
     token_type: String,
@@ -64,32 +65,18 @@ fn seal(tokens: &TokenSet) -> Result<SecretString, StoreError> {
         token_type: tokens.token_type.clone(),
     };
     let json = Zeroizing::new(serde_json::to_string(&sealed).map_err(store_err)?);
-    let Sealed {
-        access_token,
-        refresh_token,
-        ..
-    } = sealed;
-    drop(Zeroizing::new(access_token));
-    drop(refresh_token.map(Zeroizing::new));
     Ok(SecretString::from(json.as_str()))
 }
 
 fn open(secret: &SecretString) -> Result<TokenSet, StoreError> {
     let sealed: Sealed = serde_json::from_str(secret.expose_secret())
         .map_err(|_| StoreError("the stored OAuth tokens are unreadable; sign in again".into()))?;
-    let Sealed {
-        access_token,
-        refresh_token,
-        expires_at,
-        scopes,
-        token_type,
-    } = sealed;
     Ok(TokenSet {
-        access_token: SecretString::from(access_token),
-        refresh_token: refresh_token.map(SecretString::from),
-        expires_at,
-        scopes,
-        token_type,
+        access_token: SecretString::from(sealed.access_token.as_str()),
+        refresh_token: sealed.refresh_token.as_deref().map(SecretString::from),
+        expires_at: sealed.expires_at,
+        scopes: sealed.scopes.clone(),
+        token_type: sealed.token_type.clone(),
     })
 }
 
