@@ -12,6 +12,7 @@ pub mod error;
 pub mod ids;
 pub mod ipc;
 pub mod money;
+pub mod order;
 pub mod position;
 pub mod search;
 pub mod vault;

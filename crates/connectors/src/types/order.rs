@@ -1,39 +1,10 @@
 //! Orders: what we ask for and what the broker reports.
 
+pub use brokerdesk_model::order::{OrderSide, OrderType, TimeInForce};
 use brokerdesk_model::{ClientOrderId, OrderId, Symbol};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum OrderSide {
-    Buy,
-    Sell,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum OrderType {
-    Market,
-    Limit,
-    Stop,
-    StopLimit,
-    TrailingStop,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TimeInForce {
-    Day,
-    Gtc,
-    Ioc,
-    Fok,
-    /// At the opening auction.
-    Opg,
-    /// At the closing auction.
-    Cls,
-}
 
 /// Alpaca's order states (the richest set we meet); other vendors map onto them.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]

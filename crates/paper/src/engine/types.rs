@@ -8,36 +8,10 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::rejection::Rejection;
+/// `Side` is the engine's name for the shared `OrderSide`.
+pub use brokerdesk_model::order::{OrderSide as Side, OrderType, TimeInForce};
 
 pub type Timestamp = DateTime<Utc>;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Side {
-    Buy,
-    Sell,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum OrderType {
-    Market,
-    Limit,
-    Stop,
-    StopLimit,
-    TrailingStop,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TimeInForce {
-    Day,
-    Gtc,
-    Ioc,
-    Fok,
-    Opg,
-    Cls,
-}
 
 /// Alpaca's order statuses; the engine uses the subset a paper venue can reach.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
