@@ -21,13 +21,15 @@ struct Driver {
 impl Drop for Driver {
     fn drop(&mut self) {
         let _ = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
+            .args(["-s", "TERM", "--", &self.child.id().to_string()])
             .status();
         let _ = self.child.wait();
         // WebKitWebDriver does not always take the app down with it when two sessions end at
         // once; a leftover app would hold the test's stdout open. Stop whatever carries our tag.
         for pid in tagged_processes(&self.tag) {
-            let _ = Command::new("kill").args(["-TERM", &pid]).status();
+            let _ = Command::new("kill")
+                .args(["-s", "TERM", "--", &pid])
+                .status();
         }
     }
 }

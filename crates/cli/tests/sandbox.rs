@@ -10,7 +10,7 @@ impl Drop for Server {
     fn drop(&mut self) {
         // SIGINT: the server's Ctrl-C path, which shuts down gracefully.
         let _ = Command::new("kill")
-            .args(["-INT", &self.0.id().to_string()])
+            .args(["-s", "INT", "--", &self.0.id().to_string()])
             .status();
         let _ = self.0.wait();
     }

@@ -113,9 +113,10 @@ struct DriverGroup(Child);
 impl Drop for DriverGroup {
     fn drop(&mut self) {
         if let Some(pid) = self.0.id() {
+            // `--` is essential: procps-ng's kill reads `-KILL -1234` as two options and
+            // signals process group -1 (every process); with `--` it is group 1234.
             let _ = std::process::Command::new("kill")
-                .arg("-KILL")
-                .arg(format!("-{pid}"))
+                .args(["-s", "KILL", "--", &format!("-{pid}")])
                 .status();
         }
     }
