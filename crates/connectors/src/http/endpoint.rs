@@ -61,6 +61,36 @@ pub fn segment(raw: &str) -> String {
     out
 }
 
+/// Implements `Endpoint` for a type (one per vendor endpoint) from its method, reply model, path, and optionally query, body and an
+/// idempotency override.
+macro_rules! endpoint {
+    ($ty:ty, $method:ident, $out:ty, |$s:ident| path = $path:expr $(, query = $query:expr)? $(, body = $body:expr)? $(, idempotent = $idem:expr)?) => {
+        impl Endpoint for $ty {
+            type Output = $out;
+            fn method(&self) -> Method {
+                Method::$method
+            }
+            fn path(&self) -> String {
+                let $s = self;
+                let _ = $s;
+                $path
+            }
+            $(fn query(&self) -> Vec<(&'static str, String)> {
+                let $s = self;
+                $query
+            })?
+            $(fn body(&self) -> Option<serde_json::Value> {
+                let $s = self;
+                $body
+            })?
+            $(fn idempotent(&self) -> bool {
+                $idem
+            })?
+        }
+    };
+}
+pub(crate) use endpoint;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,34 +4,9 @@
 use super::models as m;
 use crate::alpaca::config::AlpacaConfig;
 use crate::alpaca::credential::AlpacaCredential;
-use crate::http::endpoint::segment;
+use crate::http::endpoint::{endpoint, segment};
 use crate::http::{Endpoint, HttpClient, HttpError, Method};
 use std::sync::Arc;
-
-/// Implements `Endpoint` for a type from its method, reply model, path and query.
-macro_rules! endpoint {
-    ($ty:ty, $method:ident, $out:ty, |$s:ident| path = $path:expr $(, query = $query:expr)? $(, body = $body:expr)?) => {
-        impl Endpoint for $ty {
-            type Output = $out;
-            fn method(&self) -> Method {
-                Method::$method
-            }
-            fn path(&self) -> String {
-                let $s = self;
-                let _ = $s;
-                $path
-            }
-            $(fn query(&self) -> Vec<(&'static str, String)> {
-                let $s = self;
-                $query
-            })?
-            $(fn body(&self) -> Option<serde_json::Value> {
-                let $s = self;
-                $body
-            })?
-        }
-    };
-}
 
 pub struct GetAccount;
 endpoint!(GetAccount, Get, m::Account, |s| path = "/v2/account".into());

@@ -1,37 +1,8 @@
 //! Gateway endpoints, one type each.
 
 use super::models as m;
-use crate::http::endpoint::segment;
+use crate::http::endpoint::{endpoint, segment};
 use crate::http::{Endpoint, Method};
-
-/// Implements `Endpoint` from method, reply model, path, and optionally query, body and an
-/// idempotency override.
-macro_rules! endpoint {
-    ($ty:ty, $method:ident, $out:ty, |$s:ident| path = $path:expr $(, query = $query:expr)? $(, body = $body:expr)? $(, idempotent = $idem:expr)?) => {
-        impl Endpoint for $ty {
-            type Output = $out;
-            fn method(&self) -> Method {
-                Method::$method
-            }
-            fn path(&self) -> String {
-                let $s = self;
-                let _ = $s;
-                $path
-            }
-            $(fn query(&self) -> Vec<(&'static str, String)> {
-                let $s = self;
-                $query
-            })?
-            $(fn body(&self) -> Option<serde_json::Value> {
-                let $s = self;
-                $body
-            })?
-            $(fn idempotent(&self) -> bool {
-                $idem
-            })?
-        }
-    };
-}
 
 /// POST, but only reads the session state: safe to repeat.
 pub struct AuthStatus;
