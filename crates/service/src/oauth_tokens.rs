@@ -141,14 +141,19 @@ mod tests {
         }
     }
 
-    #[tokio::test]
-    async fn tokens_round_trip_through_the_vault_and_rotate_in_place() {
+    async fn unlocked_vault() -> (tempfile::TempDir, VaultAccess) {
         let dir = tempfile::tempdir().unwrap();
         let vault = VaultAccess::open(dir.path(), None);
         vault
             .create(SecretString::from("correct horse battery"), Role::Trader)
             .await
             .unwrap();
+        (dir, vault)
+    }
+
+    #[tokio::test]
+    async fn tokens_round_trip_through_the_vault_and_rotate_in_place() {
+        let (_dir, vault) = unlocked_vault().await;
         let store = VaultTokenStore::new(vault.clone(), VendorId::new("square"));
 
         assert!(store.load("square-main").await.unwrap().is_none());
@@ -181,13 +186,8 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_locked_vault_keeps_its_tokens() {
-        let dir = tempfile::tempdir().unwrap();
-        let vault = VaultAccess::open(dir.path(), None);
-        vault
-            .create(SecretString::from("correct horse battery"), Role::Trader)
-            .await
-            .unwrap();
+    async fn a_locked_vault_refuses_to_store_tokens() {
+        let (_dir, vault) = unlocked_vault().await;
         vault.lock().unwrap();
         let store = VaultTokenStore::new(vault, VendorId::new("square"));
         let err = store.save("k", &tokens("at", None)).await.unwrap_err();
