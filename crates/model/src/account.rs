@@ -51,6 +51,7 @@ mod tests {
                 mode: TradingMode::Paper,
                 status: ConnectionStatus::Connected,
                 latency_ms: Some(0),
+                last_refresh: None,
             },
             account_id: AccountId::new("PAPER-1"),
             balances: Balances {

@@ -7,4 +7,7 @@ pub struct AppInfo {
     pub version: String,
     /// Where journals, the vault and settings live (a path, shown so the user can back it up).
     pub data_dir: String,
+    /// Where this app's paper sandbox serves its Alpaca API, when it runs here.
+    #[serde(default)]
+    pub sandbox_url: Option<String>,
 }

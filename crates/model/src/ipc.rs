@@ -4,6 +4,11 @@
 //! permission for each name in [`ALL`]); the UI's `ipc` module invokes them through
 //! [`Command`], so a renamed command or a changed result type fails to compile on both sides.
 
+use crate::connection::{ApiKeyConnectionArgs, ConnectionSummary, IbkrGatewayArgs};
+use crate::ids::{AccountId, ConnectionId, OrderId, Symbol};
+use crate::market::Quote;
+use crate::reconcile::ReconciliationBreak;
+use crate::trading::{BlotterEntry, OrderTicket};
 use crate::vault::{CredentialInfo, Role, VaultState};
 use serde::{Serialize, de::DeserializeOwned};
 
@@ -135,6 +140,142 @@ impl Command for RemoveCredential {
     type Output = CredentialInfo;
 }
 
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ConnectionIdArgs {
+    pub id: ConnectionId,
+}
+
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct PlaceOrderArgs {
+    pub ticket: OrderTicket,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct CancelOrderArgs {
+    pub connection: ConnectionId,
+    pub account: AccountId,
+    pub order_id: OrderId,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SymbolsArgs {
+    pub symbols: Vec<Symbol>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct BreakIdArgs {
+    pub id: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ArmLiveArgs {
+    /// How long live orders may go out before the arming lapses.
+    pub minutes: u32,
+}
+
+/// Every connection, its status, latency and last refresh.
+pub struct ListConnections;
+
+impl Command for ListConnections {
+    const NAME: &'static str = "connections_list";
+    type Args = NoArgs;
+    type Output = Vec<ConnectionSummary>;
+}
+
+/// Adds an Alpaca connection by API key: checked against Alpaca before anything is saved.
+pub struct AddAlpacaConnection;
+
+impl Command for AddAlpacaConnection {
+    const NAME: &'static str = "connection_add_alpaca";
+    type Args = ApiKeyConnectionArgs;
+    type Output = ConnectionSummary;
+}
+
+/// Adds an Interactive Brokers connection through the user's Client Portal gateway.
+pub struct AddIbkrConnection;
+
+impl Command for AddIbkrConnection {
+    const NAME: &'static str = "connection_add_ibkr";
+    type Args = IbkrGatewayArgs;
+    type Output = ConnectionSummary;
+}
+
+/// Removes a connection and the credentials stored for it; returns the connections left.
+pub struct RemoveConnection;
+
+impl Command for RemoveConnection {
+    const NAME: &'static str = "connection_remove";
+    type Args = ConnectionIdArgs;
+    type Output = Vec<ConnectionSummary>;
+}
+
+pub struct PlaceOrder;
+
+impl Command for PlaceOrder {
+    const NAME: &'static str = "order_place";
+    type Args = PlaceOrderArgs;
+    type Output = BlotterEntry;
+}
+
+pub struct CancelOrder;
+
+impl Command for CancelOrder {
+    const NAME: &'static str = "order_cancel";
+    type Args = CancelOrderArgs;
+    type Output = ();
+}
+
+/// The orders the app placed, newest first, as their brokers last reported them.
+pub struct ListOrders;
+
+impl Command for ListOrders {
+    const NAME: &'static str = "orders_blotter";
+    type Args = NoArgs;
+    type Output = Vec<BlotterEntry>;
+}
+
+pub struct GetQuotes;
+
+impl Command for GetQuotes {
+    const NAME: &'static str = "quotes";
+    type Args = SymbolsArgs;
+    type Output = Vec<Quote>;
+}
+
+/// Reconciles the journal with every broker now; returns the breaks not yet resolved.
+pub struct Reconcile;
+
+impl Command for Reconcile {
+    const NAME: &'static str = "reconciliation";
+    type Args = NoArgs;
+    type Output = Vec<ReconciliationBreak>;
+}
+
+/// Accepts the broker's figures for one break; returns the breaks still open.
+pub struct ResolveBreak;
+
+impl Command for ResolveBreak {
+    const NAME: &'static str = "break_resolve";
+    type Args = BreakIdArgs;
+    type Output = Vec<ReconciliationBreak>;
+}
+
+pub struct ArmLive;
+
+impl Command for ArmLive {
+    const NAME: &'static str = "live_arm";
+    type Args = ArmLiveArgs;
+    type Output = VaultState;
+}
+
+pub struct DisarmLive;
+
+impl Command for DisarmLive {
+    const NAME: &'static str = "live_disarm";
+    type Args = NoArgs;
+    type Output = VaultState;
+}
+
 /// Every command name; the shell's build script turns each into a grantable permission.
 pub const ALL: &[&str] = &[
     GetAccountsOverview::NAME,
@@ -146,6 +287,18 @@ pub const ALL: &[&str] = &[
     SetAutoLock::NAME,
     ListCredentials::NAME,
     RemoveCredential::NAME,
+    ListConnections::NAME,
+    AddAlpacaConnection::NAME,
+    AddIbkrConnection::NAME,
+    RemoveConnection::NAME,
+    PlaceOrder::NAME,
+    CancelOrder::NAME,
+    ListOrders::NAME,
+    GetQuotes::NAME,
+    Reconcile::NAME,
+    ResolveBreak::NAME,
+    ArmLive::NAME,
+    DisarmLive::NAME,
 ];
 
 #[cfg(test)]

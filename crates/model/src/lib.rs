@@ -9,17 +9,29 @@ pub mod app_info;
 pub mod catalog;
 pub mod connection;
 pub mod error;
+pub mod event;
 pub mod ids;
 pub mod ipc;
+pub mod market;
 pub mod money;
 pub mod order;
 pub mod position;
+pub mod reconcile;
 pub mod search;
+pub mod trading;
 pub mod vault;
 
 pub use account::{AccountSnapshot, AccountsOverview, Balances};
 pub use app_info::AppInfo;
-pub use connection::{ConnectionStatus, ConnectionSummary, TradingMode};
+pub use connection::{
+    AlpacaEnvironment, ApiKeyConnectionArgs, ConnectionStatus, ConnectionSummary, IbkrGatewayArgs,
+    TradingMode,
+};
 pub use error::{ErrorCode, IpcError};
+pub use event::ServiceEvent;
 pub use ids::{AccountId, ClientOrderId, ConnectionId, OrderId, Symbol, VendorId};
+pub use market::Quote;
+pub use order::{Order, OrderQuantity, OrderSide, OrderStatus, OrderType, TimeInForce};
 pub use position::{Position, PositionSide};
+pub use reconcile::{BreakKind, ReconciliationBreak};
+pub use trading::{BlotterEntry, OrderTicket};

@@ -1,6 +1,9 @@
 //! The words of an order, shared by the paper exchange, the connectors and the UI. Their serde
 //! names are Alpaca's (`buy`, `stop_limit`, `gtc`, …), which the other vendors map onto.
 
+use crate::ids::{ClientOrderId, OrderId, Symbol};
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -31,6 +34,150 @@ pub enum TimeInForce {
     Opg,
     /// At the closing auction.
     Cls,
+}
+
+/// Alpaca's order states (the richest set we meet); other vendors map onto them.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderStatus {
+    New,
+    PartiallyFilled,
+    Filled,
+    DoneForDay,
+    Canceled,
+    Expired,
+    Replaced,
+    PendingCancel,
+    PendingReplace,
+    PendingNew,
+    Accepted,
+    AcceptedForBidding,
+    Stopped,
+    Rejected,
+    Suspended,
+    Calculated,
+    Held,
+    /// A state this version does not know; kept verbatim rather than guessed.
+    Other(String),
+}
+
+impl OrderStatus {
+    /// Whether the order can still trade (or be canceled).
+    pub fn is_open(&self) -> bool {
+        !matches!(
+            self,
+            OrderStatus::Filled
+                | OrderStatus::Canceled
+                | OrderStatus::Expired
+                | OrderStatus::Replaced
+                | OrderStatus::Rejected
+                | OrderStatus::DoneForDay
+        )
+    }
+}
+
+/// Shares (possibly fractional) or a cash amount.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderQuantity {
+    Qty(Decimal),
+    Notional(Decimal),
+}
+
+/// What the user asks for. The client order id is minted (and persisted) by the caller before
+/// the first send; retries reuse it, which is what makes submission exactly-once.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OrderRequest {
+    pub client_order_id: ClientOrderId,
+    pub symbol: Symbol,
+    pub side: OrderSide,
+    pub quantity: OrderQuantity,
+    pub order_type: OrderType,
+    pub time_in_force: TimeInForce,
+    pub limit_price: Option<Decimal>,
+    pub stop_price: Option<Decimal>,
+    pub extended_hours: bool,
+}
+
+impl OrderRequest {
+    pub fn market(
+        client_order_id: ClientOrderId,
+        symbol: Symbol,
+        side: OrderSide,
+        qty: Decimal,
+    ) -> Self {
+        Self {
+            client_order_id,
+            symbol,
+            side,
+            quantity: OrderQuantity::Qty(qty),
+            order_type: OrderType::Market,
+            time_in_force: TimeInForce::Day,
+            limit_price: None,
+            stop_price: None,
+            extended_hours: false,
+        }
+    }
+
+    pub fn limit(
+        client_order_id: ClientOrderId,
+        symbol: Symbol,
+        side: OrderSide,
+        qty: Decimal,
+        limit_price: Decimal,
+    ) -> Self {
+        Self {
+            order_type: OrderType::Limit,
+            limit_price: Some(limit_price),
+            ..Self::market(client_order_id, symbol, side, qty)
+        }
+    }
+}
+
+/// Changes to a working order (Alpaca's replace); absent fields stay as they are.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ReplaceRequest {
+    pub qty: Option<Decimal>,
+    pub limit_price: Option<Decimal>,
+    pub stop_price: Option<Decimal>,
+    pub time_in_force: Option<TimeInForce>,
+    /// The replacement's own client order id (a new order replaces the old one).
+    pub client_order_id: Option<ClientOrderId>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Order {
+    pub id: OrderId,
+    pub client_order_id: Option<ClientOrderId>,
+    pub symbol: Symbol,
+    pub side: OrderSide,
+    pub order_type: OrderType,
+    pub time_in_force: TimeInForce,
+    pub quantity: Option<OrderQuantity>,
+    pub filled_qty: Decimal,
+    pub filled_avg_price: Option<Decimal>,
+    pub limit_price: Option<Decimal>,
+    pub stop_price: Option<Decimal>,
+    pub status: OrderStatus,
+    pub created_at: Option<DateTime<Utc>>,
+    pub updated_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderStatusFilter {
+    #[default]
+    Open,
+    Closed,
+    All,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderFilter {
+    pub status: OrderStatusFilter,
+    /// At most this many (the vendor's own cap applies too).
+    pub limit: Option<u32>,
+    pub symbols: Vec<Symbol>,
 }
 
 #[cfg(test)]

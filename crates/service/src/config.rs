@@ -3,6 +3,7 @@
 use crate::error::ServiceError;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
@@ -15,7 +16,15 @@ pub struct ServiceConfig {
     pub paper_starting_cash: Decimal,
     /// Lock the vault after this long without user activity; `None` never.
     pub auto_lock: Option<Duration>,
+    /// Where the local sandbox serves its Alpaca API (loopback only; a taken port falls back
+    /// to any free one).
+    pub sandbox_addr: SocketAddr,
+    /// How often the supervisor re-reads every connection.
+    pub refresh_every: Duration,
 }
+
+/// Where Alpaca clients find the app's sandbox by default (same as `brokerdesk sandbox serve`).
+pub const DEFAULT_SANDBOX_ADDR: &str = "127.0.0.1:8787";
 
 impl ServiceConfig {
     pub fn new(data_dir: PathBuf) -> Self {
@@ -23,13 +32,16 @@ impl ServiceConfig {
             data_dir,
             paper_starting_cash: Decimal::from(100_000),
             auto_lock: Some(Duration::from_secs(15 * 60)),
+            sandbox_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            refresh_every: Duration::from_secs(5),
         }
     }
 
     /// `BROKERDESK_DATA_DIR` wins; else the platform's data directory
     /// (`~/.local/share/brokerdesk`, `~/Library/Application Support/brokerdesk`,
     /// `%APPDATA%\brokerdesk`). `BROKERDESK_PAPER_CASH` sets the sandbox's starting cash,
-    /// `BROKERDESK_AUTO_LOCK_MINUTES` the vault's idle lock (0: never).
+    /// `BROKERDESK_AUTO_LOCK_MINUTES` the vault's idle lock (0: never), `BROKERDESK_SANDBOX_ADDR`
+    /// where the sandbox listens.
     pub fn from_env() -> Result<Self, ServiceError> {
         let data_dir = std::env::var_os("BROKERDESK_DATA_DIR")
             .map(PathBuf::from)
@@ -39,6 +51,13 @@ impl ServiceConfig {
         if let Ok(cash) = std::env::var("BROKERDESK_PAPER_CASH") {
             config.paper_starting_cash = parse_cash(&cash)?;
         }
+        let addr = std::env::var("BROKERDESK_SANDBOX_ADDR")
+            .unwrap_or_else(|_| DEFAULT_SANDBOX_ADDR.to_owned());
+        config.sandbox_addr = addr.trim().parse().map_err(|_| {
+            ServiceError::Config(format!(
+                "BROKERDESK_SANDBOX_ADDR={addr:?} is not an address such as 127.0.0.1:8787"
+            ))
+        })?;
         if let Ok(minutes) = std::env::var("BROKERDESK_AUTO_LOCK_MINUTES") {
             config.auto_lock = parse_auto_lock(&minutes)?;
         }

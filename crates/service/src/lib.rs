@@ -4,19 +4,29 @@
 //! into an error code the fronts can act on. It knows nothing about Tauri or terminals.
 
 mod config;
+mod connection;
 mod error;
+mod journal;
 mod oauth_tokens;
+mod orders;
 pub mod paper_connection;
+mod reconcile;
+mod reconciling;
+mod registry;
 mod service;
+#[cfg(test)]
+mod service_tests;
+mod supervisor;
 mod vault_access;
 #[cfg(test)]
 mod vault_tests;
 
 /// The paper exchange's options, for `brokerdesk sandbox serve`.
 pub use brokerdesk_paper::{SandboxConfig, engine::CalendarKind};
-pub use config::ServiceConfig;
+pub use config::{DEFAULT_SANDBOX_ADDR, ServiceConfig};
+pub use connection::{ConnectionParts, LatencyProbe};
 pub use error::ServiceError;
 pub use oauth_tokens::VaultTokenStore;
 pub use paper_connection::{PaperOpenError, serve_sandbox};
-pub use service::BrokerageService;
+pub use service::{BrokerageService, LOCAL_PAPER_CONNECTION};
 pub use vault_access::VaultAccess;

@@ -1,14 +1,15 @@
 //! The local paper exchange as a connection like any other.
 //!
-//! The exchange runs in this process, on its journal in `<data dir>/paper`. Only one process
+//! The exchange runs in this process, on its journal in `<data dir>/paper`, and serves its
+//! Alpaca-compatible API on loopback; the "Paper (local)" connection is the ordinary Alpaca
+//! connector pointed at it, so the sandbox is traded exactly as a real Alpaca account is. Only one process
 //! may own a journal (two engines appending to one history would diverge), so the owner holds
 //! an OS file lock on `owner.lock`; a second process (the CLI while the app runs) finds it
 //! taken and reports the paper connection as unavailable instead of corrupting it.
 
-use async_trait::async_trait;
-use brokerdesk_connectors::{ConnectorError, Portfolio};
-use brokerdesk_model::{AccountId, Balances, Position, PositionSide};
-use brokerdesk_paper::engine::PositionView;
+use brokerdesk_connectors::ConnectorError;
+use brokerdesk_connectors::alpaca::{AlpacaConfig, AlpacaConnector, AlpacaCredential};
+use brokerdesk_paper::server::{DEFAULT_KEY_ID, DEFAULT_SECRET_KEY};
 use brokerdesk_paper::{Sandbox, SandboxConfig};
 use rust_decimal::Decimal;
 use std::fs::File;
@@ -16,10 +17,20 @@ use std::net::SocketAddr;
 use std::path::Path;
 use tokio::net::TcpListener;
 
-pub struct PaperConnection {
+/// The exchange of this process: its journal's owner lock, and its Alpaca API served on
+/// loopback so that the app's own Alpaca connector (and any Alpaca client) trades against it.
+pub struct LocalSandbox {
     sandbox: Sandbox,
-    /// Held for the life of the connection: the OS releases it if the process dies.
+    url: String,
+    server: tokio::task::JoinHandle<()>,
+    /// Held for the life of the sandbox: the OS releases it if the process dies.
     _owner: File,
+}
+
+impl Drop for LocalSandbox {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -68,10 +79,15 @@ pub async fn serve_sandbox(config: SandboxConfig, addr: SocketAddr) -> Result<()
         .map_err(|e| failed(e.to_string()))
 }
 
-impl PaperConnection {
-    /// Opens (or creates) the exchange in `dir`. A new journal opens one margin account with
-    /// `cash`; an existing one replays to exactly the state it had.
-    pub async fn open(dir: &Path, cash: Decimal) -> Result<Self, PaperOpenError> {
+impl LocalSandbox {
+    /// Opens (or creates) the exchange in `dir` and serves it on `addr` (a taken port falls back
+    /// to any free loopback port). A new journal opens one margin account with `cash`; an
+    /// existing one replays to exactly the state it had.
+    pub async fn open(dir: &Path, cash: Decimal, addr: SocketAddr) -> Result<Self, PaperOpenError> {
+        let failed = |reason: String| PaperOpenError::Failed {
+            dir: dir.display().to_string(),
+            reason,
+        };
         let owner = own_journal(dir)?;
         let config = SandboxConfig {
             cash,
@@ -79,75 +95,51 @@ impl PaperConnection {
         };
         let sandbox = Sandbox::start(config)
             .await
-            .map_err(|e| PaperOpenError::Failed {
-                dir: dir.display().to_string(),
-                reason: e.to_string(),
-            })?;
+            .map_err(|e| failed(e.to_string()))?;
+        if !addr.ip().is_loopback() {
+            return Err(failed(format!(
+                "refusing to serve the sandbox on {addr}: not loopback"
+            )));
+        }
+        let listener = match TcpListener::bind(addr).await {
+            Ok(l) => l,
+            Err(e) => {
+                tracing::info!(%addr, error = %e, "sandbox port taken; using any free port");
+                TcpListener::bind(SocketAddr::new(addr.ip(), 0))
+                    .await
+                    .map_err(|e| failed(format!("cannot listen on loopback: {e}")))?
+            }
+        };
+        let bound = listener.local_addr().map_err(|e| failed(e.to_string()))?;
+        let router = sandbox.router();
+        let server = tokio::spawn(async move {
+            if let Err(e) = axum::serve(listener, router).await {
+                tracing::error!(error = %e, "local sandbox server stopped");
+            }
+        });
         Ok(Self {
             sandbox,
+            url: format!("http://{bound}"),
+            server,
             _owner: owner,
         })
     }
-}
 
-fn gone() -> ConnectorError {
-    ConnectorError::Unavailable("the paper exchange stopped".into())
-}
-
-fn position(p: PositionView) -> Position {
-    let side = if p.qty.is_sign_negative() {
-        PositionSide::Short
-    } else {
-        PositionSide::Long
-    };
-    Position {
-        symbol: p.symbol,
-        side,
-        qty: p.qty.abs(),
-        avg_entry_price: p.avg_entry_price,
-        cost_basis: p.cost_basis,
-        current_price: p.current_price,
-        market_value: p.market_value,
-        unrealized_pl: p.unrealized_pl,
-    }
-}
-
-#[async_trait]
-impl Portfolio for PaperConnection {
-    async fn accounts(&self) -> Result<Vec<AccountId>, ConnectorError> {
-        self.sandbox
-            .handle()
-            .read(|s| s.engine.account_ids())
-            .await
-            .map_err(|_| gone())
+    /// Base URL of the sandbox's Alpaca API, e.g. `http://127.0.0.1:8787`.
+    pub fn url(&self) -> &str {
+        &self.url
     }
 
-    async fn balances(&self, account: &AccountId) -> Result<Balances, ConnectorError> {
-        let id = account.clone();
-        let summary = self
-            .sandbox
-            .handle()
-            .read(move |s| s.engine.summary(&id))
-            .await
-            .map_err(|_| gone())?
-            .ok_or_else(|| ConnectorError::UnknownAccount(account.clone()))?;
-        Ok(Balances {
-            currency: "USD".to_owned(),
-            cash: summary.cash,
-            buying_power: summary.buying_power,
-            equity: summary.equity,
-        })
+    /// The exchange itself, for in-process reads.
+    pub fn sandbox(&self) -> &Sandbox {
+        &self.sandbox
     }
 
-    async fn positions(&self, account: &AccountId) -> Result<Vec<Position>, ConnectorError> {
-        let id = account.clone();
-        let views = self
-            .sandbox
-            .handle()
-            .read(move |s| s.engine.positions(&id))
-            .await
-            .map_err(|_| gone())?
-            .ok_or_else(|| ConnectorError::UnknownAccount(account.clone()))?;
-        Ok(views.into_iter().map(position).collect())
+    /// An Alpaca connector signed in to the sandbox's default account.
+    pub fn connector(&self) -> Result<AlpacaConnector, ConnectorError> {
+        AlpacaConnector::new(
+            AlpacaConfig::local(&self.url),
+            AlpacaCredential::api_key(DEFAULT_KEY_ID, DEFAULT_SECRET_KEY),
+        )
     }
 }

@@ -1,70 +1,32 @@
-//! The service proper: a set of connections read concurrently.
+//! The service proper: the connections (the local sandbox, and the user's own once the vault is
+//! unlocked), read concurrently, with events for the fronts.
 
 use crate::config::ServiceConfig;
+use crate::connection::{Connection, ConnectionParts, LatencyProbe};
 use crate::error::ServiceError;
-use crate::paper_connection::PaperConnection;
+use crate::journal::Journal;
+use crate::paper_connection::LocalSandbox;
+use crate::registry::{ConnectionRecord, Endpoint, Registry};
 use crate::vault_access::VaultAccess;
-use brokerdesk_connectors::{ConnectorError, Portfolio};
+use brokerdesk_connectors::alpaca::{AlpacaConfig, AlpacaConnector, AlpacaCredential};
+use brokerdesk_connectors::ibkr::{IbkrConfig, IbkrConnector};
+use brokerdesk_connectors::{ConnectorError, MarketData, Portfolio, Trading};
+use brokerdesk_model::vault::CredentialKind;
 use brokerdesk_model::{
-    AccountSnapshot, AccountsOverview, AppInfo, ConnectionId, ConnectionStatus, ConnectionSummary,
-    TradingMode, VendorId,
+    AccountSnapshot, AccountsOverview, AlpacaEnvironment, ApiKeyConnectionArgs, AppInfo,
+    ConnectionId, ConnectionSummary, IbkrGatewayArgs, ServiceEvent, TradingMode, VendorId,
 };
-use brokerdesk_vault::Action;
+use brokerdesk_vault::{Action, CredentialId, NewCredential};
 use chrono::Utc;
-use std::sync::Arc;
+use secrecy::{ExposeSecret, SecretString};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use std::time::Instant;
+use tokio::sync::broadcast;
+use zeroize::Zeroizing;
 
 /// The id of the paper sandbox that is always there.
 pub const LOCAL_PAPER_CONNECTION: &str = "paper-local";
-
-struct Connection {
-    id: ConnectionId,
-    vendor: VendorId,
-    display_name: String,
-    mode: TradingMode,
-    portfolio: Arc<dyn Portfolio>,
-}
-
-impl Connection {
-    fn summary(&self, status: ConnectionStatus, latency_ms: Option<u32>) -> ConnectionSummary {
-        ConnectionSummary {
-            id: self.id.clone(),
-            vendor: self.vendor.clone(),
-            display_name: self.display_name.clone(),
-            mode: self.mode,
-            status,
-            latency_ms,
-        }
-    }
-
-    /// Reads every account of this connection, timing the whole round.
-    async fn read(&self) -> Result<Vec<AccountSnapshot>, ServiceError> {
-        let started = Instant::now();
-        let wrap = |source| ServiceError::Connector {
-            connection: self.id.clone(),
-            source,
-        };
-        let ids = self.portfolio.accounts().await.map_err(wrap)?;
-        let mut reads = Vec::with_capacity(ids.len());
-        for id in ids {
-            let balances = self.portfolio.balances(&id).await.map_err(wrap)?;
-            let positions = self.portfolio.positions(&id).await.map_err(wrap)?;
-            reads.push((id, balances, positions));
-        }
-        let latency = u32::try_from(started.elapsed().as_millis()).unwrap_or(u32::MAX);
-        let as_of = Utc::now();
-        Ok(reads
-            .into_iter()
-            .map(|(account_id, balances, positions)| AccountSnapshot {
-                connection: self.summary(ConnectionStatus::Connected, Some(latency)),
-                account_id,
-                balances,
-                positions,
-                as_of,
-            })
-            .collect())
-    }
-}
 
 /// A connection that could not be opened: every read reports why.
 struct Unavailable(String);
@@ -88,87 +50,557 @@ impl Portfolio for Unavailable {
     }
 }
 
+/// The secret of an Alpaca API-key connection, as sealed in the vault.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct AlpacaKeyPair {
+    key_id: String,
+    secret_key: String,
+}
+
+pub(crate) struct Inner {
+    pub(crate) config: ServiceConfig,
+    pub(crate) vault: VaultAccess,
+    registry: Registry,
+    paper: Arc<Connection>,
+    sandbox_url: Option<String>,
+    /// The user's own connections; `None` while the vault is locked (their keys are not in
+    /// memory then).
+    linked: RwLock<Option<Vec<Arc<Connection>>>>,
+    /// Connections attached in code (embedders, tests, benchmarks).
+    attached: RwLock<Vec<Arc<Connection>>>,
+    pub(crate) journal: Mutex<Journal>,
+    pub(crate) events: broadcast::Sender<ServiceEvent>,
+    /// Symbols the UI asked quotes for, and until when it still wants them.
+    pub(crate) watched: Mutex<HashMap<brokerdesk_model::Symbol, Instant>>,
+}
+
+/// The one core behind the app and the CLI. Cheap to clone: clones share everything.
+#[derive(Clone)]
 pub struct BrokerageService {
-    config: ServiceConfig,
-    connections: Vec<Connection>,
-    vault: VaultAccess,
+    pub(crate) inner: Arc<Inner>,
+}
+
+fn alpaca_parts(
+    id: ConnectionId,
+    display_name: String,
+    mode: TradingMode,
+    connector: AlpacaConnector,
+    keep: Vec<Box<dyn std::any::Any + Send + Sync>>,
+) -> ConnectionParts {
+    let connector = Arc::new(connector);
+    let probe = Arc::clone(&connector);
+    let latency: LatencyProbe = Arc::new(move || probe.latency().map(|l| l.last));
+    ConnectionParts {
+        id,
+        vendor: VendorId::new("alpaca"),
+        display_name,
+        mode,
+        portfolio: connector.clone() as Arc<dyn Portfolio>,
+        trading: Some(connector.clone() as Arc<dyn Trading>),
+        market: Some(connector as Arc<dyn MarketData>),
+        latency: Some(latency),
+        keep,
+    }
+}
+
+fn alpaca_config(environment: &AlpacaEnvironment) -> AlpacaConfig {
+    match environment {
+        AlpacaEnvironment::Live => AlpacaConfig::live(),
+        AlpacaEnvironment::Paper => AlpacaConfig::paper(),
+        AlpacaEnvironment::Custom(url) => AlpacaConfig::local(url.trim_end_matches('/')),
+    }
+}
+
+fn environment_name(environment: &AlpacaEnvironment) -> &'static str {
+    match environment {
+        AlpacaEnvironment::Live => "live",
+        AlpacaEnvironment::Paper => "paper",
+        AlpacaEnvironment::Custom(_) => "sandbox",
+    }
 }
 
 impl BrokerageService {
     /// Starts the service with the local paper sandbox connected: the default that needs no
-    /// account and no keys. Must run inside a Tokio runtime (the sandbox's market feed runs
-    /// on it).
+    /// account and no keys. Must run inside a Tokio runtime (the sandbox runs on it).
     pub async fn start(config: ServiceConfig) -> Result<Self, ServiceError> {
         std::fs::create_dir_all(&config.data_dir).map_err(|source| ServiceError::DataDir {
             path: config.data_dir.display().to_string(),
             source,
         })?;
-        let paper = Connection {
-            id: ConnectionId::new(LOCAL_PAPER_CONNECTION),
-            vendor: VendorId::new("paper"),
-            display_name: "Paper (local)".to_owned(),
-            mode: TradingMode::Paper,
-            portfolio: match PaperConnection::open(
-                &config.data_dir.join("paper"),
-                config.paper_starting_cash,
-            )
-            .await
-            {
-                Ok(paper) => Arc::new(paper),
-                Err(err) => {
-                    tracing::warn!(error = %err, "paper sandbox unavailable");
-                    Arc::new(Unavailable(err.to_string()))
-                }
-            },
+        let id = ConnectionId::new(LOCAL_PAPER_CONNECTION);
+        let name = "Paper (local)".to_owned();
+        let (paper, sandbox_url) = match LocalSandbox::open(
+            &config.data_dir.join("paper"),
+            config.paper_starting_cash,
+            config.sandbox_addr,
+        )
+        .await
+        {
+            Ok(sandbox) => {
+                let url = sandbox.url().to_owned();
+                let connector = sandbox
+                    .connector()
+                    .map_err(|source| ServiceError::Connector {
+                        connection: id.clone(),
+                        source,
+                    })?;
+                let parts = alpaca_parts(
+                    id,
+                    name,
+                    TradingMode::Paper,
+                    connector,
+                    vec![Box::new(sandbox)],
+                );
+                (Connection::new(parts), Some(url))
+            }
+            Err(err) => {
+                tracing::warn!(error = %err, "paper sandbox unavailable");
+                let reason = err.to_string();
+                let connection = Connection::new(ConnectionParts {
+                    id,
+                    vendor: VendorId::new("paper"),
+                    display_name: name,
+                    mode: TradingMode::Paper,
+                    portfolio: Arc::new(Unavailable(reason.clone())),
+                    trading: None,
+                    market: None,
+                    latency: None,
+                    keep: Vec::new(),
+                });
+                connection.record(Err(&ConnectorError::Unavailable(reason)));
+                (connection, None)
+            }
         };
+        let journal = Journal::open(&config.data_dir.join("orders.sqlite3"))?;
         let vault = VaultAccess::open(&config.data_dir, config.auto_lock);
+        let (events, _) = broadcast::channel(1024);
         Ok(Self {
-            config,
-            connections: vec![paper],
-            vault,
+            inner: Arc::new(Inner {
+                registry: Registry::new(&config.data_dir),
+                config,
+                vault,
+                paper: Arc::new(paper),
+                sandbox_url,
+                linked: RwLock::new(None),
+                attached: RwLock::new(Vec::new()),
+                journal: Mutex::new(journal),
+                events,
+                watched: Mutex::new(HashMap::new()),
+            }),
         })
     }
 
     pub fn app_info(&self) -> AppInfo {
         AppInfo {
             version: env!("CARGO_PKG_VERSION").to_owned(),
-            data_dir: self.config.data_dir.display().to_string(),
+            data_dir: self.inner.config.data_dir.display().to_string(),
+            sandbox_url: self.inner.sandbox_url.clone(),
         }
     }
 
     /// The vault: the app's sign-in, and the only place credentials live.
     pub fn vault(&self) -> &VaultAccess {
-        &self.vault
+        &self.inner.vault
+    }
+
+    /// Events for the fronts: statuses, order updates, quotes, breaks.
+    pub fn subscribe(&self) -> broadcast::Receiver<ServiceEvent> {
+        self.inner.events.subscribe()
+    }
+
+    pub(crate) fn publish(&self, event: ServiceEvent) {
+        // No subscriber is fine: the CLI has none.
+        let _ = self.inner.events.send(event);
+    }
+
+    pub(crate) fn journal(&self) -> Result<MutexGuard<'_, Journal>, ServiceError> {
+        self.inner.journal.lock().map_err(|_| {
+            ServiceError::Internal("the order journal stopped after an internal error".into())
+        })
+    }
+
+    /// Attaches a connection built in code (embedders, tests, benchmarks). It is read, traded
+    /// and reconciled like any other, and is not saved.
+    pub fn attach(&self, parts: ConnectionParts) {
+        self.inner
+            .attached
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(Arc::new(Connection::new(parts)));
+    }
+
+    /// Brings the user's connections in line with the vault: built from it when it is
+    /// unlocked, dropped (keys and all) when it locks. Returns the connections to use now.
+    pub(crate) async fn connections(&self) -> Vec<Arc<Connection>> {
+        let unlocked = self
+            .inner
+            .vault
+            .state()
+            .map(|s| s.unlocked)
+            .unwrap_or(false);
+        let loaded = self
+            .inner
+            .linked
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_some();
+        if unlocked && !loaded {
+            let built = self.build_linked();
+            *self.inner.linked.write().unwrap_or_else(|p| p.into_inner()) = Some(built);
+            self.publish(ServiceEvent::Vault);
+        } else if !unlocked && loaded {
+            *self.inner.linked.write().unwrap_or_else(|p| p.into_inner()) = None;
+            self.publish(ServiceEvent::Vault);
+        }
+        let mut all = vec![Arc::clone(&self.inner.paper)];
+        if let Some(linked) = self
+            .inner
+            .linked
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+        {
+            all.extend(linked.iter().cloned());
+        }
+        all.extend(
+            self.inner
+                .attached
+                .read()
+                .unwrap_or_else(|p| p.into_inner())
+                .iter()
+                .cloned(),
+        );
+        all
+    }
+
+    pub(crate) async fn connection(
+        &self,
+        id: &ConnectionId,
+    ) -> Result<Arc<Connection>, ServiceError> {
+        self.connections()
+            .await
+            .into_iter()
+            .find(|c| &c.id == id)
+            .ok_or_else(|| ServiceError::UnknownConnection(id.clone()))
+    }
+
+    fn build_linked(&self) -> Vec<Arc<Connection>> {
+        let records = match self.inner.registry.load() {
+            Ok(records) => records,
+            Err(err) => {
+                tracing::error!(error = %err, "cannot read the connection list");
+                return Vec::new();
+            }
+        };
+        records
+            .into_iter()
+            .map(|record| {
+                let built = self.build(&record);
+                Arc::new(built.unwrap_or_else(|err| {
+                    // Shown, not hidden: the user sees the connection and why it is down.
+                    let reason = err.to_string();
+                    let c = Connection::new(ConnectionParts {
+                        id: record.id.clone(),
+                        vendor: record.vendor(),
+                        display_name: record.display_name.clone(),
+                        mode: record.mode(),
+                        portfolio: Arc::new(Unavailable(reason.clone())),
+                        trading: None,
+                        market: None,
+                        latency: None,
+                        keep: Vec::new(),
+                    });
+                    c.record(Err(&ConnectorError::Unavailable(reason)));
+                    c
+                }))
+            })
+            .collect()
+    }
+
+    fn build(&self, record: &ConnectionRecord) -> Result<Connection, ServiceError> {
+        let wrap = |source| ServiceError::Connector {
+            connection: record.id.clone(),
+            source,
+        };
+        match &record.endpoint {
+            Endpoint::Alpaca {
+                environment,
+                credential,
+            } => {
+                let id: CredentialId = credential
+                    .parse()
+                    .map_err(|why: String| ServiceError::Internal(why))?;
+                let secret = self.inner.vault.with_store(|s| s.get(id))?;
+                let AlpacaKeyPair { key_id, secret_key } =
+                    serde_json::from_str(secret.expose_secret()).map_err(|_| {
+                        ServiceError::Internal("the stored Alpaca key is unreadable".into())
+                    })?;
+                let secret_key = Zeroizing::new(secret_key);
+                let connector = AlpacaConnector::new(
+                    alpaca_config(environment),
+                    AlpacaCredential::api_key(key_id, secret_key.as_str()),
+                )
+                .map_err(wrap)?;
+                Ok(Connection::new(alpaca_parts(
+                    record.id.clone(),
+                    record.display_name.clone(),
+                    record.mode(),
+                    connector,
+                    Vec::new(),
+                )))
+            }
+            Endpoint::Ibkr {
+                gateway_url,
+                accept_self_signed,
+            } => {
+                let connector = Arc::new(
+                    IbkrConnector::new(IbkrConfig::gateway(gateway_url, *accept_self_signed))
+                        .map_err(wrap)?,
+                );
+                let keep_alive = connector.spawn_keep_alive();
+                let probe = Arc::clone(&connector);
+                Ok(Connection::new(ConnectionParts {
+                    id: record.id.clone(),
+                    vendor: record.vendor(),
+                    display_name: record.display_name.clone(),
+                    mode: record.mode(),
+                    portfolio: connector.clone() as Arc<dyn Portfolio>,
+                    trading: Some(connector.clone() as Arc<dyn Trading>),
+                    market: Some(connector as Arc<dyn MarketData>),
+                    latency: Some(Arc::new(move || probe.latency().map(|l| l.last))),
+                    keep: vec![Box::new(AbortOnDrop(keep_alive))],
+                }))
+            }
+        }
+    }
+
+    /// Adds an Alpaca connection by API key. The key is tried against Alpaca first (an account
+    /// read); nothing is saved unless Alpaca accepts it.
+    pub async fn add_alpaca(
+        &self,
+        args: ApiKeyConnectionArgs,
+    ) -> Result<ConnectionSummary, ServiceError> {
+        self.inner.vault.authorize(Action::Read)?;
+        self.require_vault()?;
+        self.inner.vault.touch()?;
+        let key_id = args.key_id.trim().to_owned();
+        let secret_key = Zeroizing::new(args.secret_key.trim().to_owned());
+        if key_id.is_empty() || secret_key.is_empty() {
+            return Err(ServiceError::InvalidInput(
+                "enter both the key id and the secret key".into(),
+            ));
+        }
+        if let AlpacaEnvironment::Custom(url) = &args.environment {
+            url::Url::parse(url)
+                .ok()
+                .filter(|u| matches!(u.scheme(), "http" | "https"))
+                .ok_or_else(|| {
+                    ServiceError::InvalidInput(format!("`{url}` is not an http(s) URL"))
+                })?;
+        }
+        let id = ConnectionId::new(format!("alpaca-{}", uuid::Uuid::new_v4().simple()));
+        let connector = AlpacaConnector::new(
+            alpaca_config(&args.environment),
+            AlpacaCredential::api_key(key_id.clone(), secret_key.as_str()),
+        )
+        .map_err(|source| ServiceError::Connector {
+            connection: id.clone(),
+            source,
+        })?;
+        // Validation against the vendor: a wrong key fails here, before anything is stored.
+        connector
+            .accounts()
+            .await
+            .map_err(|source| ServiceError::Connector {
+                connection: id.clone(),
+                source,
+            })?;
+        let display_name = if args.label.trim().is_empty() {
+            format!("Alpaca — {}", environment_name(&args.environment))
+        } else {
+            args.label.trim().to_owned()
+        };
+        let secret = Zeroizing::new(
+            serde_json::to_string(&AlpacaKeyPair {
+                key_id: key_id.clone(),
+                secret_key: secret_key.to_string(),
+            })
+            .map_err(|e| ServiceError::Internal(format!("encoding: {e}")))?,
+        );
+        let meta = self.inner.vault.with_store(|s| {
+            s.put(NewCredential {
+                vendor: VendorId::new("alpaca"),
+                connection: Some(id.clone()),
+                label: format!(
+                    "API key {}",
+                    brokerdesk_connectors::alpaca::credential::mask(&key_id)
+                ),
+                kind: CredentialKind::ApiSecret,
+                expires_at: None,
+                secret: SecretString::from(secret.as_str()),
+            })
+        })?;
+        let record = ConnectionRecord {
+            id: id.clone(),
+            display_name,
+            endpoint: Endpoint::Alpaca {
+                environment: args.environment,
+                credential: meta.id.to_string(),
+            },
+            created_at: Utc::now(),
+        };
+        self.save_record(record, meta.id).await
+    }
+
+    /// Adds an IBKR connection through the user's Client Portal gateway (nothing secret to
+    /// store: the gateway holds the session). The gateway must answer first.
+    pub async fn add_ibkr(&self, args: IbkrGatewayArgs) -> Result<ConnectionSummary, ServiceError> {
+        self.inner.vault.authorize(Action::Read)?;
+        self.require_vault()?;
+        self.inner.vault.touch()?;
+        let url = url::Url::parse(args.gateway_url.trim()).map_err(|_| {
+            ServiceError::InvalidInput(format!("`{}` is not a URL", args.gateway_url))
+        })?;
+        let record = ConnectionRecord {
+            id: ConnectionId::new(format!("ibkr-{}", uuid::Uuid::new_v4().simple())),
+            display_name: "Interactive Brokers".into(),
+            endpoint: Endpoint::Ibkr {
+                gateway_url: url.to_string().trim_end_matches('/').to_owned(),
+                accept_self_signed: args.accept_self_signed,
+            },
+            created_at: Utc::now(),
+        };
+        let connection = self.build(&record)?;
+        connection.read().await?;
+        let mut records = self.inner.registry.load()?;
+        records.push(record);
+        self.inner.registry.save(&records)?;
+        self.reload_linked();
+        Ok(connection.summary())
+    }
+
+    async fn save_record(
+        &self,
+        record: ConnectionRecord,
+        credential: CredentialId,
+    ) -> Result<ConnectionSummary, ServiceError> {
+        let id = record.id.clone();
+        let mut records = self.inner.registry.load()?;
+        records.push(record);
+        if let Err(err) = self.inner.registry.save(&records) {
+            // Nothing half-saved: a credential without its connection is removed again.
+            let _ = self.inner.vault.with_store(|s| s.remove(credential));
+            return Err(err);
+        }
+        self.reload_linked();
+        let connection = self.connection(&id).await?;
+        // A first read, so the new connection shows with its status and latency at once.
+        let _ = connection.read().await;
+        let summary = connection.summary();
+        self.publish(ServiceEvent::Connection(summary.clone()));
+        self.publish(ServiceEvent::AccountsChanged);
+        Ok(summary)
+    }
+
+    /// Removes a connection and every credential stored for it.
+    pub async fn remove_connection(
+        &self,
+        id: &ConnectionId,
+    ) -> Result<Vec<ConnectionSummary>, ServiceError> {
+        self.inner.vault.authorize(Action::Read)?;
+        self.require_vault()?;
+        self.inner.vault.touch()?;
+        if id.as_str() == LOCAL_PAPER_CONNECTION {
+            return Err(ServiceError::InvalidInput(
+                "the local paper sandbox is always there".into(),
+            ));
+        }
+        let mut records = self.inner.registry.load()?;
+        let before = records.len();
+        records.retain(|r| &r.id != id);
+        if records.len() == before {
+            return Err(ServiceError::UnknownConnection(id.clone()));
+        }
+        self.inner.registry.save(&records)?;
+        let stale: Vec<CredentialId> = self
+            .inner
+            .vault
+            .with_store(|s| s.list())?
+            .into_iter()
+            .filter(|m| m.connection.as_ref() == Some(id))
+            .map(|m| m.id)
+            .collect();
+        for credential in stale {
+            self.inner.vault.with_store(|s| s.remove(credential))?;
+        }
+        self.reload_linked();
+        self.publish(ServiceEvent::AccountsChanged);
+        self.list_connections().await
+    }
+
+    fn reload_linked(&self) {
+        let built = self.build_linked();
+        *self.inner.linked.write().unwrap_or_else(|p| p.into_inner()) = Some(built);
+    }
+
+    /// Connecting an institution stores a key, and keys live only in the vault.
+    fn require_vault(&self) -> Result<(), ServiceError> {
+        let state = self.inner.vault.state()?;
+        if !state.initialized {
+            return Err(ServiceError::InvalidInput(
+                "create a vault first (Settings): it is where this connection's key is kept".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Every connection and its health, without reading anything.
+    pub async fn list_connections(&self) -> Result<Vec<ConnectionSummary>, ServiceError> {
+        self.inner.vault.authorize(Action::Read)?;
+        Ok(self
+            .connections()
+            .await
+            .iter()
+            .map(|c| c.summary())
+            .collect())
     }
 
     /// Reads every connection at once; the round takes as long as the slowest connection, and
     /// a failing one is reported in `unreachable` without hiding the others.
     pub async fn accounts_overview(&self) -> Result<AccountsOverview, ServiceError> {
-        self.vault.authorize(Action::Read)?;
+        self.inner.vault.authorize(Action::Read)?;
         // Someone asked for their accounts: that is activity, and pushes auto-lock back.
-        self.vault.touch()?;
-        let reads = futures::future::join_all(
-            self.connections
-                .iter()
-                .map(|c| async move { (c, c.read().await) }),
-        )
+        self.inner.vault.touch()?;
+        Ok(self.refresh().await)
+    }
+
+    /// One concurrent read of every connection (the supervisor's and the overview's).
+    pub async fn refresh(&self) -> AccountsOverview {
+        let connections = self.connections().await;
+        let reads = futures::future::join_all(connections.iter().map(|c| async move {
+            let before = c.summary().status;
+            let read = c.read().await;
+            (c, before, read)
+        }))
         .await;
         let mut overview = AccountsOverview {
             accounts: Vec::new(),
             unreachable: Vec::new(),
         };
-        for (connection, read) in reads {
+        for (connection, before, read) in reads {
+            let summary = connection.summary();
+            if summary.status != before {
+                self.publish(ServiceEvent::Connection(summary.clone()));
+            }
             match read {
                 Ok(snapshots) => overview.accounts.extend(snapshots),
                 Err(err) => {
                     tracing::warn!(connection = %connection.id, error = %err, "read failed");
-                    overview.unreachable.push(
-                        connection.summary(ConnectionStatus::Disconnected(err.to_string()), None),
-                    );
+                    overview.unreachable.push(summary);
                 }
             }
         }
-        Ok(overview)
+        overview
     }
 
     /// The accounts of one connection.
@@ -176,147 +608,23 @@ impl BrokerageService {
         &self,
         id: &ConnectionId,
     ) -> Result<Vec<AccountSnapshot>, ServiceError> {
-        self.vault.authorize(Action::Read)?;
-        self.connections
-            .iter()
-            .find(|c| &c.id == id)
-            .ok_or_else(|| ServiceError::UnknownConnection(id.clone()))?
-            .read()
-            .await
+        self.inner.vault.authorize(Action::Read)?;
+        self.connection(id).await?.read().await
     }
 
-    #[cfg(test)]
-    fn with_connections(config: ServiceConfig, connections: Vec<Connection>) -> Self {
-        let vault = VaultAccess::open(&config.data_dir, config.auto_lock);
-        Self {
-            config,
-            connections,
-            vault,
-        }
+    /// The statuses, as `brokerdesk status` prints them.
+    pub async fn status(&self) -> Result<Vec<ConnectionSummary>, ServiceError> {
+        self.inner.vault.authorize(Action::Read)?;
+        self.refresh().await;
+        self.list_connections().await
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use async_trait::async_trait;
-    use brokerdesk_model::{AccountId, Balances, ErrorCode, IpcError, Position};
-    use rust_decimal::Decimal;
+/// Stops a background task when its connection goes away.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
 
-    fn config() -> (tempfile::TempDir, ServiceConfig) {
-        let dir = tempfile::tempdir().unwrap();
-        let config = ServiceConfig::new(dir.path().join("data"));
-        (dir, config)
-    }
-
-    #[tokio::test]
-    async fn starting_cash_comes_from_the_config() {
-        let (_dir, mut config) = config();
-        config.paper_starting_cash = Decimal::new(1_234_567, 2);
-        let service = BrokerageService::start(config).await.unwrap();
-        let overview = service.accounts_overview().await.unwrap();
-        assert_eq!(
-            overview.accounts[0].balances.cash,
-            Decimal::new(1_234_567, 2)
-        );
-        assert!(service.app_info().data_dir.ends_with("data"));
-    }
-
-    #[tokio::test]
-    async fn first_start_shows_the_funded_paper_account() {
-        let (_dir, config) = config();
-        let service = BrokerageService::start(config.clone()).await.unwrap();
-        assert!(config.data_dir.is_dir());
-        let overview = service.accounts_overview().await.unwrap();
-        assert!(overview.unreachable.is_empty());
-        assert_eq!(overview.accounts.len(), 1);
-        let paper = &overview.accounts[0];
-        assert_eq!(paper.connection.id.as_str(), LOCAL_PAPER_CONNECTION);
-        assert_eq!(paper.connection.mode, TradingMode::Paper);
-        assert_eq!(paper.connection.status, ConnectionStatus::Connected);
-        assert_eq!(paper.balances.cash, Decimal::from(100_000));
-        assert_eq!(paper.balances.buying_power, Decimal::from(200_000));
-        assert!(paper.positions.is_empty());
-    }
-
-    #[tokio::test]
-    async fn the_paper_journal_has_one_owner_and_survives_a_restart() {
-        let (_dir, mut config) = config();
-        config.paper_starting_cash = Decimal::from(5_000);
-        let first = BrokerageService::start(config.clone()).await.unwrap();
-        assert_eq!(
-            first.accounts_overview().await.unwrap().accounts[0]
-                .balances
-                .cash,
-            Decimal::from(5_000)
-        );
-
-        // A second process-like owner is refused, and says why, instead of forking the history.
-        let second = BrokerageService::start(config.clone()).await.unwrap();
-        let overview = second.accounts_overview().await.unwrap();
-        assert!(overview.accounts.is_empty());
-        assert!(matches!(
-            &overview.unreachable[0].status,
-            ConnectionStatus::Disconnected(why) if why.contains("another Brokerdesk process")
-        ));
-        drop(second);
-        drop(first);
-
-        // Restart: the journal, not the new setting, decides the account's cash.
-        config.paper_starting_cash = Decimal::from(999);
-        let again = BrokerageService::start(config).await.unwrap();
-        let overview = again.accounts_overview().await.unwrap();
-        assert_eq!(overview.accounts[0].balances.cash, Decimal::from(5_000));
-    }
-
-    struct Broken;
-
-    #[async_trait]
-    impl Portfolio for Broken {
-        async fn accounts(&self) -> Result<Vec<AccountId>, ConnectorError> {
-            Err(ConnectorError::Unavailable("connection refused".into()))
-        }
-        async fn balances(&self, _: &AccountId) -> Result<Balances, ConnectorError> {
-            unreachable!("accounts() already failed")
-        }
-        async fn positions(&self, _: &AccountId) -> Result<Vec<Position>, ConnectorError> {
-            unreachable!("accounts() already failed")
-        }
-    }
-
-    #[tokio::test]
-    async fn one_failing_connection_does_not_hide_the_others() {
-        let (_dir, config) = config();
-        let paper = BrokerageService::start(config.clone())
-            .await
-            .unwrap()
-            .connections
-            .remove(0);
-        let broken = Connection {
-            id: ConnectionId::new("broken"),
-            vendor: VendorId::new("alpaca"),
-            display_name: "Alpaca — live".into(),
-            mode: TradingMode::Live,
-            portfolio: Arc::new(Broken),
-        };
-        let service = BrokerageService::with_connections(config, vec![broken, paper]);
-        let overview = service.accounts_overview().await.unwrap();
-        assert_eq!(overview.accounts.len(), 1);
-        assert_eq!(overview.unreachable.len(), 1);
-        assert!(matches!(
-            &overview.unreachable[0].status,
-            ConnectionStatus::Disconnected(why) if why.contains("connection refused")
-        ));
-
-        let err = service
-            .connection_accounts(&ConnectionId::new("broken"))
-            .await
-            .unwrap_err();
-        assert_eq!(IpcError::from(&err).code, ErrorCode::Unavailable);
-        let missing = service
-            .connection_accounts(&ConnectionId::new("nope"))
-            .await
-            .unwrap_err();
-        assert_eq!(missing.code(), ErrorCode::NotFound);
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }

@@ -1,0 +1,198 @@
+//! One live connection: its connectors, and the health the status display shows.
+
+use crate::error::ServiceError;
+use brokerdesk_connectors::{ConnectorError, MarketData, Portfolio, Trading};
+use brokerdesk_model::{
+    AccountSnapshot, ConnectionId, ConnectionStatus, ConnectionSummary, TradingMode, VendorId,
+};
+use chrono::{DateTime, Utc};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// A read that has not answered by then is a disconnection, not a wait.
+pub const READ_TIMEOUT: Duration = Duration::from_secs(15);
+/// The longest pause between attempts to reach a failing connection.
+const MAX_BACKOFF: Duration = Duration::from_secs(60);
+
+/// The request latency the connector measured (the shared HTTP policy's figure).
+pub type LatencyProbe = Arc<dyn Fn() -> Option<Duration> + Send + Sync>;
+
+#[derive(Clone, Debug)]
+struct Health {
+    status: ConnectionStatus,
+    latency_ms: Option<u32>,
+    last_refresh: Option<DateTime<Utc>>,
+    failures: u32,
+    next_attempt: Option<Instant>,
+}
+
+pub struct Connection {
+    pub id: ConnectionId,
+    pub vendor: VendorId,
+    pub display_name: String,
+    pub mode: TradingMode,
+    pub portfolio: Arc<dyn Portfolio>,
+    pub trading: Option<Arc<dyn Trading>>,
+    pub market: Option<Arc<dyn MarketData>>,
+    latency: Option<LatencyProbe>,
+    health: Mutex<Health>,
+    /// Whatever must live as long as the connection (the local sandbox, keep-alive tasks).
+    _keep: Vec<Box<dyn std::any::Any + Send + Sync>>,
+}
+
+pub struct ConnectionParts {
+    pub id: ConnectionId,
+    pub vendor: VendorId,
+    pub display_name: String,
+    pub mode: TradingMode,
+    pub portfolio: Arc<dyn Portfolio>,
+    pub trading: Option<Arc<dyn Trading>>,
+    pub market: Option<Arc<dyn MarketData>>,
+    pub latency: Option<LatencyProbe>,
+    pub keep: Vec<Box<dyn std::any::Any + Send + Sync>>,
+}
+
+/// How a connector's error shows as a status.
+pub fn status_of(err: &ConnectorError) -> ConnectionStatus {
+    match err {
+        ConnectorError::NeedsSignIn(_) => ConnectionStatus::NeedsSignIn,
+        ConnectorError::Unavailable(why) => ConnectionStatus::Disconnected(why.clone()),
+        other => ConnectionStatus::Degraded(other.to_string()),
+    }
+}
+
+impl Connection {
+    pub fn new(parts: ConnectionParts) -> Self {
+        Self {
+            id: parts.id,
+            vendor: parts.vendor,
+            display_name: parts.display_name,
+            mode: parts.mode,
+            portfolio: parts.portfolio,
+            trading: parts.trading,
+            market: parts.market,
+            latency: parts.latency,
+            health: Mutex::new(Health {
+                status: ConnectionStatus::Disconnected("not read yet".into()),
+                latency_ms: None,
+                last_refresh: None,
+                failures: 0,
+                next_attempt: None,
+            }),
+            _keep: parts.keep,
+        }
+    }
+
+    fn health(&self) -> Health {
+        self.health
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    pub fn summary(&self) -> ConnectionSummary {
+        let h = self.health();
+        ConnectionSummary {
+            id: self.id.clone(),
+            vendor: self.vendor.clone(),
+            display_name: self.display_name.clone(),
+            mode: self.mode,
+            status: h.status,
+            latency_ms: h.latency_ms,
+            last_refresh: h.last_refresh,
+        }
+    }
+
+    /// Whether the supervisor should try this connection now (failing ones back off).
+    pub fn due(&self, now: Instant) -> bool {
+        self.health().next_attempt.is_none_or(|at| now >= at)
+    }
+
+    /// Records the outcome of a request; returns true when the status changed.
+    pub fn record(&self, outcome: Result<Duration, &ConnectorError>) -> bool {
+        let mut h = self.health.lock().unwrap_or_else(|p| p.into_inner());
+        let before = h.status.clone();
+        match outcome {
+            Ok(round) => {
+                let measured = self
+                    .latency
+                    .as_ref()
+                    .and_then(|probe| probe())
+                    .unwrap_or(round);
+                h.status = ConnectionStatus::Connected;
+                h.latency_ms = Some(u32::try_from(measured.as_millis()).unwrap_or(u32::MAX));
+                h.last_refresh = Some(Utc::now());
+                h.failures = 0;
+                h.next_attempt = None;
+            }
+            Err(err) => {
+                h.status = status_of(err);
+                h.failures = h.failures.saturating_add(1);
+                let backoff = Duration::from_secs(1u64 << h.failures.min(6)).min(MAX_BACKOFF);
+                h.next_attempt = Some(Instant::now() + backoff);
+            }
+        }
+        h.status != before
+    }
+
+    /// Reads every account of this connection: the accounts first, then each account's
+    /// balances and positions at once.
+    pub async fn read(&self) -> Result<Vec<AccountSnapshot>, ServiceError> {
+        let started = Instant::now();
+        let result = tokio::time::timeout(READ_TIMEOUT, self.read_accounts()).await;
+        let result = match result {
+            Ok(r) => r,
+            Err(_) => Err(ConnectorError::Unavailable(format!(
+                "no answer within {} s",
+                READ_TIMEOUT.as_secs()
+            ))),
+        };
+        match result {
+            Ok(reads) => {
+                self.record(Ok(started.elapsed()));
+                let connection = self.summary();
+                let as_of = Utc::now();
+                Ok(reads
+                    .into_iter()
+                    .map(|(account_id, balances, positions)| AccountSnapshot {
+                        connection: connection.clone(),
+                        account_id,
+                        balances,
+                        positions,
+                        as_of,
+                    })
+                    .collect())
+            }
+            Err(source) => {
+                self.record(Err(&source));
+                Err(ServiceError::Connector {
+                    connection: self.id.clone(),
+                    source,
+                })
+            }
+        }
+    }
+
+    async fn read_accounts(
+        &self,
+    ) -> Result<
+        Vec<(
+            brokerdesk_model::AccountId,
+            brokerdesk_model::Balances,
+            Vec<brokerdesk_model::Position>,
+        )>,
+        ConnectorError,
+    > {
+        let ids = self.portfolio.accounts().await?;
+        let reads = futures::future::try_join_all(ids.into_iter().map(|id| async move {
+            let (balances, positions) = futures::future::try_join(
+                self.portfolio.balances(&id),
+                self.portfolio.positions(&id),
+            )
+            .await?;
+            Ok::<_, ConnectorError>((id, balances, positions))
+        }))
+        .await?;
+        Ok(reads)
+    }
+}

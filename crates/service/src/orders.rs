@@ -1,0 +1,251 @@
+//! Placing, cancelling and following orders, with the journal written before anything is sent.
+
+use crate::error::ServiceError;
+use crate::journal::JournaledOrder;
+use crate::service::{BrokerageService, LOCAL_PAPER_CONNECTION};
+use brokerdesk_connectors::ConnectorError;
+use brokerdesk_model::order::{Order, OrderRequest, OrderStatus};
+use brokerdesk_model::{
+    AccountId, BlotterEntry, ClientOrderId, ConnectionId, OrderId, OrderTicket, ServiceEvent,
+    TradingMode,
+};
+use brokerdesk_vault::Action;
+use chrono::Utc;
+use rust_decimal::Decimal;
+use std::collections::HashMap;
+
+/// How long an order the broker has no trace of may stay "pending" before we call it not sent
+/// (a lost request, not a slow one).
+const UNSENT_AFTER: chrono::TimeDelta = chrono::TimeDelta::seconds(30);
+
+impl BrokerageService {
+    /// Whether the user may place an order on a connection of `mode` now. The local sandbox
+    /// trades before any vault exists: it holds no key and no real money.
+    fn authorize_order(
+        &self,
+        connection: &ConnectionId,
+        mode: TradingMode,
+    ) -> Result<(), ServiceError> {
+        let vault = self.vault();
+        if connection.as_str() == LOCAL_PAPER_CONNECTION && !vault.state()?.initialized {
+            return Ok(());
+        }
+        vault.authorize(match mode {
+            TradingMode::Paper => Action::PlacePaperOrder,
+            TradingMode::Live => Action::PlaceLiveOrder,
+        })
+    }
+
+    /// Places an order from the ticket. The order is journaled (with its new client order id)
+    /// before it is sent, and sent exactly once: a lost reply is settled by asking the broker
+    /// for that client order id, never by sending again.
+    pub async fn place_order(&self, ticket: OrderTicket) -> Result<BlotterEntry, ServiceError> {
+        ticket.validate().map_err(ServiceError::InvalidInput)?;
+        let connection = self.connection(&ticket.connection).await?;
+        self.authorize_order(&connection.id, connection.mode)?;
+        let _ = self.vault().touch();
+        let trading = connection.trading.clone().ok_or_else(|| {
+            ServiceError::InvalidInput(format!("{} does not take orders", connection.display_name))
+        })?;
+        let request = OrderRequest {
+            client_order_id: ClientOrderId::new(format!("bd-{}", uuid::Uuid::new_v4().simple())),
+            symbol: brokerdesk_model::Symbol::new(ticket.symbol.as_str().trim().to_uppercase()),
+            side: ticket.side,
+            quantity: ticket.quantity,
+            order_type: ticket.order_type,
+            time_in_force: ticket.time_in_force,
+            limit_price: ticket.limit_price,
+            stop_price: ticket.stop_price,
+            extended_hours: false,
+        };
+        let submitted_at = Utc::now();
+        self.journal()?.record_submission(
+            &connection.id,
+            &ticket.account,
+            &request,
+            submitted_at,
+        )?;
+        let sent = trading.submit_order(&ticket.account, &request).await;
+        let order = match sent {
+            Ok(order) => order,
+            Err(source) => {
+                if matches!(source, ConnectorError::Rejected(_)) {
+                    // The broker said no: it has no such order, and never will.
+                    self.journal()?
+                        .mark_not_sent(&request.client_order_id, Utc::now())?;
+                }
+                // Otherwise the outcome is unknown: the order stays pending, and the next
+                // order refresh asks the broker for its client order id.
+                self.publish(ServiceEvent::AccountsChanged);
+                return Err(ServiceError::Connector {
+                    connection: connection.id.clone(),
+                    source,
+                });
+            }
+        };
+        self.journal()?
+            .record_broker_order(&request.client_order_id, &order, Utc::now())?;
+        let entry = BlotterEntry {
+            connection: connection.id.clone(),
+            connection_name: connection.display_name.clone(),
+            mode: connection.mode,
+            account: ticket.account,
+            order,
+            submitted_at,
+        };
+        self.publish(ServiceEvent::Order(Box::new(entry.clone())));
+        self.publish(ServiceEvent::AccountsChanged);
+        Ok(entry)
+    }
+
+    pub async fn cancel_order(
+        &self,
+        connection: &ConnectionId,
+        account: &AccountId,
+        order: &OrderId,
+    ) -> Result<(), ServiceError> {
+        let c = self.connection(connection).await?;
+        // Cancelling takes risk off; it needs the trader role but never the live arm.
+        self.authorize_order(&c.id, TradingMode::Paper)?;
+        let _ = self.vault().touch();
+        let trading = c.trading.clone().ok_or_else(|| {
+            ServiceError::InvalidInput(format!("{} does not take orders", c.display_name))
+        })?;
+        trading
+            .cancel_order(account, order)
+            .await
+            .map_err(|source| ServiceError::Connector {
+                connection: c.id.clone(),
+                source,
+            })?;
+        self.refresh_orders().await?;
+        Ok(())
+    }
+
+    /// The orders the app placed, newest first, after asking the brokers about open ones.
+    pub async fn blotter(&self) -> Result<Vec<BlotterEntry>, ServiceError> {
+        self.vault().authorize(Action::Read)?;
+        self.refresh_orders().await?;
+        self.blotter_entries().await
+    }
+
+    pub(crate) async fn blotter_entries(&self) -> Result<Vec<BlotterEntry>, ServiceError> {
+        let names: HashMap<ConnectionId, (String, TradingMode)> = self
+            .connections()
+            .await
+            .iter()
+            .map(|c| (c.id.clone(), (c.display_name.clone(), c.mode)))
+            .collect();
+        Ok(self
+            .journal()?
+            .orders()?
+            .into_iter()
+            .map(|o| entry(o, &names))
+            .collect())
+    }
+
+    /// Asks the brokers about every order the journal still has open; records fills and
+    /// state changes. Returns how many orders changed.
+    pub async fn refresh_orders(&self) -> Result<usize, ServiceError> {
+        let open: Vec<JournaledOrder> = self
+            .journal()?
+            .orders()?
+            .into_iter()
+            .filter(JournaledOrder::is_open)
+            .collect();
+        if open.is_empty() {
+            return Ok(0);
+        }
+        let connections = self.connections().await;
+        let lookups = futures::future::join_all(open.into_iter().filter_map(|o| {
+            let c = connections.iter().find(|c| c.id == o.connection)?.clone();
+            let trading = c.trading.clone()?;
+            Some(async move {
+                let found = trading
+                    .order_by_client_id(&o.account, &o.request.client_order_id)
+                    .await;
+                (c, o, found)
+            })
+        }))
+        .await;
+        let mut changed = 0;
+        let now = Utc::now();
+        for (connection, order, found) in lookups {
+            match found {
+                Ok(Some(report)) => {
+                    if order.broker_order.as_ref() == Some(&report) {
+                        continue;
+                    }
+                    self.journal()?.record_broker_order(
+                        &order.request.client_order_id,
+                        &report,
+                        now,
+                    )?;
+                    changed += 1;
+                    self.publish(ServiceEvent::Order(Box::new(BlotterEntry {
+                        connection: connection.id.clone(),
+                        connection_name: connection.display_name.clone(),
+                        mode: connection.mode,
+                        account: order.account.clone(),
+                        order: report,
+                        submitted_at: order.submitted_at,
+                    })));
+                }
+                Ok(None)
+                    if order.broker_order.is_none() && now - order.submitted_at > UNSENT_AFTER =>
+                {
+                    self.journal()?
+                        .mark_not_sent(&order.request.client_order_id, now)?;
+                    changed += 1;
+                }
+                Ok(None) => {}
+                Err(err) => {
+                    tracing::debug!(connection = %connection.id, error = %err, "order lookup failed");
+                }
+            }
+        }
+        if changed > 0 {
+            self.publish(ServiceEvent::AccountsChanged);
+        }
+        Ok(changed)
+    }
+}
+
+fn entry(o: JournaledOrder, names: &HashMap<ConnectionId, (String, TradingMode)>) -> BlotterEntry {
+    let (name, mode) = names
+        .get(&o.connection)
+        .cloned()
+        .unwrap_or_else(|| (o.connection.to_string(), TradingMode::Live));
+    let order = o
+        .broker_order
+        .clone()
+        .unwrap_or_else(|| pending(&o.request));
+    BlotterEntry {
+        connection: o.connection,
+        connection_name: name,
+        mode,
+        account: o.account,
+        order,
+        submitted_at: o.submitted_at,
+    }
+}
+
+/// How an order not yet acknowledged shows in the blotter.
+fn pending(request: &OrderRequest) -> Order {
+    Order {
+        id: OrderId::new(format!("pending-{}", request.client_order_id)),
+        client_order_id: Some(request.client_order_id.clone()),
+        symbol: request.symbol.clone(),
+        side: request.side,
+        order_type: request.order_type,
+        time_in_force: request.time_in_force,
+        quantity: Some(request.quantity),
+        filled_qty: Decimal::ZERO,
+        filled_avg_price: None,
+        limit_price: request.limit_price,
+        stop_price: request.stop_price,
+        status: OrderStatus::PendingNew,
+        created_at: None,
+        updated_at: None,
+    }
+}
