@@ -4,10 +4,11 @@
 //! map its error to the `{ code, message }` the UI matches on.
 
 mod commands;
+mod events;
 mod stronghold;
 
 use brokerdesk_service::{BrokerageService, ServiceConfig};
-use tauri::Runtime;
+use tauri::{Manager, Runtime};
 
 /// Everything but the runtime and context: shared by the real app and the mock-runtime tests.
 pub fn configure<R: Runtime>(
@@ -17,6 +18,12 @@ pub fn configure<R: Runtime>(
     builder
         .plugin(stronghold::plugin())
         .manage(service)
+        .setup(|app| {
+            let service = app.state::<BrokerageService>().inner().clone();
+            tauri::async_runtime::spawn(events::forward(app.handle().clone(), service.clone()));
+            tauri::async_runtime::spawn(service.supervise());
+            Ok(())
+        })
         .invoke_handler(tauri::generate_handler![
             commands::app::app_info,
             commands::portfolio::accounts_overview,
@@ -27,6 +34,18 @@ pub fn configure<R: Runtime>(
             commands::vault::vault_set_auto_lock,
             commands::vault::credentials_list,
             commands::vault::credential_remove,
+            commands::connections::connections_list,
+            commands::connections::connection_add_alpaca,
+            commands::connections::connection_add_ibkr,
+            commands::connections::connection_remove,
+            commands::trading::order_place,
+            commands::trading::order_cancel,
+            commands::trading::orders_blotter,
+            commands::trading::quotes,
+            commands::trading::reconciliation,
+            commands::trading::break_resolve,
+            commands::trading::live_arm,
+            commands::trading::live_disarm,
         ])
 }
 

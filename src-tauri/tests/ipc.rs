@@ -94,8 +94,29 @@ fn an_unknown_command_is_refused() {
 }
 
 /// Arguments that make each command of the contract succeed on an unlocked vault.
-fn sample_args(name: &str) -> serde_json::Value {
+fn sample_args(name: &str, sandbox_url: &str) -> serde_json::Value {
     match name {
+        "connection_add_alpaca" => serde_json::json!({
+            "environment": {"kind": "custom", "url": sandbox_url},
+            "key_id": "PKSANDBOX",
+            "secret_key": SANDBOX_SECRET,
+            "label": "",
+        }),
+        "connection_add_ibkr" => {
+            serde_json::json!({ "gateway_url": "https://127.0.0.1:9/v1/api", "accept_self_signed": true })
+        }
+        "connection_remove" => serde_json::json!({ "id": "nope" }),
+        "order_place" => serde_json::json!({ "ticket": {
+            "connection": "paper-local", "account": "PA-SANDBOX-1", "symbol": "AAPL", "side": "buy",
+            "quantity": {"qty": "1"}, "order_type": "market", "time_in_force": "day",
+            "limit_price": null, "stop_price": null,
+        }}),
+        "order_cancel" => serde_json::json!({
+            "connection": "paper-local", "account": "PA-SANDBOX-1", "order_id": "nope",
+        }),
+        "quotes" => serde_json::json!({ "symbols": ["AAPL"] }),
+        "break_resolve" => serde_json::json!({ "id": 999 }),
+        "live_arm" => serde_json::json!({ "minutes": 5 }),
         "vault_create" | "vault_unlock" => {
             serde_json::json!({ "password": PASSWORD, "role": "trader" })
         }
@@ -107,6 +128,8 @@ fn sample_args(name: &str) -> serde_json::Value {
 
 const PASSWORD: &str = "correct horse battery";
 const SECRET: &str = "PKSECRET-9d2f7c1a-must-never-cross-ipc";
+/// The local sandbox's secret, typed on the Connect page: in, never out.
+const SANDBOX_SECRET: &str = "sandbox-secret";
 
 #[test]
 fn every_command_answers_and_no_reply_ever_carries_a_secret() {
@@ -116,6 +139,7 @@ fn every_command_answers_and_no_reply_ever_carries_a_secret() {
     )))
     .unwrap();
     let vault = service.vault().clone();
+    let sandbox_url = service.app_info().sandbox_url.expect("the sandbox serves");
     let app = brokerdesk_desktop::configure(mock_builder(), service)
         .build(mock_context(noop_assets()))
         .unwrap();
@@ -123,7 +147,12 @@ fn every_command_answers_and_no_reply_ever_carries_a_secret() {
         .build()
         .unwrap();
 
-    invoke_with(&webview, "vault_create", sample_args("vault_create")).expect("vault created");
+    invoke_with(
+        &webview,
+        "vault_create",
+        sample_args("vault_create", &sandbox_url),
+    )
+    .expect("vault created");
     vault
         .with_store(|store| {
             store.put(NewCredential {
@@ -142,10 +171,18 @@ fn every_command_answers_and_no_reply_ever_carries_a_secret() {
     let mut names: Vec<&str> = ipc::ALL.to_vec();
     names.sort_by_key(|name| *name == LockVault::NAME);
     for name in names {
-        let reply = invoke_with(&webview, name, sample_args(name));
+        let reply = invoke_with(&webview, name, sample_args(name, &sandbox_url));
         match (name, &reply) {
-            // Creating twice and removing an unknown id must fail, cleanly.
-            ("vault_create" | "credential_remove", Err(err)) => {
+            // Creating twice, unknown ids and an absent gateway must fail, cleanly.
+            (
+                "vault_create"
+                | "credential_remove"
+                | "connection_add_ibkr"
+                | "connection_remove"
+                | "order_cancel"
+                | "break_resolve",
+                Err(err),
+            ) => {
                 assert!(err.get("code").is_some(), "{name}: {err}")
             }
             (_, Err(err)) => panic!("{name} failed over IPC: {err}"),
@@ -158,10 +195,18 @@ fn every_command_answers_and_no_reply_ever_carries_a_secret() {
         "the credential's metadata is listed"
     );
     assert!(!replies.contains(SECRET), "a secret crossed IPC");
+    assert!(
+        replies.contains("Alpaca — sandbox"),
+        "the Alpaca connection was added"
+    );
+    assert!(
+        !replies.contains(SANDBOX_SECRET),
+        "an API secret came back over IPC"
+    );
     assert!(!replies.contains(PASSWORD), "the password was echoed");
     for file in files_under(dir.path()) {
         let bytes = std::fs::read(&file).unwrap();
-        for needle in [SECRET, PASSWORD] {
+        for needle in [SECRET, PASSWORD, SANDBOX_SECRET] {
             assert!(
                 !bytes.windows(needle.len()).any(|w| w == needle.as_bytes()),
                 "{} holds a secret in the clear",
@@ -175,7 +220,7 @@ fn every_command_answers_and_no_reply_ever_carries_a_secret() {
 fn locking_over_ipc_gates_the_accounts_and_unlocking_reopens_them() {
     let dir = tempfile::tempdir().unwrap();
     let (_app, webview) = app(ServiceConfig::new(dir.path().to_path_buf()));
-    let state = invoke_with(&webview, "vault_create", sample_args("vault_create")).unwrap();
+    let state = invoke_with(&webview, "vault_create", sample_args("vault_create", "")).unwrap();
     assert_eq!(state["unlocked"], true);
     invoke(&webview, "vault_lock").unwrap();
 
@@ -212,4 +257,104 @@ fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
         }
     }
     files
+}
+
+#[test]
+fn a_paper_order_goes_through_ipc_and_shows_in_the_blotter() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_app, webview) = app(ServiceConfig::new(dir.path().to_path_buf()));
+    let overview = invoke(&webview, GetAccountsOverview::NAME).unwrap();
+    let account = overview["accounts"][0]["account_id"].clone();
+    let ticket = serde_json::json!({
+        "connection": "paper-local",
+        "account": account,
+        "symbol": "MSFT",
+        "side": "buy",
+        "quantity": {"qty": "2"},
+        "order_type": "limit",
+        "time_in_force": "gtc",
+        "limit_price": "1.00",
+        "stop_price": null,
+    });
+    let placed = invoke_with(
+        &webview,
+        ipc::PlaceOrder::NAME,
+        serde_json::json!({ "ticket": ticket }),
+    )
+    .expect("the order is placed");
+    assert_eq!(placed["order"]["symbol"], "MSFT");
+    assert_eq!(placed["mode"], "paper");
+    let blotter = invoke(&webview, ipc::ListOrders::NAME).unwrap();
+    assert_eq!(
+        blotter[0]["order"]["client_order_id"],
+        placed["order"]["client_order_id"]
+    );
+    assert_eq!(blotter[0]["order"]["limit_price"], "1");
+
+    let order_id = placed["order"]["id"].clone();
+    invoke_with(
+        &webview,
+        ipc::CancelOrder::NAME,
+        serde_json::json!({ "connection": "paper-local", "account": account, "order_id": order_id }),
+    )
+    .expect("snake_case arguments reach the command");
+
+    // A bad ticket is refused with the field's rule, and nothing is placed.
+    let mut bad = ticket_without_price();
+    bad["account"] = account;
+    let err = invoke_with(
+        &webview,
+        ipc::PlaceOrder::NAME,
+        serde_json::json!({ "ticket": bad }),
+    )
+    .unwrap_err();
+    assert_eq!(err["code"], "invalid_input");
+    assert_eq!(err["message"], "enter a limit price");
+    assert_eq!(
+        invoke(&webview, ipc::ListOrders::NAME)
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+fn ticket_without_price() -> serde_json::Value {
+    serde_json::json!({
+        "connection": "paper-local",
+        "account": "",
+        "symbol": "MSFT",
+        "side": "sell",
+        "quantity": {"qty": "1"},
+        "order_type": "limit",
+        "time_in_force": "day",
+        "limit_price": null,
+        "stop_price": null,
+    })
+}
+
+#[test]
+fn connecting_alpaca_takes_snake_case_fields_and_needs_a_vault() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_app, webview) = app(ServiceConfig::new(dir.path().to_path_buf()));
+    let err = invoke_with(
+        &webview,
+        ipc::AddAlpacaConnection::NAME,
+        serde_json::json!({
+            "environment": {"kind": "custom", "url": "http://127.0.0.1:9"},
+            "key_id": "PK1",
+            "secret_key": "s",
+            "label": "",
+        }),
+    )
+    .unwrap_err();
+    assert_eq!(err["code"], "invalid_input");
+    assert!(
+        err["message"].as_str().unwrap().contains("create a vault"),
+        "{err}"
+    );
+    let connections = invoke(&webview, ipc::ListConnections::NAME).unwrap();
+    assert_eq!(connections.as_array().unwrap().len(), 1);
+    assert_eq!(connections[0]["id"], "paper-local");
 }

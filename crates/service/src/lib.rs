@@ -6,6 +6,7 @@
 mod config;
 mod connection;
 mod error;
+pub mod events;
 mod journal;
 mod oauth_tokens;
 mod orders;

@@ -35,13 +35,8 @@ fn fingerprint(o: &AccountsOverview) -> String {
 }
 
 impl BrokerageService {
-    /// Starts the supervisor on the current Tokio runtime; it stops when the task is aborted.
-    pub fn spawn_supervisor(&self) -> tokio::task::JoinHandle<()> {
-        let service = self.clone();
-        tokio::spawn(async move { service.supervise().await })
-    }
-
-    async fn supervise(self) {
+    /// The supervisor loop; a long-running front spawns it on its runtime. Never returns.
+    pub async fn supervise(self) {
         let mut tick = tokio::time::interval(TICK);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut last_refresh: Option<Instant> = None;

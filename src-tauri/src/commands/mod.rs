@@ -2,5 +2,7 @@
 //! from `brokerdesk_model::ipc`.
 
 pub mod app;
+pub mod connections;
 pub mod portfolio;
+pub mod trading;
 pub mod vault;

@@ -1,0 +1,58 @@
+//! Connecting institutions: API keys come in, are checked and sealed in the vault; only
+//! summaries go out.
+
+use brokerdesk_model::{
+    AlpacaEnvironment, ApiKeyConnectionArgs, ConnectionId, ConnectionSummary, IbkrGatewayArgs,
+    IpcError,
+};
+use brokerdesk_service::BrokerageService;
+use tauri::State;
+
+fn ipc(err: brokerdesk_service::ServiceError) -> IpcError {
+    IpcError::from(&err)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn connections_list(
+    service: State<'_, BrokerageService>,
+) -> Result<Vec<ConnectionSummary>, IpcError> {
+    service.list_connections().await.map_err(ipc)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn connection_add_alpaca(
+    service: State<'_, BrokerageService>,
+    environment: AlpacaEnvironment,
+    key_id: String,
+    secret_key: String,
+    label: Option<String>,
+) -> Result<ConnectionSummary, IpcError> {
+    let args = ApiKeyConnectionArgs {
+        environment,
+        key_id,
+        secret_key,
+        label: label.unwrap_or_default(),
+    };
+    service.add_alpaca(args).await.map_err(ipc)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn connection_add_ibkr(
+    service: State<'_, BrokerageService>,
+    gateway_url: String,
+    accept_self_signed: bool,
+) -> Result<ConnectionSummary, IpcError> {
+    let args = IbkrGatewayArgs {
+        gateway_url,
+        accept_self_signed,
+    };
+    service.add_ibkr(args).await.map_err(ipc)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn connection_remove(
+    service: State<'_, BrokerageService>,
+    id: ConnectionId,
+) -> Result<Vec<ConnectionSummary>, IpcError> {
+    service.remove_connection(&id).await.map_err(ipc)
+}

@@ -1,0 +1,87 @@
+//! Orders, quotes and reconciliation.
+
+use brokerdesk_model::vault::VaultState;
+use brokerdesk_model::{
+    AccountId, BlotterEntry, ConnectionId, IpcError, OrderId, OrderTicket, Quote,
+    ReconciliationBreak, Symbol,
+};
+use brokerdesk_service::BrokerageService;
+use std::time::Duration;
+use tauri::State;
+
+fn ipc(err: brokerdesk_service::ServiceError) -> IpcError {
+    IpcError::from(&err)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn order_place(
+    service: State<'_, BrokerageService>,
+    ticket: OrderTicket,
+) -> Result<BlotterEntry, IpcError> {
+    service.place_order(ticket).await.map_err(ipc)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn order_cancel(
+    service: State<'_, BrokerageService>,
+    connection: ConnectionId,
+    account: AccountId,
+    order_id: OrderId,
+) -> Result<(), IpcError> {
+    service
+        .cancel_order(&connection, &account, &order_id)
+        .await
+        .map_err(ipc)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn orders_blotter(
+    service: State<'_, BrokerageService>,
+) -> Result<Vec<BlotterEntry>, IpcError> {
+    service.blotter().await.map_err(ipc)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn quotes(
+    service: State<'_, BrokerageService>,
+    symbols: Vec<Symbol>,
+) -> Result<Vec<Quote>, IpcError> {
+    service.quotes(&symbols).await.map_err(ipc)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn reconciliation(
+    service: State<'_, BrokerageService>,
+) -> Result<Vec<ReconciliationBreak>, IpcError> {
+    service.reconcile().await.map_err(ipc)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub fn break_resolve(
+    service: State<'_, BrokerageService>,
+    id: i64,
+) -> Result<Vec<ReconciliationBreak>, IpcError> {
+    service.resolve_break(id).map_err(ipc)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub fn live_arm(
+    service: State<'_, BrokerageService>,
+    minutes: u32,
+) -> Result<VaultState, IpcError> {
+    if minutes == 0 || minutes > 8 * 60 {
+        return Err(IpcError::new(
+            brokerdesk_model::ErrorCode::InvalidInput,
+            "arm live trading for 1 to 480 minutes".to_owned(),
+        ));
+    }
+    service
+        .vault()
+        .arm_live(Duration::from_secs(u64::from(minutes) * 60))
+        .map_err(ipc)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub fn live_disarm(service: State<'_, BrokerageService>) -> Result<VaultState, IpcError> {
+    service.vault().disarm_live().map_err(ipc)
+}
