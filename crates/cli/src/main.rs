@@ -3,6 +3,7 @@
 mod oauth_cmd;
 mod render;
 mod sandbox_cmd;
+mod trade_cmd;
 mod vault_cmd;
 
 use anyhow::Context;
@@ -36,6 +37,19 @@ enum Command {
     Accounts,
     /// Show each account's balances and positions.
     Positions,
+    /// Latest quotes for one or more symbols.
+    Quotes {
+        #[arg(required = true)]
+        symbols: Vec<String>,
+    },
+    /// Place an order (the local paper sandbox unless --connection says otherwise).
+    Order(trade_cmd::OrderArgs),
+    /// The orders placed from Brokerdesk, with their latest status.
+    Orders,
+    /// Compare the journal of orders and fills with every broker's positions.
+    Reconcile,
+    /// Every connection with its status and latency.
+    Status,
     /// Sign in to an OAuth 2.0 provider through the system browser.
     Oauth {
         #[command(subcommand)]
@@ -100,14 +114,20 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 .unlock(vault_cmd::session_password()?)
                 .await?;
         }
-        let overview = service.accounts_overview().await?;
-        let out = match (command, cli.json) {
-            (_, true) => serde_json::to_string_pretty(&overview)? + "\n",
-            (Command::Accounts, false) => render::accounts(&overview),
-            (Command::Positions, false) => render::positions(&overview),
-            // Handled above, before the service starts.
-            (Command::Vault { .. } | Command::Sandbox { .. } | Command::Oauth { .. }, false) => {
-                String::new()
+        let json = cli.json;
+        let out = match command {
+            Command::Quotes { symbols } => trade_cmd::quotes(&service, symbols, json).await?,
+            Command::Order(args) => trade_cmd::order(&service, args, json).await?,
+            Command::Orders => trade_cmd::orders(&service, json).await?,
+            Command::Reconcile => trade_cmd::reconcile(&service, json).await?,
+            Command::Status => trade_cmd::status(&service, json).await?,
+            read => {
+                let overview = service.accounts_overview().await?;
+                match (read, json) {
+                    (_, true) => serde_json::to_string_pretty(&overview)? + "\n",
+                    (Command::Positions, false) => render::positions(&overview),
+                    (_, false) => render::accounts(&overview),
+                }
             }
         };
         print!("{out}");

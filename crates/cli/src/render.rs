@@ -83,3 +83,107 @@ pub fn positions(overview: &AccountsOverview) -> String {
     unreachable(&mut out, &overview.unreachable);
     out
 }
+
+fn dec(d: Option<rust_decimal::Decimal>) -> String {
+    d.map(|d| d.normalize().to_string())
+        .unwrap_or_else(|| "—".into())
+}
+
+pub fn blotter(entries: &[brokerdesk_model::BlotterEntry]) -> String {
+    use brokerdesk_model::order::OrderQuantity;
+    let mut out = String::new();
+    if entries.is_empty() {
+        return "No orders placed from Brokerdesk yet.\n".into();
+    }
+    let _ = writeln!(
+        out,
+        "{:<20} {:<5} {:<4} {:<8} {:>10} {:>10} {:>12} {:<16} {}",
+        "Submitted", "Mode", "Side", "Symbol", "Qty", "Filled", "Avg price", "Status", "Connection"
+    );
+    for e in entries {
+        let o = &e.order;
+        let qty = match o.quantity {
+            Some(OrderQuantity::Qty(q)) => q.normalize().to_string(),
+            Some(OrderQuantity::Notional(n)) => format!("${}", n.normalize()),
+            None => "—".into(),
+        };
+        let _ = writeln!(
+            out,
+            "{:<20} {:<5} {:<4} {:<8} {:>10} {:>10} {:>12} {:<16} {}",
+            e.submitted_at.format("%Y-%m-%d %H:%M:%S"),
+            mode(e.mode),
+            format!("{:?}", o.side).to_lowercase(),
+            o.symbol,
+            qty,
+            o.filled_qty.normalize(),
+            dec(o.filled_avg_price),
+            format!("{:?}", o.status).to_lowercase(),
+            e.connection_name
+        );
+    }
+    out
+}
+
+pub fn quotes(quotes: &[brokerdesk_model::Quote]) -> String {
+    let mut out = format!(
+        "{:<8} {:>12} {:>12} {:>12}\n",
+        "Symbol", "Bid", "Ask", "Last"
+    );
+    for q in quotes {
+        let _ = writeln!(
+            out,
+            "{:<8} {:>12} {:>12} {:>12}",
+            q.symbol,
+            dec(q.bid),
+            dec(q.ask),
+            dec(q.last)
+        );
+    }
+    out
+}
+
+pub fn breaks(breaks: &[brokerdesk_model::ReconciliationBreak]) -> String {
+    if breaks.is_empty() {
+        return "Journal and brokers agree: no breaks.\n".into();
+    }
+    let mut out = String::new();
+    for b in breaks {
+        let _ = writeln!(
+            out,
+            "#{} {} {} {}: journal {} vs broker {} — {}{}",
+            b.id,
+            b.connection,
+            b.account,
+            b.symbol,
+            b.expected_qty.normalize(),
+            b.broker_qty.normalize(),
+            b.cause,
+            if b.still_present {
+                ""
+            } else {
+                " (no longer seen)"
+            }
+        );
+    }
+    out
+}
+
+pub fn status(connections: &[ConnectionSummary]) -> String {
+    let mut out = String::new();
+    for c in connections {
+        let latency = c
+            .latency_ms
+            .map(|ms| format!("{ms} ms"))
+            .unwrap_or_else(|| "—".into());
+        let _ = writeln!(
+            out,
+            "{:<24} {:<5} {:<40} {:>8}  {}",
+            c.display_name,
+            mode(c.mode),
+            c.status.to_string(),
+            latency,
+            c.id
+        );
+    }
+    out
+}
