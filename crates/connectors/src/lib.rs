@@ -27,6 +27,7 @@ pub mod error;
 pub mod http;
 pub mod ibkr;
 pub mod paypal;
+pub mod square;
 pub mod stripe;
 pub mod types;
 
