@@ -50,8 +50,13 @@ pub trait MarketData: Send + Sync {
     async fn latest_quotes(&self, symbols: &[Symbol]) -> Result<Vec<Quote>, ConnectorError>;
 }
 
-/// A payment account (PayPal, Stripe, Square): its balances and its transactions. No vendor
-/// implements it yet; the payment connectors come with their own issue.
+/// A payment account (PayPal, Stripe, Square): its balances and its transactions.
+///
+/// Transactions come newest first; `amount` is signed (money in is positive) and `fee` is what
+/// the transaction cost. A page's `next_cursor` stands alone: passed back as
+/// `TransactionQuery::cursor` it continues the same listing, and `since`/`until` are then not
+/// read. Square reports no balance: its `payment_balances` is always a `Rejected` error whose
+/// message says so for the user.
 #[async_trait]
 pub trait Payments: Send + Sync {
     async fn payment_balances(

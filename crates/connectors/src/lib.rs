@@ -26,6 +26,9 @@ pub mod decimal;
 pub mod error;
 pub mod http;
 pub mod ibkr;
+pub mod paypal;
+pub mod square;
+pub mod stripe;
 pub mod types;
 
 pub use capability::{MarketData, Payments, Portfolio, Trading};

@@ -1,0 +1,9 @@
+//! Square's HTTP layer: endpoint types and the client (`client`), the vendor's JSON
+//! (`models`), its conversion to our types (`parse`) and its error bodies (`error`).
+
+pub mod client;
+pub mod error;
+pub mod models;
+pub mod parse;
+
+pub use client::SquareHttp;

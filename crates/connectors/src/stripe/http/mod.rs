@@ -1,0 +1,10 @@
+//! Stripe's HTTP layer: endpoint types, the write builder and the client (`client`), the
+//! vendor's JSON (`models`), its conversion to our types (`parse`) and its error bodies
+//! (`error`).
+
+pub mod client;
+pub mod error;
+pub mod models;
+pub mod parse;
+
+pub use client::{StripeHttp, StripePost};
