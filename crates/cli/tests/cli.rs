@@ -56,3 +56,40 @@ fn unknown_command_fails_with_a_message() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("frobnicate"));
 }
+
+#[test]
+fn an_order_from_the_terminal_fills_on_the_sandbox_and_reconciles() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let out = brokerdesk(dir.path(), args);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let quotes: serde_json::Value =
+        serde_json::from_str(&run(&["--json", "quotes", "aapl"])).unwrap();
+    assert_eq!(quotes[0]["symbol"], "AAPL");
+    let placed: serde_json::Value =
+        serde_json::from_str(&run(&["--json", "order", "buy", "AAPL", "2"])).unwrap();
+    assert_eq!(placed["order"]["symbol"], "AAPL");
+    assert_eq!(placed["mode"], "paper");
+    let orders = run(&["orders"]);
+    assert!(
+        orders.contains("AAPL") && orders.contains("PAPER"),
+        "{orders}"
+    );
+    let positions = run(&["positions"]);
+    assert!(positions.contains("AAPL"), "{positions}");
+    assert!(run(&["reconcile"]).contains("no breaks"));
+    assert!(run(&["status"]).contains("Connected"));
+
+    // A bad order says why and places nothing.
+    let out = brokerdesk(dir.path(), &["order", "buy", "AAPL", "1", "--limit=0"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("limit price must be greater than zero"));
+    let all: serde_json::Value = serde_json::from_str(&run(&["--json", "orders"])).unwrap();
+    assert_eq!(all.as_array().unwrap().len(), 1);
+}
