@@ -23,9 +23,11 @@
 pub mod alpaca;
 pub mod capability;
 pub mod decimal;
+pub mod directory;
 pub mod error;
 pub mod http;
 pub mod ibkr;
+pub mod snaptrade;
 pub mod types;
 
 pub use capability::{MarketData, Payments, Portfolio, Trading};
