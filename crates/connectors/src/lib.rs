@@ -27,6 +27,7 @@ pub mod directory;
 pub mod error;
 pub mod http;
 pub mod ibkr;
+pub mod plaid;
 pub mod snaptrade;
 pub mod types;
 
