@@ -23,10 +23,13 @@
 pub mod alpaca;
 pub mod capability;
 pub mod decimal;
+pub mod directory;
 pub mod error;
 pub mod http;
 pub mod ibkr;
 pub mod paypal;
+pub mod plaid;
+pub mod snaptrade;
 pub mod square;
 pub mod stripe;
 pub mod types;

@@ -1,6 +1,7 @@
 //! Institution search over a catalog the size of Plaid's institution list merged with ours.
 
-use brokerdesk_model::search::rank;
+use brokerdesk_model::catalog::Aggregator;
+use brokerdesk_model::search::{RemoteInstitution, merge_search, rank};
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
 
@@ -40,6 +41,21 @@ fn bench(c: &mut Criterion) {
             })
             .len()
         })
+    });
+    let remotes: Vec<RemoteInstitution> = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| RemoteInstitution {
+            id: format!("ins_{i}"),
+            name: n.clone(),
+            aggregator: Aggregator::Plaid,
+            url: None,
+            logo_url: None,
+            trading: Some(false),
+        })
+        .collect();
+    c.bench_function("merge_search: catalog + 5,000 remote institutions", |b| {
+        b.iter(|| merge_search(black_box("natl credt union"), black_box(&remotes)).len())
     });
     c.bench_function("search_catalog", |b| {
         b.iter(|| brokerdesk_model::search::search_catalog(black_box("schwab")).len())

@@ -1,0 +1,110 @@
+//! Plaid's JSON (specs/plaid, API version 2020-09-14). Only the fields we read; amounts are JSON
+//! numbers and go through `crate::decimal`, never `f64`.
+
+use crate::decimal::{exact, exact_opt};
+use rust_decimal::Decimal;
+use secrecy::SecretString;
+use serde::{Deserialize, Deserializer};
+
+fn secret<'de, D: Deserializer<'de>>(d: D) -> Result<SecretString, D::Error> {
+    String::deserialize(d).map(SecretString::from)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LinkTokenCreated {
+    pub link_token: String,
+    #[serde(default)]
+    pub expiration: Option<String>,
+    #[serde(default)]
+    pub hosted_link_url: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct Exchanged {
+    #[serde(deserialize_with = "secret")]
+    pub access_token: SecretString,
+    pub item_id: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct AccountBalances {
+    #[serde(default, deserialize_with = "exact_opt")]
+    pub available: Option<Decimal>,
+    #[serde(default, deserialize_with = "exact_opt")]
+    pub current: Option<Decimal>,
+    #[serde(default)]
+    pub iso_currency_code: Option<String>,
+    #[serde(default)]
+    pub unofficial_currency_code: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Account {
+    pub account_id: String,
+    #[serde(default)]
+    pub balances: AccountBalances,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(rename = "type", default)]
+    pub type_: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Holding {
+    pub account_id: String,
+    pub security_id: String,
+    #[serde(deserialize_with = "exact")]
+    pub quantity: Decimal,
+    #[serde(default, deserialize_with = "exact_opt")]
+    pub institution_price: Option<Decimal>,
+    #[serde(default, deserialize_with = "exact_opt")]
+    pub institution_value: Option<Decimal>,
+    /// The total cost of the holding, not per unit.
+    #[serde(default, deserialize_with = "exact_opt")]
+    pub cost_basis: Option<Decimal>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Security {
+    pub security_id: String,
+    #[serde(default)]
+    pub ticker_symbol: Option<String>,
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Holdings {
+    pub accounts: Vec<Account>,
+    pub holdings: Vec<Holding>,
+    pub securities: Vec<Security>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct AccountsBalance {
+    pub accounts: Vec<Account>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Institution {
+    pub institution_id: String,
+    pub name: String,
+    #[serde(default)]
+    pub products: Vec<String>,
+    #[serde(default)]
+    pub country_codes: Vec<String>,
+    #[serde(default)]
+    pub url: Option<String>,
+    #[serde(default)]
+    pub oauth: Option<bool>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct InstitutionsSearch {
+    pub institutions: Vec<Institution>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct InstitutionById {
+    pub institution: Institution,
+}

@@ -1,0 +1,13 @@
+//! Plaid: investment holdings and balances of accounts linked through Plaid Link (Hosted Link,
+//! opened in the system browser), and Plaid's institution search. The user brings their own
+//! Plaid client id and secret (Plaid Link needs a secret, so Brokerdesk cannot be a public
+//! client); both stay in the vault.
+
+pub mod adapter;
+pub mod config;
+pub mod credential;
+pub mod http;
+
+pub use adapter::{LinkRequest, LinkToken, PlaidConnector, PlaidItem};
+pub use config::{PlaidConfig, PlaidEnvironment};
+pub use credential::PlaidCredential;
