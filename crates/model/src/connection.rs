@@ -90,6 +90,40 @@ impl std::fmt::Debug for ApiKeyConnectionArgs {
     }
 }
 
+/// A connection made by pasting keys from a vendor's dashboard (Stripe, Square, PayPal,
+/// SnapTrade, Plaid): the fields are the vendor's (see `catalog::key_fields`). Travels
+/// UI → backend only; `Debug` shows field names, never values.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyConnectionArgs {
+    pub vendor: VendorId,
+    /// Field name → value, e.g. `secret_key` → `sk_test_…`.
+    pub fields: std::collections::BTreeMap<String, String>,
+    /// The vendor's sandbox/test environment instead of production.
+    #[serde(default)]
+    pub sandbox: bool,
+    #[serde(default)]
+    pub label: String,
+}
+
+impl std::fmt::Debug for KeyConnectionArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyConnectionArgs")
+            .field("vendor", &self.vendor)
+            .field("fields", &self.fields.keys().collect::<Vec<_>>())
+            .field("sandbox", &self.sandbox)
+            .field("label", &self.label)
+            .finish()
+    }
+}
+
+/// An OAuth sign-in under way: the browser has (or should be) opened on `authorize_url`, and
+/// `flow_id` names the flow for finishing or cancelling it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OAuthStarted {
+    pub flow_id: String,
+    pub authorize_url: String,
+}
+
 /// An Interactive Brokers connection through the user's own Client Portal gateway.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IbkrGatewayArgs {

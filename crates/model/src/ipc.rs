@@ -4,7 +4,10 @@
 //! permission for each name in [`ALL`]); the UI's `ipc` module invokes them through
 //! [`Command`], so a renamed command or a changed result type fails to compile on both sides.
 
-use crate::connection::{ApiKeyConnectionArgs, ConnectionSummary, IbkrGatewayArgs};
+use crate::connection::{
+    ApiKeyConnectionArgs, ConnectionSummary, IbkrGatewayArgs, KeyConnectionArgs, OAuthStarted,
+};
+use crate::ids::VendorId;
 use crate::ids::{AccountId, ConnectionId, OrderId, Symbol};
 use crate::market::Quote;
 use crate::reconcile::ReconciliationBreak;
@@ -200,6 +203,54 @@ impl Command for AddIbkrConnection {
     type Output = ConnectionSummary;
 }
 
+/// Adds a connection by keys pasted from the vendor's dashboard (payments, aggregators); the
+/// keys are tried against the vendor before anything is saved.
+pub struct AddKeyConnection;
+
+impl Command for AddKeyConnection {
+    const NAME: &'static str = "connection_add_key";
+    type Args = KeyConnectionArgs;
+    type Output = ConnectionSummary;
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct VendorArgs {
+    pub vendor: VendorId,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct FlowArgs {
+    pub flow_id: String,
+}
+
+/// Starts an OAuth sign-in for a catalog vendor: the backend opens the system browser and
+/// listens on loopback for the redirect.
+pub struct OAuthStart;
+
+impl Command for OAuthStart {
+    const NAME: &'static str = "oauth_start";
+    type Args = VendorArgs;
+    type Output = OAuthStarted;
+}
+
+/// Waits for the browser to come back (or the flow's timeout); on success the tokens are in
+/// the vault and the connection exists.
+pub struct OAuthFinish;
+
+impl Command for OAuthFinish {
+    const NAME: &'static str = "oauth_finish";
+    type Args = FlowArgs;
+    type Output = ConnectionSummary;
+}
+
+pub struct OAuthCancel;
+
+impl Command for OAuthCancel {
+    const NAME: &'static str = "oauth_cancel";
+    type Args = FlowArgs;
+    type Output = ();
+}
+
 /// Removes a connection and the credentials stored for it; returns the connections left.
 pub struct RemoveConnection;
 
@@ -290,6 +341,10 @@ pub const ALL: &[&str] = &[
     ListConnections::NAME,
     AddAlpacaConnection::NAME,
     AddIbkrConnection::NAME,
+    AddKeyConnection::NAME,
+    OAuthStart::NAME,
+    OAuthFinish::NAME,
+    OAuthCancel::NAME,
     RemoveConnection::NAME,
     PlaceOrder::NAME,
     CancelOrder::NAME,

@@ -25,7 +25,7 @@ pub use account::{AccountSnapshot, AccountsOverview, Balances};
 pub use app_info::AppInfo;
 pub use connection::{
     AlpacaEnvironment, ApiKeyConnectionArgs, ConnectionStatus, ConnectionSummary, IbkrGatewayArgs,
-    TradingMode,
+    KeyConnectionArgs, OAuthStarted, TradingMode,
 };
 pub use error::{ErrorCode, IpcError};
 pub use event::ServiceEvent;
