@@ -348,3 +348,181 @@ async fn the_vault_is_the_sign_in_create_lock_refuse_unlock_and_auto_lock() {
     client.close().await.expect("session closed");
     drop(driver);
 }
+
+/// `brokerdesk sandbox serve` in its own process: the "broker" of the trading test, which the
+/// test can take down and bring back like a real outage.
+struct BrokerProcess(Child);
+
+impl BrokerProcess {
+    fn start(cli: &Path, data_dir: &Path, port: u16) -> Self {
+        let child = Command::new(cli)
+            .args(["--data-dir"])
+            .arg(data_dir)
+            .args(["sandbox", "serve", "--addr", &format!("127.0.0.1:{port}")])
+            .args(["--key", BROKER_KEY, "--secret", BROKER_SECRET])
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap_or_else(|err| panic!("{} runs: {err}", cli.display()));
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "the sandbox did not listen on {port}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Self(child)
+    }
+}
+
+impl Drop for BrokerProcess {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+const BROKER_KEY: &str = "PKE2EBROKER";
+const BROKER_SECRET: &str = "e2e-broker-secret-never-in-the-webview";
+
+async fn wait_for_text(client: &Client, css: &str, wanted: &str, within: Duration) -> String {
+    let deadline = Instant::now() + within;
+    let mut last = String::from("(no such element)");
+    loop {
+        if let Ok(el) = client.find(Locator::Css(css)).await {
+            if let Ok(text) = el.text().await {
+                if text.contains(wanted) {
+                    return text;
+                }
+                last = text;
+            }
+        }
+        if Instant::now() >= deadline {
+            save_screenshot(client, "failure").await;
+            panic!("{css} never showed {wanted:?}; last: {last:?}");
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+async fn create_vault(client: &Client) {
+    click(client, "#create-vault-hint button").await;
+    type_into(client, "#new-password", PASSWORD).await;
+    type_into(client, "#confirm-password", PASSWORD).await;
+    click(client, "#create-vault-submit").await;
+    assert_eq!(text_of(client, "#vault-state").await, "Unlocked");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connect_by_api_key_trade_paper_see_the_fill_and_the_position_and_survive_an_outage() {
+    let app = app_binary();
+    let cli = app.with_file_name("brokerdesk");
+    let data_root = tempfile::tempdir().expect("a temp dir");
+    let broker_dir = data_root.path().join("broker");
+    let port = free_port();
+    let broker = BrokerProcess::start(&cli, &broker_dir, port);
+    let driver = start_driver(&data_root.path().join("app"), &[]);
+    let client = connect(&driver, &app).await;
+
+    text_of(&client, CASH).await;
+    create_vault(&client).await;
+
+    // Connect: the Alpaca card's API key form, checked against the broker before saving.
+    click(&client, "#nav-connect").await;
+    type_into(&client, "#institution-search", "alpaca").await;
+    click(&client, r#"[data-institution="alpaca"] .connect-button"#).await;
+    type_into(&client, "#alpaca-url", &format!("http://127.0.0.1:{port}")).await;
+    type_into(&client, "#alpaca-key", BROKER_KEY).await;
+    type_into(&client, "#alpaca-secret", "a wrong secret").await;
+    click(&client, "#alpaca-connect").await;
+    let refused = text_of(&client, "#alpaca-form .error-banner").await;
+    assert!(refused.contains("Sign in again"), "{refused}");
+    type_into(&client, "#alpaca-secret", BROKER_SECRET).await;
+    click(&client, "#alpaca-connect").await;
+    let connected = text_of(&client, "#connect-result").await;
+    assert!(
+        connected.contains("Connected: Alpaca — sandbox"),
+        "{connected}"
+    );
+    wait_for_text(
+        &client,
+        "#your-connections",
+        "Alpaca — sandbox",
+        Duration::from_secs(15),
+    )
+    .await;
+    save_screenshot(&client, "connect-alpaca").await;
+    let page = client.source().await.expect("page source");
+    assert!(
+        !page.contains(BROKER_SECRET),
+        "the secret stayed in the webview"
+    );
+
+    // Orders: the ticket, its confirmation naming the account and PAPER, then the blotter.
+    click(&client, "#nav-orders").await;
+    let option = client
+        .wait()
+        .at_most(Duration::from_secs(30))
+        .for_element(Locator::XPath(
+            "//select[@id='ticket-account']/option[contains(., 'Alpaca — sandbox')]",
+        ))
+        .await
+        .expect("the new connection's account is on the ticket");
+    option.click().await.expect("account chosen");
+    type_into(&client, "#ticket-symbol", "AAPL").await;
+    type_into(&client, "#ticket-qty", "3").await;
+    click(&client, "#ticket-review").await;
+    assert_eq!(
+        text_of(&client, "#confirm-what").await,
+        "Buy 3 AAPL at market, DAY"
+    );
+    let confirm = text_of(&client, "#order-confirm").await;
+    assert!(
+        confirm.contains("Alpaca — sandbox") && confirm.contains("PAPER"),
+        "{confirm}"
+    );
+    save_screenshot(&client, "order-confirm").await;
+    click(&client, "#ticket-submit").await;
+    text_of(&client, "#ticket-result").await;
+    let row = r#"#blotter tr[data-symbol="AAPL"]"#;
+    wait_for_text(
+        &client,
+        &format!("{row} [data-field=\"status\"]"),
+        "Filled",
+        Duration::from_secs(30),
+    )
+    .await;
+    assert_eq!(
+        text_of(&client, &format!("{row} [data-field=\"filled\"]")).await,
+        "3"
+    );
+    save_screenshot(&client, "orders").await;
+
+    // Accounts: the position on the broker's account, and the journal agrees with it.
+    click(&client, "#nav-accounts").await;
+    let position = r#".account[data-connection^="alpaca-"] tr[data-symbol="AAPL"]"#;
+    assert_eq!(
+        text_of(&client, &format!("{position} td:nth-child(2)")).await,
+        "Long"
+    );
+    assert_eq!(
+        text_of(&client, &format!("{position} td:nth-child(3)")).await,
+        "3"
+    );
+    text_of(&client, "#no-breaks").await;
+    save_screenshot(&client, "accounts-position").await;
+
+    // Outage: the broker process dies; the connection says Disconnected, and comes back.
+    drop(broker);
+    let down = r#".unreachable[data-connection^="alpaca-"] [data-field="status"]"#;
+    wait_for_text(&client, down, "Disconnected", Duration::from_secs(40)).await;
+    save_screenshot(&client, "accounts-disconnected").await;
+    let _broker = BrokerProcess::start(&cli, &broker_dir, port);
+    let up = r#".account[data-connection^="alpaca-"] [data-field="status"]"#;
+    wait_for_text(&client, up, "Connected", Duration::from_secs(60)).await;
+    assert!(text_of(&client, position).await.contains("AAPL"));
+
+    client.close().await.expect("session closed");
+    drop(driver);
+}

@@ -2,6 +2,7 @@
 
 use crate::components::NavBar;
 use crate::ipc;
+use crate::live::{Live, LiveFeed};
 use crate::pages::{AccountsPage, ConnectPage, OrdersPage, Page, SettingsPage, UnlockPage};
 use crate::session::Session;
 use brokerdesk_model::ipc::{GetVaultState, NoArgs};
@@ -14,6 +15,13 @@ const VAULT_POLL_MS: u32 = 5_000;
 #[component]
 pub fn App() -> Html {
     let page = use_state(|| Page::Accounts);
+    let live = use_reducer(LiveFeed::default);
+    {
+        let dispatcher = live.dispatcher();
+        use_effect_with((), move |_| {
+            ipc::listen_events(move |event| dispatcher.dispatch(event));
+        });
+    }
     // `_eq`: a poll that finds nothing new re-renders nothing.
     let vault = use_state_eq(|| None::<VaultState>);
     let vault_error = use_state_eq(|| None::<String>);
@@ -74,5 +82,9 @@ pub fn App() -> Html {
             </div>
         }
     };
-    html! { <ContextProvider<Session> context={session}>{ body }</ContextProvider<Session>> }
+    html! {
+        <ContextProvider<Session> context={session}>
+            <ContextProvider<Live> context={live}>{ body }</ContextProvider<Live>>
+        </ContextProvider<Session>>
+    }
 }

@@ -2,11 +2,15 @@
 //! typed by the shared contract in `brokerdesk_model::ipc`.
 
 use brokerdesk_model::ipc::Command;
-use brokerdesk_model::{ErrorCode, IpcError};
+use brokerdesk_model::{ErrorCode, IpcError, ServiceEvent};
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen]
 extern "C" {
+    /// Tauri's `event.listen`; resolves to the unlisten function.
+    #[wasm_bindgen(js_namespace = ["window", "__TAURI__", "event"], js_name = listen, catch)]
+    async fn tauri_listen(event: &str, handler: &js_sys::Function) -> Result<JsValue, JsValue>;
+
     /// Tauri's `invoke`; `catch` turns a rejected promise (or a missing `__TAURI__`) into `Err`.
     #[wasm_bindgen(js_namespace = ["window", "__TAURI__", "core"], js_name = invoke, catch)]
     async fn tauri_invoke(cmd: &str, args: JsValue) -> Result<JsValue, JsValue>;
@@ -47,4 +51,27 @@ fn decode_error(name: &str, raw: JsValue) -> IpcError {
         ErrorCode::Ipc,
         format!("could not reach the backend ({name}): {detail}"),
     )
+}
+
+/// Delivers every backend event to `on_event` for the life of the window. Events that this
+/// version cannot read are skipped (a newer backend may send more kinds).
+pub fn listen_events(on_event: impl Fn(ServiceEvent) + 'static) {
+    wasm_bindgen_futures::spawn_local(async move {
+        let handler = Closure::<dyn FnMut(JsValue)>::new(move |raw: JsValue| {
+            let payload =
+                js_sys::Reflect::get(&raw, &JsValue::from_str("payload")).unwrap_or(JsValue::NULL);
+            if let Ok(event) = serde_wasm_bindgen::from_value::<ServiceEvent>(payload) {
+                on_event(event);
+            }
+        });
+        let listening = tauri_listen(
+            brokerdesk_model::event::EVENT_NAME,
+            handler.as_ref().unchecked_ref(),
+        )
+        .await;
+        if listening.is_ok() {
+            // The window listens until it closes; the closure must outlive this task.
+            handler.forget();
+        }
+    });
 }

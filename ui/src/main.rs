@@ -4,8 +4,10 @@ mod app;
 mod components;
 mod hooks;
 mod ipc;
+mod live;
 mod pages;
 mod session;
+mod time;
 
 fn main() {
     yew::Renderer::<app::App>::new().render();

@@ -6,6 +6,9 @@ use yew::prelude::*;
 #[derive(Properties, PartialEq)]
 pub struct AccountCardProps {
     pub snapshot: AccountSnapshot,
+    #[prop_or_default]
+    pub quotes:
+        std::rc::Rc<std::collections::BTreeMap<brokerdesk_model::Symbol, brokerdesk_model::Quote>>,
 }
 
 #[component]
@@ -26,13 +29,16 @@ pub fn AccountCard(props: &AccountCardProps) -> Html {
                 <span class="muted account-id">{ s.account_id.as_str() }</span>
                 <ModeBadge mode={s.connection.mode} />
                 <ConnectionBadge status={s.connection.status.clone()} latency_ms={s.connection.latency_ms} />
+                if let Some(at) = s.connection.last_refresh {
+                    <span class="muted refreshed" title="Last successful refresh">{ format!("as of {}", crate::time::local_time(at)) }</span>
+                }
             </header>
             <div class="figures">
                 { figure("Cash", "cash", format_usd(s.balances.cash)) }
                 { figure("Buying power", "buying-power", format_usd(s.balances.buying_power)) }
                 { figure("Equity", "equity", format_usd(s.balances.equity)) }
             </div>
-            <PositionsTable positions={s.positions.clone()} />
+            <PositionsTable positions={s.positions.clone()} quotes={props.quotes.clone()} />
         </section>
     }
 }

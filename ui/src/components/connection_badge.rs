@@ -15,7 +15,15 @@ pub fn ConnectionBadge(props: &ConnectionBadgeProps) -> Html {
         ConnectionStatus::NeedsSignIn => ("warn", "Needs sign-in"),
         ConnectionStatus::Degraded(_) => ("warn", "Degraded"),
     };
-    let latency = props.latency_ms.map(|ms| format!(" · {ms} ms"));
+    // A latency is only news while the connection answers.
+    let answering = matches!(
+        props.status,
+        ConnectionStatus::Connected | ConnectionStatus::Degraded(_)
+    );
+    let latency = props
+        .latency_ms
+        .filter(|_| answering)
+        .map(|ms| format!(" · {ms} ms"));
     html! {
         <span class={classes!("badge", class)} data-field="status" title={props.status.to_string()}>
             { label }{ latency }

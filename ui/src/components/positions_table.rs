@@ -1,15 +1,49 @@
 use brokerdesk_model::money::{format_grouped, format_usd};
-use brokerdesk_model::{Position, PositionSide};
+use brokerdesk_model::{Position, PositionSide, Quote, Symbol};
+use rust_decimal::Decimal;
+use std::collections::BTreeMap;
+use std::rc::Rc;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
 pub struct PositionsTableProps {
     pub positions: Vec<Position>,
+    /// Streaming quotes; a position's price, value and P&L follow them between refreshes.
+    #[prop_or_default]
+    pub quotes: Rc<BTreeMap<Symbol, Quote>>,
+}
+
+/// The price a position is marked at: the last trade, else the middle of the spread.
+fn mark(q: &Quote) -> Option<Decimal> {
+    q.last.or_else(|| match (q.bid, q.ask) {
+        (Some(b), Some(a)) if b > Decimal::ZERO && a > Decimal::ZERO => {
+            Some((b + a) / Decimal::TWO)
+        }
+        _ => None,
+    })
+}
+
+/// The position re-marked at `price`.
+fn marked(p: &Position, price: Decimal) -> Position {
+    let sign = match p.side {
+        PositionSide::Long => Decimal::ONE,
+        PositionSide::Short => -Decimal::ONE,
+    };
+    Position {
+        current_price: price,
+        market_value: sign * p.qty * price,
+        unrealized_pl: sign * p.qty * (price - p.avg_entry_price),
+        ..p.clone()
+    }
 }
 
 #[component]
 pub fn PositionsTable(props: &PositionsTableProps) -> Html {
     let row = |p: &Position| {
+        let live = props.quotes.get(&p.symbol).and_then(mark);
+        let p = &live
+            .map(|price| marked(p, price))
+            .unwrap_or_else(|| p.clone());
         let qty = p.qty.normalize();
         let side = match p.side {
             PositionSide::Long => "Long",

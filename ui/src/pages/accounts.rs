@@ -1,15 +1,110 @@
-//! The Accounts page: every connection's accounts with balances and positions.
+//! The Accounts page: totals, every connection's accounts with balances and live positions,
+//! the equity chart and the reconciliation panel.
 
-use crate::components::{AccountCard, ErrorBanner, UnreachableConnection};
+use crate::components::{
+    AccountCard, BreaksPanel, EquityChart, ErrorBanner, TotalsBar, UnreachableConnection,
+};
 use crate::hooks::{Load, use_command};
+use crate::ipc;
+use crate::live::use_live;
 use crate::pages::Page;
 use crate::session::use_session;
-use brokerdesk_model::ipc::{GetAccountsOverview, NoArgs};
+use brokerdesk_model::ipc::{GetAccountsOverview, GetQuotes, NoArgs, SymbolsArgs};
+use brokerdesk_model::{ServiceEvent, Symbol};
+use rust_decimal::Decimal;
+use std::collections::BTreeSet;
 use yew::prelude::*;
+
+/// Points kept for the equity chart (one per refresh, about five seconds apart).
+const CHART_POINTS: usize = 720;
+
+/// Every connection's card in one stable order (the sandbox first, then by connection), so a
+/// connection going down changes its card, not the page's layout.
+fn cards(
+    view: &brokerdesk_model::AccountsOverview,
+    quotes: &std::rc::Rc<std::collections::BTreeMap<Symbol, brokerdesk_model::Quote>>,
+) -> Vec<Html> {
+    let key = |id: &str, account: &str| (id != "paper-local", id.to_owned(), account.to_owned());
+    let mut all: Vec<((bool, String, String), Html)> = view
+        .accounts
+        .iter()
+        .map(|a| {
+            (
+                key(a.connection.id.as_str(), a.account_id.as_str()),
+                html! { <AccountCard key={format!("{}/{}", a.connection.id, a.account_id)} snapshot={a.clone()} quotes={quotes.clone()} /> },
+            )
+        })
+        .chain(view.unreachable.iter().map(|c| {
+            (
+                key(c.id.as_str(), ""),
+                html! { <UnreachableConnection key={c.id.to_string()} connection={c.clone()} /> },
+            )
+        }))
+        .collect();
+    all.sort_by(|a, b| a.0.cmp(&b.0));
+    all.into_iter().map(|(_, card)| card).collect()
+}
 
 #[component]
 pub fn AccountsPage() -> Html {
     let overview = use_command::<GetAccountsOverview>(NoArgs {});
+    let live = use_live();
+    let equity = use_mut_ref(Vec::<Decimal>::new);
+    {
+        // Pushed changes re-read the overview; the figures swap in place, no reload flash.
+        let reload = overview.reload.clone();
+        let version = live.as_ref().map(|l| l.accounts).unwrap_or_default();
+        use_effect_with(version, move |v| {
+            if *v != 0 {
+                reload.emit(());
+            }
+        });
+    }
+    let symbols: Vec<Symbol> = match &*overview.state {
+        Load::Ready(view) => view
+            .accounts
+            .iter()
+            .flat_map(|a| a.positions.iter().map(|p| p.symbol.clone()))
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect(),
+        _ => Vec::new(),
+    };
+    {
+        // Asking once puts the symbols on the backend's watch list; their quotes then stream.
+        let live = live.clone();
+        use_effect_with(symbols, move |symbols| {
+            if !symbols.is_empty() {
+                let args = SymbolsArgs {
+                    symbols: symbols.clone(),
+                };
+                wasm_bindgen_futures::spawn_local(async move {
+                    if let (Ok(quotes), Some(live)) = (ipc::call::<GetQuotes>(&args).await, live) {
+                        live.dispatch(ServiceEvent::Quotes(quotes));
+                    }
+                });
+            }
+        });
+    }
+    // A total with a connection missing is not a point on the chart: it would fake a crash.
+    if let Load::Ready(view) = &*overview.state
+        && view.unreachable.is_empty()
+    {
+        let total: Decimal = view
+            .accounts
+            .iter()
+            .filter(|a| a.balances.currency.eq_ignore_ascii_case("USD"))
+            .map(|a| a.balances.equity)
+            .sum();
+        let mut points = equity.borrow_mut();
+        if points.last() != Some(&total) || points.len() < 2 {
+            points.push(total);
+            if points.len() > CHART_POINTS {
+                points.remove(0);
+            }
+        }
+    }
+    let quotes = live.as_ref().map(|l| l.quotes.clone()).unwrap_or_default();
     let refresh = {
         let reload = overview.reload.clone();
         Callback::from(move |_: MouseEvent| reload.emit(()))
@@ -21,11 +116,13 @@ pub fn AccountsPage() -> Html {
         }
         Load::Ready(view) => html! {
             <>
-                { for view.unreachable.iter().map(|c| html! { <UnreachableConnection connection={c.clone()} /> }) }
-                { for view.accounts.iter().map(|a| html! { <AccountCard snapshot={a.clone()} /> }) }
+                <TotalsBar accounts={view.accounts.clone()} unreachable={view.unreachable.len()} />
+                <section class="card"><EquityChart points={equity.borrow().clone()} /></section>
+                { for cards(view, &quotes) }
                 if view.accounts.is_empty() && view.unreachable.is_empty() {
                     <p class="muted">{ "No accounts yet. Connect an institution on the Connect page." }</p>
                 }
+                <BreaksPanel />
             </>
         },
     };

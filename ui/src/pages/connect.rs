@@ -1,9 +1,14 @@
-//! The Connect page: every institution in the catalog, searchable, with what each can honestly
-//! show and how one signs in. Connecting (API key forms, OAuth, aggregator portals) arrives with
-//! the connectors; until then the page says so instead of offering a button that does nothing.
+//! The Connect page: the user's connections, and every institution in the catalog, searchable,
+//! with what each can honestly show and the right way to connect it.
 
+use crate::components::{AlpacaForm, ConnectionBadge, ErrorBanner, IbkrForm, ModeBadge, OAuthForm};
+use crate::hooks::{Load, use_command};
+use crate::ipc;
+use crate::live::use_live;
 use brokerdesk_model::catalog::{Capability, Institution, InstitutionKind, SignIn, Support};
+use brokerdesk_model::ipc::{ConnectionIdArgs, ListConnections, NoArgs, RemoveConnection};
 use brokerdesk_model::search::search_catalog;
+use brokerdesk_model::{ConnectionSummary, IpcError};
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
@@ -42,7 +47,35 @@ fn capability(name: &'static str, c: Capability) -> Html {
     }
 }
 
-fn card(i: &Institution) -> Html {
+/// The flow for an institution, by how it signs in (the first way the catalog prefers).
+fn flow(i: &Institution, on_connected: Callback<ConnectionSummary>) -> Html {
+    match (i.id, i.sign_in.first()) {
+        (_, Some(SignIn::Builtin)) => html! { <p class="connected">{ "Always connected." }</p> },
+        ("alpaca", _) => html! { <AlpacaForm {on_connected} /> },
+        (_, Some(SignIn::LocalGateway)) => html! { <IbkrForm {on_connected} /> },
+        (_, Some(SignIn::OAuthPkce | SignIn::OAuthClientSecret)) => {
+            html! { <OAuthForm vendor={i.id} name={i.name} {on_connected} /> }
+        }
+        (_, Some(SignIn::AggregatorPortal(a))) => html! {
+            <p class="muted aggregator-note">{ format!(
+                "{} is reached through {}. Connect {} first (its keys go in the vault), then link {} in {}'s portal, which opens in your browser.",
+                i.name, a.display_name(), a.display_name(), i.name, a.display_name()) }</p>
+        },
+        (_, Some(SignIn::ApiKey)) => html! {
+            <p class="muted">{ "Paste the API keys from the vendor's dashboard." }</p>
+        },
+        (_, None) => html! {
+            <p class="muted">{ "There is no way to connect this institution: it offers no API for personal accounts." }</p>
+        },
+    }
+}
+
+fn card(
+    i: &'static Institution,
+    open: bool,
+    on_open: Callback<&'static str>,
+    on_connected: Callback<ConnectionSummary>,
+) -> Html {
     let c = &i.capabilities;
     let ways = i
         .sign_in
@@ -50,12 +83,20 @@ fn card(i: &Institution) -> Html {
         .map(sign_in)
         .collect::<Vec<_>>()
         .join(" · ");
+    let toggle = Callback::from(move |_: MouseEvent| on_open.emit(i.id));
+    let connectable = !i.sign_in.is_empty() && i.kind != InstitutionKind::LocalSandbox;
     html! {
         <section class="card institution" data-institution={i.id}>
             <header class="account-header">
                 <h2>{ i.name }</h2>
                 <span class="badge">{ kind(i.kind) }</span>
                 if i.sandbox { <span class="badge paper">{ "Sandbox" }</span> }
+                <span class="spacer"></span>
+                if connectable {
+                    <button class={classes!("connect-button", if open { "secondary" } else { "" })} onclick={toggle} aria-expanded={open.to_string()}>
+                        { if open { "Close" } else { "Connect" } }
+                    </button>
+                }
             </header>
             <p>{ i.summary }</p>
             <p class="muted">{ ways }</p>
@@ -66,11 +107,68 @@ fn card(i: &Institution) -> Html {
                 { capability("Trading", c.trading) }
                 { capability("Transactions", c.transactions) }
             </ul>
-            if i.kind == InstitutionKind::LocalSandbox {
-                <p class="connected">{ "Connected." }</p>
-            } else {
-                <p class="muted">{ "Connecting this institution arrives with its connector." }</p>
+            if open || i.kind == InstitutionKind::LocalSandbox {
+                <div class="connect-flow">{ flow(i, on_connected) }</div>
             }
+        </section>
+    }
+}
+
+#[component]
+fn YourConnections() -> Html {
+    let list = use_command::<ListConnections>(NoArgs {});
+    let live = use_live();
+    let error = use_state(|| None::<IpcError>);
+    {
+        let reload = list.reload.clone();
+        let version = live.as_ref().map(|l| l.accounts).unwrap_or_default();
+        use_effect_with(version, move |v| {
+            if *v != 0 {
+                reload.emit(());
+            }
+        });
+    }
+    let row = |c: &ConnectionSummary| {
+        let remove = {
+            let (id, reload, error) = (c.id.clone(), list.reload.clone(), error.clone());
+            Callback::from(move |_: MouseEvent| {
+                let (args, reload, error) = (
+                    ConnectionIdArgs { id: id.clone() },
+                    reload.clone(),
+                    error.clone(),
+                );
+                wasm_bindgen_futures::spawn_local(async move {
+                    match ipc::call::<RemoveConnection>(&args).await {
+                        Ok(_) => error.set(None),
+                        Err(err) => error.set(Some(err)),
+                    }
+                    reload.emit(());
+                });
+            })
+        };
+        html! {
+            <tr data-connection={c.id.to_string()}>
+                <td>{ &c.display_name }</td>
+                <td><ModeBadge mode={c.mode} /></td>
+                <td><ConnectionBadge status={c.status.clone()} latency_ms={c.latency_ms} /></td>
+                <td class="muted">{ c.last_refresh.map(|t| format!("as of {}", crate::time::local_time(t))).unwrap_or_default() }</td>
+                <td>if c.id.as_str() != "paper-local" {
+                    <button class="secondary remove-connection" onclick={remove}>{ "Remove" }</button>
+                }</td>
+            </tr>
+        }
+    };
+    html! {
+        <section class="card" id="your-connections">
+            <h2>{ "Your connections" }</h2>
+            if let Some(err) = &*error { <ErrorBanner error={err.clone()} on_retry={list.reload.clone()} /> }
+            { match &*list.state {
+                Load::Loading => html! { <p class="muted">{ "Loading…" }</p> },
+                Load::Failed(err) => html! { <ErrorBanner error={err.clone()} on_retry={list.reload.clone()} /> },
+                Load::Ready(items) => html! {
+                    <table class="positions"><tbody>{ for items.iter().map(row) }</tbody></table>
+                },
+            } }
         </section>
     }
 }
@@ -78,22 +176,30 @@ fn card(i: &Institution) -> Html {
 #[component]
 pub fn ConnectPage() -> Html {
     let query = use_state(String::new);
+    let open = use_state(|| None::<&'static str>);
     let oninput = {
         let query = query.clone();
         Callback::from(move |e: InputEvent| {
             query.set(e.target_unchecked_into::<HtmlInputElement>().value())
         })
     };
+    let on_open = {
+        let open = open.clone();
+        Callback::from(move |id: &'static str| {
+            open.set(if *open == Some(id) { None } else { Some(id) })
+        })
+    };
     let hits = search_catalog(&query);
     html! {
         <>
             <header class="page-header"><h1>{ "Connect" }</h1></header>
+            <YourConnections />
             <input id="institution-search" class="search" type="search" placeholder="Search institutions: Fidelity, Schwab, PayPal…"
                 value={(*query).clone()} {oninput} autocomplete="off" />
             if hits.is_empty() {
                 <p class="muted" id="no-institutions">{ format!("No institution matches \u{201c}{}\u{201d}.", *query) }</p>
             }
-            { for hits.iter().map(|hit| card(hit.item)) }
+            { for hits.iter().map(|hit| card(hit.item, *open == Some(hit.item.id), on_open.clone(), Callback::noop())) }
         </>
     }
 }

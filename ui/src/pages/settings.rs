@@ -1,6 +1,6 @@
 //! The Settings page: the vault, stored credentials, and where the app keeps its data.
 
-use crate::components::{CreateVaultForm, CredentialsTable, ErrorBanner, VaultPanel};
+use crate::components::{CreateVaultForm, CredentialsTable, ErrorBanner, LiveArming, VaultPanel};
 use crate::hooks::{Load, use_command};
 use crate::session::use_session;
 use brokerdesk_model::ipc::{GetAppInfo, NoArgs};
@@ -19,6 +19,13 @@ pub fn SettingsPage() -> Html {
             <dl class="facts">
                 <dt>{ "Version" }</dt><dd id="app-version">{ &info.version }</dd>
                 <dt>{ "Data directory" }</dt><dd id="data-dir"><code>{ &info.data_dir }</code></dd>
+                <dt>{ "Paper sandbox" }</dt><dd id="sandbox-url">{
+                    match &info.sandbox_url {
+                        Some(url) => html! { <><code>{ url }</code><span class="muted">{ " · Alpaca API, key PKSANDBOX, secret sandbox-secret" }</span></> },
+                        None => html! { <span class="muted">{ "not running here (open in another Brokerdesk process)" }</span> },
+                    }
+                }</dd>
+                <dt>{ "Logs" }</dt><dd class="muted">{ "Written to the terminal that started the app. Set BROKERDESK_LOG=debug for more detail (never secrets)." }</dd>
             </dl>
         },
     };
@@ -37,6 +44,9 @@ pub fn SettingsPage() -> Html {
         <>
             <header class="page-header"><h1>{ "Settings" }</h1></header>
             <section class="card" id="settings-vault"><h2>{ "Vault" }</h2>{ vault }</section>
+            if let Some(state) = session.vault.as_ref().filter(|v| v.initialized && v.unlocked) {
+                <section class="card" id="settings-live"><h2>{ "Live trading" }</h2><LiveArming state={state.clone()} /></section>
+            }
             <section class="card"><h2>{ "About" }</h2>{ about }</section>
         </>
     }
