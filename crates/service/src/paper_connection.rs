@@ -9,6 +9,7 @@
 
 use brokerdesk_connectors::ConnectorError;
 use brokerdesk_connectors::alpaca::{AlpacaConfig, AlpacaConnector, AlpacaCredential};
+use brokerdesk_connectors::http::rate_limit::RateLimit;
 use brokerdesk_paper::server::{DEFAULT_KEY_ID, DEFAULT_SECRET_KEY};
 use brokerdesk_paper::{Sandbox, SandboxConfig};
 use rust_decimal::Decimal;
@@ -19,6 +20,13 @@ use tokio::net::TcpListener;
 
 /// The exchange of this process: its journal's owner lock, and its Alpaca API served on
 /// loopback so that the app's own Alpaca connector (and any Alpaca client) trades against it.
+/// A limit that never binds in practice (the shared policy always has one).
+pub const LOOPBACK_RATE: RateLimit = RateLimit {
+    max: 100_000,
+    per: std::time::Duration::from_secs(1),
+    burst: 10_000,
+};
+
 pub struct LocalSandbox {
     sandbox: Sandbox,
     url: String,
@@ -137,8 +145,12 @@ impl LocalSandbox {
 
     /// An Alpaca connector signed in to the sandbox's default account.
     pub fn connector(&self) -> Result<AlpacaConnector, ConnectorError> {
+        let mut config = AlpacaConfig::local(&self.url);
+        // Our own exchange on loopback has no per-minute quota to protect.
+        config.trading_policy.rate_limit = LOOPBACK_RATE;
+        config.data_policy.rate_limit = LOOPBACK_RATE;
         AlpacaConnector::new(
-            AlpacaConfig::local(&self.url),
+            config,
             AlpacaCredential::api_key(DEFAULT_KEY_ID, DEFAULT_SECRET_KEY),
         )
     }
