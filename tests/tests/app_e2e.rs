@@ -390,13 +390,13 @@ async fn wait_for_text(client: &Client, css: &str, wanted: &str, within: Duratio
     let deadline = Instant::now() + within;
     let mut last = String::from("(no such element)");
     loop {
-        if let Ok(el) = client.find(Locator::Css(css)).await {
-            if let Ok(text) = el.text().await {
-                if text.contains(wanted) {
-                    return text;
-                }
-                last = text;
+        if let Ok(el) = client.find(Locator::Css(css)).await
+            && let Ok(text) = el.text().await
+        {
+            if text.contains(wanted) {
+                return text;
             }
+            last = text;
         }
         if Instant::now() >= deadline {
             save_screenshot(client, "failure").await;
