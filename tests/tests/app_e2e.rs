@@ -431,6 +431,14 @@ async fn connect_by_api_key_trade_paper_see_the_fill_and_the_position_and_surviv
     // Connect: the Alpaca card's API key form, checked against the broker before saving.
     click(&client, "#nav-connect").await;
     type_into(&client, "#institution-search", "alpaca").await;
+    let typed = client
+        .find(Locator::Css("#institution-search"))
+        .await
+        .expect("the search field")
+        .prop("value")
+        .await
+        .expect("its value");
+    assert_eq!(typed.as_deref(), Some("alpaca"), "every keystroke kept");
     click(&client, r#"[data-institution="alpaca"] .connect-button"#).await;
     type_into(&client, "#alpaca-url", &format!("http://127.0.0.1:{port}")).await;
     type_into(&client, "#alpaca-key", BROKER_KEY).await;

@@ -300,7 +300,7 @@ pub static CATALOG: &[Institution] = &[
         kind: InstitutionKind::PaymentProcessor,
         sign_in: &[SignIn::ApiKey, SignIn::OAuthClientSecret],
         capabilities: Capabilities {
-            balances: yes(),
+            balances: partial("Through the reporting API, once Transaction Search is enabled."),
             positions: no("A payment account holds no securities."),
             quotes: no("A payment account holds no securities."),
             trading: no("A payment account holds no securities."),
@@ -311,7 +311,8 @@ pub static CATALOG: &[Institution] = &[
         },
         sandbox: true,
         summary: "Your business account's balances and transactions, with your own REST app's \
-                  client id and secret.",
+                  client id and secret. \"Log in with PayPal\" proves who you are but does not \
+                  open the reporting API, so balances need the app's keys.",
     },
     Institution {
         id: "stripe",
@@ -335,7 +336,9 @@ pub static CATALOG: &[Institution] = &[
         name: "Square",
         aliases: &["block", "squareup", "square up"],
         kind: InstitutionKind::PaymentProcessor,
-        sign_in: &[SignIn::OAuthPkce, SignIn::ApiKey],
+        // A personal access token first: Square accepts loopback redirects in its sandbox only,
+        // and production OAuth needs an HTTPS redirect a desktop app does not have.
+        sign_in: &[SignIn::ApiKey, SignIn::OAuthPkce],
         capabilities: Capabilities {
             balances: no("Square's public API reports payments, not an account balance."),
             positions: no("A payment account holds no securities."),
@@ -344,7 +347,8 @@ pub static CATALOG: &[Institution] = &[
             transactions: yes(),
         },
         sandbox: true,
-        summary: "Locations and payments, signed in with OAuth (PKCE) or a personal access token.",
+        summary: "Locations and payments, with a personal access token (or OAuth with PKCE in \
+                  Square's sandbox: production redirects must be HTTPS).",
     },
     Institution {
         id: "venmo",
