@@ -32,6 +32,10 @@ impl Engine {
         self.accounts.keys().cloned().collect()
     }
 
+    pub fn account_count(&self) -> usize {
+        self.accounts.len()
+    }
+
     pub fn account(&self, id: &AccountId) -> Option<&Account> {
         self.accounts.get(id)
     }
