@@ -1,6 +1,6 @@
 //! HTTP orders per second over loopback against a hello-world endpoint on the same stack
 //! (axum on the same listener; `/healthz` skips auth and the engine), with 32 concurrent
-//! keep-alive clients.
+//! keep-alive clients. Ends with alternating rounds of both loads and their median ratio.
 
 #![allow(clippy::unwrap_used)] // Benchmark setup.
 
@@ -14,6 +14,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 const CONCURRENCY: u64 = 32;
+/// Alternating hello-world / order rounds for the same-conditions ratio.
+const ROUNDS: usize = 7;
+const ROUND_REQUESTS: u64 = 20_000;
 
 fn http(c: &mut Criterion) {
     for (durability, name) in [
@@ -99,6 +102,28 @@ fn bench_stack(c: &mut Criterion, durability: Durability, name: &str) {
         b.iter_custom(|iters| run(iters, true))
     });
     g.finish();
+
+    // The machine is shared and its load drifts over seconds, so the two groups above, run
+    // one after the other, can see different machines. Alternating short rounds of the same
+    // two loads gives a ratio both sides of which saw the same conditions.
+    let mut ratios = Vec::new();
+    for _ in 0..ROUNDS {
+        let hello = ROUND_REQUESTS as f64 / run(ROUND_REQUESTS, false).as_secs_f64();
+        let orders = ROUND_REQUESTS as f64 / run(ROUND_REQUESTS, true).as_secs_f64();
+        ratios.push((orders / hello, hello, orders));
+    }
+    ratios.sort_by(|a, b| a.0.total_cmp(&b.0));
+    for (ratio, hello, orders) in &ratios {
+        println!(
+            "http_{name}/interleaved: hello {hello:.0}/s, orders {orders:.0}/s, {:.0} %",
+            ratio * 100.0
+        );
+    }
+    let (ratio, hello, orders) = ratios[ratios.len() / 2];
+    println!(
+        "http_{name}/interleaved median: orders/hello = {:.0} % ({orders:.0} vs {hello:.0} per s)",
+        ratio * 100.0
+    );
 }
 
 criterion_group!(benches, http);

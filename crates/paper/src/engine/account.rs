@@ -53,7 +53,7 @@ pub struct Account {
     pub positions: BTreeMap<Symbol, Holding>,
     /// Buying power held by open orders.
     pub reserved: Decimal,
-    /// Session dates of day trades (kept for the 5-session window).
+    /// Session dates of day trades, oldest first (kept for the 5-session window).
     pub day_trades: Vec<NaiveDate>,
     pub pattern_day_trader: bool,
     /// Equity at the previous session's close.
@@ -193,11 +193,20 @@ impl Account {
         }
     }
 
+    /// Day trades after `window_start`. `day_trades` is in session order (fills happen as
+    /// time moves forward), so a binary search finds the window: a busy account's day trades
+    /// were counted one by one on every fill before, quadratic over a session.
     pub fn daytrade_count(&self, window_start: NaiveDate) -> u32 {
-        self.day_trades
-            .iter()
-            .filter(|d| **d > window_start)
-            .count() as u32
+        let first = self.day_trades.partition_point(|d| *d <= window_start);
+        (self.day_trades.len() - first) as u32
+    }
+
+    /// Drops day trades that can no longer count (the window only moves forward).
+    pub fn forget_day_trades_until(&mut self, window_start: NaiveDate) {
+        let first = self.day_trades.partition_point(|d| *d <= window_start);
+        if first > 0 {
+            self.day_trades.drain(..first);
+        }
     }
 
     /// Reg T multipliers: cash accounts 1×; margin 2× overnight, 4× for a pattern day trader

@@ -180,8 +180,11 @@ impl Engine {
             order.held_qty -= release;
         }
         let effect = account.apply_fill(&order.symbol, signed, price, session);
-        if effect.day_trade && account.daytrade_count(daytrade_window) >= 4 {
-            account.pattern_day_trader = true;
+        if effect.day_trade {
+            account.forget_day_trades_until(daytrade_window);
+            if account.daytrade_count(daytrade_window) >= 4 {
+                account.pattern_day_trader = true;
+            }
         }
         order.filled_qty += qty;
         order.filled_notional += qty * price;

@@ -13,6 +13,7 @@ pub mod validate;
 mod admission;
 mod fasthash;
 mod matching;
+mod order_store;
 mod queries;
 mod snapshot;
 
@@ -35,6 +36,7 @@ pub use snapshot::EngineSnapshot;
 pub use types::*;
 
 use book::SymbolBook;
+use order_store::OrderStore;
 
 /// An instrument the venue lists.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -170,9 +172,8 @@ pub struct Engine {
     now: Option<Timestamp>,
     seq: u64,
     accounts: BTreeMap<AccountId, Account>,
-    orders: FastMap<Uuid, Order>,
-    /// Creation order, for listings.
-    order_log: Vec<Uuid>,
+    /// By id, in creation order (for listings).
+    orders: OrderStore,
     /// Per account: client order id → order (nested so look-ups borrow, not clone).
     client_ids: FastMap<AccountId, FastMap<String, Uuid>>,
     books: FastMap<Symbol, SymbolBook>,
@@ -208,8 +209,7 @@ impl Engine {
             now: None,
             seq: 0,
             accounts: BTreeMap::new(),
-            orders: FastMap::default(),
-            order_log: Vec::new(),
+            orders: OrderStore::default(),
             client_ids: FastMap::default(),
             books: FastMap::default(),
             quotes: FastMap::default(),
@@ -414,8 +414,7 @@ impl Engine {
                 self.client_ids.insert(order.account.clone(), ids);
             }
         }
-        self.order_log.push(id);
-        self.orders.insert(id, order);
+        self.orders.insert(order);
         self.open_orders += 1;
         self.set_reservation(id);
         self.attach(id);

@@ -32,6 +32,10 @@ impl Engine {
         self.accounts.keys().cloned().collect()
     }
 
+    pub fn account_count(&self) -> usize {
+        self.accounts.len()
+    }
+
     pub fn account(&self, id: &AccountId) -> Option<&Account> {
         self.accounts.get(id)
     }
@@ -49,15 +53,12 @@ impl Engine {
 
     /// An account's orders, oldest first.
     pub fn orders<'a>(&'a self, account: &'a AccountId) -> impl Iterator<Item = &'a Order> + 'a {
-        self.order_log
-            .iter()
-            .filter_map(|id| self.orders.get(id))
-            .filter(move |o| &o.account == account)
+        self.orders.iter().filter(move |o| &o.account == account)
     }
 
     /// Orders ever accepted (open and closed).
     pub fn order_count(&self) -> usize {
-        self.order_log.len()
+        self.orders.len()
     }
 
     pub fn open_order_count(&self) -> usize {

@@ -36,11 +36,7 @@ impl Engine {
             now: self.now,
             seq: self.seq,
             accounts: self.accounts.values().cloned().collect(),
-            orders: self
-                .order_log
-                .iter()
-                .filter_map(|id| self.orders.get(id).cloned())
-                .collect(),
+            orders: self.orders.iter().cloned().collect(),
             quotes: sorted(&self.quotes).into_iter().map(|(_, q)| q).collect(),
             trades: sorted(&self.trades).into_iter().map(|(_, t)| t).collect(),
             prev_close: sorted(&self.prev_close),
@@ -70,7 +66,6 @@ impl Engine {
             .collect();
         e.prev_close = s.prev_close.into_iter().collect();
         for o in s.orders {
-            e.order_log.push(o.id);
             e.client_ids
                 .entry(o.account.clone())
                 .or_default()
@@ -87,7 +82,7 @@ impl Engine {
                     e.expiries.insert((at, o.seq), o.id);
                 }
             }
-            e.orders.insert(o.id, o);
+            e.orders.insert(o);
         }
         e
     }
@@ -111,7 +106,6 @@ impl PartialEq for Engine {
             && self.seq == other.seq
             && self.accounts == other.accounts
             && self.orders == other.orders
-            && self.order_log == other.order_log
             && self.client_ids == other.client_ids
             && books(self) == books(other)
             && self.quotes == other.quotes

@@ -32,6 +32,9 @@ pub struct State {
     pub engine: Engine,
     pub market: MarketData,
     pub history: BTreeMap<AccountId, Vec<(Timestamp, Decimal)>>,
+    /// The minute and number of accounts last sampled: every later command of that minute
+    /// has nothing to add, and checking each account cost allocations on every order.
+    sampled: Option<(Timestamp, usize)>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -47,6 +50,7 @@ impl State {
             engine: Engine::new(config),
             market: MarketData::default(),
             history: BTreeMap::new(),
+            sampled: None,
         }
     }
 
@@ -64,6 +68,7 @@ impl State {
             engine: Engine::restore(s.engine),
             market: s.market,
             history: s.history,
+            sampled: None,
         })
     }
 
@@ -93,6 +98,11 @@ impl State {
 
     fn sample_equity(&mut self, at: Timestamp) {
         let minute = at.duration_trunc(TimeDelta::minutes(1)).unwrap_or(at);
+        let key = (minute, self.engine.account_count());
+        if self.sampled == Some(key) {
+            return;
+        }
+        self.sampled = Some(key);
         for id in self.engine.account_ids() {
             let series = self.history.entry(id.clone()).or_default();
             if series.last().is_some_and(|(t, _)| *t >= minute) {

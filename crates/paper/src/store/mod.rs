@@ -5,8 +5,12 @@
 //! Writers append whole batches in one transaction, so one fsync covers many orders, and the
 //! HTTP layer acknowledges an order only after its batch committed.
 
+mod checkpointer;
+
 use rusqlite::{Connection, OptionalExtension, params};
 use std::path::{Path, PathBuf};
+
+use checkpointer::Checkpointer;
 
 use crate::engine::{Command, EngineConfig, Event};
 
@@ -37,6 +41,8 @@ pub enum Durability {
 
 pub struct Journal {
     conn: Connection,
+    /// Copies the WAL into the database beside the writer (see `checkpointer`).
+    checkpointer: Checkpointer,
 }
 
 const CONFIG_KEY: &str = "engine_config";
@@ -59,6 +65,9 @@ impl Journal {
             Durability::Normal => "NORMAL",
         };
         conn.pragma_update(None, "synchronous", sync)?;
+        // The checkpointer thread does this, off the commit path.
+        conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+        conn.busy_timeout(checkpointer::BUSY_TIMEOUT)?;
         conn.execute_batch(
             "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
              -- AUTOINCREMENT: numbers are never reused, even after snapshots prune the table.
@@ -69,7 +78,8 @@ impl Journal {
              );
              CREATE TABLE IF NOT EXISTS snapshots (seq INTEGER PRIMARY KEY, state TEXT NOT NULL);",
         )?;
-        Ok(Self { conn })
+        let checkpointer = Checkpointer::start(path)?;
+        Ok(Self { conn, checkpointer })
     }
 
     /// The engine configuration the journal was started with; a restart must reuse it, or
@@ -117,6 +127,7 @@ impl Journal {
         }
         let last = tx.last_insert_rowid();
         tx.commit()?;
+        self.checkpointer.nudge();
         Ok(last)
     }
 
@@ -131,6 +142,7 @@ impl Journal {
         tx.execute("DELETE FROM snapshots WHERE seq < ?1", [seq])?;
         tx.execute("DELETE FROM journal WHERE seq <= ?1", [seq])?;
         tx.commit()?;
+        self.checkpointer.nudge();
         Ok(())
     }
 
