@@ -2,7 +2,7 @@
 //! Alpaca client (the official SDKs, or Brokerdesk's own connector) can trade against it.
 
 use anyhow::Context;
-use brokerdesk_service::{CalendarKind, SandboxConfig};
+use brokerdesk_service::{CalendarKind, Durability, SandboxConfig};
 use rust_decimal::Decimal;
 use std::net::SocketAddr;
 use std::path::Path;
@@ -33,6 +33,16 @@ pub struct ServeArgs {
     /// `always` (open around the clock) or `nyse` (regular hours, weekends and holidays).
     #[arg(long, default_value = "always")]
     calendar: CalendarKind,
+    /// `normal`: every acknowledged order survives a killed process; `full`: an fsync per
+    /// commit, so it survives a power cut too (at about half the order rate).
+    #[arg(long, value_enum, default_value = "normal")]
+    durability: DurabilityArg,
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum DurabilityArg {
+    Normal,
+    Full,
 }
 
 const fn brokerdesk_paper_default_addr() -> &'static str {
@@ -50,6 +60,10 @@ pub async fn run(cmd: SandboxCommand, data_dir: &Path) -> anyhow::Result<()> {
                 cash: args.cash,
                 seed: args.seed,
                 calendar: args.calendar,
+                durability: match args.durability {
+                    DurabilityArg::Normal => Durability::Normal,
+                    DurabilityArg::Full => Durability::Full,
+                },
                 ..SandboxConfig::new(data_dir.join("paper")).with_key(args.key, args.secret)
             };
             eprintln!(
