@@ -118,7 +118,7 @@ pub fn AccountsPage() -> Html {
             <>
                 <TotalsBar accounts={view.accounts.clone()} unreachable={view.unreachable.len()} />
                 <section class="card"><EquityChart points={equity.borrow().clone()} /></section>
-                { for cards(view, &quotes) }
+                <div class="account-cards">{ for cards(view, &quotes) }</div>
                 if view.accounts.is_empty() && view.unreachable.is_empty() {
                     <p class="muted">{ "No accounts yet. Connect an institution on the Connect page." }</p>
                 }

@@ -86,7 +86,7 @@ fn card(
     let toggle = Callback::from(move |_: MouseEvent| on_open.emit(i.id));
     let connectable = !i.sign_in.is_empty() && i.kind != InstitutionKind::LocalSandbox;
     html! {
-        <section class="card institution" data-institution={i.id}>
+        <section class="card institution" key={i.id} data-institution={i.id}>
             <header class="account-header">
                 <h2>{ i.name }</h2>
                 <span class="badge">{ kind(i.kind) }</span>
@@ -199,7 +199,11 @@ pub fn ConnectPage() -> Html {
             if hits.is_empty() {
                 <p class="muted" id="no-institutions">{ format!("No institution matches \u{201c}{}\u{201d}.", *query) }</p>
             }
-            { for hits.iter().map(|hit| card(hit.item, *open == Some(hit.item.id), on_open.clone(), Callback::noop())) }
+            // Its own container, cards keyed by id: re-ranking moves cards inside it and never
+            // touches the search field above (which would lose focus mid-typing).
+            <div class="results">
+                { for hits.iter().map(|hit| card(hit.item, *open == Some(hit.item.id), on_open.clone(), Callback::noop())) }
+            </div>
         </>
     }
 }
