@@ -97,8 +97,8 @@ pub fn blotter(entries: &[brokerdesk_model::BlotterEntry]) -> String {
     }
     let _ = writeln!(
         out,
-        "{:<20} {:<5} {:<4} {:<8} {:>10} {:>10} {:>12} {:<16} {}",
-        "Submitted", "Mode", "Side", "Symbol", "Qty", "Filled", "Avg price", "Status", "Connection"
+        "{:<20} {:<5} {:<4} {:<8} {:>10} {:>10} {:>12} {:<16} Connection",
+        "Submitted", "Mode", "Side", "Symbol", "Qty", "Filled", "Avg price", "Status"
     );
     for e in entries {
         let o = &e.order;
