@@ -17,6 +17,9 @@ pub fn configure<R: Runtime>(
 ) -> tauri::Builder<R> {
     builder
         .plugin(stronghold::plugin())
+        // For the OAuth sign-in's system browser; called from Rust only, so no capability
+        // grants its commands to the webview.
+        .plugin(tauri_plugin_opener::init())
         .manage(service)
         .setup(|app| {
             let service = app.state::<BrokerageService>().inner().clone();
@@ -38,6 +41,9 @@ pub fn configure<R: Runtime>(
             commands::connections::connection_add_alpaca,
             commands::connections::connection_add_ibkr,
             commands::connections::connection_remove,
+            commands::oauth::oauth_start,
+            commands::oauth::oauth_finish,
+            commands::oauth::oauth_cancel,
             commands::trading::order_place,
             commands::trading::order_cancel,
             commands::trading::orders_blotter,

@@ -122,6 +122,9 @@ fn sample_args(name: &str, sandbox_url: &str) -> serde_json::Value {
         }
         "vault_set_auto_lock" => serde_json::json!({ "minutes": 30 }),
         "credential_remove" => serde_json::json!({ "id": "6f1e2d3c-0000-4000-8000-000000000000" }),
+        // No registered Square app in the vault: refused before any browser opens.
+        "oauth_start" => serde_json::json!({ "vendor": "square" }),
+        "oauth_finish" | "oauth_cancel" => serde_json::json!({ "flow_id": "nope" }),
         _ => serde_json::json!({}),
     }
 }
@@ -180,7 +183,10 @@ fn every_command_answers_and_no_reply_ever_carries_a_secret() {
                 | "connection_add_ibkr"
                 | "connection_remove"
                 | "order_cancel"
-                | "break_resolve",
+                | "break_resolve"
+                | "oauth_start"
+                | "oauth_finish"
+                | "oauth_cancel",
                 Err(err),
             ) => {
                 assert!(err.get("code").is_some(), "{name}: {err}")
@@ -357,4 +363,46 @@ fn connecting_alpaca_takes_snake_case_fields_and_needs_a_vault() {
     let connections = invoke(&webview, ipc::ListConnections::NAME).unwrap();
     assert_eq!(connections.as_array().unwrap().len(), 1);
     assert_eq!(connections[0]["id"], "paper-local");
+}
+
+#[test]
+fn oauth_commands_take_snake_case_fields_and_fail_with_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_app, webview) = app(ServiceConfig::new(dir.path().to_path_buf()));
+    let err = invoke_with(
+        &webview,
+        ipc::OAuthStart::NAME,
+        serde_json::json!({ "vendor": "square" }),
+    )
+    .unwrap_err();
+    assert_eq!(err["code"], "invalid_input");
+    assert!(
+        err["message"].as_str().unwrap().contains("create a vault"),
+        "{err}"
+    );
+
+    invoke_with(&webview, "vault_create", sample_args("vault_create", "")).unwrap();
+    let err = invoke_with(
+        &webview,
+        ipc::OAuthStart::NAME,
+        serde_json::json!({ "vendor": "square" }),
+    )
+    .unwrap_err();
+    assert_eq!(err["code"], "invalid_input");
+    assert!(
+        err["message"].as_str().unwrap().contains("oauth client"),
+        "says what to store: {err}"
+    );
+    let err = invoke_with(
+        &webview,
+        ipc::OAuthStart::NAME,
+        serde_json::json!({ "vendor": "ibkr" }),
+    )
+    .unwrap_err();
+    assert_eq!(err["code"], "invalid_input");
+    for name in [ipc::OAuthFinish::NAME, ipc::OAuthCancel::NAME] {
+        let err =
+            invoke_with(&webview, name, serde_json::json!({ "flow_id": "nope" })).unwrap_err();
+        assert_eq!(err["code"], "not_found", "{name}: {err}");
+    }
 }

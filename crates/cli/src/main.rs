@@ -1,5 +1,6 @@
 //! `brokerdesk`: the terminal front of Brokerdesk. Same service as the app, no window.
 
+mod connect_cmd;
 mod oauth_cmd;
 mod render;
 mod sandbox_cmd;
@@ -50,6 +51,8 @@ enum Command {
     Reconcile,
     /// Every connection with its status and latency.
     Status,
+    /// Connect an institution by signing in to it in the browser (OAuth).
+    Connect(connect_cmd::ConnectArgs),
     /// Sign in to an OAuth 2.0 provider through the system browser.
     Oauth {
         #[command(subcommand)]
@@ -103,17 +106,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         let command = match command {
             Command::Sandbox { cmd } => return sandbox_cmd::run(cmd, &config.data_dir).await,
             Command::Oauth { cmd } => return oauth_cmd::run(cmd, &config.data_dir).await,
+            Command::Connect(args) => {
+                print!("{}", connect_cmd::run(args, config, cli.json).await?);
+                return Ok(());
+            }
             read => read,
         };
-        let service = BrokerageService::start(config).await?;
-        // One-shot process: once a vault exists, each read signs in again.
-        let vault = service.vault().state()?;
-        if vault.initialized && !vault.unlocked {
-            service
-                .vault()
-                .unlock(vault_cmd::session_password()?)
-                .await?;
-        }
+        let service = open_service(config).await?;
         let json = cli.json;
         let out = match command {
             Command::Quotes { symbols } => trade_cmd::quotes(&service, symbols, json).await?,
@@ -133,4 +132,18 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         print!("{out}");
         Ok(())
     })
+}
+
+/// The service, with the vault unlocked when one exists: a one-shot process signs in again
+/// for each command.
+pub(crate) async fn open_service(config: ServiceConfig) -> anyhow::Result<BrokerageService> {
+    let service = BrokerageService::start(config).await?;
+    let vault = service.vault().state()?;
+    if vault.initialized && !vault.unlocked {
+        service
+            .vault()
+            .unlock(vault_cmd::session_password()?)
+            .await?;
+    }
+    Ok(service)
 }

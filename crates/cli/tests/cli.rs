@@ -93,3 +93,32 @@ fn an_order_from_the_terminal_fills_on_the_sandbox_and_reconciles() {
     let all: serde_json::Value = serde_json::from_str(&run(&["--json", "orders"])).unwrap();
     assert_eq!(all.as_array().unwrap().len(), 1);
 }
+
+#[test]
+fn connect_refuses_unknown_and_non_oauth_vendors_with_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = brokerdesk(dir.path(), &["connect", "nope"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("no institution `nope`"), "{err}");
+    for vendor in ["alpaca", "square", "paypal", "stripe"] {
+        assert!(err.contains(vendor), "OAuth vendors listed: {err}");
+    }
+    let out = brokerdesk(dir.path(), &["connect", "ibkr"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("Connect page"), "{err}");
+}
+
+#[test]
+fn connect_needs_a_vault_before_any_browser_opens() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = brokerdesk(dir.path(), &["connect", "square", "--no-browser"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("create a vault"), "{err}");
+    assert!(
+        !err.contains("https://"),
+        "no sign-in URL was printed: {err}"
+    );
+}

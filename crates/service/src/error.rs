@@ -30,6 +30,9 @@ pub enum ServiceError {
     },
     #[error("{0}")]
     Internal(String),
+    /// An OAuth sign-in that did not end with a connection; `code` is what the UI can do.
+    #[error("{message}")]
+    SignIn { code: ErrorCode, message: String },
 }
 
 impl ServiceError {
@@ -48,6 +51,7 @@ impl ServiceError {
             Self::Access(err) => access_code(err),
             Self::InvalidInput(_) | Self::Config(_) => ErrorCode::InvalidInput,
             Self::DataDir { .. } | Self::Internal(_) => ErrorCode::Internal,
+            Self::SignIn { code, .. } => *code,
         }
     }
 }

@@ -8,6 +8,9 @@ mod connection;
 mod error;
 pub mod events;
 mod journal;
+#[cfg(test)]
+mod oauth_flow_tests;
+mod oauth_flows;
 mod oauth_tokens;
 mod orders;
 pub mod paper_connection;
@@ -27,6 +30,7 @@ pub use brokerdesk_paper::{SandboxConfig, engine::CalendarKind, store::Durabilit
 pub use config::{DEFAULT_SANDBOX_ADDR, ServiceConfig};
 pub use connection::{ConnectionParts, LatencyProbe};
 pub use error::ServiceError;
+pub use oauth_flows::{OAUTH_CLIENT_LABEL, OAuthOverrides, oauth_vendors};
 pub use oauth_tokens::VaultTokenStore;
 pub use paper_connection::{PaperOpenError, serve_sandbox};
 pub use service::{BrokerageService, LOCAL_PAPER_CONNECTION};

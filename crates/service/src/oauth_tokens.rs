@@ -6,8 +6,8 @@
 
 use crate::vault_access::VaultAccess;
 use async_trait::async_trait;
-use brokerdesk_model::VendorId;
 use brokerdesk_model::vault::CredentialKind;
+use brokerdesk_model::{ConnectionId, VendorId};
 use brokerdesk_oauth::{StoreError, TokenSet, TokenStore};
 use brokerdesk_vault::{CredentialId, ExposeSecret, NewCredential, SecretStore};
 use chrono::{DateTime, Utc};
@@ -18,11 +18,22 @@ use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 pub struct VaultTokenStore {
     vault: VaultAccess,
     vendor: VendorId,
+    connection: Option<ConnectionId>,
 }
 
 impl VaultTokenStore {
     pub fn new(vault: VaultAccess, vendor: VendorId) -> Self {
-        Self { vault, vendor }
+        Self {
+            vault,
+            vendor,
+            connection: None,
+        }
+    }
+
+    /// New records belong to this connection, so removing the connection removes its tokens.
+    pub fn for_connection(mut self, connection: ConnectionId) -> Self {
+        self.connection = Some(connection);
+        self
     }
 }
 
@@ -103,7 +114,7 @@ impl TokenStore for VaultTokenStore {
                 None => store
                     .put(NewCredential {
                         vendor: self.vendor.clone(),
-                        connection: None,
+                        connection: self.connection.clone(),
                         label: key.to_owned(),
                         kind: CredentialKind::OauthToken,
                         expires_at: tokens.expires_at,

@@ -24,6 +24,21 @@ pub enum Endpoint {
         gateway_url: String,
         accept_self_signed: bool,
     },
+    /// Signed in through the browser (`oauth_flows`). The tokens are the vault record of kind
+    /// `oauth_token` labelled with the connection id; what a refresh needs besides them is here.
+    #[serde(rename = "oauth")]
+    OAuth {
+        /// The catalog vendor (and OAuth preset) signed in to.
+        provider: VendorId,
+        client_id: String,
+        /// Kept rather than taken from the preset, so a connection made against a stand-in
+        /// server (tests, a vendor's sandbox) refreshes there too.
+        token_url: String,
+        /// The sign-in authenticated with the secret of the user's registered app (in the
+        /// vault); refreshes must too.
+        #[serde(default)]
+        uses_client_secret: bool,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -36,10 +51,11 @@ pub struct ConnectionRecord {
 
 impl ConnectionRecord {
     pub fn vendor(&self) -> VendorId {
-        VendorId::new(match self.endpoint {
-            Endpoint::Alpaca { .. } => "alpaca",
-            Endpoint::Ibkr { .. } => "ibkr",
-        })
+        match &self.endpoint {
+            Endpoint::Alpaca { .. } => VendorId::new("alpaca"),
+            Endpoint::Ibkr { .. } => VendorId::new("ibkr"),
+            Endpoint::OAuth { provider, .. } => provider.clone(),
+        }
     }
 
     pub fn mode(&self) -> TradingMode {
@@ -48,6 +64,11 @@ impl ConnectionRecord {
             // The gateway serves whichever account the user logged into; IBKR paper accounts
             // sign in the same way, so treat it as live until proven otherwise: the safe side.
             Endpoint::Ibkr { .. } => TradingMode::Live,
+            // Only a preset that names itself a sandbox is known not to touch real money.
+            Endpoint::OAuth { provider, .. } if provider.as_str().ends_with("-sandbox") => {
+                TradingMode::Paper
+            }
+            Endpoint::OAuth { .. } => TradingMode::Live,
         }
     }
 }

@@ -72,6 +72,8 @@ pub(crate) struct Inner {
     pub(crate) events: broadcast::Sender<ServiceEvent>,
     /// Symbols the UI asked quotes for, and until when it still wants them.
     pub(crate) watched: Mutex<HashMap<brokerdesk_model::Symbol, Instant>>,
+    /// OAuth sign-ins started and not yet finished.
+    pub(crate) oauth_flows: Arc<crate::oauth_flows::Flows>,
 }
 
 /// The one core behind the app and the CLI. Cheap to clone: clones share everything.
@@ -186,6 +188,7 @@ impl BrokerageService {
                 journal: Mutex::new(journal),
                 events,
                 watched: Mutex::new(HashMap::new()),
+                oauth_flows: Arc::default(),
             }),
         })
     }
@@ -371,6 +374,31 @@ impl BrokerageService {
                     keep: vec![Box::new(AbortOnDrop(keep_alive))],
                 }))
             }
+            Endpoint::OAuth {
+                provider,
+                client_id,
+                token_url,
+                uses_client_secret,
+            } => {
+                let portfolio = self.oauth_portfolio(
+                    record,
+                    provider,
+                    client_id,
+                    token_url,
+                    *uses_client_secret,
+                )?;
+                Ok(Connection::new(ConnectionParts {
+                    id: record.id.clone(),
+                    vendor: record.vendor(),
+                    display_name: record.display_name.clone(),
+                    mode: record.mode(),
+                    portfolio: Arc::new(portfolio),
+                    trading: None,
+                    market: None,
+                    latency: None,
+                    keep: Vec::new(),
+                }))
+            }
         }
     }
 
@@ -479,7 +507,7 @@ impl BrokerageService {
         Ok(connection.summary())
     }
 
-    async fn save_record(
+    pub(crate) async fn save_record(
         &self,
         record: ConnectionRecord,
         credential: CredentialId,
@@ -544,7 +572,7 @@ impl BrokerageService {
     }
 
     /// Connecting an institution stores a key, and keys live only in the vault.
-    fn require_vault(&self) -> Result<(), ServiceError> {
+    pub(crate) fn require_vault(&self) -> Result<(), ServiceError> {
         let state = self.inner.vault.state()?;
         if !state.initialized {
             return Err(ServiceError::InvalidInput(

@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod connections;
+pub mod oauth;
 pub mod portfolio;
 pub mod trading;
 pub mod vault;

@@ -1,0 +1,679 @@
+//! Connecting an institution by OAuth sign-in in the system browser, for every front: the app
+//! starts a flow and finishes it with two commands, the CLI with `brokerdesk connect`.
+//!
+//! `oauth_start` binds the loopback listener, opens the browser and parks the flow under a
+//! random id; `oauth_finish` waits for the redirect (the flow's timeout, 5 min by default),
+//! seals the tokens in the vault as a record of the new connection, then saves the connection;
+//! `oauth_cancel` drops the flow, which closes the port at once. Nothing is stored on any failure.
+//!
+//! **Client credentials rule.** None of the vendors has a public client id we could ship, so the
+//! user registers their own OAuth app and stores it in the vault as one credential of that
+//! vendor, kind `other` (or `aggregator_secret`), labelled `oauth client`, whose secret is JSON:
+//! `{"client_id": "…", "client_secret": "…", "redirect_uri": "http://127.0.0.1:53682/callback"}`.
+//! `client_secret` is needed only where the vendor demands one (Alpaca, PayPal, Stripe);
+//! `redirect_uri` is the exact loopback URI registered with the vendor (every current preset
+//! needs one, since none accepts an arbitrary port). E.g.
+//! `brokerdesk vault put square "oauth client" --kind other`.
+//!
+//! A connection made this way reads through [`OAuthPortfolio`], which asks its [`OAuthSession`]
+//! for a token before every request: refreshed before expiry and after a 401, and a refused
+//! refresh shows as `ConnectorError::NeedsSignIn`, i.e. the status "needs sign-in".
+
+use crate::error::ServiceError;
+use crate::oauth_tokens::VaultTokenStore;
+use crate::registry::{ConnectionRecord, Endpoint};
+use crate::service::BrokerageService;
+use crate::vault_access::VaultAccess;
+use async_trait::async_trait;
+use brokerdesk_connectors::alpaca::{AlpacaConfig, AlpacaConnector, AlpacaCredential};
+use brokerdesk_connectors::{ConnectorError, Portfolio};
+use brokerdesk_model::catalog::{self, SignIn as CatalogSignIn};
+use brokerdesk_model::vault::CredentialKind;
+use brokerdesk_model::{
+    AccountId, Balances, ConnectionId, ConnectionSummary, ErrorCode, OAuthStarted, Position,
+    VendorId,
+};
+use brokerdesk_oauth::{
+    BrowserOpener, FlowError, OAuthSession, ProviderConfig, RedirectPath, SessionError, SignIn,
+    TokenError, VendorPreset, preset,
+};
+use brokerdesk_vault::{Action, CredentialId};
+use chrono::Utc;
+use futures::future::BoxFuture;
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, Weak};
+use std::time::Duration;
+use tokio::sync::watch;
+use zeroize::{Zeroize, ZeroizeOnDrop};
+
+/// The label of the vault credential that holds the user's registered OAuth app.
+pub const OAUTH_CLIENT_LABEL: &str = "oauth client";
+
+/// A flow nobody finishes is dropped (port closed) this long after its own timeout.
+const ABANDONED_GRACE: Duration = Duration::from_secs(30);
+
+/// Settings that stand in for a vendor preset's: for tests against a local authorization
+/// server, and for a vendor's sandbox. Unset fields keep the preset's (or the vault's) value.
+#[derive(Clone, Debug, Default)]
+pub struct OAuthOverrides {
+    pub authorize_url: Option<String>,
+    pub token_url: Option<String>,
+    /// Used instead of the vault's `oauth client` credential (a public client then: no secret).
+    pub client_id: Option<String>,
+    pub scopes: Option<Vec<String>>,
+    /// A fixed redirect path on any loopback port (servers that ignore the port, RFC 8252 §7.3).
+    pub redirect_path: Option<String>,
+    /// When set, the redirect must carry this `iss` (RFC 9207).
+    pub issuer: Option<String>,
+    /// How long `oauth_finish` waits for the browser (default 5 minutes).
+    pub timeout: Option<Duration>,
+}
+
+/// The user's registered OAuth app, as sealed in the vault. Wiped when dropped.
+#[derive(Deserialize, Zeroize, ZeroizeOnDrop)]
+struct StoredClient {
+    client_id: String,
+    #[serde(default)]
+    client_secret: Option<String>,
+    #[serde(default)]
+    redirect_uri: Option<String>,
+}
+
+/// The OAuth presets a user can connect: catalog institutions that sign in with OAuth, and
+/// their `-sandbox` twins.
+pub fn oauth_vendors() -> Vec<&'static str> {
+    preset::PRESETS
+        .iter()
+        .filter(|p| oauth_institution(p.id).is_some())
+        .map(|p| p.id)
+        .collect()
+}
+
+fn oauth_institution(id: &str) -> Option<&'static catalog::Institution> {
+    let base = id.strip_suffix("-sandbox").unwrap_or(id);
+    catalog::institution(base).filter(|i| {
+        i.sign_in.iter().any(|s| {
+            matches!(
+                s,
+                CatalogSignIn::OAuthPkce | CatalogSignIn::OAuthClientSecret
+            )
+        })
+    })
+}
+
+fn oauth_preset(vendor: &VendorId) -> Result<&'static VendorPreset, ServiceError> {
+    let known = || oauth_vendors().join(", ");
+    match (
+        preset::preset(vendor.as_str()),
+        oauth_institution(vendor.as_str()),
+    ) {
+        (Some(p), Some(_)) => Ok(p),
+        _ => match catalog::institution(vendor.as_str()) {
+            Some(i) => Err(ServiceError::InvalidInput(format!(
+                "{} does not sign in with OAuth here; connect it from the Connect page (OAuth \
+                 sign-in exists for {})",
+                i.name,
+                known()
+            ))),
+            None => Err(ServiceError::InvalidInput(format!(
+                "no institution `{vendor}`; OAuth sign-in exists for {}",
+                known()
+            ))),
+        },
+    }
+}
+
+fn register_hint(preset: &VendorPreset) -> String {
+    let secret = if preset.client_secret_required {
+        r#", "client_secret": "…""#
+    } else {
+        ""
+    };
+    format!(
+        "{name} needs your own registered OAuth app. Register one with {name} (redirect URI \
+         e.g. http://127.0.0.1:53682/callback), then store it in the vault as a `{vendor}` \
+         credential of kind `other` labelled `{OAUTH_CLIENT_LABEL}` whose secret is \
+         {{\"client_id\": \"…\"{secret}, \"redirect_uri\": \"http://127.0.0.1:53682/callback\"}} \
+         (brokerdesk vault put {vendor} \"{OAUTH_CLIENT_LABEL}\" --kind other).",
+        name = preset.name,
+        vendor = preset.id,
+    )
+}
+
+/// The vendor's `oauth client` credential, newest first when there are several.
+fn stored_client(
+    vault: &VaultAccess,
+    preset: &VendorPreset,
+) -> Result<Option<StoredClient>, ServiceError> {
+    let found = vault.with_store(|store| {
+        let mut candidates: Vec<_> = store
+            .list()?
+            .into_iter()
+            .filter(|c| {
+                c.vendor.as_str() == preset.id
+                    && matches!(
+                        c.kind,
+                        CredentialKind::Other | CredentialKind::AggregatorSecret
+                    )
+                    && c.label.trim().eq_ignore_ascii_case(OAUTH_CLIENT_LABEL)
+            })
+            .collect();
+        candidates.sort_by_key(|c| std::cmp::Reverse(c.updated_at));
+        match candidates.first() {
+            Some(c) => store.get(c.id).map(Some),
+            None => Ok(None),
+        }
+    })?;
+    let Some(secret) = found else {
+        return Ok(None);
+    };
+    let client: StoredClient = serde_json::from_str(secret.expose_secret()).map_err(|_| {
+        ServiceError::InvalidInput(format!(
+            "the `{OAUTH_CLIENT_LABEL}` credential of {} is not JSON with a client_id. {}",
+            preset.name,
+            register_hint(preset)
+        ))
+    })?;
+    if client.client_id.trim().is_empty() {
+        return Err(ServiceError::InvalidInput(register_hint(preset)));
+    }
+    Ok(Some(client))
+}
+
+/// The preset, the user's app from the vault, then the overrides, in that order.
+fn provider_config(
+    vault: &VaultAccess,
+    preset: &VendorPreset,
+    overrides: &OAuthOverrides,
+) -> Result<ProviderConfig, ServiceError> {
+    let stored = match &overrides.client_id {
+        Some(_) => None,
+        None => Some(
+            stored_client(vault, preset)?
+                .ok_or_else(|| ServiceError::InvalidInput(register_hint(preset)))?,
+        ),
+    };
+    let client_id = match (&overrides.client_id, &stored) {
+        (Some(id), _) => id.trim().to_owned(),
+        (None, Some(s)) => s.client_id.trim().to_owned(),
+        (None, None) => return Err(ServiceError::InvalidInput(register_hint(preset))),
+    };
+    let secret = stored
+        .as_ref()
+        .and_then(|s| s.client_secret.as_deref())
+        .filter(|s| !s.is_empty())
+        .map(SecretString::from);
+    let invalid =
+        |e: FlowError| ServiceError::InvalidInput(format!("{e}. {}", register_hint(preset)));
+    let mut config = if overrides.client_id.is_some() {
+        // A stand-in server's public client: the preset's rules but no secret demanded.
+        let mut c = ProviderConfig::new(preset.authorize_url, preset.token_url, &client_id)
+            .map_err(invalid)?;
+        c.client_auth = preset.client_auth;
+        c.token_body = preset.token_body;
+        c.scopes = preset.scopes.iter().map(|s| (*s).to_owned()).collect();
+        c
+    } else {
+        ProviderConfig::from_preset(preset, &client_id, secret).map_err(invalid)?
+    };
+    if let Some(uri) = stored.as_ref().and_then(|s| s.redirect_uri.as_deref()) {
+        apply_redirect_uri(&mut config, uri)?;
+    } else if !preset.loopback_any_port && overrides.redirect_path.is_none() {
+        return Err(ServiceError::InvalidInput(format!(
+            "{} accepts only the exact redirect URI registered with your app: add \
+             \"redirect_uri\" to the `{OAUTH_CLIENT_LABEL}` credential. {}",
+            preset.name,
+            register_hint(preset)
+        )));
+    }
+    let url = |what: &str, s: &str| {
+        s.parse()
+            .map_err(|_| ServiceError::InvalidInput(format!("bad {what} {s:?}")))
+    };
+    if let Some(u) = &overrides.authorize_url {
+        config.authorize_url = url("authorize URL", u)?;
+    }
+    if let Some(u) = &overrides.token_url {
+        config.token_url = url("token URL", u)?;
+    }
+    if let Some(scopes) = &overrides.scopes {
+        config.scopes = scopes.clone();
+    }
+    if let Some(path) = &overrides.redirect_path {
+        config.redirect.path = RedirectPath::Fixed(path.clone());
+    }
+    if let Some(issuer) = &overrides.issuer {
+        config.issuer = Some(issuer.clone());
+        config.require_issuer = true;
+    }
+    if let Some(timeout) = overrides.timeout {
+        config.timeout = timeout;
+    }
+    config
+        .validate()
+        .map_err(|e| ServiceError::InvalidInput(e.to_string()))?;
+    Ok(config)
+}
+
+/// `http://127.0.0.1:PORT/path` (or `[::1]`), as registered with the vendor.
+fn apply_redirect_uri(config: &mut ProviderConfig, uri: &str) -> Result<(), ServiceError> {
+    let bad = || {
+        ServiceError::InvalidInput(format!(
+            "redirect_uri {uri:?} must be http://127.0.0.1:PORT/PATH or http://[::1]:PORT/PATH \
+             (a loopback IP literal with a port)"
+        ))
+    };
+    let url = url::Url::parse(uri).map_err(|_| bad())?;
+    if url.scheme() != "http" || url.query().is_some() || url.fragment().is_some() {
+        return Err(bad());
+    }
+    config.redirect.host = match url.host() {
+        Some(url::Host::Ipv4(ip)) if ip.is_loopback() => brokerdesk_oauth::LoopbackHost::Ipv4,
+        Some(url::Host::Ipv6(ip)) if ip.is_loopback() => brokerdesk_oauth::LoopbackHost::Ipv6,
+        _ => return Err(bad()),
+    };
+    config.redirect.port = url.port().ok_or_else(bad)?;
+    config.redirect.path = RedirectPath::Fixed(url.path().to_owned());
+    Ok(())
+}
+
+enum Slot {
+    Waiting(Box<SignIn>),
+    Finishing,
+    Cancelled,
+}
+
+/// One sign-in parked between start and finish.
+struct PendingFlow {
+    preset: &'static VendorPreset,
+    client_id: String,
+    token_url: String,
+    uses_client_secret: bool,
+    slot: Mutex<Slot>,
+    cancelled: watch::Sender<bool>,
+}
+
+/// The flows started and not yet finished.
+#[derive(Default)]
+pub(crate) struct Flows {
+    pending: Mutex<HashMap<String, Arc<PendingFlow>>>,
+}
+
+impl Flows {
+    fn map(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<PendingFlow>>> {
+        // Plain data: a panic elsewhere cannot leave it half-written.
+        self.pending.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn get(&self, id: &str) -> Result<Arc<PendingFlow>, ServiceError> {
+        self.map().get(id).cloned().ok_or_else(|| {
+            sign_in_error(
+                ErrorCode::NotFound,
+                format!(
+                    "no sign-in in progress with id {id} (it finished, timed out or was cancelled)"
+                ),
+            )
+        })
+    }
+
+    fn remove(&self, id: &str) -> Option<Arc<PendingFlow>> {
+        self.map().remove(id)
+    }
+
+    /// How many flows are parked (tests: nothing is left behind).
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
+        self.map().len()
+    }
+}
+
+impl PendingFlow {
+    fn slot(&self) -> std::sync::MutexGuard<'_, Slot> {
+        self.slot.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+fn sign_in_error(code: ErrorCode, message: String) -> ServiceError {
+    ServiceError::SignIn { code, message }
+}
+
+fn cancelled() -> ServiceError {
+    sign_in_error(
+        ErrorCode::Rejected,
+        "the sign-in was cancelled; nothing was stored".into(),
+    )
+}
+
+/// What the UI can do about a failed sign-in, by cause.
+fn flow_error(err: FlowError) -> ServiceError {
+    let code = match &err {
+        FlowError::Config(_) => ErrorCode::InvalidInput,
+        FlowError::Authorization { .. }
+        | FlowError::StateMismatch
+        | FlowError::MalformedRedirect(_)
+        | FlowError::MissingCode
+        | FlowError::IssuerMismatch { .. }
+        | FlowError::MissingIssuer
+        | FlowError::Token(TokenError::Rejected { .. }) => ErrorCode::Rejected,
+        FlowError::TimedOut(_) | FlowError::Bind { .. } | FlowError::Token(_) => {
+            ErrorCode::Unavailable
+        }
+        FlowError::Browser(_) | FlowError::ListenerClosed | FlowError::Store(_) => {
+            ErrorCode::Internal
+        }
+    };
+    sign_in_error(code, format!("sign-in failed: {err}; nothing was stored"))
+}
+
+impl BrokerageService {
+    /// Starts an OAuth sign-in to a catalog vendor with its preset; see the module comment for
+    /// where the client id comes from.
+    pub async fn oauth_start(
+        &self,
+        vendor: &VendorId,
+        opener: &dyn BrowserOpener,
+    ) -> Result<OAuthStarted, ServiceError> {
+        self.oauth_start_with(vendor, &OAuthOverrides::default(), opener)
+            .await
+    }
+
+    /// [`oauth_start`](Self::oauth_start) with some of the preset's settings replaced.
+    pub async fn oauth_start_with(
+        &self,
+        vendor: &VendorId,
+        overrides: &OAuthOverrides,
+        opener: &dyn BrowserOpener,
+    ) -> Result<OAuthStarted, ServiceError> {
+        self.inner.vault.authorize(Action::Read)?;
+        let preset = oauth_preset(vendor)?;
+        self.require_vault()?;
+        self.inner.vault.touch()?;
+        let config = provider_config(&self.inner.vault, preset, overrides)?;
+        let (client_id, token_url, timeout, uses_client_secret) = (
+            config.client_id.clone(),
+            config.token_url.to_string(),
+            config.timeout,
+            config.client_secret.is_some(),
+        );
+        let sign_in = SignIn::start(config).await.map_err(flow_error)?;
+        let authorize_url = sign_in.authorize_url().to_string();
+        // If the browser cannot be opened the flow is dropped here, closing the port.
+        opener
+            .open(sign_in.authorize_url())
+            .map_err(|e| flow_error(FlowError::Browser(e.to_string())))?;
+        let flow_id = uuid::Uuid::new_v4().simple().to_string();
+        let flow = Arc::new(PendingFlow {
+            preset,
+            client_id,
+            token_url,
+            uses_client_secret,
+            slot: Mutex::new(Slot::Waiting(Box::new(sign_in))),
+            cancelled: watch::Sender::new(false),
+        });
+        self.inner.oauth_flows.map().insert(flow_id.clone(), flow);
+        spawn_abandon(
+            Arc::downgrade(&self.inner.oauth_flows),
+            flow_id.clone(),
+            timeout + ABANDONED_GRACE,
+        );
+        tracing::info!(vendor = %vendor, flow = %flow_id, "oauth sign-in started");
+        Ok(OAuthStarted {
+            flow_id,
+            authorize_url,
+        })
+    }
+
+    /// Waits for the browser; on success the tokens are in the vault, attached to a new
+    /// connection, which is saved and returned.
+    pub async fn oauth_finish(&self, flow_id: &str) -> Result<ConnectionSummary, ServiceError> {
+        let flow = self.inner.oauth_flows.get(flow_id)?;
+        let sign_in = {
+            let mut slot = flow.slot();
+            match std::mem::replace(&mut *slot, Slot::Finishing) {
+                Slot::Waiting(sign_in) => sign_in,
+                Slot::Finishing => {
+                    return Err(sign_in_error(
+                        ErrorCode::InvalidInput,
+                        "this sign-in is already being finished".into(),
+                    ));
+                }
+                Slot::Cancelled => {
+                    *slot = Slot::Cancelled;
+                    drop(slot);
+                    self.inner.oauth_flows.remove(flow_id);
+                    return Err(cancelled());
+                }
+            }
+        };
+        let result = self.finish_flow(&flow, *sign_in).await;
+        self.inner.oauth_flows.remove(flow_id);
+        result
+    }
+
+    async fn finish_flow(
+        &self,
+        flow: &PendingFlow,
+        sign_in: SignIn,
+    ) -> Result<ConnectionSummary, ServiceError> {
+        // The vault may have locked while the user was in the browser.
+        self.inner.vault.authorize(Action::Read)?;
+        self.require_vault()?;
+        let vendor = VendorId::new(flow.preset.id);
+        let id = ConnectionId::new(format!(
+            "{}-{}",
+            flow.preset.id,
+            uuid::Uuid::new_v4().simple()
+        ));
+        let store = VaultTokenStore::new(self.inner.vault.clone(), vendor.clone())
+            .for_connection(id.clone());
+        let mut cancel = flow.cancelled.subscribe();
+        let outcome = tokio::select! {
+            // Dropping the sign-in on cancel drops its listener, which closes the port.
+            _ = cancel.wait_for(|c| *c) => Err(cancelled()),
+            done = sign_in.finish(&store, id.as_str()) => done.map_err(flow_error),
+        };
+        outcome?;
+        self.inner.vault.touch()?;
+        let credential = self.token_credential(&id)?;
+        let record = ConnectionRecord {
+            id: id.clone(),
+            display_name: format!("{} (OAuth)", flow.preset.name),
+            endpoint: Endpoint::OAuth {
+                provider: vendor,
+                client_id: flow.client_id.clone(),
+                token_url: flow.token_url.clone(),
+                uses_client_secret: flow.uses_client_secret,
+            },
+            created_at: Utc::now(),
+        };
+        tracing::info!(connection = %id, "oauth sign-in finished");
+        self.save_record(record, credential).await
+    }
+
+    fn token_credential(&self, id: &ConnectionId) -> Result<CredentialId, ServiceError> {
+        self.inner
+            .vault
+            .with_store(|s| s.list())?
+            .into_iter()
+            .find(|c| c.connection.as_ref() == Some(id) && c.kind == CredentialKind::OauthToken)
+            .map(|c| c.id)
+            .ok_or_else(|| ServiceError::Internal("the tokens just stored are missing".into()))
+    }
+
+    /// Stops a sign-in: its port closes, and `oauth_finish` answers that it was cancelled.
+    pub fn oauth_cancel(&self, flow_id: &str) -> Result<(), ServiceError> {
+        let flow = self.inner.oauth_flows.get(flow_id)?;
+        // Dropping a waiting sign-in closes its port now. The entry stays as a tombstone, so a
+        // later finish says "cancelled"; the finish (or the abandon timer) removes it.
+        *flow.slot() = Slot::Cancelled;
+        flow.cancelled.send_replace(true);
+        tracing::info!(flow = %flow_id, "oauth sign-in cancelled");
+        Ok(())
+    }
+
+    /// The session and reader of a saved OAuth connection.
+    pub(crate) fn oauth_portfolio(
+        &self,
+        record: &ConnectionRecord,
+        provider: &VendorId,
+        client_id: &str,
+        token_url: &str,
+        uses_client_secret: bool,
+    ) -> Result<OAuthPortfolio, ServiceError> {
+        let preset = oauth_preset(provider)?;
+        let overrides = OAuthOverrides {
+            token_url: Some(token_url.to_owned()),
+            client_id: Some(client_id.to_owned()),
+            // Refreshing needs no redirect.
+            redirect_path: Some("/".into()),
+            ..OAuthOverrides::default()
+        };
+        let mut config = provider_config(&self.inner.vault, preset, &overrides)?;
+        if uses_client_secret {
+            // Refreshes authenticate with the registered app's secret, kept in the vault.
+            let stored = stored_client(&self.inner.vault, preset)?
+                .ok_or_else(|| ServiceError::InvalidInput(register_hint(preset)))?;
+            config.client_secret = stored
+                .client_secret
+                .as_deref()
+                .filter(|s| !s.is_empty())
+                .map(SecretString::from);
+        }
+        let store = Arc::new(
+            VaultTokenStore::new(self.inner.vault.clone(), provider.clone())
+                .for_connection(record.id.clone()),
+        );
+        let session = OAuthSession::new(record.id.as_str(), config, store)
+            .map_err(|e| ServiceError::Config(e.to_string()))?;
+        Ok(OAuthPortfolio::new(preset, Arc::new(session)))
+    }
+}
+
+/// Drops a flow nobody finished once its time is up, so its port does not stay open.
+fn spawn_abandon(flows: Weak<Flows>, flow_id: String, after: Duration) {
+    tokio::spawn(async move {
+        tokio::time::sleep(after).await;
+        let Some(flows) = flows.upgrade() else { return };
+        let mut map = flows.map();
+        let finishing = map
+            .get(&flow_id)
+            .is_some_and(|f| matches!(*f.slot(), Slot::Finishing));
+        if !finishing {
+            map.remove(&flow_id);
+        }
+    });
+}
+
+/// Reads an OAuth connection with a token from its session, refreshed as needed. Vendors whose
+/// reads the service does not host yet (the payment processors: their `Payments` capability
+/// has no place in a connection) only prove the sign-in is alive and list no accounts.
+pub(crate) struct OAuthPortfolio {
+    preset: &'static VendorPreset,
+    session: Arc<OAuthSession>,
+    /// The connector built for the current access token (Alpaca), rebuilt when it changes.
+    alpaca: Mutex<Option<(SecretString, Arc<AlpacaConnector>)>>,
+}
+
+/// A refusal of the grant is "needs sign-in"; anything else may pass.
+pub(crate) fn session_error(err: SessionError) -> ConnectorError {
+    match err {
+        SessionError::NeedsSignIn { reason } => ConnectorError::NeedsSignIn(reason),
+        other => ConnectorError::Unavailable(other.to_string()),
+    }
+}
+
+impl OAuthPortfolio {
+    fn new(preset: &'static VendorPreset, session: Arc<OAuthSession>) -> Self {
+        Self {
+            preset,
+            session,
+            alpaca: Mutex::new(None),
+        }
+    }
+
+    fn delegate(&self, token: &SecretString) -> Result<Option<Arc<dyn Portfolio>>, ConnectorError> {
+        if self.preset.id != "alpaca" {
+            return Ok(None);
+        }
+        let mut cached = self.alpaca.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((held, connector)) = cached.as_ref()
+            && held.expose_secret() == token.expose_secret()
+        {
+            return Ok(Some(connector.clone() as Arc<dyn Portfolio>));
+        }
+        // Alpaca's OAuth tokens are for the live API (its docs: `env` picks paper at sign-in,
+        // which the preset does not ask for).
+        let connector = Arc::new(AlpacaConnector::new(
+            AlpacaConfig::live(),
+            AlpacaCredential::oauth(token.expose_secret().to_owned()),
+        )?);
+        *cached = Some((token.clone(), connector.clone()));
+        Ok(Some(connector as Arc<dyn Portfolio>))
+    }
+
+    /// Runs `op` with a fresh token; after a 401 refreshes once and tries again.
+    async fn call<T: Send + 'static>(
+        &self,
+        empty: T,
+        op: impl Fn(Arc<dyn Portfolio>) -> BoxFuture<'static, Result<T, ConnectorError>>,
+    ) -> Result<T, ConnectorError> {
+        let token = self.session.access_token().await.map_err(session_error)?;
+        let Some(portfolio) = self.delegate(&token)? else {
+            return Ok(empty);
+        };
+        match op(portfolio).await {
+            Err(ConnectorError::NeedsSignIn(_)) => {
+                let fresh = self
+                    .session
+                    .after_unauthorized(&token)
+                    .await
+                    .map_err(session_error)?;
+                match self.delegate(&fresh)? {
+                    Some(portfolio) => op(portfolio).await,
+                    None => Ok(empty),
+                }
+            }
+            other => other,
+        }
+    }
+}
+
+#[async_trait]
+impl Portfolio for OAuthPortfolio {
+    async fn accounts(&self) -> Result<Vec<AccountId>, ConnectorError> {
+        self.call(Vec::new(), |p| Box::pin(async move { p.accounts().await }))
+            .await
+    }
+
+    async fn balances(&self, account: &AccountId) -> Result<Balances, ConnectorError> {
+        let account = account.clone();
+        let unknown = account.clone();
+        match self
+            .call(None, move |p| {
+                let account = account.clone();
+                Box::pin(async move { p.balances(&account).await.map(Some) })
+            })
+            .await?
+        {
+            Some(b) => Ok(b),
+            None => Err(ConnectorError::UnknownAccount(unknown)),
+        }
+    }
+
+    async fn positions(&self, account: &AccountId) -> Result<Vec<Position>, ConnectorError> {
+        let account = account.clone();
+        let unknown = account.clone();
+        match self
+            .call(None, move |p| {
+                let account = account.clone();
+                Box::pin(async move { p.positions(&account).await.map(Some) })
+            })
+            .await?
+        {
+            Some(p) => Ok(p),
+            None => Err(ConnectorError::UnknownAccount(unknown)),
+        }
+    }
+}

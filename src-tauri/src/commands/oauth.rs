@@ -1,0 +1,49 @@
+//! OAuth sign-in from the Connect page: the backend opens the system browser (never a
+//! webview, RFC 8252 §8.12) and listens on loopback; the UI only sees the flow id and URL.
+
+use brokerdesk_model::{ConnectionSummary, IpcError, OAuthStarted, VendorId};
+use brokerdesk_oauth::{BrowserOpener, OpenError};
+use brokerdesk_service::BrokerageService;
+use tauri::{AppHandle, Runtime, State};
+use tauri_plugin_opener::OpenerExt;
+
+fn ipc(err: brokerdesk_service::ServiceError) -> IpcError {
+    IpcError::from(&err)
+}
+
+/// The platform's default browser, through tauri-plugin-opener.
+struct SystemBrowser<R: Runtime>(AppHandle<R>);
+
+impl<R: Runtime> BrowserOpener for SystemBrowser<R> {
+    fn open(&self, url: &url::Url) -> Result<(), OpenError> {
+        self.0
+            .opener()
+            .open_url(url.as_str(), None::<&str>)
+            .map_err(|e| OpenError(e.to_string()))
+    }
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn oauth_start<R: Runtime>(
+    app: AppHandle<R>,
+    service: State<'_, BrokerageService>,
+    vendor: VendorId,
+) -> Result<OAuthStarted, IpcError> {
+    service
+        .oauth_start(&vendor, &SystemBrowser(app))
+        .await
+        .map_err(ipc)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn oauth_finish(
+    service: State<'_, BrokerageService>,
+    flow_id: String,
+) -> Result<ConnectionSummary, IpcError> {
+    service.oauth_finish(&flow_id).await.map_err(ipc)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub fn oauth_cancel(service: State<'_, BrokerageService>, flow_id: String) -> Result<(), IpcError> {
+    service.oauth_cancel(&flow_id).map_err(ipc)
+}
