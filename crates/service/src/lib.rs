@@ -8,9 +8,13 @@ mod connection;
 mod error;
 pub mod events;
 mod journal;
+mod key_connections;
+#[cfg(test)]
+mod key_connections_tests;
 mod oauth_tokens;
 mod orders;
 pub mod paper_connection;
+pub mod payment_portfolio;
 mod reconcile;
 mod reconciling;
 mod registry;

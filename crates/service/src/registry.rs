@@ -24,6 +24,25 @@ pub enum Endpoint {
         gateway_url: String,
         accept_self_signed: bool,
     },
+    /// Connected by keys pasted from the vendor's dashboard (`key_connections`): every field
+    /// of the form is one vault record.
+    Stripe(KeyEndpoint),
+    Square(KeyEndpoint),
+    Paypal(KeyEndpoint),
+    Snaptrade(KeyEndpoint),
+    Plaid(KeyEndpoint),
+}
+
+/// Where a key connection points; its keys are in the vault record `credential`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyEndpoint {
+    /// The vendor's sandbox or test mode (for Stripe: a test-mode key).
+    pub sandbox: bool,
+    pub credential: String,
+    /// Set only when the service was configured to reach the vendor elsewhere (tests, a
+    /// proxy); `None` is the vendor's own URL for `sandbox`.
+    #[serde(default)]
+    pub base_url: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -39,6 +58,11 @@ impl ConnectionRecord {
         VendorId::new(match self.endpoint {
             Endpoint::Alpaca { .. } => "alpaca",
             Endpoint::Ibkr { .. } => "ibkr",
+            Endpoint::Stripe(_) => "stripe",
+            Endpoint::Square(_) => "square",
+            Endpoint::Paypal(_) => "paypal",
+            Endpoint::Snaptrade(_) => "snaptrade",
+            Endpoint::Plaid(_) => "plaid",
         })
     }
 
@@ -48,6 +72,17 @@ impl ConnectionRecord {
             // The gateway serves whichever account the user logged into; IBKR paper accounts
             // sign in the same way, so treat it as live until proven otherwise: the safe side.
             Endpoint::Ibkr { .. } => TradingMode::Live,
+            Endpoint::Stripe(k)
+            | Endpoint::Square(k)
+            | Endpoint::Paypal(k)
+            | Endpoint::Snaptrade(k)
+            | Endpoint::Plaid(k) => {
+                if k.sandbox {
+                    TradingMode::Paper
+                } else {
+                    TradingMode::Live
+                }
+            }
         }
     }
 }

@@ -371,6 +371,11 @@ impl BrokerageService {
                     keep: vec![Box::new(AbortOnDrop(keep_alive))],
                 }))
             }
+            Endpoint::Stripe(key)
+            | Endpoint::Square(key)
+            | Endpoint::Paypal(key)
+            | Endpoint::Snaptrade(key)
+            | Endpoint::Plaid(key) => crate::key_connections::build(self, record, key),
         }
     }
 
@@ -479,7 +484,7 @@ impl BrokerageService {
         Ok(connection.summary())
     }
 
-    async fn save_record(
+    pub(crate) async fn save_record(
         &self,
         record: ConnectionRecord,
         credential: CredentialId,
@@ -544,7 +549,7 @@ impl BrokerageService {
     }
 
     /// Connecting an institution stores a key, and keys live only in the vault.
-    fn require_vault(&self) -> Result<(), ServiceError> {
+    pub(crate) fn require_vault(&self) -> Result<(), ServiceError> {
         let state = self.inner.vault.state()?;
         if !state.initialized {
             return Err(ServiceError::InvalidInput(
