@@ -40,6 +40,7 @@ pub fn configure<R: Runtime>(
             commands::connections::connections_list,
             commands::connections::connection_add_alpaca,
             commands::connections::connection_add_ibkr,
+            commands::connections::connection_add_key,
             commands::connections::connection_remove,
             commands::oauth::oauth_start,
             commands::oauth::oauth_finish,

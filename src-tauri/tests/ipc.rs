@@ -105,6 +105,14 @@ fn sample_args(name: &str, sandbox_url: &str) -> serde_json::Value {
         "connection_add_ibkr" => {
             serde_json::json!({ "gateway_url": "https://127.0.0.1:9/v1/api", "accept_self_signed": true })
         }
+        // Stripe is pointed at a closed port (see the test's config): the key is well formed,
+        // the vendor cannot be reached, so the command fails cleanly and stores nothing.
+        "connection_add_key" => serde_json::json!({
+            "vendor": "stripe",
+            "fields": { "secret_key": STRIPE_KEY },
+            "sandbox": false,
+            "label": "",
+        }),
         "connection_remove" => serde_json::json!({ "id": "nope" }),
         "order_place" => serde_json::json!({ "ticket": {
             "connection": "paper-local", "account": "PA-SANDBOX-1", "symbol": "AAPL", "side": "buy",
@@ -133,14 +141,18 @@ const PASSWORD: &str = "correct horse battery";
 const SECRET: &str = "PKSECRET-9d2f7c1a-must-never-cross-ipc";
 /// The local sandbox's secret, typed on the Connect page: in, never out.
 const SANDBOX_SECRET: &str = "sandbox-secret";
+/// A Stripe key typed on the Connect page: in, never out, never on disk.
+const STRIPE_KEY: &str = "sk_test_StripeKeyMustNeverCrossIpc42";
 
 #[test]
 fn every_command_answers_and_no_reply_ever_carries_a_secret() {
     let dir = tempfile::tempdir().unwrap();
-    let service = tauri::async_runtime::block_on(BrokerageService::start(ServiceConfig::new(
-        dir.path().to_path_buf(),
-    )))
-    .unwrap();
+    let mut config = ServiceConfig::new(dir.path().to_path_buf());
+    // Port 9 (discard) on loopback: nothing answers there.
+    config
+        .key_vendor_urls
+        .insert("stripe".into(), "http://127.0.0.1:9".into());
+    let service = tauri::async_runtime::block_on(BrokerageService::start(config)).unwrap();
     let vault = service.vault().clone();
     let sandbox_url = service.app_info().sandbox_url.expect("the sandbox serves");
     let app = brokerdesk_desktop::configure(mock_builder(), service)
@@ -181,6 +193,7 @@ fn every_command_answers_and_no_reply_ever_carries_a_secret() {
                 "vault_create"
                 | "credential_remove"
                 | "connection_add_ibkr"
+                | "connection_add_key"
                 | "connection_remove"
                 | "order_cancel"
                 | "break_resolve"
@@ -210,9 +223,13 @@ fn every_command_answers_and_no_reply_ever_carries_a_secret() {
         "an API secret came back over IPC"
     );
     assert!(!replies.contains(PASSWORD), "the password was echoed");
+    assert!(
+        !replies.contains("StripeKeyMustNeverCrossIpc"),
+        "a Stripe key came back over IPC"
+    );
     for file in files_under(dir.path()) {
         let bytes = std::fs::read(&file).unwrap();
-        for needle in [SECRET, PASSWORD, SANDBOX_SECRET] {
+        for needle in [SECRET, PASSWORD, SANDBOX_SECRET, STRIPE_KEY] {
             assert!(
                 !bytes.windows(needle.len()).any(|w| w == needle.as_bytes()),
                 "{} holds a secret in the clear",
@@ -405,4 +422,37 @@ fn oauth_commands_take_snake_case_fields_and_fail_with_codes() {
             invoke_with(&webview, name, serde_json::json!({ "flow_id": "nope" })).unwrap_err();
         assert_eq!(err["code"], "not_found", "{name}: {err}");
     }
+}
+
+#[test]
+fn connecting_by_key_takes_snake_case_fields_and_keeps_nothing_when_the_vendor_is_away() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = ServiceConfig::new(dir.path().to_path_buf());
+    config
+        .key_vendor_urls
+        .insert("stripe".into(), "http://127.0.0.1:9".into());
+    let (_app, webview) = app(config);
+    invoke_with(&webview, "vault_create", sample_args("vault_create", "")).unwrap();
+
+    let err = invoke_with(
+        &webview,
+        ipc::AddKeyConnection::NAME,
+        sample_args(ipc::AddKeyConnection::NAME, ""),
+    )
+    .unwrap_err();
+    assert_eq!(err["code"], "unavailable", "{err}");
+    assert!(!err.to_string().contains(STRIPE_KEY), "{err}");
+    // A form that is not Stripe's is refused by name, before any request.
+    let err = invoke_with(
+        &webview,
+        ipc::AddKeyConnection::NAME,
+        serde_json::json!({ "vendor": "stripe", "fields": { "api_key": "x" } }),
+    )
+    .unwrap_err();
+    assert_eq!(err["code"], "invalid_input", "{err}");
+
+    let connections = invoke(&webview, ipc::ListConnections::NAME).unwrap();
+    assert_eq!(connections.as_array().unwrap().len(), 1);
+    let credentials = invoke(&webview, ipc::ListCredentials::NAME).unwrap();
+    assert_eq!(credentials.as_array().unwrap().len(), 0);
 }

@@ -91,7 +91,7 @@ impl std::fmt::Debug for ApiKeyConnectionArgs {
 }
 
 /// A connection made by pasting keys from a vendor's dashboard (Stripe, Square, PayPal,
-/// SnapTrade, Plaid): the fields are the vendor's (see `catalog::key_fields`). Travels
+/// SnapTrade, Plaid): the fields are the vendor's (see `key_fields::key_fields`). Travels
 /// UI → backend only; `Debug` shows field names, never values.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KeyConnectionArgs {

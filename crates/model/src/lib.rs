@@ -12,6 +12,7 @@ pub mod error;
 pub mod event;
 pub mod ids;
 pub mod ipc;
+pub mod key_fields;
 pub mod market;
 pub mod money;
 pub mod order;

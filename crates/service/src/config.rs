@@ -3,6 +3,7 @@
 use crate::error::ServiceError;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::str::FromStr;
@@ -21,6 +22,11 @@ pub struct ServiceConfig {
     pub sandbox_addr: SocketAddr,
     /// How often the supervisor re-reads every connection.
     pub refresh_every: Duration,
+    /// Vendor id → base URL to reach a key-connected vendor (`stripe`, `square`, `paypal`,
+    /// `snaptrade` — with its `/api/v1` prefix —, `plaid`, `alpaca`) instead of its own URL:
+    /// for tests and proxies. Set in code only, never from the environment or over IPC, so
+    /// nothing outside the process can send a user's keys elsewhere. Empty by default.
+    pub key_vendor_urls: BTreeMap<String, String>,
 }
 
 /// Where Alpaca clients find the app's sandbox by default (same as `brokerdesk sandbox serve`).
@@ -34,6 +40,7 @@ impl ServiceConfig {
             auto_lock: Some(Duration::from_secs(15 * 60)),
             sandbox_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             refresh_every: Duration::from_secs(5),
+            key_vendor_urls: BTreeMap::new(),
         }
     }
 

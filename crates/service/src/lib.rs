@@ -8,12 +8,16 @@ mod connection;
 mod error;
 pub mod events;
 mod journal;
+mod key_connections;
+#[cfg(test)]
+mod key_connections_tests;
 #[cfg(test)]
 mod oauth_flow_tests;
 mod oauth_flows;
 mod oauth_tokens;
 mod orders;
 pub mod paper_connection;
+pub mod payment_portfolio;
 mod reconcile;
 mod reconciling;
 mod registry;

@@ -39,6 +39,25 @@ pub enum Endpoint {
         #[serde(default)]
         uses_client_secret: bool,
     },
+    /// Connected by keys pasted from the vendor's dashboard (`key_connections`): every field
+    /// of the form is one vault record.
+    Stripe(KeyEndpoint),
+    Square(KeyEndpoint),
+    Paypal(KeyEndpoint),
+    Snaptrade(KeyEndpoint),
+    Plaid(KeyEndpoint),
+}
+
+/// Where a key connection points; its keys are in the vault record `credential`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyEndpoint {
+    /// The vendor's sandbox or test mode (for Stripe: a test-mode key).
+    pub sandbox: bool,
+    pub credential: String,
+    /// Set only when the service was configured to reach the vendor elsewhere (tests, a
+    /// proxy); `None` is the vendor's own URL for `sandbox`.
+    #[serde(default)]
+    pub base_url: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -55,6 +74,11 @@ impl ConnectionRecord {
             Endpoint::Alpaca { .. } => VendorId::new("alpaca"),
             Endpoint::Ibkr { .. } => VendorId::new("ibkr"),
             Endpoint::OAuth { provider, .. } => provider.clone(),
+            Endpoint::Stripe(_) => VendorId::new("stripe"),
+            Endpoint::Square(_) => VendorId::new("square"),
+            Endpoint::Paypal(_) => VendorId::new("paypal"),
+            Endpoint::Snaptrade(_) => VendorId::new("snaptrade"),
+            Endpoint::Plaid(_) => VendorId::new("plaid"),
         }
     }
 
@@ -69,6 +93,17 @@ impl ConnectionRecord {
                 TradingMode::Paper
             }
             Endpoint::OAuth { .. } => TradingMode::Live,
+            Endpoint::Stripe(k)
+            | Endpoint::Square(k)
+            | Endpoint::Paypal(k)
+            | Endpoint::Snaptrade(k)
+            | Endpoint::Plaid(k) => {
+                if k.sandbox {
+                    TradingMode::Paper
+                } else {
+                    TradingMode::Live
+                }
+            }
         }
     }
 }

@@ -399,6 +399,11 @@ impl BrokerageService {
                     keep: Vec::new(),
                 }))
             }
+            Endpoint::Stripe(key)
+            | Endpoint::Square(key)
+            | Endpoint::Paypal(key)
+            | Endpoint::Snaptrade(key)
+            | Endpoint::Plaid(key) => crate::key_connections::build(self, record, key),
         }
     }
 

@@ -3,9 +3,10 @@
 
 use brokerdesk_model::{
     AlpacaEnvironment, ApiKeyConnectionArgs, ConnectionId, ConnectionSummary, IbkrGatewayArgs,
-    IpcError,
+    IpcError, KeyConnectionArgs, VendorId,
 };
 use brokerdesk_service::BrokerageService;
+use std::collections::BTreeMap;
 use tauri::State;
 
 fn ipc(err: brokerdesk_service::ServiceError) -> IpcError {
@@ -47,6 +48,25 @@ pub async fn connection_add_ibkr(
         accept_self_signed,
     };
     service.add_ibkr(args).await.map_err(ipc)
+}
+
+/// Keys pasted from a vendor's dashboard (the form of `key_fields`); checked against the
+/// vendor, then sealed in the vault. Only the summary comes back.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn connection_add_key(
+    service: State<'_, BrokerageService>,
+    vendor: VendorId,
+    fields: BTreeMap<String, String>,
+    sandbox: Option<bool>,
+    label: Option<String>,
+) -> Result<ConnectionSummary, IpcError> {
+    let args = KeyConnectionArgs {
+        vendor,
+        fields,
+        sandbox: sandbox.unwrap_or(false),
+        label: label.unwrap_or_default(),
+    };
+    service.add_key_connection(args).await.map_err(ipc)
 }
 
 #[tauri::command(rename_all = "snake_case")]
