@@ -469,8 +469,12 @@ mod tests {
             institution("ibkr").unwrap().sign_in,
             &[SignIn::LocalGateway]
         );
-        // Square supports PKCE; Alpaca, PayPal and Stripe OAuth need a client secret.
-        assert_eq!(institution("square").unwrap().sign_in[0], SignIn::OAuthPkce);
+        // Square supports PKCE (sandbox loopback only, so its token comes first); Alpaca,
+        // PayPal and Stripe OAuth need a client secret.
+        assert_eq!(
+            institution("square").unwrap().sign_in,
+            &[SignIn::ApiKey, SignIn::OAuthPkce]
+        );
         for id in ["alpaca", "paypal", "stripe"] {
             let i = institution(id).unwrap();
             assert!(i.sign_in.contains(&SignIn::OAuthClientSecret));

@@ -276,3 +276,95 @@ pub fn OAuthForm(props: &OAuthFormProps) -> Html {
         </div>
     }
 }
+
+#[derive(Properties, PartialEq)]
+pub struct KeyFormProps {
+    /// The vendor whose keys the form takes (`stripe`, `plaid`, …).
+    pub vendor: &'static str,
+    pub name: &'static str,
+    pub on_connected: Callback<ConnectionSummary>,
+}
+
+/// The API key form of a vendor, built from `model::key_fields`: the same field list the
+/// backend checks. Secrets are password fields and are forgotten once sealed in the vault.
+#[component]
+pub fn KeyForm(props: &KeyFormProps) -> Html {
+    let fields = brokerdesk_model::key_fields::key_fields(props.vendor);
+    let values = use_state(std::collections::BTreeMap::<String, String>::new);
+    let sandbox = use_state(|| true);
+    let busy = use_state(|| false);
+    let error = use_state(|| None::<IpcError>);
+    let done = use_state(|| None::<ConnectionSummary>);
+    let on_submit = {
+        let vendor = props.vendor;
+        let (values, sandbox) = (values.clone(), sandbox.clone());
+        let (busy, error, done, on_connected) = (
+            busy.clone(),
+            error.clone(),
+            done.clone(),
+            props.on_connected.clone(),
+        );
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let args = brokerdesk_model::KeyConnectionArgs {
+                vendor: VendorId::new(vendor),
+                fields: (*values).clone(),
+                sandbox: brokerdesk_model::key_fields::offers_sandbox(vendor) && *sandbox,
+                label: String::new(),
+            };
+            let (values, busy, error, done, on_connected) = (
+                values.clone(),
+                busy.clone(),
+                error.clone(),
+                done.clone(),
+                on_connected.clone(),
+            );
+            busy.set(true);
+            wasm_bindgen_futures::spawn_local(async move {
+                match ipc::call::<brokerdesk_model::ipc::AddKeyConnection>(&args).await {
+                    Ok(summary) => {
+                        error.set(None);
+                        values.set(Default::default());
+                        done.set(Some(summary.clone()));
+                        on_connected.emit(summary);
+                    }
+                    Err(err) => error.set(Some(err)),
+                }
+                busy.set(false);
+            });
+        })
+    };
+    let field = |f: &'static brokerdesk_model::key_fields::KeyField| {
+        let id = format!("{}-{}", props.vendor, f.name);
+        let value = values.get(f.name).cloned().unwrap_or_default();
+        let oninput = {
+            let values = values.clone();
+            Callback::from(move |e: InputEvent| {
+                let mut next = (*values).clone();
+                next.insert(f.name.to_owned(), input_value(e));
+                values.set(next);
+            })
+        };
+        html! {
+            <>
+                <label for={id.clone()}>{ f.label }{ if f.required { "" } else { " (optional)" } }</label>
+                <input id={id} type={if f.secret { "password" } else { "text" }} autocomplete="off" {value} {oninput} />
+                if !f.hint.is_empty() { <span class="muted">{ f.hint }</span> }
+            </>
+        }
+    };
+    html! {
+        <form class="vault-form connect-form key-form" id={format!("{}-form", props.vendor)} onsubmit={on_submit}>
+            { for fields.iter().map(field) }
+            if brokerdesk_model::key_fields::offers_sandbox(props.vendor) {
+                <label class="check">
+                    <input type="checkbox" id={format!("{}-sandbox", props.vendor)} checked={*sandbox}
+                        onchange={let s = sandbox.clone(); Callback::from(move |e: Event| s.set(e.target_unchecked_into::<HtmlInputElement>().checked()))} />
+                    { format!(" Use {}'s sandbox (no real money)", props.name) }
+                </label>
+            }
+            <button type="submit" id={format!("{}-connect", props.vendor)} disabled={*busy}>{ "Check and connect" }</button>
+            { outcome(*busy, &format!("Checking the keys with {}…", props.name), &error, &done) }
+        </form>
+    }
+}

@@ -1,11 +1,15 @@
 //! The Connect page: the user's connections, and every institution in the catalog, searchable,
 //! with what each can honestly show and the right way to connect it.
 
-use crate::components::{AlpacaForm, ConnectionBadge, ErrorBanner, IbkrForm, ModeBadge, OAuthForm};
+use crate::components::{
+    AlpacaForm, ConnectionBadge, ErrorBanner, IbkrForm, KeyForm, ModeBadge, OAuthForm,
+};
 use crate::hooks::{Load, use_command};
 use crate::ipc;
 use crate::live::use_live;
-use brokerdesk_model::catalog::{Capability, Institution, InstitutionKind, SignIn, Support};
+use brokerdesk_model::catalog::{
+    Aggregator, Capability, Institution, InstitutionKind, SignIn, Support,
+};
 use brokerdesk_model::ipc::{ConnectionIdArgs, ListConnections, NoArgs, RemoveConnection};
 use brokerdesk_model::search::search_catalog;
 use brokerdesk_model::{ConnectionSummary, IpcError};
@@ -56,14 +60,23 @@ fn flow(i: &Institution, on_connected: Callback<ConnectionSummary>) -> Html {
         (_, Some(SignIn::OAuthPkce | SignIn::OAuthClientSecret)) => {
             html! { <OAuthForm vendor={i.id} name={i.name} {on_connected} /> }
         }
-        (_, Some(SignIn::AggregatorPortal(a))) => html! {
-            <p class="muted aggregator-note">{ format!(
-                "{} is reached through {}. Connect {} first (its keys go in the vault), then link {} in {}'s portal, which opens in your browser.",
-                i.name, a.display_name(), a.display_name(), i.name, a.display_name()) }</p>
-        },
-        (_, Some(SignIn::ApiKey)) => html! {
-            <p class="muted">{ "Paste the API keys from the vendor's dashboard." }</p>
-        },
+        (_, Some(SignIn::AggregatorPortal(a))) => {
+            let (vendor, name) = match a {
+                Aggregator::SnapTrade => ("snaptrade", "SnapTrade"),
+                Aggregator::Plaid => ("plaid", "Plaid"),
+            };
+            html! {
+                <>
+                    <p class="muted aggregator-note">{ format!(
+                        "{} is reached through {name}: connect with your {name} keys below. The accounts you linked in {name}'s portal appear on the Accounts page.",
+                        i.name) }</p>
+                    <KeyForm {vendor} {name} {on_connected} />
+                </>
+            }
+        }
+        (_, Some(SignIn::ApiKey)) => {
+            html! { <KeyForm vendor={i.id} name={i.name} {on_connected} /> }
+        }
         (_, None) => html! {
             <p class="muted">{ "There is no way to connect this institution: it offers no API for personal accounts." }</p>
         },
