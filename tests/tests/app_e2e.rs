@@ -216,6 +216,26 @@ async fn accounts_page_shows_the_backend_paper_cash_and_navigation_works() {
     assert!(venmo.contains("no public API"), "{venmo}");
     save_screenshot(&client, "connect").await;
 
+    // A payment processor's key form comes from the model's field list; its secret is a
+    // password field; without a vault the backend refuses to store it, and says why.
+    type_into(&client, "#institution-search", "stripe").await;
+    click(&client, r#"[data-institution="stripe"] .connect-button"#).await;
+    let secret = client
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Id("stripe-secret_key"))
+        .await
+        .expect("the Stripe key field");
+    assert_eq!(
+        secret.attr("type").await.expect("type").as_deref(),
+        Some("password")
+    );
+    secret.send_keys("sk_test_e2e").await.expect("typed");
+    click(&client, "#stripe-connect").await;
+    let refused = text_of(&client, "#stripe-form .error-banner").await;
+    assert!(refused.contains("create a vault"), "{refused}");
+    save_screenshot(&client, "connect-stripe").await;
+
     client
         .find(Locator::Id("nav-accounts"))
         .await

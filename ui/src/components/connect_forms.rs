@@ -33,7 +33,7 @@ fn outcome(
     html! {
         <>
             if busy { <p class="muted" aria-busy="true" id="connect-progress">{ busy_text }</p> }
-            if let Some(err) = error { <ErrorBanner error={err.clone()} on_retry={Callback::noop()} /> }
+            if let Some(err) = error { <ErrorBanner error={err.clone()} /> }
             if let Some(c) = done {
                 <p class="connected" id="connect-result">{ format!("Connected: {} · {}", c.display_name, c.status) }</p>
             }

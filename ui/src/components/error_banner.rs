@@ -4,7 +4,10 @@ use yew::prelude::*;
 #[derive(Properties, PartialEq)]
 pub struct ErrorBannerProps {
     pub error: IpcError,
-    pub on_retry: Callback<()>,
+    /// Shown as "Try again" when retrying makes sense (a failed load); absent for a refused
+    /// form, where the user changes the input instead.
+    #[prop_or_default]
+    pub on_retry: Option<Callback<()>>,
 }
 
 /// What a failed call means for the user, then the backend's own words.
@@ -24,15 +27,17 @@ fn headline(code: ErrorCode) -> &'static str {
 
 #[component]
 pub fn ErrorBanner(props: &ErrorBannerProps) -> Html {
-    let retry = {
-        let on_retry = props.on_retry.clone();
-        Callback::from(move |_: MouseEvent| on_retry.emit(()))
-    };
+    let retry = props
+        .on_retry
+        .clone()
+        .map(|on_retry| Callback::from(move |_: MouseEvent| on_retry.emit(())));
     html! {
         <div class="error-banner" role="alert" data-code={props.error.code.as_str()}>
             <strong>{ headline(props.error.code) }</strong>
             <span class="error-detail">{ &props.error.message }</span>
-            <button class="secondary" onclick={retry}>{ "Try again" }</button>
+            if let Some(retry) = retry {
+                <button class="secondary" onclick={retry}>{ "Try again" }</button>
+            }
         </div>
     }
 }

@@ -328,7 +328,7 @@ pub fn OrderTicketForm(props: &OrderTicketProps) -> Html {
                 </div>
             }
             if let Some(err) = &*failure {
-                <ErrorBanner error={err.clone()} on_retry={Callback::noop()} />
+                <ErrorBanner error={err.clone()} />
             }
             if let Some(entry) = &*placed {
                 <p class="connected" id="ticket-result">{ format!("Order sent: {} {} — {}", entry.order.symbol, crate::components::blotter::status_label(&entry.order.status), entry.connection_name) }</p>
