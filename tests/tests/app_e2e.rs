@@ -426,6 +426,26 @@ async fn wait_for_text(client: &Client, css: &str, wanted: &str, within: Duratio
     }
 }
 
+async fn wait_for_exact(client: &Client, css: &str, wanted: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut last = String::from("(no such element)");
+    loop {
+        if let Ok(el) = client.find(Locator::Css(css)).await
+            && let Ok(text) = el.text().await
+        {
+            if text == wanted {
+                return;
+            }
+            last = text;
+        }
+        if Instant::now() >= deadline {
+            save_screenshot(client, "failure").await;
+            panic!("{css} never read {wanted:?}; last: {last:?}");
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
 async fn create_vault(client: &Client) {
     click(client, "#create-vault-hint button").await;
     type_into(client, "#new-password", PASSWORD).await;
@@ -514,17 +534,9 @@ async fn connect_by_api_key_trade_paper_see_the_fill_and_the_position_and_surviv
     click(&client, "#ticket-submit").await;
     text_of(&client, "#ticket-result").await;
     let row = r#"#blotter tr[data-symbol="AAPL"]"#;
-    wait_for_text(
-        &client,
-        &format!("{row} [data-field=\"status\"]"),
-        "Filled",
-        Duration::from_secs(30),
-    )
-    .await;
-    assert_eq!(
-        text_of(&client, &format!("{row} [data-field=\"filled\"]")).await,
-        "3"
-    );
+    // The sandbox fills part of some orders first, as Alpaca's paper venue does: wait for all 3.
+    wait_for_exact(&client, &format!("{row} [data-field=\"filled\"]"), "3").await;
+    wait_for_exact(&client, &format!("{row} [data-field=\"status\"]"), "Filled").await;
     save_screenshot(&client, "orders").await;
 
     // Accounts: the position on the broker's account, and the journal agrees with it.
