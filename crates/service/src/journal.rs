@@ -345,7 +345,7 @@ impl Journal {
             if status == "not_sent" {
                 // Shown as rejected: the broker never had it.
                 let request: OrderRequest = json(&request)?;
-                broker_order = Some(unsent(&request));
+                broker_order = Some(placeholder_order(&request, OrderStatus::Rejected));
             }
             out.push(JournaledOrder {
                 connection: ConnectionId::new(connection),
@@ -692,10 +692,16 @@ fn status_text(status: &OrderStatus) -> String {
     }
 }
 
-/// How an order the broker never received shows in the blotter.
-fn unsent(request: &OrderRequest) -> Order {
+/// How an order the broker has not reported shows in the blotter: as the request, under a
+/// placeholder id, with `status` (pending while unknown, rejected when never sent).
+pub fn placeholder_order(request: &OrderRequest, status: OrderStatus) -> Order {
+    let prefix = if status == OrderStatus::Rejected {
+        "unsent"
+    } else {
+        "pending"
+    };
     Order {
-        id: brokerdesk_model::OrderId::new(format!("unsent-{}", request.client_order_id)),
+        id: brokerdesk_model::OrderId::new(format!("{prefix}-{}", request.client_order_id)),
         client_order_id: Some(request.client_order_id.clone()),
         symbol: request.symbol.clone(),
         side: request.side,
@@ -706,7 +712,7 @@ fn unsent(request: &OrderRequest) -> Order {
         filled_avg_price: None,
         limit_price: request.limit_price,
         stop_price: request.stop_price,
-        status: OrderStatus::Rejected,
+        status,
         created_at: None,
         updated_at: None,
     }

@@ -1,17 +1,16 @@
 //! Placing, cancelling and following orders, with the journal written before anything is sent.
 
 use crate::error::ServiceError;
-use crate::journal::JournaledOrder;
+use crate::journal::{JournaledOrder, placeholder_order};
 use crate::service::{BrokerageService, LOCAL_PAPER_CONNECTION};
 use brokerdesk_connectors::ConnectorError;
-use brokerdesk_model::order::{Order, OrderRequest, OrderStatus};
+use brokerdesk_model::order::{OrderRequest, OrderStatus};
 use brokerdesk_model::{
     AccountId, BlotterEntry, ClientOrderId, ConnectionId, OrderId, OrderTicket, ServiceEvent,
     TradingMode,
 };
 use brokerdesk_vault::Action;
 use chrono::Utc;
-use rust_decimal::Decimal;
 use std::collections::HashMap;
 
 /// How long an order the broker has no trace of may stay "pending" before we call it not sent
@@ -219,7 +218,7 @@ fn entry(o: JournaledOrder, names: &HashMap<ConnectionId, (String, TradingMode)>
     let order = o
         .broker_order
         .clone()
-        .unwrap_or_else(|| pending(&o.request));
+        .unwrap_or_else(|| placeholder_order(&o.request, OrderStatus::PendingNew));
     BlotterEntry {
         connection: o.connection,
         connection_name: name,
@@ -227,25 +226,5 @@ fn entry(o: JournaledOrder, names: &HashMap<ConnectionId, (String, TradingMode)>
         account: o.account,
         order,
         submitted_at: o.submitted_at,
-    }
-}
-
-/// How an order not yet acknowledged shows in the blotter.
-fn pending(request: &OrderRequest) -> Order {
-    Order {
-        id: OrderId::new(format!("pending-{}", request.client_order_id)),
-        client_order_id: Some(request.client_order_id.clone()),
-        symbol: request.symbol.clone(),
-        side: request.side,
-        order_type: request.order_type,
-        time_in_force: request.time_in_force,
-        quantity: Some(request.quantity),
-        filled_qty: Decimal::ZERO,
-        filled_avg_price: None,
-        limit_price: request.limit_price,
-        stop_price: request.stop_price,
-        status: OrderStatus::PendingNew,
-        created_at: None,
-        updated_at: None,
     }
 }

@@ -304,7 +304,7 @@ async fn an_alpaca_key_is_checked_stored_in_the_vault_and_the_connection_trades(
     assert!(names.contains(&added.id));
 
     // The broker goes away: the connection says so, and comes back when the broker does.
-    stop_broker.send(()).unwrap();
+    stop_broker.stop();
     let overview = service.accounts_overview().await.unwrap();
     assert!(matches!(
         overview
@@ -362,12 +362,10 @@ async fn a_viewer_cannot_trade_and_live_orders_need_the_arm() {
 
 /// Serves a sandbox on its own runtime, as another process would; sending on the returned
 /// channel stops it, closing every connection it had.
-fn serve_elsewhere(
-    config: brokerdesk_paper::SandboxConfig,
-) -> (String, std::sync::mpsc::Sender<()>) {
+fn serve_elsewhere(config: brokerdesk_paper::SandboxConfig) -> (String, StopBroker) {
     let (url_tx, url_rx) = std::sync::mpsc::channel();
     let (stop_tx, stop_rx) = std::sync::mpsc::channel::<()>();
-    std::thread::spawn(move || {
+    let thread = std::thread::spawn(move || {
         let runtime = tokio::runtime::Runtime::new().unwrap();
         runtime.block_on(async {
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -379,7 +377,17 @@ fn serve_elsewhere(
         let _ = stop_rx.recv();
         runtime.shutdown_background();
     });
-    (url_rx.recv().unwrap(), stop_tx)
+    (url_rx.recv().unwrap(), StopBroker(stop_tx, thread))
+}
+
+/// Stops a broker started by `serve_elsewhere` and waits until its sockets are closed.
+struct StopBroker(std::sync::mpsc::Sender<()>, std::thread::JoinHandle<()>);
+
+impl StopBroker {
+    fn stop(self) {
+        self.0.send(()).unwrap();
+        self.1.join().unwrap();
+    }
 }
 
 fn config_pair() -> (tempfile::TempDir, ServiceConfig) {

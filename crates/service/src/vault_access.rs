@@ -34,6 +34,12 @@ impl VaultAccess {
         }
     }
 
+    /// Puts another backend in place (tests: a vault on a manual clock).
+    #[cfg(test)]
+    pub(crate) fn swap_store(&self, store: Box<dyn SecretStore>) {
+        *self.store.lock().unwrap_or_else(|p| p.into_inner()) = store;
+    }
+
     fn store(&self) -> Result<MutexGuard<'_, Box<dyn SecretStore>>, ServiceError> {
         // A poisoned lock means a panic mid-operation: refuse rather than guess.
         self.store

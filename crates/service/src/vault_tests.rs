@@ -156,24 +156,34 @@ async fn live_orders_need_an_explicit_time_limited_arm() {
 #[tokio::test]
 async fn reading_accounts_counts_as_activity_and_idleness_locks() {
     let dir = tempfile::tempdir().unwrap();
-    let mut config = ServiceConfig::new(dir.path().to_path_buf());
-    config.auto_lock = Some(std::time::Duration::from_secs(2));
-    let service = BrokerageService::start(config).await.unwrap();
+    let service = BrokerageService::start(ServiceConfig::new(dir.path().to_path_buf()))
+        .await
+        .unwrap();
+    // A clock the test moves: idleness is decided by time, not by how busy the machine is.
+    let clock = brokerdesk_vault::ManualClock::new(chrono::Utc::now());
+    service
+        .vault()
+        .swap_store(Box::new(brokerdesk_vault::StrongholdVault::new(
+            dir.path(),
+            brokerdesk_vault::VaultOptions {
+                idle_timeout: Some(std::time::Duration::from_secs(2)),
+                clock: std::sync::Arc::new(clock.clone()),
+                ..brokerdesk_vault::VaultOptions::default()
+            },
+        )));
     service
         .vault()
         .create(pw("correct horse battery"), Role::Trader)
         .await
         .unwrap();
-    // The session's clock starts before the slow key derivation; start the count here.
-    service.vault().touch().unwrap();
 
-    tokio::time::sleep(std::time::Duration::from_millis(1300)).await;
+    clock.advance(std::time::Duration::from_millis(1300));
     service.accounts_overview().await.unwrap();
-    tokio::time::sleep(std::time::Duration::from_millis(1300)).await;
+    clock.advance(std::time::Duration::from_millis(1300));
     // 2.6 s since sign-in, 1.3 s since the last read: still open.
     assert!(service.accounts_overview().await.is_ok());
 
-    tokio::time::sleep(std::time::Duration::from_millis(2300)).await;
+    clock.advance(std::time::Duration::from_millis(2300));
     assert!(
         service.vault().enforce_auto_lock().unwrap(),
         "idle past the timeout locks"
