@@ -17,6 +17,9 @@ use std::collections::HashMap;
 /// (a lost request, not a slow one).
 const UNSENT_AFTER: chrono::TimeDelta = chrono::TimeDelta::seconds(30);
 
+/// Orders younger than this are followed every second by the supervisor.
+const YOUNG_ORDER: chrono::TimeDelta = chrono::TimeDelta::minutes(2);
+
 impl BrokerageService {
     /// Whether the user may place an order on a connection of `mode` now. The local sandbox
     /// trades before any vault exists: it holds no key and no real money.
@@ -146,11 +149,27 @@ impl BrokerageService {
     /// Asks the brokers about every order the journal still has open; records fills and
     /// state changes. Returns how many orders changed.
     pub async fn refresh_orders(&self) -> Result<usize, ServiceError> {
+        self.refresh_orders_where(|_| true).await
+    }
+
+    /// The supervisor's follow-up: young orders every call (they fill or fail now), resting
+    /// ones only when `include_resting` — each lookup is a request against the broker's quota
+    /// (Alpaca: 200 a minute), and ten resting GTC orders polled every second would spend it.
+    pub(crate) async fn follow_orders(&self, include_resting: bool) -> Result<usize, ServiceError> {
+        let young = Utc::now() - YOUNG_ORDER;
+        self.refresh_orders_where(|o| include_resting || o.submitted_at > young)
+            .await
+    }
+
+    async fn refresh_orders_where(
+        &self,
+        wanted: impl Fn(&JournaledOrder) -> bool,
+    ) -> Result<usize, ServiceError> {
         let open: Vec<JournaledOrder> = self
             .journal()?
             .orders()?
             .into_iter()
-            .filter(JournaledOrder::is_open)
+            .filter(|o| o.is_open() && wanted(o))
             .collect();
         if open.is_empty() {
             return Ok(0);

@@ -497,3 +497,49 @@ async fn reads_fan_out_and_one_failing_vendor_does_not_hide_the_others() {
         .unwrap_err();
     assert_eq!(missing.code(), ErrorCode::NotFound);
 }
+
+#[tokio::test]
+async fn the_supervisor_follows_young_orders_every_tick_and_resting_ones_less_often() {
+    let (_dir, config) = config();
+    let service = BrokerageService::start(config).await.unwrap();
+    let account = paper_account(&service).await;
+    // An order journaled ten minutes ago and resting at the broker (a limit far below).
+    let request = OrderRequest::limit(
+        ClientOrderId::new("bd-resting-1"),
+        Symbol::new("AAPL"),
+        OrderSide::Buy,
+        dec!(1),
+        dec!(1),
+    );
+    let then = chrono::Utc::now() - chrono::TimeDelta::minutes(10);
+    service
+        .journal()
+        .unwrap()
+        .record_submission(
+            &ConnectionId::new(LOCAL_PAPER_CONNECTION),
+            &account,
+            &request,
+            then,
+        )
+        .unwrap();
+    let url = service.app_info().sandbox_url.unwrap();
+    let broker = AlpacaConnector::new(
+        AlpacaConfig::local(&url),
+        AlpacaCredential::api_key("PKSANDBOX", "sandbox-secret"),
+    )
+    .unwrap();
+    broker.submit_order(&account, &request).await.unwrap();
+
+    assert_eq!(
+        service.follow_orders(false).await.unwrap(),
+        0,
+        "resting: not every tick"
+    );
+    assert_eq!(
+        service.follow_orders(true).await.unwrap(),
+        1,
+        "resting: on its turn"
+    );
+    let blotter = service.blotter().await.unwrap();
+    assert_eq!(blotter[0].order.status, OrderStatus::New);
+}

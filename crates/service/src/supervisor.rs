@@ -12,6 +12,8 @@ use std::time::{Duration, Instant};
 const WATCH_FOR: Duration = Duration::from_secs(30);
 const RECONCILE_EVERY: Duration = Duration::from_secs(30);
 const TICK: Duration = Duration::from_secs(1);
+/// Resting orders are asked about every this many ticks (15 s).
+const RESTING_EVERY_TICKS: u64 = 15;
 
 /// What changes on the Accounts page, without the parts that change on every read.
 fn fingerprint(o: &AccountsOverview) -> String {
@@ -42,6 +44,7 @@ impl BrokerageService {
         let mut last_refresh: Option<Instant> = None;
         let mut last_reconcile = Instant::now();
         let mut last_seen = String::new();
+        let mut ticks: u64 = 0;
         loop {
             tick.tick().await;
             if let Ok(true) = self.vault().enforce_auto_lock() {
@@ -62,7 +65,11 @@ impl BrokerageService {
                     self.publish(ServiceEvent::AccountsChanged);
                 }
             }
-            if let Err(err) = self.refresh_orders().await {
+            ticks = ticks.wrapping_add(1);
+            if let Err(err) = self
+                .follow_orders(ticks.is_multiple_of(RESTING_EVERY_TICKS))
+                .await
+            {
                 tracing::warn!(error = %err, "following orders failed");
             }
             self.publish_quotes().await;
