@@ -23,21 +23,65 @@ fn input_value(e: InputEvent) -> String {
     e.target_unchecked_into::<HtmlInputElement>().value()
 }
 
-/// Progress, error and success lines shared by the forms.
-fn outcome(
-    busy: bool,
-    busy_text: &str,
-    error: &Option<IpcError>,
-    done: &Option<ConnectionSummary>,
-) -> Html {
-    html! {
-        <>
-            if busy { <p class="muted" aria-busy="true" id="connect-progress">{ busy_text }</p> }
-            if let Some(err) = error { <ErrorBanner error={err.clone()} /> }
-            if let Some(c) = done {
-                <p class="connected" id="connect-result">{ format!("Connected: {} · {}", c.display_name, c.status) }</p>
+/// One attempt to connect, shared by every form: busy while the vendor is asked, then the
+/// refusal or the new connection.
+#[derive(Clone)]
+struct ConnectAttempt {
+    busy: UseStateHandle<bool>,
+    error: UseStateHandle<Option<IpcError>>,
+    done: UseStateHandle<Option<ConnectionSummary>>,
+    on_connected: Callback<ConnectionSummary>,
+}
+
+#[hook]
+fn use_connect_attempt(on_connected: Callback<ConnectionSummary>) -> ConnectAttempt {
+    ConnectAttempt {
+        busy: use_state(|| false),
+        error: use_state(|| None),
+        done: use_state(|| None),
+        on_connected,
+    }
+}
+
+impl ConnectAttempt {
+    /// Sends `C` with `args`; `on_success` runs once the connection exists (forms forget their
+    /// secrets there).
+    fn run<C>(&self, args: C::Args, on_success: impl FnOnce() + 'static)
+    where
+        C: brokerdesk_model::ipc::Command<Output = ConnectionSummary> + 'static,
+    {
+        let this = self.clone();
+        this.busy.set(true);
+        this.done.set(None);
+        wasm_bindgen_futures::spawn_local(async move {
+            match ipc::call::<C>(&args).await {
+                Ok(summary) => {
+                    this.error.set(None);
+                    on_success();
+                    this.done.set(Some(summary.clone()));
+                    this.on_connected.emit(summary);
+                }
+                Err(err) => this.error.set(Some(err)),
             }
-        </>
+            this.busy.set(false);
+        });
+    }
+
+    fn busy(&self) -> bool {
+        *self.busy
+    }
+
+    /// Progress, error and success lines.
+    fn outcome(&self, busy_text: &str) -> Html {
+        html! {
+            <>
+                if *self.busy { <p class="muted" aria-busy="true" id="connect-progress">{ busy_text }</p> }
+                if let Some(err) = &*self.error { <ErrorBanner error={err.clone()} /> }
+                if let Some(c) = &*self.done {
+                    <p class="connected" id="connect-result">{ format!("Connected: {} · {}", c.display_name, c.status) }</p>
+                }
+            </>
+        }
     }
 }
 
@@ -52,9 +96,7 @@ pub fn AlpacaForm(props: &ConnectFormProps) -> Html {
     let url = use_state(|| None::<String>);
     let key = use_state(String::new);
     let secret = use_state(String::new);
-    let busy = use_state(|| false);
-    let error = use_state(|| None::<IpcError>);
-    let done = use_state(|| None::<ConnectionSummary>);
+    let attempt = use_connect_attempt(props.on_connected.clone());
     let url_value = (*url).clone().unwrap_or(sandbox_url);
     let on_submit = {
         let (env, url_value, key, secret) = (
@@ -63,12 +105,7 @@ pub fn AlpacaForm(props: &ConnectFormProps) -> Html {
             key.clone(),
             secret.clone(),
         );
-        let (busy, error, done, on_connected) = (
-            busy.clone(),
-            error.clone(),
-            done.clone(),
-            props.on_connected.clone(),
-        );
+        let attempt = attempt.clone();
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let environment = match env.as_str() {
@@ -82,28 +119,9 @@ pub fn AlpacaForm(props: &ConnectFormProps) -> Html {
                 secret_key: (*secret).clone(),
                 label: String::new(),
             };
-            let (busy, error, done, on_connected, secret) = (
-                busy.clone(),
-                error.clone(),
-                done.clone(),
-                on_connected.clone(),
-                secret.clone(),
-            );
-            busy.set(true);
-            done.set(None);
-            wasm_bindgen_futures::spawn_local(async move {
-                match ipc::call::<AddAlpacaConnection>(&args).await {
-                    Ok(summary) => {
-                        error.set(None);
-                        // The secret is sealed in the vault now; the form forgets it.
-                        secret.set(String::new());
-                        done.set(Some(summary.clone()));
-                        on_connected.emit(summary);
-                    }
-                    Err(err) => error.set(Some(err)),
-                }
-                busy.set(false);
-            });
+            // The secret is sealed in the vault now; the form forgets it.
+            let secret = secret.clone();
+            attempt.run::<AddAlpacaConnection>(args, move || secret.set(String::new()));
         })
     };
     let on_env = {
@@ -129,8 +147,8 @@ pub fn AlpacaForm(props: &ConnectFormProps) -> Html {
             <input id="alpaca-key" autocomplete="off" value={(*key).clone()} oninput={let key = key.clone(); Callback::from(move |e| key.set(input_value(e)))} />
             <label for="alpaca-secret">{ "Secret key" }</label>
             <input id="alpaca-secret" type="password" autocomplete="off" value={(*secret).clone()} oninput={let secret = secret.clone(); Callback::from(move |e| secret.set(input_value(e)))} />
-            <button type="submit" id="alpaca-connect" disabled={*busy}>{ "Check and connect" }</button>
-            { outcome(*busy, "Checking the key with Alpaca…", &error, &done) }
+            <button type="submit" id="alpaca-connect" disabled={attempt.busy()}>{ "Check and connect" }</button>
+            { attempt.outcome("Checking the key with Alpaca…") }
         </form>
     }
 }
@@ -139,41 +157,16 @@ pub fn AlpacaForm(props: &ConnectFormProps) -> Html {
 pub fn IbkrForm(props: &ConnectFormProps) -> Html {
     let url = use_state(|| "https://localhost:5000/v1/api".to_owned());
     let self_signed = use_state(|| true);
-    let busy = use_state(|| false);
-    let error = use_state(|| None::<IpcError>);
-    let done = use_state(|| None::<ConnectionSummary>);
+    let attempt = use_connect_attempt(props.on_connected.clone());
     let on_submit = {
-        let (url, self_signed) = (url.clone(), self_signed.clone());
-        let (busy, error, done, on_connected) = (
-            busy.clone(),
-            error.clone(),
-            done.clone(),
-            props.on_connected.clone(),
-        );
+        let (url, self_signed, attempt) = (url.clone(), self_signed.clone(), attempt.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let args = IbkrGatewayArgs {
                 gateway_url: (*url).clone(),
                 accept_self_signed: *self_signed,
             };
-            let (busy, error, done, on_connected) = (
-                busy.clone(),
-                error.clone(),
-                done.clone(),
-                on_connected.clone(),
-            );
-            busy.set(true);
-            wasm_bindgen_futures::spawn_local(async move {
-                match ipc::call::<AddIbkrConnection>(&args).await {
-                    Ok(summary) => {
-                        error.set(None);
-                        done.set(Some(summary.clone()));
-                        on_connected.emit(summary);
-                    }
-                    Err(err) => error.set(Some(err)),
-                }
-                busy.set(false);
-            });
+            attempt.run::<AddIbkrConnection>(args, || {});
         })
     };
     html! {
@@ -190,8 +183,8 @@ pub fn IbkrForm(props: &ConnectFormProps) -> Html {
                     onchange={let s = self_signed.clone(); Callback::from(move |e: Event| s.set(e.target_unchecked_into::<HtmlInputElement>().checked()))} />
                 { " Accept the gateway's self-signed certificate (loopback only)" }
             </label>
-            <button type="submit" id="ibkr-connect" disabled={*busy}>{ "Connect" }</button>
-            { outcome(*busy, "Asking the gateway…", &error, &done) }
+            <button type="submit" id="ibkr-connect" disabled={attempt.busy()}>{ "Connect" }</button>
+            { attempt.outcome("Asking the gateway…") }
         </form>
     }
 }
@@ -206,24 +199,13 @@ pub struct OAuthFormProps {
 #[component]
 pub fn OAuthForm(props: &OAuthFormProps) -> Html {
     let flow = use_state(|| None::<(String, String)>);
-    let error = use_state(|| None::<IpcError>);
-    let done = use_state(|| None::<ConnectionSummary>);
+    let attempt = use_connect_attempt(props.on_connected.clone());
     let on_start = {
         let vendor = props.vendor;
-        let (flow, error, done, on_connected) = (
-            flow.clone(),
-            error.clone(),
-            done.clone(),
-            props.on_connected.clone(),
-        );
+        let (flow, attempt) = (flow.clone(), attempt.clone());
         Callback::from(move |_: MouseEvent| {
-            let (flow, error, done, on_connected) = (
-                flow.clone(),
-                error.clone(),
-                done.clone(),
-                on_connected.clone(),
-            );
-            error.set(None);
+            let (flow, attempt) = (flow.clone(), attempt.clone());
+            attempt.error.set(None);
             wasm_bindgen_futures::spawn_local(async move {
                 let started = match ipc::call::<OAuthStart>(&VendorArgs {
                     vendor: VendorId::new(vendor),
@@ -231,27 +213,33 @@ pub fn OAuthForm(props: &OAuthFormProps) -> Html {
                 .await
                 {
                     Ok(s) => s,
-                    Err(err) => return error.set(Some(err)),
+                    Err(err) => return attempt.error.set(Some(err)),
                 };
+                // The browser is open; the page waits for it to come back (or for Cancel).
                 flow.set(Some((
                     started.flow_id.clone(),
                     started.authorize_url.clone(),
                 )));
-                let finished = ipc::call::<OAuthFinish>(&FlowArgs {
+                let finish = FlowArgs {
                     flow_id: started.flow_id,
-                })
-                .await;
-                flow.set(None);
-                match finished {
-                    Ok(summary) => {
-                        done.set(Some(summary.clone()));
-                        on_connected.emit(summary);
-                    }
-                    Err(err) => error.set(Some(err)),
-                }
+                };
+                let flow_done = flow.clone();
+                attempt.run::<OAuthFinish>(finish, move || flow_done.set(None));
             });
         })
     };
+    {
+        // A failed finish (cancel, timeout, refusal) ends the waiting panel too.
+        let flow = flow.clone();
+        use_effect_with(
+            (attempt.busy(), attempt.error.is_some()),
+            move |(busy, failed)| {
+                if !*busy && *failed {
+                    flow.set(None);
+                }
+            },
+        );
+    }
     let on_cancel = {
         let flow = flow.clone();
         Callback::from(move |_: MouseEvent| {
@@ -272,7 +260,7 @@ pub fn OAuthForm(props: &OAuthFormProps) -> Html {
             } else {
                 <button id="oauth-start" onclick={on_start}>{ format!("Sign in with {} in the browser", props.name) }</button>
             }
-            { outcome(false, "", &error, &done) }
+            { attempt.outcome("Waiting for the browser to come back…") }
         </div>
     }
 }
@@ -292,18 +280,10 @@ pub fn KeyForm(props: &KeyFormProps) -> Html {
     let fields = brokerdesk_model::key_fields::key_fields(props.vendor);
     let values = use_state(std::collections::BTreeMap::<String, String>::new);
     let sandbox = use_state(|| true);
-    let busy = use_state(|| false);
-    let error = use_state(|| None::<IpcError>);
-    let done = use_state(|| None::<ConnectionSummary>);
+    let attempt = use_connect_attempt(props.on_connected.clone());
     let on_submit = {
         let vendor = props.vendor;
-        let (values, sandbox) = (values.clone(), sandbox.clone());
-        let (busy, error, done, on_connected) = (
-            busy.clone(),
-            error.clone(),
-            done.clone(),
-            props.on_connected.clone(),
-        );
+        let (values, sandbox, attempt) = (values.clone(), sandbox.clone(), attempt.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let args = brokerdesk_model::KeyConnectionArgs {
@@ -312,25 +292,10 @@ pub fn KeyForm(props: &KeyFormProps) -> Html {
                 sandbox: brokerdesk_model::key_fields::offers_sandbox(vendor) && *sandbox,
                 label: String::new(),
             };
-            let (values, busy, error, done, on_connected) = (
-                values.clone(),
-                busy.clone(),
-                error.clone(),
-                done.clone(),
-                on_connected.clone(),
-            );
-            busy.set(true);
-            wasm_bindgen_futures::spawn_local(async move {
-                match ipc::call::<brokerdesk_model::ipc::AddKeyConnection>(&args).await {
-                    Ok(summary) => {
-                        error.set(None);
-                        values.set(Default::default());
-                        done.set(Some(summary.clone()));
-                        on_connected.emit(summary);
-                    }
-                    Err(err) => error.set(Some(err)),
-                }
-                busy.set(false);
+            // Sealed in the vault now: the form forgets every value.
+            let values = values.clone();
+            attempt.run::<brokerdesk_model::ipc::AddKeyConnection>(args, move || {
+                values.set(Default::default())
             });
         })
     };
@@ -363,8 +328,8 @@ pub fn KeyForm(props: &KeyFormProps) -> Html {
                     { format!(" Use {}'s sandbox (no real money)", props.name) }
                 </label>
             }
-            <button type="submit" id={format!("{}-connect", props.vendor)} disabled={*busy}>{ "Check and connect" }</button>
-            { outcome(*busy, &format!("Checking the keys with {}…", props.name), &error, &done) }
+            <button type="submit" id={format!("{}-connect", props.vendor)} disabled={attempt.busy()}>{ "Check and connect" }</button>
+            { attempt.outcome(&format!("Checking the keys with {}…", props.name)) }
         </form>
     }
 }
