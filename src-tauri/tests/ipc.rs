@@ -124,6 +124,7 @@ fn sample_args(name: &str, sandbox_url: &str) -> serde_json::Value {
         }),
         "quotes" => serde_json::json!({ "symbols": ["AAPL"] }),
         "break_resolve" => serde_json::json!({ "id": 999 }),
+        "portal_start" => serde_json::json!({ "id": "paper-local" }),
         "live_arm" => serde_json::json!({ "minutes": 5 }),
         "vault_create" | "vault_unlock" => {
             serde_json::json!({ "password": PASSWORD, "role": "trader" })
@@ -199,7 +200,8 @@ fn every_command_answers_and_no_reply_ever_carries_a_secret() {
                 | "break_resolve"
                 | "oauth_start"
                 | "oauth_finish"
-                | "oauth_cancel",
+                | "oauth_cancel"
+                | "portal_start",
                 Err(err),
             ) => {
                 assert!(err.get("code").is_some(), "{name}: {err}")

@@ -243,6 +243,16 @@ impl Command for OAuthFinish {
     type Output = ConnectionSummary;
 }
 
+/// Opens an aggregator connection's portal (SnapTrade) to link more accounts; finished and
+/// cancelled like a sign-in, with `oauth_finish` / `oauth_cancel`.
+pub struct PortalStart;
+
+impl Command for PortalStart {
+    const NAME: &'static str = "portal_start";
+    type Args = ConnectionIdArgs;
+    type Output = OAuthStarted;
+}
+
 pub struct OAuthCancel;
 
 impl Command for OAuthCancel {
@@ -345,6 +355,7 @@ pub const ALL: &[&str] = &[
     OAuthStart::NAME,
     OAuthFinish::NAME,
     OAuthCancel::NAME,
+    PortalStart::NAME,
     RemoveConnection::NAME,
     PlaceOrder::NAME,
     CancelOrder::NAME,

@@ -40,6 +40,10 @@ impl Page {
         Self::new(200, "Signed in", "Brokerdesk received your sign-in.")
     }
 
+    pub fn returned() -> Self {
+        Self::new(200, "Done", "Brokerdesk saw you finish in the portal.")
+    }
+
     pub fn failed(reason: &str) -> Self {
         Self::new(400, "Sign-in failed", reason)
     }

@@ -36,6 +36,7 @@ pub struct Connection {
     pub market: Option<Arc<dyn MarketData>>,
     latency: Option<LatencyProbe>,
     health: Mutex<Health>,
+    portal: Option<Arc<dyn crate::portal_flows::AggregatorPortal>>,
     /// Whatever must live as long as the connection (the local sandbox, keep-alive tasks).
     _keep: Vec<Box<dyn std::any::Any + Send + Sync>>,
 }
@@ -79,8 +80,22 @@ impl Connection {
                 failures: 0,
                 next_attempt: None,
             }),
+            portal: None,
             _keep: parts.keep,
         }
+    }
+
+    /// The aggregator portal for linking more accounts, where the connection has one.
+    pub fn with_portal(
+        mut self,
+        portal: Option<Arc<dyn crate::portal_flows::AggregatorPortal>>,
+    ) -> Self {
+        self.portal = portal;
+        self
+    }
+
+    pub fn portal(&self) -> Option<Arc<dyn crate::portal_flows::AggregatorPortal>> {
+        self.portal.clone()
     }
 
     fn health(&self) -> Health {

@@ -70,6 +70,8 @@ impl KeyFields {
 struct Keyed {
     parts: ConnectionParts,
     check: BoxFuture<'static, Result<(), ConnectorError>>,
+    /// The aggregator's portal for linking more accounts (SnapTrade).
+    portal: Option<Arc<dyn crate::portal_flows::AggregatorPortal>>,
 }
 
 fn vendor_name(vendor: &str) -> &'static str {
@@ -166,6 +168,7 @@ fn connect(
             let c = Arc::new(StripeConnector::new(config, key).map_err(wrap)?);
             let (probe, read) = (Arc::clone(&c), Arc::clone(&c));
             Ok(Keyed {
+                portal: None,
                 check: Box::pin(
                     async move { read.payment_balances(read.account()).await.map(|_| ()) },
                 ),
@@ -182,6 +185,7 @@ fn connect(
             let c = Arc::new(SquareConnector::new(config, credential).map_err(wrap)?);
             let (probe, read) = (Arc::clone(&c), Arc::clone(&c));
             Ok(Keyed {
+                portal: None,
                 // The locations: Square has no balance to read (see `BALANCES_UNAVAILABLE`).
                 check: Box::pin(async move { read.accounts().await.map(|_| ()) }),
                 parts: payment_parts(base, c, latency(move || probe.latency().map(|l| l.last))),
@@ -200,6 +204,7 @@ fn connect(
             let c = Arc::new(PayPalConnector::new(config, credential).map_err(wrap)?);
             let (probe, read) = (Arc::clone(&c), Arc::clone(&c));
             Ok(Keyed {
+                portal: None,
                 // A token, then the balances (which name the account).
                 check: Box::pin(async move { read.accounts().await.map(|_| ()) }),
                 parts: payment_parts(base, c, latency(move || probe.latency().map(|l| l.last))),
@@ -219,6 +224,7 @@ fn connect(
             );
             let (probe, read) = (Arc::clone(&c), Arc::clone(&c));
             Ok(Keyed {
+                portal: Some(c.clone() as Arc<dyn crate::portal_flows::AggregatorPortal>),
                 check: Box::pin(async move { read.accounts().await.map(|_| ()) }),
                 parts: ConnectionParts {
                     id: base.id,
@@ -247,6 +253,7 @@ fn connect(
             );
             let (probe, read) = (Arc::clone(&c), Arc::clone(&c));
             Ok(Keyed {
+                portal: None,
                 check: Box::pin(async move { read.accounts().await.map(|_| ()) }),
                 parts: ConnectionParts {
                     id: base.id,
@@ -298,7 +305,7 @@ pub(crate) fn build(
         key.base_url.as_deref(),
         &fields,
     )?;
-    Ok(Connection::new(keyed.parts))
+    Ok(Connection::new(keyed.parts).with_portal(keyed.portal))
 }
 
 /// What the vault's credential list shows for these keys: the vendor and, where there is

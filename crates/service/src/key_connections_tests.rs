@@ -473,3 +473,109 @@ async fn plaid_keys_show_the_items_accounts_with_their_holdings() {
     );
     lock_drops_and_unlock_rebuilds(&service, &added).await;
 }
+
+/// Records the URL it was asked to open, as a browser would be.
+struct CapturingBrowser(std::sync::Mutex<Option<url::Url>>);
+
+impl brokerdesk_oauth::BrowserOpener for CapturingBrowser {
+    fn open(&self, url: &url::Url) -> Result<(), brokerdesk_oauth::OpenError> {
+        *self.0.lock().unwrap() = Some(url.clone());
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn snaptrade_portal_opens_in_the_browser_and_comes_back_to_our_listener() {
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let server = MockServer::start().await;
+    let fixture = |name: &str| -> serde_json::Value {
+        let path = format!(
+            "{}/../connectors/tests/fixtures/snaptrade/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    };
+    let mut accounts = fixture("spec_synth_GET_accounts.json");
+    accounts[0]["id"] = serde_json::json!("917c8734-8470-4a3e-a18f-57c3f2ee6631");
+    Mock::given(method("GET"))
+        .and(path("/api/v1/accounts"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(&accounts))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/api/v1/snapTrade/login"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(fixture("spec_synth_POST_snapTrade_login.json")),
+        )
+        .mount(&server)
+        .await;
+    let (_dir, _config, service) =
+        service_at("snaptrade", &format!("{}/api/v1", server.uri())).await;
+    let added = service
+        .add_key_connection(args(
+            "snaptrade",
+            &[
+                ("client_id", "BROKERDESK-TEST"),
+                ("consumer_key", "consumer-key-e2e"),
+                ("user_id", "user-1"),
+                ("user_secret", "user-secret-e2e"),
+            ],
+            false,
+        ))
+        .await
+        .unwrap();
+
+    let browser = CapturingBrowser(std::sync::Mutex::new(None));
+    let started = service.portal_start(&added.id, &browser).await.unwrap();
+    let opened = browser
+        .0
+        .lock()
+        .unwrap()
+        .clone()
+        .expect("the browser was opened");
+    assert_eq!(opened.as_str(), started.authorize_url);
+    assert!(
+        opened
+            .as_str()
+            .starts_with("https://app.snaptrade.com/snapTrade/redeemToken")
+    );
+
+    // SnapTrade was told to send the browser back to our loopback listener.
+    let login = server
+        .received_requests()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.url.path().ends_with("/snapTrade/login"))
+        .expect("a portal link was asked for");
+    let body: serde_json::Value = serde_json::from_slice(&login.body).unwrap();
+    let back_to = body["customRedirect"].as_str().unwrap().to_owned();
+    assert!(back_to.starts_with("http://127.0.0.1:"), "{back_to}");
+
+    // The user finishes in the portal; the browser comes back; the connection is read again.
+    let finishing = {
+        let service = service.clone();
+        let flow = started.flow_id.clone();
+        tokio::spawn(async move { service.oauth_finish(&flow).await })
+    };
+    let page = reqwest::get(format!("{back_to}?status=SUCCESS"))
+        .await
+        .unwrap();
+    assert!(page.text().await.unwrap().contains("close this window"));
+    let summary = finishing.await.unwrap().unwrap();
+    assert_eq!(summary.id, added.id);
+
+    // A second visit, cancelled: finishing says so, and the port is closed.
+    let again = service.portal_start(&added.id, &browser).await.unwrap();
+    service.oauth_cancel(&again.flow_id).unwrap();
+    let err = service.oauth_finish(&again.flow_id).await.unwrap_err();
+    assert!(err.to_string().contains("cancelled"), "{err}");
+    // The paper sandbox has no portal.
+    let err = service
+        .portal_start(&ConnectionId::new("paper-local"), &browser)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("no portal"), "{err}");
+}

@@ -18,6 +18,7 @@ mod oauth_tokens;
 mod orders;
 pub mod paper_connection;
 pub mod payment_portfolio;
+pub mod portal_flows;
 mod reconcile;
 mod reconciling;
 mod registry;

@@ -428,6 +428,10 @@ impl BrokerageService {
     /// Waits for the browser; on success the tokens are in the vault, attached to a new
     /// connection, which is saved and returned.
     pub async fn oauth_finish(&self, flow_id: &str) -> Result<ConnectionSummary, ServiceError> {
+        // One pair of finish/cancel commands for every browser flow: portals too.
+        if self.inner.portal_flows.contains(flow_id) {
+            return self.portal_finish(flow_id).await;
+        }
         let flow = self.inner.oauth_flows.get(flow_id)?;
         let sign_in = {
             let mut slot = flow.slot();
@@ -504,6 +508,9 @@ impl BrokerageService {
 
     /// Stops a sign-in: its port closes, and `oauth_finish` answers that it was cancelled.
     pub fn oauth_cancel(&self, flow_id: &str) -> Result<(), ServiceError> {
+        if self.inner.portal_flows.contains(flow_id) {
+            return self.portal_cancel(flow_id);
+        }
         let flow = self.inner.oauth_flows.get(flow_id)?;
         // Dropping a waiting sign-in closes its port now. The entry stays as a tombstone, so a
         // later finish says "cancelled"; the finish (or the abandon timer) removes it.

@@ -74,6 +74,7 @@ pub(crate) struct Inner {
     pub(crate) watched: Mutex<HashMap<brokerdesk_model::Symbol, Instant>>,
     /// OAuth sign-ins started and not yet finished.
     pub(crate) oauth_flows: Arc<crate::oauth_flows::Flows>,
+    pub(crate) portal_flows: crate::portal_flows::PortalFlows,
 }
 
 /// The one core behind the app and the CLI. Cheap to clone: clones share everything.
@@ -189,6 +190,7 @@ impl BrokerageService {
                 events,
                 watched: Mutex::new(HashMap::new()),
                 oauth_flows: Arc::default(),
+                portal_flows: Default::default(),
             }),
         })
     }

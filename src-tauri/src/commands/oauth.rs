@@ -35,6 +35,19 @@ pub async fn oauth_start<R: Runtime>(
         .map_err(ipc)
 }
 
+/// An aggregator's portal in the system browser (its flow ends with `oauth_finish`).
+#[tauri::command(rename_all = "snake_case")]
+pub async fn portal_start<R: Runtime>(
+    app: AppHandle<R>,
+    service: State<'_, BrokerageService>,
+    id: brokerdesk_model::ConnectionId,
+) -> Result<OAuthStarted, IpcError> {
+    service
+        .portal_start(&id, &SystemBrowser(app))
+        .await
+        .map_err(ipc)
+}
+
 #[tauri::command(rename_all = "snake_case")]
 pub async fn oauth_finish(
     service: State<'_, BrokerageService>,

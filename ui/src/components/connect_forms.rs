@@ -333,3 +333,77 @@ pub fn KeyForm(props: &KeyFormProps) -> Html {
         </form>
     }
 }
+
+#[derive(Properties, PartialEq)]
+pub struct PortalButtonProps {
+    pub connection: brokerdesk_model::ConnectionId,
+    pub name: String,
+}
+
+/// "Link accounts" for an aggregator connection: its portal in the system browser, a waiting
+/// state with Cancel, and the connection read again when the browser comes back.
+#[component]
+pub fn PortalButton(props: &PortalButtonProps) -> Html {
+    let flow = use_state(|| None::<(String, String)>);
+    let attempt = use_connect_attempt(Callback::noop());
+    let on_start = {
+        let id = props.connection.clone();
+        let (flow, attempt) = (flow.clone(), attempt.clone());
+        Callback::from(move |_: MouseEvent| {
+            let (id, flow, attempt) = (id.clone(), flow.clone(), attempt.clone());
+            attempt.error.set(None);
+            wasm_bindgen_futures::spawn_local(async move {
+                let args = brokerdesk_model::ipc::ConnectionIdArgs { id };
+                let started = match ipc::call::<brokerdesk_model::ipc::PortalStart>(&args).await {
+                    Ok(s) => s,
+                    Err(err) => return attempt.error.set(Some(err)),
+                };
+                flow.set(Some((
+                    started.flow_id.clone(),
+                    started.authorize_url.clone(),
+                )));
+                let flow_done = flow.clone();
+                attempt.run::<OAuthFinish>(
+                    FlowArgs {
+                        flow_id: started.flow_id,
+                    },
+                    move || flow_done.set(None),
+                );
+            });
+        })
+    };
+    {
+        let flow = flow.clone();
+        use_effect_with(
+            (attempt.busy(), attempt.error.is_some()),
+            move |(busy, failed)| {
+                if !*busy && *failed {
+                    flow.set(None);
+                }
+            },
+        );
+    }
+    let on_cancel = {
+        let flow = flow.clone();
+        Callback::from(move |_: MouseEvent| {
+            if let Some((flow_id, _)) = (*flow).clone() {
+                wasm_bindgen_futures::spawn_local(async move {
+                    let _ = ipc::call::<OAuthCancel>(&FlowArgs { flow_id }).await;
+                });
+            }
+        })
+    };
+    html! {
+        <div class="portal">
+            if let Some((_, url)) = &*flow {
+                <div class="notice" aria-busy="true">
+                    <span>{ format!("Link your accounts in {}'s portal, in your browser. If no browser opened, open:", props.name) }<br/><code class="url">{ url }</code></span>
+                    <button class="secondary" onclick={on_cancel}>{ "Cancel" }</button>
+                </div>
+            } else {
+                <button class="secondary link-accounts" onclick={on_start}>{ "Link accounts" }</button>
+            }
+            { attempt.outcome("Waiting for the browser to come back…") }
+        </div>
+    }
+}

@@ -2,7 +2,7 @@
 //! with what each can honestly show and the right way to connect it.
 
 use crate::components::{
-    AlpacaForm, ConnectionBadge, ErrorBanner, IbkrForm, KeyForm, ModeBadge, OAuthForm,
+    AlpacaForm, ConnectionBadge, ErrorBanner, IbkrForm, KeyForm, ModeBadge, OAuthForm, PortalButton,
 };
 use crate::hooks::{Load, use_command};
 use crate::ipc;
@@ -165,9 +165,14 @@ fn YourConnections() -> Html {
                 <td><ModeBadge mode={c.mode} /></td>
                 <td><ConnectionBadge status={c.status.clone()} latency_ms={c.latency_ms} /></td>
                 <td class="muted">{ c.last_refresh.map(|t| format!("as of {}", crate::time::local_time(t))).unwrap_or_default() }</td>
-                <td>if c.id.as_str() != "paper-local" {
-                    <button class="secondary remove-connection" onclick={remove}>{ "Remove" }</button>
-                }</td>
+                <td class="row">
+                    if c.vendor.as_str() == "snaptrade" {
+                        <PortalButton connection={c.id.clone()} name={"SnapTrade".to_owned()} />
+                    }
+                    if c.id.as_str() != "paper-local" {
+                        <button class="secondary remove-connection" onclick={remove}>{ "Remove" }</button>
+                    }
+                </td>
             </tr>
         }
     };
