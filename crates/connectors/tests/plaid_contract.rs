@@ -630,3 +630,29 @@ fn environments_are_chosen_by_configuration() {
         "{debug}"
     );
 }
+
+#[tokio::test]
+async fn a_finished_hosted_link_session_yields_each_public_token_once() {
+    use secrecy::ExposeSecret;
+    let server = MockServer::start().await;
+    expect(
+        &server,
+        "/link/token/get",
+        json!({ "link_token": "link-sandbox-af1a0311-da53-4636-b754-dd15cc058176" }),
+        ok(spec("link_token_get")),
+    )
+    .await;
+    let tokens = partner(&server.uri())
+        .link_results("link-sandbox-af1a0311-da53-4636-b754-dd15cc058176")
+        .await
+        .expect("the session's results");
+    let tokens: Vec<&str> = tokens.iter().map(|t| t.expose_secret()).collect();
+    // Two institutions were linked; on_success repeats the first and is not counted twice.
+    assert_eq!(
+        tokens,
+        vec![
+            "public-sandbox-3b9687f0-3abd-4913-9889-f0ba816d4a3a",
+            "public-sandbox-44ba202e-bf6b-45c6-a5ba-d526765626a9"
+        ]
+    );
+}

@@ -134,12 +134,13 @@ static PLAID: &[KeyField] = &[
         true,
         "The Sandbox or Production secret, matching the sandbox option.",
     ),
-    field(
+    optional(field(
         "access_token",
         "Access token",
         true,
-        "The Item's access-… token from a completed Link (investments product).",
-    ),
+        "Leave empty and use \"Link accounts\" (Plaid's Hosted Link) once connected; or paste \
+         an Item's access-… token from a completed Link (investments product).",
+    )),
 ];
 
 /// The form for `vendor`; empty for a vendor that does not connect by pasted keys.

@@ -246,15 +246,30 @@ fn connect(
                 (None, false) => PlaidEnvironment::Production,
             };
             let credential = PlaidCredential::new(fields.get("client_id")?, fields.get("secret")?);
-            let c = Arc::new(
-                PlaidConnector::new(PlaidConfig::new(environment), credential)
-                    .map_err(wrap)?
-                    .with_access_token(SecretString::from(fields.get("access_token")?)),
-            );
+            let mut plaid =
+                PlaidConnector::new(PlaidConfig::new(environment), credential).map_err(wrap)?;
+            // Without an Item yet (no access token), the keys are checked with a directory
+            // search, and "Link accounts" (Hosted Link) adds the Item.
+            let linked = fields.0.get("access_token").filter(|t| !t.is_empty());
+            if let Some(token) = linked {
+                plaid = plaid.with_access_token(SecretString::from(token.as_str()));
+            }
+            let has_item = linked.is_some();
+            let c = Arc::new(plaid);
             let (probe, read) = (Arc::clone(&c), Arc::clone(&c));
             Ok(Keyed {
-                portal: None,
-                check: Box::pin(async move { read.accounts().await.map(|_| ()) }),
+                portal: Some(Arc::new(crate::portal_flows::PlaidPortal::new(
+                    Arc::clone(&c),
+                    base.id.to_string(),
+                ))),
+                check: Box::pin(async move {
+                    if has_item {
+                        read.accounts().await.map(|_| ())
+                    } else {
+                        use brokerdesk_connectors::directory::InstitutionDirectory;
+                        read.search_institutions("bank").await.map(|_| ())
+                    }
+                }),
                 parts: ConnectionParts {
                     id: base.id,
                     vendor: base.vendor,
@@ -472,4 +487,31 @@ fn refused(vendor: &str, err: ConnectorError) -> ConnectorError {
         }
         other => other,
     }
+}
+
+/// The vault record holding a key connection's fields.
+pub(crate) fn credential_of(
+    service: &BrokerageService,
+    connection: &ConnectionId,
+) -> Result<CredentialId, ServiceError> {
+    let records = service.inner.registry.load()?;
+    let record = records
+        .iter()
+        .find(|r| &r.id == connection)
+        .ok_or_else(|| ServiceError::UnknownConnection(connection.clone()))?;
+    let key = match &record.endpoint {
+        Endpoint::Stripe(k)
+        | Endpoint::Square(k)
+        | Endpoint::Paypal(k)
+        | Endpoint::Snaptrade(k)
+        | Endpoint::Plaid(k) => k,
+        _ => {
+            return Err(ServiceError::InvalidInput(format!(
+                "{connection} is not a key connection"
+            )));
+        }
+    };
+    key.credential
+        .parse()
+        .map_err(|why: String| ServiceError::Internal(why))
 }

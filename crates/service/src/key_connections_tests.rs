@@ -579,3 +579,121 @@ async fn snaptrade_portal_opens_in_the_browser_and_comes_back_to_our_listener() 
         .unwrap_err();
     assert!(err.to_string().contains("no portal"), "{err}");
 }
+
+#[tokio::test]
+async fn plaid_hosted_link_adds_the_item_and_seals_its_access_token() {
+    let server = MockServer::start().await;
+    // The keys alone are checked with a directory search (no Item yet).
+    Mock::given(method("POST"))
+        .and(path("/institutions/search"))
+        .respond_with(reply(
+            200,
+            "plaid",
+            "spec_example_POST_institutions_search_200_example-1.json",
+        ))
+        .mount(&server)
+        .await;
+    let mut created = fixture_json(
+        "plaid",
+        "spec_example_POST_link_token_create_200_example-1.json",
+    );
+    created["hosted_link_url"] = serde_json::json!("https://secure.plaid.com/hl/e2e-session");
+    Mock::given(method("POST"))
+        .and(path("/link/token/create"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(&created))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/link/token/get"))
+        .respond_with(reply(
+            200,
+            "plaid",
+            "spec_example_POST_link_token_get_200_example-1.json",
+        ))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/item/public_token/exchange"))
+        .respond_with(reply(
+            200,
+            "plaid",
+            "spec_example_POST_item_public_token_exchange_200_example-1.json",
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let holdings = fixture_json(
+        "plaid",
+        "spec_example_POST_investments_holdings_get_200_example-1.json",
+    );
+    Mock::given(method("POST"))
+        .and(path("/investments/holdings/get"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(&holdings))
+        .mount(&server)
+        .await;
+    let mut balance = fixture_json(
+        "plaid",
+        "spec_example_POST_accounts_balance_get_200_example-1.json",
+    );
+    balance["accounts"] = holdings["accounts"].clone();
+    Mock::given(method("POST"))
+        .and(path("/accounts/balance/get"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(balance))
+        .mount(&server)
+        .await;
+
+    let (_dir, config, service) = service_at("plaid", &server.uri()).await;
+    let added = service
+        .add_key_connection(args(
+            "plaid",
+            &[("client_id", "client-1"), ("secret", "plaid-secret-value")],
+            true,
+        ))
+        .await
+        .unwrap();
+    assert!(account_of(&service.accounts_overview().await.unwrap(), &added.id).is_empty());
+
+    let browser = CapturingBrowser(std::sync::Mutex::new(None));
+    let started = service.portal_start(&added.id, &browser).await.unwrap();
+    assert_eq!(
+        started.authorize_url,
+        "https://secure.plaid.com/hl/e2e-session"
+    );
+    let create = server
+        .received_requests()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.url.path() == "/link/token/create")
+        .unwrap();
+    let body: serde_json::Value = serde_json::from_slice(&create.body).unwrap();
+    let back_to = body["hosted_link"]["completion_redirect_uri"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(back_to.starts_with("http://127.0.0.1:"), "{back_to}");
+
+    let finishing = {
+        let service = service.clone();
+        let flow = started.flow_id.clone();
+        tokio::spawn(async move { service.oauth_finish(&flow).await })
+    };
+    reqwest::get(&back_to).await.unwrap();
+    finishing.await.unwrap().unwrap();
+
+    // The Item's access token is sealed with the connection's keys, and its accounts show.
+    let exchange: serde_json::Value = fixture_json(
+        "plaid",
+        "spec_example_POST_item_public_token_exchange_200_example-1.json",
+    );
+    let access = exchange["access_token"].as_str().unwrap();
+    let credential = crate::key_connections::credential_of(&service, &added.id).unwrap();
+    let sealed = service.vault().with_store(|s| s.get(credential)).unwrap();
+    assert!(secrecy::ExposeSecret::expose_secret(&sealed).contains(access));
+    assert!(
+        !registry_text(&config).contains(access),
+        "never outside the vault"
+    );
+    let overview = service.accounts_overview().await.unwrap();
+    assert_eq!(account_of(&overview, &added.id).len(), 4, "{overview:?}");
+}

@@ -9,11 +9,13 @@ use crate::error::ServiceError;
 use crate::service::BrokerageService;
 use async_trait::async_trait;
 use brokerdesk_connectors::ConnectorError;
+use brokerdesk_connectors::plaid::{LinkRequest, PlaidConnector};
 use brokerdesk_model::{ConnectionId, ConnectionSummary, OAuthStarted, ServiceEvent};
 use brokerdesk_oauth::{BrowserOpener, ReturnListener};
 use brokerdesk_vault::Action;
+use secrecy::{ExposeSecret, SecretString};
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::watch;
 
@@ -25,6 +27,75 @@ const PORTAL_TIMEOUT: Duration = Duration::from_secs(10 * 60);
 pub trait AggregatorPortal: Send + Sync {
     /// The portal's address; when the user is done it sends the browser to `back_to`.
     async fn portal_url(&self, back_to: &url::Url) -> Result<url::Url, ConnectorError>;
+
+    /// Called once the browser is back: a new secret to seal into the connection's vault
+    /// record (Plaid: the access token of the Item just linked), if the portal produced one.
+    async fn completed(&self) -> Result<Option<(String, SecretString)>, ConnectorError> {
+        Ok(None)
+    }
+}
+
+/// Plaid's Hosted Link as a portal: a link token whose completion redirect is our listener;
+/// afterwards `/link/token/get` names the public token, which is exchanged for the access
+/// token (single use: never resent).
+pub struct PlaidPortal {
+    plaid: Arc<PlaidConnector>,
+    /// Our stable id for the user at Plaid (the connection id; nothing personal).
+    client_user_id: String,
+    link_token: Mutex<Option<String>>,
+}
+
+impl PlaidPortal {
+    pub fn new(plaid: Arc<PlaidConnector>, client_user_id: String) -> Self {
+        Self {
+            plaid,
+            client_user_id,
+            link_token: Mutex::new(None),
+        }
+    }
+}
+
+#[async_trait]
+impl AggregatorPortal for PlaidPortal {
+    async fn portal_url(&self, back_to: &url::Url) -> Result<url::Url, ConnectorError> {
+        let token = self
+            .plaid
+            .create_link_token(&LinkRequest {
+                client_user_id: self.client_user_id.clone(),
+                completion_redirect_uri: Some(back_to.to_string()),
+                redirect_uri: None,
+                access_token: None,
+            })
+            .await?;
+        *self.link_token.lock().unwrap_or_else(|p| p.into_inner()) = Some(token.link_token);
+        url::Url::parse(&token.hosted_link_url).map_err(|e| {
+            ConnectorError::BadResponse(format!("Plaid's Hosted Link URL is not a URL: {e}"))
+        })
+    }
+
+    async fn completed(&self) -> Result<Option<(String, SecretString)>, ConnectorError> {
+        let link_token = self
+            .link_token
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        let Some(link_token) = link_token else {
+            return Ok(None);
+        };
+        let Some(public) = self
+            .plaid
+            .link_results(&link_token)
+            .await?
+            .into_iter()
+            .next()
+        else {
+            return Err(ConnectorError::Rejected(
+                "no institution was linked in Plaid's Link".into(),
+            ));
+        };
+        let item = self.plaid.exchange_public_token(public).await?;
+        Ok(Some(("access_token".to_owned(), item.access_token)))
+    }
 }
 
 #[async_trait]
@@ -42,6 +113,7 @@ impl AggregatorPortal for brokerdesk_connectors::snaptrade::SnapTradeConnector {
 
 struct PortalFlow {
     connection: ConnectionId,
+    portal: Arc<dyn AggregatorPortal>,
     listener: Option<ReturnListener>,
     cancelled: watch::Sender<bool>,
 }
@@ -103,6 +175,7 @@ impl BrokerageService {
                 flow_id.clone(),
                 PortalFlow {
                     connection: c.id.clone(),
+                    portal: Arc::clone(&portal),
                     listener: Some(listener),
                     cancelled,
                 },
@@ -118,7 +191,7 @@ impl BrokerageService {
         &self,
         flow_id: &str,
     ) -> Result<ConnectionSummary, ServiceError> {
-        let (connection, listener, mut cancel) = {
+        let (connection, portal, listener, mut cancel) = {
             let mut pending = self
                 .inner
                 .portal_flows
@@ -139,6 +212,7 @@ impl BrokerageService {
             })?;
             (
                 flow.connection.clone(),
+                Arc::clone(&flow.portal),
                 listener,
                 flow.cancelled.subscribe(),
             )
@@ -154,11 +228,49 @@ impl BrokerageService {
             .unwrap_or_else(|p| p.into_inner())
             .remove(flow_id);
         outcome?;
+        let produced = portal
+            .completed()
+            .await
+            .map_err(|source| ServiceError::Connector {
+                connection: connection.clone(),
+                source,
+            })?;
+        if let Some((field, secret)) = produced {
+            self.seal_into_connection(&connection, &field, &secret)?;
+        }
         let c = self.connection(&connection).await?;
         // New accounts show at once, whatever the read says about the connection's health.
         let _ = c.read().await;
         self.publish(ServiceEvent::AccountsChanged);
         Ok(c.summary())
+    }
+
+    /// Adds `field` to the vault record of a key connection, then rebuilds the connection
+    /// from the vault so that it uses it.
+    fn seal_into_connection(
+        &self,
+        connection: &ConnectionId,
+        field: &str,
+        secret: &SecretString,
+    ) -> Result<(), ServiceError> {
+        let credential = crate::key_connections::credential_of(self, connection)?;
+        self.inner.vault.with_store(|s| {
+            let current = s.get(credential)?;
+            let mut fields: serde_json::Map<String, serde_json::Value> =
+                serde_json::from_str(current.expose_secret()).map_err(|_| {
+                    brokerdesk_vault::VaultError::InvalidInput(
+                        "the stored keys are unreadable".into(),
+                    )
+                })?;
+            fields.insert(
+                field.to_owned(),
+                serde_json::Value::String(secret.expose_secret().to_owned()),
+            );
+            let updated = zeroize::Zeroizing::new(serde_json::Value::Object(fields).to_string());
+            s.update_secret(credential, SecretString::from(updated.as_str()), None)
+        })?;
+        self.reload_linked();
+        Ok(())
     }
 
     pub(crate) fn portal_cancel(&self, flow_id: &str) -> Result<(), ServiceError> {

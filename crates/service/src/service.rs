@@ -60,7 +60,7 @@ struct AlpacaKeyPair {
 pub(crate) struct Inner {
     pub(crate) config: ServiceConfig,
     pub(crate) vault: VaultAccess,
-    registry: Registry,
+    pub(crate) registry: Registry,
     paper: Arc<Connection>,
     sandbox_url: Option<String>,
     /// The user's own connections; `None` while the vault is locked (their keys are not in
@@ -573,7 +573,7 @@ impl BrokerageService {
         self.list_connections().await
     }
 
-    fn reload_linked(&self) {
+    pub(crate) fn reload_linked(&self) {
         let built = self.build_linked();
         *self.inner.linked.write().unwrap_or_else(|p| p.into_inner()) = Some(built);
     }

@@ -166,8 +166,9 @@ fn YourConnections() -> Html {
                 <td><ConnectionBadge status={c.status.clone()} latency_ms={c.latency_ms} /></td>
                 <td class="muted">{ c.last_refresh.map(|t| format!("as of {}", crate::time::local_time(t))).unwrap_or_default() }</td>
                 <td class="row">
-                    if c.vendor.as_str() == "snaptrade" {
-                        <PortalButton connection={c.id.clone()} name={"SnapTrade".to_owned()} />
+                    // Aggregators link more accounts on their own pages.
+                    if let Some(name) = match c.vendor.as_str() { "snaptrade" => Some("SnapTrade"), "plaid" => Some("Plaid"), _ => None } {
+                        <PortalButton connection={c.id.clone()} name={name.to_owned()} />
                     }
                     if c.id.as_str() != "paper-local" {
                         <button class="secondary remove-connection" onclick={remove}>{ "Remove" }</button>

@@ -132,6 +132,39 @@ impl PlaidConnector {
         })
     }
 
+    /// The public tokens a finished Hosted Link session produced (one per institution linked;
+    /// `on_success` carries the first again, so it is only a fallback).
+    pub async fn link_results(
+        &self,
+        link_token: &str,
+    ) -> Result<Vec<SecretString>, ConnectorError> {
+        let got = self.send(&ep::GetLinkToken(link_token.to_owned())).await?;
+        let mut tokens: Vec<String> = Vec::new();
+        for session in got.link_sessions {
+            let added = session
+                .results
+                .map(|r| r.item_add_results)
+                .unwrap_or_default();
+            let from_results: Vec<String> =
+                added.into_iter().filter_map(|r| r.public_token).collect();
+            let found = if from_results.is_empty() {
+                session
+                    .on_success
+                    .and_then(|s| s.public_token)
+                    .into_iter()
+                    .collect()
+            } else {
+                from_results
+            };
+            for t in found {
+                if !tokens.contains(&t) {
+                    tokens.push(t);
+                }
+            }
+        }
+        Ok(tokens.into_iter().map(SecretString::from).collect())
+    }
+
     /// Exchanges the public token Link produced for the Item's access token.
     pub async fn exchange_public_token(
         &self,

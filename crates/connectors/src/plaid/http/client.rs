@@ -22,6 +22,17 @@ endpoint!(
     idempotent = true
 );
 
+/// `/link/token/get`: the results of a Hosted Link session (its public tokens). A read.
+pub struct GetLinkToken(pub String);
+endpoint!(
+    GetLinkToken,
+    Post,
+    m::LinkTokenGot,
+    |s| path = "/link/token/get".into(),
+    body = Some(json!({ "link_token": s.0 })),
+    idempotent = true
+);
+
 /// `/item/public_token/exchange`: a public token is single-use, so this one is never resent.
 pub struct ExchangePublicToken(pub SecretString);
 endpoint!(

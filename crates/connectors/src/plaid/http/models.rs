@@ -10,6 +10,33 @@ fn secret<'de, D: Deserializer<'de>>(d: D) -> Result<SecretString, D::Error> {
     String::deserialize(d).map(SecretString::from)
 }
 
+/// `/link/token/get`: what happened in the Link sessions of a token.
+#[derive(Debug, Default, Deserialize)]
+pub struct LinkTokenGot {
+    #[serde(default)]
+    pub link_sessions: Vec<LinkSession>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct LinkSession {
+    #[serde(default)]
+    pub results: Option<LinkResults>,
+    #[serde(default)]
+    pub on_success: Option<LinkSuccess>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct LinkResults {
+    #[serde(default)]
+    pub item_add_results: Vec<LinkSuccess>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct LinkSuccess {
+    #[serde(default)]
+    pub public_token: Option<String>,
+}
+
 #[derive(Debug, Deserialize)]
 pub struct LinkTokenCreated {
     pub link_token: String,
