@@ -107,18 +107,19 @@ static SNAPTRADE: &[KeyField] = &[
         true,
         "Shown with the client ID; it signs every request.",
     ),
-    field(
+    optional(field(
         "user_id",
         "User ID",
         false,
-        "The SnapTrade user you registered and connected your brokerages to.",
-    ),
-    field(
+        "An existing SnapTrade user; leave both user fields empty and Brokerdesk registers one \
+         (its secret goes straight into the vault), then \"Link accounts\" opens the portal.",
+    )),
+    optional(field(
         "user_secret",
         "User secret",
         true,
         "Returned once when that user was registered.",
-    ),
+    )),
 ];
 
 static PLAID: &[KeyField] = &[

@@ -412,6 +412,10 @@ impl BrokerageService {
 
         let endpoint = endpoint_for(vendor_id)?;
         let id = ConnectionId::new(format!("{vendor_id}-{}", uuid::Uuid::new_v4().simple()));
+        let mut fields = fields;
+        if vendor_id == "snaptrade" {
+            register_snaptrade_user(&mut fields, base_url.as_deref(), &id).await?;
+        }
         let display_name = if label.trim().is_empty() {
             default_display_name(vendor_id, sandbox)
         } else {
@@ -514,4 +518,50 @@ pub(crate) fn credential_of(
     key.credential
         .parse()
         .map_err(|why: String| ServiceError::Internal(why))
+}
+
+/// A SnapTrade connection without a user gets a new one registered under the user's client
+/// id; its secret (shown by SnapTrade only once) joins the fields sealed in the vault. Both
+/// user fields or neither: half a user is refused.
+async fn register_snaptrade_user(
+    fields: &mut KeyFields,
+    base_url: Option<&str>,
+    id: &ConnectionId,
+) -> Result<(), ServiceError> {
+    match (
+        fields.0.contains_key("user_id"),
+        fields.0.contains_key("user_secret"),
+    ) {
+        (true, true) => return Ok(()),
+        (false, false) => {}
+        _ => {
+            return Err(ServiceError::InvalidInput(
+                "give both the SnapTrade user ID and its secret, or neither to register a new user"
+                    .into(),
+            ));
+        }
+    }
+    let config =
+        SnapTradeConfig::new(base_url.unwrap_or(brokerdesk_connectors::snaptrade::config::API_URL));
+    let credential =
+        SnapTradeCredential::new(fields.get("client_id")?, fields.get("consumer_key")?);
+    let snaptrade =
+        SnapTradeConnector::new(config, credential).map_err(|source| ServiceError::Connector {
+            connection: id.clone(),
+            source,
+        })?;
+    // Our id for the user at SnapTrade: random, nothing personal.
+    let user = snaptrade
+        .register_user(&format!("brokerdesk-{}", uuid::Uuid::new_v4().simple()))
+        .await
+        .map_err(|source| ServiceError::Connector {
+            connection: id.clone(),
+            source,
+        })?;
+    fields.0.insert("user_id".into(), user.user_id);
+    fields.0.insert(
+        "user_secret".into(),
+        user.user_secret.expose_secret().to_owned(),
+    );
+    Ok(())
 }
