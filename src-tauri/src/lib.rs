@@ -46,6 +46,7 @@ pub fn configure<R: Runtime>(
             commands::oauth::oauth_finish,
             commands::oauth::oauth_cancel,
             commands::oauth::portal_start,
+            commands::connections::institutions_search,
             commands::trading::order_place,
             commands::trading::order_cancel,
             commands::trading::orders_blotter,

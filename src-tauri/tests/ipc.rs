@@ -125,6 +125,7 @@ fn sample_args(name: &str, sandbox_url: &str) -> serde_json::Value {
         "quotes" => serde_json::json!({ "symbols": ["AAPL"] }),
         "break_resolve" => serde_json::json!({ "id": 999 }),
         "portal_start" => serde_json::json!({ "id": "paper-local" }),
+        "institutions_search" => serde_json::json!({ "query": "fidelity" }),
         "live_arm" => serde_json::json!({ "minutes": 5 }),
         "vault_create" | "vault_unlock" => {
             serde_json::json!({ "password": PASSWORD, "role": "trader" })

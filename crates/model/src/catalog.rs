@@ -21,7 +21,7 @@ pub enum InstitutionKind {
     PaymentApp,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Aggregator {
     SnapTrade,

@@ -243,6 +243,21 @@ impl Command for OAuthFinish {
     type Output = ConnectionSummary;
 }
 
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct QueryArgs {
+    pub query: String,
+}
+
+/// Institutions found by the connected aggregators' own searches (Plaid, SnapTrade), for the
+/// UI to merge into the catalog search (`search::merge_search`).
+pub struct SearchRemoteInstitutions;
+
+impl Command for SearchRemoteInstitutions {
+    const NAME: &'static str = "institutions_search";
+    type Args = QueryArgs;
+    type Output = Vec<crate::search::RemoteInstitution>;
+}
+
 /// Opens an aggregator connection's portal (SnapTrade) to link more accounts; finished and
 /// cancelled like a sign-in, with `oauth_finish` / `oauth_cancel`.
 pub struct PortalStart;
@@ -356,6 +371,7 @@ pub const ALL: &[&str] = &[
     OAuthFinish::NAME,
     OAuthCancel::NAME,
     PortalStart::NAME,
+    SearchRemoteInstitutions::NAME,
     RemoveConnection::NAME,
     PlaceOrder::NAME,
     CancelOrder::NAME,

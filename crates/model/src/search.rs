@@ -78,7 +78,7 @@ pub fn search_catalog(query: &str) -> Vec<Ranked<&'static Institution>> {
 
 /// An institution found by an aggregator's own search (Plaid's `/institutions/search`,
 /// SnapTrade's brokerage list), not in the static catalog.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct RemoteInstitution {
     /// The aggregator's id (`ins_109508`, a SnapTrade brokerage slug).
     pub id: String,

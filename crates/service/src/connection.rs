@@ -37,6 +37,7 @@ pub struct Connection {
     latency: Option<LatencyProbe>,
     health: Mutex<Health>,
     portal: Option<Arc<dyn crate::portal_flows::AggregatorPortal>>,
+    directory: Option<Arc<dyn brokerdesk_connectors::directory::InstitutionDirectory>>,
     /// Whatever must live as long as the connection (the local sandbox, keep-alive tasks).
     _keep: Vec<Box<dyn std::any::Any + Send + Sync>>,
 }
@@ -81,6 +82,7 @@ impl Connection {
                 next_attempt: None,
             }),
             portal: None,
+            directory: None,
             _keep: parts.keep,
         }
     }
@@ -96,6 +98,21 @@ impl Connection {
 
     pub fn portal(&self) -> Option<Arc<dyn crate::portal_flows::AggregatorPortal>> {
         self.portal.clone()
+    }
+
+    /// The aggregator's institution search, where the connection has one.
+    pub fn with_directory(
+        mut self,
+        directory: Option<Arc<dyn brokerdesk_connectors::directory::InstitutionDirectory>>,
+    ) -> Self {
+        self.directory = directory;
+        self
+    }
+
+    pub fn directory(
+        &self,
+    ) -> Option<Arc<dyn brokerdesk_connectors::directory::InstitutionDirectory>> {
+        self.directory.clone()
     }
 
     fn health(&self) -> Health {

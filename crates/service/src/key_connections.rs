@@ -72,6 +72,8 @@ struct Keyed {
     check: BoxFuture<'static, Result<(), ConnectorError>>,
     /// The aggregator's portal for linking more accounts (SnapTrade).
     portal: Option<Arc<dyn crate::portal_flows::AggregatorPortal>>,
+    /// The aggregator's institution search (SnapTrade, Plaid).
+    directory: Option<Arc<dyn brokerdesk_connectors::directory::InstitutionDirectory>>,
 }
 
 fn vendor_name(vendor: &str) -> &'static str {
@@ -169,6 +171,7 @@ fn connect(
             let (probe, read) = (Arc::clone(&c), Arc::clone(&c));
             Ok(Keyed {
                 portal: None,
+                directory: None,
                 check: Box::pin(
                     async move { read.payment_balances(read.account()).await.map(|_| ()) },
                 ),
@@ -186,6 +189,7 @@ fn connect(
             let (probe, read) = (Arc::clone(&c), Arc::clone(&c));
             Ok(Keyed {
                 portal: None,
+                directory: None,
                 // The locations: Square has no balance to read (see `BALANCES_UNAVAILABLE`).
                 check: Box::pin(async move { read.accounts().await.map(|_| ()) }),
                 parts: payment_parts(base, c, latency(move || probe.latency().map(|l| l.last))),
@@ -205,6 +209,7 @@ fn connect(
             let (probe, read) = (Arc::clone(&c), Arc::clone(&c));
             Ok(Keyed {
                 portal: None,
+                directory: None,
                 // A token, then the balances (which name the account).
                 check: Box::pin(async move { read.accounts().await.map(|_| ()) }),
                 parts: payment_parts(base, c, latency(move || probe.latency().map(|l| l.last))),
@@ -225,6 +230,9 @@ fn connect(
             let (probe, read) = (Arc::clone(&c), Arc::clone(&c));
             Ok(Keyed {
                 portal: Some(c.clone() as Arc<dyn crate::portal_flows::AggregatorPortal>),
+                directory: Some(
+                    c.clone() as Arc<dyn brokerdesk_connectors::directory::InstitutionDirectory>
+                ),
                 check: Box::pin(async move { read.accounts().await.map(|_| ()) }),
                 parts: ConnectionParts {
                     id: base.id,
@@ -262,6 +270,9 @@ fn connect(
                     Arc::clone(&c),
                     base.id.to_string(),
                 ))),
+                directory: Some(
+                    c.clone() as Arc<dyn brokerdesk_connectors::directory::InstitutionDirectory>
+                ),
                 check: Box::pin(async move {
                     if has_item {
                         read.accounts().await.map(|_| ())
@@ -320,7 +331,9 @@ pub(crate) fn build(
         key.base_url.as_deref(),
         &fields,
     )?;
-    Ok(Connection::new(keyed.parts).with_portal(keyed.portal))
+    Ok(Connection::new(keyed.parts)
+        .with_portal(keyed.portal)
+        .with_directory(keyed.directory))
 }
 
 /// What the vault's credential list shows for these keys: the vendor and, where there is

@@ -652,6 +652,18 @@ async fn plaid_hosted_link_adds_the_item_and_seals_its_access_token() {
         .await
         .unwrap();
     assert!(account_of(&service.accounts_overview().await.unwrap(), &added.id).is_empty());
+    // Connected, Plaid's institution search joins the catalog's.
+    let found = service.search_institutions("citizens").await.unwrap();
+    assert!(!found.is_empty());
+    assert!(
+        found
+            .iter()
+            .all(|i| i.aggregator == brokerdesk_model::catalog::Aggregator::Plaid)
+    );
+    assert!(
+        service.search_institutions("c").await.unwrap().is_empty(),
+        "too short to ask"
+    );
 
     let browser = CapturingBrowser(std::sync::Mutex::new(None));
     let started = service.portal_start(&added.id, &browser).await.unwrap();

@@ -289,3 +289,38 @@ impl BrokerageService {
         Ok(())
     }
 }
+
+impl BrokerageService {
+    /// The connected aggregators' own institution search, at once; one that fails is left out
+    /// (the catalog still answers), and said in the log.
+    pub async fn search_institutions(
+        &self,
+        query: &str,
+    ) -> Result<Vec<brokerdesk_model::search::RemoteInstitution>, ServiceError> {
+        self.inner.vault.authorize(Action::Read)?;
+        let query = query.trim();
+        if query.chars().count() < 2 {
+            return Ok(Vec::new());
+        }
+        let directories: Vec<_> = self
+            .connections()
+            .await
+            .iter()
+            .filter_map(|c| c.directory().map(|d| (c.id.clone(), d)))
+            .collect();
+        let found = futures::future::join_all(
+            directories
+                .iter()
+                .map(|(id, d)| async move { (id, d.search_institutions(query).await) }),
+        )
+        .await;
+        let mut out = Vec::new();
+        for (id, result) in found {
+            match result {
+                Ok(hits) => out.extend(hits),
+                Err(e) => tracing::warn!(connection = %id, error = %e, "institution search failed"),
+            }
+        }
+        Ok(out)
+    }
+}

@@ -76,3 +76,11 @@ pub async fn connection_remove(
 ) -> Result<Vec<ConnectionSummary>, IpcError> {
     service.remove_connection(&id).await.map_err(ipc)
 }
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn institutions_search(
+    service: State<'_, BrokerageService>,
+    query: String,
+) -> Result<Vec<brokerdesk_model::search::RemoteInstitution>, IpcError> {
+    service.search_institutions(&query).await.map_err(ipc)
+}

@@ -11,7 +11,7 @@ use brokerdesk_model::catalog::{
     Aggregator, Capability, Institution, InstitutionKind, SignIn, Support,
 };
 use brokerdesk_model::ipc::{ConnectionIdArgs, ListConnections, NoArgs, RemoveConnection};
-use brokerdesk_model::search::search_catalog;
+use brokerdesk_model::search::{RemoteInstitution, SearchHit, merge_search};
 use brokerdesk_model::{ConnectionSummary, IpcError};
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
@@ -127,6 +127,25 @@ fn card(
     }
 }
 
+/// An institution only an aggregator knows: linked through that aggregator's portal.
+fn remote_card(r: &RemoteInstitution) -> Html {
+    let through = r.aggregator.display_name();
+    let trading = match r.trading {
+        Some(true) => "Trading where the connection allows it.",
+        Some(false) => "Read-only through this aggregator.",
+        None => "",
+    };
+    html! {
+        <section class="card institution remote" key={format!("remote-{}", r.id)} data-remote-institution={r.id.clone()}>
+            <header class="account-header">
+                <h2>{ &r.name }</h2>
+                <span class="badge">{ format!("Through {through}") }</span>
+            </header>
+            <p class="muted">{ format!("Found by {through}'s own search. Link it with \u{201c}Link accounts\u{201d} on your {through} connection above. {trading}") }</p>
+        </section>
+    }
+}
+
 #[component]
 fn YourConnections() -> Html {
     let list = use_command::<ListConnections>(NoArgs {});
@@ -208,7 +227,36 @@ pub fn ConnectPage() -> Html {
             open.set(if *open == Some(id) { None } else { Some(id) })
         })
     };
-    let hits = search_catalog(&query);
+    // The connected aggregators' own searches (Plaid, SnapTrade) join the catalog's, a moment
+    // after typing stops.
+    let remote = use_state(Vec::<RemoteInstitution>::new);
+    {
+        let remote = remote.clone();
+        use_effect_with((*query).clone(), move |q| {
+            let q = q.trim().to_owned();
+            let cancelled = std::rc::Rc::new(std::cell::Cell::new(false));
+            let alive = cancelled.clone();
+            if q.chars().count() >= 2 {
+                wasm_bindgen_futures::spawn_local(async move {
+                    gloo_timers::future::TimeoutFuture::new(300).await;
+                    if alive.get() {
+                        return;
+                    }
+                    let args = brokerdesk_model::ipc::QueryArgs { query: q };
+                    if let Ok(found) =
+                        ipc::call::<brokerdesk_model::ipc::SearchRemoteInstitutions>(&args).await
+                        && !alive.get()
+                    {
+                        remote.set(found);
+                    }
+                });
+            } else {
+                remote.set(Vec::new());
+            }
+            move || cancelled.set(true)
+        });
+    }
+    let hits = merge_search(&query, &remote);
     html! {
         <>
             <header class="page-header"><h1>{ "Connect" }</h1></header>
@@ -221,7 +269,10 @@ pub fn ConnectPage() -> Html {
             // Its own container, cards keyed by id: re-ranking moves cards inside it and never
             // touches the search field above (which would lose focus mid-typing).
             <div class="results">
-                { for hits.iter().map(|hit| card(hit.item, *open == Some(hit.item.id), on_open.clone(), Callback::noop())) }
+                { for hits.iter().map(|hit| match hit.item {
+                    SearchHit::Catalog(i) => card(i, *open == Some(i.id), on_open.clone(), Callback::noop()),
+                    SearchHit::Remote(r) => remote_card(r),
+                }) }
             </div>
         </>
     }
