@@ -50,6 +50,29 @@ impl Portfolio for Unavailable {
     }
 }
 
+/// A connection that could not be opened, listed as Disconnected with `reason`.
+fn unavailable(
+    id: ConnectionId,
+    vendor: VendorId,
+    display_name: String,
+    mode: TradingMode,
+    reason: String,
+) -> Connection {
+    let connection = Connection::new(ConnectionParts {
+        id,
+        vendor,
+        display_name,
+        mode,
+        portfolio: Arc::new(Unavailable(reason.clone())),
+        trading: None,
+        market: None,
+        latency: None,
+        keep: Vec::new(),
+    });
+    connection.record(Err(&ConnectorError::Unavailable(reason)));
+    connection
+}
+
 /// The secret of an Alpaca API-key connection, as sealed in the vault.
 #[derive(serde::Serialize, serde::Deserialize)]
 struct AlpacaKeyPair {
@@ -158,19 +181,13 @@ impl BrokerageService {
             }
             Err(err) => {
                 tracing::warn!(error = %err, "paper sandbox unavailable");
-                let reason = err.to_string();
-                let connection = Connection::new(ConnectionParts {
+                let connection = unavailable(
                     id,
-                    vendor: VendorId::new("paper"),
-                    display_name: name,
-                    mode: TradingMode::Paper,
-                    portfolio: Arc::new(Unavailable(reason.clone())),
-                    trading: None,
-                    market: None,
-                    latency: None,
-                    keep: Vec::new(),
-                });
-                connection.record(Err(&ConnectorError::Unavailable(reason)));
+                    VendorId::new("paper"),
+                    name,
+                    TradingMode::Paper,
+                    err.to_string(),
+                );
                 (connection, None)
             }
         };
@@ -303,20 +320,13 @@ impl BrokerageService {
                 let built = self.build(&record);
                 Arc::new(built.unwrap_or_else(|err| {
                     // Shown, not hidden: the user sees the connection and why it is down.
-                    let reason = err.to_string();
-                    let c = Connection::new(ConnectionParts {
-                        id: record.id.clone(),
-                        vendor: record.vendor(),
-                        display_name: record.display_name.clone(),
-                        mode: record.mode(),
-                        portfolio: Arc::new(Unavailable(reason.clone())),
-                        trading: None,
-                        market: None,
-                        latency: None,
-                        keep: Vec::new(),
-                    });
-                    c.record(Err(&ConnectorError::Unavailable(reason)));
-                    c
+                    unavailable(
+                        record.id.clone(),
+                        record.vendor(),
+                        record.display_name.clone(),
+                        record.mode(),
+                        err.to_string(),
+                    )
                 }))
             })
             .collect()
@@ -611,7 +621,21 @@ impl BrokerageService {
 
     /// One concurrent read of every connection (the supervisor's and the overview's).
     pub async fn refresh(&self) -> AccountsOverview {
-        let connections = self.connections().await;
+        self.refresh_where(|_| true).await
+    }
+
+    /// One concurrent read of the connections `wanted` picks (the supervisor skips those
+    /// waiting out a backoff); status changes are published as they are seen.
+    pub(crate) async fn refresh_where(
+        &self,
+        wanted: impl Fn(&Connection) -> bool,
+    ) -> AccountsOverview {
+        let connections: Vec<_> = self
+            .connections()
+            .await
+            .into_iter()
+            .filter(|c| wanted(c))
+            .collect();
         let reads = futures::future::join_all(connections.iter().map(|c| async move {
             let before = c.summary().status;
             let read = c.read().await;

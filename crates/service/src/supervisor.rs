@@ -58,7 +58,8 @@ impl BrokerageService {
             let every = self.inner.config.refresh_every;
             if last_refresh.is_none_or(|t| t.elapsed() >= every) {
                 last_refresh = Some(Instant::now());
-                let overview = self.refresh_due().await;
+                let now = Instant::now();
+                let overview = self.refresh_where(|c| c.due(now)).await;
                 let seen = fingerprint(&overview);
                 if seen != last_seen {
                     last_seen = seen;
@@ -80,37 +81,6 @@ impl BrokerageService {
                 }
             }
         }
-    }
-
-    /// Reads the connections that are due (a failing one waits out its backoff).
-    async fn refresh_due(&self) -> AccountsOverview {
-        let now = Instant::now();
-        let due: Vec<_> = self
-            .connections()
-            .await
-            .into_iter()
-            .filter(|c| c.due(now))
-            .collect();
-        let reads = futures::future::join_all(due.iter().map(|c| async move {
-            let before = c.summary().status;
-            (c, before, c.read().await)
-        }))
-        .await;
-        let mut overview = AccountsOverview {
-            accounts: Vec::new(),
-            unreachable: Vec::new(),
-        };
-        for (c, before, read) in reads {
-            let summary = c.summary();
-            if summary.status != before {
-                self.publish(ServiceEvent::Connection(summary.clone()));
-            }
-            match read {
-                Ok(s) => overview.accounts.extend(s),
-                Err(_) => overview.unreachable.push(summary),
-            }
-        }
-        overview
     }
 
     /// Latest quotes for `symbols`, from the first connected source that has market data

@@ -9,9 +9,7 @@ use brokerdesk_service::BrokerageService;
 use std::collections::BTreeMap;
 use tauri::State;
 
-fn ipc(err: brokerdesk_service::ServiceError) -> IpcError {
-    IpcError::from(&err)
-}
+use super::ipc;
 
 #[tauri::command(rename_all = "snake_case")]
 pub async fn connections_list(

@@ -7,3 +7,8 @@ pub mod oauth;
 pub mod portfolio;
 pub mod trading;
 pub mod vault;
+
+/// A service error as the UI receives it: `{ code, message }`.
+fn ipc(err: brokerdesk_service::ServiceError) -> brokerdesk_model::IpcError {
+    brokerdesk_model::IpcError::from(&err)
+}

@@ -7,9 +7,7 @@ use brokerdesk_service::BrokerageService;
 use tauri::{AppHandle, Runtime, State};
 use tauri_plugin_opener::OpenerExt;
 
-fn ipc(err: brokerdesk_service::ServiceError) -> IpcError {
-    IpcError::from(&err)
-}
+use super::ipc;
 
 /// The platform's default browser, through tauri-plugin-opener.
 struct SystemBrowser<R: Runtime>(AppHandle<R>);

@@ -2,14 +2,12 @@
 
 use brokerdesk_model::IpcError;
 use brokerdesk_model::vault::{CredentialInfo, Role, VaultState};
-use brokerdesk_service::{BrokerageService, ServiceError};
+use brokerdesk_service::BrokerageService;
 use secrecy::SecretString;
 use std::time::Duration;
 use tauri::State;
 
-fn ipc(err: ServiceError) -> IpcError {
-    IpcError::from(&err)
-}
+use super::ipc;
 
 #[tauri::command]
 pub fn vault_state(service: State<'_, BrokerageService>) -> Result<VaultState, IpcError> {
