@@ -189,29 +189,49 @@ pub fn IbkrForm(props: &ConnectFormProps) -> Html {
     }
 }
 
+/// What a browser flow starts: a sign-in with a vendor, or an aggregator connection's portal.
+#[derive(Clone, PartialEq)]
+pub enum BrowserFlowKind {
+    SignIn(&'static str),
+    Portal(brokerdesk_model::ConnectionId),
+}
+
 #[derive(Properties, PartialEq)]
-pub struct OAuthFormProps {
-    pub vendor: &'static str,
-    pub name: &'static str,
+pub struct BrowserFlowProps {
+    pub kind: BrowserFlowKind,
+    /// The vendor or aggregator, as the user knows it.
+    pub name: String,
+    #[prop_or_default]
     pub on_connected: Callback<ConnectionSummary>,
 }
 
+/// A page in the system browser (OAuth sign-in or an aggregator's portal): the backend opens
+/// it and listens on loopback; here, a waiting state with the address and Cancel, then the
+/// outcome. Both kinds end with `oauth_finish` / `oauth_cancel`.
 #[component]
-pub fn OAuthForm(props: &OAuthFormProps) -> Html {
+pub fn BrowserFlow(props: &BrowserFlowProps) -> Html {
     let flow = use_state(|| None::<(String, String)>);
     let attempt = use_connect_attempt(props.on_connected.clone());
     let on_start = {
-        let vendor = props.vendor;
+        let kind = props.kind.clone();
         let (flow, attempt) = (flow.clone(), attempt.clone());
         Callback::from(move |_: MouseEvent| {
-            let (flow, attempt) = (flow.clone(), attempt.clone());
+            let (kind, flow, attempt) = (kind.clone(), flow.clone(), attempt.clone());
             attempt.error.set(None);
             wasm_bindgen_futures::spawn_local(async move {
-                let started = match ipc::call::<OAuthStart>(&VendorArgs {
-                    vendor: VendorId::new(vendor),
-                })
-                .await
-                {
+                let started = match kind {
+                    BrowserFlowKind::SignIn(vendor) => {
+                        let args = VendorArgs {
+                            vendor: VendorId::new(vendor),
+                        };
+                        ipc::call::<OAuthStart>(&args).await
+                    }
+                    BrowserFlowKind::Portal(id) => {
+                        let args = brokerdesk_model::ipc::ConnectionIdArgs { id };
+                        ipc::call::<brokerdesk_model::ipc::PortalStart>(&args).await
+                    }
+                };
+                let started = match started {
                     Ok(s) => s,
                     Err(err) => return attempt.error.set(Some(err)),
                 };
@@ -250,15 +270,35 @@ pub fn OAuthForm(props: &OAuthFormProps) -> Html {
             }
         })
     };
+    let (waiting, start_label, start_class, id) = match &props.kind {
+        BrowserFlowKind::SignIn(_) => (
+            format!(
+                "Finish signing in to {} in your browser. If no browser opened, open this address:",
+                props.name
+            ),
+            format!("Sign in with {} in the browser", props.name),
+            "",
+            "oauth",
+        ),
+        BrowserFlowKind::Portal(_) => (
+            format!(
+                "Link your accounts in {}'s portal, in your browser. If no browser opened, open:",
+                props.name
+            ),
+            "Link accounts".to_owned(),
+            "secondary link-accounts",
+            "portal",
+        ),
+    };
     html! {
-        <div class="connect-form" id="oauth-form">
+        <div class="connect-form browser-flow" id={format!("{id}-form")}>
             if let Some((_, url)) = &*flow {
-                <div class="notice" id="oauth-waiting" aria-busy="true">
-                    <span>{ format!("Finish signing in to {} in your browser. If no browser opened, open this address:", props.name) }<br/><code class="url">{ url }</code></span>
-                    <button class="secondary" id="oauth-cancel" onclick={on_cancel}>{ "Cancel" }</button>
+                <div class="notice" id={format!("{id}-waiting")} aria-busy="true">
+                    <span>{ waiting }<br/><code class="url">{ url }</code></span>
+                    <button class="secondary" id={format!("{id}-cancel")} onclick={on_cancel}>{ "Cancel" }</button>
                 </div>
             } else {
-                <button id="oauth-start" onclick={on_start}>{ format!("Sign in with {} in the browser", props.name) }</button>
+                <button id={format!("{id}-start")} class={start_class} onclick={on_start}>{ start_label }</button>
             }
             { attempt.outcome("Waiting for the browser to come back…") }
         </div>
@@ -331,79 +371,5 @@ pub fn KeyForm(props: &KeyFormProps) -> Html {
             <button type="submit" id={format!("{}-connect", props.vendor)} disabled={attempt.busy()}>{ "Check and connect" }</button>
             { attempt.outcome(&format!("Checking the keys with {}…", props.name)) }
         </form>
-    }
-}
-
-#[derive(Properties, PartialEq)]
-pub struct PortalButtonProps {
-    pub connection: brokerdesk_model::ConnectionId,
-    pub name: String,
-}
-
-/// "Link accounts" for an aggregator connection: its portal in the system browser, a waiting
-/// state with Cancel, and the connection read again when the browser comes back.
-#[component]
-pub fn PortalButton(props: &PortalButtonProps) -> Html {
-    let flow = use_state(|| None::<(String, String)>);
-    let attempt = use_connect_attempt(Callback::noop());
-    let on_start = {
-        let id = props.connection.clone();
-        let (flow, attempt) = (flow.clone(), attempt.clone());
-        Callback::from(move |_: MouseEvent| {
-            let (id, flow, attempt) = (id.clone(), flow.clone(), attempt.clone());
-            attempt.error.set(None);
-            wasm_bindgen_futures::spawn_local(async move {
-                let args = brokerdesk_model::ipc::ConnectionIdArgs { id };
-                let started = match ipc::call::<brokerdesk_model::ipc::PortalStart>(&args).await {
-                    Ok(s) => s,
-                    Err(err) => return attempt.error.set(Some(err)),
-                };
-                flow.set(Some((
-                    started.flow_id.clone(),
-                    started.authorize_url.clone(),
-                )));
-                let flow_done = flow.clone();
-                attempt.run::<OAuthFinish>(
-                    FlowArgs {
-                        flow_id: started.flow_id,
-                    },
-                    move || flow_done.set(None),
-                );
-            });
-        })
-    };
-    {
-        let flow = flow.clone();
-        use_effect_with(
-            (attempt.busy(), attempt.error.is_some()),
-            move |(busy, failed)| {
-                if !*busy && *failed {
-                    flow.set(None);
-                }
-            },
-        );
-    }
-    let on_cancel = {
-        let flow = flow.clone();
-        Callback::from(move |_: MouseEvent| {
-            if let Some((flow_id, _)) = (*flow).clone() {
-                wasm_bindgen_futures::spawn_local(async move {
-                    let _ = ipc::call::<OAuthCancel>(&FlowArgs { flow_id }).await;
-                });
-            }
-        })
-    };
-    html! {
-        <div class="portal">
-            if let Some((_, url)) = &*flow {
-                <div class="notice" aria-busy="true">
-                    <span>{ format!("Link your accounts in {}'s portal, in your browser. If no browser opened, open:", props.name) }<br/><code class="url">{ url }</code></span>
-                    <button class="secondary" onclick={on_cancel}>{ "Cancel" }</button>
-                </div>
-            } else {
-                <button class="secondary link-accounts" onclick={on_start}>{ "Link accounts" }</button>
-            }
-            { attempt.outcome("Waiting for the browser to come back…") }
-        </div>
     }
 }

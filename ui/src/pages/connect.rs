@@ -2,7 +2,8 @@
 //! with what each can honestly show and the right way to connect it.
 
 use crate::components::{
-    AlpacaForm, ConnectionBadge, ErrorBanner, IbkrForm, KeyForm, ModeBadge, OAuthForm, PortalButton,
+    AlpacaForm, BrowserFlow, BrowserFlowKind, ConnectionBadge, ErrorBanner, IbkrForm, KeyForm,
+    ModeBadge,
 };
 use crate::hooks::{Load, use_command};
 use crate::ipc;
@@ -58,7 +59,7 @@ fn flow(i: &Institution, on_connected: Callback<ConnectionSummary>) -> Html {
         ("alpaca", _) => html! { <AlpacaForm {on_connected} /> },
         (_, Some(SignIn::LocalGateway)) => html! { <IbkrForm {on_connected} /> },
         (_, Some(SignIn::OAuthPkce | SignIn::OAuthClientSecret)) => {
-            html! { <OAuthForm vendor={i.id} name={i.name} {on_connected} /> }
+            html! { <BrowserFlow kind={BrowserFlowKind::SignIn(i.id)} name={i.name.to_owned()} {on_connected} /> }
         }
         (_, Some(SignIn::AggregatorPortal(a))) => {
             let (vendor, name) = match a {
@@ -187,7 +188,7 @@ fn YourConnections() -> Html {
                 <td class="row">
                     // Aggregators link more accounts on their own pages.
                     if let Some(name) = match c.vendor.as_str() { "snaptrade" => Some("SnapTrade"), "plaid" => Some("Plaid"), _ => None } {
-                        <PortalButton connection={c.id.clone()} name={name.to_owned()} />
+                        <BrowserFlow kind={BrowserFlowKind::Portal(c.id.clone())} name={name.to_owned()} />
                     }
                     if c.id.as_str() != "paper-local" {
                         <button class="secondary remove-connection" onclick={remove}>{ "Remove" }</button>
