@@ -12,7 +12,8 @@ pub(crate) const NONCE_LEN: usize = 12;
 pub(crate) const TAG_LEN: usize = 16;
 
 /// The random data-encryption key. It never leaves memory except inside the Stronghold
-/// snapshot (wrapped by the password) or inside an encrypted backup.
+/// snapshot (wrapped by the password); backups carry plaintext secrets under their own key, never
+/// this one.
 pub(crate) struct Dek(Zeroizing<[u8; KEY_LEN]>);
 
 impl Dek {
@@ -23,8 +24,12 @@ impl Dek {
     }
 
     pub(crate) fn from_slice(bytes: &[u8]) -> Option<Self> {
-        let arr: [u8; KEY_LEN] = bytes.try_into().ok()?;
-        Some(Self(Zeroizing::new(arr)))
+        // Copy straight into the zeroizing buffer: a `[u8; 32]` temporary would be moved (and
+        // left behind) on the stack.
+        let mut key = Zeroizing::new([0u8; KEY_LEN]);
+        key.as_mut()
+            .copy_from_slice(bytes.get(..KEY_LEN).filter(|_| bytes.len() == KEY_LEN)?);
+        Some(Self(key))
     }
 
     pub(crate) fn as_bytes(&self) -> &[u8; KEY_LEN] {
@@ -176,6 +181,26 @@ mod tests {
         assert!(!verify_mac(&dek, b"file bodY", &t));
         assert!(!verify_mac(&Dek::generate(), b"file body", &t));
         assert!(!verify_mac(&dek, b"file body", &t[..t.len() - 1]));
+    }
+
+    #[test]
+    fn dek_from_slice_takes_exactly_32_bytes() {
+        assert!(Dek::from_slice(&[1u8; KEY_LEN - 1]).is_none());
+        assert!(Dek::from_slice(&[1u8; KEY_LEN + 1]).is_none());
+        assert_eq!(
+            Dek::from_slice(&[7u8; KEY_LEN]).unwrap().as_bytes(),
+            &[7u8; KEY_LEN]
+        );
+    }
+
+    /// The AES key schedule (the expanded data key inside every cipher we build) is wiped on drop:
+    /// `aes` is built with `zeroize`. Without the feature this does not compile.
+    #[test]
+    fn aes_key_schedule_is_wiped_on_drop() {
+        fn wiped<T: zeroize::ZeroizeOnDrop>() -> &'static str {
+            std::any::type_name::<T>()
+        }
+        assert!(wiped::<aes::Aes256>().contains("Aes256"));
     }
 
     #[test]

@@ -1,8 +1,10 @@
-//! `vault.json`: the plaintext header. It names the current snapshot, records how the snapshot
-//! key is derived (so parameters can be raised later), and carries checksums so that a damaged
-//! file is reported as damage rather than as a wrong password.
+//! `vault.json`: the plaintext header. It names the current snapshot and data file (it is the
+//! single commit point of password changes and data-key rotations), records how the snapshot key
+//! is derived (so parameters can be raised later), and carries checksums so that a damaged file is
+//! reported as damage rather than as a wrong password.
 
 use crate::crypto::checksum;
+use crate::datafile::DATA_FILE;
 use crate::error::VaultError;
 use crate::kdf::KdfParams;
 use chrono::{DateTime, Utc};
@@ -10,8 +12,12 @@ use serde::{Deserialize, Serialize};
 
 pub(crate) const HEADER_FILE: &str = "vault.json";
 const FORMAT: &str = "brokerdesk-vault";
-/// The header format this build writes and reads.
-pub(crate) const VERSION: u32 = 1;
+/// The header format this build writes. Version 2 added `data_generation`; version 1 headers
+/// (no such field: the data file is `vault.data`) are still read.
+pub(crate) const VERSION: u32 = 2;
+const LEGACY_VERSION: u32 = 1;
+/// Data generation of vaults made before generations existed: the file is plain `vault.data`.
+pub(crate) const LEGACY_DATA_GENERATION: u64 = 0;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct Header {
@@ -26,6 +32,12 @@ pub(crate) struct Header {
     /// BLAKE2b-256 of the snapshot file: a mismatch means damage, a match plus a failed decrypt
     /// means a wrong password.
     pub snapshot_blake2b: String,
+    /// Which data file is current (`vault.data.<n>`; 0 is the legacy `vault.data`). Bumped on
+    /// every data-key rotation, so the data file re-sealed under the new key is complete on disk
+    /// before this header names it together with the snapshot holding that key. Absent (0) in
+    /// version 1 headers, and then not written, so they re-encode byte for byte.
+    #[serde(default, skip_serializing_if = "is_legacy_generation")]
+    pub data_generation: u64,
     pub created_at: DateTime<Utc>,
     pub password_changed_at: DateTime<Utc>,
 }
@@ -41,8 +53,8 @@ impl Header {
     pub(crate) fn new(
         kdf: KdfParams,
         salt: &[u8],
-        snapshot_generation: u64,
-        snapshot_bytes: &[u8],
+        (snapshot_generation, snapshot_bytes): (u64, &[u8]),
+        data_generation: u64,
         created_at: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Self {
@@ -53,6 +65,7 @@ impl Header {
             salt: hex::encode(salt),
             snapshot_generation,
             snapshot_blake2b: checksum(snapshot_bytes),
+            data_generation,
             created_at,
             password_changed_at: now,
         }
@@ -60,6 +73,24 @@ impl Header {
 
     pub(crate) fn snapshot_file(generation: u64) -> String {
         format!("snapshot-{generation}.stronghold")
+    }
+
+    /// The data file of `generation`: `vault.data.<n>`, or `vault.data` for the legacy 0.
+    pub(crate) fn data_file(generation: u64) -> String {
+        match generation {
+            LEGACY_DATA_GENERATION => DATA_FILE.to_owned(),
+            n => format!("{DATA_FILE}.{n}"),
+        }
+    }
+
+    /// Whether `name` is a data file of some generation (so a sweep may delete it when the
+    /// header names another one).
+    pub(crate) fn is_data_file(name: &str) -> bool {
+        name == DATA_FILE
+            || name
+                .strip_prefix(DATA_FILE)
+                .and_then(|rest| rest.strip_prefix('.'))
+                .is_some_and(|n| n.parse::<u64>().is_ok_and(|n| n > 0))
     }
 
     pub(crate) fn salt_bytes(&self) -> Result<Vec<u8>, VaultError> {
@@ -92,17 +123,28 @@ impl Header {
         if checksum(&body) != file.blake2b {
             return Err(bad("checksum mismatch"));
         }
-        if h.version != VERSION {
-            return Err(VaultError::UnsupportedVersion {
-                found: h.version,
-                supported: VERSION,
-            });
+        match h.version {
+            VERSION => {}
+            LEGACY_VERSION if h.data_generation == LEGACY_DATA_GENERATION => {}
+            LEGACY_VERSION => return Err(bad("a version 1 header cannot name a data generation")),
+            found => {
+                return Err(VaultError::UnsupportedVersion {
+                    found,
+                    supported: VERSION,
+                });
+            }
         }
         if h.encode()? != bytes {
             return Err(bad("unexpected bytes"));
         }
+        // Before anyone derives a key from these parameters (see `KdfParams::validate`).
+        h.kdf.validate()?;
         Ok(h)
     }
+}
+
+fn is_legacy_generation(generation: &u64) -> bool {
+    *generation == LEGACY_DATA_GENERATION
 }
 
 #[cfg(test)]
@@ -111,7 +153,14 @@ mod tests {
 
     fn header() -> Header {
         let now = Utc::now();
-        Header::new(KdfParams::RECOMMENDED, &[9u8; 16], 3, b"snapshot", now, now)
+        Header::new(
+            KdfParams::RECOMMENDED,
+            &[9u8; 16],
+            (3, b"snapshot"),
+            4,
+            now,
+            now,
+        )
     }
 
     #[test]
@@ -144,11 +193,74 @@ mod tests {
     #[test]
     fn a_newer_version_says_so() {
         let mut h = header();
-        h.version = 2;
+        h.version = 3;
         let err = Header::decode(&h.encode().unwrap()).unwrap_err();
         assert!(
-            matches!(err, VaultError::UnsupportedVersion { found: 2, .. }),
+            matches!(err, VaultError::UnsupportedVersion { found: 3, .. }),
             "{err}"
         );
+    }
+
+    /// A header written by the previous build (version 1, no data generation) still opens and
+    /// names `vault.data`; a version 1 header naming a generation is not one we ever wrote.
+    #[test]
+    fn version_1_headers_are_read_and_name_the_legacy_data_file() {
+        let mut h = header();
+        h.version = 1;
+        h.data_generation = LEGACY_DATA_GENERATION;
+        let bytes = h.encode().unwrap();
+        assert!(!String::from_utf8_lossy(&bytes).contains("data_generation"));
+        let back = Header::decode(&bytes).unwrap();
+        assert_eq!(Header::data_file(back.data_generation), "vault.data");
+        h.data_generation = 2;
+        assert!(matches!(
+            Header::decode(&h.encode().unwrap()),
+            Err(VaultError::Corrupt { .. })
+        ));
+    }
+
+    #[test]
+    fn data_file_names() {
+        assert_eq!(Header::data_file(0), "vault.data");
+        assert_eq!(Header::data_file(7), "vault.data.7");
+        for name in ["vault.data", "vault.data.1", "vault.data.42"] {
+            assert!(Header::is_data_file(name), "{name}");
+        }
+        for name in [
+            "vault.data.0",
+            "vault.data.",
+            "vault.data.x",
+            "vault.json",
+            ".vault.data.1.ab.tmp",
+        ] {
+            assert!(!Header::is_data_file(name), "{name}");
+        }
+    }
+
+    /// A header whose checksum is right but whose parameters are beyond the ceilings is refused
+    /// while decoding, which takes no password: no key is ever derived from it.
+    #[test]
+    fn parameters_beyond_the_ceilings_are_refused_while_decoding() {
+        for kdf in [
+            KdfParams {
+                m_cost_kib: 4 * 1024 * 1024,
+                ..KdfParams::RECOMMENDED
+            },
+            KdfParams {
+                t_cost: 21,
+                ..KdfParams::RECOMMENDED
+            },
+            KdfParams {
+                p_cost: 17,
+                ..KdfParams::RECOMMENDED
+            },
+        ] {
+            let h = Header { kdf, ..header() };
+            let err = Header::decode(&h.encode().unwrap()).unwrap_err();
+            assert!(
+                matches!(err, VaultError::InvalidKdfParams(_)),
+                "{kdf:?}: {err}"
+            );
+        }
     }
 }

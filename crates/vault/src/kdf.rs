@@ -23,10 +23,24 @@ pub const SALT_LEN: usize = 16;
 
 /// Argon2 version 1.3, the only one we write.
 const ARGON2_V13: u32 = 0x13;
-/// Ceilings applied when reading a header, so that a damaged header cannot ask for 4 TiB of RAM.
-const MAX_M_COST_KIB: u32 = 4 * 1024 * 1024;
-const MAX_T_COST: u32 = 64;
-const MAX_P_COST: u32 = 64;
+
+// Limits on parameters *read from a file* (`vault.json`, a backup's header), checked before any
+// derivation: whoever writes such a file chooses how much memory and time our derivation costs, so
+// a damaged or hostile file must not be able to make an unlock or an import allocate gigabytes or
+// run for minutes. The ceilings leave room to raise the defaults (16× the memory, about 7× the
+// passes) while staying within what a laptop can give next to Stronghold's own ~512 MiB scrypt
+// pass: at 1 GiB and 20 passes one derivation is already tens of seconds. More lanes than 16 buy
+// nothing (the argon2 crate runs lanes one after another). The floors are Argon2's own
+// (RFC 9106 §3.1: t ≥ 1, p ≥ 1, m ≥ 8·p KiB); below them the parameters mean nothing.
+/// Most memory a recorded parameter set may ask for: 1 GiB (the default is 64 MiB).
+pub const MAX_M_COST_KIB: u32 = 1024 * 1024;
+/// Most passes: 20 (the default is 3).
+pub const MAX_T_COST: u32 = 20;
+/// Most lanes: 16 (the default is 4).
+pub const MAX_P_COST: u32 = 16;
+/// Fewest passes and lanes: Argon2's floor. Memory must be at least 8 KiB per lane.
+pub const MIN_T_COST: u32 = 1;
+pub const MIN_P_COST: u32 = 1;
 
 /// The recorded key-derivation parameters.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -69,21 +83,45 @@ impl KdfParams {
         p_cost: 1,
     };
 
-    fn argon2(&self) -> Result<Argon2<'static>, VaultError> {
+    /// Checks the parameters against this build's floors and ceilings (see the constants above).
+    /// Pure arithmetic, no derivation: callers run it on every header they read before asking
+    /// for a key, so an absurd header costs nothing.
+    pub fn validate(&self) -> Result<(), VaultError> {
         let KdfAlgorithm::Argon2id = self.algorithm;
+        let refuse = |why: String| Err(VaultError::InvalidKdfParams(why));
         if self.version != ARGON2_V13 {
-            return Err(VaultError::InvalidKdfParams(format!(
-                "unknown Argon2 version {:#x}",
-                self.version
-            )));
+            return refuse(format!("unknown Argon2 version {:#x}", self.version));
         }
-        if self.m_cost_kib > MAX_M_COST_KIB || self.t_cost > MAX_T_COST || self.p_cost > MAX_P_COST
-        {
-            return Err(VaultError::InvalidKdfParams(format!(
-                "m={} KiB, t={}, p={} exceed this build's ceilings",
-                self.m_cost_kib, self.t_cost, self.p_cost
-            )));
+        if self.m_cost_kib > MAX_M_COST_KIB {
+            return refuse(format!(
+                "memory {} KiB is above this build's ceiling of {MAX_M_COST_KIB} KiB; refused \
+                 without deriving",
+                self.m_cost_kib
+            ));
         }
+        if !(MIN_T_COST..=MAX_T_COST).contains(&self.t_cost) {
+            return refuse(format!(
+                "{} passes is outside {MIN_T_COST}..={MAX_T_COST}; refused without deriving",
+                self.t_cost
+            ));
+        }
+        if !(MIN_P_COST..=MAX_P_COST).contains(&self.p_cost) {
+            return refuse(format!(
+                "{} lanes is outside {MIN_P_COST}..={MAX_P_COST}; refused without deriving",
+                self.p_cost
+            ));
+        }
+        if self.m_cost_kib < 8 * self.p_cost {
+            return refuse(format!(
+                "memory {} KiB is below Argon2's floor of 8 KiB per lane",
+                self.m_cost_kib
+            ));
+        }
+        Ok(())
+    }
+
+    fn argon2(&self) -> Result<Argon2<'static>, VaultError> {
+        self.validate()?;
         let params = Params::new(self.m_cost_kib, self.t_cost, self.p_cost, Some(KEY_LEN))
             .map_err(|e| VaultError::InvalidKdfParams(e.to_string()))?;
         Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
@@ -185,5 +223,87 @@ mod tests {
             derive_key(b"pw", &[0u8; SALT_LEN], &p),
             Err(VaultError::InvalidKdfParams(_))
         ));
+    }
+
+    /// The limits, at and just past each edge. `validate` is arithmetic only, so a refusal here
+    /// is a refusal before any derivation.
+    #[test]
+    fn validate_enforces_floors_and_ceilings() {
+        let ok = |p: KdfParams| p.validate().is_ok();
+        let base = KdfParams::RECOMMENDED;
+        assert!(ok(base));
+        assert!(ok(KdfParams::INSECURE_FAST_FOR_TESTS));
+        // Ceilings: exactly at is allowed, one past is not.
+        assert!(ok(KdfParams {
+            m_cost_kib: MAX_M_COST_KIB,
+            ..base
+        }));
+        assert!(ok(KdfParams {
+            t_cost: MAX_T_COST,
+            ..base
+        }));
+        assert!(ok(KdfParams {
+            p_cost: MAX_P_COST,
+            ..base
+        }));
+        let refused = [
+            // A header claiming 4 GiB: the old ceiling let this through to Argon2.
+            KdfParams {
+                m_cost_kib: 4 * 1024 * 1024,
+                ..base
+            },
+            KdfParams {
+                m_cost_kib: MAX_M_COST_KIB + 1,
+                ..base
+            },
+            KdfParams {
+                t_cost: MAX_T_COST + 1,
+                ..base
+            },
+            KdfParams {
+                p_cost: MAX_P_COST + 1,
+                ..base
+            },
+            // Floors.
+            KdfParams { t_cost: 0, ..base },
+            KdfParams { p_cost: 0, ..base },
+            KdfParams {
+                m_cost_kib: 8 * 4 - 1,
+                p_cost: 4,
+                ..base
+            },
+            KdfParams {
+                version: 0x10,
+                ..base
+            },
+        ];
+        for p in refused {
+            let err = p.validate().unwrap_err();
+            assert!(
+                matches!(err, VaultError::InvalidKdfParams(_)),
+                "{p:?}: {err}"
+            );
+        }
+        assert!(
+            KdfParams {
+                m_cost_kib: 4 * 1024 * 1024,
+                ..base
+            }
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("4194304 KiB is above this build's ceiling")
+        );
+    }
+
+    /// The `zeroize` feature of argon2 is on: its memory blocks (filled from the password) are
+    /// wiped after a derivation. Without the feature `Block` does not implement `Zeroize` and this
+    /// does not compile.
+    #[test]
+    fn argon2_is_built_with_zeroize() {
+        fn wipes<T: zeroize::Zeroize>() -> &'static str {
+            std::any::type_name::<T>()
+        }
+        assert!(wipes::<argon2::Block>().contains("Block"));
     }
 }

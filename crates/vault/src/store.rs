@@ -22,6 +22,20 @@ pub struct VaultStatus {
     pub kdf: Option<KdfParams>,
 }
 
+/// What a password change does with the data-encryption key (DEK).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum DataKey {
+    /// A new random DEK: every record and the MAC key are re-sealed under it and the data file
+    /// is rewritten, in one crash-safe commit with the new password. Copies of the old files and
+    /// backups of the old format (which held the DEK) then open nothing written afterwards. Costs
+    /// one AES-GCM open and seal per record on top of the key derivations a change needs anyway.
+    #[default]
+    Rotate,
+    /// Keep the DEK; only re-wrap it under the new password (e.g. while a damaged record, which
+    /// a rotation refuses to carry over, is still in the vault).
+    Keep,
+}
+
 /// Counts from an import.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct ImportReport {
@@ -57,9 +71,24 @@ pub trait SecretStore: Send {
     fn list(&mut self) -> Result<Vec<CredentialMeta>, VaultError>;
     fn remove(&mut self, id: CredentialId) -> Result<CredentialMeta, VaultError>;
 
-    /// Re-wraps the data-encryption key under `new`; `old` stops working.
-    fn change_password(&mut self, old: &SecretString, new: &SecretString)
-    -> Result<(), VaultError>;
+    /// Re-protects the store with `new` (`old` stops working) and rotates the data key:
+    /// `change_password_with(old, new, DataKey::Rotate)`.
+    fn change_password(
+        &mut self,
+        old: &SecretString,
+        new: &SecretString,
+    ) -> Result<(), VaultError> {
+        self.change_password_with(old, new, DataKey::Rotate)
+    }
+    /// Re-protects the store with `new`; `old` stops working. A session of this handle stays
+    /// open (with the new key after a rotation); sessions of other processes end at their next
+    /// call when the key was rotated.
+    fn change_password_with(
+        &mut self,
+        old: &SecretString,
+        new: &SecretString,
+        data_key: DataKey,
+    ) -> Result<(), VaultError>;
     /// Changes the stored role. Takes the password again, so an unattended session cannot
     /// promote itself from viewer to trader.
     fn set_role(&mut self, password: &SecretString, role: Role) -> Result<(), VaultError>;
@@ -86,4 +115,11 @@ pub trait SecretStore: Send {
         path: &Path,
         password: &SecretString,
     ) -> Result<ImportReport, VaultError>;
+
+    /// HMAC-SHA256 of `data` under a key sealed in the vault (not the password, not the DEK itself; it survives password changes and data-key rotation), domain-separated by `purpose`. Needs the vault unlocked. The first call for a purpose records it in the vault's authenticated data.
+    fn authenticate(&mut self, purpose: &str, data: &[u8]) -> Result<[u8; 32], VaultError>;
+    /// Constant-time check of a tag made by `authenticate`.
+    fn verify_tag(&mut self, purpose: &str, data: &[u8], tag: &[u8]) -> Result<bool, VaultError>;
+    /// Whether `authenticate` was ever called for `purpose` in this vault (so a file that lost its tag is refused instead of being trusted as "from an older version").
+    fn has_authenticated(&mut self, purpose: &str) -> Result<bool, VaultError>;
 }

@@ -6,11 +6,13 @@ use crate::clock::{Clock, SystemClock, to_delta};
 use crate::crypto::Dek;
 use crate::datafile::{DataFile, StoredRecord};
 use crate::error::VaultError;
-use crate::files::Files;
+use crate::files::{Commit, CommitHook, CommitStep, Files};
+use crate::header::Header;
 use crate::kdf::KdfParams;
+use crate::mac;
 use crate::profile::{AccessError, Action, Profile, Role};
 use crate::record::{CredentialId, CredentialMeta, NewCredential};
-use crate::store::{ImportReport, SecretStore, VaultStatus};
+use crate::store::{DataKey, ImportReport, SecretStore, VaultStatus};
 use brokerdesk_model::vault::VaultState;
 use chrono::{DateTime, TimeDelta, Utc};
 use secrecy::{ExposeSecret, SecretString};
@@ -52,6 +54,9 @@ impl Default for VaultOptions {
 /// An unlocked session: the key, and what lives only as long as the session.
 struct Session {
     dek: Dek,
+    /// The data generation `dek` belongs to. When the header names another one, a process
+    /// rotated the key since this session unlocked: the session's key is stale and it ends.
+    data_generation: u64,
     last_activity: DateTime<Utc>,
     live_armed_until: Option<DateTime<Utc>>,
 }
@@ -61,6 +66,7 @@ pub struct StrongholdVault {
     files: Files,
     options: VaultOptions,
     session: Option<Session>,
+    hook: Option<CommitHook>,
 }
 
 impl std::fmt::Debug for StrongholdVault {
@@ -82,7 +88,15 @@ impl StrongholdVault {
             files: Files::new(data_dir.join(Self::DIR_NAME)),
             options,
             session: None,
+            hook: None,
         }
+    }
+
+    /// Crash tests only: `hook` is called at each [`CommitStep`] of init, password changes and
+    /// key rotations, so that a test can kill the process exactly there. Observes; changes nothing.
+    #[doc(hidden)]
+    pub fn set_commit_hook(&mut self, hook: impl FnMut(CommitStep) + Send + 'static) {
+        self.hook = Some(Box::new(hook));
     }
 
     /// The directory holding every file the vault writes.
@@ -131,34 +145,71 @@ impl StrongholdVault {
         }
     }
 
+    /// The header, read under the caller's guard, checked against the session: if another
+    /// process rotated the data key since this session unlocked, the session's key no longer
+    /// opens anything, so the session ends (`Locked`) and the user unlocks again.
+    fn checked_header(&mut self) -> Result<Header, VaultError> {
+        let header = self.files.read_header()?;
+        let session = self.session.as_ref().ok_or(VaultError::Locked)?;
+        if session.data_generation != header.data_generation {
+            self.lock();
+            return Err(VaultError::Locked);
+        }
+        Ok(header)
+    }
+
     /// Read-modify-write of the data file under the exclusive lock, so that two processes never
-    /// lose each other's changes.
+    /// lose each other's changes. `activity`: whether this counts as user activity.
     fn modify<T>(
         &mut self,
         now: DateTime<Utc>,
+        activity: bool,
         change: impl FnOnce(&mut DataFile, &Dek) -> Result<T, VaultError>,
     ) -> Result<T, VaultError> {
         self.session(now)?;
         let _guard = self.files.guard(true)?;
+        let header = self.checked_header()?;
         let session = self.session.as_ref().ok_or(VaultError::Locked)?;
-        let mut data = self.files.read_data(&session.dek)?;
+        let mut data = self.files.read_data(header.data_generation, &session.dek)?;
         let out = change(&mut data, &session.dek)?;
-        self.files.write_data(&session.dek, &data)?;
-        self.touch_at(now);
+        self.files.write_data(&header, &session.dek, &data)?;
+        if activity {
+            self.touch_at(now);
+        }
         Ok(out)
     }
 
     fn read(&mut self, now: DateTime<Utc>) -> Result<DataFile, VaultError> {
         self.session(now)?;
         let _guard = self.files.guard(false)?;
+        let header = self.checked_header()?;
         let session = self.session.as_ref().ok_or(VaultError::Locked)?;
-        self.files.read_data(&session.dek)
+        self.files.read_data(header.data_generation, &session.dek)
+    }
+
+    /// The session's key (after a `read` or `modify` checked it is current).
+    fn dek(&self) -> Result<&Dek, VaultError> {
+        self.session
+            .as_ref()
+            .map(|s| &s.dek)
+            .ok_or(VaultError::Locked)
     }
 
     /// Unlocks only to prove `password`; used by operations that re-ask for it.
-    fn verify_password(&self, password: &SecretString) -> Result<Dek, VaultError> {
+    fn verify_password(&self, password: &SecretString) -> Result<(Header, Dek), VaultError> {
         let header = self.files.read_header()?;
-        self.files.unwrap_dek(&header, password)
+        let dek = self.files.unwrap_dek(&header, password)?;
+        Ok((header, dek))
+    }
+
+    /// Runs the commit protocol, reporting its steps to the crash-test hook if one is set.
+    fn commit(&mut self, commit: Commit<'_>) -> Result<Header, VaultError> {
+        let hook = &mut self.hook;
+        self.files.commit(commit, &mut |step| {
+            if let Some(h) = hook.as_mut() {
+                h(step);
+            }
+        })
     }
 }
 
@@ -205,13 +256,20 @@ impl SecretStore for StrongholdVault {
         }
         self.lock();
         // Leftovers of an init that crashed before its header was written.
-        self.files.sweep(None);
+        self.files.sweep(None, &mut |_| {});
         let dek = Dek::generate();
-        self.files.write_data(&dek, &DataFile::new(role))?;
-        self.files
-            .commit_snapshot(&dek, password, self.options.kdf, 1, now, now)?;
+        let header = self.commit(Commit {
+            dek: &dek,
+            password,
+            kdf: self.options.kdf,
+            previous: None,
+            data: Some(&DataFile::new(role)),
+            created_at: now,
+            now,
+        })?;
         self.session = Some(Session {
             dek,
+            data_generation: header.data_generation,
             last_activity: now,
             live_armed_until: None,
         });
@@ -221,12 +279,13 @@ impl SecretStore for StrongholdVault {
     fn unlock(&mut self, password: &SecretString) -> Result<(), VaultError> {
         self.lock();
         let _guard = self.files.guard(false)?;
-        let dek = self.verify_password(password)?;
+        let (header, dek) = self.verify_password(password)?;
         // The password was right, so a failure here is damage to the data file: refuse now
         // rather than at first use.
-        self.files.read_data(&dek)?;
+        self.files.read_data(header.data_generation, &dek)?;
         self.session = Some(Session {
             dek,
+            data_generation: header.data_generation,
             last_activity: self.now(),
             live_armed_until: None,
         });
@@ -261,10 +320,12 @@ impl SecretStore for StrongholdVault {
             self.files.read_header()?
         };
         let (role, credentials) = match self.session.is_some() {
-            true => {
-                let data = self.read(now)?;
-                (Some(data.role), Some(data.records.len()))
-            }
+            true => match self.read(now) {
+                Ok(data) => (Some(data.role), Some(data.records.len())),
+                // The key was rotated by another process: the session just ended.
+                Err(VaultError::Locked) => (None, None),
+                Err(e) => return Err(e),
+            },
             false => (None, None),
         };
         let session = self.session.as_ref();
@@ -300,7 +361,7 @@ impl SecretStore for StrongholdVault {
             return Err(VaultError::InvalidInput("the secret is empty".into()));
         }
         let now = self.now();
-        self.modify(now, |data, dek| {
+        self.modify(now, true, |data, dek| {
             let meta = CredentialMeta {
                 id: CredentialId::new_random(),
                 vendor: credential.vendor,
@@ -332,7 +393,7 @@ impl SecretStore for StrongholdVault {
             return Err(VaultError::InvalidInput("the secret is empty".into()));
         }
         let now = self.now();
-        self.modify(now, |data, dek| {
+        self.modify(now, true, |data, dek| {
             let record = find(data, id)?;
             // The old secret must still open: refuse to paper over a tampered record.
             record.open(dek)?;
@@ -349,8 +410,9 @@ impl SecretStore for StrongholdVault {
         let now = self.now();
         self.session(now)?;
         let _guard = self.files.guard(true)?;
+        let header = self.checked_header()?;
         let session = self.session.as_ref().ok_or(VaultError::Locked)?;
-        let mut data = self.files.read_data(&session.dek)?;
+        let mut data = self.files.read_data(header.data_generation, &session.dek)?;
         let record = find(&mut data, id)?;
         let secret = to_secret_string(record.open(&session.dek)?, id)?;
         let stale = record
@@ -359,7 +421,7 @@ impl SecretStore for StrongholdVault {
             .is_none_or(|at| now.signed_duration_since(at) >= LAST_USED_GRANULARITY);
         if stale {
             record.meta.last_used_at = Some(now);
-            self.files.write_data(&session.dek, &data)?;
+            self.files.write_data(&header, &session.dek, &data)?;
         }
         Ok(secret)
     }
@@ -373,7 +435,7 @@ impl SecretStore for StrongholdVault {
 
     fn remove(&mut self, id: CredentialId) -> Result<CredentialMeta, VaultError> {
         let now = self.now();
-        self.modify(now, |data, _| {
+        self.modify(now, true, |data, _| {
             let pos = data
                 .records
                 .iter()
@@ -383,26 +445,45 @@ impl SecretStore for StrongholdVault {
         })
     }
 
-    fn change_password(
+    fn change_password_with(
         &mut self,
         old: &SecretString,
         new: &SecretString,
+        data_key: DataKey,
     ) -> Result<(), VaultError> {
         check_password(new)?;
         let now = self.now();
         self.expire_idle(now);
         let _guard = self.files.guard(true)?;
-        let header = self.files.read_header()?;
-        let dek = self.files.unwrap_dek(&header, old)?;
+        let (header, old_dek) = self.verify_password(old)?;
         // Re-derive with today's parameters: this is how recorded parameters get raised.
-        self.files.commit_snapshot(
-            &dek,
-            new,
-            self.options.kdf,
-            header.snapshot_generation + 1,
-            header.created_at,
+        let kdf = self.options.kdf;
+        let commit = |dek, data| Commit {
+            dek,
+            password: new,
+            kdf,
+            previous: Some(&header),
+            data,
+            created_at: header.created_at,
             now,
-        )?;
+        };
+        match data_key {
+            DataKey::Keep => {
+                self.commit(commit(&old_dek, None))?;
+            }
+            DataKey::Rotate => {
+                // Every record and the MAC key re-sealed in memory first: a record that does not
+                // open stops the rotation before anything is written.
+                let data = self.files.read_data(header.data_generation, &old_dek)?;
+                let new_dek = Dek::generate();
+                let resealed = data.reseal(&old_dek, &new_dek)?;
+                let committed = self.commit(commit(&new_dek, Some(&resealed)))?;
+                if let Some(s) = self.session.as_mut() {
+                    s.dek = new_dek;
+                    s.data_generation = committed.data_generation;
+                }
+            }
+        }
         self.touch_at(now);
         Ok(())
     }
@@ -411,10 +492,10 @@ impl SecretStore for StrongholdVault {
         let now = self.now();
         self.expire_idle(now);
         let _guard = self.files.guard(true)?;
-        let dek = self.verify_password(password)?;
-        let mut data = self.files.read_data(&dek)?;
+        let (header, dek) = self.verify_password(password)?;
+        let mut data = self.files.read_data(header.data_generation, &dek)?;
         data.role = role;
-        self.files.write_data(&dek, &data)?;
+        self.files.write_data(&header, &dek, &data)?;
         if let Some(s) = self.session.as_mut() {
             s.live_armed_until = None;
         }
@@ -477,24 +558,25 @@ impl SecretStore for StrongholdVault {
     fn export_backup(&mut self, path: &Path, password: &SecretString) -> Result<usize, VaultError> {
         check_password(password)?;
         let now = self.now();
-        self.session(now)?;
-        let (bytes, count) = {
-            let _guard = self.files.guard(false)?;
-            let session = self.session.as_ref().ok_or(VaultError::Locked)?;
-            let raw = self.files.read_data_bytes()?;
-            let count = DataFile::decode(&raw, &session.dek)?.records.len();
-            let sealed = backup::seal(
-                &session.dek,
-                &raw,
-                password.expose_secret().as_bytes(),
-                self.options.kdf,
-                now,
-            )?;
-            (sealed, count)
-        };
+        let data = self.read(now)?;
+        let dek = self.dek()?;
+        // Plaintext secrets, each in a zeroizing buffer, only for as long as the sealing takes.
+        let credentials = data
+            .records
+            .iter()
+            .map(|r| Ok((r.meta.clone(), r.open(dek)?)))
+            .collect::<Result<Vec<_>, VaultError>>()?;
+        let bytes = backup::seal(
+            data.role,
+            &credentials,
+            password.expose_secret().as_bytes(),
+            self.options.kdf,
+            now,
+        )?;
+        drop(credentials);
         atomic::write(&absolute(path), &bytes)?;
         self.touch_at(now);
-        Ok(count)
+        Ok(data.records.len())
     }
 
     fn import_backup(
@@ -506,25 +588,61 @@ impl SecretStore for StrongholdVault {
         self.session(now)?;
         let bytes = std::fs::read(path)
             .map_err(|e| VaultError::io(format!("could not read {}", path.display()), e))?;
-        let (backup_dek, backup_data) = backup::open(&bytes, password.expose_secret().as_bytes())?;
-        let incoming = DataFile::decode(&backup_data, &backup_dek)?;
-        self.modify(now, |data, dek| {
+        // Framing and key-derivation limits first: no derivation for a header beyond them.
+        let contents = backup::Parsed::parse(&bytes)?.open(password.expose_secret().as_bytes())?;
+        self.modify(now, true, |data, dek| {
             let mut report = ImportReport {
                 added: 0,
                 skipped: 0,
             };
-            for record in incoming.records {
-                if data.records.iter().any(|r| r.meta.id == record.meta.id) {
+            for (meta, secret) in &contents.credentials {
+                if data.records.iter().any(|r| r.meta.id == meta.id) {
                     report.skipped += 1;
                     continue;
                 }
-                let secret = record.open(&backup_dek)?;
                 data.records
-                    .push(StoredRecord::seal(record.meta, dek, &secret)?);
+                    .push(StoredRecord::seal(meta.clone(), dek, secret)?);
                 report.added += 1;
             }
             Ok(report)
         })
+    }
+
+    fn authenticate(&mut self, purpose: &str, data: &[u8]) -> Result<[u8; 32], VaultError> {
+        mac::check_purpose(purpose)?;
+        // Not user activity: the service authenticates its files as it saves them.
+        let now = self.now();
+        let file = self.read(now)?;
+        if file.authenticated.contains(purpose) {
+            if let Some(key) = file.mac_key(self.dek()?)? {
+                return mac::tag(&key, purpose, data);
+            }
+        }
+        // First use of the key or of this purpose: record it (under the exclusive lock, re-read).
+        self.modify(now, false, |file, dek| {
+            let key = file.mac_key_or_create(dek)?;
+            file.authenticated.insert(purpose.to_owned());
+            mac::tag(&key, purpose, data)
+        })
+    }
+
+    fn verify_tag(&mut self, purpose: &str, data: &[u8], tag: &[u8]) -> Result<bool, VaultError> {
+        mac::check_purpose(purpose)?;
+        let now = self.now();
+        let file = self.read(now)?;
+        if !file.authenticated.contains(purpose) {
+            return Ok(false);
+        }
+        match file.mac_key(self.dek()?)? {
+            Some(key) => mac::verify(&key, purpose, data, tag),
+            None => Ok(false),
+        }
+    }
+
+    fn has_authenticated(&mut self, purpose: &str) -> Result<bool, VaultError> {
+        mac::check_purpose(purpose)?;
+        let now = self.now();
+        Ok(self.read(now)?.authenticated.contains(purpose))
     }
 }
 
@@ -543,6 +661,7 @@ mod tests {
     use crate::kdf::KdfParams;
     use crate::record::CredentialKind;
     use brokerdesk_model::VendorId;
+    use chrono::Utc;
 
     const PW: &str = "correct horse battery staple";
 
@@ -573,9 +692,23 @@ mod tests {
     /// not, to isolate the per-record AAD binding.
     fn rewrite(v: &StrongholdVault, edit: impl FnOnce(&mut DataFile)) {
         let dek = &v.session.as_ref().unwrap().dek;
-        let mut data = v.files.read_data(dek).unwrap();
+        let header = v.files.read_header().unwrap();
+        let mut data = v.files.read_data(header.data_generation, dek).unwrap();
         edit(&mut data);
-        v.files.write_data(dek, &data).unwrap();
+        v.files.write_data(&header, dek, &data).unwrap();
+    }
+
+    fn dek_of(v: &StrongholdVault) -> Dek {
+        Dek::from_slice(v.session.as_ref().unwrap().dek.as_bytes()).unwrap()
+    }
+
+    fn names(dir: &Path) -> Vec<String> {
+        let mut names: Vec<_> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
     }
 
     #[test]
@@ -656,7 +789,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut v = unlocked(dir.path());
         let id = v.put(cred("alpaca", "kept")).unwrap().id;
-        let dek = Dek::from_slice(v.session.as_ref().unwrap().dek.as_bytes()).unwrap();
+        let dek = dek_of(&v);
         let (a, b) = (
             SecretString::from(PW),
             SecretString::from("password number two"),
@@ -693,17 +826,12 @@ mod tests {
 
         // The next change sweeps every leftover.
         v.change_password(&b, &a).unwrap();
-        let mut names: Vec<_> = std::fs::read_dir(v.files.dir())
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        names.sort();
-        let current = Header::snapshot_file(v.files.read_header().unwrap().snapshot_generation);
+        let header = v.files.read_header().unwrap();
         assert_eq!(
-            names,
+            names(v.files.dir()),
             vec![
-                current,
-                "vault.data".to_owned(),
+                Header::snapshot_file(header.snapshot_generation),
+                Header::data_file(header.data_generation),
                 "vault.json".into(),
                 "vault.lock".into()
             ]
@@ -721,5 +849,292 @@ mod tests {
         std::fs::write(&stale, b"half a file").unwrap();
         v.put(cred("alpaca", "s")).unwrap();
         assert!(!stale.exists());
+    }
+
+    /// Issue point 1: a backup holds the secrets, never the data key. Even with the backup
+    /// password in hand (a weak one can be guessed), the decrypted payload does not contain the
+    /// live DEK; and it restores into a vault with another password and another DEK.
+    #[test]
+    fn a_backup_never_holds_the_data_key_and_restores_into_another_vault() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut src = unlocked(&dir.path().join("a"));
+        let secrets = ["alpaca-secret-1", "ibkr-secret-22", "plaid-secret-333"];
+        let ids: Vec<_> = secrets
+            .iter()
+            .zip(["alpaca", "ibkr", "plaid"])
+            .map(|(s, vendor)| src.put(cred(vendor, s)).unwrap().id)
+            .collect();
+        let live = dek_of(&src);
+        let path = dir.path().join("backup.bdv");
+        let backup_pw = SecretString::from("weak backup pw");
+        assert_eq!(src.export_backup(&path, &backup_pw).unwrap(), 3);
+
+        let bytes = std::fs::read(&path).unwrap();
+        let parsed = backup::Parsed::parse(&bytes).unwrap();
+        let payload = parsed.decrypt(b"weak backup pw").unwrap();
+        for haystack in [&bytes[..], &payload[..]] {
+            assert!(
+                !haystack.windows(32).any(|w| w == live.as_bytes()),
+                "the live DEK is in the backup"
+            );
+            let hex = hex::encode(live.as_bytes());
+            assert!(!String::from_utf8_lossy(haystack).contains(&hex));
+        }
+        // The payload is the secrets themselves (that is what the backup password protects).
+        for s in secrets {
+            assert!(payload.windows(s.len()).any(|w| w == s.as_bytes()));
+        }
+
+        let mut dst = StrongholdVault::new(
+            &dir.path().join("b"),
+            VaultOptions {
+                kdf: KdfParams::INSECURE_FAST_FOR_TESTS,
+                ..VaultOptions::default()
+            },
+        );
+        dst.init(
+            &SecretString::from("a different vault password"),
+            Role::Viewer,
+        )
+        .unwrap();
+        assert_ne!(dek_of(&dst).as_bytes(), live.as_bytes());
+        let report = dst.import_backup(&path, &backup_pw).unwrap();
+        assert_eq!((report.added, report.skipped), (3, 0));
+        dst.lock();
+        dst.unlock(&SecretString::from("a different vault password"))
+            .unwrap();
+        for (id, s) in ids.iter().zip(secrets) {
+            assert_eq!(dst.get(*id).unwrap().expose_secret(), s);
+        }
+        // Re-sealed under the importing vault's key, not carried over.
+        let header = dst.files.read_header().unwrap();
+        let data = dst
+            .files
+            .read_data(header.data_generation, &dek_of(&dst))
+            .unwrap();
+        assert!(data.records.iter().all(|r| r.open(&live).is_err()));
+    }
+
+    /// Backups from the previous build (DEK + data file) still import, into any vault.
+    #[test]
+    fn a_version_1_backup_still_imports() {
+        let dir = tempfile::tempdir().unwrap();
+        let old_dek = Dek::generate();
+        let mut old = DataFile::new(Role::Trader);
+        let meta = CredentialMeta {
+            id: CredentialId::new_random(),
+            vendor: VendorId::new("alpaca"),
+            connection: None,
+            label: "from v1".into(),
+            kind: CredentialKind::ApiKey,
+            created_at: Utc::now(),
+            updated_at: Utc::now(),
+            last_used_at: None,
+            expires_at: None,
+        };
+        old.records
+            .push(StoredRecord::seal(meta.clone(), &old_dek, b"v1-secret").unwrap());
+        let path = dir.path().join("old.bdv");
+        std::fs::write(
+            &path,
+            backup::tests::seal_v1(&old_dek, &old.encode(&old_dek).unwrap(), b"backup pw 1"),
+        )
+        .unwrap();
+        let mut v = unlocked(&dir.path().join("v"));
+        let report = v
+            .import_backup(&path, &SecretString::from("backup pw 1"))
+            .unwrap();
+        assert_eq!(report.added, 1);
+        assert_eq!(v.get(meta.id).unwrap().expose_secret(), "v1-secret");
+    }
+
+    /// Issue point 2 for the vault's own header: parameters beyond the ceilings, in a header
+    /// whose checksum is right, are refused by `Header::decode` (no password there, so nothing
+    /// derived) and surface from `unlock` as `InvalidKdfParams`, not as a wrong password.
+    #[test]
+    fn unlock_refuses_a_header_asking_for_parameters_beyond_the_ceilings() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut v = unlocked(dir.path());
+        v.lock();
+        let header = v.files.read_header().unwrap();
+        for kdf in [
+            // Under the old ceilings these were derived (and failed as a wrong password).
+            KdfParams {
+                t_cost: 21,
+                ..header.kdf
+            },
+            KdfParams {
+                p_cost: 17,
+                m_cost_kib: 17 * 8,
+                ..header.kdf
+            },
+            // Exactly the old ceiling: 4 GiB would have been allocated.
+            KdfParams {
+                m_cost_kib: 4 * 1024 * 1024,
+                ..header.kdf
+            },
+        ] {
+            let forged = Header {
+                kdf,
+                ..header.clone()
+            };
+            std::fs::write(v.files.header_path(), forged.encode().unwrap()).unwrap();
+            let err = v.unlock(&SecretString::from(PW)).unwrap_err();
+            assert!(
+                matches!(err, VaultError::InvalidKdfParams(_)),
+                "{kdf:?}: {err}"
+            );
+            assert!(
+                err.to_string().contains("refused without deriving"),
+                "{err}"
+            );
+        }
+        std::fs::write(v.files.header_path(), header.encode().unwrap()).unwrap();
+        v.unlock(&SecretString::from(PW)).unwrap();
+    }
+
+    /// Issue point 3: a change rotates the data key by default (new DEK, every record and the MAC
+    /// key re-sealed, a new data file named by the header, the old one gone); `Keep` does not.
+    #[test]
+    fn change_password_rotates_the_data_key_unless_told_to_keep_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut v = unlocked(dir.path());
+        let id = v.put(cred("alpaca", "rotated-secret")).unwrap().id;
+        let tag = v.authenticate("connections", b"file").unwrap();
+        let before = dek_of(&v);
+        let h1 = v.files.read_header().unwrap();
+        let old_file = v.files.dir().join(Header::data_file(h1.data_generation));
+        let old_bytes = std::fs::read(&old_file).unwrap();
+        let (a, b) = (
+            SecretString::from(PW),
+            SecretString::from("password number two"),
+        );
+
+        v.change_password(&a, &b).unwrap();
+        let after = dek_of(&v);
+        assert_ne!(after.as_bytes(), before.as_bytes());
+        let h2 = v.files.read_header().unwrap();
+        assert_eq!(h2.data_generation, h1.data_generation + 1);
+        assert!(!old_file.exists(), "the old data file is deleted");
+        // The new file opens under the new key only; the old key opens nothing in it.
+        let data = v.files.read_data(h2.data_generation, &after).unwrap();
+        assert!(v.files.read_data(h2.data_generation, &before).is_err());
+        assert!(data.records.iter().all(|r| r.open(&before).is_err()));
+        assert!(DataFile::decode(&old_bytes, &before).is_ok());
+        // This handle's session carries on with the new key; a fresh unlock gets the same key.
+        assert_eq!(v.get(id).unwrap().expose_secret(), "rotated-secret");
+        assert!(v.verify_tag("connections", b"file", &tag).unwrap());
+        v.lock();
+        v.unlock(&b).unwrap();
+        assert_eq!(dek_of(&v).as_bytes(), after.as_bytes());
+
+        v.change_password_with(&b, &a, DataKey::Keep).unwrap();
+        assert_eq!(dek_of(&v).as_bytes(), after.as_bytes());
+        let h3 = v.files.read_header().unwrap();
+        assert_eq!(h3.data_generation, h2.data_generation);
+        assert_eq!(h3.snapshot_generation, h2.snapshot_generation + 1);
+        v.lock();
+        v.unlock(&a).unwrap();
+        assert_eq!(dek_of(&v).as_bytes(), after.as_bytes());
+        assert_eq!(v.get(id).unwrap().expose_secret(), "rotated-secret");
+    }
+
+    /// A rotation refuses to carry over a record that does not open, and writes nothing.
+    #[test]
+    fn a_rotation_with_a_tampered_record_changes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut v = unlocked(dir.path());
+        v.put(cred("alpaca", "fine")).unwrap();
+        v.put(cred("ibkr", "moved")).unwrap();
+        rewrite(&v, |d| {
+            d.records[1].meta.vendor = VendorId::new("elsewhere")
+        });
+        let before = names(v.files.dir());
+        let header = std::fs::read(v.files.header_path()).unwrap();
+        let (a, b) = (
+            SecretString::from(PW),
+            SecretString::from("password number two"),
+        );
+        assert!(matches!(
+            v.change_password(&a, &b),
+            Err(VaultError::RecordTampered(_))
+        ));
+        assert_eq!(names(v.files.dir()), before);
+        assert_eq!(std::fs::read(v.files.header_path()).unwrap(), header);
+        // Keeping the key still works, so the user is not stuck with the old password.
+        v.change_password_with(&a, &b, DataKey::Keep).unwrap();
+    }
+
+    /// A vault written by the previous build (header version 1, plain `vault.data` version 1)
+    /// opens, and its first rotation moves it to `vault.data.1`.
+    #[test]
+    fn a_vault_of_the_previous_format_opens_and_rotates() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut v = unlocked(dir.path());
+        let id = v.put(cred("alpaca", "legacy-secret")).unwrap().id;
+        let dek = dek_of(&v);
+        let header = v.files.read_header().unwrap();
+        let mut data = v.files.read_data(header.data_generation, &dek).unwrap();
+        data.version = 1;
+        std::fs::remove_file(
+            v.files
+                .dir()
+                .join(Header::data_file(header.data_generation)),
+        )
+        .unwrap();
+        std::fs::write(v.files.dir().join("vault.data"), data.encode(&dek).unwrap()).unwrap();
+        let legacy = Header {
+            version: 1,
+            data_generation: 0,
+            ..header
+        };
+        std::fs::write(v.files.header_path(), legacy.encode().unwrap()).unwrap();
+        v.lock();
+
+        v.unlock(&SecretString::from(PW)).unwrap();
+        assert_eq!(v.get(id).unwrap().expose_secret(), "legacy-secret");
+        v.change_password(
+            &SecretString::from(PW),
+            &SecretString::from("a newer password"),
+        )
+        .unwrap();
+        let h = v.files.read_header().unwrap();
+        assert_eq!((h.version, h.data_generation), (2, 1));
+        assert!(!v.files.dir().join("vault.data").exists());
+        v.lock();
+        v.unlock(&SecretString::from("a newer password")).unwrap();
+        assert_eq!(v.get(id).unwrap().expose_secret(), "legacy-secret");
+    }
+
+    /// Issue point 5: the MAC key is neither the DEK nor derived from the password, survives a
+    /// rotation unchanged, and is sealed (never in the clear) in the data file.
+    #[test]
+    fn the_mac_key_is_its_own_sealed_key_and_survives_rotation() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut v = unlocked(dir.path());
+        assert!(v.files.read_data(1, &dek_of(&v)).unwrap().mac_key.is_none());
+        let tag = v.authenticate("connections", b"data").unwrap();
+        let key = |v: &StrongholdVault| {
+            let h = v.files.read_header().unwrap();
+            let dek = dek_of(v);
+            *v.files
+                .read_data(h.data_generation, &dek)
+                .unwrap()
+                .mac_key(&dek)
+                .unwrap()
+                .unwrap()
+        };
+        let k1 = key(&v);
+        assert_ne!(&k1, dek_of(&v).as_bytes());
+        assert_eq!(tag, mac::tag(&k1, "connections", b"data").unwrap());
+        let raw = std::fs::read(v.files.dir().join(Header::data_file(1))).unwrap();
+        assert!(!raw.windows(32).any(|w| w == k1));
+        assert!(!String::from_utf8_lossy(&raw).contains(&hex::encode(k1)));
+        v.change_password(
+            &SecretString::from(PW),
+            &SecretString::from("password number two"),
+        )
+        .unwrap();
+        assert_eq!(key(&v), k1);
     }
 }
