@@ -5,7 +5,8 @@
 //! (init, change-password) comes from `--password-stdin` (init: the first line; change-password:
 //! the second line), `BROKERDESK_NEW_PASSWORD` (change-password) / `BROKERDESK_PASSWORD` (init),
 //! or a prompt asked twice. Backups are protected by `BROKERDESK_BACKUP_PASSWORD` when it is set,
-//! otherwise by the vault password.
+//! otherwise by the vault password. `change-password` also replaces the data key (every record
+//! re-sealed) unless `--keep-key` is given.
 //!
 //! The CLI is a one-shot process: it keeps no session between invocations, so every command that
 //! touches credentials asks for the password and the vault is locked again when the process
@@ -14,8 +15,8 @@
 
 use anyhow::{Context, anyhow, bail};
 use brokerdesk_vault::{
-    CredentialId, CredentialKind, CredentialMeta, ExposeSecret, NewCredential, Role, SecretStore,
-    SecretString, StrongholdVault, VaultOptions, VaultStatus,
+    CredentialId, CredentialKind, CredentialMeta, DataKey, ExposeSecret, NewCredential, Role,
+    SecretStore, SecretString, StrongholdVault, VaultOptions, VaultStatus,
 };
 use chrono::{DateTime, Utc};
 use std::io::{BufRead, IsTerminal, Read, Write};
@@ -84,8 +85,17 @@ pub enum VaultCommand {
         #[command(flatten)]
         input: PasswordInput,
     },
-    /// Re-protect the vault with a new password; the old one stops working.
+    /// Re-protect the vault with a new password; the old one stops working. The data key is
+    /// replaced too, every record re-sealed under a new one (the default), so copies of the old
+    /// files open nothing stored afterwards.
     ChangePassword {
+        /// Replace the data key as well. This is the default; the flag lets a script say so.
+        #[arg(long, conflicts_with = "keep_key")]
+        rotate_key: bool,
+        /// Keep the current data key and only re-wrap it under the new password (for instance
+        /// while a damaged record, which a rotation will not carry over, is still stored).
+        #[arg(long)]
+        keep_key: bool,
         #[command(flatten)]
         input: PasswordInput,
     },
@@ -185,7 +195,11 @@ pub fn run(cmd: VaultCommand, data_dir: &Path, json: bool) -> anyhow::Result<()>
             }
             Ok(())
         }
-        VaultCommand::ChangePassword { input } => {
+        VaultCommand::ChangePassword {
+            rotate_key: _,
+            keep_key,
+            input,
+        } => {
             let mut lines = stdin_lines();
             let old = password(input, &mut lines)?;
             let new = if input.password_stdin {
@@ -196,8 +210,12 @@ pub fn run(cmd: VaultCommand, data_dir: &Path, json: bool) -> anyhow::Result<()>
             } else {
                 new_password(NEW_PASSWORD_ENV)?
             };
-            vault.change_password(&old, &new)?;
-            report_status(&mut vault, json, "password changed")
+            let (data_key, headline) = match keep_key {
+                true => (DataKey::Keep, "password changed (data key kept)"),
+                false => (DataKey::Rotate, "password changed and data key replaced"),
+            };
+            vault.change_password_with(&old, &new, data_key)?;
+            report_status(&mut vault, json, headline)
         }
         VaultCommand::Export { path, input } => {
             let password = password(input, &mut stdin_lines())?;

@@ -85,6 +85,73 @@ fn once_a_vault_exists_reads_need_its_password_and_secrets_never_print() {
     }
 }
 
+/// The names of the vault's data files (`vault.data.<n>`), sorted.
+fn data_files(data_dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = walk(&data_dir.join("vault"))
+        .iter()
+        .map(|p| {
+            p.file_name()
+                .expect("a file name")
+                .to_string_lossy()
+                .into_owned()
+        })
+        .filter(|n| n.starts_with("vault.data"))
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn change_password_replaces_the_data_key_by_default_and_keeps_it_when_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    let init = brokerdesk(data, Some("first password"), &["vault", "init"], "");
+    assert!(init.status.success(), "{}", text(&init));
+    let put = brokerdesk(
+        data,
+        Some("first password"),
+        &["vault", "put", "alpaca", "key"],
+        SECRET,
+    );
+    assert!(put.status.success(), "{}", text(&put));
+    assert_eq!(data_files(data), ["vault.data.1"]);
+
+    let change = |flags: &[&str], old: &str, new: &str| {
+        let mut args = vec!["vault", "change-password", "--password-stdin"];
+        args.extend_from_slice(flags);
+        brokerdesk(data, None, &args, &format!("{old}\n{new}\n"))
+    };
+    // Default: a new data key, so a new data file replaces the old one.
+    let out = change(&[], "first password", "second password");
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("data key replaced"), "{}", text(&out));
+    assert_eq!(data_files(data), ["vault.data.2"]);
+    // Said explicitly.
+    let out = change(&["--rotate-key"], "second password", "third password");
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(data_files(data), ["vault.data.3"]);
+    // Kept: only the snapshot is re-wrapped.
+    let out = change(&["--keep-key"], "third password", "fourth password");
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("data key kept"), "{}", text(&out));
+    assert_eq!(data_files(data), ["vault.data.3"]);
+    // Both at once is a usage error, and changes nothing.
+    let out = change(
+        &["--rotate-key", "--keep-key"],
+        "fourth password",
+        "fifth password",
+    );
+    assert!(!out.status.success());
+    assert!(text(&out).contains("cannot be used with"), "{}", text(&out));
+
+    let old = brokerdesk(data, Some("third password"), &["vault", "list"], "");
+    assert!(text(&old).contains("wrong password"), "{}", text(&old));
+    let list = brokerdesk(data, Some("fourth password"), &["vault", "list"], "");
+    assert!(list.status.success(), "{}", text(&list));
+    assert!(text(&list).contains("alpaca"), "{}", text(&list));
+    assert!(!text(&list).contains(SECRET));
+}
+
 fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
     let mut files = Vec::new();
     for entry in std::fs::read_dir(dir).expect("a readable dir") {

@@ -613,10 +613,10 @@ impl SecretStore for StrongholdVault {
         // Not user activity: the service authenticates its files as it saves them.
         let now = self.now();
         let file = self.read(now)?;
-        if file.authenticated.contains(purpose) {
-            if let Some(key) = file.mac_key(self.dek()?)? {
-                return mac::tag(&key, purpose, data);
-            }
+        if file.authenticated.contains(purpose)
+            && let Some(key) = file.mac_key(self.dek()?)?
+        {
+            return mac::tag(&key, purpose, data);
         }
         // First use of the key or of this purpose: record it (under the exclusive lock, re-read).
         self.modify(now, false, |file, dek| {

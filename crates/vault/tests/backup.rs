@@ -74,6 +74,59 @@ fn export_then_import_into_another_vault_restores_every_secret() {
     ));
 }
 
+/// Rewrites a backup's header (fixing its length prefix) so that it asks for `kdf`.
+fn with_header_kdf(backup: &[u8], kdf: serde_json::Value) -> Vec<u8> {
+    assert_eq!(&backup[..8], b"BDVBAK02");
+    let len = u32::from_be_bytes(backup[8..12].try_into().unwrap()) as usize;
+    let mut header: serde_json::Value = serde_json::from_slice(&backup[12..12 + len]).unwrap();
+    header["kdf"] = kdf;
+    let header = serde_json::to_vec(&header).unwrap();
+    let mut out = backup[..8].to_vec();
+    out.extend_from_slice(&(header.len() as u32).to_be_bytes());
+    out.extend_from_slice(&header);
+    out.extend_from_slice(&backup[12 + len..]);
+    out
+}
+
+/// A backup whose header asks for key-derivation work beyond the ceilings is refused as such
+/// (`InvalidKdfParams`), not as a wrong password: the import stops at the header. (Under the old
+/// ceilings, 21 passes were derived and ended as "wrong password", and 4 GiB exactly was
+/// allocated.)
+#[test]
+fn a_backup_asking_for_absurd_key_derivation_is_refused_before_deriving() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = clock();
+    let mut v = vault(dir.path(), &clock);
+    v.init(&pw(PASSWORD), Role::Trader).unwrap();
+    v.put(cred("alpaca", "k", "s")).unwrap();
+    let backup = dir.path().join("backup.bdv");
+    v.export_backup(&backup, &pw("backup passphrase")).unwrap();
+    let good = fs::read(&backup).unwrap();
+    let kdf = |m: u64, t: u64, p: u64| {
+        serde_json::json!({
+            "algorithm": "argon2id", "version": 19, "m_cost_kib": m, "t_cost": t, "p_cost": p
+        })
+    };
+    let cases = [
+        (kdf(64, 21, 1), "passes"),
+        (kdf(1024, 1, 17), "lanes"),
+        (kdf(4 * 1024 * 1024, 1, 1), "4194304 KiB"),
+        (kdf(64, 0, 1), "passes"),
+        (kdf(7, 1, 1), "floor"),
+    ];
+    let bad = dir.path().join("bad.bdv");
+    for (params, says) in cases {
+        fs::write(&bad, with_header_kdf(&good, params.clone())).unwrap();
+        let err = v.import_backup(&bad, &pw("backup passphrase")).unwrap_err();
+        assert!(
+            matches!(err, VaultError::InvalidKdfParams(_)),
+            "{params}: {err}"
+        );
+        assert!(err.to_string().contains(says), "{params}: {err}");
+    }
+    assert_eq!(v.list().unwrap().len(), 1, "nothing was imported");
+}
+
 /// Every byte the vault writes, in every encoding we use (raw, hex), must be free of the secrets
 /// and of the password; so must every Debug and Display the caller can produce.
 #[test]

@@ -1,5 +1,7 @@
-//! kill -9 during saves: a child process saves in a loop, the parent kills it at a random
-//! moment, then checks the vault opens with either the old or the new content, never neither.
+//! kill -9 during saves, password changes and data-key rotations: a child process works on the
+//! vault, the parent kills it (at a random moment, or at a named step of the commit protocol that
+//! the child reports and then waits at), then checks the vault opens with either the old or the
+//! new content, never a mix and never neither.
 //!
 //! The child is this same test binary re-run with `--ignored --exact crash_child` and an
 //! environment variable naming its job, so no extra binary target is needed.
@@ -9,7 +11,9 @@
 
 mod common;
 
-use brokerdesk_vault::{CredentialId, ExposeSecret, Role, SecretStore, VaultError};
+use brokerdesk_vault::{
+    CommitStep, CredentialId, ExposeSecret, Role, SecretStore, StrongholdVault, VaultError,
+};
 use common::*;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -70,6 +74,27 @@ fn crash_child() {
                 }
             }
         }
+        "step" => {
+            // id = "<step index>-<direction>": stop (and wait to be killed) at that step of a
+            // rotating password change from PASSWORD to OTHER_PASSWORD ("a") or back ("b").
+            let (step, direction) = id.split_once('-').unwrap();
+            let target = CommitStep::ALL[step.parse::<usize>().unwrap()];
+            let marker = dir.join("child-at-step");
+            v.set_commit_hook(move |reached| {
+                if reached == target {
+                    std::fs::write(&marker, format!("{reached:?}")).unwrap();
+                    loop {
+                        std::thread::sleep(Duration::from_secs(1));
+                    }
+                }
+            });
+            let (from, to) = match direction {
+                "a" => (PASSWORD, OTHER_PASSWORD),
+                _ => (OTHER_PASSWORD, PASSWORD),
+            };
+            v.change_password(&pw(from), &pw(to)).unwrap();
+            panic!("step {target:?} was never reached");
+        }
         "password" => {
             let (mut cur, mut next) = (pw(PASSWORD), pw(OTHER_PASSWORD));
             std::fs::write(&ready, b"").unwrap();
@@ -86,6 +111,7 @@ fn crash_child() {
 
 fn spawn_child(mode: &str, id: &str, dir: &Path) -> std::process::Child {
     let _ = std::fs::remove_file(dir.join("child-ready"));
+    let _ = std::fs::remove_file(dir.join("child-at-step"));
     Command::new(std::env::current_exe().unwrap())
         .args(["--ignored", "--exact", "crash_child", "--test-threads", "1"])
         .env(CHILD_ENV, format!("{mode}:{id}:{}", dir.display()))
@@ -96,8 +122,12 @@ fn spawn_child(mode: &str, id: &str, dir: &Path) -> std::process::Child {
 }
 
 fn wait_ready(dir: &Path, child: &mut std::process::Child) {
+    wait_for(&dir.join("child-ready"), child);
+}
+
+fn wait_for(marker: &Path, child: &mut std::process::Child) {
     let start = Instant::now();
-    while !dir.join("child-ready").exists() {
+    while !marker.exists() {
         assert!(child.try_wait().unwrap().is_none(), "child exited early");
         assert!(
             start.elapsed() < Duration::from_secs(60),
@@ -145,49 +175,29 @@ fn kill_9_during_record_saves_leaves_old_or_new_content() {
     );
 }
 
+/// kill -9 at random moments of a loop of password changes, each rotating the data key (the
+/// default): most kills land in a key derivation or a snapshot write, some in the file writes.
 #[test]
 fn kill_9_during_password_changes_leaves_exactly_one_working_password() {
     let dir = tempfile::tempdir().unwrap();
-    let clock = clock();
-    let mut v = vault(dir.path(), &clock);
-    v.init(&pw(PASSWORD), Role::Trader).unwrap();
-    let id = v
-        .put(cred("alpaca", "k", "survives-every-crash"))
-        .unwrap()
-        .id;
-    v.lock();
+    let (mut v, ids, tag) = populated(dir.path());
     let mut changed = 0;
-    for round in 0..rounds(6) {
+    let rounds = rounds(6);
+    for round in 0..rounds {
         let mut child = spawn_child("password", "-", dir.path());
         wait_ready(dir.path(), &mut child);
         // One change costs a few seconds (two Stronghold scrypt passes); land anywhere in it.
         std::thread::sleep(Duration::from_millis(random_below(4_000)));
         child.kill().unwrap();
         child.wait().unwrap();
-        let a = v.unlock(&pw(PASSWORD));
-        let opened_with_a = a.is_ok();
-        v.lock();
-        let b = v.unlock(&pw(OTHER_PASSWORD));
-        match (&a, &b) {
-            (Ok(()), Err(VaultError::WrongPassword)) | (Err(VaultError::WrongPassword), Ok(())) => {
-            }
-            _ => panic!("round {round}: first password {a:?}, second {b:?}"),
-        }
-        if !opened_with_a {
+        if exactly_one_password_opens(&mut v, &ids, &tag, &format!("round {round}")) {
             changed += 1;
         }
-        if b.is_err() {
-            v.unlock(&pw(PASSWORD)).unwrap();
-        }
-        assert_eq!(
-            v.get(id).unwrap().expose_secret(),
-            "survives-every-crash",
-            "round {round}"
-        );
         v.lock();
     }
-    eprintln!("vault ended {changed} of the rounds on the other password");
-    // Whatever the kills left behind (orphan snapshots, temp files) is swept by the next change.
+    eprintln!("vault ended {changed} of {rounds} rounds on the other password");
+    // Whatever the kills left behind (orphan snapshots and data files, temp files) is swept by
+    // the next change.
     let current = if v.unlock(&pw(PASSWORD)).is_ok() {
         PASSWORD
     } else {
@@ -195,12 +205,129 @@ fn kill_9_during_password_changes_leaves_exactly_one_working_password() {
     };
     v.change_password(&pw(current), &pw("final password"))
         .unwrap();
-    let names: Vec<String> = all_files(&dir.path().join("vault"))
+    assert_swept(dir.path(), "after the final change");
+}
+
+const PURPOSE: &str = "connections.json";
+const SECRETS: [&str; 4] = [
+    "alpaca-key-survives",
+    "ibkr-token-survives",
+    "plaid-secret-survives",
+    "kraken-key-survives",
+];
+
+/// A vault with several records and a MAC tag, locked; returns the ids and the tag.
+fn populated(dir: &Path) -> (StrongholdVault, Vec<CredentialId>, [u8; 32]) {
+    let clock = clock();
+    let mut v = vault(dir, &clock);
+    v.init(&pw(PASSWORD), Role::Trader).unwrap();
+    let ids = SECRETS
+        .iter()
+        .enumerate()
+        .map(|(i, s)| v.put(cred(&format!("v{i}"), "k", s)).unwrap().id)
+        .collect();
+    let tag = v.authenticate(PURPOSE, b"connections body").unwrap();
+    v.lock();
+    (v, ids, tag)
+}
+
+/// Exactly one of the two passwords opens the vault; returns whether it is the other one. Leaves
+/// `v` unlocked with it, and checks every secret and the MAC tag.
+fn exactly_one_password_opens(
+    v: &mut StrongholdVault,
+    ids: &[CredentialId],
+    tag: &[u8; 32],
+    context: &str,
+) -> bool {
+    v.lock();
+    let a = v.unlock(&pw(PASSWORD));
+    v.lock();
+    let b = v.unlock(&pw(OTHER_PASSWORD));
+    let other = match (&a, &b) {
+        (Ok(()), Err(VaultError::WrongPassword)) => false,
+        (Err(VaultError::WrongPassword), Ok(())) => true,
+        _ => panic!("{context}: first password {a:?}, second {b:?}"),
+    };
+    if !other {
+        v.unlock(&pw(PASSWORD)).unwrap();
+    }
+    for (id, s) in ids.iter().zip(SECRETS) {
+        let got = v
+            .get(*id)
+            .unwrap_or_else(|e| panic!("{context}: {id}: {e}"));
+        assert_eq!(got.expose_secret(), s, "{context}");
+    }
+    assert!(
+        v.verify_tag(PURPOSE, b"connections body", tag).unwrap(),
+        "{context}: the MAC key was lost"
+    );
+    assert!(v.has_authenticated(PURPOSE).unwrap(), "{context}");
+    other
+}
+
+fn vault_file_names(data_dir: &Path) -> Vec<String> {
+    all_files(&data_dir.join("vault"))
         .iter()
         .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
-        .filter(|n| n != "child-ready")
-        .collect();
-    let snapshots = names.iter().filter(|n| n.starts_with("snapshot-")).count();
-    assert_eq!(snapshots, 1, "{names:?}");
-    assert!(!names.iter().any(|n| n.ends_with(".tmp")), "{names:?}");
+        .collect()
+}
+
+/// After any write, leftovers of an interrupted commit are gone: one snapshot, one data file,
+/// no temp file.
+fn assert_swept(data_dir: &Path, context: &str) {
+    let names = vault_file_names(data_dir);
+    let count = |p: &str| names.iter().filter(|n| n.starts_with(p)).count();
+    assert_eq!(count("snapshot-"), 1, "{context}: {names:?}");
+    assert_eq!(count("vault.data"), 1, "{context}: {names:?}");
+    assert!(
+        !names.iter().any(|n| n.ends_with(".tmp")),
+        "{context}: {names:?}"
+    );
+}
+
+/// kill -9 at every step of a rotating password change (each step reached in the child, which
+/// reports it and waits to be killed). Before the header's rename the old vault must open (old
+/// password, old key: a session unlocked before the change keeps working); from the rename on,
+/// the new one (the old session finds itself locked). Every secret and the MAC key survive either
+/// way, and the next write sweeps what the killed change left behind.
+#[test]
+fn kill_9_at_every_step_of_a_key_rotation_leaves_the_old_vault_or_the_new_one_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut v, ids, tag) = populated(dir.path());
+    let mut on_other = false;
+    let mut kills = 0;
+    for pass in 0..rounds(2) {
+        for (index, step) in CommitStep::ALL.iter().enumerate() {
+            let context = format!("pass {pass}, killed at {step:?}");
+            // A session open before the change, as the app would hold while the CLI rotates.
+            v.unlock(&pw(if on_other { OTHER_PASSWORD } else { PASSWORD }))
+                .unwrap();
+            let direction = if on_other { "b" } else { "a" };
+            let mut child = spawn_child("step", &format!("{index}-{direction}"), dir.path());
+            wait_for(&dir.path().join("child-at-step"), &mut child);
+            child.kill().unwrap(); // SIGKILL, while the child waits inside the commit
+            child.wait().unwrap();
+            kills += 1;
+            let committed = *step as usize >= CommitStep::HeaderCommitted as usize;
+            match v.get(ids[0]) {
+                Ok(s) => {
+                    assert!(!committed, "{context}: the old key still read the vault");
+                    assert_eq!(s.expose_secret(), SECRETS[0], "{context}");
+                }
+                Err(VaultError::Locked) => {
+                    assert!(committed, "{context}: session ended before the commit")
+                }
+                Err(e) => panic!("{context}: {e}"),
+            }
+            let now_other = exactly_one_password_opens(&mut v, &ids, &tag, &context);
+            assert_eq!(now_other, on_other != committed, "{context}");
+            on_other = now_other;
+            // Leftovers are ignored until the next write, which sweeps them.
+            let extra = v.put(cred("x", "sweep", "s")).unwrap();
+            v.remove(extra.id).unwrap();
+            assert_swept(dir.path(), &context);
+            v.lock();
+        }
+    }
+    eprintln!("{kills} kills at named steps");
 }

@@ -117,6 +117,8 @@ fn change_password_rewraps_and_the_old_password_stops_working() {
         })
         .count();
     assert_eq!(snapshots, 1, "the old snapshot (old password) must be gone");
+    // The data key was rotated: one data file, of the next generation.
+    assert!(data_file(dir.path()).ends_with("vault.data.2"));
 }
 
 #[test]
@@ -195,6 +197,43 @@ fn two_handles_on_one_directory_never_lose_each_others_writes() {
     let ids: Vec<_> = cli.list().unwrap().into_iter().map(|m| m.id).collect();
     assert_eq!(ids, vec![b.id]);
     assert_eq!(app.get(b.id).unwrap().expose_secret(), "s2");
+}
+
+/// The app keeps a session open while the CLI rotates the data key: the app's key is then stale,
+/// so its next call finds the vault locked (never "damaged"), and unlocking with the new
+/// password carries on. A change that keeps the key leaves the other session working.
+#[test]
+fn a_rotation_by_another_process_ends_this_session_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = clock();
+    let mut app = vault(dir.path(), &clock);
+    app.init(&pw(PASSWORD), Role::Trader).unwrap();
+    let id = app.put(cred("alpaca", "k", "kept-secret")).unwrap().id;
+    let mut cli = vault(dir.path(), &clock);
+    cli.change_password_with(
+        &pw(PASSWORD),
+        &pw("second password"),
+        brokerdesk_vault::DataKey::Keep,
+    )
+    .unwrap();
+    assert_eq!(app.get(id).unwrap().expose_secret(), "kept-secret");
+
+    cli.change_password(&pw("second password"), &pw("third password"))
+        .unwrap();
+    assert!(matches!(app.get(id), Err(VaultError::Locked)));
+    assert!(!app.is_unlocked(), "the stale session ended");
+    assert!(!app.status().unwrap().state.unlocked);
+    assert!(matches!(
+        app.put(cred("x", "y", "z")),
+        Err(VaultError::Locked)
+    ));
+    app.unlock(&pw("third password")).unwrap();
+    assert_eq!(app.get(id).unwrap().expose_secret(), "kept-secret");
+    // `status` of a session whose key went stale reports it locked instead of failing.
+    cli.change_password(&pw("third password"), &pw("fourth password"))
+        .unwrap();
+    let status = app.status().unwrap();
+    assert!(!status.state.unlocked && status.state.credentials.is_none());
 }
 
 #[test]

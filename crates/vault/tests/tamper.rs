@@ -88,7 +88,7 @@ fn every_flipped_byte_of_the_snapshot_or_header_is_refused_then_old_data_opens()
 fn every_flipped_byte_of_the_data_file_is_refused_then_old_data_opens() {
     let dir = tempfile::tempdir().unwrap();
     let (mut v, id) = setup(dir.path());
-    let path = dir.path().join("vault/vault.data");
+    let path = data_file(dir.path());
     let original = fs::read(&path).unwrap();
     for i in 0..original.len() {
         let mut bad = original.clone();
@@ -124,7 +124,7 @@ fn every_flipped_byte_of_the_data_file_is_refused_then_old_data_opens() {
 fn truncated_files_are_refused_then_old_data_opens() {
     let dir = tempfile::tempdir().unwrap();
     let (mut v, id) = setup(dir.path());
-    let data = dir.path().join("vault/vault.data");
+    let data = data_file(dir.path());
     let original = fs::read(&data).unwrap();
     for len in 0..original.len() {
         fs::write(&data, &original[..len]).unwrap();

@@ -77,3 +77,19 @@ pub fn snapshot_file(data_dir: &Path) -> PathBuf {
         })
         .unwrap()
 }
+
+/// The vault's current data file (`vault.data.<n>`; the header names it, and after any write
+/// there is exactly one).
+pub fn data_file(data_dir: &Path) -> PathBuf {
+    let found: Vec<PathBuf> = all_files(&data_dir.join("vault"))
+        .into_iter()
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("vault.data")
+        })
+        .collect();
+    assert_eq!(found.len(), 1, "{found:?}");
+    found.into_iter().next().unwrap()
+}
