@@ -149,6 +149,7 @@ async fn a_panicking_exchange_answers_503_then_rebuilds_with_its_orders() {
         assert_eq!(order["status"], "new");
     }
 
+    assert_eq!(handle.rebuilds(), 2);
     // And it takes new orders again.
     let (status, _, again) = send(
         &app,

@@ -18,7 +18,7 @@ use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 use tokio::sync::{broadcast, mpsc, oneshot};
 
@@ -158,8 +158,15 @@ pub struct ExchangeHandle {
     tx: mpsc::UnboundedSender<Msg>,
     events: broadcast::Sender<Arc<Event>>,
     market: broadcast::Sender<Arc<MarketTick>>,
+    health: Arc<Health>,
+}
+
+#[derive(Default)]
+struct Health {
     /// Set while the exchange rebuilds from its journal: callers are turned away at once.
-    rebuilding: Arc<AtomicBool>,
+    rebuilding: AtomicBool,
+    /// Rebuilds since start (each one a failure that should not have happened).
+    rebuilds: AtomicU64,
 }
 
 impl ExchangeHandle {
@@ -204,7 +211,7 @@ impl ExchangeHandle {
     }
 
     fn check_up(&self) -> Result<(), ExchangeGone> {
-        if self.rebuilding.load(Ordering::Acquire) {
+        if self.is_rebuilding() {
             Err(ExchangeGone)
         } else {
             Ok(())
@@ -213,7 +220,12 @@ impl ExchangeHandle {
 
     /// Whether the exchange is rebuilding from its journal after a failure.
     pub fn is_rebuilding(&self) -> bool {
-        self.rebuilding.load(Ordering::Acquire)
+        self.health.rebuilding.load(Ordering::Acquire)
+    }
+
+    /// How many times the exchange has rebuilt from its journal after a failure.
+    pub fn rebuilds(&self) -> u64 {
+        self.health.rebuilds.load(Ordering::Acquire)
     }
 
     pub fn subscribe_events(&self) -> broadcast::Receiver<Arc<Event>> {
@@ -244,16 +256,16 @@ pub fn start(
     };
     let running = boot.run(journal)?;
     let (tx, rx) = mpsc::unbounded_channel();
-    let rebuilding = Arc::new(AtomicBool::new(false));
+    let health = Arc::new(Health::default());
     let handle = ExchangeHandle {
         tx,
         events,
         market,
-        rebuilding: Arc::clone(&rebuilding),
+        health: Arc::clone(&health),
     };
     std::thread::Builder::new()
         .name("paper-exchange".into())
-        .spawn(move || supervise(running, rx, boot, reopen, rebuilding))
+        .spawn(move || supervise(running, rx, boot, reopen, health))
         .map_err(|e| StoreError::DataDir {
             path: "paper-exchange thread".into(),
             source: e,
@@ -331,7 +343,7 @@ fn supervise(
     mut rx: mpsc::UnboundedReceiver<Msg>,
     boot: Boot,
     reopen: Reopen,
-    rebuilding: Arc<AtomicBool>,
+    health: Arc<Health>,
 ) {
     loop {
         let Running {
@@ -354,7 +366,8 @@ fn supervise(
             Err(_) => tracing::error!("the paper exchange panicked; rebuilding from the journal"),
         }
         drop(state);
-        rebuilding.store(true, Ordering::Release);
+        health.rebuilding.store(true, Ordering::Release);
+        health.rebuilds.fetch_add(1, Ordering::AcqRel);
         running = loop {
             match reopen().and_then(|j| boot.run(j)) {
                 Ok(r) => break r,
@@ -369,7 +382,7 @@ fn supervise(
                 }
             }
         };
-        rebuilding.store(false, Ordering::Release);
+        health.rebuilding.store(false, Ordering::Release);
         tracing::info!("the paper exchange is serving again");
     }
 }
