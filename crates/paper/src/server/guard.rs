@@ -71,7 +71,8 @@ fn refused(message: &'static str) -> Response {
     ApiError::new(StatusCode::FORBIDDEN, code::FORBIDDEN, message).into_response()
 }
 
-fn check(allowed: &AllowedHosts, req: &Request<Body>) -> Result<(), Response> {
+/// `Err(why)` when the request must be refused.
+fn check(allowed: &AllowedHosts, req: &Request<Body>) -> Result<(), &'static str> {
     let host_ok = req
         .headers()
         .get(HOST)
@@ -81,16 +82,16 @@ fn check(allowed: &AllowedHosts, req: &Request<Body>) -> Result<(), Response> {
         .authority()
         .is_none_or(|a| allowed.allows(a.as_str().as_bytes()));
     if !host_ok || !authority_ok {
-        return Err(refused(
+        return Err(
             "host not allowed: the sandbox answers only requests addressed to its own loopback address",
-        ));
+        );
     }
     if req.headers().contains_key(ORIGIN) {
         let reads = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
         if !reads || req.headers().contains_key(UPGRADE) {
-            return Err(refused(
+            return Err(
                 "requests from web pages are not allowed: use an API client, not a browser",
-            ));
+            );
         }
     }
     Ok(())
@@ -138,7 +139,7 @@ where
     fn call(&mut self, req: Request<Body>) -> Self::Future {
         match check(&self.allowed, &req) {
             Ok(()) => Either::Right(self.inner.call(req)),
-            Err(refusal) => Either::Left(ready(Ok(refusal))),
+            Err(why) => Either::Left(ready(Ok(refused(why)))),
         }
     }
 }
