@@ -8,7 +8,12 @@
 //! died and rebuilt, which must not happen either), no handler may panic, and orders placed
 //! before the run are intact after it, also once the exchange is rebuilt from its journal.
 //!
-//! `PAPER_FUZZ_CASES` sets the number of requests (default `DEFAULT_CASES`). A long run:
+//! A second test opens WebSocket sessions on a real loopback server and sends each random and
+//! adversarial frames (JSON and MessagePack, wrong types, deep nesting): every session must
+//! finish, nothing may panic, and the exchange keeps serving.
+//!
+//! `PAPER_FUZZ_CASES` sets the number of requests (default `DEFAULT_CASES`; WebSocket sessions
+//! are a twentieth of it, default 250). A long run:
 //! `PAPER_FUZZ_CASES=200000 cargo test -p brokerdesk-paper --release --test fuzz_http -- --nocapture`
 
 #![allow(clippy::unwrap_used)] // Test code: a failed unwrap is a failed test.
@@ -28,7 +33,7 @@ use std::time::{Duration, Instant};
 use tower::ServiceExt;
 
 /// Requests in the normal test run: a few seconds in a debug build on two cores.
-const DEFAULT_CASES: u32 = 6_000;
+const DEFAULT_CASES: u32 = 5_000;
 
 const BOUND: &str = "127.0.0.1:8787";
 const KEY: &str = "PKFUZZ";
@@ -639,4 +644,173 @@ fn fuzz_every_route() {
     });
     check(&app);
     drop((app, sandbox));
+}
+
+/// Panics anywhere in this process (a WebSocket session is a spawned task: a panic there would
+/// only drop its connection, so it is counted here).
+static PANICS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+fn count_panics() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            PANICS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            previous(info);
+        }));
+    });
+}
+
+#[derive(Clone, Debug)]
+struct Session {
+    path: &'static str,
+    msgpack: bool,
+    messages: Vec<WsMessage>,
+}
+
+#[derive(Clone, Debug)]
+enum WsMessage {
+    Text(String),
+    Binary(Vec<u8>),
+}
+
+fn ws_message() -> impl Strategy<Value = WsMessage> {
+    let action = prop_oneof![
+        prop::sample::select(&["auth", "authenticate", "listen", "subscribe", "unsubscribe"][..])
+            .prop_map(|a| Value::String(a.to_owned())),
+        json_leaf(),
+    ];
+    let symbols = prop_oneof![
+        prop::collection::vec(
+            prop_oneof![
+                prop::sample::select(&["AAPL", "*", "spy", ""][..]).prop_map(str::to_owned),
+                nasty()
+            ],
+            0..6
+        )
+        .prop_map(|v| json!(v)),
+        json_value(),
+    ];
+    let creds = prop_oneof![
+        Just(json!({"key": KEY, "secret": SECRET})),
+        Just(json!({"data": {"key_id": KEY, "secret_key": SECRET}})),
+        Just(json!({"data": {"oauth_token": SECRET}})),
+        json_value().prop_map(|v| json!({"key": v, "secret": v, "data": v})),
+    ];
+    let message = (action, symbols.clone(), symbols, creds).prop_map(|(action, a, b, creds)| {
+        let mut m = json!({"action": action, "trades": a, "quotes": b, "bars": a});
+        if let (Value::Object(m), Value::Object(c)) = (&mut m, creds) {
+            m.extend(c);
+        }
+        m
+    });
+    prop_oneof![
+        6 => message.clone().prop_map(|m| WsMessage::Text(m.to_string())),
+        2 => message.prop_map(|m| WsMessage::Binary(rmp_serde::to_vec(&m).unwrap())),
+        1 => json_value().prop_map(|v| WsMessage::Text(v.to_string())),
+        1 => "\\PC{0,40}".prop_map(WsMessage::Text),
+        1 => prop::collection::vec(any::<u8>(), 0..64).prop_map(WsMessage::Binary),
+        1 => (1..2_000usize).prop_map(|n| WsMessage::Binary(vec![0x91; n])), // nested msgpack arrays
+    ]
+}
+
+fn session() -> impl Strategy<Value = Session> {
+    (
+        prop::sample::select(&["/stream", "/v2/iex", "/v2/sip", "/v2/test"][..]),
+        any::<bool>(),
+        prop::collection::vec(ws_message(), 0..8),
+    )
+        .prop_map(|(path, msgpack, messages)| Session {
+            path,
+            msgpack,
+            messages,
+        })
+}
+
+async fn run_session(addr: SocketAddr, s: Session) {
+    use futures::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let mut req = format!("ws://{addr}{}", s.path)
+        .into_client_request()
+        .unwrap();
+    if s.msgpack {
+        req.headers_mut()
+            .insert("content-type", "application/msgpack".parse().unwrap());
+    }
+    let (mut ws, _) = tokio_tungstenite::connect_async(req).await.unwrap();
+    for m in s.messages {
+        let frame = match m {
+            WsMessage::Text(t) => Message::Text(t.into()),
+            WsMessage::Binary(b) => Message::Binary(b.into()),
+        };
+        // The server may already have closed (a failed auth does): that is an answer too.
+        if ws.send(frame).await.is_err() {
+            return;
+        }
+    }
+    let _ = ws.send(Message::Close(None)).await;
+    // Everything sent is answered or the socket closes; a server stuck on a message is not.
+    let drained = tokio::time::timeout(Duration::from_secs(5), async {
+        while let Some(Ok(_)) = ws.next().await {}
+    })
+    .await;
+    assert!(drained.is_ok(), "the session never finished");
+}
+
+#[test]
+fn fuzz_websocket_sessions() {
+    count_panics();
+    let cases = std::env::var("PAPER_FUZZ_CASES")
+        .ok()
+        .and_then(|n| n.parse::<u32>().ok())
+        .map_or(250, |n| (n / 20).max(1));
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (sandbox, addr, app) = rt.block_on(async {
+        let sandbox = Sandbox::start(config(dir.path())).await.unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let app = sandbox.router(addr);
+        let served = app.clone();
+        tokio::spawn(async move { axum::serve(listener, served).await });
+        (sandbox, addr, app)
+    });
+    let started = Instant::now();
+    let mut runner = TestRunner::new(Config {
+        cases,
+        failure_persistence: None,
+        max_shrink_iters: 200,
+        ..Config::default()
+    });
+    let before = PANICS.load(std::sync::atomic::Ordering::SeqCst);
+    let result = runner.run(&session(), |s| {
+        rt.block_on(run_session(addr, s));
+        if PANICS.load(std::sync::atomic::Ordering::SeqCst) != before {
+            return Err(TestCaseError::fail("a WebSocket session panicked"));
+        }
+        Ok(())
+    });
+    println!(
+        "fuzz_websocket_sessions: {cases} sessions in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    if let Err(e) = result {
+        panic!("{e}");
+    }
+    assert_eq!(sandbox.handle().rebuilds(), 0);
+    // Still serving over HTTP.
+    let req = Request::builder()
+        .uri("/v2/account")
+        .header("host", addr.to_string())
+        .header("apca-api-key-id", KEY)
+        .header("apca-api-secret-key", SECRET)
+        .body(Body::empty())
+        .unwrap();
+    let (status, _) = rt.block_on(call(&app, req));
+    assert_eq!(status, 200);
 }
