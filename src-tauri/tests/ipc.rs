@@ -2,7 +2,7 @@
 
 use brokerdesk_model::ipc::{self, Command, GetAccountsOverview, GetAppInfo, LockVault};
 use brokerdesk_model::{AccountsOverview, AppInfo, TradingMode, VendorId};
-use brokerdesk_service::{BrokerageService, ServiceConfig};
+use brokerdesk_service::{BrokerageService, SandboxCredentials, ServiceConfig};
 use brokerdesk_vault::{CredentialKind, NewCredential, SecretString};
 use rust_decimal::Decimal;
 use tauri::ipc::{CallbackFn, InvokeBody};
@@ -79,10 +79,16 @@ fn accounts_overview_returns_the_paper_account_from_the_service() {
 fn app_info_reports_the_data_dir() {
     let dir = tempfile::tempdir().unwrap();
     let (_app, webview) = app(ServiceConfig::new(dir.path().join("desk")));
-    let info: AppInfo =
-        serde_json::from_value(invoke(&webview, GetAppInfo::NAME).unwrap()).unwrap();
+    let reply = invoke(&webview, GetAppInfo::NAME).unwrap();
+    let info: AppInfo = serde_json::from_value(reply.clone()).unwrap();
     assert!(info.data_dir.ends_with("desk"), "{}", info.data_dir);
     assert_eq!(info.version, env!("CARGO_PKG_VERSION"));
+    // The sandbox's per-install key: its id and file are shown, its secret never crosses.
+    let sandbox =
+        SandboxCredentials::load_or_create(&dir.path().join("desk").join("paper")).unwrap();
+    assert_eq!(info.sandbox_key_id.as_deref(), Some(sandbox.key_id()));
+    assert!(info.sandbox_credentials_file.is_some());
+    assert!(!reply.to_string().contains(sandbox.secret_key()), "{reply}");
 }
 
 #[test]
@@ -150,6 +156,8 @@ const STRIPE_KEY: &str = "sk_test_StripeKeyMustNeverCrossIpc42";
 fn every_command_answers_and_no_reply_ever_carries_a_secret() {
     let dir = tempfile::tempdir().unwrap();
     let mut config = ServiceConfig::new(dir.path().to_path_buf());
+    // A fixed sandbox key, typed on the Connect page below like a user would.
+    config.sandbox_credentials = Some(SandboxCredentials::new("PKSANDBOX", SANDBOX_SECRET));
     // Port 9 (discard) on loopback: nothing answers there.
     config
         .key_vendor_urls

@@ -104,7 +104,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         .context("could not start the async runtime")?;
     runtime.block_on(async {
         let command = match command {
-            Command::Sandbox { cmd } => return sandbox_cmd::run(cmd, &config.data_dir).await,
+            Command::Sandbox { cmd } => {
+                return sandbox_cmd::run(cmd, &config.data_dir, config.sandbox_addr, cli.json)
+                    .await;
+            }
             Command::Oauth { cmd } => return oauth_cmd::run(cmd, &config.data_dir).await,
             Command::Connect(args) => {
                 print!("{}", connect_cmd::run(args, config, cli.json).await?);

@@ -126,3 +126,74 @@ async fn serve_trades_like_alpaca_and_the_journal_outlives_the_server() {
         "cash paid for the shares"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_uses_the_per_install_key_that_credentials_prints() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let addr = format!("127.0.0.1:{port}");
+    let credentials = |json: bool| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_brokerdesk"));
+        cmd.args(["sandbox", "credentials"])
+            .env("BROKERDESK_DATA_DIR", dir.path())
+            .env("BROKERDESK_SANDBOX_ADDR", &addr);
+        if json {
+            cmd.arg("--json");
+        }
+        let out = cmd.output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let first: serde_json::Value = serde_json::from_str(&credentials(true)).unwrap();
+    let key = first["key_id"].as_str().unwrap().to_owned();
+    let secret = first["secret_key"].as_str().unwrap().to_owned();
+    assert!(key.starts_with("PK") && key.len() == 20, "{key}");
+    assert_eq!(secret.len(), 40);
+    assert_eq!(first["base_url"], format!("http://{addr}"));
+    assert!(
+        first["file"]
+            .as_str()
+            .unwrap()
+            .ends_with("credentials.json")
+    );
+    let again: serde_json::Value = serde_json::from_str(&credentials(true)).unwrap();
+    assert_eq!(again, first, "made once, then reused");
+    let text = credentials(false);
+    assert!(text.contains(&format!("APCA_API_KEY_ID={key}\n")), "{text}");
+    assert!(
+        text.contains(&format!("APCA_API_SECRET_KEY={secret}\n")),
+        "{text}"
+    );
+
+    // `serve` without --key/--secret accepts exactly that pair.
+    let _server = Server(
+        Command::new(env!("CARGO_BIN_EXE_brokerdesk"))
+            .args(["sandbox", "serve", "--addr", &addr])
+            .env("BROKERDESK_DATA_DIR", dir.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("brokerdesk sandbox serve starts"),
+    );
+    let http = reqwest::Client::new();
+    let account = |k: &str, s: &str| {
+        http.get(format!("http://{addr}/v2/account"))
+            .header("APCA-API-KEY-ID", k)
+            .header("APCA-API-SECRET-KEY", s)
+            .send()
+    };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        match account(&key, &secret).await {
+            Ok(r) if r.status().is_success() => break,
+            _ if Instant::now() < deadline => tokio::time::sleep(Duration::from_millis(100)).await,
+            other => panic!("the sandbox never accepted its own key: {other:?}"),
+        }
+    }
+    let old = account("PKSANDBOX", "sandbox-secret").await.unwrap();
+    assert_eq!(old.status().as_u16(), 401);
+}

@@ -10,4 +10,11 @@ pub struct AppInfo {
     /// Where this app's paper sandbox serves its Alpaca API, when it runs here.
     #[serde(default)]
     pub sandbox_url: Option<String>,
+    /// The key id the sandbox accepts. Its secret never crosses IPC: it stays in
+    /// `sandbox_credentials_file`, which `brokerdesk sandbox credentials` prints.
+    #[serde(default)]
+    pub sandbox_key_id: Option<String>,
+    /// The file holding the sandbox's key pair (per install, mode 0600).
+    #[serde(default)]
+    pub sandbox_credentials_file: Option<String>,
 }

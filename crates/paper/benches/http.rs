@@ -40,7 +40,7 @@ fn bench_stack(c: &mut Criterion, durability: Durability, name: &str) {
         let sandbox = Sandbox::start(config).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let router = sandbox.router();
+        let router = sandbox.router(addr);
         tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
         let mut h = HeaderMap::new();
         h.insert("APCA-API-KEY-ID", HeaderValue::from_static("BENCH"));

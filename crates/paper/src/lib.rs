@@ -4,10 +4,13 @@
 //! - [`quotes`]: market data sources behind one trait (seeded simulation, CSV replay, live).
 //! - [`store`]: the SQLite (WAL) journal that makes the exchange survive restarts and crashes.
 //! - [`server`]: the Alpaca-compatible HTTP/WebSocket API ([`serve`]).
+//! - [`credentials`]: the sandbox's per-install API key pair.
 
+pub mod credentials;
 pub mod engine;
 pub mod quotes;
 pub mod server;
 pub mod store;
 
+pub use credentials::{CredentialsError, SandboxCredentials};
 pub use server::{Credential, Sandbox, SandboxConfig, SandboxError, serve, serve_with_shutdown};

@@ -1,6 +1,7 @@
 //! Where the service keeps its data, and how the local sandbox starts.
 
 use crate::error::ServiceError;
+use brokerdesk_paper::SandboxCredentials;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use std::collections::BTreeMap;
@@ -20,6 +21,10 @@ pub struct ServiceConfig {
     /// Where the local sandbox serves its Alpaca API (loopback only; a taken port falls back
     /// to any free one).
     pub sandbox_addr: SocketAddr,
+    /// The key pair the local sandbox accepts. `None` (the default): the per-install pair in
+    /// `<data dir>/paper/credentials.json`, made on first use. Set in code only (tests that
+    /// need a fixed key), never from the environment or over IPC.
+    pub sandbox_credentials: Option<SandboxCredentials>,
     /// How often the supervisor re-reads every connection.
     pub refresh_every: Duration,
     /// Vendor id → base URL to reach a key-connected vendor (`stripe`, `square`, `paypal`,
@@ -39,6 +44,7 @@ impl ServiceConfig {
             paper_starting_cash: Decimal::from(100_000),
             auto_lock: Some(Duration::from_secs(15 * 60)),
             sandbox_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            sandbox_credentials: None,
             refresh_every: Duration::from_secs(5),
             key_vendor_urls: BTreeMap::new(),
         }

@@ -31,7 +31,9 @@ mod vault_access;
 mod vault_tests;
 
 /// The paper exchange's options, for `brokerdesk sandbox serve`.
-pub use brokerdesk_paper::{SandboxConfig, engine::CalendarKind, store::Durability};
+pub use brokerdesk_paper::{
+    SandboxConfig, SandboxCredentials, engine::CalendarKind, store::Durability,
+};
 pub use config::{DEFAULT_SANDBOX_ADDR, ServiceConfig};
 pub use connection::{ConnectionParts, LatencyProbe};
 pub use error::ServiceError;

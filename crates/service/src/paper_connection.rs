@@ -10,12 +10,11 @@
 use brokerdesk_connectors::ConnectorError;
 use brokerdesk_connectors::alpaca::{AlpacaConfig, AlpacaConnector, AlpacaCredential};
 use brokerdesk_connectors::http::rate_limit::RateLimit;
-use brokerdesk_paper::server::{DEFAULT_KEY_ID, DEFAULT_SECRET_KEY};
-use brokerdesk_paper::{Sandbox, SandboxConfig};
+use brokerdesk_paper::{Sandbox, SandboxConfig, SandboxCredentials};
 use rust_decimal::Decimal;
 use std::fs::File;
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use tokio::net::TcpListener;
 
 /// The exchange of this process: its journal's owner lock, and its Alpaca API served on
@@ -30,6 +29,10 @@ pub const LOOPBACK_RATE: RateLimit = RateLimit {
 pub struct LocalSandbox {
     sandbox: Sandbox,
     url: String,
+    /// The key pair the sandbox accepts (and the app's connector signs in with).
+    credentials: SandboxCredentials,
+    /// Where that pair is kept, unless it was given in code.
+    credentials_file: Option<PathBuf>,
     server: tokio::task::JoinHandle<()>,
     /// Held for the life of the sandbox: the OS releases it if the process dies.
     _owner: File,
@@ -90,16 +93,30 @@ pub async fn serve_sandbox(config: SandboxConfig, addr: SocketAddr) -> Result<()
 impl LocalSandbox {
     /// Opens (or creates) the exchange in `dir` and serves it on `addr` (a taken port falls back
     /// to any free loopback port). A new journal opens one margin account with `cash`; an
-    /// existing one replays to exactly the state it had.
-    pub async fn open(dir: &Path, cash: Decimal, addr: SocketAddr) -> Result<Self, PaperOpenError> {
+    /// existing one replays to exactly the state it had. The sandbox accepts `credentials`, or
+    /// else the per-install pair kept in `dir` (made on first use), the same pair
+    /// `brokerdesk sandbox serve` and `brokerdesk sandbox credentials` use.
+    pub async fn open(
+        dir: &Path,
+        cash: Decimal,
+        addr: SocketAddr,
+        credentials: Option<SandboxCredentials>,
+    ) -> Result<Self, PaperOpenError> {
         let failed = |reason: String| PaperOpenError::Failed {
             dir: dir.display().to_string(),
             reason,
         };
         let owner = own_journal(dir)?;
+        let (credentials, credentials_file) = match credentials {
+            Some(given) => (given, None),
+            None => (
+                SandboxCredentials::load_or_create(dir).map_err(|e| failed(e.to_string()))?,
+                Some(SandboxCredentials::path(dir)),
+            ),
+        };
         let config = SandboxConfig {
             cash,
-            ..SandboxConfig::new(dir)
+            ..SandboxConfig::new(dir).with_credentials(&credentials)
         };
         let sandbox = Sandbox::start(config)
             .await
@@ -119,7 +136,7 @@ impl LocalSandbox {
             }
         };
         let bound = listener.local_addr().map_err(|e| failed(e.to_string()))?;
-        let router = sandbox.router();
+        let router = sandbox.router(bound);
         let server = tokio::spawn(async move {
             if let Err(e) = axum::serve(listener, router).await {
                 tracing::error!(error = %e, "local sandbox server stopped");
@@ -128,9 +145,21 @@ impl LocalSandbox {
         Ok(Self {
             sandbox,
             url: format!("http://{bound}"),
+            credentials,
+            credentials_file,
             server,
             _owner: owner,
         })
+    }
+
+    /// The key id Alpaca clients send (`APCA-API-KEY-ID`); the secret stays in its file.
+    pub fn key_id(&self) -> &str {
+        self.credentials.key_id()
+    }
+
+    /// The file holding the key pair, unless it was given in code.
+    pub fn credentials_file(&self) -> Option<&Path> {
+        self.credentials_file.as_deref()
     }
 
     /// Base URL of the sandbox's Alpaca API, e.g. `http://127.0.0.1:8787`.
@@ -151,7 +180,7 @@ impl LocalSandbox {
         config.data_policy.rate_limit = LOOPBACK_RATE;
         AlpacaConnector::new(
             config,
-            AlpacaCredential::api_key(DEFAULT_KEY_ID, DEFAULT_SECRET_KEY),
+            AlpacaCredential::api_key(self.credentials.key_id(), self.credentials.secret_key()),
         )
     }
 }

@@ -73,6 +73,13 @@ fn unavailable(
     connection
 }
 
+/// What Settings shows about the local sandbox: never its secret.
+struct SandboxFacts {
+    url: String,
+    key_id: String,
+    credentials_file: Option<String>,
+}
+
 /// The secret of an Alpaca API-key connection, as sealed in the vault.
 #[derive(serde::Serialize, serde::Deserialize)]
 struct AlpacaKeyPair {
@@ -85,7 +92,8 @@ pub(crate) struct Inner {
     pub(crate) vault: VaultAccess,
     pub(crate) registry: Registry,
     paper: Arc<Connection>,
-    sandbox_url: Option<String>,
+    /// The local sandbox's URL, key id and key file, when it runs in this process.
+    sandbox: Option<SandboxFacts>,
     /// The user's own connections; `None` while the vault is locked (their keys are not in
     /// memory then).
     linked: RwLock<Option<Vec<Arc<Connection>>>>,
@@ -155,15 +163,20 @@ impl BrokerageService {
         })?;
         let id = ConnectionId::new(LOCAL_PAPER_CONNECTION);
         let name = "Paper (local)".to_owned();
-        let (paper, sandbox_url) = match LocalSandbox::open(
+        let (paper, sandbox_facts) = match LocalSandbox::open(
             &config.data_dir.join("paper"),
             config.paper_starting_cash,
             config.sandbox_addr,
+            config.sandbox_credentials.clone(),
         )
         .await
         {
             Ok(sandbox) => {
-                let url = sandbox.url().to_owned();
+                let facts = SandboxFacts {
+                    url: sandbox.url().to_owned(),
+                    key_id: sandbox.key_id().to_owned(),
+                    credentials_file: sandbox.credentials_file().map(|p| p.display().to_string()),
+                };
                 let connector = sandbox
                     .connector()
                     .map_err(|source| ServiceError::Connector {
@@ -177,7 +190,7 @@ impl BrokerageService {
                     connector,
                     vec![Box::new(sandbox)],
                 );
-                (Connection::new(parts), Some(url))
+                (Connection::new(parts), Some(facts))
             }
             Err(err) => {
                 tracing::warn!(error = %err, "paper sandbox unavailable");
@@ -200,7 +213,7 @@ impl BrokerageService {
                 config,
                 vault,
                 paper: Arc::new(paper),
-                sandbox_url,
+                sandbox: sandbox_facts,
                 linked: RwLock::new(None),
                 attached: RwLock::new(Vec::new()),
                 journal: Mutex::new(journal),
@@ -216,7 +229,13 @@ impl BrokerageService {
         AppInfo {
             version: env!("CARGO_PKG_VERSION").to_owned(),
             data_dir: self.inner.config.data_dir.display().to_string(),
-            sandbox_url: self.inner.sandbox_url.clone(),
+            sandbox_url: self.inner.sandbox.as_ref().map(|s| s.url.clone()),
+            sandbox_key_id: self.inner.sandbox.as_ref().map(|s| s.key_id.clone()),
+            sandbox_credentials_file: self
+                .inner
+                .sandbox
+                .as_ref()
+                .and_then(|s| s.credentials_file.clone()),
         }
     }
 

@@ -48,6 +48,15 @@ fn market_buy(connection: &str, account: &AccountId, symbol: &str, qty: Decimal)
     }
 }
 
+/// The key the service's own sandbox accepts, as another Alpaca client on this machine would
+/// find it: in the per-install file.
+fn sandbox_key(service: &BrokerageService) -> AlpacaCredential {
+    let file = service.app_info().sandbox_credentials_file.unwrap();
+    let dir = std::path::Path::new(&file).parent().unwrap().to_owned();
+    let creds = crate::SandboxCredentials::load_or_create(&dir).unwrap();
+    AlpacaCredential::api_key(creds.key_id(), creds.secret_key())
+}
+
 async fn paper_account(service: &BrokerageService) -> AccountId {
     service.accounts_overview().await.unwrap().accounts[0]
         .account_id
@@ -78,6 +87,67 @@ async fn starting_cash_comes_from_the_config() {
     let info = service.app_info();
     assert!(info.data_dir.ends_with("data"));
     assert!(info.sandbox_url.unwrap().starts_with("http://127.0.0.1:"));
+}
+
+#[tokio::test]
+async fn the_sandbox_key_is_per_install_and_only_its_id_is_shown() {
+    let (_dir, config) = config();
+    let service = BrokerageService::start(config.clone()).await.unwrap();
+    let info = service.app_info();
+    let file = info.sandbox_credentials_file.clone().unwrap();
+    assert_eq!(
+        std::path::Path::new(&file),
+        config.data_dir.join("paper").join("credentials.json")
+    );
+    let creds = crate::SandboxCredentials::load_or_create(&config.data_dir.join("paper")).unwrap();
+    assert_eq!(info.sandbox_key_id.as_deref(), Some(creds.key_id()));
+    assert_ne!(creds.key_id(), "PKSANDBOX");
+    let shown = serde_json::to_string(&info).unwrap();
+    assert!(
+        !shown.contains(creds.secret_key()),
+        "the secret crossed IPC"
+    );
+
+    // The well-known key of old is refused; the per-install one trades.
+    let url = info.sandbox_url.unwrap();
+    let old = AlpacaConnector::new(
+        AlpacaConfig::local(&url),
+        AlpacaCredential::api_key("PKSANDBOX", "sandbox-secret"),
+    )
+    .unwrap();
+    let refused = old.accounts().await;
+    assert!(
+        matches!(refused, Err(ConnectorError::NeedsSignIn(_))),
+        "{refused:?}"
+    );
+    let mine = AlpacaConnector::new(AlpacaConfig::local(&url), sandbox_key(&service)).unwrap();
+    assert_eq!(mine.accounts().await.unwrap().len(), 1);
+    drop(service);
+
+    // The next start keeps the same pair.
+    let again = BrokerageService::start(config).await.unwrap();
+    assert_eq!(
+        again.app_info().sandbox_key_id.as_deref(),
+        Some(creds.key_id())
+    );
+}
+
+#[tokio::test]
+async fn a_sandbox_key_given_in_code_is_used_and_not_written() {
+    let (_dir, mut config) = config();
+    config.sandbox_credentials = Some(crate::SandboxCredentials::new("PKGIVEN", "given-secret"));
+    let service = BrokerageService::start(config.clone()).await.unwrap();
+    let info = service.app_info();
+    assert_eq!(info.sandbox_key_id.as_deref(), Some("PKGIVEN"));
+    assert_eq!(info.sandbox_credentials_file, None);
+    assert!(
+        !config
+            .data_dir
+            .join("paper")
+            .join("credentials.json")
+            .exists()
+    );
+    assert_eq!(service.accounts_overview().await.unwrap().accounts.len(), 1);
 }
 
 #[tokio::test]
@@ -182,11 +252,7 @@ async fn positions_changed_outside_the_app_are_breaks_until_resolved() {
 
     // Someone trades the same account with another Alpaca client.
     let url = service.app_info().sandbox_url.unwrap();
-    let outsider = AlpacaConnector::new(
-        AlpacaConfig::local(&url),
-        AlpacaCredential::api_key("PKSANDBOX", "sandbox-secret"),
-    )
-    .unwrap();
+    let outsider = AlpacaConnector::new(AlpacaConfig::local(&url), sandbox_key(&service)).unwrap();
     outsider
         .submit_order(
             &account,
@@ -523,11 +589,7 @@ async fn the_supervisor_follows_young_orders_every_tick_and_resting_ones_less_of
         )
         .unwrap();
     let url = service.app_info().sandbox_url.unwrap();
-    let broker = AlpacaConnector::new(
-        AlpacaConfig::local(&url),
-        AlpacaCredential::api_key("PKSANDBOX", "sandbox-secret"),
-    )
-    .unwrap();
+    let broker = AlpacaConnector::new(AlpacaConfig::local(&url), sandbox_key(&service)).unwrap();
     broker.submit_order(&account, &request).await.unwrap();
 
     assert_eq!(

@@ -141,7 +141,7 @@ pub fn AlpacaForm(props: &ConnectFormProps) -> Html {
             if *env == "sandbox" {
                 <label for="alpaca-url">{ "Server URL" }</label>
                 <input id="alpaca-url" value={url_value} oninput={let url = url.clone(); Callback::from(move |e| url.set(Some(input_value(e))))} />
-                <span class="muted">{ "This app's own sandbox is prefilled; its key is PKSANDBOX and its secret sandbox-secret." }</span>
+                <span class="muted">{ "This app's own sandbox is prefilled; its key id and secret are printed by " }<code>{ "brokerdesk sandbox credentials" }</code>{ " (Settings shows where they are kept)." }</span>
             }
             <label for="alpaca-key">{ "API key id" }</label>
             <input id="alpaca-key" autocomplete="off" value={(*key).clone()} oninput={let key = key.clone(); Callback::from(move |e| key.set(input_value(e)))} />

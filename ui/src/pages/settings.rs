@@ -21,7 +21,16 @@ pub fn SettingsPage() -> Html {
                 <dt>{ "Data directory" }</dt><dd id="data-dir"><code>{ &info.data_dir }</code></dd>
                 <dt>{ "Paper sandbox" }</dt><dd id="sandbox-url">{
                     match &info.sandbox_url {
-                        Some(url) => html! { <><code>{ url }</code><span class="muted">{ " · Alpaca API, key PKSANDBOX, secret sandbox-secret" }</span></> },
+                        Some(url) => html! { <>
+                            <code>{ url }</code><span class="muted">{ " · Alpaca API" }</span>
+                            if let Some(key) = &info.sandbox_key_id {
+                                <span class="muted">{ ", key " }</span><code id="sandbox-key-id">{ key }</code>
+                            }
+                            if let Some(file) = &info.sandbox_credentials_file {
+                                <br /><span class="muted">{ "Its secret is in " }</span><code id="sandbox-credentials-file">{ file }</code>
+                                <span class="muted">{ "; " }</span><code>{ "brokerdesk sandbox credentials" }</code><span class="muted">{ " prints both." }</span>
+                            }
+                        </> },
                         None => html! { <span class="muted">{ "not running here (open in another Brokerdesk process)" }</span> },
                     }
                 }</dd>

@@ -34,11 +34,9 @@ pub struct Holding {
 
 impl Holding {
     pub fn avg_entry_price(&self) -> Decimal {
-        if self.qty.is_zero() {
-            Decimal::ZERO
-        } else {
-            self.cost_basis / self.qty
-        }
+        self.cost_basis
+            .checked_div(self.qty)
+            .unwrap_or(Decimal::ZERO)
     }
 }
 
@@ -124,37 +122,31 @@ impl Account {
         self.positions.get(symbol).map_or(Decimal::ZERO, |h| h.qty)
     }
 
-    /// Books a fill: `qty` is signed (+ buy, − sell).
+    /// Books a fill: `qty` is signed (+ buy, − sell). Every new figure is worked out before any
+    /// is stored, so a sum out of `Decimal`'s range (`None`) leaves the account as it was.
     pub fn apply_fill(
         &mut self,
         symbol: &Symbol,
         signed_qty: Decimal,
         price: Decimal,
         session: NaiveDate,
-    ) -> FillEffect {
-        self.cash -= signed_qty * price;
-        if !self.positions.contains_key(symbol) {
-            let empty = Holding {
-                qty: Decimal::ZERO,
-                cost_basis: Decimal::ZERO,
-                opened_session: None,
-                held_for_orders: Decimal::ZERO,
-            };
-            self.positions.insert(symbol.clone(), empty);
-        }
-        let Some(holding) = self.positions.get_mut(symbol) else {
-            return FillEffect {
-                realized: Decimal::ZERO,
-                day_trade: false,
-            };
-        };
+    ) -> Option<FillEffect> {
+        let cash = self.cash.checked_sub(signed_qty.checked_mul(price)?)?;
+        let mut holding = self.positions.get(symbol).cloned().unwrap_or(Holding {
+            qty: Decimal::ZERO,
+            cost_basis: Decimal::ZERO,
+            opened_session: None,
+            held_for_orders: Decimal::ZERO,
+        });
         let mut realized = Decimal::ZERO;
         let mut day_trade = false;
         let same_direction =
             holding.qty.is_zero() || (holding.qty > Decimal::ZERO) == (signed_qty > Decimal::ZERO);
         if same_direction {
-            holding.qty += signed_qty;
-            holding.cost_basis += signed_qty * price;
+            holding.qty = holding.qty.checked_add(signed_qty)?;
+            holding.cost_basis = holding
+                .cost_basis
+                .checked_add(signed_qty.checked_mul(price)?)?;
             holding.opened_session = Some(session);
         } else {
             // Reduce toward zero; any excess opens the other side at this price.
@@ -166,31 +158,41 @@ impl Account {
             let removed_cost = if closing == -holding.qty {
                 holding.cost_basis
             } else {
-                (holding.cost_basis * closing.abs() / holding.qty.abs()).round_dp(COST_DP)
+                holding
+                    .cost_basis
+                    .checked_mul(closing.abs())?
+                    .checked_div(holding.qty.abs())?
+                    .round_dp(COST_DP)
             };
             // Proceeds of the closing part: for a long, −closing × price is what we received.
-            realized = -closing * price - removed_cost;
-            holding.cost_basis -= removed_cost;
-            holding.qty += closing;
+            realized = (-closing).checked_mul(price)?.checked_sub(removed_cost)?;
+            holding.cost_basis = holding.cost_basis.checked_sub(removed_cost)?;
+            holding.qty = holding.qty.checked_add(closing)?;
             day_trade = holding.opened_session == Some(session);
-            let rest = signed_qty - closing;
+            let rest = signed_qty.checked_sub(closing)?;
             if !rest.is_zero() {
-                holding.qty += rest;
-                holding.cost_basis += rest * price;
+                holding.qty = holding.qty.checked_add(rest)?;
+                holding.cost_basis = holding.cost_basis.checked_add(rest.checked_mul(price)?)?;
                 holding.opened_session = Some(session);
             }
         }
+        let realized_pl = self.realized_pl.checked_add(realized)?;
+        self.cash = cash;
+        self.realized_pl = realized_pl;
         if holding.qty.is_zero() && holding.held_for_orders.is_zero() {
             self.positions.remove(symbol);
+        } else if let Some(slot) = self.positions.get_mut(symbol) {
+            *slot = holding;
+        } else {
+            self.positions.insert(symbol.clone(), holding);
         }
-        self.realized_pl += realized;
         if day_trade {
             self.day_trades.push(session);
         }
-        FillEffect {
+        Some(FillEffect {
             realized,
             day_trade,
-        }
+        })
     }
 
     /// Day trades after `window_start`. `day_trades` is in session order (fills happen as
@@ -223,23 +225,31 @@ impl Account {
     }
 
     /// Equity and buying power at `mark` prices: what admission needs, without the rest.
+    ///
+    /// Saturating: the order caps keep every figure far inside `Decimal`'s range, and a
+    /// valuation is a read that must not panic the exchange if a bad feed ever broke that.
+    /// Orders and fills use checked arithmetic, so a saturated figure never reaches the books.
     pub fn valuation(&self, mark: impl Fn(&Symbol, &Holding) -> Decimal) -> Valuation {
         let mut long = Decimal::ZERO;
         let mut short = Decimal::ZERO;
         for (symbol, holding) in &self.positions {
-            let value = holding.qty * mark(symbol, holding);
+            let value = holding.qty.saturating_mul(mark(symbol, holding));
             if value > Decimal::ZERO {
-                long += value;
+                long = long.saturating_add(value);
             } else {
-                short += value;
+                short = short.saturating_add(value);
             }
         }
-        let equity = self.cash + long + short;
-        let gross = long - short;
+        let equity = self.cash.saturating_add(long).saturating_add(short);
+        let gross = long.saturating_sub(short);
         let multiplier = self.multiplier(equity);
         // mult × equity − gross exposure: for 2× that is 2 × (equity − 50 % initial margin),
         // for 4× it is 4 × (equity − 25 % maintenance), for a cash account it is the cash.
-        let buying_power = (multiplier * equity - gross - self.reserved).max(Decimal::ZERO);
+        let buying_power = multiplier
+            .saturating_mul(equity)
+            .saturating_sub(gross)
+            .saturating_sub(self.reserved)
+            .max(Decimal::ZERO);
         Valuation {
             long,
             short,
@@ -264,9 +274,13 @@ impl Account {
             multiplier,
             buying_power,
         } = self.valuation(mark);
-        let regt =
-            (Decimal::TWO.min(multiplier) * equity - gross - self.reserved).max(Decimal::ZERO);
-        let non_marginable = (self.cash - self.reserved).max(Decimal::ZERO);
+        let regt = Decimal::TWO
+            .min(multiplier)
+            .saturating_mul(equity)
+            .saturating_sub(gross)
+            .saturating_sub(self.reserved)
+            .max(Decimal::ZERO);
+        let non_marginable = self.cash.saturating_sub(self.reserved).max(Decimal::ZERO);
         AccountSummary {
             id: self.id.clone(),
             kind: self.kind,
@@ -310,10 +324,10 @@ mod tests {
         let mut a = acct(AccountKind::Margin, dec!(1000));
         let s = Symbol::new("AAPL");
         let day = NaiveDate::from_ymd_opt(2026, 1, 5).unwrap();
-        a.apply_fill(&s, dec!(2), dec!(10), day);
-        a.apply_fill(&s, dec!(2), dec!(20), day);
+        a.apply_fill(&s, dec!(2), dec!(10), day).unwrap();
+        a.apply_fill(&s, dec!(2), dec!(20), day).unwrap();
         assert_eq!(a.positions[&s].avg_entry_price(), dec!(15));
-        let fx = a.apply_fill(&s, dec!(-1), dec!(30), day);
+        let fx = a.apply_fill(&s, dec!(-1), dec!(30), day).unwrap();
         assert_eq!(fx.realized, dec!(15));
         assert!(fx.day_trade);
         assert_eq!(a.cash, dec!(1000) - dec!(60) + dec!(30));
@@ -330,13 +344,25 @@ mod tests {
         let s = Symbol::new("TSLA");
         let d1 = NaiveDate::from_ymd_opt(2026, 1, 5).unwrap();
         let d2 = NaiveDate::from_ymd_opt(2026, 1, 6).unwrap();
-        a.apply_fill(&s, dec!(-3), dec!(100), d1);
+        a.apply_fill(&s, dec!(-3), dec!(100), d1).unwrap();
         assert_eq!(a.cash, dec!(1300));
-        let fx = a.apply_fill(&s, dec!(3), dec!(90), d2);
+        let fx = a.apply_fill(&s, dec!(3), dec!(90), d2).unwrap();
         assert_eq!(fx.realized, dec!(30));
         assert!(!fx.day_trade);
         assert!(!a.positions.contains_key(&s));
         assert_eq!(a.cash, dec!(1030));
+    }
+
+    #[test]
+    fn a_fill_out_of_range_changes_nothing() {
+        let mut a = acct(AccountKind::Margin, dec!(1000));
+        let s = Symbol::new("AAPL");
+        let day = NaiveDate::from_ymd_opt(2026, 1, 5).unwrap();
+        a.apply_fill(&s, dec!(2), dec!(10), day).unwrap();
+        let before = a.clone();
+        assert!(a.apply_fill(&s, Decimal::MAX, dec!(10), day).is_none());
+        assert!(a.apply_fill(&s, dec!(-2), Decimal::MAX, day).is_none());
+        assert_eq!(a, before);
     }
 
     #[test]

@@ -6,6 +6,12 @@ use rust_decimal::Decimal;
 
 use super::*;
 
+/// A figure out of `Decimal`'s range. The order caps (`validate`) make this unreachable from a
+/// request; the check keeps anything else (a bad feed, a replaced order) from panicking.
+fn too_large(what: &str) -> Rejection {
+    Rejection::Invalid(format!("{what} is too large"))
+}
+
 impl Engine {
     /// The price an order would trade at now: the touch on its side, else the last trade.
     pub(super) fn reference_price(&self, symbol: &Symbol, side: Side) -> Option<Decimal> {
@@ -16,6 +22,7 @@ impl Engine {
         quoted
             .filter(|p| *p > Decimal::ZERO)
             .or_else(|| self.trades.get(symbol).map(|t| t.price))
+            .filter(|p| *p > Decimal::ZERO)
     }
 
     /// Every check an order must pass; nothing changes here.
@@ -100,17 +107,23 @@ impl Engine {
         // Sells: close what is held, or open a short on margin.
         let holding = account.positions.get(&req.symbol);
         let position = holding.map_or(Decimal::ZERO, |h| h.qty);
-        let held = holding.map_or(Decimal::ZERO, |h| h.held_for_orders)
-            - replacing.map_or(Decimal::ZERO, |o| o.held_qty);
+        let held = holding
+            .map_or(Decimal::ZERO, |h| h.held_for_orders)
+            .checked_sub(replacing.map_or(Decimal::ZERO, |o| o.held_qty))
+            .ok_or_else(|| too_large("held quantity"))?;
         let reference = self.reference_price(&req.symbol, req.side);
         let mut held_qty = Decimal::ZERO;
         let mut opens_short = false;
         if req.side == Side::Sell {
-            let available = (position.max(Decimal::ZERO) - held).max(Decimal::ZERO);
+            let available = position
+                .max(Decimal::ZERO)
+                .checked_sub(held)
+                .ok_or_else(|| too_large("available quantity"))?
+                .max(Decimal::ZERO);
             let requested = match (req.qty, req.notional) {
                 (Some(q), _) => q,
                 (None, Some(n)) => match reference {
-                    Some(p) => trunc_qty(n / p),
+                    Some(p) => trunc_qty(n.checked_div(p).ok_or_else(|| too_large("notional"))?),
                     None => {
                         return Err(Rejection::Invalid(format!(
                             "no market price for {}",
@@ -158,7 +171,10 @@ impl Engine {
         }
 
         // Buying power: buys and short sales reserve; sells of held shares release nothing.
-        let buffer = Decimal::ONE + self.config.market_buy_buffer;
+        let buffer = Decimal::ONE
+            .checked_add(self.config.market_buy_buffer)
+            .ok_or_else(|| too_large("market buy buffer"))?;
+        let times = |a: Decimal, b: Decimal| a.checked_mul(b).ok_or_else(|| too_large("price"));
         let reserve_price = if req.notional.is_some() && req.side == Side::Buy {
             Decimal::ONE
         } else if req.side == Side::Buy {
@@ -166,10 +182,10 @@ impl Engine {
                 OrderType::Limit | OrderType::StopLimit => req.limit_price.unwrap_or_default(),
                 OrderType::Stop => {
                     let stop = req.stop_price.unwrap_or_default();
-                    reference.map_or(stop, |r| r.max(stop)) * buffer
+                    times(reference.map_or(stop, |r| r.max(stop)), buffer)?
                 }
                 OrderType::Market | OrderType::TrailingStop => match reference {
-                    Some(r) => (r * buffer).round_dp(4),
+                    Some(r) => times(r, buffer)?.round_dp(4),
                     None => {
                         return Err(Rejection::Invalid(format!(
                             "no market price for {}",
@@ -194,8 +210,13 @@ impl Engine {
             Decimal::ZERO
         };
         let leaves = req.qty.or(req.notional).unwrap_or_default();
-        let required = leaves * reserve_price;
-        let available = value.buying_power + replacing.map_or(Decimal::ZERO, |o| o.reserved);
+        let required = leaves
+            .checked_mul(reserve_price)
+            .ok_or_else(|| too_large("order value"))?;
+        let available = value
+            .buying_power
+            .checked_add(replacing.map_or(Decimal::ZERO, |o| o.reserved))
+            .ok_or_else(|| too_large("buying power"))?;
         if required > available {
             return Err(Rejection::InsufficientBuyingPower {
                 required,

@@ -217,7 +217,10 @@ impl CalendarKind {
             if let Some(s) = self.session_on(date) {
                 out.push(s);
             }
-            date += Duration::days(1);
+            match date.succ_opt() {
+                Some(next) => date = next,
+                None => break,
+            }
         }
         out
     }

@@ -95,7 +95,10 @@ impl Engine {
     pub(super) fn wanted_qty(&self, o: &Order, price: Decimal, size: Decimal) -> Decimal {
         let leaves = match o.qty {
             Some(q) => q - o.filled_qty,
-            None => trunc_qty(o.leaves() / price),
+            None => o
+                .leaves()
+                .checked_div(price)
+                .map_or(Decimal::ZERO, trunc_qty),
         };
         leaves.min(size)
     }
@@ -152,8 +155,8 @@ impl Engine {
             return qty;
         }
         let share = Decimal::from(((h >> 8) % 90 + 10) as u64); // 10–99 % of the quantity
-        (qty * share / Decimal::ONE_HUNDRED)
-            .floor()
+        qty.checked_mul(share)
+            .map_or(qty, |v| (v / Decimal::ONE_HUNDRED).floor())
             .clamp(Decimal::ONE, qty - Decimal::ONE)
     }
 
@@ -179,27 +182,41 @@ impl Engine {
             h.held_for_orders -= release;
             order.held_qty -= release;
         }
-        let effect = account.apply_fill(&order.symbol, signed, price, session);
+        // Worked out before anything is booked: a total out of range (unreachable within the
+        // order caps) cancels the order rather than booking half a fill or panicking.
+        let totals = order.filled_qty.checked_add(qty).zip(
+            qty.checked_mul(price)
+                .and_then(|v| order.filled_notional.checked_add(v)),
+        );
+        let effect = totals.and_then(|_| account.apply_fill(&order.symbol, signed, price, session));
+        let (Some((filled_qty, filled_notional)), Some(effect)) = (totals, effect) else {
+            self.close_order(id, OrderStatus::Canceled, out);
+            return;
+        };
         if effect.day_trade {
             account.forget_day_trades_until(daytrade_window);
             if account.daytrade_count(daytrade_window) >= 4 {
                 account.pattern_day_trader = true;
             }
         }
-        order.filled_qty += qty;
-        order.filled_notional += qty * price;
+        order.filled_qty = filled_qty;
+        order.filled_notional = filled_notional;
         // One execution so far: its price is the average (spares a Decimal division).
         order.filled_avg_price = Some(if order.filled_qty == qty {
             price.normalize()
         } else {
-            (order.filled_notional / order.filled_qty)
-                .round_dp(9)
+            filled_notional
+                .checked_div(filled_qty)
+                .map_or(price, |avg| avg.round_dp(9))
                 .normalize()
         });
         order.updated_at = now;
         let done = match order.qty {
             Some(q) => order.filled_qty >= q,
-            None => trunc_qty(order.leaves() / price).is_zero(),
+            None => order
+                .leaves()
+                .checked_div(price)
+                .is_none_or(|q| trunc_qty(q).is_zero()),
         };
         order.status = if done {
             OrderStatus::Filled
@@ -267,9 +284,14 @@ impl Engine {
         let Some(o) = self.orders.get_mut(&id) else {
             return;
         };
-        let new = o.leaves().max(Decimal::ZERO) * o.reserve_price;
+        // Admission checked leaves × reserve price against buying power, so these stay in
+        // range; saturating keeps the bookkeeping from panicking if that ever broke.
+        let new = o
+            .leaves()
+            .max(Decimal::ZERO)
+            .saturating_mul(o.reserve_price);
         if let Some(a) = self.accounts.get_mut(&o.account) {
-            a.reserved += new - o.reserved;
+            a.reserved = a.reserved.saturating_add(new.saturating_sub(o.reserved));
         }
         o.reserved = new;
     }
@@ -293,7 +315,7 @@ impl Engine {
                 .get_mut(&o.account)
                 .and_then(|a| a.positions.get_mut(&o.symbol))
         {
-            h.held_for_orders += o.held_qty;
+            h.held_for_orders = h.held_for_orders.saturating_add(o.held_qty);
         }
     }
 
@@ -311,7 +333,7 @@ impl Engine {
             self.expiries.remove(&(at, o.seq));
         }
         if let Some(a) = self.accounts.get_mut(&o.account) {
-            a.reserved -= o.reserved;
+            a.reserved = a.reserved.saturating_sub(o.reserved);
             if o.held_qty > Decimal::ZERO
                 && let Some(h) = a.positions.get_mut(&o.symbol)
             {
@@ -473,6 +495,9 @@ impl Engine {
     }
 
     pub(super) fn on_quote(&mut self, q: Quote, out: &mut Vec<Event>) {
+        if !q.is_sane() {
+            return;
+        }
         let symbol = q.symbol.clone();
         let (bid, ask) = (q.bid_price, q.ask_price);
         self.quotes.insert(symbol.clone(), q);
@@ -483,6 +508,9 @@ impl Engine {
     }
 
     pub(super) fn on_trade(&mut self, t: Trade, out: &mut Vec<Event>) {
+        if !t.is_sane() {
+            return;
+        }
         let symbol = t.symbol.clone();
         let price = t.price;
         self.trades.insert(symbol.clone(), t);
@@ -525,13 +553,16 @@ impl Engine {
         };
         o.hwm = Some(hwm);
         let trail = match (o.trail_price, o.trail_percent) {
-            (Some(p), _) => p,
-            (None, Some(pct)) => hwm * pct / Decimal::ONE_HUNDRED,
+            (Some(p), _) => Some(p),
+            (None, Some(pct)) => hwm.checked_mul(pct).map(|v| v / Decimal::ONE_HUNDRED),
             (None, None) => return,
         };
-        let stop = match o.side {
-            Side::Sell => hwm - trail,
-            Side::Buy => hwm + trail,
+        let stop = trail.and_then(|trail| match o.side {
+            Side::Sell => hwm.checked_sub(trail),
+            Side::Buy => hwm.checked_add(trail),
+        });
+        let Some(stop) = stop else {
+            return;
         };
         o.stop_price = Some(stop.round_dp(4));
         let hit = match o.side {

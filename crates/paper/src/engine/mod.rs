@@ -339,6 +339,17 @@ impl Engine {
             });
             return;
         }
+        if !(Decimal::ZERO..=validate::MAX_CASH).contains(&cash) {
+            out.push(Event::Rejected {
+                rejection: Rejection::Invalid(format!(
+                    "cash must be between 0 and {}",
+                    validate::MAX_CASH
+                )),
+                order_id: None,
+                client_order_id: None,
+            });
+            return;
+        }
         let at = self.now_ts();
         self.accounts
             .insert(id.clone(), Account::new(id.clone(), kind, cash, at));

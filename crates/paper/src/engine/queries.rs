@@ -89,7 +89,7 @@ impl Engine {
         }
         self.quotes.get(symbol).and_then(|q| {
             (q.bid_price > Decimal::ZERO && q.ask_price > Decimal::ZERO)
-                .then(|| (q.bid_price + q.ask_price) / Decimal::TWO)
+                .then(|| q.bid_price.saturating_add(q.ask_price) / Decimal::TWO)
         })
     }
 
@@ -131,20 +131,19 @@ impl Engine {
         (!h.qty.is_zero()).then(|| self.position_view(symbol, h))
     }
 
+    /// Saturating and checked: a read must never panic the exchange, whatever a feed did to the
+    /// marks (the order caps keep real figures far inside a `Decimal`).
     pub(super) fn position_view(&self, symbol: &Symbol, h: &Holding) -> PositionView {
         let price = self.mark_or_cost(symbol, h);
         let lastday = self.prev_close.get(symbol).copied().unwrap_or(price);
-        let market_value = h.qty * price;
-        let unrealized = market_value - h.cost_basis;
+        let market_value = h.qty.saturating_mul(price);
+        let unrealized = market_value.saturating_sub(h.cost_basis);
         let ratio = |num: Decimal, den: Decimal| {
-            if den.is_zero() {
-                Decimal::ZERO
-            } else {
-                (num / den.abs()).round_dp(6)
-            }
+            num.checked_div(den.abs())
+                .map_or(Decimal::ZERO, |r| r.round_dp(6))
         };
-        let intraday_basis = h.qty * lastday;
-        let intraday = market_value - intraday_basis;
+        let intraday_basis = h.qty.saturating_mul(lastday);
+        let intraday = market_value.saturating_sub(intraday_basis);
         let asset = self.assets.get(symbol);
         PositionView {
             asset_id: asset.map_or_else(|| stable_uuid(symbol.as_str()), |a| a.id),
@@ -152,7 +151,7 @@ impl Engine {
             exchange: asset.map_or_else(String::new, |a| a.exchange.clone()),
             qty: h.qty,
             qty_available: if h.qty > Decimal::ZERO {
-                h.qty - h.held_for_orders
+                h.qty.saturating_sub(h.held_for_orders)
             } else {
                 h.qty
             },
@@ -165,7 +164,7 @@ impl Engine {
             unrealized_plpc: ratio(unrealized, h.cost_basis),
             unrealized_intraday_pl: intraday,
             unrealized_intraday_plpc: ratio(intraday, intraday_basis),
-            change_today: ratio(price - lastday, lastday),
+            change_today: ratio(price.saturating_sub(lastday), lastday),
         }
     }
 }

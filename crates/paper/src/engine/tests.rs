@@ -890,3 +890,112 @@ fn seeded_random_partial_fills_split_executions_reproducibly() {
 fn aapl_quote(h: &mut Harness) -> Vec<Event> {
     h.quote("AAPL", dec!(100.00), 500, dec!(100.02), 500)
 }
+
+#[test]
+fn orders_beyond_the_caps_are_refused_and_nothing_panics() {
+    let mut h = Harness::new(CalendarKind::Always);
+    aapl(&mut h);
+    let big = [
+        (Side::Buy, OrderType::Limit, Decimal::MAX, Some(dec!(1))),
+        (Side::Buy, OrderType::Limit, dec!(1000000001), Some(dec!(1))),
+        (Side::Buy, OrderType::Limit, dec!(1), Some(Decimal::MAX)),
+        (Side::Buy, OrderType::Limit, dec!(1), Some(dec!(1000000.01))),
+        (
+            Side::Buy,
+            OrderType::Limit,
+            Decimal::MAX,
+            Some(Decimal::MAX),
+        ),
+        (Side::Buy, OrderType::Market, Decimal::MAX, None),
+        (Side::Sell, OrderType::Market, Decimal::MAX, None),
+        (
+            Side::Sell,
+            OrderType::Limit,
+            Decimal::MAX,
+            Some(dec!(1000000)),
+        ),
+    ];
+    for (side, order_type, qty, limit) in big {
+        let mut r = h.req(margin(), "AAPL", side, order_type, qty);
+        r.limit_price = limit;
+        let ev = h.submit(r);
+        let why = rejection(&ev).unwrap_or_else(|| panic!("{qty} @ {limit:?} accepted"));
+        assert_eq!(why.http_status(), 422, "{why}");
+    }
+    let mut r = h.req(margin(), "AAPL", Side::Buy, OrderType::Market, dec!(1));
+    r.qty = None;
+    r.notional = Some(Decimal::MAX);
+    assert!(rejection(&h.submit(r)).is_some());
+    let mut r = h.req(margin(), "AAPL", Side::Buy, OrderType::Stop, dec!(1));
+    r.stop_price = Some(Decimal::MAX);
+    assert!(rejection(&h.submit(r)).is_some());
+    let mut r = h.req(
+        margin(),
+        "AAPL",
+        Side::Sell,
+        OrderType::TrailingStop,
+        dec!(1),
+    );
+    r.trail_price = Some(Decimal::MAX);
+    assert!(rejection(&h.submit(r)).is_some());
+    // At the caps an order is judged on buying power, as any other.
+    let mut r = h.req(
+        margin(),
+        "AAPL",
+        Side::Buy,
+        OrderType::Limit,
+        dec!(1000000000),
+    );
+    r.limit_price = Some(dec!(1000000));
+    let why = rejection(&h.submit(r)).cloned();
+    assert!(
+        matches!(why, Some(Rejection::InsufficientBuyingPower { .. })),
+        "{why:?}"
+    );
+
+    // A resting order replaced with an absurd quantity stays as it was.
+    let mut r = h.req(margin(), "AAPL", Side::Buy, OrderType::Limit, dec!(2));
+    r.limit_price = Some(dec!(50));
+    let resting = r.id;
+    assert!(rejection(&h.submit(r)).is_none());
+    let ev = h.cmd(CommandKind::Replace {
+        account: margin(),
+        order_id: resting,
+        new_id: Uuid::from_u128(9_999),
+        changes: ReplaceRequest {
+            qty: Some(Decimal::MAX),
+            ..ReplaceRequest::default()
+        },
+    });
+    assert!(rejection(&ev).is_some());
+    let o = h.e.order(&resting).unwrap();
+    assert_eq!((o.status, o.qty), (OrderStatus::New, Some(dec!(2))));
+}
+
+#[test]
+fn accounts_and_ticks_out_of_range_are_refused() {
+    let mut h = Harness::new(CalendarKind::Always);
+    let ev = h.cmd(CommandKind::OpenAccount {
+        account: AccountId::new("HUGE"),
+        kind: AccountKind::Margin,
+        cash: Decimal::MAX,
+    });
+    assert!(rejection(&ev).is_some());
+    assert!(h.e.account(&AccountId::new("HUGE")).is_none());
+
+    aapl(&mut h);
+    let r = h.req(margin(), "AAPL", Side::Buy, OrderType::Market, dec!(1));
+    h.submit(r);
+    let before = h.e.summary(&margin()).unwrap();
+    h.quote("AAPL", Decimal::MAX, 1, Decimal::MAX, 1);
+    h.cmd(CommandKind::Trade(Trade {
+        symbol: Symbol::new("AAPL"),
+        price: Decimal::MAX,
+        size: Decimal::MAX,
+    }));
+    assert_eq!(h.e.summary(&margin()).unwrap(), before);
+    assert_eq!(
+        h.e.quote(&Symbol::new("AAPL")).unwrap().ask_price,
+        dec!(100.02)
+    );
+}

@@ -158,6 +158,35 @@ pub struct Trade {
     pub size: Decimal,
 }
 
+/// A price in [0, `MAX_MARKET_PRICE`] and a size in [0, `MAX_MARKET_SIZE`]: anything else is
+/// not a market, and is ignored rather than let into the books' arithmetic.
+fn sane(price: Decimal, size: Decimal) -> bool {
+    use super::validate::{MAX_MARKET_PRICE, MAX_MARKET_SIZE};
+    (Decimal::ZERO..=MAX_MARKET_PRICE).contains(&price)
+        && (Decimal::ZERO..=MAX_MARKET_SIZE).contains(&size)
+}
+
+impl Quote {
+    pub fn is_sane(&self) -> bool {
+        sane(self.bid_price, self.bid_size) && sane(self.ask_price, self.ask_size)
+    }
+}
+
+impl Trade {
+    pub fn is_sane(&self) -> bool {
+        sane(self.price, self.size)
+    }
+}
+
+impl MarketUpdate {
+    pub fn is_sane(&self) -> bool {
+        match self {
+            Self::Quote(q) => q.is_sane(),
+            Self::Trade(t) => t.is_sane(),
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum MarketUpdate {

@@ -8,6 +8,23 @@ use super::types::{OrderRequest, OrderType, TimeInForce};
 /// Alpaca accepts fractional quantities to nine decimals.
 pub const MAX_QTY_DP: u32 = 9;
 
+// Caps on what one order may ask for. Far beyond any real order, and small enough that every
+// product the venue forms from them (qty × price, reservations, cash, cost basis) stays many
+// orders of magnitude inside a `Decimal` (about 7.9 × 10^28), so no arithmetic can overflow.
+
+/// Most shares in one order: 10^9.
+pub const MAX_QTY: Decimal = Decimal::from_parts(1_000_000_000, 0, 0, false, 0);
+/// Highest limit, stop or trail price: $1,000,000 a share.
+pub const MAX_PRICE: Decimal = Decimal::from_parts(1_000_000, 0, 0, false, 0);
+/// Largest notional order: $10^9.
+pub const MAX_NOTIONAL: Decimal = Decimal::from_parts(1_000_000_000, 0, 0, false, 0);
+/// Most cash an account can be opened with: $10^12.
+pub const MAX_CASH: Decimal = Decimal::from_parts(3_567_587_328, 232, 0, false, 0);
+/// Market prices above this (or below zero) are not a market: such ticks are ignored.
+pub const MAX_MARKET_PRICE: Decimal = Decimal::from_parts(1_000_000_000, 0, 0, false, 0);
+/// Quote and trade sizes above this are ignored, like a negative size.
+pub const MAX_MARKET_SIZE: Decimal = Decimal::from_parts(3_567_587_328, 232, 0, false, 0);
+
 /// Whole cents at $1 and above, four decimals below (Rule 612).
 pub fn check_increment(field: &str, price: Decimal) -> Result<(), Rejection> {
     let dp = price.normalize().scale();
@@ -25,9 +42,15 @@ fn invalid(msg: impl Into<String>) -> Rejection {
     Rejection::Invalid(msg.into())
 }
 
-fn positive(field: &str, value: Option<Decimal>) -> Result<Option<Decimal>, Rejection> {
+/// `value`, if given, must be in (0, max].
+fn positive(
+    field: &str,
+    value: Option<Decimal>,
+    max: Decimal,
+) -> Result<Option<Decimal>, Rejection> {
     match value {
         Some(v) if v <= Decimal::ZERO => Err(invalid(format!("{field} must be > 0"))),
+        Some(v) if v > max => Err(invalid(format!("{field} must be <= {max}"))),
         other => Ok(other),
     }
 }
@@ -36,12 +59,12 @@ pub fn validate(req: &OrderRequest) -> Result<(), Rejection> {
     if req.client_order_id.chars().count() > 128 {
         return Err(invalid("client_order_id must be at most 128 characters"));
     }
-    let qty = positive("qty", req.qty)?;
-    let notional = positive("notional", req.notional)?;
-    positive("limit_price", req.limit_price)?;
-    positive("stop_price", req.stop_price)?;
-    positive("trail_price", req.trail_price)?;
-    positive("trail_percent", req.trail_percent)?;
+    let qty = positive("qty", req.qty, MAX_QTY)?;
+    let notional = positive("notional", req.notional, MAX_NOTIONAL)?;
+    positive("limit_price", req.limit_price, MAX_PRICE)?;
+    positive("stop_price", req.stop_price, MAX_PRICE)?;
+    positive("trail_price", req.trail_price, MAX_PRICE)?;
+    positive("trail_percent", req.trail_percent, Decimal::ONE_HUNDRED)?;
     match (qty, notional) {
         (Some(_), Some(_)) => return Err(invalid("only one of qty or notional may be specified")),
         (None, None) => return Err(invalid("qty or notional is required")),

@@ -5,6 +5,7 @@ use axum::extract::FromRequestParts;
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use brokerdesk_model::AccountId;
+use subtle::{ConditionallySelectable, ConstantTimeEq};
 
 use super::{ApiError, AppState, Credential};
 use crate::engine::rejection::code;
@@ -21,15 +22,32 @@ pub(crate) fn unauthorized() -> ApiError {
 }
 
 /// Finds the credential matching a key pair (or a bearer token, given as `key_id = None`).
+///
+/// In constant time: every credential's key id and secret are compared in full, with no early
+/// exit on a mismatch or a match, so timing tells nothing about how much of a guess was right.
+/// (Only lengths may show, and every generated key has the same length.)
 pub(crate) fn check<'a>(
     creds: &'a [Credential],
     key_id: Option<&str>,
     secret: &str,
 ) -> Option<&'a Credential> {
-    creds.iter().find(|c| match key_id {
-        Some(k) => c.key_id == k && c.secret_key == secret,
-        None => c.secret_key == secret,
-    })
+    let mut found = subtle::Choice::from(0);
+    let mut index = 0u64;
+    for (i, c) in creds.iter().enumerate() {
+        let key_ok = match key_id {
+            Some(k) => c.key_id.as_bytes().ct_eq(k.as_bytes()),
+            None => subtle::Choice::from(1),
+        };
+        let ok = key_ok & c.secret_key.as_bytes().ct_eq(secret.as_bytes());
+        // The first match wins, as before.
+        index.conditional_assign(&(i as u64), ok & !found);
+        found |= ok;
+    }
+    if bool::from(found) {
+        creds.get(usize::try_from(index).ok()?)
+    } else {
+        None
+    }
 }
 
 impl FromRequestParts<AppState> for Authed {
@@ -49,5 +67,45 @@ impl FromRequestParts<AppState> for Authed {
         found
             .map(|c| Authed(c.account.clone()))
             .ok_or_else(unauthorized)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cred(key: &str, secret: &str, account: &str) -> Credential {
+        Credential {
+            key_id: key.into(),
+            secret_key: secret.into(),
+            account: AccountId::new(account),
+        }
+    }
+
+    #[test]
+    fn matches_the_pair_and_only_the_pair() {
+        let creds = [cred("PKA", "secret-a", "A"), cred("PKB", "secret-b", "B")];
+        let account = |c: Option<&Credential>| c.map(|c| c.account.as_str().to_owned());
+        assert_eq!(
+            account(check(&creds, Some("PKB"), "secret-b")),
+            Some("B".into())
+        );
+        assert_eq!(
+            account(check(&creds, Some("PKA"), "secret-a")),
+            Some("A".into())
+        );
+        assert_eq!(account(check(&creds, None, "secret-b")), Some("B".into()));
+        assert!(
+            check(&creds, Some("PKA"), "secret-b").is_none(),
+            "crossed pair"
+        );
+        assert!(check(&creds, Some("PKA"), "secret-").is_none(), "prefix");
+        assert!(
+            check(&creds, Some("PK"), "secret-a").is_none(),
+            "key prefix"
+        );
+        assert!(check(&creds, Some("PKA"), "").is_none());
+        assert!(check(&creds, None, "nope").is_none());
+        assert!(check(&[], None, "").is_none());
     }
 }

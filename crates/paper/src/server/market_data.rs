@@ -3,7 +3,7 @@
 //! replay rebuilds it too.
 
 use brokerdesk_model::Symbol;
-use chrono::{DurationRound, TimeDelta};
+use chrono::{Datelike, DurationRound, NaiveDate, TimeDelta, TimeZone, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, VecDeque};
@@ -36,34 +36,34 @@ impl Bar {
             c: price,
             v: size,
             n: 1,
-            pv: price * size,
+            pv: price.saturating_mul(size),
         }
     }
 
+    // Ticks are bounded (`MarketUpdate::is_sane`), so a week of them stays far inside a
+    // `Decimal`; saturating keeps a display figure from ever panicking the exchange.
     fn add(&mut self, price: Decimal, size: Decimal, n: u64) {
         self.h = self.h.max(price);
         self.l = self.l.min(price);
         self.c = price;
-        self.v += size;
-        self.n += n;
-        self.pv += price * size;
+        self.v = self.v.saturating_add(size);
+        self.n = self.n.saturating_add(n);
+        self.pv = self.pv.saturating_add(price.saturating_mul(size));
     }
 
     fn merge(&mut self, other: &Bar) {
         self.h = self.h.max(other.h);
         self.l = self.l.min(other.l);
         self.c = other.c;
-        self.v += other.v;
-        self.n += other.n;
-        self.pv += other.pv;
+        self.v = self.v.saturating_add(other.v);
+        self.n = self.n.saturating_add(other.n);
+        self.pv = self.pv.saturating_add(other.pv);
     }
 
     pub fn vw(&self) -> Decimal {
-        if self.v.is_zero() {
-            self.c
-        } else {
-            (self.pv / self.v).round_dp(6)
-        }
+        self.pv
+            .checked_div(self.v)
+            .map_or(self.c, |vw| vw.round_dp(6))
     }
 }
 
@@ -93,8 +93,41 @@ fn minute(t: Timestamp) -> Timestamp {
     t.duration_trunc(TimeDelta::minutes(1)).unwrap_or(t)
 }
 
+/// How much time one aggregated bar covers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BarWidth {
+    /// 1 to 10,080 minutes (a week), aligned on the Unix epoch.
+    Minutes(u32),
+    /// 1 to 12 calendar months, aligned on January.
+    Months(u32),
+}
+
+impl BarWidth {
+    pub const DAY: Self = Self::Minutes(1440);
+
+    /// The start of the bar holding `t`.
+    fn bucket(self, t: Timestamp) -> Timestamp {
+        match self {
+            Self::Minutes(n) => t
+                .duration_trunc(TimeDelta::minutes(i64::from(n.clamp(1, 10_080))))
+                .unwrap_or(t),
+            Self::Months(n) => {
+                let n = n.clamp(1, 12);
+                let month0 = (t.month0() / n) * n;
+                NaiveDate::from_ymd_opt(t.year(), month0 + 1, 1)
+                    .and_then(|d| d.and_hms_opt(0, 0, 0))
+                    .map_or(t, |d| Utc.from_utc_datetime(&d))
+            }
+        }
+    }
+}
+
 impl MarketData {
     pub fn record(&mut self, at: Timestamp, update: &MarketUpdate, out: &mut Vec<MarketTick>) {
+        // The engine ignores the same ticks, so the tape and the books agree.
+        if !update.is_sane() {
+            return;
+        }
         match update {
             MarketUpdate::Quote(q) => {
                 let d = self.symbols.entry(q.symbol.clone()).or_default();
@@ -102,7 +135,7 @@ impl MarketData {
                 out.push(MarketTick::Quote(at, q.clone()));
             }
             MarketUpdate::Trade(t) => {
-                self.trade_ids += 1;
+                self.trade_ids = self.trade_ids.wrapping_add(1);
                 let id = self.trade_ids;
                 let d = self.symbols.entry(t.symbol.clone()).or_default();
                 d.trade = Some((at, t.clone(), id));
@@ -139,24 +172,23 @@ impl MarketData {
         self.symbols.get(s)
     }
 
-    /// Bars of `step` (minutes; 1440 = a UTC day) between `start` and `end`, oldest first.
+    /// Bars of `width` between `start` and `end`, oldest first.
     pub fn bars(
         &self,
         s: &Symbol,
-        step: i64,
+        width: BarWidth,
         start: Option<Timestamp>,
         end: Option<Timestamp>,
     ) -> Vec<Bar> {
         let Some(d) = self.symbols.get(s) else {
             return Vec::new();
         };
-        let width = TimeDelta::minutes(step.max(1));
         let mut out: Vec<Bar> = Vec::new();
         for b in d.bars.iter().chain(d.current.iter()) {
             if start.is_some_and(|st| b.t < st) || end.is_some_and(|e| b.t > e) {
                 continue;
             }
-            let bucket = b.t.duration_trunc(width).unwrap_or(b.t);
+            let bucket = width.bucket(b.t);
             match out.last_mut() {
                 Some(last) if last.t == bucket => last.merge(b),
                 _ => {
@@ -203,10 +235,35 @@ mod tests {
             (done[0].o, done[0].h, done[0].l, done[0].c, done[0].n),
             (dec!(10), dec!(12), dec!(9), dec!(9), 3)
         );
-        assert_eq!(m.bars(&s, 1, None, None).len(), 2);
-        let hour = m.bars(&s, 60, None, None);
+        assert_eq!(m.bars(&s, BarWidth::Minutes(1), None, None).len(), 2);
+        let hour = m.bars(&s, BarWidth::Minutes(60), None, None);
         assert_eq!(hour.len(), 1);
         assert_eq!(hour[0].c, dec!(11));
         assert_eq!(hour[0].v, dec!(4));
+        let quarter = m.bars(&s, BarWidth::Months(3), None, None);
+        assert_eq!(quarter.len(), 1);
+        assert_eq!(quarter[0].t.to_rfc3339(), "2026-10-01T00:00:00+00:00");
+        assert_eq!(quarter[0].v, dec!(4));
+    }
+
+    #[test]
+    fn ticks_out_of_range_are_not_a_market() {
+        let mut m = MarketData::default();
+        let s = Symbol::new("AAPL");
+        let mut out = Vec::new();
+        for (price, size) in [
+            (Decimal::MAX, dec!(1)),
+            (dec!(10), Decimal::MAX),
+            (dec!(-1), dec!(1)),
+        ] {
+            let tr = MarketUpdate::Trade(Trade {
+                symbol: s.clone(),
+                price,
+                size,
+            });
+            m.record(chrono::Utc::now(), &tr, &mut out);
+        }
+        assert!(out.is_empty());
+        assert!(m.symbol(&s).is_none());
     }
 }

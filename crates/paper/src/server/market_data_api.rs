@@ -1,7 +1,7 @@
 //! Market Data API v2 subset: latest quotes, trades and bars, historical bars, snapshots.
 //! Prices are JSON numbers here, as Alpaca's data API sends them.
 
-use axum::extract::{Path, Query, State as AxState};
+use axum::extract::{Path, State as AxState};
 use axum::routing::get;
 use axum::{Json, Router};
 use brokerdesk_model::Symbol;
@@ -12,7 +12,8 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::auth::Authed;
-use super::market_data::{Bar, SymbolData};
+use super::extract::AlpacaQuery;
+use super::market_data::{Bar, BarWidth, SymbolData};
 use super::runtime::State;
 use super::{ApiError, AppState, wire};
 use crate::engine::{Quote, Timestamp, Trade};
@@ -98,7 +99,7 @@ fn latest_bar_of(_: &State, _: &Symbol, d: &SymbolData) -> Option<Value> {
 }
 
 fn snapshot_of(s: &State, sym: &Symbol, d: &SymbolData) -> Option<Value> {
-    let daily = s.market.bars(sym, 1440, None, None);
+    let daily = s.market.bars(sym, BarWidth::DAY, None, None);
     Some(json!({
         "latestTrade": latest_trade_of(s, sym, d),
         "latestQuote": latest_quote_of(s, sym, d),
@@ -111,7 +112,7 @@ fn snapshot_of(s: &State, sym: &Symbol, d: &SymbolData) -> Option<Value> {
 async fn latest_quotes(
     _a: Authed,
     AxState(app): AxState<AppState>,
-    Query(q): Query<Symbols>,
+    AlpacaQuery(q): AlpacaQuery<Symbols>,
 ) -> Result<Json<Value>, ApiError> {
     let m = per_symbol(&app, symbol_list(&q.symbols), latest_quote_of).await?;
     Ok(Json(json!({ "quotes": m })))
@@ -120,7 +121,7 @@ async fn latest_quotes(
 async fn latest_trades(
     _a: Authed,
     AxState(app): AxState<AppState>,
-    Query(q): Query<Symbols>,
+    AlpacaQuery(q): AlpacaQuery<Symbols>,
 ) -> Result<Json<Value>, ApiError> {
     let m = per_symbol(&app, symbol_list(&q.symbols), latest_trade_of).await?;
     Ok(Json(json!({ "trades": m })))
@@ -129,7 +130,7 @@ async fn latest_trades(
 async fn latest_bars(
     _a: Authed,
     AxState(app): AxState<AppState>,
-    Query(q): Query<Symbols>,
+    AlpacaQuery(q): AlpacaQuery<Symbols>,
 ) -> Result<Json<Value>, ApiError> {
     let m = per_symbol(&app, symbol_list(&q.symbols), latest_bar_of).await?;
     Ok(Json(json!({ "bars": m })))
@@ -138,7 +139,7 @@ async fn latest_bars(
 async fn snapshots(
     _a: Authed,
     AxState(app): AxState<AppState>,
-    Query(q): Query<Symbols>,
+    AlpacaQuery(q): AlpacaQuery<Symbols>,
 ) -> Result<Json<Value>, ApiError> {
     Ok(Json(Value::Object(
         per_symbol(&app, symbol_list(&q.symbols), snapshot_of).await?,
@@ -211,30 +212,40 @@ struct BarsQuery {
     limit: Option<usize>,
 }
 
-/// Alpaca timeframes: `1Min`, `15Min`, `1Hour`, `1Day`, `[n]T`/`[n]H`/`[n]D` forms.
-fn timeframe_minutes(tf: &str) -> Option<i64> {
+/// Alpaca's timeframes: `[1-59]Min` (or `T`), `[1-23]Hour` (or `H`), `1Day` (`D`), `1Week`
+/// (`W`), `[1,2,3,4,6,12]Month` (`M`). A missing number means 1.
+fn timeframe(tf: &str) -> Option<BarWidth> {
+    // ASCII digits are one byte each, so the split falls on a character boundary.
     let split = tf.find(|c: char| !c.is_ascii_digit())?;
     let (n, unit) = tf.split_at(split);
-    let n: i64 = if n.is_empty() { 1 } else { n.parse().ok()? };
-    let per = match unit {
-        "Min" | "T" => 1,
-        "Hour" | "H" => 60,
-        "Day" | "D" => 1440,
-        "Week" | "W" => 10_080,
+    let n: u32 = if n.is_empty() { 1 } else { n.parse().ok()? };
+    Some(match unit {
+        "Min" | "T" if (1..=59).contains(&n) => BarWidth::Minutes(n),
+        "Hour" | "H" if (1..=23).contains(&n) => BarWidth::Minutes(n * 60),
+        "Day" | "D" if n == 1 => BarWidth::DAY,
+        "Week" | "W" if n == 1 => BarWidth::Minutes(10_080),
+        "Month" | "M" if matches!(n, 1 | 2 | 3 | 4 | 6 | 12) => BarWidth::Months(n),
         _ => return None,
-    };
-    Some(n * per)
+    })
 }
+
+/// Most bars one request returns (Alpaca's maximum `limit`).
+const MAX_LIMIT: usize = 10_000;
 
 async fn read_bars(
     app: &AppState,
     symbols: Vec<Symbol>,
     q: &BarsQuery,
 ) -> Result<Map<String, Value>, ApiError> {
-    let step = timeframe_minutes(q.timeframe.as_deref().unwrap_or("1Min"))
-        .ok_or_else(|| ApiError::unprocessable("invalid timeframe"))?;
+    let width = timeframe(q.timeframe.as_deref().unwrap_or("1Min"))
+        .ok_or_else(|| ApiError::bad_request("invalid timeframe"))?;
     let (start, end) = (q.start, q.end);
-    let limit = q.limit.unwrap_or(1000).clamp(1, 10_000);
+    let limit = q.limit.unwrap_or(1000);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(ApiError::bad_request(format!(
+            "invalid limit: must be between 1 and {MAX_LIMIT}"
+        )));
+    }
     Ok(app
         .handle
         .read(move |s| {
@@ -243,7 +254,7 @@ async fn read_bars(
                 .map(|sym| {
                     let bars: Vec<Value> = s
                         .market
-                        .bars(sym, step, start, end)
+                        .bars(sym, width, start, end)
                         .iter()
                         .take(limit)
                         .map(bar_json)
@@ -258,7 +269,7 @@ async fn read_bars(
 async fn bars_many(
     _a: Authed,
     AxState(app): AxState<AppState>,
-    Query(q): Query<BarsQuery>,
+    AlpacaQuery(q): AlpacaQuery<BarsQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let symbols = symbol_list(q.symbols.as_deref().unwrap_or_default());
     let m = read_bars(&app, symbols, &q).await?;
@@ -269,7 +280,7 @@ async fn bars_one(
     _a: Authed,
     AxState(app): AxState<AppState>,
     Path(s): Path<String>,
-    Query(q): Query<BarsQuery>,
+    AlpacaQuery(q): AlpacaQuery<BarsQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let sym = Symbol::new(&s);
     let mut m = read_bars(&app, vec![sym.clone()], &q).await?;
@@ -285,11 +296,33 @@ mod tests {
 
     #[test]
     fn timeframes() {
-        assert_eq!(timeframe_minutes("1Min"), Some(1));
-        assert_eq!(timeframe_minutes("15Min"), Some(15));
-        assert_eq!(timeframe_minutes("1Hour"), Some(60));
-        assert_eq!(timeframe_minutes("1Day"), Some(1440));
-        assert_eq!(timeframe_minutes("5T"), Some(5));
-        assert_eq!(timeframe_minutes("1Fortnight"), None);
+        use BarWidth::{Minutes, Months};
+        assert_eq!(timeframe("1Min"), Some(Minutes(1)));
+        assert_eq!(timeframe("15Min"), Some(Minutes(15)));
+        assert_eq!(timeframe("59T"), Some(Minutes(59)));
+        assert_eq!(timeframe("1Hour"), Some(Minutes(60)));
+        assert_eq!(timeframe("23H"), Some(Minutes(1380)));
+        assert_eq!(timeframe("1Day"), Some(Minutes(1440)));
+        assert_eq!(timeframe("1Week"), Some(Minutes(10_080)));
+        assert_eq!(timeframe("6Month"), Some(Months(6)));
+        assert_eq!(timeframe("12M"), Some(Months(12)));
+        for bad in [
+            "1Fortnight",
+            "0Min",
+            "60Min",
+            "24Hour",
+            "2Day",
+            "2Week",
+            "5Month",
+            "999999999999999Min",
+            "99999999999999999999999999Min",
+            "-1Min",
+            "1é",
+            "é",
+            "",
+            "15",
+        ] {
+            assert_eq!(timeframe(bad), None, "{bad}");
+        }
     }
 }

@@ -2,27 +2,34 @@
 //! and both WebSocket streams), on loopback by default.
 
 pub mod auth;
+mod extract;
+mod guard;
 pub mod market_data;
 mod market_data_api;
+#[cfg(test)]
+mod restart_tests;
 pub mod runtime;
 mod streams;
 mod trading;
 pub mod wire;
 
 use axum::Router;
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use brokerdesk_model::AccountId;
 use chrono::Utc;
 use rust_decimal::Decimal;
 use std::future::Future;
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
 
+use crate::credentials::{CredentialsError, SandboxCredentials};
 use crate::engine::rejection::code;
+use crate::engine::validate::MAX_CASH;
 use crate::engine::{AccountKind, CalendarKind, CommandKind, EngineConfig, Rejection};
 use crate::quotes::{CsvReplay, QuoteSource, ReplayError, SimulatedMarket};
 use crate::store::{Durability, Journal, StoreError};
@@ -30,24 +37,38 @@ pub use runtime::{ExchangeGone, ExchangeHandle, State};
 
 /// One API key pair and the paper account it trades (Alpaca keys belong to one account).
 /// `Authorization: Bearer <secret_key>` is accepted too, like an OAuth token.
-#[derive(Clone, Debug, PartialEq)]
+/// `Debug` never shows the secret.
+#[derive(Clone, PartialEq)]
 pub struct Credential {
     pub key_id: String,
     pub secret_key: String,
     pub account: AccountId,
 }
 
+impl std::fmt::Debug for Credential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credential")
+            .field("key_id", &self.key_id)
+            .field("secret_key", &"[redacted]")
+            .field("account", &self.account)
+            .finish()
+    }
+}
+
 /// Options of `brokerdesk sandbox serve`.
 ///
+/// With no credentials given, the sandbox uses the key pair kept in its data dir
+/// (`SandboxCredentials::load_or_create`, made on first use) for the default account.
 /// The CLI maps its flags onto this: `--data-dir` → `data_dir`, `--key`/`--secret` → the
-/// first credential, `--cash` → `cash`, `--seed` → `seed`, `--calendar always|nyse` →
+/// credential instead of that pair, `--cash` → `cash`, `--seed` → `seed`, `--calendar always|nyse` →
 /// `calendar`, and binds `--addr` (default `127.0.0.1:8787`) itself before calling [`serve`].
 /// `cash`, `account_kind`, `calendar` and `random_partial_fill_pct` only matter when the data dir is new: a restart
 /// replays the journal with the settings it was created with.
 #[derive(Clone, Debug)]
 pub struct SandboxConfig {
-    /// Holds `journal.sqlite3`.
+    /// Holds `journal.sqlite3` (and `credentials.json` when `credentials` is empty).
     pub data_dir: PathBuf,
+    /// Empty: the per-install pair in `data_dir`, for the default account.
     pub credentials: Vec<Credential>,
     /// Starting cash of each new account (Alpaca paper gives $100,000).
     pub cash: Decimal,
@@ -68,19 +89,15 @@ pub struct SandboxConfig {
     pub random_partial_fill_pct: u8,
 }
 
-pub const DEFAULT_KEY_ID: &str = "PKSANDBOX";
-pub const DEFAULT_SECRET_KEY: &str = "sandbox-secret";
 pub const DEFAULT_ADDR: &str = "127.0.0.1:8787";
+/// The account the default credentials trade.
+pub const DEFAULT_ACCOUNT: &str = "PA-SANDBOX-1";
 
 impl SandboxConfig {
     pub fn new(data_dir: impl Into<PathBuf>) -> Self {
         Self {
             data_dir: data_dir.into(),
-            credentials: vec![Credential {
-                key_id: DEFAULT_KEY_ID.into(),
-                secret_key: DEFAULT_SECRET_KEY.into(),
-                account: AccountId::new("PA-SANDBOX-1"),
-            }],
+            credentials: Vec::new(),
             cash: Decimal::from(100_000),
             account_kind: AccountKind::Margin,
             seed: 42,
@@ -96,12 +113,19 @@ impl SandboxConfig {
         }
     }
 
-    /// Replaces the default key pair (the CLI's `--key`/`--secret`).
-    pub fn with_key(mut self, key_id: impl Into<String>, secret_key: impl Into<String>) -> Self {
-        if let Some(c) = self.credentials.first_mut() {
-            c.key_id = key_id.into();
-            c.secret_key = secret_key.into();
-        }
+    /// Trades the default account with this key pair instead of the per-install one (the
+    /// CLI's `--key`/`--secret`).
+    pub fn with_key(self, key_id: impl Into<String>, secret_key: impl Into<String>) -> Self {
+        self.with_credentials(&SandboxCredentials::new(key_id, secret_key))
+    }
+
+    /// Trades the default account with `creds` (and no other key).
+    pub fn with_credentials(mut self, creds: &SandboxCredentials) -> Self {
+        self.credentials = vec![Credential {
+            key_id: creds.key_id().to_owned(),
+            secret_key: creds.secret_key().to_owned(),
+            account: AccountId::new(DEFAULT_ACCOUNT),
+        }];
         self
     }
 }
@@ -119,6 +143,10 @@ pub enum SandboxError {
     },
     #[error("refusing to serve on non-loopback address {0} (set allow_remote)")]
     NotLoopback(std::net::SocketAddr),
+    #[error(transparent)]
+    Credentials(#[from] CredentialsError),
+    #[error("starting cash {0} is out of range (0 to {MAX_CASH})")]
+    Cash(Decimal),
     #[error("the paper exchange stopped")]
     Gone(#[from] ExchangeGone),
 }
@@ -135,7 +163,14 @@ pub(crate) struct ApiError {
     pub status: StatusCode,
     pub code: u32,
     pub message: String,
+    /// Seconds, sent as `Retry-After` (503 while the exchange rebuilds).
+    pub retry_after: Option<u32>,
 }
+
+/// Alpaca's code for a 503 (status, then a sub-code).
+const UNAVAILABLE: u32 = 50310000;
+/// A rebuild from the journal takes well under a second for a snapshotted journal.
+const RETRY_AFTER_SECS: u32 = 1;
 
 impl ApiError {
     pub fn new(status: StatusCode, code: u32, message: impl Into<String>) -> Self {
@@ -143,7 +178,12 @@ impl ApiError {
             status,
             code,
             message: message.into(),
+            retry_after: None,
         }
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, extract::BAD_REQUEST_CODE, message)
     }
 
     pub fn not_found(message: impl Into<String>) -> Self {
@@ -161,11 +201,17 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (
+        let mut response = (
             self.status,
             axum::Json(wire::error(self.code, self.message)),
         )
-            .into_response()
+            .into_response();
+        if let Some(secs) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        response
     }
 }
 
@@ -179,7 +225,10 @@ impl From<Rejection> for ApiError {
 
 impl From<ExchangeGone> for ApiError {
     fn from(e: ExchangeGone) -> Self {
-        Self::new(StatusCode::INTERNAL_SERVER_ERROR, 50010000, e.to_string())
+        Self {
+            retry_after: Some(RETRY_AFTER_SECS),
+            ..Self::new(StatusCode::SERVICE_UNAVAILABLE, UNAVAILABLE, e.to_string())
+        }
     }
 }
 
@@ -193,7 +242,14 @@ pub struct Sandbox {
 impl Sandbox {
     /// Recovers the journal in `config.data_dir` (or starts one), opens missing accounts and
     /// starts the market feed. Must be called inside a Tokio runtime.
-    pub async fn start(config: SandboxConfig) -> Result<Self, SandboxError> {
+    pub async fn start(mut config: SandboxConfig) -> Result<Self, SandboxError> {
+        if !(Decimal::ZERO..=MAX_CASH).contains(&config.cash) {
+            return Err(SandboxError::Cash(config.cash));
+        }
+        if config.credentials.is_empty() {
+            let creds = SandboxCredentials::load_or_create(&config.data_dir)?;
+            config = config.with_credentials(&creds);
+        }
         let journal = Journal::open_dir(&config.data_dir, config.durability)?;
         let fresh = journal.is_empty()?;
         let replayed = journal.len()?;
@@ -203,7 +259,11 @@ impl Sandbox {
             seed: config.seed,
             ..EngineConfig::default()
         };
-        let handle = runtime::start(journal, engine_config, config.snapshot_every)?;
+        let reopen: runtime::Reopen = {
+            let (dir, durability) = (config.data_dir.clone(), config.durability);
+            Box::new(move || Journal::open_dir(&dir, durability))
+        };
+        let handle = runtime::start(journal, engine_config, config.snapshot_every, reopen)?;
 
         let wanted: Vec<(AccountId, AccountKind, Decimal)> = config
             .credentials
@@ -272,9 +332,11 @@ impl Sandbox {
         self.handle.clone()
     }
 
-    /// The HTTP routes; `/v2/...` trading and market data, `/stream` and `/v2/{feed}` sockets.
-    pub fn router(&self) -> Router {
-        router(self.state.clone())
+    /// The HTTP routes (`/v2/...` trading and market data, `/stream` and `/v2/{feed}` sockets)
+    /// for a server bound to `bound`: requests must be addressed to it (`Host`), and none may
+    /// come from a web page (see `guard`).
+    pub fn router(&self, bound: SocketAddr) -> Router {
+        router(self.state.clone(), bound)
     }
 }
 
@@ -295,19 +357,19 @@ async fn feed(handle: ExchangeHandle, mut source: Box<dyn QuoteSource>, every: D
         } else {
             CommandKind::Market(updates)
         };
-        if handle.apply(kind).await.is_err() {
-            return;
-        }
+        // Refused only while the exchange rebuilds after a failure: skip this tick.
+        let _ = handle.apply(kind).await;
     }
 }
 
-fn router(state: AppState) -> Router {
+fn router(state: AppState, bound: SocketAddr) -> Router {
     Router::new()
         .merge(trading::routes())
         .merge(market_data_api::routes())
         .merge(streams::routes())
         .route("/healthz", get(|| async { "ok" }))
         .with_state(state)
+        .layer(guard::GuardLayer::new(bound))
 }
 
 /// Serves the sandbox on `listener` until the process ends.
@@ -330,7 +392,7 @@ pub async fn serve_with_shutdown(
     }
     let sandbox = Sandbox::start(config).await?;
     tracing::info!(%addr, "paper sandbox serving the Alpaca API");
-    axum::serve(listener, sandbox.router())
+    axum::serve(listener, sandbox.router(addr))
         .with_graceful_shutdown(shutdown)
         .await
         .map_err(|source| SandboxError::Io {

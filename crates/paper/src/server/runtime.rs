@@ -1,6 +1,11 @@
 //! The exchange as a running service. One thread owns the engine, another the journal;
 //! everything else talks to them through an `ExchangeHandle`.
 //!
+//! If the exchange thread ever panics (or the journal thread stops), the state in memory may
+//! hold commands that never reached the journal, so it is thrown away: the exchange thread
+//! reopens the journal and rebuilds from it, exactly as a restart of the process would. Callers
+//! meanwhile get `ExchangeGone` (503 over HTTP) at once instead of waiting.
+//!
 //! The exchange thread drains its queue in batches: it stamps each command with the wall
 //! clock, applies it and encodes it. The journal thread merges whatever batches have queued
 //! into one transaction (group commit) and only after the commit answers the callers and
@@ -11,7 +16,10 @@ use brokerdesk_model::AccountId;
 use chrono::{DurationRound, TimeDelta, Utc};
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Duration;
 use tokio::sync::{broadcast, mpsc, oneshot};
 
 use super::market_data::{MarketData, MarketTick};
@@ -118,9 +126,17 @@ impl State {
     }
 }
 
+/// The exchange could not answer: it is rebuilding from its journal after a failure (or, at
+/// start, could not open it). Worth retrying in a moment.
 #[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
-#[error("the paper exchange stopped")]
+#[error("the paper exchange is restarting from its journal; retry in a moment")]
 pub struct ExchangeGone;
+
+/// Opens the journal again, for a rebuild after a failure.
+pub type Reopen = Box<dyn Fn() -> Result<Journal, StoreError> + Send>;
+
+/// How long a failed rebuild waits before trying again.
+const REBUILD_RETRY: Duration = Duration::from_secs(1);
 
 type Planner = Box<dyn FnOnce(&State) -> Vec<CommandKind> + Send>;
 /// Hands a finished answer to its caller; run only after everything before it is on disk.
@@ -142,6 +158,15 @@ pub struct ExchangeHandle {
     tx: mpsc::UnboundedSender<Msg>,
     events: broadcast::Sender<Arc<Event>>,
     market: broadcast::Sender<Arc<MarketTick>>,
+    health: Arc<Health>,
+}
+
+#[derive(Default)]
+struct Health {
+    /// Set while the exchange rebuilds from its journal: callers are turned away at once.
+    rebuilding: AtomicBool,
+    /// Rebuilds since start (each one a failure that should not have happened).
+    rebuilds: AtomicU64,
 }
 
 impl ExchangeHandle {
@@ -156,6 +181,7 @@ impl ExchangeHandle {
         &self,
         plan: impl FnOnce(&State) -> Vec<CommandKind> + Send + 'static,
     ) -> Result<Vec<Event>, ExchangeGone> {
+        self.check_up()?;
         let (reply, rx) = oneshot::channel();
         self.tx
             .send(Msg::Apply {
@@ -171,6 +197,7 @@ impl ExchangeHandle {
         &self,
         f: impl FnOnce(&State) -> R + Send + 'static,
     ) -> Result<R, ExchangeGone> {
+        self.check_up()?;
         let (tx, rx) = oneshot::channel();
         self.tx
             .send(Msg::Read(Box::new(move |s| {
@@ -181,6 +208,24 @@ impl ExchangeHandle {
             })))
             .map_err(|_| ExchangeGone)?;
         rx.await.map_err(|_| ExchangeGone)
+    }
+
+    fn check_up(&self) -> Result<(), ExchangeGone> {
+        if self.is_rebuilding() {
+            Err(ExchangeGone)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Whether the exchange is rebuilding from its journal after a failure.
+    pub fn is_rebuilding(&self) -> bool {
+        self.health.rebuilding.load(Ordering::Acquire)
+    }
+
+    /// How many times the exchange has rebuilt from its journal after a failure.
+    pub fn rebuilds(&self) -> u64 {
+        self.health.rebuilds.load(Ordering::Acquire)
     }
 
     pub fn subscribe_events(&self) -> broadcast::Receiver<Arc<Event>> {
@@ -194,65 +239,152 @@ impl ExchangeHandle {
 
 /// Rebuilds the state from the latest snapshot plus the journal after it (or starts fresh) and
 /// runs the exchange thread, which writes a new snapshot every `snapshot_every` commands.
+/// `reopen` opens the same journal again if the exchange must rebuild after a failure.
 pub fn start(
     journal: Journal,
     default_config: EngineConfig,
     snapshot_every: u64,
+    reopen: Reopen,
 ) -> Result<ExchangeHandle, StoreError> {
-    let config = match journal.engine_config()? {
-        Some(c) => c,
-        None => {
-            journal.set_engine_config(&default_config)?;
-            default_config
-        }
-    };
-    let (mut state, from) = match journal.latest_snapshot()? {
-        Some((seq, text)) => (State::restore(&text)?, seq),
-        None => (State::new(config), 0),
-    };
-    let mut scratch = Vec::new();
-    let last = journal.replay(from, |cmd| {
-        scratch.clear();
-        state.apply(cmd, &mut scratch)
-    })?;
-    tracing::info!(
-        snapshot = from,
-        replayed = last - from,
-        "paper exchange state rebuilt from the journal"
-    );
-    let snapshots = Snapshots {
-        every: snapshot_every.max(1),
-        pending: (last - from) as u64,
-    };
-    let (tx, rx) = mpsc::unbounded_channel();
     let (events, _) = broadcast::channel(16_384);
     let (market, _) = broadcast::channel(16_384);
-    let handle = ExchangeHandle {
-        tx,
+    let boot = Boot {
+        default_config,
+        snapshot_every,
         events: events.clone(),
         market: market.clone(),
     };
-    // Two threads, pipelined: the exchange applies batch k+1 while the journal commits batch
-    // k, and the journal merges whatever queued meanwhile into one transaction (group commit).
-    let (commits, commit_rx) = std::sync::mpsc::channel();
-    std::thread::Builder::new()
-        .name("paper-journal".into())
-        .spawn({
-            let events = events.clone();
-            move || journal_loop(journal, last, commit_rx, events, market)
-        })
-        .map_err(|e| StoreError::DataDir {
-            path: "paper-journal thread".into(),
-            source: e,
-        })?;
+    let running = boot.run(journal)?;
+    let (tx, rx) = mpsc::unbounded_channel();
+    let health = Arc::new(Health::default());
+    let handle = ExchangeHandle {
+        tx,
+        events,
+        market,
+        health: Arc::clone(&health),
+    };
     std::thread::Builder::new()
         .name("paper-exchange".into())
-        .spawn(move || run(state, snapshots, rx, commits, events))
+        .spawn(move || supervise(running, rx, boot, reopen, health))
         .map_err(|e| StoreError::DataDir {
             path: "paper-exchange thread".into(),
             source: e,
         })?;
     Ok(handle)
+}
+
+/// What (re)building the exchange from a journal needs.
+struct Boot {
+    default_config: EngineConfig,
+    snapshot_every: u64,
+    events: broadcast::Sender<Arc<Event>>,
+    market: broadcast::Sender<Arc<MarketTick>>,
+}
+
+/// A state rebuilt from the journal, and the journal thread now writing it.
+struct Running {
+    state: State,
+    snapshots: Snapshots,
+    commits: std::sync::mpsc::Sender<Commit>,
+    journal: std::thread::JoinHandle<()>,
+}
+
+impl Boot {
+    fn run(&self, journal: Journal) -> Result<Running, StoreError> {
+        let config = match journal.engine_config()? {
+            Some(c) => c,
+            None => {
+                journal.set_engine_config(&self.default_config)?;
+                self.default_config.clone()
+            }
+        };
+        let (mut state, from) = match journal.latest_snapshot()? {
+            Some((seq, text)) => (State::restore(&text)?, seq),
+            None => (State::new(config), 0),
+        };
+        let mut scratch = Vec::new();
+        let last = journal.replay(from, |cmd| {
+            scratch.clear();
+            state.apply(cmd, &mut scratch)
+        })?;
+        tracing::info!(
+            snapshot = from,
+            replayed = last - from,
+            "paper exchange state rebuilt from the journal"
+        );
+        let snapshots = Snapshots {
+            every: self.snapshot_every.max(1),
+            pending: (last - from) as u64,
+        };
+        // Two threads, pipelined: the exchange applies batch k+1 while the journal commits
+        // batch k, and the journal merges whatever queued meanwhile into one transaction.
+        let (commits, commit_rx) = std::sync::mpsc::channel();
+        let (events, market) = (self.events.clone(), self.market.clone());
+        let journal = std::thread::Builder::new()
+            .name("paper-journal".into())
+            .spawn(move || journal_loop(journal, last, commit_rx, events, market))
+            .map_err(|e| StoreError::DataDir {
+                path: "paper-journal thread".into(),
+                source: e,
+            })?;
+        Ok(Running {
+            state,
+            snapshots,
+            commits,
+            journal,
+        })
+    }
+}
+
+/// The exchange thread: runs the exchange, and whenever it fails rebuilds it from the journal.
+/// Returns once every handle is gone.
+fn supervise(
+    mut running: Running,
+    mut rx: mpsc::UnboundedReceiver<Msg>,
+    boot: Boot,
+    reopen: Reopen,
+    health: Arc<Health>,
+) {
+    loop {
+        let Running {
+            mut state,
+            mut snapshots,
+            commits,
+            journal,
+        } = running;
+        // Unwind safety: after a panic nothing of `state` is kept, and the queue holds only
+        // whole messages.
+        let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            run(&mut state, &mut snapshots, &mut rx, &commits, &boot.events)
+        }));
+        // The journal thread commits what it was given, answers those callers, then stops.
+        drop(commits);
+        let _ = journal.join();
+        match outcome {
+            Ok(Stop::Closed) => return,
+            Ok(Stop::Failed) => {}
+            Err(_) => tracing::error!("the paper exchange panicked; rebuilding from the journal"),
+        }
+        drop(state);
+        health.rebuilding.store(true, Ordering::Release);
+        health.rebuilds.fetch_add(1, Ordering::AcqRel);
+        running = loop {
+            match reopen().and_then(|j| boot.run(j)) {
+                Ok(r) => break r,
+                Err(e) => {
+                    tracing::error!(error = %e, "rebuilding the paper exchange failed; retrying");
+                    // Whatever slipped in before the flag was set is answered "unavailable".
+                    while rx.try_recv().is_ok() {}
+                    if rx.is_closed() {
+                        return;
+                    }
+                    std::thread::sleep(REBUILD_RETRY);
+                }
+            }
+        };
+        health.rebuilding.store(false, Ordering::Release);
+        tracing::info!("the paper exchange is serving again");
+    }
 }
 
 /// When to write the next snapshot.
@@ -276,13 +408,21 @@ enum Commit {
     Snapshot(String),
 }
 
+/// Why `run` returned.
+enum Stop {
+    /// Every handle is gone.
+    Closed,
+    /// The journal stopped or could not encode a command: the state is ahead of the journal.
+    Failed,
+}
+
 fn run(
-    mut state: State,
-    mut snapshots: Snapshots,
-    mut rx: mpsc::UnboundedReceiver<Msg>,
-    commits: std::sync::mpsc::Sender<Commit>,
-    events: broadcast::Sender<Arc<Event>>,
-) {
+    state: &mut State,
+    snapshots: &mut Snapshots,
+    rx: &mut mpsc::UnboundedReceiver<Msg>,
+    commits: &std::sync::mpsc::Sender<Commit>,
+    events: &broadcast::Sender<Arc<Event>>,
+) -> Stop {
     let mut last: Option<Timestamp> = state.engine.now();
     let mut batch = Vec::new();
     while let Some(first) = rx.blocking_recv() {
@@ -305,7 +445,7 @@ fn run(
             match msg {
                 Msg::Apply { plan, reply } => {
                     let mut out = Vec::new();
-                    for kind in plan(&state) {
+                    for kind in plan(state) {
                         // The journal's clock never runs backwards, even if the wall clock does.
                         let now = Utc::now().max(last.unwrap_or_default());
                         last = Some(now);
@@ -325,13 +465,13 @@ fn run(
                         let _ = reply.send(out);
                     }));
                 }
-                Msg::Read(f) => deliver.push(f(&state)),
+                Msg::Read(f) => deliver.push(f(state)),
             }
         }
         if let Some(e) = encode_failed {
             // The state holds a command that cannot be journaled: stop rather than ack it.
-            tracing::error!(error = %e, "journal encoding failed; the paper exchange stops");
-            return;
+            tracing::error!(error = %e, "journal encoding failed; the paper exchange rebuilds");
+            return Stop::Failed;
         }
         snapshots.pending += entries.len() as u64;
         let batch = Commit::Batch {
@@ -341,7 +481,7 @@ fn run(
             deliver,
         };
         if commits.send(batch).is_err() {
-            return; // the journal stopped
+            return Stop::Failed; // the journal stopped
         }
         // An image costs O(state); taking one only after as many commands as there are orders
         // keeps that O(1) per command however large the state grows.
@@ -351,13 +491,14 @@ fn run(
                 Ok(image) => {
                     snapshots.pending = 0;
                     if commits.send(Commit::Snapshot(image)).is_err() {
-                        return;
+                        return Stop::Failed;
                     }
                 }
                 Err(e) => tracing::warn!(error = %e, "snapshot failed"),
             }
         }
     }
+    Stop::Closed
 }
 
 fn journal_loop(

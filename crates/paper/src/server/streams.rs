@@ -49,10 +49,19 @@ fn frame(enc: Encoding, v: &Value) -> Message {
     }
 }
 
+/// Largest message a client may send: Alpaca's own are a few hundred bytes.
+const MAX_MESSAGE: usize = 1 << 20;
+/// Nesting a MessagePack message may have (serde_json stops at the same depth).
+const MAX_DEPTH: usize = 128;
+
 fn parse(enc: Encoding, msg: &Message) -> Option<Value> {
     match msg {
         Message::Text(t) => serde_json::from_str(t.as_str()).ok(),
-        Message::Binary(b) if enc == Encoding::MsgPack => rmp_serde::from_slice(b).ok(),
+        Message::Binary(b) if enc == Encoding::MsgPack => {
+            let mut de = rmp_serde::Deserializer::from_read_ref(b.as_ref());
+            de.set_max_depth(MAX_DEPTH);
+            serde::Deserialize::deserialize(&mut de).ok()
+        }
         Message::Binary(b) => serde_json::from_slice(b).ok(),
         _ => None,
     }
@@ -61,7 +70,9 @@ fn parse(enc: Encoding, msg: &Message) -> Option<Value> {
 // ----- trade updates --------------------------------------------------------------------------
 
 async fn trading_upgrade(ws: WebSocketUpgrade, AxState(app): AxState<AppState>) -> Response {
-    ws.on_upgrade(move |socket| trading_session(socket, app))
+    ws.max_message_size(MAX_MESSAGE)
+        .max_frame_size(MAX_MESSAGE)
+        .on_upgrade(move |socket| trading_session(socket, app))
 }
 
 fn order_json(o: &Order) -> Value {
@@ -208,7 +219,9 @@ async fn data_upgrade(
     } else {
         Encoding::Text
     };
-    ws.on_upgrade(move |socket| data_session(socket, app, enc))
+    ws.max_message_size(MAX_MESSAGE)
+        .max_frame_size(MAX_MESSAGE)
+        .on_upgrade(move |socket| data_session(socket, app, enc))
 }
 
 #[derive(Default)]

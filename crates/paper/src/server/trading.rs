@@ -1,8 +1,7 @@
 //! Trading API v2 routes: account, orders, positions, assets, clock, calendar, activities,
 //! portfolio history.
 
-use axum::body::Bytes;
-use axum::extract::{FromRequest, Path, Query, Request, State as AxState};
+use axum::extract::{Path, State as AxState};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -12,11 +11,11 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use serde::Deserialize;
-use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::auth::Authed;
+use super::extract::{AlpacaJson, AlpacaQuery};
 use super::runtime::State;
 use super::{ApiError, AppState, wire};
 use crate::engine::calendar::new_york_local;
@@ -52,30 +51,6 @@ pub(crate) fn routes() -> Router<AppState> {
             get(activities_of_type),
         )
         .route("/v2/account/portfolio/history", get(portfolio_history))
-}
-
-/// JSON body parsed with Alpaca's error shapes (400 for bad JSON, 422 for bad fields).
-pub(crate) struct AlpacaJson<T>(pub T);
-
-impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for AlpacaJson<T> {
-    type Rejection = ApiError;
-
-    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        let bytes = Bytes::from_request(req, state)
-            .await
-            .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, 40010001, e.to_string()))?;
-        serde_json::from_slice(&bytes).map(AlpacaJson).map_err(|e| {
-            if e.is_syntax() || e.is_eof() {
-                ApiError::new(
-                    StatusCode::BAD_REQUEST,
-                    40010001,
-                    "request body format is invalid",
-                )
-            } else {
-                ApiError::unprocessable(e.to_string())
-            }
-        })
-    }
 }
 
 /// A random (version 4) id from the thread's generator: `Uuid::new_v4` asks the kernel for
@@ -195,7 +170,7 @@ struct ListOrders {
 async fn list_orders(
     Authed(account): Authed,
     AxState(app): AxState<AppState>,
-    Query(q): Query<ListOrders>,
+    AlpacaQuery(q): AlpacaQuery<ListOrders>,
 ) -> Result<Response, ApiError> {
     let status = q.status.unwrap_or_else(|| "open".into());
     if !matches!(status.as_str(), "open" | "closed" | "all") {
@@ -260,7 +235,7 @@ struct ByClientId {
 async fn by_client_order_id(
     Authed(account): Authed,
     AxState(app): AxState<AppState>,
-    Query(q): Query<ByClientId>,
+    AlpacaQuery(q): AlpacaQuery<ByClientId>,
 ) -> Result<Response, ApiError> {
     let cid = q.client_order_id.clone();
     app.handle
@@ -451,7 +426,7 @@ async fn close_position(
     Authed(account): Authed,
     AxState(app): AxState<AppState>,
     Path(key): Path<String>,
-    Query(q): Query<CloseQuery>,
+    AlpacaQuery(q): AlpacaQuery<CloseQuery>,
 ) -> Result<Json<Value>, ApiError> {
     if let Some(p) = q.percentage
         && (p <= Decimal::ZERO || p > Decimal::ONE_HUNDRED)
@@ -468,7 +443,10 @@ async fn close_position(
             let full = pos.qty.abs();
             let qty = match (q.qty, q.percentage) {
                 (Some(qty), _) => qty.min(full),
-                (None, Some(pct)) => (full * pct / Decimal::ONE_HUNDRED).trunc_with_scale(9),
+                (None, Some(pct)) => full
+                    .checked_mul(pct)
+                    .map_or(full, |v| v / Decimal::ONE_HUNDRED)
+                    .trunc_with_scale(9),
                 (None, None) => full,
             };
             vec![closing_order(&account, symbol, pos.qty, qty)]
@@ -498,7 +476,7 @@ struct CloseAllQuery {
 async fn close_all(
     Authed(account): Authed,
     AxState(app): AxState<AppState>,
-    Query(q): Query<CloseAllQuery>,
+    AlpacaQuery(q): AlpacaQuery<CloseAllQuery>,
 ) -> Result<Response, ApiError> {
     let cancel = q.cancel_orders.unwrap_or(false);
     let events = app
@@ -551,7 +529,7 @@ struct AssetQuery {
 async fn list_assets(
     _auth: Authed,
     AxState(app): AxState<AppState>,
-    Query(q): Query<AssetQuery>,
+    AlpacaQuery(q): AlpacaQuery<AssetQuery>,
 ) -> Result<Json<Value>, ApiError> {
     if q.status.as_deref().is_some_and(|s| s != "active") {
         return Ok(Json(Value::Array(Vec::new())));
@@ -586,6 +564,9 @@ async fn clock(_auth: Authed, AxState(app): AxState<AppState>) -> Result<Json<Va
     })))
 }
 
+const CALENDAR_FIRST: NaiveDate = NaiveDate::from_ymd_opt(1970, 1, 1).expect("a valid date");
+const CALENDAR_LAST: NaiveDate = NaiveDate::from_ymd_opt(2199, 12, 31).expect("a valid date");
+
 #[derive(Deserialize)]
 struct CalendarQuery {
     start: Option<NaiveDate>,
@@ -595,12 +576,20 @@ struct CalendarQuery {
 async fn calendar(
     _auth: Authed,
     AxState(app): AxState<AppState>,
-    Query(q): Query<CalendarQuery>,
+    AlpacaQuery(q): AlpacaQuery<CalendarQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let cal = app.handle.read(|s| s.engine.calendar()).await?;
     let today = Utc::now().date_naive();
-    let start = q.start.unwrap_or(today - Duration::days(30));
-    let end = q.end.unwrap_or(today + Duration::days(30));
+    // Sessions exist from 1970 to 2199 here (Alpaca lists 1970 onwards); dates outside that
+    // simply have none, and time arithmetic never reaches chrono's limits.
+    let start = q
+        .start
+        .unwrap_or(today - Duration::days(30))
+        .max(CALENDAR_FIRST);
+    let end = q
+        .end
+        .unwrap_or(today + Duration::days(30))
+        .min(CALENDAR_LAST);
     let days: Vec<Value> = cal
         .sessions_between(start, end)
         .into_iter()
@@ -619,7 +608,7 @@ async fn calendar(
                 "close": close,
                 "session_open": "0400",
                 "session_close": "2000",
-                "settlement_date": (s.date + Duration::days(1)).to_string(),
+                "settlement_date": s.date.succ_opt().unwrap_or(s.date).to_string(),
             })
         })
         .collect();
@@ -640,7 +629,7 @@ struct ActivityQuery {
 async fn activities(
     auth: Authed,
     app: AxState<AppState>,
-    Query(q): Query<ActivityQuery>,
+    AlpacaQuery(q): AlpacaQuery<ActivityQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let fills_wanted = q
         .activity_types
@@ -653,7 +642,7 @@ async fn activities_of_type(
     auth: Authed,
     app: AxState<AppState>,
     Path(kind): Path<String>,
-    Query(q): Query<ActivityQuery>,
+    AlpacaQuery(q): AlpacaQuery<ActivityQuery>,
 ) -> Result<Json<Value>, ApiError> {
     list_activities(auth, app, q, kind == "FILL").await
 }
@@ -703,17 +692,25 @@ struct HistoryQuery {
     timeframe: Option<String>,
 }
 
-/// "1D", "2W", "3M", "1A" → a duration.
+/// Longest portfolio history period: 100 years (the samples kept cover far less).
+const MAX_PERIOD_DAYS: i64 = 36_500;
+
+/// "1D", "2W", "3M", "1A" → a duration of at least a day and at most `MAX_PERIOD_DAYS`.
 fn parse_period(p: &str) -> Option<Duration> {
-    let (n, unit) = p.split_at(p.len().checked_sub(1)?);
-    let n: i64 = n.parse().ok()?;
-    Some(match unit {
-        "D" => Duration::days(n),
-        "W" => Duration::weeks(n),
-        "M" => Duration::days(30 * n),
-        "A" => Duration::days(365 * n),
+    // By character, not byte: the last character may be multibyte ("1€").
+    let unit = p.chars().next_back()?;
+    let n: i64 = p[..p.len() - unit.len_utf8()].parse().ok()?;
+    let days_per = match unit {
+        'D' => 1,
+        'W' => 7,
+        'M' => 30,
+        'A' => 365,
         _ => return None,
-    })
+    };
+    let days = n.checked_mul(days_per)?;
+    (1..=MAX_PERIOD_DAYS)
+        .contains(&days)
+        .then(|| Duration::days(days))
 }
 
 fn parse_timeframe(t: &str) -> Option<i64> {
@@ -730,7 +727,7 @@ fn parse_timeframe(t: &str) -> Option<i64> {
 async fn portfolio_history(
     Authed(account): Authed,
     AxState(app): AxState<AppState>,
-    Query(q): Query<HistoryQuery>,
+    AlpacaQuery(q): AlpacaQuery<HistoryQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let period = q.period.unwrap_or_else(|| "1M".into());
     let span = parse_period(&period).ok_or_else(|| ApiError::unprocessable("invalid period"))?;
@@ -743,7 +740,9 @@ async fn portfolio_history(
     });
     let step =
         parse_timeframe(&timeframe).ok_or_else(|| ApiError::unprocessable("invalid timeframe"))?;
-    let since = Utc::now() - span;
+    let since = Utc::now()
+        .checked_sub_signed(span)
+        .unwrap_or(DateTime::<Utc>::MIN_UTC);
     let (points, base) = app
         .handle
         .read(move |s| {
@@ -765,11 +764,13 @@ async fn portfolio_history(
         .await?;
     let base = points.first().map_or(base, |p| p.1);
     let f = |d: Decimal| d.to_f64().unwrap_or_default();
+    let pl = |eq: Decimal| eq.saturating_sub(base);
+    let pct = |eq: Decimal| pl(eq).checked_div(base).map_or(0.0, f);
     Ok(Json(json!({
         "timestamp": points.iter().map(|p| p.0).collect::<Vec<_>>(),
         "equity": points.iter().map(|p| f(p.1)).collect::<Vec<_>>(),
-        "profit_loss": points.iter().map(|p| f(p.1 - base)).collect::<Vec<_>>(),
-        "profit_loss_pct": points.iter().map(|p| if base.is_zero() { 0.0 } else { f((p.1 - base) / base) }).collect::<Vec<_>>(),
+        "profit_loss": points.iter().map(|p| f(pl(p.1))).collect::<Vec<_>>(),
+        "profit_loss_pct": points.iter().map(|p| pct(p.1)).collect::<Vec<_>>(),
         "base_value": f(base),
         "timeframe": timeframe,
     })))

@@ -2,6 +2,7 @@
 
 #![allow(dead_code, clippy::unwrap_used)] // Shared by several test binaries; unwraps fail the test.
 
+use brokerdesk_paper::server::ExchangeHandle;
 use brokerdesk_paper::{Sandbox, SandboxConfig};
 use reqwest::header::{HeaderMap, HeaderValue};
 use std::time::Duration;
@@ -14,6 +15,8 @@ pub struct Server {
     pub addr: std::net::SocketAddr,
     pub client: reqwest::Client,
     pub dir: std::path::PathBuf,
+    /// The running exchange, for tests that reach past HTTP.
+    pub handle: ExchangeHandle,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
 }
@@ -41,7 +44,8 @@ impl Server {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let router = sandbox.router();
+        let router = sandbox.router(addr);
+        let handle = sandbox.handle();
         let task = tokio::spawn(async move {
             axum::serve(listener, router)
                 .with_graceful_shutdown(async move {
@@ -56,6 +60,7 @@ impl Server {
             addr,
             client: authed_client(),
             dir,
+            handle,
             shutdown: Some(tx),
             task: Some(task),
         }
