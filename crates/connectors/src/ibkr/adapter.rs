@@ -9,7 +9,9 @@ use crate::capability::{MarketData, Portfolio, Trading};
 use crate::http::{Endpoint, HttpClient, HttpError, LatencySnapshot, NoAuth};
 use crate::types::{Order, OrderFilter, OrderRequest, OrderStatus, OrderStatusFilter, Quote};
 use async_trait::async_trait;
-use brokerdesk_model::{AccountId, Balances, ClientOrderId, OrderId, Position, Symbol};
+use brokerdesk_model::{
+    AccountId, Balances, ClientOrderId, OrderId, Position, Symbol, TradingMode,
+};
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock, Weak};
 use tokio::sync::{OnceCell, watch};
@@ -42,15 +44,24 @@ pub enum PlaceOutcome {
 
 const MAX_CONFIRMATIONS: usize = 5;
 
+/// An account the gateway lists, and whether orders on it move real money
+/// (`parse::account_mode`: live unless the gateway proves it paper).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IbkrAccount {
+    pub id: AccountId,
+    pub mode: TradingMode,
+}
+
 #[derive(Debug)]
 pub struct IbkrConnector {
     http: HttpClient,
     config: IbkrConfig,
     status: watch::Sender<GatewayStatus>,
-    /// /iserver/accounts must be called once before orders and market data.
-    iserver_ready: OnceCell<()>,
+    /// /iserver/accounts must be called once before orders and market data; it also says
+    /// whether the session is a paper login.
+    iserver_ready: OnceCell<Option<bool>>,
     /// /portfolio/accounts must be called once before positions.
-    portfolio_ready: OnceCell<Vec<AccountId>>,
+    portfolio_ready: OnceCell<Vec<m::PortfolioAccount>>,
     /// IBKR trades contract ids; symbols are learnt from positions or registered.
     conids: RwLock<HashMap<Symbol, i64>>,
 }
@@ -176,28 +187,65 @@ impl IbkrConnector {
         })
     }
 
-    async fn ensure_iserver(&self) -> Result<(), ConnectorError> {
+    /// Opens the brokerage session's account list (once); returns the session's paper flag.
+    async fn ensure_iserver(&self) -> Result<Option<bool>, ConnectorError> {
         self.iserver_ready
-            .get_or_try_init(|| async { self.send(&ep::IserverAccounts).await.map(|_| ()) })
+            .get_or_try_init(|| async {
+                self.send(&ep::IserverAccounts)
+                    .await
+                    .map(|accounts| accounts.is_paper)
+            })
             .await
-            .map(|_| ())
+            .copied()
     }
 
-    async fn portfolio_accounts(&self) -> Result<&Vec<AccountId>, ConnectorError> {
+    async fn portfolio_accounts(&self) -> Result<&Vec<m::PortfolioAccount>, ConnectorError> {
         self.portfolio_ready
-            .get_or_try_init(|| async {
-                let list = self.send(&ep::PortfolioAccounts).await?;
-                Ok::<_, ConnectorError>(list.into_iter().map(|a| AccountId::new(a.id)).collect())
-            })
+            .get_or_try_init(|| self.send(&ep::PortfolioAccounts))
             .await
     }
 
     async fn check(&self, account: &AccountId) -> Result<(), ConnectorError> {
-        if self.portfolio_accounts().await?.contains(account) {
+        if self
+            .portfolio_accounts()
+            .await?
+            .iter()
+            .any(|a| a.id == account.as_str())
+        {
             Ok(())
         } else {
             Err(ConnectorError::UnknownAccount(account.clone()))
         }
+    }
+
+    /// The gateway's accounts with their mode. The session's paper flag is asked for too; if
+    /// that call fails the accounts' own marks decide (an account is never paper by default).
+    pub async fn account_listing(&self) -> Result<Vec<IbkrAccount>, ConnectorError> {
+        let accounts = self.portfolio_accounts().await?;
+        let session = match self.ensure_iserver().await {
+            Ok(flag) => flag,
+            Err(err) => {
+                tracing::debug!(error = %err, "IBKR session flags unavailable");
+                None
+            }
+        };
+        Ok(accounts
+            .iter()
+            .map(|a| IbkrAccount {
+                id: AccountId::new(a.id.clone()),
+                mode: parse::account_mode(a, session),
+            })
+            .collect())
+    }
+
+    /// Whether orders on `account` move real money.
+    pub async fn account_mode(&self, account: &AccountId) -> Result<TradingMode, ConnectorError> {
+        self.account_listing()
+            .await?
+            .into_iter()
+            .find(|a| &a.id == account)
+            .map(|a| a.mode)
+            .ok_or_else(|| ConnectorError::UnknownAccount(account.clone()))
     }
 
     fn conid(&self, symbol: &Symbol) -> Option<i64> {
@@ -352,7 +400,12 @@ impl IbkrConnector {
 #[async_trait]
 impl Portfolio for IbkrConnector {
     async fn accounts(&self) -> Result<Vec<AccountId>, ConnectorError> {
-        Ok(self.portfolio_accounts().await?.clone())
+        Ok(self
+            .portfolio_accounts()
+            .await?
+            .iter()
+            .map(|a| AccountId::new(a.id.clone()))
+            .collect())
     }
 
     async fn balances(&self, account: &AccountId) -> Result<Balances, ConnectorError> {

@@ -6,5 +6,5 @@ pub mod adapter;
 pub mod config;
 pub mod http;
 
-pub use adapter::{GatewayStatus, IbkrConnector, PlaceOutcome};
+pub use adapter::{GatewayStatus, IbkrAccount, IbkrConnector, PlaceOutcome};
 pub use config::IbkrConfig;

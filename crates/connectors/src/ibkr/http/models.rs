@@ -41,6 +41,9 @@ pub struct IserverAccounts {
     pub accounts: Vec<String>,
     #[serde(default)]
     pub selected_account: Option<String>,
+    /// Whether the gateway's brokerage session is a paper-trading login.
+    #[serde(default)]
+    pub is_paper: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -49,6 +52,10 @@ pub struct PortfolioAccount {
     pub id: String,
     #[serde(default)]
     pub currency: Option<String>,
+    /// "Whether the account exists in production, paper, or demo environments": `DEMO` for a
+    /// paper account.
+    #[serde(default, rename = "type")]
+    pub account_type: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

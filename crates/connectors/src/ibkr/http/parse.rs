@@ -331,10 +331,60 @@ pub fn conid_of(e: &m::SnapshotEntry) -> Option<i64> {
         .and_then(|v| v.get().trim_matches('"').parse().ok())
 }
 
+/// Whether an account trades real money, from what the gateway says: live unless proven
+/// paper. Proof is IBKR's own marks of a paper account — an id starting `DU` (IBKR's prefix for
+/// paper accounts), `type: "DEMO"` in the portfolio listing, or `isPaper: true` for the whole
+/// session. A session the gateway calls not paper (`isPaper: false`) is live whatever the id.
+pub fn account_mode(
+    account: &m::PortfolioAccount,
+    session_is_paper: Option<bool>,
+) -> brokerdesk_model::TradingMode {
+    use brokerdesk_model::TradingMode;
+    if session_is_paper == Some(false) {
+        return TradingMode::Live;
+    }
+    let paper = account.id.starts_with("DU")
+        || account.account_type.as_deref() == Some("DEMO")
+        || session_is_paper == Some(true);
+    if paper {
+        TradingMode::Paper
+    } else {
+        TradingMode::Live
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use rust_decimal_macros::dec;
+
+    #[test]
+    fn an_account_is_live_unless_the_gateway_proves_it_paper() {
+        use brokerdesk_model::TradingMode::{Live, Paper};
+        let acct = |id: &str, t: Option<&str>| m::PortfolioAccount {
+            id: id.into(),
+            currency: None,
+            account_type: t.map(str::to_owned),
+        };
+        assert_eq!(account_mode(&acct("DU123456", None), None), Paper);
+        assert_eq!(account_mode(&acct("U1234567", Some("DEMO")), None), Paper);
+        assert_eq!(account_mode(&acct("U1234567", None), Some(true)), Paper);
+        assert_eq!(account_mode(&acct("U1234567", None), None), Live);
+        assert_eq!(
+            account_mode(&acct("U1234567", Some("INDIVIDUAL")), None),
+            Live
+        );
+        assert_eq!(
+            account_mode(&acct("du123456", None), None),
+            Live,
+            "exact prefix"
+        );
+        assert_eq!(account_mode(&acct("XDU12345", None), None), Live);
+        assert_eq!(
+            account_mode(&acct("DU123456", Some("DEMO")), Some(false)),
+            Live
+        );
+    }
 
     #[test]
     fn snapshot_values_with_prefixes_commas_and_suffixes() {
