@@ -29,6 +29,8 @@ pub fn configure<R: Runtime>(
         })
         .invoke_handler(tauri::generate_handler![
             commands::app::app_info,
+            commands::app::settings_get,
+            commands::app::settings_set_max_order_pct,
             commands::portfolio::accounts_overview,
             commands::vault::vault_state,
             commands::vault::vault_create,

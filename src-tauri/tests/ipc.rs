@@ -133,6 +133,7 @@ fn sample_args(name: &str, sandbox_url: &str) -> serde_json::Value {
         "portal_start" => serde_json::json!({ "id": "paper-local" }),
         "institutions_search" => serde_json::json!({ "query": "fidelity" }),
         "live_arm" => serde_json::json!({ "minutes": 5 }),
+        "settings_set_max_order_pct" => serde_json::json!({ "percent": "30" }),
         "vault_create" | "vault_unlock" => {
             serde_json::json!({ "password": PASSWORD, "role": "trader" })
         }

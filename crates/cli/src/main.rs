@@ -8,7 +8,7 @@ mod trade_cmd;
 mod vault_cmd;
 
 use anyhow::Context;
-use brokerdesk_service::{BrokerageService, ServiceConfig};
+use brokerdesk_service::{BrokerageService, ServiceConfig, ServiceError};
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -51,6 +51,11 @@ enum Command {
     Reconcile,
     /// Every connection with its status and latency.
     Status,
+    /// Show the settings, or change one (`settings max-order-pct 25`).
+    Settings {
+        #[command(subcommand)]
+        cmd: Option<trade_cmd::SettingsCommand>,
+    },
     /// Connect an institution by signing in to it in the browser (OAuth).
     Connect(connect_cmd::ConnectArgs),
     /// Sign in to an OAuth 2.0 provider through the system browser.
@@ -123,6 +128,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Command::Orders => trade_cmd::orders(&service, json).await?,
             Command::Reconcile => trade_cmd::reconcile(&service, json).await?,
             Command::Status => trade_cmd::status(&service, json).await?,
+            Command::Settings { cmd } => trade_cmd::settings(&service, cmd, json)?,
             read => {
                 let overview = service.accounts_overview().await?;
                 match (read, json) {
@@ -138,15 +144,19 @@ fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 /// The service, with the vault unlocked when one exists: a one-shot process signs in again
-/// for each command.
+/// for each command. A refused connection list is said at once and the command goes on
+/// without those connections (the sandbox still answers).
 pub(crate) async fn open_service(config: ServiceConfig) -> anyhow::Result<BrokerageService> {
     let service = BrokerageService::start(config).await?;
     let vault = service.vault().state()?;
     if vault.initialized && !vault.unlocked {
-        service
-            .vault()
-            .unlock(vault_cmd::session_password()?)
-            .await?;
+        match service.unlock(vault_cmd::session_password()?).await {
+            Ok(_) => {}
+            Err(err @ ServiceError::ConnectionsTampered { .. }) => {
+                eprintln!("brokerdesk: warning: {err}");
+            }
+            Err(err) => return Err(err.into()),
+        }
     }
     Ok(service)
 }

@@ -16,7 +16,7 @@ fn header(account: &AccountSnapshot) -> String {
         "{} · {} · {}",
         account.connection.display_name,
         account.account_id,
-        mode(account.connection.mode)
+        mode(account.mode)
     )
 }
 

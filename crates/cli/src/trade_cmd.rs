@@ -4,16 +4,27 @@
 use crate::render;
 use brokerdesk_model::order::{OrderQuantity, OrderSide, OrderType, TimeInForce};
 use brokerdesk_model::{AccountId, ConnectionId, OrderTicket, Symbol};
-use brokerdesk_service::{BrokerageService, LOCAL_PAPER_CONNECTION};
-use clap::{Args, ValueEnum};
+use brokerdesk_service::{BrokerageService, LOCAL_PAPER_CONNECTION, ServiceError};
+use clap::{Args, Subcommand, ValueEnum};
 use rust_decimal::Decimal;
 
+/// The order's side; clap refuses any other word.
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum Side {
     Buy,
     Sell,
 }
 
+impl From<Side> for OrderSide {
+    fn from(side: Side) -> Self {
+        match side {
+            Side::Buy => OrderSide::Buy,
+            Side::Sell => OrderSide::Sell,
+        }
+    }
+}
+
+/// Time in force; clap refuses any other word.
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum Tif {
     Day,
@@ -22,6 +33,19 @@ pub enum Tif {
     Fok,
     Opg,
     Cls,
+}
+
+impl From<Tif> for TimeInForce {
+    fn from(tif: Tif) -> Self {
+        match tif {
+            Tif::Day => TimeInForce::Day,
+            Tif::Gtc => TimeInForce::Gtc,
+            Tif::Ioc => TimeInForce::Ioc,
+            Tif::Fok => TimeInForce::Fok,
+            Tif::Opg => TimeInForce::Opg,
+            Tif::Cls => TimeInForce::Cls,
+        }
+    }
 }
 
 #[derive(Args, Debug)]
@@ -47,6 +71,10 @@ pub struct OrderArgs {
     /// The account; defaults to the connection's only account.
     #[arg(long)]
     pub account: Option<String>,
+    /// Confirm an order larger than your order size limit (`brokerdesk settings`); without it
+    /// such an order is refused with its value and share of the account's equity.
+    #[arg(long)]
+    pub yes: bool,
 }
 
 impl OrderArgs {
@@ -61,26 +89,17 @@ impl OrderArgs {
             connection: ConnectionId::new(self.connection.clone()),
             account,
             symbol: Symbol::new(self.symbol.clone()),
-            side: match self.side {
-                Side::Buy => OrderSide::Buy,
-                Side::Sell => OrderSide::Sell,
-            },
+            side: self.side.into(),
             quantity: if self.notional {
                 OrderQuantity::Notional(self.quantity)
             } else {
                 OrderQuantity::Qty(self.quantity)
             },
             order_type,
-            time_in_force: match self.tif {
-                Tif::Day => TimeInForce::Day,
-                Tif::Gtc => TimeInForce::Gtc,
-                Tif::Ioc => TimeInForce::Ioc,
-                Tif::Fok => TimeInForce::Fok,
-                Tif::Opg => TimeInForce::Opg,
-                Tif::Cls => TimeInForce::Cls,
-            },
+            time_in_force: self.tif.into(),
             limit_price: self.limit,
             stop_price: self.stop,
+            confirm_large: self.yes,
         }
     }
 }
@@ -106,7 +125,14 @@ pub async fn order(
             }
         }
     };
-    let entry = service.place_order(args.ticket(account)).await?;
+    let entry = match service.place_order(args.ticket(account)).await {
+        Ok(entry) => entry,
+        Err(ServiceError::NeedsConfirmation(large)) => anyhow::bail!(
+            "{} Run it again with --yes to place it anyway.",
+            large.summary
+        ),
+        Err(err) => return Err(err.into()),
+    };
     Ok(if as_json {
         json(&entry)?
     } else {
@@ -152,5 +178,32 @@ pub async fn status(service: &BrokerageService, as_json: bool) -> anyhow::Result
         json(&connections)?
     } else {
         render::status(&connections)
+    })
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SettingsCommand {
+    /// Orders above this percentage of the account's equity need --yes (the app asks a second
+    /// time). Default 25.
+    MaxOrderPct { percent: Decimal },
+}
+
+/// Shows the settings, or changes one.
+pub fn settings(
+    service: &BrokerageService,
+    cmd: Option<SettingsCommand>,
+    as_json: bool,
+) -> anyhow::Result<String> {
+    let settings = match cmd {
+        None => service.settings()?,
+        Some(SettingsCommand::MaxOrderPct { percent }) => service.set_max_order_pct(percent)?,
+    };
+    Ok(if as_json {
+        json(&settings)?
+    } else {
+        format!(
+            "Order size limit: {} % of the account's equity (larger orders need --yes)\n",
+            settings.max_order_pct
+        )
     })
 }

@@ -122,3 +122,68 @@ fn connect_needs_a_vault_before_any_browser_opens() {
         "no sign-in URL was printed: {err}"
     );
 }
+
+#[test]
+fn a_large_order_needs_yes_and_the_limit_is_a_setting() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let out = brokerdesk(dir.path(), args);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    assert!(run(&["settings"]).contains("25 %"));
+    // $30,000 of the $100,000 paper account.
+    let big = ["order", "buy", "AAPL", "300", "--limit", "100"];
+    let out = brokerdesk(dir.path(), &big);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    for words in [
+        "$30,000.00",
+        "30 % of the account's equity",
+        "limit of 25 %",
+        "--yes",
+    ] {
+        assert!(err.contains(words), "{words}: {err}");
+    }
+    let orders: serde_json::Value = serde_json::from_str(&run(&["--json", "orders"])).unwrap();
+    assert!(orders.as_array().unwrap().is_empty(), "nothing placed");
+
+    let mut confirmed = big.to_vec();
+    confirmed.push("--yes");
+    run(&confirmed);
+
+    assert!(run(&["settings", "max-order-pct", "50"]).contains("50 %"));
+    run(&["order", "buy", "MSFT", "300", "--limit", "100"]);
+    let orders: serde_json::Value = serde_json::from_str(&run(&["--json", "orders"])).unwrap();
+    assert_eq!(orders.as_array().unwrap().len(), 2);
+    let settings: serde_json::Value = serde_json::from_str(&run(&["--json", "settings"])).unwrap();
+    assert_eq!(settings["max_order_pct"], "50");
+    let out = brokerdesk(dir.path(), &["settings", "max-order-pct", "0"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("more than 0"));
+}
+
+#[test]
+fn an_unknown_side_type_or_time_in_force_is_refused_never_guessed() {
+    let dir = tempfile::tempdir().unwrap();
+    for args in [
+        &["order", "bu y", "AAPL", "1"][..],
+        &["order", "BUY!", "AAPL", "1"],
+        &["order", "buy", "AAPL", "1", "--tif", "gtd"],
+    ] {
+        let out = brokerdesk(dir.path(), args);
+        assert!(!out.status.success(), "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("invalid value"),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let out = brokerdesk(dir.path(), &["--json", "orders"]);
+    let orders: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(orders.as_array().unwrap().is_empty());
+}

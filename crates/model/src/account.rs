@@ -1,6 +1,6 @@
 //! Accounts and their balances.
 
-use crate::connection::ConnectionSummary;
+use crate::connection::{ConnectionSummary, TradingMode};
 use crate::ids::AccountId;
 use crate::position::Position;
 use chrono::{DateTime, Utc};
@@ -22,6 +22,9 @@ pub struct Balances {
 pub struct AccountSnapshot {
     pub connection: ConnectionSummary,
     pub account_id: AccountId,
+    /// What an order on this account does. A connection can hold paper and live accounts
+    /// (an IBKR gateway); this is the account's own mode, the badge the UI shows.
+    pub mode: TradingMode,
     pub balances: Balances,
     pub positions: Vec<Position>,
     pub as_of: DateTime<Utc>,
@@ -38,7 +41,7 @@ pub struct AccountsOverview {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::connection::{ConnectionStatus, TradingMode};
+    use crate::connection::ConnectionStatus;
     use crate::ids::{ConnectionId, VendorId};
     use rust_decimal_macros::dec;
 
@@ -54,6 +57,7 @@ mod tests {
                 last_refresh: None,
             },
             account_id: AccountId::new("PAPER-1"),
+            mode: TradingMode::Paper,
             balances: Balances {
                 currency: "USD".into(),
                 cash: dec!(100000),

@@ -54,17 +54,71 @@ pub enum AlpacaEnvironment {
     Live,
     /// Alpaca's own paper environment.
     Paper,
-    /// An Alpaca-compatible server at this URL: Brokerdesk's local sandbox, or a test double.
+    /// An Alpaca-compatible server at this URL: Brokerdesk's local sandbox, a test double, or
+    /// any other server (then live: see [`AlpacaEnvironment::mode`]).
     Custom(String),
 }
 
 impl AlpacaEnvironment {
+    /// The one place an Alpaca connection's mode is decided, from facts nobody can type: Alpaca's
+    /// own two addresses, or for a custom URL its host as the HTTP client will parse it. A
+    /// custom server is paper only on this computer (a loopback address or `localhost`): the
+    /// user's own sandbox. Anything else — `https://api.alpaca.markets` typed as a custom URL, a
+    /// URL that does not parse, one with a user name — is live.
     pub fn mode(&self) -> TradingMode {
         match self {
             Self::Live => TradingMode::Live,
-            Self::Paper | Self::Custom(_) => TradingMode::Paper,
+            Self::Paper => TradingMode::Paper,
+            Self::Custom(url) => match check_server_url(url) {
+                Ok(parsed) if is_loopback(&parsed) => TradingMode::Paper,
+                _ => TradingMode::Live,
+            },
         }
     }
+}
+
+/// Whether a URL can only reach this computer: 127.0.0.0/8, `::1` (and `::ffff:127.x.y.z`,
+/// IPv4's loopback written as IPv6, which the socket layer sends to 127.x.y.z), or exactly
+/// `localhost`. Look-alikes such as `127.0.0.1.example.com` or `localhost.` are ordinary host
+/// names and do not count.
+pub fn is_loopback(url: &url::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => {
+            ip.is_loopback() || ip.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback())
+        }
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        None => false,
+    }
+}
+
+/// Checks a server URL the user typed (a custom Alpaca server): http or https, a host, no user
+/// name or password (`https://localhost@example.com` goes to example.com), and plain `http://`
+/// only to this computer, since keys sent to any other host would cross the network in clear
+/// text. Returns the URL as the HTTP client will read it.
+pub fn check_server_url(text: &str) -> Result<url::Url, String> {
+    let text = text.trim();
+    let url = url::Url::parse(text).map_err(|_| format!("`{text}` is not a URL"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!("`{text}` is not an http(s) URL"));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(format!(
+            "`{text}` has a user name or password before `@`; give the server's address only \
+             (keys go in the key fields)"
+        ));
+    }
+    if url.host().is_none() {
+        return Err(format!("`{text}` names no server"));
+    }
+    if url.scheme() == "http" && !is_loopback(&url) {
+        return Err(format!(
+            "`{text}` uses plain http:// to another computer: your keys would cross the network \
+             unencrypted. Use https://, or http:// only for a server on this computer \
+             (127.0.0.1, ::1, localhost)"
+        ));
+    }
+    Ok(url)
 }
 
 /// An Alpaca connection by API key, as typed on the Connect page. Travels UI → backend only;
@@ -150,6 +204,83 @@ mod tests {
         assert!(!debug.contains("very-secret-value"));
         assert_eq!(args.environment.mode(), TradingMode::Paper);
         assert_eq!(AlpacaEnvironment::Live.mode(), TradingMode::Live);
+        assert_eq!(AlpacaEnvironment::Paper.mode(), TradingMode::Paper);
+    }
+
+    fn custom(url: &str) -> AlpacaEnvironment {
+        AlpacaEnvironment::Custom(url.into())
+    }
+
+    #[test]
+    fn a_custom_server_is_paper_only_on_this_computer() {
+        for paper in [
+            "http://127.0.0.1:8787",
+            "http://127.0.0.1:8787/",
+            "https://127.8.9.10",
+            "http://localhost:8787",
+            "http://LOCALHOST:8787",
+            "http://[::1]:8787",
+            // IPv4 loopback written as IPv6 reaches 127.0.0.1 only.
+            "http://[::ffff:127.0.0.1]:8787",
+            // Shorthand IPv4 is normalised by the parser the HTTP client uses.
+            "http://127.1:8787",
+            "http://0x7f.0.0.1",
+        ] {
+            assert_eq!(custom(paper).mode(), TradingMode::Paper, "{paper}");
+        }
+        for live in [
+            "https://api.alpaca.markets",
+            "https://paper-api.alpaca.markets.example.com",
+            "http://127.0.0.1.evil.com",
+            "http://localhost.evil.com",
+            "http://localhost.",
+            "http://localhost@evil.com",
+            "http://user:pw@127.0.0.1:8787",
+            "http://[::ffff:10.0.0.1]",
+            "http://[::2]",
+            "http://0.0.0.0:8787",
+            "http://10.0.0.5:8787",
+            "ftp://127.0.0.1",
+            "127.0.0.1:8787",
+            "not a url",
+            "",
+        ] {
+            assert_eq!(custom(live).mode(), TradingMode::Live, "{live}");
+        }
+    }
+
+    #[test]
+    fn server_urls_with_clear_text_keys_or_a_user_name_are_refused() {
+        assert!(check_server_url("https://api.alpaca.markets").is_ok());
+        assert!(check_server_url(" http://127.0.0.1:8787 ").is_ok());
+        assert!(check_server_url("http://localhost:8787").is_ok());
+        assert!(check_server_url("http://[::1]:8787").is_ok());
+        let http = check_server_url("http://api.alpaca.markets").unwrap_err();
+        assert!(http.contains("unencrypted"), "{http}");
+        assert!(
+            check_server_url("http://127.0.0.1.evil.com")
+                .unwrap_err()
+                .contains("unencrypted")
+        );
+        for userinfo in [
+            "http://localhost@evil.com",
+            "https://localhost@evil.com",
+            "https://user:pw@api.alpaca.markets",
+            "http://:pw@127.0.0.1",
+        ] {
+            let err = check_server_url(userinfo).unwrap_err();
+            assert!(err.contains("user name or password"), "{userinfo}: {err}");
+        }
+        assert!(
+            check_server_url("ftp://127.0.0.1")
+                .unwrap_err()
+                .contains("http(s)")
+        );
+        assert!(
+            check_server_url("127.0.0.1:8787")
+                .unwrap_err()
+                .contains("not a URL")
+        );
     }
 
     #[test]

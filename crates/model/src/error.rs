@@ -19,6 +19,9 @@ pub enum ErrorCode {
     Unavailable,
     /// The institution refused the request (insufficient buying power, …).
     Rejected,
+    /// The order is larger than the user's limit (or its size is unknown): send it again with
+    /// `confirm_large` once the user has confirmed it a second time. The message has the figures.
+    NeedsConfirmation,
     /// The IPC call itself failed (the UI could not reach the backend, or a bad reply).
     Ipc,
     Internal,
@@ -34,6 +37,7 @@ impl ErrorCode {
             Self::NeedsSignIn => "needs_sign_in",
             Self::Unavailable => "unavailable",
             Self::Rejected => "rejected",
+            Self::NeedsConfirmation => "needs_confirmation",
             Self::Ipc => "ipc",
             Self::Internal => "internal",
         }
@@ -86,6 +90,7 @@ mod tests {
             ErrorCode::NeedsSignIn,
             ErrorCode::Unavailable,
             ErrorCode::Rejected,
+            ErrorCode::NeedsConfirmation,
             ErrorCode::Ipc,
             ErrorCode::Internal,
         ] {

@@ -352,6 +352,31 @@ impl Command for DisarmLive {
     type Output = VaultState;
 }
 
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct MaxOrderPctArgs {
+    /// Percent of the account's equity, e.g. `25`.
+    pub percent: rust_decimal::Decimal,
+}
+
+/// The user's settings (the order size limit).
+pub struct GetSettings;
+
+impl Command for GetSettings {
+    const NAME: &'static str = "settings_get";
+    type Args = NoArgs;
+    type Output = crate::Settings;
+}
+
+/// Sets the order size limit: orders above this share of the account's equity need a second
+/// confirmation.
+pub struct SetMaxOrderPct;
+
+impl Command for SetMaxOrderPct {
+    const NAME: &'static str = "settings_set_max_order_pct";
+    type Args = MaxOrderPctArgs;
+    type Output = crate::Settings;
+}
+
 /// Every command name; the shell's build script turns each into a grantable permission.
 pub const ALL: &[&str] = &[
     GetAccountsOverview::NAME,
@@ -381,6 +406,8 @@ pub const ALL: &[&str] = &[
     ResolveBreak::NAME,
     ArmLive::NAME,
     DisarmLive::NAME,
+    GetSettings::NAME,
+    SetMaxOrderPct::NAME,
 ];
 
 #[cfg(test)]
@@ -409,6 +436,32 @@ mod tests {
             role: Role::Trader,
         };
         assert!(!format!("{a:?}{b:?}").contains("hunter2"));
+    }
+
+    fn ticket_json(side: &str, order_type: &str, tif: &str) -> serde_json::Value {
+        serde_json::json!({ "ticket": {
+            "connection": "paper-local", "account": "PA-1", "symbol": "AAPL", "side": side,
+            "quantity": {"qty": "1"}, "order_type": order_type, "time_in_force": tif,
+            "limit_price": null, "stop_price": null,
+        }})
+    }
+
+    #[test]
+    fn an_order_with_an_unknown_side_type_or_time_in_force_does_not_deserialize() {
+        let ok: PlaceOrderArgs =
+            serde_json::from_value(ticket_json("buy", "market", "day")).unwrap();
+        assert!(!ok.ticket.confirm_large, "absent means not confirmed");
+        for (side, order_type, tif) in [
+            ("bu y", "market", "day"),
+            ("BUY", "market", "day"),
+            ("buy", "markte", "day"),
+            ("buy", "", "day"),
+            ("buy", "market", "gtd"),
+        ] {
+            let err = serde_json::from_value::<PlaceOrderArgs>(ticket_json(side, order_type, tif))
+                .unwrap_err();
+            assert!(err.to_string().contains("unknown variant"), "{err}");
+        }
     }
 
     #[test]

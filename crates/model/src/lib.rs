@@ -19,6 +19,8 @@ pub mod order;
 pub mod position;
 pub mod reconcile;
 pub mod search;
+pub mod settings;
+pub mod ticket_form;
 pub mod trading;
 pub mod vault;
 
@@ -35,4 +37,6 @@ pub use market::Quote;
 pub use order::{Order, OrderQuantity, OrderSide, OrderStatus, OrderType, TimeInForce};
 pub use position::{Position, PositionSide};
 pub use reconcile::{BreakKind, ReconciliationBreak};
+pub use settings::Settings;
+pub use ticket_form::{QuantityKind, TicketField, TicketForm};
 pub use trading::{BlotterEntry, OrderTicket};

@@ -6,16 +6,18 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OrderSide {
+    #[default]
     Buy,
     Sell,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OrderType {
+    #[default]
     Market,
     Limit,
     Stop,
@@ -23,9 +25,10 @@ pub enum OrderType {
     TrailingStop,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TimeInForce {
+    #[default]
     Day,
     Gtc,
     Ioc,
@@ -35,6 +38,60 @@ pub enum TimeInForce {
     /// At the closing auction.
     Cls,
 }
+
+/// The wire names (`buy`, `stop_limit`, `gtc`, …) as text, both ways: what the UI's selects
+/// hold and what `FromStr` reads back. An unknown name is an error, never a default.
+macro_rules! wire_names {
+    ($ty:ident, $what:literal, { $($variant:ident => $name:literal),+ $(,)? }) => {
+        impl $ty {
+            pub const ALL: &'static [$ty] = &[$($ty::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($ty::$variant => $name),+
+                }
+            }
+        }
+
+        impl std::str::FromStr for $ty {
+            type Err = String;
+
+            fn from_str(text: &str) -> Result<Self, String> {
+                match text {
+                    $($name => Ok($ty::$variant),)+
+                    other => Err(format!(
+                        concat!("unknown ", $what, " `{}` (one of: {})"),
+                        other,
+                        [$($name),+].join(", ")
+                    )),
+                }
+            }
+        }
+
+        impl std::fmt::Display for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+wire_names!(OrderSide, "side", { Buy => "buy", Sell => "sell" });
+wire_names!(OrderType, "order type", {
+    Market => "market",
+    Limit => "limit",
+    Stop => "stop",
+    StopLimit => "stop_limit",
+    TrailingStop => "trailing_stop",
+});
+wire_names!(TimeInForce, "time in force", {
+    Day => "day",
+    Gtc => "gtc",
+    Ioc => "ioc",
+    Fok => "fok",
+    Opg => "opg",
+    Cls => "cls",
+});
 
 /// Alpaca's order states (the richest set we meet); other vendors map onto them.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -203,5 +260,33 @@ mod tests {
             OrderSide::Sell
         );
         assert!(serde_json::from_str::<TimeInForce>("\"gtd\"").is_err());
+    }
+
+    #[test]
+    fn text_names_are_the_wire_names_and_strays_are_errors() {
+        fn check<T>(all: &[T])
+        where
+            T: Copy + std::fmt::Debug + PartialEq + Serialize + std::str::FromStr<Err = String>,
+            T: std::fmt::Display,
+        {
+            for v in all {
+                let wire = serde_json::to_string(v).unwrap();
+                assert_eq!(format!("\"{v}\""), wire);
+                assert_eq!(wire.trim_matches('"').parse::<T>().unwrap(), *v);
+            }
+        }
+        check(OrderSide::ALL);
+        check(OrderType::ALL);
+        check(TimeInForce::ALL);
+        assert!(
+            "bu y"
+                .parse::<OrderSide>()
+                .unwrap_err()
+                .contains("unknown side `bu y`")
+        );
+        assert!("Buy".parse::<OrderSide>().is_err(), "names are exact");
+        assert!("".parse::<OrderType>().is_err());
+        assert!("markte".parse::<OrderType>().is_err());
+        assert!("gtd".parse::<TimeInForce>().is_err());
     }
 }

@@ -20,6 +20,10 @@ pub struct OrderTicket {
     pub time_in_force: TimeInForce,
     pub limit_price: Option<Decimal>,
     pub stop_price: Option<Decimal>,
+    /// The user's second confirmation of an order larger than their limit (a share of the
+    /// account's equity, `Settings::max_order_pct`). Absent means not confirmed.
+    #[serde(default)]
+    pub confirm_large: bool,
 }
 
 impl OrderTicket {
@@ -96,6 +100,7 @@ mod tests {
             time_in_force: TimeInForce::Day,
             limit_price: None,
             stop_price: None,
+            confirm_large: false,
         }
     }
 

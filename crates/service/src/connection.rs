@@ -3,9 +3,11 @@
 use crate::error::ServiceError;
 use brokerdesk_connectors::{ConnectorError, MarketData, Portfolio, Trading};
 use brokerdesk_model::{
-    AccountSnapshot, ConnectionId, ConnectionStatus, ConnectionSummary, TradingMode, VendorId,
+    AccountId, AccountSnapshot, ConnectionId, ConnectionStatus, ConnectionSummary, TradingMode,
+    VendorId,
 };
 use chrono::{DateTime, Utc};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -26,6 +28,13 @@ struct Health {
     next_attempt: Option<Instant>,
 }
 
+/// A connector whose accounts differ in mode (an IBKR gateway lists paper and live accounts)
+/// says which is which; the service never guesses from a vendor's name.
+#[async_trait::async_trait]
+pub trait AccountModes: Send + Sync {
+    async fn account_mode(&self, account: &AccountId) -> Result<TradingMode, ConnectorError>;
+}
+
 pub struct Connection {
     pub id: ConnectionId,
     pub vendor: VendorId,
@@ -38,6 +47,9 @@ pub struct Connection {
     health: Mutex<Health>,
     portal: Option<Arc<dyn crate::portal_flows::AggregatorPortal>>,
     directory: Option<Arc<dyn brokerdesk_connectors::directory::InstitutionDirectory>>,
+    account_modes: Option<Arc<dyn AccountModes>>,
+    /// Each account's mode as last learnt from `account_modes` (for the blotter).
+    known_modes: Mutex<HashMap<AccountId, TradingMode>>,
     /// Whatever must live as long as the connection (the local sandbox, keep-alive tasks).
     _keep: Vec<Box<dyn std::any::Any + Send + Sync>>,
 }
@@ -83,6 +95,8 @@ impl Connection {
             }),
             portal: None,
             directory: None,
+            account_modes: None,
+            known_modes: Mutex::new(HashMap::new()),
             _keep: parts.keep,
         }
     }
@@ -113,6 +127,49 @@ impl Connection {
         &self,
     ) -> Option<Arc<dyn brokerdesk_connectors::directory::InstitutionDirectory>> {
         self.directory.clone()
+    }
+
+    /// Lets the connector tell each account's mode (see [`AccountModes`]).
+    pub fn with_account_modes(mut self, modes: Arc<dyn AccountModes>) -> Self {
+        self.account_modes = Some(modes);
+        self
+    }
+
+    /// What an order on `account` does. A paper connection's accounts are paper; a live
+    /// connection's are live unless its connector proves the account paper. Failing to ask is
+    /// live: the safe side.
+    pub async fn account_mode(&self, account: &AccountId) -> TradingMode {
+        if self.mode == TradingMode::Paper {
+            return TradingMode::Paper;
+        }
+        let Some(modes) = &self.account_modes else {
+            return self.mode;
+        };
+        let mode = match modes.account_mode(account).await {
+            Ok(mode) => mode,
+            Err(err) => {
+                tracing::debug!(connection = %self.id, %account, error = %err, "account mode unknown");
+                TradingMode::Live
+            }
+        };
+        self.known_modes
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(account.clone(), mode);
+        mode
+    }
+
+    /// The account's mode as last learnt, without asking (display only; orders ask).
+    pub fn known_account_mode(&self, account: &AccountId) -> TradingMode {
+        if self.mode == TradingMode::Paper {
+            return TradingMode::Paper;
+        }
+        self.known_modes
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(account)
+            .copied()
+            .unwrap_or(self.mode)
     }
 
     fn health(&self) -> Health {
@@ -184,15 +241,25 @@ impl Connection {
                 self.record(Ok(started.elapsed()));
                 let connection = self.summary();
                 let as_of = Utc::now();
+                let modes = futures::future::join_all(
+                    reads
+                        .iter()
+                        .map(|(account_id, _, _)| self.account_mode(account_id)),
+                )
+                .await;
                 Ok(reads
                     .into_iter()
-                    .map(|(account_id, balances, positions)| AccountSnapshot {
-                        connection: connection.clone(),
-                        account_id,
-                        balances,
-                        positions,
-                        as_of,
-                    })
+                    .zip(modes)
+                    .map(
+                        |((account_id, balances, positions), mode)| AccountSnapshot {
+                            connection: connection.clone(),
+                            account_id,
+                            mode,
+                            balances,
+                            positions,
+                            as_of,
+                        },
+                    )
                     .collect())
             }
             Err(source) => {

@@ -33,6 +33,20 @@ pub enum ServiceError {
     /// An OAuth sign-in that did not end with a connection; `code` is what the UI can do.
     #[error("{message}")]
     SignIn { code: ErrorCode, message: String },
+    /// `connections.json` does not carry this vault's seal (see `registry`).
+    #[error(
+        "{path} was changed outside Brokerdesk: it no longer carries the seal this vault put on \
+         it, so none of its connections were opened (the local paper sandbox works as usual). If \
+         you did not change it, someone with access to this computer may have tried to send your \
+         keys or orders elsewhere. To start over, remove that file and add your connections \
+         again; their old keys stay in the vault until you remove them under Settings › Stored \
+         credentials."
+    )]
+    ConnectionsTampered { path: String },
+    /// The order is larger than the user's limit, or its size could not be checked: it goes
+    /// out only when sent again confirmed (`OrderTicket::confirm_large`).
+    #[error("{} Confirm it a second time to place it.", .0.summary)]
+    NeedsConfirmation(crate::order_size::LargeOrder),
 }
 
 impl ServiceError {
@@ -52,6 +66,8 @@ impl ServiceError {
             Self::InvalidInput(_) | Self::Config(_) => ErrorCode::InvalidInput,
             Self::DataDir { .. } | Self::Internal(_) => ErrorCode::Internal,
             Self::SignIn { code, .. } => *code,
+            Self::ConnectionsTampered { .. } => ErrorCode::Forbidden,
+            Self::NeedsConfirmation(_) => ErrorCode::NeedsConfirmation,
         }
     }
 }

@@ -3,6 +3,7 @@
 //! It owns the connections, fans requests out to them concurrently, and turns every failure
 //! into an error code the fronts can act on. It knows nothing about Tauri or terminals.
 
+mod atomic_file;
 mod config;
 mod connection;
 mod error;
@@ -12,9 +13,12 @@ mod key_connections;
 #[cfg(test)]
 mod key_connections_tests;
 #[cfg(test)]
+mod live_guard_tests;
+#[cfg(test)]
 mod oauth_flow_tests;
 mod oauth_flows;
 mod oauth_tokens;
+mod order_size;
 mod orders;
 pub mod paper_connection;
 pub mod payment_portfolio;
@@ -25,6 +29,7 @@ mod registry;
 mod service;
 #[cfg(test)]
 mod service_tests;
+mod settings;
 mod supervisor;
 mod vault_access;
 #[cfg(test)]
@@ -35,10 +40,11 @@ pub use brokerdesk_paper::{
     SandboxConfig, SandboxCredentials, engine::CalendarKind, store::Durability,
 };
 pub use config::{DEFAULT_SANDBOX_ADDR, ServiceConfig};
-pub use connection::{ConnectionParts, LatencyProbe};
+pub use connection::{AccountModes, ConnectionParts, LatencyProbe};
 pub use error::ServiceError;
 pub use oauth_flows::{OAUTH_CLIENT_LABEL, OAuthOverrides, oauth_vendors};
 pub use oauth_tokens::VaultTokenStore;
+pub use order_size::LargeOrder;
 pub use paper_connection::{PaperOpenError, serve_sandbox};
 pub use service::{BrokerageService, LOCAL_PAPER_CONNECTION};
 pub use vault_access::VaultAccess;

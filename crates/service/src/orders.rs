@@ -1,5 +1,6 @@
 //! Placing, cancelling and following orders, with the journal written before anything is sent.
 
+use crate::connection::Connection;
 use crate::error::ServiceError;
 use crate::journal::{JournaledOrder, placeholder_order};
 use crate::service::{BrokerageService, LOCAL_PAPER_CONNECTION};
@@ -12,6 +13,7 @@ use brokerdesk_model::{
 use brokerdesk_vault::Action;
 use chrono::Utc;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// How long an order the broker has no trace of may stay "pending" before we call it not sent
 /// (a lost request, not a slow one).
@@ -44,14 +46,18 @@ impl BrokerageService {
     pub async fn place_order(&self, ticket: OrderTicket) -> Result<BlotterEntry, ServiceError> {
         ticket.validate().map_err(ServiceError::InvalidInput)?;
         let connection = self.connection(&ticket.connection).await?;
-        self.authorize_order(&connection.id, connection.mode)?;
+        // The account's own mode: one gateway can hold paper and live accounts.
+        let mode = connection.account_mode(&ticket.account).await;
+        self.authorize_order(&connection.id, mode)?;
         let _ = self.vault().touch();
         let trading = connection.trading.clone().ok_or_else(|| {
             ServiceError::InvalidInput(format!("{} does not take orders", connection.display_name))
         })?;
+        let symbol = brokerdesk_model::Symbol::new(ticket.symbol.as_str().trim().to_uppercase());
+        self.check_order_size(&connection, &ticket, &symbol).await?;
         let request = OrderRequest {
             client_order_id: ClientOrderId::new(format!("bd-{}", uuid::Uuid::new_v4().simple())),
-            symbol: brokerdesk_model::Symbol::new(ticket.symbol.as_str().trim().to_uppercase()),
+            symbol,
             side: ticket.side,
             quantity: ticket.quantity,
             order_type: ticket.order_type,
@@ -90,7 +96,7 @@ impl BrokerageService {
         let entry = BlotterEntry {
             connection: connection.id.clone(),
             connection_name: connection.display_name.clone(),
-            mode: connection.mode,
+            mode,
             account: ticket.account,
             order,
             submitted_at,
@@ -132,17 +138,17 @@ impl BrokerageService {
     }
 
     pub(crate) async fn blotter_entries(&self) -> Result<Vec<BlotterEntry>, ServiceError> {
-        let names: HashMap<ConnectionId, (String, TradingMode)> = self
+        let connections: HashMap<ConnectionId, Arc<Connection>> = self
             .connections()
             .await
-            .iter()
-            .map(|c| (c.id.clone(), (c.display_name.clone(), c.mode)))
+            .into_iter()
+            .map(|c| (c.id.clone(), c))
             .collect();
         Ok(self
             .journal()?
             .orders()?
             .into_iter()
-            .map(|o| entry(o, &names))
+            .map(|o| entry(o, &connections))
             .collect())
     }
 
@@ -203,7 +209,7 @@ impl BrokerageService {
                     self.publish(ServiceEvent::Order(Box::new(BlotterEntry {
                         connection: connection.id.clone(),
                         connection_name: connection.display_name.clone(),
-                        mode: connection.mode,
+                        mode: connection.known_account_mode(&order.account),
                         account: order.account.clone(),
                         order: report,
                         submitted_at: order.submitted_at,
@@ -229,10 +235,10 @@ impl BrokerageService {
     }
 }
 
-fn entry(o: JournaledOrder, names: &HashMap<ConnectionId, (String, TradingMode)>) -> BlotterEntry {
-    let (name, mode) = names
+fn entry(o: JournaledOrder, connections: &HashMap<ConnectionId, Arc<Connection>>) -> BlotterEntry {
+    let (name, mode) = connections
         .get(&o.connection)
-        .cloned()
+        .map(|c| (c.display_name.clone(), c.known_account_mode(&o.account)))
         .unwrap_or_else(|| (o.connection.to_string(), TradingMode::Live));
     let order = o
         .broker_order

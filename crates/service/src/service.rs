@@ -2,7 +2,7 @@
 //! unlocked), read concurrently, with events for the fronts.
 
 use crate::config::ServiceConfig;
-use crate::connection::{Connection, ConnectionParts, LatencyProbe};
+use crate::connection::{AccountModes, Connection, ConnectionParts, LatencyProbe};
 use crate::error::ServiceError;
 use crate::journal::Journal;
 use crate::paper_connection::LocalSandbox;
@@ -11,7 +11,9 @@ use crate::vault_access::VaultAccess;
 use brokerdesk_connectors::alpaca::{AlpacaConfig, AlpacaConnector, AlpacaCredential};
 use brokerdesk_connectors::ibkr::{IbkrConfig, IbkrConnector};
 use brokerdesk_connectors::{ConnectorError, MarketData, Portfolio, Trading};
+use brokerdesk_model::connection::check_server_url;
 use brokerdesk_model::vault::CredentialKind;
+use brokerdesk_model::vault::VaultState;
 use brokerdesk_model::{
     AccountSnapshot, AccountsOverview, AlpacaEnvironment, ApiKeyConnectionArgs, AppInfo,
     ConnectionId, ConnectionSummary, IbkrGatewayArgs, ServiceEvent, TradingMode, VendorId,
@@ -91,6 +93,7 @@ pub(crate) struct Inner {
     pub(crate) config: ServiceConfig,
     pub(crate) vault: VaultAccess,
     pub(crate) registry: Registry,
+    pub(crate) settings: crate::settings::SettingsFile,
     paper: Arc<Connection>,
     /// The local sandbox's URL, key id and key file, when it runs in this process.
     sandbox: Option<SandboxFacts>,
@@ -146,12 +149,27 @@ fn alpaca_config(environment: &AlpacaEnvironment) -> AlpacaConfig {
 }
 
 fn environment_name(environment: &AlpacaEnvironment) -> &'static str {
-    match environment {
-        AlpacaEnvironment::Live => "live",
-        AlpacaEnvironment::Paper => "paper",
-        AlpacaEnvironment::Custom(_) => "sandbox",
+    match (environment, environment.mode()) {
+        (AlpacaEnvironment::Live, _) => "live",
+        (AlpacaEnvironment::Paper, _) => "paper",
+        (AlpacaEnvironment::Custom(_), TradingMode::Paper) => "sandbox",
+        (AlpacaEnvironment::Custom(_), TradingMode::Live) => "custom server (live)",
     }
 }
+
+/// The IBKR gateway knows which of its accounts are paper (`IbkrConnector::account_mode`).
+#[async_trait::async_trait]
+impl AccountModes for IbkrConnector {
+    async fn account_mode(
+        &self,
+        account: &brokerdesk_model::AccountId,
+    ) -> Result<TradingMode, ConnectorError> {
+        IbkrConnector::account_mode(self, account).await
+    }
+}
+
+/// The id under which a refused connection list shows, in place of its connections.
+const REFUSED_LIST: &str = "connections-json";
 
 impl BrokerageService {
     /// Starts the service with the local paper sandbox connected: the default that needs no
@@ -209,7 +227,8 @@ impl BrokerageService {
         let (events, _) = broadcast::channel(1024);
         Ok(Self {
             inner: Arc::new(Inner {
-                registry: Registry::new(&config.data_dir),
+                registry: Registry::new(&config.data_dir, vault.clone()),
+                settings: crate::settings::SettingsFile::new(&config.data_dir),
                 config,
                 vault,
                 paper: Arc::new(paper),
@@ -318,22 +337,58 @@ impl BrokerageService {
         &self,
         id: &ConnectionId,
     ) -> Result<Arc<Connection>, ServiceError> {
-        self.connections()
+        let found = self
+            .connections()
             .await
             .into_iter()
-            .find(|c| &c.id == id)
-            .ok_or_else(|| ServiceError::UnknownConnection(id.clone()))
+            .find(|c| &c.id == id && c.id.as_str() != REFUSED_LIST);
+        match found {
+            Some(connection) => Ok(connection),
+            // A connection missing because its list was refused: say why, not just "no such".
+            None => match self.inner.registry.load() {
+                Err(err @ ServiceError::ConnectionsTampered { .. }) => Err(err),
+                _ => Err(ServiceError::UnknownConnection(id.clone())),
+            },
+        }
+    }
+
+    /// Unlocks the vault (the app's sign-in) and opens the user's connections. The vault stays
+    /// unlocked even when the connection list is refused (the sandbox, credentials and adding
+    /// connections still work), but the refusal is this call's answer, so the user hears it at
+    /// sign-in.
+    pub async fn unlock(&self, password: SecretString) -> Result<VaultState, ServiceError> {
+        let state = self.inner.vault.unlock(password).await?;
+        let (built, refused) = self.open_linked();
+        *self.inner.linked.write().unwrap_or_else(|p| p.into_inner()) = Some(built);
+        self.publish(ServiceEvent::Vault);
+        match refused {
+            Some(err) => Err(err),
+            None => Ok(state),
+        }
     }
 
     fn build_linked(&self) -> Vec<Arc<Connection>> {
+        self.open_linked().0
+    }
+
+    /// The user's connections from the list; a list that cannot be used opens none of them and
+    /// shows as one disconnected entry saying why (and is returned as the error).
+    fn open_linked(&self) -> (Vec<Arc<Connection>>, Option<ServiceError>) {
         let records = match self.inner.registry.load() {
             Ok(records) => records,
             Err(err) => {
-                tracing::error!(error = %err, "cannot read the connection list");
-                return Vec::new();
+                tracing::error!(error = %err, "cannot use the connection list");
+                let shown = unavailable(
+                    ConnectionId::new(REFUSED_LIST),
+                    VendorId::new("brokerdesk"),
+                    "Your connections".into(),
+                    TradingMode::Live,
+                    err.to_string(),
+                );
+                return (vec![Arc::new(shown)], Some(err));
             }
         };
-        records
+        let built = records
             .into_iter()
             .map(|record| {
                 let built = self.build(&record);
@@ -348,7 +403,8 @@ impl BrokerageService {
                     )
                 }))
             })
-            .collect()
+            .collect();
+        (built, None)
     }
 
     fn build(&self, record: &ConnectionRecord) -> Result<Connection, ServiceError> {
@@ -361,6 +417,11 @@ impl BrokerageService {
                 environment,
                 credential,
             } => {
+                // Never send the key in clear text or to a URL with a user name, whatever the
+                // list says (a list from before these checks may hold one).
+                if let AlpacaEnvironment::Custom(url) = environment {
+                    check_server_url(url).map_err(ServiceError::InvalidInput)?;
+                }
                 let id: CredentialId = credential
                     .parse()
                     .map_err(|why: String| ServiceError::Internal(why))?;
@@ -393,6 +454,7 @@ impl BrokerageService {
                 );
                 let keep_alive = connector.spawn_keep_alive();
                 let probe = Arc::clone(&connector);
+                let modes = Arc::clone(&connector) as Arc<dyn AccountModes>;
                 Ok(Connection::new(ConnectionParts {
                     id: record.id.clone(),
                     vendor: record.vendor(),
@@ -403,7 +465,8 @@ impl BrokerageService {
                     market: Some(connector as Arc<dyn MarketData>),
                     latency: Some(Arc::new(move || probe.latency().map(|l| l.last))),
                     keep: vec![Box::new(AbortOnDrop(keep_alive))],
-                }))
+                })
+                .with_account_modes(modes))
             }
             Endpoint::OAuth {
                 provider,
@@ -454,17 +517,21 @@ impl BrokerageService {
                 "enter both the key id and the secret key".into(),
             ));
         }
-        if let AlpacaEnvironment::Custom(url) = &args.environment {
-            url::Url::parse(url)
-                .ok()
-                .filter(|u| matches!(u.scheme(), "http" | "https"))
-                .ok_or_else(|| {
-                    ServiceError::InvalidInput(format!("`{url}` is not an http(s) URL"))
-                })?;
-        }
+        // A custom URL is kept as the HTTP client reads it, so that the mode decided from it
+        // (`AlpacaEnvironment::mode`) is about the very server the keys go to.
+        let environment = match args.environment {
+            AlpacaEnvironment::Custom(url) => AlpacaEnvironment::Custom(
+                check_server_url(&url)
+                    .map_err(ServiceError::InvalidInput)?
+                    .as_str()
+                    .trim_end_matches('/')
+                    .to_owned(),
+            ),
+            other => other,
+        };
         let id = ConnectionId::new(format!("alpaca-{}", uuid::Uuid::new_v4().simple()));
         let connector = AlpacaConnector::new(
-            alpaca_config(&args.environment),
+            alpaca_config(&environment),
             AlpacaCredential::api_key(key_id.clone(), secret_key.as_str()),
         )
         .map_err(|source| ServiceError::Connector {
@@ -480,7 +547,7 @@ impl BrokerageService {
                 source,
             })?;
         let display_name = if args.label.trim().is_empty() {
-            format!("Alpaca — {}", environment_name(&args.environment))
+            format!("Alpaca — {}", environment_name(&environment))
         } else {
             args.label.trim().to_owned()
         };
@@ -508,7 +575,7 @@ impl BrokerageService {
             id: id.clone(),
             display_name,
             endpoint: Endpoint::Alpaca {
-                environment: args.environment,
+                environment,
                 credential: meta.id.to_string(),
             },
             created_at: Utc::now(),

@@ -20,13 +20,13 @@ use secrecy::SecretString;
 use std::sync::Arc;
 use std::time::Duration;
 
-fn config() -> (tempfile::TempDir, ServiceConfig) {
+pub(crate) fn config() -> (tempfile::TempDir, ServiceConfig) {
     let dir = tempfile::tempdir().unwrap();
     let config = ServiceConfig::new(dir.path().join("data"));
     (dir, config)
 }
 
-async fn trader(service: &BrokerageService) {
+pub(crate) async fn trader(service: &BrokerageService) {
     service
         .vault()
         .create(SecretString::from("correct horse battery"), Role::Trader)
@@ -34,7 +34,12 @@ async fn trader(service: &BrokerageService) {
         .unwrap();
 }
 
-fn market_buy(connection: &str, account: &AccountId, symbol: &str, qty: Decimal) -> OrderTicket {
+pub(crate) fn market_buy(
+    connection: &str,
+    account: &AccountId,
+    symbol: &str,
+    qty: Decimal,
+) -> OrderTicket {
     OrderTicket {
         connection: ConnectionId::new(connection),
         account: account.clone(),
@@ -45,6 +50,7 @@ fn market_buy(connection: &str, account: &AccountId, symbol: &str, qty: Decimal)
         time_in_force: TimeInForce::Day,
         limit_price: None,
         stop_price: None,
+        confirm_large: false,
     }
 }
 
@@ -57,7 +63,7 @@ fn sandbox_key(service: &BrokerageService) -> AlpacaCredential {
     AlpacaCredential::api_key(creds.key_id(), creds.secret_key())
 }
 
-async fn paper_account(service: &BrokerageService) -> AccountId {
+pub(crate) async fn paper_account(service: &BrokerageService) -> AccountId {
     service.accounts_overview().await.unwrap().accounts[0]
         .account_id
         .clone()
@@ -428,7 +434,7 @@ async fn a_viewer_cannot_trade_and_live_orders_need_the_arm() {
 
 /// Serves a sandbox on its own runtime, as another process would; sending on the returned
 /// channel stops it, closing every connection it had.
-fn serve_elsewhere(config: brokerdesk_paper::SandboxConfig) -> (String, StopBroker) {
+pub(crate) fn serve_elsewhere(config: brokerdesk_paper::SandboxConfig) -> (String, StopBroker) {
     let (url_tx, url_rx) = std::sync::mpsc::channel();
     let (stop_tx, stop_rx) = std::sync::mpsc::channel::<()>();
     let thread = std::thread::spawn(move || {
@@ -447,10 +453,10 @@ fn serve_elsewhere(config: brokerdesk_paper::SandboxConfig) -> (String, StopBrok
 }
 
 /// Stops a broker started by `serve_elsewhere` and waits until its sockets are closed.
-struct StopBroker(std::sync::mpsc::Sender<()>, std::thread::JoinHandle<()>);
+pub(crate) struct StopBroker(std::sync::mpsc::Sender<()>, std::thread::JoinHandle<()>);
 
 impl StopBroker {
-    fn stop(self) {
+    pub(crate) fn stop(self) {
         self.0.send(()).unwrap();
         self.1.join().unwrap();
     }

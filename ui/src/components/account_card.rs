@@ -27,7 +27,7 @@ pub fn AccountCard(props: &AccountCardProps) -> Html {
             <header class="account-header">
                 <h2>{ &s.connection.display_name }</h2>
                 <span class="muted account-id">{ s.account_id.as_str() }</span>
-                <ModeBadge mode={s.connection.mode} />
+                <ModeBadge mode={s.mode} />
                 <ConnectionBadge status={s.connection.status.clone()} latency_ms={s.connection.latency_ms} />
                 if let Some(at) = s.connection.last_refresh {
                     <span class="muted refreshed" title="Last successful refresh">{ format!("as of {}", crate::time::local_time(at)) }</span>

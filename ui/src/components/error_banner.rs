@@ -20,6 +20,7 @@ fn headline(code: ErrorCode) -> &'static str {
         ErrorCode::NeedsSignIn => "Sign in again to continue.",
         ErrorCode::Unavailable => "The institution could not be reached.",
         ErrorCode::Rejected => "The institution refused the request.",
+        ErrorCode::NeedsConfirmation => "This order needs a second confirmation.",
         ErrorCode::Ipc => "The app's backend did not answer.",
         ErrorCode::Internal => "Something went wrong inside Brokerdesk.",
     }

@@ -1,5 +1,8 @@
 //! The order ticket: fill in, review (the confirmation names the account and says PAPER or
-//! LIVE), then place. The rules of a valid ticket are the model's, the same the backend checks.
+//! LIVE), then place. The form is the model's `TicketForm` (side, type and time in force are its
+//! enums; a stray value is an error), and its rules are the same the backend checks. An order
+//! larger than the user's limit comes back `needs_confirmation` from the backend: the user
+//! then types the symbol to confirm it a second time.
 
 use crate::components::{ErrorBanner, ModeBadge};
 use crate::ipc;
@@ -8,10 +11,9 @@ use brokerdesk_model::ipc::{GetQuotes, PlaceOrder, PlaceOrderArgs, SymbolsArgs};
 use brokerdesk_model::money::format_usd;
 use brokerdesk_model::order::{OrderQuantity, OrderSide, OrderType, TimeInForce};
 use brokerdesk_model::{
-    AccountSnapshot, BlotterEntry, IpcError, OrderTicket, ServiceEvent, Symbol, TradingMode,
+    AccountSnapshot, BlotterEntry, ErrorCode, IpcError, OrderTicket, QuantityKind, ServiceEvent,
+    Symbol, TicketField, TicketForm, TradingMode,
 };
-use rust_decimal::Decimal;
-use std::str::FromStr;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
@@ -20,76 +22,6 @@ pub struct OrderTicketProps {
     /// Accounts that can take orders.
     pub accounts: Vec<AccountSnapshot>,
     pub on_placed: Callback<BlotterEntry>,
-}
-
-#[derive(Clone, Default, PartialEq)]
-struct Form {
-    account: usize,
-    symbol: String,
-    side: String,
-    qty_kind: String,
-    qty: String,
-    order_type: String,
-    limit: String,
-    stop: String,
-    tif: String,
-}
-
-fn decimal(what: &str, text: &str) -> Result<Option<Decimal>, String> {
-    let t = text.trim().replace(',', "");
-    if t.is_empty() {
-        return Ok(None);
-    }
-    Decimal::from_str(&t)
-        .map(Some)
-        .map_err(|_| format!("{what} `{text}` is not a number"))
-}
-
-fn ticket(form: &Form, accounts: &[AccountSnapshot]) -> Result<OrderTicket, String> {
-    let account = accounts.get(form.account).ok_or("choose an account")?;
-    let amount = decimal("quantity", &form.qty)?.ok_or("enter a quantity")?;
-    let order_type = match form.order_type.as_str() {
-        "limit" => OrderType::Limit,
-        "stop" => OrderType::Stop,
-        "stop_limit" => OrderType::StopLimit,
-        _ => OrderType::Market,
-    };
-    let t = OrderTicket {
-        connection: account.connection.id.clone(),
-        account: account.account_id.clone(),
-        symbol: Symbol::new(form.symbol.trim().to_uppercase()),
-        side: if form.side == "sell" {
-            OrderSide::Sell
-        } else {
-            OrderSide::Buy
-        },
-        quantity: if form.qty_kind == "notional" {
-            OrderQuantity::Notional(amount)
-        } else {
-            OrderQuantity::Qty(amount)
-        },
-        order_type,
-        time_in_force: match form.tif.as_str() {
-            "gtc" => TimeInForce::Gtc,
-            "ioc" => TimeInForce::Ioc,
-            "fok" => TimeInForce::Fok,
-            "opg" => TimeInForce::Opg,
-            "cls" => TimeInForce::Cls,
-            _ => TimeInForce::Day,
-        },
-        limit_price: if matches!(order_type, OrderType::Limit | OrderType::StopLimit) {
-            decimal("limit price", &form.limit)?
-        } else {
-            None
-        },
-        stop_price: if matches!(order_type, OrderType::Stop | OrderType::StopLimit) {
-            decimal("stop price", &form.stop)?
-        } else {
-            None
-        },
-    };
-    t.validate()?;
-    Ok(t)
 }
 
 /// "Buy 2 AAPL at market" / "Sell $500 of MSFT, limit $410.00".
@@ -110,37 +42,49 @@ fn describe(t: &OrderTicket) -> String {
         }
         _ => "at market".to_owned(),
     };
-    let tif = serde_json::to_string(&t.time_in_force).unwrap_or_default();
     format!(
         "{side} {what} {price}, {}",
-        tif.trim_matches('"').to_uppercase()
+        t.time_in_force.as_str().to_uppercase()
     )
+}
+
+/// An order the backend asked to confirm a second time, and its reason (value, share of equity).
+#[derive(Clone, PartialEq)]
+struct LargeOrder {
+    ticket: OrderTicket,
+    why: String,
 }
 
 #[component]
 pub fn OrderTicketForm(props: &OrderTicketProps) -> Html {
-    let form = use_state(|| Form {
-        side: "buy".into(),
-        qty_kind: "qty".into(),
-        order_type: "market".into(),
-        tif: "day".into(),
-        ..Form::default()
-    });
+    let form = use_state(TicketForm::default);
+    let account_index = use_state(|| 0usize);
     let review = use_state(|| None::<OrderTicket>);
+    let large = use_state(|| None::<LargeOrder>);
+    let typed_symbol = use_state(String::new);
     let problem = use_state(|| None::<String>);
     let failure = use_state(|| None::<IpcError>);
     let placed = use_state(|| None::<BlotterEntry>);
     let busy = use_state(|| false);
     let live = use_live();
 
-    let set = |apply: fn(&mut Form, String)| {
+    let set = |field: TicketField| {
         let form = form.clone();
         let review = review.clone();
+        let large = large.clone();
+        let problem = problem.clone();
         Callback::from(move |value: String| {
             let mut next = (*form).clone();
-            apply(&mut next, value);
-            form.set(next);
+            match next.set(field, &value) {
+                Ok(()) => {
+                    form.set(next);
+                    problem.set(None);
+                }
+                // A select's value that is not one of its options: say so, change nothing.
+                Err(why) => problem.set(Some(why)),
+            }
             review.set(None);
+            large.set(None);
         })
     };
     let on_input = |cb: Callback<String>| {
@@ -151,6 +95,17 @@ pub fn OrderTicketForm(props: &OrderTicketProps) -> Html {
     let on_select = |cb: Callback<String>| {
         Callback::from(move |e: Event| {
             cb.emit(e.target_unchecked_into::<HtmlSelectElement>().value())
+        })
+    };
+    let on_account = {
+        let account_index = account_index.clone();
+        let review = review.clone();
+        let large = large.clone();
+        Callback::from(move |e: Event| {
+            let value = e.target_unchecked_into::<HtmlSelectElement>().value();
+            account_index.set(value.parse().unwrap_or(0));
+            review.set(None);
+            large.set(None);
         })
     };
     let on_symbol_done = {
@@ -174,14 +129,21 @@ pub fn OrderTicketForm(props: &OrderTicketProps) -> Html {
     };
     let on_review = {
         let form = form.clone();
+        let account_index = account_index.clone();
         let accounts = props.accounts.clone();
         let review = review.clone();
+        let large = large.clone();
         let problem = problem.clone();
         let placed = placed.clone();
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             placed.set(None);
-            match ticket(&form, &accounts) {
+            large.set(None);
+            let made = accounts
+                .get(*account_index)
+                .ok_or_else(|| "choose an account".to_owned())
+                .and_then(|a| form.ticket(a.connection.id.clone(), a.account_id.clone()));
+            match made {
                 Ok(t) => {
                     problem.set(None);
                     review.set(Some(t));
@@ -193,16 +155,20 @@ pub fn OrderTicketForm(props: &OrderTicketProps) -> Html {
             }
         })
     };
-    let on_place = {
+    // Sends a ticket; a `needs_confirmation` answer opens the second confirmation.
+    let send = {
         let review = review.clone();
+        let large = large.clone();
+        let typed_symbol = typed_symbol.clone();
         let failure = failure.clone();
         let placed = placed.clone();
         let busy = busy.clone();
         let on_placed = props.on_placed.clone();
-        Callback::from(move |_: MouseEvent| {
-            let Some(t) = (*review).clone() else { return };
-            let (review, failure, placed, busy, on_placed) = (
+        Callback::from(move |t: OrderTicket| {
+            let (review, large, typed_symbol, failure, placed, busy, on_placed) = (
                 review.clone(),
+                large.clone(),
+                typed_symbol.clone(),
                 failure.clone(),
                 placed.clone(),
                 busy.clone(),
@@ -210,12 +176,21 @@ pub fn OrderTicketForm(props: &OrderTicketProps) -> Html {
             );
             busy.set(true);
             wasm_bindgen_futures::spawn_local(async move {
-                match ipc::call::<PlaceOrder>(&PlaceOrderArgs { ticket: t }).await {
+                match ipc::call::<PlaceOrder>(&PlaceOrderArgs { ticket: t.clone() }).await {
                     Ok(entry) => {
                         failure.set(None);
                         review.set(None);
+                        large.set(None);
                         placed.set(Some(entry.clone()));
                         on_placed.emit(entry);
+                    }
+                    Err(err) if err.code == ErrorCode::NeedsConfirmation && !t.confirm_large => {
+                        failure.set(None);
+                        typed_symbol.set(String::new());
+                        large.set(Some(LargeOrder {
+                            ticket: t,
+                            why: err.message,
+                        }));
                     }
                     Err(err) => failure.set(Some(err)),
                 }
@@ -223,26 +198,55 @@ pub fn OrderTicketForm(props: &OrderTicketProps) -> Html {
             });
         })
     };
+    let on_place = {
+        let review = review.clone();
+        let send = send.clone();
+        Callback::from(move |_: MouseEvent| {
+            if let Some(t) = (*review).clone() {
+                send.emit(t);
+            }
+        })
+    };
+    let on_confirm_large = {
+        let large = large.clone();
+        let send = send.clone();
+        Callback::from(move |_: MouseEvent| {
+            if let Some(l) = (*large).clone() {
+                send.emit(OrderTicket {
+                    confirm_large: true,
+                    ..l.ticket
+                });
+            }
+        })
+    };
+    let on_typed_symbol = {
+        let typed_symbol = typed_symbol.clone();
+        Callback::from(move |e: InputEvent| {
+            typed_symbol.set(e.target_unchecked_into::<HtmlInputElement>().value())
+        })
+    };
     let on_edit = {
         let review = review.clone();
-        Callback::from(move |_: MouseEvent| review.set(None))
+        let large = large.clone();
+        Callback::from(move |_: MouseEvent| {
+            review.set(None);
+            large.set(None);
+        })
     };
 
-    let account = props.accounts.get(form.account);
+    let account = props.accounts.get(*account_index);
     let quote = live.as_ref().and_then(|l| {
         l.quotes
             .get(&Symbol::new(form.symbol.trim().to_uppercase()))
             .cloned()
     });
-    let needs_limit = matches!(form.order_type.as_str(), "limit" | "stop_limit");
-    let needs_stop = matches!(form.order_type.as_str(), "stop" | "stop_limit");
     let account_options = props.accounts.iter().enumerate().map(|(i, a)| {
-        let mode = match a.connection.mode {
+        let mode = match a.mode {
             TradingMode::Paper => "PAPER",
             TradingMode::Live => "LIVE",
         };
         html! {
-            <option value={i.to_string()} selected={i == form.account}>
+            <option value={i.to_string()} selected={i == *account_index}>
                 { format!("{} · {} · {}", a.connection.display_name, a.account_id, mode) }
             </option>
         }
@@ -250,18 +254,23 @@ pub fn OrderTicketForm(props: &OrderTicketProps) -> Html {
     let opt = |value: &'static str, label: &'static str, current: &str| {
         html! { <option value={value} selected={value == current}>{ label }</option> }
     };
+    let side = form.side.as_str();
+    let qty_kind = form.quantity_kind.as_str();
+    let order_type = form.order_type.as_str();
+    let tif = form.time_in_force.as_str();
+    let is_live = account.is_some_and(|a| a.mode == TradingMode::Live);
     html! {
         <section class="card" id="order-ticket">
             <h2>{ "New order" }</h2>
             <form class="ticket" onsubmit={on_review}>
                 <label for="ticket-account">{ "Account" }</label>
-                <select id="ticket-account" onchange={on_select(set(|f, v| f.account = v.parse().unwrap_or(0)))}>
+                <select id="ticket-account" onchange={on_account}>
                     { for account_options }
                 </select>
                 <label for="ticket-symbol">{ "Symbol" }</label>
                 <div class="row">
                     <input id="ticket-symbol" value={form.symbol.clone()} placeholder="AAPL" autocomplete="off"
-                        oninput={on_input(set(|f, v| f.symbol = v))} onblur={on_symbol_done} />
+                        oninput={on_input(set(TicketField::Symbol))} onblur={on_symbol_done} />
                     <span class="muted quote-line" id="ticket-quote">{
                         match &quote {
                             Some(q) => format!("Bid {} · Ask {}",
@@ -272,58 +281,73 @@ pub fn OrderTicketForm(props: &OrderTicketProps) -> Html {
                     }</span>
                 </div>
                 <label for="ticket-side">{ "Side" }</label>
-                <select id="ticket-side" onchange={on_select(set(|f, v| f.side = v))}>
-                    { opt("buy", "Buy", &form.side) }{ opt("sell", "Sell", &form.side) }
+                <select id="ticket-side" onchange={on_select(set(TicketField::Side))}>
+                    { opt(OrderSide::Buy.as_str(), "Buy", side) }{ opt(OrderSide::Sell.as_str(), "Sell", side) }
                 </select>
                 <label for="ticket-qty">{ "Quantity" }</label>
                 <div class="row">
-                    <input id="ticket-qty" inputmode="decimal" value={form.qty.clone()} placeholder="10"
-                        oninput={on_input(set(|f, v| f.qty = v))} />
-                    <select id="ticket-qty-kind" onchange={on_select(set(|f, v| f.qty_kind = v))}>
-                        { opt("qty", "shares", &form.qty_kind) }{ opt("notional", "dollars", &form.qty_kind) }
+                    <input id="ticket-qty" inputmode="decimal" value={form.quantity.clone()} placeholder="10"
+                        oninput={on_input(set(TicketField::Quantity))} />
+                    <select id="ticket-qty-kind" onchange={on_select(set(TicketField::QuantityKind))}>
+                        { opt(QuantityKind::Shares.as_str(), "shares", qty_kind) }{ opt(QuantityKind::Dollars.as_str(), "dollars", qty_kind) }
                     </select>
                 </div>
                 <label for="ticket-type">{ "Type" }</label>
-                <select id="ticket-type" onchange={on_select(set(|f, v| f.order_type = v))}>
-                    { opt("market", "Market", &form.order_type) }{ opt("limit", "Limit", &form.order_type) }
-                    { opt("stop", "Stop", &form.order_type) }{ opt("stop_limit", "Stop limit", &form.order_type) }
+                <select id="ticket-type" onchange={on_select(set(TicketField::OrderType))}>
+                    { opt(OrderType::Market.as_str(), "Market", order_type) }{ opt(OrderType::Limit.as_str(), "Limit", order_type) }
+                    { opt(OrderType::Stop.as_str(), "Stop", order_type) }{ opt(OrderType::StopLimit.as_str(), "Stop limit", order_type) }
                 </select>
-                if needs_limit {
+                if form.needs_limit() {
                     <label for="ticket-limit">{ "Limit price" }</label>
-                    <input id="ticket-limit" inputmode="decimal" value={form.limit.clone()} oninput={on_input(set(|f, v| f.limit = v))} />
+                    <input id="ticket-limit" inputmode="decimal" value={form.limit_price.clone()} oninput={on_input(set(TicketField::LimitPrice))} />
                 }
-                if needs_stop {
+                if form.needs_stop() {
                     <label for="ticket-stop">{ "Stop price" }</label>
-                    <input id="ticket-stop" inputmode="decimal" value={form.stop.clone()} oninput={on_input(set(|f, v| f.stop = v))} />
+                    <input id="ticket-stop" inputmode="decimal" value={form.stop_price.clone()} oninput={on_input(set(TicketField::StopPrice))} />
                 }
                 <label for="ticket-tif">{ "Time in force" }</label>
-                <select id="ticket-tif" onchange={on_select(set(|f, v| f.tif = v))}>
-                    { opt("day", "Day", &form.tif) }{ opt("gtc", "Good till cancelled", &form.tif) }
-                    { opt("ioc", "Immediate or cancel", &form.tif) }{ opt("fok", "Fill or kill", &form.tif) }
-                    { opt("opg", "At the open", &form.tif) }{ opt("cls", "At the close", &form.tif) }
+                <select id="ticket-tif" onchange={on_select(set(TicketField::TimeInForce))}>
+                    { opt(TimeInForce::Day.as_str(), "Day", tif) }{ opt(TimeInForce::Gtc.as_str(), "Good till cancelled", tif) }
+                    { opt(TimeInForce::Ioc.as_str(), "Immediate or cancel", tif) }{ opt(TimeInForce::Fok.as_str(), "Fill or kill", tif) }
+                    { opt(TimeInForce::Opg.as_str(), "At the open", tif) }{ opt(TimeInForce::Cls.as_str(), "At the close", tif) }
                 </select>
                 if let Some(why) = &*problem {
                     <p class="form-error" role="alert" id="ticket-problem">{ why }</p>
                 }
                 <button type="submit" id="ticket-review">{ "Review order" }</button>
             </form>
-            if let (Some(t), Some(a)) = (&*review, account) {
-                <div class={classes!("confirm", if a.connection.mode == TradingMode::Live { "live" } else { "paper" })} id="order-confirm" role="dialog" aria-label="Confirm order">
+            if let (Some(t), Some(a), None) = (&*review, account, &*large) {
+                <div class={classes!("confirm", if is_live { "live" } else { "paper" })} id="order-confirm" role="dialog" aria-label="Confirm order">
                     <p class="confirm-what" id="confirm-what">{ describe(t) }</p>
-                    <p>{ "Account: " }<strong id="confirm-account">{ format!("{} · {}", a.connection.display_name, a.account_id) }</strong>{ " " }<ModeBadge mode={a.connection.mode} /></p>
+                    <p>{ "Account: " }<strong id="confirm-account">{ format!("{} · {}", a.connection.display_name, a.account_id) }</strong>{ " " }<ModeBadge mode={a.mode} /></p>
                     <p class="muted">{
-                        if a.connection.mode == TradingMode::Live {
+                        if is_live {
                             "LIVE order: real money. It goes out only while live trading is armed (Settings)."
                         } else {
                             "PAPER order: simulated, no real money moves."
                         }
                     }</p>
                     <div class="row">
-                        <button id="ticket-submit" class={classes!(if a.connection.mode == TradingMode::Live { "danger" } else { "" })}
+                        <button id="ticket-submit" class={classes!(if is_live { "danger" } else { "" })}
                             onclick={on_place} disabled={*busy}>
-                            { if *busy { "Placing…" } else if a.connection.mode == TradingMode::Live { "Place LIVE order" } else { "Place PAPER order" } }
+                            { if *busy { "Placing…" } else if is_live { "Place LIVE order" } else { "Place PAPER order" } }
                         </button>
-                        <button class="secondary" id="ticket-edit" onclick={on_edit}>{ "Edit" }</button>
+                        <button class="secondary" id="ticket-edit" onclick={on_edit.clone()}>{ "Edit" }</button>
+                    </div>
+                </div>
+            }
+            if let (Some(l), Some(a)) = (&*large, account) {
+                <div class={classes!("confirm", "large", if is_live { "live" } else { "paper" })} id="order-large" role="alertdialog" aria-label="Confirm a large order">
+                    <p class="confirm-what">{ describe(&l.ticket) }{ " " }<ModeBadge mode={a.mode} /></p>
+                    <p class="form-error" id="large-why">{ &l.why }</p>
+                    <label for="large-symbol">{ format!("Type {} to confirm this order a second time", l.ticket.symbol) }</label>
+                    <input id="large-symbol" autocomplete="off" value={(*typed_symbol).clone()} oninput={on_typed_symbol} />
+                    <div class="row">
+                        <button id="large-submit" class="danger" onclick={on_confirm_large}
+                            disabled={*busy || typed_symbol.trim().to_uppercase() != l.ticket.symbol.as_str()}>
+                            { if *busy { "Placing…" } else { "Place this large order" } }
+                        </button>
+                        <button class="secondary" id="large-edit" onclick={on_edit}>{ "Edit" }</button>
                     </div>
                 </div>
             }

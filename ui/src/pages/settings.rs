@@ -1,6 +1,8 @@
 //! The Settings page: the vault, stored credentials, and where the app keeps its data.
 
-use crate::components::{CreateVaultForm, CredentialsTable, ErrorBanner, LiveArming, VaultPanel};
+use crate::components::{
+    CreateVaultForm, CredentialsTable, ErrorBanner, LiveArming, OrderLimit, VaultPanel,
+};
 use crate::hooks::{Load, use_command};
 use crate::session::use_session;
 use brokerdesk_model::ipc::{GetAppInfo, NoArgs};
@@ -55,6 +57,10 @@ pub fn SettingsPage() -> Html {
             <section class="card" id="settings-vault"><h2>{ "Vault" }</h2>{ vault }</section>
             if let Some(state) = session.vault.as_ref().filter(|v| v.initialized && v.unlocked) {
                 <section class="card" id="settings-live"><h2>{ "Live trading" }</h2><LiveArming state={state.clone()} /></section>
+            }
+            // Settings are read like accounts: with no vault yet, or with it unlocked.
+            if session.vault.as_ref().is_some_and(|v| !v.initialized || v.unlocked) {
+                <section class="card" id="settings-orders"><h2>{ "Order size limit" }</h2><OrderLimit /></section>
             }
             <section class="card"><h2>{ "About" }</h2>{ about }</section>
         </>

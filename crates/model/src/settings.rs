@@ -1,0 +1,53 @@
+//! The user's own settings, kept by the service (`<data dir>/settings.json`), edited on the
+//! Settings page and with `brokerdesk settings`.
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+/// An order above this share of the account's equity needs a second confirmation, unless the
+/// user chose another limit.
+pub const DEFAULT_MAX_ORDER_PCT: Decimal = Decimal::from_parts(25, 0, 0, false, 0);
+/// The highest limit accepted: ten times the equity (margin accounts buy more than they hold).
+pub const MAX_ORDER_PCT_CEILING: Decimal = Decimal::from_parts(1000, 0, 0, false, 0);
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Settings {
+    /// The fat-finger limit: an order whose value is above this percentage of the account's
+    /// equity must be confirmed a second time.
+    pub max_order_pct: Decimal,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            max_order_pct: DEFAULT_MAX_ORDER_PCT,
+        }
+    }
+}
+
+/// Checks a limit typed by the user: more than 0, at most [`MAX_ORDER_PCT_CEILING`].
+pub fn check_max_order_pct(percent: Decimal) -> Result<Decimal, String> {
+    if percent <= Decimal::ZERO || percent > MAX_ORDER_PCT_CEILING {
+        return Err(format!(
+            "the order size limit must be more than 0 % and at most {MAX_ORDER_PCT_CEILING} % of \
+             the account's equity (got {percent} %)"
+        ));
+    }
+    Ok(percent.normalize())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal_macros::dec;
+
+    #[test]
+    fn the_default_is_a_quarter_of_the_equity_and_limits_are_bounded() {
+        assert_eq!(Settings::default().max_order_pct, dec!(25));
+        assert_eq!(check_max_order_pct(dec!(12.50)).unwrap(), dec!(12.5));
+        assert_eq!(check_max_order_pct(dec!(1000)).unwrap(), dec!(1000));
+        for bad in [dec!(0), dec!(-5), dec!(1000.01)] {
+            assert!(check_max_order_pct(bad).is_err(), "{bad}");
+        }
+    }
+}
