@@ -280,57 +280,69 @@ async fn forged_answers_of_every_kind_leave_the_flow_waiting() {
         enc(&run.approved.state)
     );
     let forged_state = format!("{path}?code={}&state=forged", run.approved.code);
-    // (method, host, target, extra headers, expected status)
-    let cases: Vec<(&str, &str, &str, Vec<(&str, &str)>, u16)> = vec![
-        ("GET", &run.host, &forged_state, vec![], 400),
-        ("GET", &run.host, &wrong_path, vec![], 404),
-        ("GET", &evil_host, &real, vec![], 400),
+    /// One forged request and the status it must get.
+    struct Forged<'a> {
+        method: &'a str,
+        host: &'a str,
+        target: &'a str,
+        headers: &'a [(&'a str, &'a str)],
+        status: u16,
+    }
+    fn forged<'a>(
+        method: &'a str,
+        host: &'a str,
+        target: &'a str,
+        headers: &'a [(&'a str, &'a str)],
+        status: u16,
+    ) -> Forged<'a> {
+        Forged {
+            method,
+            host,
+            target,
+            headers,
+            status,
+        }
+    }
+    let host = run.host.as_str();
+    let cases = [
+        forged("GET", host, &forged_state, &[], 400),
+        forged("GET", host, &wrong_path, &[], 404),
+        forged("GET", &evil_host, &real, &[], 400),
         // Another site's page fetching the real redirect (it learnt the URL somehow).
-        (
+        forged(
             "GET",
-            &run.host,
+            host,
             &real,
-            vec![("Origin", "https://evil.example")],
+            &[("Origin", "https://evil.example")],
             403,
         ),
-        ("GET", &run.host, &real, vec![("Origin", "null")], 403),
-        (
-            "GET",
-            &run.host,
-            &real,
-            vec![("Sec-Fetch-Mode", "no-cors")],
-            403,
-        ),
-        (
-            "GET",
-            &run.host,
-            &real,
-            vec![("Sec-Fetch-Mode", "cors")],
-            403,
-        ),
-        (
+        forged("GET", host, &real, &[("Origin", "null")], 403),
+        forged("GET", host, &real, &[("Sec-Fetch-Mode", "no-cors")], 403),
+        forged("GET", host, &real, &[("Sec-Fetch-Mode", "cors")], 403),
+        forged(
             "POST",
-            &run.host,
+            host,
             &real,
-            vec![("Origin", "https://evil.example")],
+            &[("Origin", "https://evil.example")],
             403,
         ),
-        ("POST", &run.host, &real, vec![], 405),
+        forged("POST", host, &real, &[], 405),
     ];
-    for (method, host, target, extra, expected) in &cases {
-        let reply = request(run.addr, method, host, target, extra)
+    for case in &cases {
+        let reply = request(run.addr, case.method, case.host, case.target, case.headers)
             .await
             .unwrap();
-        assert_eq!(
-            reply.status, *expected,
-            "{method} {host} {target} {extra:?}"
+        let what = format!(
+            "{} {} {} {:?}",
+            case.method, case.host, case.target, case.headers
         );
+        assert_eq!(reply.status, case.status, "{what}");
         assert!(
             !reply
                 .headers
                 .iter()
                 .any(|(k, _)| k.starts_with("access-control-")),
-            "{:?}",
+            "{what}: {:?}",
             reply.headers
         );
     }
