@@ -264,3 +264,54 @@ async fn x_ratelimit_reset_is_honoured_on_429() {
         started.elapsed()
     );
 }
+
+/// An endpoint whose query carries a secret, as SnapTrade's do.
+struct WithSecretQuery;
+impl Endpoint for WithSecretQuery {
+    type Output = serde_json::Value;
+    fn method(&self) -> Method {
+        Method::Get
+    }
+    fn path(&self) -> String {
+        "/thing".into()
+    }
+    fn query(&self) -> Vec<(&'static str, String)> {
+        vec![("user", "u1".into()), ("secret", "q-SECRET-4711".into())]
+    }
+}
+
+#[tokio::test]
+async fn transport_errors_name_the_url_without_query_values_or_userinfo() {
+    // Refused, then hung up: reqwest's own message would quote the URL whole.
+    let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let refused = format!("http://user:pw-SECRET-0815@{}", free.local_addr().unwrap());
+    drop(free);
+    let hang_up = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let hung = format!("http://{}", hang_up.local_addr().unwrap());
+    tokio::spawn(async move {
+        while let Ok((sock, _)) = hang_up.accept().await {
+            drop(sock);
+        }
+    });
+    for base in [refused, hung] {
+        let c = HttpClient::new(
+            "test",
+            &base,
+            policy(),
+            Arc::new(NoAuth),
+            decode_common_error,
+        )
+        .unwrap();
+        let err = c.send(&WithSecretQuery).await.unwrap_err();
+        let shown = format!("{err} {err:?} {c:?}");
+        assert!(
+            matches!(err, HttpError::Connect(_) | HttpError::Transport(_)),
+            "{err:?}"
+        );
+        assert!(!shown.contains("SECRET"), "{shown}");
+        assert!(
+            shown.contains("/thing?user=<redacted>&secret=<redacted>"),
+            "the address is still named: {shown}"
+        );
+    }
+}

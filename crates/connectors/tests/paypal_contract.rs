@@ -118,6 +118,21 @@ async fn a_token_near_expiry_is_fetched_again() {
 }
 
 #[tokio::test]
+async fn a_huge_expires_in_is_clamped_not_a_panic() {
+    let server = MockServer::start().await;
+    // u64::MAX seconds cannot be added to the clock: clamped, one token serves both calls.
+    token_request()
+        .respond_with(token_reply(TOKEN, u64::MAX))
+        .expect(1)
+        .mount(&server)
+        .await;
+    mount_balances(&server).await;
+    let c = connector(&server.uri());
+    c.payment_balances(&account()).await.unwrap();
+    c.payment_balances(&account()).await.unwrap();
+}
+
+#[tokio::test]
 async fn a_401_fetches_a_new_token_once_and_resends_with_it() {
     let server = MockServer::start().await;
     token_request()

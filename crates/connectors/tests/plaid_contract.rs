@@ -119,7 +119,7 @@ async fn hosted_link_returns_the_url_for_the_system_browser() {
         .await
         .expect("link token");
     assert_eq!(
-        t.link_token,
+        t.link_token.expose_secret(),
         "link-sandbox-af1a0311-da53-4636-b754-dd15cc058176"
     );
     assert_eq!(
@@ -127,6 +127,13 @@ async fn hosted_link_returns_the_url_for_the_system_browser() {
         "https://secure.plaid.com/hl/lp5o0n9q7s8r"
     );
     assert_eq!(t.expiration.as_deref(), Some("2020-03-27T12:56:34Z"));
+    // Neither the token nor the session's address shows in Debug.
+    let shown = format!("{t:?} {t:#?}");
+    assert!(
+        !shown.contains("link-sandbox-af1a0311") && !shown.contains("lp5o0n9q7s8r"),
+        "{shown}"
+    );
+    assert!(shown.contains("2020-03-27T12:56:34Z"), "{shown}");
 }
 
 #[tokio::test]
@@ -643,7 +650,9 @@ async fn a_finished_hosted_link_session_yields_each_public_token_once() {
     )
     .await;
     let tokens = partner(&server.uri())
-        .link_results("link-sandbox-af1a0311-da53-4636-b754-dd15cc058176")
+        .link_results(&SecretString::from(
+            "link-sandbox-af1a0311-da53-4636-b754-dd15cc058176",
+        ))
         .await
         .expect("the session's results");
     let tokens: Vec<&str> = tokens.iter().map(|t| t.expose_secret()).collect();

@@ -1,6 +1,8 @@
 //! Sending the user to the authorize URL: the system browser (never an embedded webview,
 //! RFC 8252 §8.12), or printing the URL for `--no-browser` and headless machines.
+//! [`check_browser_url`] is the one rule for every address Brokerdesk shows a browser.
 
+use crate::config::https_or_loopback_http;
 use std::io::Write;
 use std::sync::Mutex;
 use url::Url;
@@ -8,6 +10,28 @@ use url::Url;
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
 pub struct OpenError(pub String);
+
+/// Refuses anything but `https` (or plain `http` to this machine, for tests and local servers)
+/// before a browser is opened on it: a portal link or an authorize URL comes from a vendor's
+/// reply or a setting, and a `file:`, `javascript:` or remote `http:` address must not reach the
+/// platform opener. Every opener and every caller that opens a browser goes through this.
+pub fn check_browser_url(url: &Url) -> Result<(), OpenError> {
+    if https_or_loopback_http(url) {
+        return Ok(());
+    }
+    // Scheme and host only: the rest of the address may hold a session or a token.
+    let host = url.host_str().unwrap_or("");
+    Err(OpenError(format!(
+        "refused to open a {}: address{} in the browser: only https addresses (or http on \
+         this machine) are opened",
+        url.scheme(),
+        if host.is_empty() {
+            String::new()
+        } else {
+            format!(" on {host}")
+        }
+    )))
+}
 
 /// Something that shows the authorize URL to the user.
 pub trait BrowserOpener: Send + Sync {
@@ -21,6 +45,7 @@ pub struct SystemBrowser;
 
 impl BrowserOpener for SystemBrowser {
     fn open(&self, url: &Url) -> Result<(), OpenError> {
+        check_browser_url(url)?;
         if let Some(list) = std::env::var_os("BROWSER").filter(|v| !v.is_empty()) {
             let list = list.to_string_lossy().into_owned();
             let mut last_error = None;
@@ -89,6 +114,7 @@ impl<W: Write + Send> PrintUrl<W> {
 
 impl<W: Write + Send> BrowserOpener for PrintUrl<W> {
     fn open(&self, url: &Url) -> Result<(), OpenError> {
+        check_browser_url(url)?;
         let mut out = self
             .out
             .lock()
@@ -113,6 +139,49 @@ mod tests {
         opener.open(&url).unwrap();
         let printed = String::from_utf8(opener.into_inner()).unwrap();
         assert!(printed.contains(url.as_str()), "{printed}");
+    }
+
+    #[test]
+    fn only_https_or_loopback_http_is_opened() {
+        for ok in [
+            "https://auth.example/authorize?x=1",
+            "http://127.0.0.1:9/a",
+            "http://[::1]:9/a",
+            "http://localhost:9/a",
+        ] {
+            let url = Url::parse(ok).unwrap();
+            assert!(check_browser_url(&url).is_ok(), "{ok}");
+        }
+        for bad in [
+            "http://evil.example/portal?session=s3cr3t-session",
+            "http://127.0.0.1.evil.example/a",
+            "file:///etc/passwd",
+            "javascript:alert(1)",
+            "data:text/html,<script>alert(1)</script>",
+            "ftp://files.example/x",
+        ] {
+            let url = Url::parse(bad).unwrap();
+            let err = check_browser_url(&url).unwrap_err().to_string();
+            assert!(err.contains("only https"), "{bad}: {err}");
+            assert!(!err.contains("s3cr3t"), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn print_url_refuses_a_plain_http_address_elsewhere() {
+        let opener = PrintUrl::to(Vec::new());
+        let url = Url::parse("http://evil.example/authorize?client_id=c").unwrap();
+        let err = opener.open(&url).unwrap_err();
+        assert!(err.to_string().contains("only https"), "{err}");
+        assert!(opener.into_inner().is_empty(), "nothing printed");
+    }
+
+    #[test]
+    fn the_system_browser_refuses_a_file_address() {
+        // Refused before `$BROWSER` or the platform opener is even looked at.
+        let url = Url::parse("file:///etc/passwd").unwrap();
+        let err = SystemBrowser.open(&url).unwrap_err();
+        assert!(err.to_string().contains("only https"), "{err}");
     }
 
     #[test]

@@ -125,13 +125,7 @@ impl ProviderConfig {
             ("authorize URL", &self.authorize_url),
             ("token URL", &self.token_url),
         ] {
-            let loopback = match url.host() {
-                Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-                Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-                Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-                None => false,
-            };
-            if url.scheme() != "https" && !(url.scheme() == "http" && loopback) {
+            if !https_or_loopback_http(url) {
                 return Err(FlowError::Config(format!(
                     "the {what} must use https (plain http only on loopback): {url}"
                 )));
@@ -149,6 +143,18 @@ impl ProviderConfig {
         }
         Ok(())
     }
+}
+
+/// `https`, or plain `http` to this machine (tests, local servers): nothing else may carry a
+/// code, a token or the user's browser.
+pub(crate) fn https_or_loopback_http(url: &Url) -> bool {
+    let loopback = match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        None => false,
+    };
+    url.scheme() == "https" && url.host().is_some() || url.scheme() == "http" && loopback
 }
 
 fn parse_url(what: &str, s: &str) -> Result<Url, FlowError> {

@@ -5,7 +5,7 @@ use crate::config::ProviderConfig;
 use crate::error::TokenError;
 use crate::preset::{ClientAuth, TokenBody};
 use crate::tokens::TokenSet;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use oauth2::basic::BasicClient;
 use oauth2::{
     AsyncHttpClient, AuthType, AuthorizationCode, ClientId, ClientSecret, HttpRequest,
@@ -142,12 +142,29 @@ fn map_error(err: RequestTokenError<HttpError, oauth2::basic::BasicErrorResponse
     }
 }
 
+/// The longest token lifetime we take from a token endpoint. `expires_in` is the server's
+/// number: a larger one (up to `u64::MAX` seconds) is clamped, so the session still refreshes
+/// within a year and no date arithmetic can overflow. (A negative or fractional one does not
+/// parse: a malformed answer.)
+pub const MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(365 * 24 * 60 * 60);
+
+/// When a token given out `now` with `expires_in` expires, the lifetime clamped to
+/// [`MAX_TOKEN_LIFETIME`].
+pub(crate) fn expiry(expires_in: Option<Duration>, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    let said = expires_in?;
+    if said > MAX_TOKEN_LIFETIME {
+        tracing::debug!(
+            expires_in = said.as_secs(),
+            "token lifetime clamped to one year"
+        );
+    }
+    let lifetime = chrono::Duration::from_std(said.min(MAX_TOKEN_LIFETIME)).ok()?;
+    now.checked_add_signed(lifetime)
+}
+
 fn into_tokens(outcome: Outcome, asked_scopes: &[String]) -> Result<TokenSet, TokenError> {
     let response = outcome.map_err(map_error)?;
-    let expires_at = response
-        .expires_in()
-        .and_then(|d| chrono::Duration::from_std(d).ok())
-        .map(|d| Utc::now() + d);
+    let expires_at = expiry(response.expires_in(), Utc::now());
     let scopes = match response.scopes() {
         Some(scopes) => scopes.iter().map(|s| s.to_string()).collect(),
         None => asked_scopes.to_vec(),
@@ -193,4 +210,37 @@ pub(crate) async fn refresh(
         .request_async(&StatusAware(http, config.token_body))
         .await;
     into_tokens(outcome, &config.scopes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lifetimes_are_clamped_to_a_year_and_never_overflow() {
+        let now = Utc::now();
+        let year = chrono::Duration::from_std(MAX_TOKEN_LIFETIME).unwrap();
+        assert_eq!(expiry(None, now), None);
+        assert_eq!(
+            expiry(Some(Duration::from_secs(3600)), now),
+            Some(now + chrono::Duration::seconds(3600))
+        );
+        for secs in [
+            u64::MAX,
+            i64::MAX as u64,
+            10_000_000_000_000,
+            365 * 86_400 + 1,
+        ] {
+            assert_eq!(
+                expiry(Some(Duration::from_secs(secs)), now),
+                Some(now + year),
+                "{secs}"
+            );
+        }
+        // Even at the end of time there is no panic: no expiry rather than a wrapped one.
+        assert_eq!(
+            expiry(Some(Duration::from_secs(60)), DateTime::<Utc>::MAX_UTC),
+            None
+        );
+    }
 }

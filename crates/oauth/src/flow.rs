@@ -1,11 +1,11 @@
 //! One sign-in: authorize URL with PKCE S256 and state, wait for the redirect on the loopback
 //! listener, check it, exchange the code, store the tokens, answer the browser.
 
-use crate::browser::BrowserOpener;
+use crate::browser::{BrowserOpener, check_browser_url};
 use crate::config::{ProviderConfig, RedirectPath};
 use crate::endpoint;
 use crate::error::FlowError;
-use crate::listener::{Callback, Loopback};
+use crate::listener::{Callback, Claim, Loopback};
 use crate::page::Page;
 use crate::store::TokenStore;
 use crate::tokens::TokenSet;
@@ -44,7 +44,14 @@ impl SignIn {
             // Its own path per flow: a late redirect meant for another flow finds nothing here.
             RedirectPath::PerFlow => format!("/callback/{}", CsrfToken::new_random().secret()),
         };
-        let listener = Loopback::bind(&config.redirect, path).await?;
+        // The state is made first so the listener can tell the real answer from forgeries.
+        let state = CsrfToken::new_random();
+        let listener = Loopback::bind(
+            &config.redirect,
+            path,
+            claim_by_state(SecretString::from(state.secret().as_str())),
+        )
+        .await?;
         let redirect = RedirectUrl::new(listener.redirect_uri().to_owned())
             .map_err(|e| FlowError::Config(format!("redirect URI: {e}")))?;
         let client = BasicClient::new(ClientId::new(config.client_id.clone()))
@@ -53,7 +60,7 @@ impl SignIn {
         // PKCE S256 always, even with a client secret (RFC 9700 §2.1.1).
         let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
         let mut request = client
-            .authorize_url(CsrfToken::new_random)
+            .authorize_url(move || state)
             .set_pkce_challenge(challenge)
             .add_scopes(config.scopes.iter().cloned().map(Scope::new));
         for (name, value) in &config.extra_authorize_params {
@@ -149,8 +156,8 @@ pub async fn sign_in(
     key: &str,
 ) -> Result<TokenSet, FlowError> {
     let flow = SignIn::start(config).await?;
-    opener
-        .open(flow.authorize_url())
+    check_browser_url(flow.authorize_url())
+        .and_then(|()| opener.open(flow.authorize_url()))
         .map_err(|e| FlowError::Browser(e.to_string()))?;
     flow.finish(store, key).await
 }
@@ -167,14 +174,35 @@ fn single<'a>(callback: &'a Callback, name: &str) -> Result<Option<&'a str>, Flo
     Ok(first)
 }
 
-/// State first (it guards everything else), then issuer, then error, then the code.
+/// Whether the callback carries exactly one `state`, equal to ours (compared in constant time).
+fn state_matches(expected_state: &str, callback: &Callback) -> bool {
+    match single(callback, "state") {
+        Ok(Some(state)) => bool::from(state.as_bytes().ct_eq(expected_state.as_bytes())),
+        _ => false,
+    }
+}
+
+/// The listener hands the flow only a callback with its state: anyone can reach the loopback
+/// port, and a forged answer (wrong or no state, even a fake `error=access_denied`) must not use
+/// up the one real redirect.
+fn claim_by_state(expected_state: SecretString) -> Claim {
+    Box::new(move |callback| {
+        if state_matches(expected_state.expose_secret(), callback) {
+            Ok(())
+        } else {
+            Err(Page::not_this_flow())
+        }
+    })
+}
+
+/// State first (it guards everything else), then issuer, then error, then the code. The
+/// listener already let only our state through; checking again keeps this function whole.
 fn check_redirect(
     config: &ProviderConfig,
     expected_state: &str,
     callback: &Callback,
 ) -> Result<String, FlowError> {
-    let state = single(callback, "state")?.unwrap_or("");
-    if !bool::from(state.as_bytes().ct_eq(expected_state.as_bytes())) {
+    if !state_matches(expected_state, callback) {
         return Err(FlowError::StateMismatch);
     }
     match (single(callback, "iss")?, &config.issuer) {

@@ -25,7 +25,7 @@ mod session;
 mod store;
 mod tokens;
 
-pub use browser::{BrowserOpener, OpenError, PrintUrl, SystemBrowser};
+pub use browser::{BrowserOpener, OpenError, PrintUrl, SystemBrowser, check_browser_url};
 pub use config::{DEFAULT_TIMEOUT, LoopbackHost, ProviderConfig, RedirectConfig, RedirectPath};
 pub use error::{FlowError, SessionError, StoreError, TokenError};
 pub use flow::{SignIn, sign_in};

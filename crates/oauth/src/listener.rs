@@ -1,6 +1,9 @@
-//! The one-shot loopback HTTP listener (RFC 8252 §7.3). It answers every request itself: a
-//! wrong `Host`, another path or a second callback get a page and never reach the flow; the
-//! first request on the redirect path is handed to the flow, which decides the page.
+//! The one-shot loopback HTTP listener (RFC 8252 §7.3). It answers every request itself. Only
+//! a request that could be the real redirect reaches the flow: right `Host` (DNS rebinding), no
+//! other site's `Origin`, a navigation (not a script's fetch), the redirect path, GET, and what
+//! the flow's [`Claim`] accepts (its `state`). Anything else gets a page and leaves the flow
+//! waiting, so a forged request cannot use up the single answer. The first claimed request is
+//! handed to the flow, which decides the page; later ones are told it is already used.
 
 use crate::config::{LoopbackHost, RedirectConfig};
 use crate::error::FlowError;
@@ -29,6 +32,10 @@ pub(crate) struct Callback {
 /// The flow's answer for the browser.
 pub(crate) type Reply = oneshot::Sender<Page>;
 
+/// Whether a request on the redirect path is this flow's answer; `Err` is the page for one that
+/// is not (it leaves the flow waiting).
+pub(crate) type Claim = Box<dyn Fn(&Callback) -> Result<(), Page> + Send + Sync>;
+
 type Handoff = oneshot::Sender<(Callback, Reply)>;
 
 /// Past this many open connections new ones are dropped: a local flood cannot exhaust memory.
@@ -37,10 +44,25 @@ const MAX_CONNECTIONS: usize = 32;
 const DRAIN: Duration = Duration::from_secs(2);
 
 struct Shared {
-    /// `127.0.0.1:PORT` or `[::1]:PORT`: the only `Host` we answer (DNS rebinding).
-    host: String,
+    /// `127.0.0.1:PORT` (or `[::1]:PORT`) and `localhost:PORT`: the names of the bound socket,
+    /// the only `Host`s we answer (DNS rebinding: another name resolving here is refused).
+    hosts: [String; 2],
     path: String,
+    claim: Claim,
     handoff: Mutex<Option<Handoff>>,
+}
+
+impl Shared {
+    fn is_our_host(&self, host: &str) -> bool {
+        self.hosts.iter().any(|h| h.eq_ignore_ascii_case(host))
+    }
+
+    /// Our own origin (`http://` + one of our hosts): the only `Origin` a request may carry.
+    fn is_our_origin(&self, origin: &str) -> bool {
+        origin
+            .strip_prefix("http://")
+            .is_some_and(|host| self.is_our_host(host))
+    }
 }
 
 pub(crate) struct Loopback {
@@ -53,7 +75,12 @@ pub(crate) struct Loopback {
 
 impl Loopback {
     /// Binds the IP literal (no `SO_REUSEADDR`: nobody else may share the port) and starts serving.
-    pub async fn bind(redirect: &RedirectConfig, path: String) -> Result<Self, FlowError> {
+    /// `claim` picks the flow's answer among the requests on `path`.
+    pub async fn bind(
+        redirect: &RedirectConfig,
+        path: String,
+        claim: Claim,
+    ) -> Result<Self, FlowError> {
         let want = SocketAddr::new(redirect.host.ip(), redirect.port);
         let bind_error = |source| FlowError::Bind {
             addr: want.to_string(),
@@ -73,8 +100,9 @@ impl Loopback {
         let (handoff, callbacks) = oneshot::channel();
         let (stop, stopped) = oneshot::channel();
         let shared = Arc::new(Shared {
-            host,
+            hosts: [host, format!("localhost:{}", addr.port())],
             path,
+            claim,
             handoff: Mutex::new(Some(handoff)),
         });
         let task = tokio::spawn(accept_loop(listener, shared, stopped));
@@ -95,7 +123,7 @@ impl Loopback {
         &self.redirect_uri
     }
 
-    /// The first request on the redirect path with the right `Host`.
+    /// The first request the claim accepted.
     pub async fn callback(&mut self) -> Result<(Callback, Reply), FlowError> {
         (&mut self.callbacks)
             .await
@@ -172,18 +200,32 @@ async fn serve(stream: tokio::net::TcpStream, shared: Arc<Shared>) {
 }
 
 async fn route(request: Request<Incoming>, shared: &Shared) -> Page {
-    let host_ok = request
-        .headers()
+    let headers = request.headers();
+    let host_ok = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
-        .is_some_and(|h| h.eq_ignore_ascii_case(&shared.host));
+        .is_some_and(|h| shared.is_our_host(h));
     // An absolute-form target must name the same authority as well.
     let authority_ok = request
         .uri()
         .authority()
-        .is_none_or(|a| a.as_str().eq_ignore_ascii_case(&shared.host));
+        .is_none_or(|a| shared.is_our_host(a.as_str()));
     if !host_ok || !authority_ok {
         return Page::wrong_host();
+    }
+    // A top-level navigation (the real redirect) carries no `Origin`; a page of another site
+    // that fetches or posts here does. Fetch metadata names a script's request even when it
+    // has no `Origin` (a no-cors GET).
+    let foreign_origin = headers
+        .get_all(header::ORIGIN)
+        .iter()
+        .any(|o| !o.to_str().is_ok_and(|o| shared.is_our_origin(o)));
+    let not_navigation = headers
+        .get("sec-fetch-mode")
+        .is_some_and(|m| m.as_bytes() != b"navigate");
+    if foreign_origin || not_navigation {
+        tracing::debug!("oauth listener: refused a request from another site");
+        return Page::foreign_origin();
     }
     if request.uri().path() != shared.path {
         return Page::not_found();
@@ -194,6 +236,14 @@ async fn route(request: Request<Incoming>, shared: &Shared) -> Page {
             ..Page::not_found()
         };
     }
+    let params = url::form_urlencoded::parse(request.uri().query().unwrap_or("").as_bytes())
+        .into_owned()
+        .collect();
+    let callback = Callback { params };
+    if let Err(page) = (shared.claim)(&callback) {
+        tracing::warn!("oauth listener: refused an answer that is not this flow's; still waiting");
+        return page;
+    }
     let handoff = match shared.handoff.lock() {
         Ok(mut slot) => slot.take(),
         Err(_) => None,
@@ -201,17 +251,15 @@ async fn route(request: Request<Incoming>, shared: &Shared) -> Page {
     let Some(handoff) = handoff else {
         return Page::already_used();
     };
-    let params = url::form_urlencoded::parse(request.uri().query().unwrap_or("").as_bytes())
-        .into_owned()
-        .collect();
     let (reply, page) = oneshot::channel();
-    if handoff.send((Callback { params }, reply)).is_err() {
+    if handoff.send((callback, reply)).is_err() {
         return Page::failed("This sign-in is no longer waiting for an answer.");
     }
     page.await
         .unwrap_or_else(|_| Page::failed("The sign-in ended before this answer could be used."))
 }
 
+/// Never any `Access-Control-*` header: no other origin may read what the listener says.
 fn respond(page: Page) -> Response<Full<Bytes>> {
     let mut response = Response::new(Full::new(Bytes::from(page.html)));
     *response.status_mut() =

@@ -60,6 +60,22 @@ impl Page {
         )
     }
 
+    pub fn foreign_origin() -> Self {
+        Self::new(
+            403,
+            "Refused",
+            "This sign-in only answers the browser coming back from the sign-in page, not \
+             another site.",
+        )
+    }
+
+    pub fn not_this_flow() -> Self {
+        Self::failed(
+            "This answer does not belong to this sign-in (its state is wrong or missing). The \
+             sign-in is still waiting for the real one.",
+        )
+    }
+
     pub fn already_used() -> Self {
         Self::new(
             410,

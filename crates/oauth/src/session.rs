@@ -129,8 +129,10 @@ impl OAuthSession {
                     }
                 };
                 let Some(expires_at) = expires_at else { return };
-                let wait = (expires_at - session.margin - Utc::now())
-                    .to_std()
+                // Checked: a stored expiry at the edge of the calendar must not panic here.
+                let wait = expires_at
+                    .checked_sub_signed(session.margin)
+                    .and_then(|at| at.signed_duration_since(Utc::now()).to_std().ok())
                     .unwrap_or_default();
                 drop(session);
                 tokio::time::sleep(wait).await;

@@ -18,9 +18,11 @@ pub struct TokenSet {
 }
 
 impl TokenSet {
-    /// True when the access token has expired or will within `margin`.
+    /// True when the access token has expired or will within `margin`. Checked arithmetic: an
+    /// expiry too close to the start of time to subtract from counts as expired.
     pub fn expires_within(&self, margin: chrono::Duration, now: DateTime<Utc>) -> bool {
-        self.expires_at.is_some_and(|at| at - margin <= now)
+        self.expires_at
+            .is_some_and(|at| at.checked_sub_signed(margin).is_none_or(|t| t <= now))
     }
 
     /// Same access token? Used to tell whether someone else already refreshed.
@@ -82,6 +84,11 @@ mod tests {
         assert!(!tokens.expires_within(chrono::Duration::seconds(10), now));
         assert!(tokens.expires_within(chrono::Duration::seconds(60), now));
         tokens.expires_at = None;
+        assert!(!tokens.expires_within(chrono::Duration::seconds(60), now));
+        // Stored dates at either end of the calendar: an answer, not an overflow panic.
+        tokens.expires_at = Some(DateTime::<Utc>::MIN_UTC);
+        assert!(tokens.expires_within(chrono::Duration::seconds(60), now));
+        tokens.expires_at = Some(DateTime::<Utc>::MAX_UTC);
         assert!(!tokens.expires_within(chrono::Duration::seconds(60), now));
     }
 }

@@ -6,7 +6,7 @@ mod common;
 use brokerdesk_oauth::{
     FlowError, LoopbackHost, MemoryTokenStore, RedirectPath, SignIn, TokenError, TokenStore,
 };
-use common::{Approved, MockServer, Mode, enc, get, host_of};
+use common::{Approved, MockServer, Mode, enc, get, host_of, request};
 use secrecy::ExposeSecret;
 use std::sync::Arc;
 use std::time::Duration;
@@ -108,44 +108,68 @@ async fn authorize_url_carries_pkce_state_and_a_loopback_redirect() {
 }
 
 #[tokio::test]
-async fn mismatched_state_is_refused() {
+async fn a_forged_state_is_refused_and_the_real_redirect_still_completes() {
     let mock = MockServer::start().await;
     let run = start(&mock, mock.config()).await;
     let target = format!(
-        "{}?code={}&state=forged",
-        run.approved.redirect_uri.path(),
-        run.approved.code
+        "{}?code=code-forged&state=forged",
+        run.approved.redirect_uri.path()
     );
     let (status, body) = get(run.addr, &run.host, &target).await.unwrap();
     assert_eq!(status, 400);
     assert!(body.contains("state"), "{body}");
-    assert!(matches!(
-        run.task.await.unwrap(),
-        Err(FlowError::StateMismatch)
-    ));
     assert!(mock.calls().is_empty(), "no code exchange on a bad state");
     assert_nothing_stored(&run.store).await;
+    the_real_redirect_completes(&mock, run).await;
 }
 
+/// The flow is still waiting: the real redirect, sent as a browser sends a top-level navigation
+/// (no `Origin`), signs in with the real code, exchanged once.
+async fn the_real_redirect_completes(mock: &MockServer, run: Running) {
+    let reply = request(
+        run.addr,
+        "GET",
+        &run.host,
+        &run.approved.callback(),
+        &[
+            ("Sec-Fetch-Mode", "navigate"),
+            ("Sec-Fetch-Site", "cross-site"),
+            ("Sec-Fetch-Dest", "document"),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let tokens = run.task.await.unwrap().unwrap();
+    let calls = mock.calls();
+    assert_eq!(calls.len(), 1, "one exchange");
+    assert_eq!(calls[0].form["code"], run.approved.code);
+    let stored = run.store.load(KEY).await.unwrap().expect("tokens stored");
+    assert_eq!(
+        stored.access_token.expose_secret(),
+        tokens.access_token.expose_secret()
+    );
+}
 #[tokio::test]
-async fn missing_state_is_refused() {
+async fn a_missing_or_repeated_state_is_refused_and_the_flow_goes_on() {
     let mock = MockServer::start().await;
     let run = start(&mock, mock.config()).await;
-    let target = format!(
-        "{}?code={}",
-        run.approved.redirect_uri.path(),
-        run.approved.code
-    );
-    let (status, _) = get(run.addr, &run.host, &target).await.unwrap();
-    assert_eq!(status, 400);
-    assert!(matches!(
-        run.task.await.unwrap(),
-        Err(FlowError::StateMismatch)
-    ));
+    let path = run.approved.redirect_uri.path().to_owned();
+    for target in [
+        format!("{path}?code={}", run.approved.code),
+        format!("{}&state=forged", run.approved.callback()),
+        format!(
+            "{path}?state=forged&code=x&state={}",
+            enc(&run.approved.state)
+        ),
+    ] {
+        let (status, _) = get(run.addr, &run.host, &target).await.unwrap();
+        assert_eq!(status, 400, "{target}");
+    }
     assert!(mock.calls().is_empty());
     assert_nothing_stored(&run.store).await;
+    the_real_redirect_completes(&mock, run).await;
 }
-
 #[tokio::test]
 async fn missing_code_is_refused() {
     let mock = MockServer::start().await;
@@ -227,22 +251,160 @@ async fn other_error_responses_are_reported() {
 }
 
 #[tokio::test]
-async fn an_error_with_a_forged_state_is_a_state_error() {
+async fn a_forged_access_denied_does_not_end_the_sign_in() {
     // Otherwise a third party could end anyone's sign-in with a fake "access denied".
     let mock = MockServer::start().await;
     let run = start(&mock, mock.config()).await;
-    let target = format!(
-        "{}?error=access_denied&state=forged",
-        run.approved.redirect_uri.path()
-    );
-    let (status, _) = get(run.addr, &run.host, &target).await.unwrap();
-    assert_eq!(status, 400);
-    assert!(matches!(
-        run.task.await.unwrap(),
-        Err(FlowError::StateMismatch)
-    ));
+    let path = run.approved.redirect_uri.path();
+    for target in [
+        format!("{path}?error=access_denied&state=forged"),
+        format!("{path}?error=access_denied"),
+    ] {
+        let (status, _) = get(run.addr, &run.host, &target).await.unwrap();
+        assert_eq!(status, 400, "{target}");
+    }
+    the_real_redirect_completes(&mock, run).await;
 }
 
+#[tokio::test]
+async fn forged_answers_of_every_kind_leave_the_flow_waiting() {
+    let mock = MockServer::start().await;
+    let run = start(&mock, mock.config()).await;
+    let real = run.approved.callback();
+    let port = run.addr.port();
+    let path = run.approved.redirect_uri.path().to_owned();
+    let evil_host = format!("evil.example:{port}");
+    let wrong_path = format!(
+        "{path}x?code={}&state={}",
+        run.approved.code,
+        enc(&run.approved.state)
+    );
+    let forged_state = format!("{path}?code={}&state=forged", run.approved.code);
+    /// One forged request and the status it must get.
+    struct Forged<'a> {
+        method: &'a str,
+        host: &'a str,
+        target: &'a str,
+        headers: &'a [(&'a str, &'a str)],
+        status: u16,
+    }
+    fn forged<'a>(
+        method: &'a str,
+        host: &'a str,
+        target: &'a str,
+        headers: &'a [(&'a str, &'a str)],
+        status: u16,
+    ) -> Forged<'a> {
+        Forged {
+            method,
+            host,
+            target,
+            headers,
+            status,
+        }
+    }
+    let host = run.host.as_str();
+    let cases = [
+        forged("GET", host, &forged_state, &[], 400),
+        forged("GET", host, &wrong_path, &[], 404),
+        forged("GET", &evil_host, &real, &[], 400),
+        // Another site's page fetching the real redirect (it learnt the URL somehow).
+        forged(
+            "GET",
+            host,
+            &real,
+            &[("Origin", "https://evil.example")],
+            403,
+        ),
+        forged("GET", host, &real, &[("Origin", "null")], 403),
+        forged("GET", host, &real, &[("Sec-Fetch-Mode", "no-cors")], 403),
+        forged("GET", host, &real, &[("Sec-Fetch-Mode", "cors")], 403),
+        forged(
+            "POST",
+            host,
+            &real,
+            &[("Origin", "https://evil.example")],
+            403,
+        ),
+        forged("POST", host, &real, &[], 405),
+    ];
+    for case in &cases {
+        let reply = request(run.addr, case.method, case.host, case.target, case.headers)
+            .await
+            .unwrap();
+        let what = format!(
+            "{} {} {} {:?}",
+            case.method, case.host, case.target, case.headers
+        );
+        assert_eq!(reply.status, case.status, "{what}");
+        assert!(
+            !reply
+                .headers
+                .iter()
+                .any(|(k, _)| k.starts_with("access-control-")),
+            "{what}: {:?}",
+            reply.headers
+        );
+    }
+    assert!(
+        mock.calls().is_empty(),
+        "no forged request reached the token endpoint"
+    );
+    assert_nothing_stored(&run.store).await;
+    the_real_redirect_completes(&mock, run).await;
+}
+
+#[tokio::test]
+async fn the_listener_never_sends_cors_headers() {
+    let mock = MockServer::start().await;
+    let run = start(&mock, mock.config()).await;
+    // A CORS preflight from another site: no Access-Control-* comes back, so the browser
+    // refuses the real request and no script ever reads a page of ours.
+    let preflight = request(
+        run.addr,
+        "OPTIONS",
+        &run.host,
+        &run.approved.callback(),
+        &[
+            ("Origin", "https://evil.example"),
+            ("Access-Control-Request-Method", "GET"),
+        ],
+    )
+    .await
+    .unwrap();
+    assert!(!(200..300).contains(&preflight.status), "{preflight:?}");
+    assert!(
+        !preflight
+            .headers
+            .iter()
+            .any(|(k, _)| k.starts_with("access-control-")),
+        "{preflight:?}"
+    );
+    let ok = request(run.addr, "GET", &run.host, &run.approved.callback(), &[])
+        .await
+        .unwrap();
+    assert_eq!(ok.status, 200);
+    assert!(
+        !ok.headers
+            .iter()
+            .any(|(k, _)| k.starts_with("access-control-")),
+        "{ok:?}"
+    );
+    run.task.await.unwrap().unwrap();
+}
+
+#[tokio::test]
+async fn localhost_names_the_same_listener() {
+    // `localhost:PORT` reaches the same socket and cannot be rebound to another site's name.
+    let mock = MockServer::start().await;
+    let run = start(&mock, mock.config()).await;
+    let host = format!("localhost:{}", run.addr.port());
+    let (status, _) = get(run.addr, &host, &run.approved.callback())
+        .await
+        .unwrap();
+    assert_eq!(status, 200);
+    run.task.await.unwrap().unwrap();
+}
 #[tokio::test]
 async fn a_replayed_callback_is_refused_and_the_code_exchanged_once() {
     let mock = MockServer::start().await;
@@ -321,8 +483,11 @@ async fn a_foreign_host_header_is_refused_and_the_flow_goes_on() {
     let port = run.addr.port();
     for host in [
         format!("evil.example:{port}"),
-        format!("localhost:{port}"),
+        format!("localhost.evil.example:{port}"),
+        format!("127.0.0.1.nip.io:{port}"),
+        format!("[::1]:{port}"),
         "127.0.0.1".to_owned(),
+        "localhost".to_owned(),
         format!("127.0.0.1:{}", port.wrapping_add(1)),
     ] {
         let (status, body) = get(run.addr, &host, &run.approved.callback())
@@ -413,12 +578,9 @@ async fn two_flows_on_the_same_path_refuse_each_others_state() {
         a.approved.redirect_uri.path(),
         b.approved.redirect_uri.path()
     );
+    // A's answer at B's port: refused, and B keeps waiting for its own.
     let (status, _) = get(b.addr, &b.host, &a.approved.callback()).await.unwrap();
     assert_eq!(status, 400);
-    assert!(matches!(
-        b.task.await.unwrap(),
-        Err(FlowError::StateMismatch)
-    ));
     assert_eq!(
         get(a.addr, &a.host, &a.approved.callback())
             .await
@@ -429,8 +591,16 @@ async fn two_flows_on_the_same_path_refuse_each_others_state() {
     a.task.await.unwrap().unwrap();
     assert_eq!(mock.calls().len(), 1);
     assert_nothing_stored(&b.store).await;
+    assert_eq!(
+        get(b.addr, &b.host, &b.approved.callback())
+            .await
+            .unwrap()
+            .0,
+        200
+    );
+    b.task.await.unwrap().unwrap();
+    assert_eq!(mock.calls().len(), 2);
 }
-
 #[tokio::test]
 async fn invalid_grant_at_the_token_endpoint_stores_nothing() {
     let mock = MockServer::start().await;
@@ -664,4 +834,50 @@ async fn a_malformed_token_response_is_refused_without_quoting_it() {
     );
     assert!(!format!("{err} {err:?}").contains("LEAKED"), "{err:?}");
     assert_nothing_stored(&run.store).await;
+}
+
+/// A token endpoint's `expires_in` as sent, and the flow's outcome.
+async fn sign_in_with_expires_in(
+    body: &'static str,
+) -> Result<brokerdesk_oauth::TokenSet, FlowError> {
+    let mock = MockServer::start().await;
+    mock.set_mode(Mode::RawJson(body));
+    let run = start(&mock, mock.config()).await;
+    get(run.addr, &run.host, &run.approved.callback())
+        .await
+        .unwrap();
+    // A panic in the flow would show here as a JoinError.
+    run.task.await.expect("the flow does not panic")
+}
+
+#[tokio::test]
+async fn a_huge_expires_in_is_clamped_to_a_year() {
+    for body in [
+        r#"{"access_token":"at-1","token_type":"bearer","expires_in":18446744073709551615}"#,
+        r#"{"access_token":"at-1","token_type":"bearer","expires_in":10000000000000}"#,
+    ] {
+        let before = chrono::Utc::now();
+        let tokens = sign_in_with_expires_in(body).await.unwrap();
+        let at = tokens.expires_at.expect("an expiry, clamped");
+        let year = chrono::Duration::days(365);
+        assert!(
+            at >= before + year && at <= chrono::Utc::now() + year,
+            "{at} for {body}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_expires_in_that_is_not_a_whole_number_is_a_clear_error() {
+    for body in [
+        r#"{"access_token":"at-1","token_type":"bearer","expires_in":1e300}"#,
+        r#"{"access_token":"at-1","token_type":"bearer","expires_in":-5}"#,
+    ] {
+        match sign_in_with_expires_in(body).await {
+            Err(FlowError::Token(TokenError::Malformed(m))) => {
+                assert!(m.contains("expires_in"), "{m}")
+            }
+            other => panic!("expected a malformed answer for {body}, got {other:?}"),
+        }
+    }
 }

@@ -295,3 +295,39 @@ async fn the_background_refresher_ends_with_its_session() {
         .unwrap();
     assert_eq!(mock.calls_of("refresh_token"), 0);
 }
+
+#[tokio::test]
+async fn a_refresh_with_a_huge_expires_in_is_clamped_not_a_panic() {
+    let mock = MockServer::start().await;
+    let (session, store) = seeded(&mock, 30, Some("rt-old")).await;
+    mock.set_mode(Mode::RawJson(
+        r#"{"access_token":"at-new","token_type":"bearer","expires_in":18446744073709551615}"#,
+    ));
+    let token = session.force_refresh().await.unwrap();
+    assert_eq!(token.expose_secret(), "at-new");
+    let at = stored(&store)
+        .await
+        .expires_at
+        .expect("clamped, not dropped");
+    assert!(at <= Utc::now() + chrono::Duration::days(365), "{at}");
+    assert!(at > Utc::now() + chrono::Duration::days(364), "{at}");
+}
+
+#[tokio::test]
+async fn a_stored_expiry_at_the_end_of_time_is_not_a_panic() {
+    // Whatever the vault holds (an old version, a hand edit): the refresher's date math holds.
+    let mock = MockServer::start().await;
+    let (session, store) = seeded(&mock, 3600, Some("rt-old")).await;
+    let mut tokens = stored(&store).await;
+    tokens.expires_at = Some(chrono::DateTime::<Utc>::MIN_UTC);
+    store.save(KEY, &tokens).await.unwrap();
+    let refresher = session.spawn_refresher();
+    // Expired at the start of time: refreshed at once, not a panic in the refresher.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while mock.calls_of("refresh_token") == 0 {
+        assert!(!refresher.is_finished(), "the refresher ended (panicked?)");
+        assert!(std::time::Instant::now() < deadline, "no refresh");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    refresher.abort();
+}

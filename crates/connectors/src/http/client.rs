@@ -1,11 +1,15 @@
 //! The generic client: every vendor request goes through [`HttpClient::send`], which applies the
-//! rate limit, the timeouts, the retry rules and the latency measurement in one place.
+//! rate limit, the timeouts, the retry rules and the latency measurement in one place. It is
+//! also the one place where errors are made fit to log and show: every `HttpError` it returns
+//! has its URLs redacted (see [`super::redact`]), so no log line or message carries a query
+//! value such as SnapTrade's user secret.
 
 use super::endpoint::Endpoint;
 use super::error::HttpError;
 use super::latency::Latency;
 use super::policy::{HttpPolicy, parse_rate_limit_reset, parse_retry_after};
 use super::rate_limit::RateLimiter;
+use super::redact::{describe_reqwest, redact_quoted, redact_urls};
 use std::fmt;
 use std::sync::Arc;
 use tracing::Instrument;
@@ -56,7 +60,7 @@ impl fmt::Debug for HttpClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("HttpClient")
             .field("vendor", &self.inner.vendor)
-            .field("base", &self.inner.base)
+            .field("base", &redact_urls(&self.inner.base))
             .field("auth", &self.inner.auth)
             .finish_non_exhaustive()
     }
@@ -92,11 +96,12 @@ impl HttpClient {
         decode_error: ErrorDecoder,
         accept_self_signed: bool,
     ) -> Result<Self, HttpError> {
+        let shown = redact_urls(base_url);
         let url = url::Url::parse(base_url)
-            .map_err(|e| HttpError::Config(format!("base URL {base_url:?}: {e}")))?;
+            .map_err(|e| HttpError::Config(format!("base URL {shown:?}: {e}")))?;
         if !matches!(url.scheme(), "http" | "https") {
             return Err(HttpError::Config(format!(
-                "base URL {base_url:?} is not http(s)"
+                "base URL {shown:?} is not http(s)"
             )));
         }
         let host = url
@@ -113,7 +118,7 @@ impl HttpClient {
             .danger_accept_invalid_certs(accept_self_signed)
             .user_agent(concat!("brokerdesk/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(|e| HttpError::Config(e.to_string()))?;
+            .map_err(|e| HttpError::Config(describe_reqwest(e)))?;
         Ok(Self {
             inner: Arc::new(Inner {
                 vendor,
@@ -145,8 +150,8 @@ impl HttpClient {
         let bytes = self.send_raw(endpoint).await?;
         // An empty 2xx body (204 on cancel) reads as JSON null, so `()` outputs work.
         let bytes: &[u8] = if bytes.is_empty() { b"null" } else { &bytes };
-        // The serde message names the field and position, never the body's content.
-        serde_json::from_slice(bytes).map_err(|e| HttpError::Decode(e.to_string()))
+        // The serde message names the field and position; a value it quotes is dropped.
+        serde_json::from_slice(bytes).map_err(|e| HttpError::Decode(redact_quoted(&e.to_string())))
     }
 
     /// Sends an endpoint and returns the raw body of a 2xx reply.
@@ -212,7 +217,7 @@ impl HttpClient {
         }
         request = self.inner.auth.apply(request);
         let started = tokio::time::Instant::now();
-        let response = request.send().await.map_err(|e| self.classify(&e))?;
+        let response = request.send().await.map_err(|e| self.classify(e))?;
         let status = response.status().as_u16();
         let header = |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok());
         let now = chrono::Utc::now();
@@ -225,7 +230,7 @@ impl HttpClient {
                     .flatten()
                     .and_then(|v| parse_rate_limit_reset(v, now))
             });
-        let body = response.bytes().await.map_err(|e| self.classify(&e))?;
+        let body = response.bytes().await.map_err(|e| self.classify(e))?;
         self.inner.latency.record(started.elapsed());
         tracing::debug!(status, elapsed = ?started.elapsed(), "answered");
         if (200..300).contains(&status) {
@@ -235,19 +240,20 @@ impl HttpClient {
         Err(HttpError::Status {
             status,
             code: said.code,
-            message: said.message,
+            // The vendor's words may quote the request's address back.
+            message: redact_urls(&said.message),
             retry_after,
         })
     }
 
-    fn classify(&self, e: &reqwest::Error) -> HttpError {
-        // reqwest's Display for errors carries the URL (never credentials, which are headers).
+    fn classify(&self, e: reqwest::Error) -> HttpError {
+        // Never `e.to_string()`: reqwest's Display quotes the URL, query and all.
         if e.is_connect() {
-            HttpError::Connect(e.to_string())
+            HttpError::Connect(describe_reqwest(e))
         } else if e.is_timeout() {
             HttpError::Timeout(self.inner.policy.request_timeout)
         } else {
-            HttpError::Transport(e.to_string())
+            HttpError::Transport(describe_reqwest(e))
         }
     }
 }

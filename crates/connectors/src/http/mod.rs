@@ -7,6 +7,7 @@ pub mod error;
 pub mod latency;
 pub mod policy;
 pub mod rate_limit;
+pub mod redact;
 
 pub use client::{Auth, ErrorDecoder, HttpClient, NoAuth, VendorMessage};
 pub use endpoint::{Endpoint, Method};
@@ -14,3 +15,4 @@ pub use error::HttpError;
 pub use latency::{Latency, LatencySnapshot};
 pub use policy::{HttpPolicy, RetryPolicy};
 pub use rate_limit::{RateLimit, RateLimiter};
+pub use redact::{redact_url, redact_urls};

@@ -5,7 +5,9 @@ use std::time::Duration;
 
 pub const DEFAULT_GATEWAY_URL: &str = "https://localhost:5000/v1/api";
 
-#[derive(Clone, Debug)]
+/// `Debug` shows the gateway's address redacted: a proxy in front of the gateway may carry a
+/// password in it.
+#[derive(Clone)]
 pub struct IbkrConfig {
     pub base_url: String,
     /// The gateway ships a self-signed certificate. Accepting it is the user's explicit choice,
@@ -22,6 +24,21 @@ pub struct IbkrConfig {
     pub max_position_pages: u32,
     /// IBKR asks to call /tickle about once a minute.
     pub tickle_interval: Duration,
+}
+
+impl std::fmt::Debug for IbkrConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IbkrConfig")
+            .field("base_url", &crate::http::redact_urls(&self.base_url))
+            .field("accept_self_signed", &self.accept_self_signed)
+            .field("policy", &self.policy)
+            .field("confirm_order_warnings", &self.confirm_order_warnings)
+            .field("snapshot_attempts", &self.snapshot_attempts)
+            .field("snapshot_retry_delay", &self.snapshot_retry_delay)
+            .field("max_position_pages", &self.max_position_pages)
+            .field("tickle_interval", &self.tickle_interval)
+            .finish()
+    }
 }
 
 impl Default for IbkrConfig {
@@ -46,5 +63,18 @@ impl IbkrConfig {
             accept_self_signed,
             ..Self::default()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_drops_a_password_in_the_gateway_address() {
+        let c = IbkrConfig::gateway("https://gw:pa55word@localhost:5000/v1/api", true);
+        let shown = format!("{c:?}");
+        assert!(!shown.contains("pa55word"), "{shown}");
+        assert!(shown.contains("https://localhost:5000/v1/api"), "{shown}");
     }
 }

@@ -24,6 +24,11 @@ use tokio::time::Instant;
 /// Used when PayPal's balances reply names no account (the field is optional in the spec).
 pub const UNNAMED_ACCOUNT: &str = "paypal";
 
+/// The longest token lifetime believed: PayPal issues about nine hours, and a larger
+/// `expires_in` (up to `u64::MAX` seconds) must neither overflow the clock nor keep a token
+/// for ever.
+const MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
+
 #[derive(Debug, Default)]
 struct TokenState {
     /// Bumped with every fetched token, so concurrent 401s on one token fetch one new token.
@@ -108,9 +113,10 @@ impl PayPalConnector {
             )),
             other => other.into(),
         })?;
-        let lifetime = Duration::from_secs(token.expires_in.unwrap_or(0));
+        let lifetime = Duration::from_secs(token.expires_in.unwrap_or(0)).min(MAX_TOKEN_LIFETIME);
+        // Checked: no refresh time at all (fetch again next call) rather than a panic.
         state.refresh_at =
-            Some(Instant::now() + lifetime.saturating_sub(self.config.token_refresh_margin));
+            Instant::now().checked_add(lifetime.saturating_sub(self.config.token_refresh_margin));
         self.http
             .bearer
             .set(Some(SecretString::from(token.access_token)));

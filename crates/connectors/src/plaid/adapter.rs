@@ -28,12 +28,24 @@ pub struct LinkRequest {
     pub access_token: Option<SecretString>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A Link session. The link token (with our client secret) reads the session's results, and
+/// the Hosted Link URL is the session itself: `Debug` shows neither.
+#[derive(Clone)]
 pub struct LinkToken {
-    pub link_token: String,
+    pub link_token: SecretString,
     pub expiration: Option<String>,
     /// Open this in the system browser.
     pub hosted_link_url: String,
+}
+
+impl std::fmt::Debug for LinkToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LinkToken")
+            .field("link_token", &"[REDACTED]")
+            .field("expiration", &self.expiration)
+            .field("hosted_link_url", &"[REDACTED]")
+            .finish()
+    }
 }
 
 /// A linked Item: its access token belongs in the vault.
@@ -136,16 +148,17 @@ impl PlaidConnector {
     /// `on_success` carries the first again, so it is only a fallback).
     pub async fn link_results(
         &self,
-        link_token: &str,
+        link_token: &SecretString,
     ) -> Result<Vec<SecretString>, ConnectorError> {
-        let got = self.send(&ep::GetLinkToken(link_token.to_owned())).await?;
-        let mut tokens: Vec<String> = Vec::new();
+        use secrecy::ExposeSecret;
+        let got = self.send(&ep::GetLinkToken(link_token.clone())).await?;
+        let mut tokens: Vec<SecretString> = Vec::new();
         for session in got.link_sessions {
             let added = session
                 .results
                 .map(|r| r.item_add_results)
                 .unwrap_or_default();
-            let from_results: Vec<String> =
+            let from_results: Vec<SecretString> =
                 added.into_iter().filter_map(|r| r.public_token).collect();
             let found = if from_results.is_empty() {
                 session
@@ -157,12 +170,15 @@ impl PlaidConnector {
                 from_results
             };
             for t in found {
-                if !tokens.contains(&t) {
+                if !tokens
+                    .iter()
+                    .any(|seen| seen.expose_secret() == t.expose_secret())
+                {
                     tokens.push(t);
                 }
             }
         }
-        Ok(tokens.into_iter().map(SecretString::from).collect())
+        Ok(tokens)
     }
 
     /// Exchanges the public token Link produced for the Item's access token.

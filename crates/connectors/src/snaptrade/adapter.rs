@@ -35,10 +35,20 @@ impl ConnectionType {
 }
 
 /// A Connection Portal link to open in the system browser. It expires after five minutes.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Until then its `token` opens the user's portal: `Debug` drops the query's values.
+#[derive(Clone, PartialEq, Eq)]
 pub struct PortalLink {
     pub url: String,
     pub session_id: Option<String>,
+}
+
+impl std::fmt::Debug for PortalLink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PortalLink")
+            .field("url", &crate::http::redact_urls(&self.url))
+            .field("session_id", &self.session_id)
+            .finish()
+    }
 }
 
 /// A brokerage SnapTrade reaches.
@@ -387,5 +397,21 @@ impl InstitutionDirectory for SnapTradeConnector {
                 trading: Some(h.item.allows_trading),
             })
             .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_of_a_portal_link_hides_its_login_token() {
+        let link = PortalLink {
+            url: "https://app.snaptrade.com/snapTrade/redeemToken?token=SECRET-redeem&connectionPortalVersion=v4".into(),
+            session_id: Some("s-1".into()),
+        };
+        let shown = format!("{link:?}");
+        assert!(!shown.contains("SECRET-redeem"), "{shown}");
+        assert!(shown.contains("redeemToken?token=<redacted>"), "{shown}");
     }
 }

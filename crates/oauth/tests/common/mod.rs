@@ -281,24 +281,57 @@ async fn token(inner: Arc<Inner>, headers: HeaderMap, form: HashMap<String, Stri
 
 /// A GET with a chosen `Host` header over a raw socket; returns status and body.
 pub async fn get(addr: SocketAddr, host: &str, target: &str) -> std::io::Result<(u16, String)> {
+    let reply = request(addr, "GET", host, target, &[]).await?;
+    Ok((reply.status, reply.body))
+}
+
+/// What the listener answered, headers included.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    /// Header lines, names lower-cased.
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+/// Any method, `Host` and extra headers over a raw socket, as a page of another site (or a
+/// rebinding attack) could make a browser send them.
+pub async fn request(
+    addr: SocketAddr,
+    method: &str,
+    host: &str,
+    target: &str,
+    extra: &[(&str, &str)],
+) -> std::io::Result<Reply> {
     let mut stream = tokio::net::TcpStream::connect(addr).await?;
-    let request = format!("GET {target} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
+    let mut request =
+        format!("{method} {target} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n");
+    for (name, value) in extra {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    request.push_str("\r\n");
     stream.write_all(request.as_bytes()).await?;
     let mut raw = Vec::new();
     tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut raw))
         .await
         .map_err(|_| std::io::Error::other("no answer in 10 s"))??;
     let text = String::from_utf8_lossy(&raw).into_owned();
-    let status = text
-        .split_whitespace()
-        .nth(1)
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((text.as_str(), ""));
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
         .and_then(|s| s.parse().ok())
         .unwrap_or(0);
-    let body = text
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_owned())
-        .unwrap_or_default();
-    Ok((status, body))
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .collect();
+    Ok(Reply {
+        status,
+        headers,
+        body: body.to_owned(),
+    })
 }
 
 /// The `Host` header a browser sends for this redirect URI.

@@ -23,13 +23,13 @@ endpoint!(
 );
 
 /// `/link/token/get`: the results of a Hosted Link session (its public tokens). A read.
-pub struct GetLinkToken(pub String);
+pub struct GetLinkToken(pub SecretString);
 endpoint!(
     GetLinkToken,
     Post,
     m::LinkTokenGot,
     |s| path = "/link/token/get".into(),
-    body = Some(json!({ "link_token": s.0 })),
+    body = Some(json!({ "link_token": s.0.expose_secret() })),
     idempotent = true
 );
 

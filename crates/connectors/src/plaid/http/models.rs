@@ -10,6 +10,10 @@ fn secret<'de, D: Deserializer<'de>>(d: D) -> Result<SecretString, D::Error> {
     String::deserialize(d).map(SecretString::from)
 }
 
+fn secret_opt<'de, D: Deserializer<'de>>(d: D) -> Result<Option<SecretString>, D::Error> {
+    Option::<String>::deserialize(d).map(|s| s.map(SecretString::from))
+}
+
 /// `/link/token/get`: what happened in the Link sessions of a token.
 #[derive(Debug, Default, Deserialize)]
 pub struct LinkTokenGot {
@@ -31,15 +35,17 @@ pub struct LinkResults {
     pub item_add_results: Vec<LinkSuccess>,
 }
 
+/// Tokens are `SecretString`s: their `Debug` says `[REDACTED]`.
 #[derive(Debug, Default, Deserialize)]
 pub struct LinkSuccess {
-    #[serde(default)]
-    pub public_token: Option<String>,
+    #[serde(default, deserialize_with = "secret_opt")]
+    pub public_token: Option<SecretString>,
 }
 
 #[derive(Debug, Deserialize)]
 pub struct LinkTokenCreated {
-    pub link_token: String,
+    #[serde(deserialize_with = "secret")]
+    pub link_token: SecretString,
     #[serde(default)]
     pub expiration: Option<String>,
     #[serde(default)]
@@ -134,4 +140,25 @@ pub struct InstitutionsSearch {
 #[derive(Debug, Deserialize)]
 pub struct InstitutionById {
     pub institution: Institution,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn link_and_public_tokens_never_show_in_debug() {
+        let got: LinkTokenGot = serde_json::from_str(
+            r#"{"link_sessions":[{"results":{"item_add_results":[{"public_token":"public-SECRET-1"}]},
+                "on_success":{"public_token":"public-SECRET-2"}}]}"#,
+        )
+        .unwrap();
+        let created: LinkTokenCreated = serde_json::from_str(
+            r#"{"link_token":"link-SECRET-3","expiration":"2020-03-27T12:56:34Z"}"#,
+        )
+        .unwrap();
+        let shown = format!("{got:?} {got:#?} {created:?}");
+        assert!(!shown.contains("SECRET"), "{shown}");
+        assert!(shown.contains("2020-03-27T12:56:34Z"), "{shown}");
+    }
 }

@@ -149,9 +149,9 @@ impl SnapTradeHttp {
         })
     }
 
-    /// Sends through the shared policy, then removes the user secret from any error text
-    /// (reqwest's transport errors quote the URL, and the secret is in its query).
+    /// Sends through the shared policy, whose errors and logs never quote a query value (the
+    /// user secret is in the query).
     pub async fn send<E: Endpoint>(&self, endpoint: &E) -> Result<E::Output, HttpError> {
-        self.api.send(endpoint).await.map_err(super::error::redact)
+        self.api.send(endpoint).await
     }
 }

@@ -2,7 +2,7 @@
 //! in SnapTrade's docs and the spec's 500 schema); the spec's 4xx schemas name the same fields
 //! `default_detail` / `default_code`, so both are read.
 
-use crate::http::{HttpError, VendorMessage};
+use crate::http::VendorMessage;
 
 pub fn decode(status: u16, body: &[u8]) -> VendorMessage {
     #[derive(serde::Deserialize)]
@@ -37,43 +37,6 @@ pub fn decode(status: u16, body: &[u8]) -> VendorMessage {
     }
 }
 
-/// Cuts the value of `userSecret=` out of a text (up to the next `&`, space or bracket).
-pub fn redact_text(text: &str) -> String {
-    const KEY: &str = "userSecret=";
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(i) = rest.find(KEY) {
-        out.push_str(&rest[..i + KEY.len()]);
-        out.push_str("[REDACTED]");
-        rest = &rest[i + KEY.len()..];
-        let end = rest.find(['&', ' ', ')', '"', '\'']).unwrap_or(rest.len());
-        rest = &rest[end..];
-    }
-    out.push_str(rest);
-    out
-}
-
-pub fn redact(e: HttpError) -> HttpError {
-    match e {
-        HttpError::Connect(m) => HttpError::Connect(redact_text(&m)),
-        HttpError::Transport(m) => HttpError::Transport(redact_text(&m)),
-        HttpError::Decode(m) => HttpError::Decode(redact_text(&m)),
-        HttpError::Config(m) => HttpError::Config(redact_text(&m)),
-        HttpError::Status {
-            status,
-            code,
-            message,
-            retry_after,
-        } => HttpError::Status {
-            status,
-            code,
-            message: redact_text(&message),
-            retry_after,
-        },
-        other => other,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -93,15 +56,5 @@ mod tests {
         assert_eq!(m.code.as_deref(), Some("1076"));
         assert_eq!(m.message, "Unable to verify signature sent");
         assert_eq!(decode(502, b"<html>bad gateway</html>").message, "HTTP 502");
-    }
-
-    #[test]
-    fn the_user_secret_is_cut_from_error_text() {
-        let t = "error sending request for url (http://h/api/v1/accounts?userId=u&userSecret=s3cr3t&clientId=C)";
-        let r = redact_text(t);
-        assert!(!r.contains("s3cr3t"), "{r}");
-        assert!(r.contains("userSecret=[REDACTED]&clientId=C)"), "{r}");
-        assert_eq!(redact_text("userSecret=abc"), "userSecret=[REDACTED]");
-        assert_eq!(redact_text("nothing here"), "nothing here");
     }
 }
