@@ -220,11 +220,11 @@ impl Files {
         let salt = crypto::random::<SALT_LEN>();
         let kek = kdf::derive_key(c.password.expose_secret().as_bytes(), &salt, &c.kdf)?;
         hook(CommitStep::KeysDerived);
+        // New names for whatever is rewritten; a new vault starts at snapshot-1, vault.data.1.
         let (snapshot_generation, data_generation) = match c.previous {
             Some(h) => (h.snapshot_generation + 1, h.data_generation),
-            None => (0, 0),
+            None => (1, 0),
         };
-        let snapshot_generation = snapshot_generation.max(1);
         let data_generation = match c.data {
             Some(_) => data_generation + 1,
             None => data_generation,
@@ -292,10 +292,14 @@ impl Files {
             Err(_) => return,
         };
         let remove = |stale: &dyn Fn(&str) -> bool| {
+            let mut removed = false;
             for name in names.iter().filter(|n| stale(n)) {
-                let _ = fs::remove_file(self.dir.join(name));
+                removed |= fs::remove_file(self.dir.join(name)).is_ok();
             }
-            let _ = atomic::sync_dir(&self.dir);
+            // Only when something went: an ordinary save sweeps too and finds nothing.
+            if removed {
+                let _ = atomic::sync_dir(&self.dir);
+            }
         };
         remove(&|n| Header::is_data_file(n) && Some(n) != keep_data.as_deref());
         hook(CommitStep::OldDataRemoved);
