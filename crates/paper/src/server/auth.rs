@@ -83,6 +83,14 @@ mod tests {
     }
 
     #[test]
+    fn debug_output_never_shows_a_secret() {
+        let config = crate::SandboxConfig::new("/tmp/x").with_key("PKSHOWN", "s3cret-never-shown");
+        let shown = format!("{config:?} {:?}", config.credentials[0]);
+        assert!(shown.contains("PKSHOWN"));
+        assert!(!shown.contains("s3cret-never-shown"), "{shown}");
+    }
+
+    #[test]
     fn matches_the_pair_and_only_the_pair() {
         let creds = [cred("PKA", "secret-a", "A"), cred("PKB", "secret-b", "B")];
         let account = |c: Option<&Credential>| c.map(|c| c.account.as_str().to_owned());

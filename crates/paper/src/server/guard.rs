@@ -14,7 +14,7 @@
 
 use axum::body::Body;
 use axum::http::header::{HOST, ORIGIN, UPGRADE};
-use axum::http::{Method, Request, StatusCode};
+use axum::http::{Method, Request, StatusCode, Version};
 use axum::response::{IntoResponse, Response};
 use futures::future::{Either, Ready, ready};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
@@ -73,10 +73,15 @@ fn refused(message: &'static str) -> Response {
 
 /// `Err(why)` when the request must be refused.
 fn check(allowed: &AllowedHosts, req: &Request<Body>) -> Result<(), &'static str> {
-    let host_ok = req
-        .headers()
-        .get(HOST)
-        .is_some_and(|h| allowed.allows(h.as_bytes()));
+    // HTTP/2 names the host in `:authority` (the URI) and may send no `Host`.
+    let host = match req.headers().get(HOST) {
+        Some(h) => Some(h.as_bytes()),
+        None if req.version() >= Version::HTTP_2 => {
+            req.uri().authority().map(|a| a.as_str().as_bytes())
+        }
+        None => None,
+    };
+    let host_ok = host.is_some_and(|h| allowed.allows(h));
     let authority_ok = req
         .uri()
         .authority()
@@ -175,6 +180,87 @@ mod tests {
         ] {
             assert!(!a.allows(bad.as_bytes()), "{bad}");
         }
+    }
+
+    fn req(
+        version: Version,
+        uri: &str,
+        host: Option<&str>,
+        origin: bool,
+        method: &str,
+    ) -> Request<Body> {
+        let mut b = Request::builder().version(version).uri(uri).method(method);
+        if let Some(h) = host {
+            b = b.header(HOST, h);
+        }
+        if origin {
+            b = b.header(ORIGIN, "https://evil.example");
+        }
+        b.body(Body::empty()).unwrap()
+    }
+
+    #[test]
+    fn checks_host_authority_and_origin() {
+        let a = allowed("127.0.0.1:8787");
+        let ok = |r: Request<Body>| check(&a, &r).is_ok();
+        let h1 = Version::HTTP_11;
+        assert!(ok(req(
+            h1,
+            "/v2/account",
+            Some("127.0.0.1:8787"),
+            false,
+            "GET"
+        )));
+        assert!(!ok(req(h1, "/v2/account", None, false, "GET")));
+        assert!(!ok(req(
+            h1,
+            "http://evil.example/v2/account",
+            Some("127.0.0.1:8787"),
+            false,
+            "GET"
+        )));
+        assert!(ok(req(
+            h1,
+            "http://localhost:8787/v2/account",
+            Some("127.0.0.1:8787"),
+            false,
+            "GET"
+        )));
+        // HTTP/2 may name the host only in the URI.
+        let h2 = Version::HTTP_2;
+        assert!(ok(req(
+            h2,
+            "http://127.0.0.1:8787/v2/account",
+            None,
+            false,
+            "GET"
+        )));
+        assert!(!ok(req(
+            h2,
+            "http://evil.example/v2/account",
+            None,
+            false,
+            "GET"
+        )));
+        assert!(!ok(req(h2, "/v2/account", None, false, "GET")));
+        // Origin: reads pass (without CORS the page cannot read them), changes do not.
+        for method in ["GET", "HEAD", "OPTIONS"] {
+            assert!(
+                ok(req(h1, "/v2/orders", Some("localhost:8787"), true, method)),
+                "{method}"
+            );
+        }
+        for method in ["POST", "PATCH", "PUT", "DELETE", "TRACE"] {
+            assert!(
+                !ok(req(h1, "/v2/orders", Some("localhost:8787"), true, method)),
+                "{method}"
+            );
+        }
+        let mut upgrade = req(h1, "/stream", Some("localhost:8787"), true, "GET");
+        upgrade
+            .headers_mut()
+            .insert(UPGRADE, "websocket".parse().unwrap());
+        assert!(!ok(upgrade));
     }
 
     #[test]
