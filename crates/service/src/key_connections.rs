@@ -438,11 +438,7 @@ impl BrokerageService {
             id: id.clone(),
             vendor: vendor.clone(),
             display_name: display_name.clone(),
-            mode: if sandbox {
-                TradingMode::Paper
-            } else {
-                TradingMode::Live
-            },
+            mode: crate::registry::key_mode(sandbox, base_url.as_deref()),
         };
         // Errors name the vendor, not the connection id: that connection does not exist yet.
         let keyed = connect(vendor_id, base, sandbox, base_url.as_deref(), &fields).map_err(
