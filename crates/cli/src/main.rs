@@ -83,7 +83,12 @@ fn main() -> ExitCode {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
         )
         .with_writer(std::io::stderr)
+        // Colour codes only on a terminal: a log piped to a file or a test stays plain text.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
+    // Arguments never hold a secret (passwords and keys come from stdin, the environment or a
+    // prompt; `--secret` of the sandbox has a redacting Debug), so they may be logged.
+    tracing::debug!(command_line = ?cli, "brokerdesk");
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
@@ -159,4 +164,29 @@ pub(crate) async fn open_service(config: ServiceConfig) -> anyhow::Result<Broker
         }
     }
     Ok(service)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_of_the_parsed_command_line_never_shows_the_sandbox_secret() {
+        let cli = Cli::try_parse_from([
+            "brokerdesk",
+            "sandbox",
+            "serve",
+            "--key",
+            "PKCLITEST",
+            "--secret",
+            "SECRET-cli-sandbox-9Xq2",
+        ])
+        .unwrap();
+        let shown = format!("{cli:?} {cli:#?}");
+        assert!(!shown.contains("SECRET-cli-sandbox-9Xq2"), "{shown}");
+        assert!(
+            shown.contains("PKCLITEST") && shown.contains("[REDACTED]"),
+            "{shown}"
+        );
+    }
 }

@@ -17,7 +17,8 @@ pub enum SandboxCommand {
     Credentials,
 }
 
-#[derive(Debug, clap::Args)]
+/// `Debug` is written by hand: clap's derive would print `--secret`.
+#[derive(clap::Args)]
 pub struct ServeArgs {
     /// Where to listen. Loopback only: the sandbox speaks plain HTTP.
     #[arg(long, default_value = brokerdesk_paper_default_addr())]
@@ -42,6 +43,20 @@ pub struct ServeArgs {
     /// commit, so it survives a power cut too (at about half the order rate).
     #[arg(long, value_enum, default_value = "normal")]
     durability: DurabilityArg,
+}
+
+impl std::fmt::Debug for ServeArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServeArgs")
+            .field("addr", &self.addr)
+            .field("key", &self.key)
+            .field("secret", &"[REDACTED]")
+            .field("cash", &self.cash)
+            .field("seed", &self.seed)
+            .field("calendar", &self.calendar)
+            .field("durability", &self.durability)
+            .finish()
+    }
 }
 
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]

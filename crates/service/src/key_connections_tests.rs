@@ -581,6 +581,54 @@ async fn snaptrade_portal_opens_in_the_browser_and_comes_back_to_our_listener() 
 }
 
 #[tokio::test]
+async fn a_portal_link_that_is_not_https_is_never_opened() {
+    // The portal's address comes from the aggregator's reply: `http://` elsewhere (or `file:`,
+    // `javascript:`) is refused before any browser sees it, and no flow is left waiting.
+    for bad in [
+        "http://app.snaptrade.example/snapTrade/redeemToken?token=t0k3n",
+        "file:///etc/passwd",
+        "javascript:alert(1)",
+    ] {
+        let server = MockServer::start().await;
+        let mut accounts = fixture_json("snaptrade", "spec_synth_GET_accounts.json");
+        accounts[0]["id"] = serde_json::json!("917c8734-8470-4a3e-a18f-57c3f2ee6631");
+        Mock::given(method("GET"))
+            .and(path("/api/v1/accounts"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(&accounts))
+            .mount(&server)
+            .await;
+        let mut login = fixture_json("snaptrade", "spec_synth_POST_snapTrade_login.json");
+        login["redirectURI"] = serde_json::json!(bad);
+        Mock::given(method("POST"))
+            .and(path("/api/v1/snapTrade/login"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(&login))
+            .mount(&server)
+            .await;
+        let (_dir, _config, service) =
+            service_at("snaptrade", &format!("{}/api/v1", server.uri())).await;
+        let added = service
+            .add_key_connection(args(
+                "snaptrade",
+                &[
+                    ("client_id", "BROKERDESK-TEST"),
+                    ("consumer_key", "consumer-key-e2e"),
+                    ("user_id", "user-1"),
+                    ("user_secret", "user-secret-e2e"),
+                ],
+                false,
+            ))
+            .await
+            .unwrap();
+        let browser = CapturingBrowser(std::sync::Mutex::new(None));
+        let err = service.portal_start(&added.id, &browser).await.unwrap_err();
+        assert!(err.to_string().contains("only https"), "{bad}: {err}");
+        assert!(!err.to_string().contains("t0k3n"), "{err}");
+        assert!(browser.0.lock().unwrap().is_none(), "{bad} was opened");
+        assert!(service.inner.portal_flows.is_empty(), "a flow was left");
+    }
+}
+
+#[tokio::test]
 async fn plaid_hosted_link_adds_the_item_and_seals_its_access_token() {
     let server = MockServer::start().await;
     // The keys alone are checked with a directory search (no Item yet).

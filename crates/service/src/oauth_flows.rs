@@ -35,7 +35,7 @@ use brokerdesk_model::{
 };
 use brokerdesk_oauth::{
     BrowserOpener, FlowError, OAuthSession, ProviderConfig, RedirectPath, SessionError, SignIn,
-    TokenError, VendorPreset, preset,
+    TokenError, VendorPreset, check_browser_url, preset,
 };
 use brokerdesk_vault::{Action, CredentialId};
 use chrono::Utc;
@@ -400,8 +400,8 @@ impl BrokerageService {
         let sign_in = SignIn::start(config).await.map_err(flow_error)?;
         let authorize_url = sign_in.authorize_url().to_string();
         // If the browser cannot be opened the flow is dropped here, closing the port.
-        opener
-            .open(sign_in.authorize_url())
+        check_browser_url(sign_in.authorize_url())
+            .and_then(|()| opener.open(sign_in.authorize_url()))
             .map_err(|e| flow_error(FlowError::Browser(e.to_string())))?;
         let flow_id = uuid::Uuid::new_v4().simple().to_string();
         let flow = Arc::new(PendingFlow {

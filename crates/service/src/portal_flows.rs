@@ -11,7 +11,7 @@ use async_trait::async_trait;
 use brokerdesk_connectors::ConnectorError;
 use brokerdesk_connectors::plaid::{LinkRequest, PlaidConnector};
 use brokerdesk_model::{ConnectionId, ConnectionSummary, OAuthStarted, ServiceEvent};
-use brokerdesk_oauth::{BrowserOpener, ReturnListener};
+use brokerdesk_oauth::{BrowserOpener, ReturnListener, check_browser_url};
 use brokerdesk_vault::Action;
 use secrecy::{ExposeSecret, SecretString};
 use std::collections::HashMap;
@@ -42,7 +42,7 @@ pub struct PlaidPortal {
     plaid: Arc<PlaidConnector>,
     /// Our stable id for the user at Plaid (the connection id; nothing personal).
     client_user_id: String,
-    link_token: Mutex<Option<String>>,
+    link_token: Mutex<Option<SecretString>>,
 }
 
 impl PlaidPortal {
@@ -130,6 +130,15 @@ impl PortalFlows {
             .unwrap_or_else(|p| p.into_inner())
             .contains_key(flow_id)
     }
+
+    /// No portal visit is parked (tests: nothing is left behind).
+    #[cfg(test)]
+    pub(crate) fn is_empty(&self) -> bool {
+        self.pending
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_empty()
+    }
 }
 
 impl BrokerageService {
@@ -160,6 +169,11 @@ impl BrokerageService {
                 connection: c.id.clone(),
                 source,
             })?;
+        // The address comes from the aggregator's reply: only https is opened (or shown).
+        check_browser_url(&url).map_err(|e| ServiceError::Connector {
+            connection: c.id.clone(),
+            source: ConnectorError::BadResponse(e.to_string()),
+        })?;
         // A browser that does not open is not fatal: the page shows the address to copy.
         if let Err(e) = opener.open(&url) {
             tracing::warn!(error = %e, "could not open the system browser");
