@@ -222,6 +222,14 @@ pub fn ConnectPage() -> Html {
             query.set(e.target_unchecked_into::<HtmlInputElement>().value())
         })
     };
+    // A field emptied without typing (the ✕ of a search field, a WebDriver clear) fires
+    // `change`, not `input`: without this the next render puts the old query back.
+    let onchange = {
+        let query = query.clone();
+        Callback::from(move |e: Event| {
+            query.set(e.target_unchecked_into::<HtmlInputElement>().value())
+        })
+    };
     let on_open = {
         let open = open.clone();
         Callback::from(move |id: &'static str| {
@@ -263,7 +271,7 @@ pub fn ConnectPage() -> Html {
             <header class="page-header"><h1>{ "Connect" }</h1></header>
             <YourConnections />
             <input id="institution-search" class="search" type="search" placeholder="Search institutions: Fidelity, Schwab, PayPal…"
-                value={(*query).clone()} {oninput} autocomplete="off" />
+                value={(*query).clone()} {oninput} {onchange} autocomplete="off" />
             if hits.is_empty() {
                 <p class="muted" id="no-institutions">{ format!("No institution matches \u{201c}{}\u{201d}.", *query) }</p>
             }
