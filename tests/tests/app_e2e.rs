@@ -539,6 +539,43 @@ async fn connect_by_api_key_trade_paper_see_the_fill_and_the_position_and_surviv
     wait_for_exact(&client, &format!("{row} [data-field=\"status\"]"), "Filled").await;
     save_screenshot(&client, "orders").await;
 
+    // A large order (200 × ~$230 against $100,000 of equity, above the 25 % default) needs a
+    // second confirmation, typed; declining it sends nothing.
+    type_into(&client, "#ticket-qty", "200").await;
+    click(&client, "#ticket-review").await;
+    click(&client, "#ticket-submit").await;
+    let why = text_of(&client, "#large-why").await;
+    assert!(why.contains("above your limit of 25 %"), "{why}");
+    let large_submit = client
+        .find(Locator::Id("large-submit"))
+        .await
+        .expect("the large order's button");
+    assert!(
+        large_submit.attr("disabled").await.expect("attr").is_some(),
+        "a large order must not go out before its symbol is typed"
+    );
+    type_into(&client, "#large-symbol", "AAPL").await;
+    let mut enabled = false;
+    for _ in 0..50 {
+        if large_submit.attr("disabled").await.expect("attr").is_none() {
+            enabled = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(enabled, "typing the symbol enables the second confirmation");
+    save_screenshot(&client, "order-large").await;
+    click(&client, "#large-edit").await;
+    assert_eq!(
+        client
+            .find_all(Locator::Css(row))
+            .await
+            .expect("blotter rows")
+            .len(),
+        1,
+        "the declined large order reached the blotter"
+    );
+
     // Accounts: the position on the broker's account, and the journal agrees with it.
     click(&client, "#nav-accounts").await;
     let position = r#".account[data-connection^="alpaca-"] tr[data-symbol="AAPL"]"#;
