@@ -268,8 +268,20 @@ async fn type_into(client: &Client, css: &str, text: &str) {
         .for_element(Locator::Css(css))
         .await
         .unwrap_or_else(|err| panic!("{css} never appeared: {err}"));
-    field.clear().await.expect("field cleared");
-    field.send_keys(text).await.expect("typed");
+    // WebDriver's clear fires `change`, not `input`: a controlled field whose re-render races it
+    // can get its old value back. Type until the field holds exactly `text`.
+    for _ in 0..5 {
+        field.clear().await.expect("field cleared");
+        if field.prop("value").await.expect("value").as_deref() != Some("") {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            continue;
+        }
+        field.send_keys(text).await.expect("typed");
+        if field.prop("value").await.expect("value").as_deref() == Some(text) {
+            return;
+        }
+    }
+    panic!("{css} never held {text:?}");
 }
 
 const PASSWORD: &str = "correct horse battery";
