@@ -9,8 +9,8 @@ use aes_gcm::aead::{Aead, KeyInit, OsRng, Payload};
 use aes_gcm::{AeadCore, Aes256Gcm};
 use brokerdesk_model::VendorId;
 use brokerdesk_vault::{
-    CredentialKind, KdfParams, NewCredential, Role, SecretStore, SecretString, StrongholdVault,
-    VaultOptions,
+    Action, CredentialKind, KdfParams, NewCredential, Role, SecretStore, SecretString,
+    StrongholdVault, VaultOptions,
 };
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
@@ -148,5 +148,24 @@ fn list_1000(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, unlock, records, list_1000);
+/// What the service asks before every read and order: the state and a permission, with 10
+/// records in the vault.
+fn per_call_checks(c: &mut Criterion) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut v = StrongholdVault::new(dir.path(), options(KdfParams::INSECURE_FAST_FOR_TESTS));
+    v.init(&SecretString::from(PASSWORD), Role::Trader).unwrap();
+    for i in 0..10 {
+        v.put(cred(i)).unwrap();
+    }
+    let mut g = c.benchmark_group("per_call");
+    g.bench_function("status_and_authorize_read", |b| {
+        b.iter(|| {
+            black_box(v.status().unwrap());
+            black_box(v.authorize(Action::Read).unwrap());
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, unlock, records, list_1000, per_call_checks);
 criterion_main!(benches);

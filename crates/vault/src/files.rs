@@ -95,7 +95,7 @@ impl Files {
         self.dir.join(HEADER_FILE)
     }
 
-    fn data_path(&self, generation: u64) -> PathBuf {
+    pub(crate) fn data_path(&self, generation: u64) -> PathBuf {
         self.dir.join(Header::data_file(generation))
     }
 

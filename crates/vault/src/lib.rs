@@ -28,6 +28,7 @@ mod mac;
 mod profile;
 mod record;
 mod snapshot;
+mod stamp;
 mod store;
 mod vault;
 

@@ -12,6 +12,7 @@ use crate::kdf::KdfParams;
 use crate::mac;
 use crate::profile::{AccessError, Action, Profile, Role};
 use crate::record::{CredentialId, CredentialMeta, NewCredential};
+use crate::stamp::{self, Stamp};
 use crate::store::{DataKey, ImportReport, SecretStore, VaultStatus};
 use brokerdesk_model::vault::VaultState;
 use chrono::{DateTime, TimeDelta, Utc};
@@ -61,12 +62,26 @@ struct Session {
     live_armed_until: Option<DateTime<Utc>>,
 }
 
+/// What was last read from disk, under the stamps of the files it came from (`stamp`): used
+/// while the stamps hold, so asking for the vault's state or a permission costs two `stat`s, not
+/// a read and a decryption of the data file.
+#[derive(Default)]
+struct Cache {
+    header: Option<(Stamp, Header)>,
+    /// Decoded with the session's key; dropped when the session ends.
+    data: Option<(u64, Stamp, DataFile)>,
+    /// Data files decoded from disk (tests check the cache is used).
+    #[cfg(test)]
+    decodes: usize,
+}
+
 /// The vault in `<data dir>/vault/`.
 pub struct StrongholdVault {
     files: Files,
     options: VaultOptions,
     session: Option<Session>,
     hook: Option<CommitHook>,
+    cache: Cache,
 }
 
 impl std::fmt::Debug for StrongholdVault {
@@ -89,6 +104,7 @@ impl StrongholdVault {
             options,
             session: None,
             hook: None,
+            cache: Cache::default(),
         }
     }
 
@@ -149,13 +165,52 @@ impl StrongholdVault {
     /// process rotated the data key since this session unlocked, the session's key no longer
     /// opens anything, so the session ends (`Locked`) and the user unlocks again.
     fn checked_header(&mut self) -> Result<Header, VaultError> {
-        let header = self.files.read_header()?;
+        let header = self.header()?;
         let session = self.session.as_ref().ok_or(VaultError::Locked)?;
         if session.data_generation != header.data_generation {
             self.lock();
             return Err(VaultError::Locked);
         }
         Ok(header)
+    }
+
+    /// The header, from memory while `vault.json` is the file it was read from.
+    fn header(&mut self) -> Result<Header, VaultError> {
+        // Stamped before reading: a file replaced in between is read again next time.
+        let stamp = stamp::of(&self.files.header_path());
+        if let (Some(now), Some((then, header))) = (stamp, &self.cache.header)
+            && now == *then
+        {
+            return Ok(header.clone());
+        }
+        let header = self.files.read_header()?;
+        self.cache.header = stamp.map(|s| (s, header.clone()));
+        Ok(header)
+    }
+
+    /// The session's data file from memory, when neither the header nor the data file it names
+    /// changed since it was decoded.
+    fn cached_data(&self) -> Option<DataFile> {
+        let (generation, data_stamp, data) = self.cache.data.as_ref()?;
+        let (header_stamp, header) = self.cache.header.as_ref()?;
+        let fresh = self.session.as_ref()?.data_generation == *generation
+            && header.data_generation == *generation
+            && stamp::of(&self.files.header_path())? == *header_stamp
+            && stamp::of(&self.files.data_path(*generation))? == *data_stamp;
+        fresh.then(|| data.clone())
+    }
+
+    /// Decodes the data file the header names and keeps it for `cached_data`.
+    fn decode_data(&mut self, header: &Header) -> Result<DataFile, VaultError> {
+        let dek = &self.session.as_ref().ok_or(VaultError::Locked)?.dek;
+        let stamp = stamp::of(&self.files.data_path(header.data_generation));
+        let data = self.files.read_data(header.data_generation, dek)?;
+        #[cfg(test)]
+        {
+            self.cache.decodes += 1;
+        }
+        self.cache.data = stamp.map(|s| (header.data_generation, s, data.clone()));
+        Ok(data)
     }
 
     /// Read-modify-write of the data file under the exclusive lock, so that two processes never
@@ -172,6 +227,7 @@ impl StrongholdVault {
         let session = self.session.as_ref().ok_or(VaultError::Locked)?;
         let mut data = self.files.read_data(header.data_generation, &session.dek)?;
         let out = change(&mut data, &session.dek)?;
+        self.cache.data = None;
         self.files.write_data(&header, &session.dek, &data)?;
         if activity {
             self.touch_at(now);
@@ -181,10 +237,12 @@ impl StrongholdVault {
 
     fn read(&mut self, now: DateTime<Utc>) -> Result<DataFile, VaultError> {
         self.session(now)?;
+        if let Some(data) = self.cached_data() {
+            return Ok(data);
+        }
         let _guard = self.files.guard(false)?;
         let header = self.checked_header()?;
-        let session = self.session.as_ref().ok_or(VaultError::Locked)?;
-        self.files.read_data(header.data_generation, &session.dek)
+        self.decode_data(&header)
     }
 
     /// The session's key (after a `read` or `modify` checked it is current).
@@ -204,6 +262,7 @@ impl StrongholdVault {
 
     /// Runs the commit protocol, reporting its steps to the crash-test hook if one is set.
     fn commit(&mut self, commit: Commit<'_>) -> Result<Header, VaultError> {
+        self.cache = Cache::default();
         let hook = &mut self.hook;
         self.files.commit(commit, &mut |step| {
             if let Some(h) = hook.as_mut() {
@@ -293,8 +352,10 @@ impl SecretStore for StrongholdVault {
     }
 
     fn lock(&mut self) {
-        // Dropping the session zeroizes the key (Zeroizing) and ends live arming.
+        // Dropping the session zeroizes the key (Zeroizing) and ends live arming; what was
+        // decoded with it goes too.
         self.session = None;
+        self.cache.data = None;
     }
 
     fn status(&mut self) -> Result<VaultStatus, VaultError> {
@@ -315,10 +376,7 @@ impl SecretStore for StrongholdVault {
                 kdf: None,
             });
         }
-        let header = {
-            let _guard = self.files.guard(false)?;
-            self.files.read_header()?
-        };
+        let header = self.header()?;
         let (role, credentials) = match self.session.is_some() {
             true => match self.read(now) {
                 Ok(data) => (Some(data.role), Some(data.records.len())),
@@ -421,6 +479,7 @@ impl SecretStore for StrongholdVault {
             .is_none_or(|at| now.signed_duration_since(at) >= LAST_USED_GRANULARITY);
         if stale {
             record.meta.last_used_at = Some(now);
+            self.cache.data = None;
             self.files.write_data(&header, &session.dek, &data)?;
         }
         Ok(secret)
@@ -495,6 +554,7 @@ impl SecretStore for StrongholdVault {
         let (header, dek) = self.verify_password(password)?;
         let mut data = self.files.read_data(header.data_generation, &dek)?;
         data.role = role;
+        self.cache.data = None;
         self.files.write_data(&header, &dek, &data)?;
         if let Some(s) = self.session.as_mut() {
             s.live_armed_until = None;
@@ -1136,5 +1196,57 @@ mod tests {
         )
         .unwrap();
         assert_eq!(key(&v), k1);
+    }
+
+    #[test]
+    fn asking_for_the_state_and_permissions_decodes_the_data_file_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut v = unlocked(dir.path());
+        v.put(cred("alpaca", "alpaca-secret")).unwrap();
+        let before = v.cache.decodes;
+        for _ in 0..100 {
+            assert_eq!(v.status().unwrap().state.credentials, Some(1));
+            v.authorize(Action::PlacePaperOrder).unwrap();
+            assert_eq!(v.list().unwrap().len(), 1);
+        }
+        assert!(
+            v.cache.decodes - before <= 1,
+            "{} decodes for 300 calls",
+            v.cache.decodes - before
+        );
+    }
+
+    #[test]
+    fn a_change_made_by_another_process_is_seen_at_the_next_call() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut app = unlocked(dir.path());
+        assert_eq!(app.list().unwrap().len(), 0);
+        assert_eq!(app.status().unwrap().state.role, Some(Role::Trader));
+
+        // The CLI, another handle on the same directory.
+        let mut cli = StrongholdVault::new(
+            dir.path().parent().unwrap_or(dir.path()),
+            VaultOptions::default(),
+        );
+        cli.files = Files::new(app.files.dir().to_path_buf());
+        cli.unlock(&SecretString::from(PW)).unwrap();
+        cli.put(cred("stripe", "sk_test_x")).unwrap();
+        cli.set_role(&SecretString::from(PW), Role::Viewer).unwrap();
+
+        assert_eq!(app.list().unwrap().len(), 1, "the new record is seen");
+        let state = app.status().unwrap().state;
+        assert_eq!(state.role, Some(Role::Viewer), "so is the new role");
+        assert!(app.authorize(Action::PlacePaperOrder).is_err());
+
+        // A password change with a new data key ends the app's session rather than serving
+        // what it decoded under the old key.
+        cli.change_password_with(
+            &SecretString::from(PW),
+            &SecretString::from("another long password"),
+            DataKey::Rotate,
+        )
+        .unwrap();
+        assert!(matches!(app.list(), Err(VaultError::Locked)));
+        assert!(!app.status().unwrap().state.unlocked);
     }
 }
