@@ -161,7 +161,7 @@ fn per_call_checks(c: &mut Criterion) {
     g.bench_function("status_and_authorize_read", |b| {
         b.iter(|| {
             black_box(v.status().unwrap());
-            black_box(v.authorize(Action::Read).unwrap());
+            black_box(v.authorize(Action::Read)).unwrap();
         })
     });
     g.finish();
