@@ -9,9 +9,6 @@ use brokerdesk_model::ipc::{GetVaultState, NoArgs};
 use brokerdesk_model::vault::VaultState;
 use yew::prelude::*;
 
-/// How often the UI asks whether the vault locked itself (auto-lock happens in the backend).
-const VAULT_POLL_MS: u32 = 5_000;
-
 #[component]
 pub fn App() -> Html {
     let page = use_state(|| Page::Accounts);
@@ -22,23 +19,22 @@ pub fn App() -> Html {
             ipc::listen_events(move |event| dispatcher.dispatch(event));
         });
     }
-    // `_eq`: a poll that finds nothing new re-renders nothing.
+    // Read at start and whenever the backend says the vault changed (it locks itself on idle
+    // and says so): nothing here runs on a timer. `_eq`: a read that finds nothing new
+    // re-renders nothing.
     let vault = use_state_eq(|| None::<VaultState>);
     let vault_error = use_state_eq(|| None::<String>);
     {
         let vault = vault.clone();
         let vault_error = vault_error.clone();
-        use_effect_with((), move |_| {
+        use_effect_with(live.vault, move |_| {
             wasm_bindgen_futures::spawn_local(async move {
-                loop {
-                    match ipc::call::<GetVaultState>(&NoArgs {}).await {
-                        Ok(state) => {
-                            vault.set(Some(state));
-                            vault_error.set(None);
-                        }
-                        Err(err) => vault_error.set(Some(err.message)),
+                match ipc::call::<GetVaultState>(&NoArgs {}).await {
+                    Ok(state) => {
+                        vault.set(Some(state));
+                        vault_error.set(None);
                     }
-                    gloo_timers::future::TimeoutFuture::new(VAULT_POLL_MS).await;
+                    Err(err) => vault_error.set(Some(err.message)),
                 }
             });
         });

@@ -13,6 +13,8 @@ pub struct LiveFeed {
     pub orders: u32,
     /// Bumped when the reconciliation breaks changed.
     pub breaks: u32,
+    /// Bumped when the vault locked, unlocked or changed (auto-lock happens in the backend).
+    pub vault: u32,
     /// Latest status per connection, as pushed.
     pub connections: Rc<BTreeMap<String, ConnectionSummary>>,
     pub quotes: Rc<BTreeMap<Symbol, Quote>>,
@@ -24,8 +26,10 @@ impl Reducible for LiveFeed {
     fn reduce(self: Rc<Self>, event: ServiceEvent) -> Rc<Self> {
         let mut next = (*self).clone();
         match event {
-            ServiceEvent::AccountsChanged | ServiceEvent::Vault => {
-                next.accounts = next.accounts.wrapping_add(1)
+            ServiceEvent::AccountsChanged => next.accounts = next.accounts.wrapping_add(1),
+            ServiceEvent::Vault => {
+                next.vault = next.vault.wrapping_add(1);
+                next.accounts = next.accounts.wrapping_add(1);
             }
             ServiceEvent::Order(_) => {
                 next.orders = next.orders.wrapping_add(1);

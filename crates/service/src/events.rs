@@ -1,12 +1,55 @@
 //! Coalescing of service events for a webview: quotes can arrive many times a second for many
-//! symbols; the UI needs the newest quote per symbol a few times a second, and one "accounts
+//! symbols; the UI needs the newest quote per symbol once per frame or so, and one "accounts
 //! changed" per batch is as good as twenty.
+//!
+//! Batches open on the first event and close a short window later ([`forward`]): an event
+//! after a quiet spell goes out within the window, never after a fixed tick it happened to
+//! miss (a 250 ms tick made a quote wait up to 250 ms).
 
 use brokerdesk_model::{Quote, ServiceEvent, Symbol};
 use std::collections::BTreeMap;
+use std::time::Duration;
+use tokio::sync::broadcast::{self, error::RecvError};
 
-/// How often a front should flush (four times a second reads as live, and never floods).
-pub const FLUSH_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
+/// How long a batch stays open after its first event: about a frame, so a burst becomes one
+/// message while a single quote still reaches the window well inside 50 ms.
+pub const BATCH_WINDOW: Duration = Duration::from_millis(16);
+
+/// Forwards `events` to `emit` in coalesced batches until the service goes away.
+pub async fn forward(
+    mut events: broadcast::Receiver<ServiceEvent>,
+    window: Duration,
+    mut emit: impl FnMut(ServiceEvent),
+) {
+    let mut coalescer = EventCoalescer::default();
+    loop {
+        // Idle until something happens: no timer runs while nothing does.
+        match events.recv().await {
+            Ok(event) => coalescer.push(event),
+            Err(RecvError::Lagged(_)) => coalescer.lagged(),
+            Err(RecvError::Closed) => return,
+        }
+        let close = tokio::time::sleep(window);
+        tokio::pin!(close);
+        let mut closed = false;
+        loop {
+            tokio::select! {
+                received = events.recv() => match received {
+                    Ok(event) => coalescer.push(event),
+                    Err(RecvError::Lagged(_)) => coalescer.lagged(),
+                    Err(RecvError::Closed) => { closed = true; break; }
+                },
+                _ = &mut close => break,
+            }
+        }
+        for event in coalescer.flush() {
+            emit(event);
+        }
+        if closed {
+            return;
+        }
+    }
+}
 
 #[derive(Default)]
 pub struct EventCoalescer {
@@ -64,6 +107,42 @@ mod tests {
             last: None,
             timestamp: None,
         }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_lone_event_goes_out_after_the_window_and_a_burst_goes_out_as_one_batch() {
+        let (tx, rx) = broadcast::channel(256);
+        let (out_tx, mut out) = tokio::sync::mpsc::unbounded_channel();
+        let task = tokio::spawn(forward(rx, BATCH_WINDOW, move |e| {
+            let _ = out_tx.send((tokio::time::Instant::now(), e));
+        }));
+        tokio::task::yield_now().await;
+        let sent = tokio::time::Instant::now();
+        tx.send(ServiceEvent::Quotes(vec![quote("AAPL", 1)]))
+            .unwrap();
+        let (at, event) = out.recv().await.unwrap();
+        assert_eq!(event, ServiceEvent::Quotes(vec![quote("AAPL", 1)]));
+        assert_eq!(
+            at - sent,
+            BATCH_WINDOW,
+            "out when the window closes, not at a tick"
+        );
+
+        // Quiet for a long time: nothing is emitted, then a burst is one batch.
+        tokio::time::sleep(Duration::from_secs(10)).await;
+        assert!(out.try_recv().is_err());
+        for i in 0..100 {
+            tx.send(ServiceEvent::Quotes(vec![quote("MSFT", i)]))
+                .unwrap();
+        }
+        tx.send(ServiceEvent::Vault).unwrap();
+        let (_, first) = out.recv().await.unwrap();
+        let (_, second) = out.recv().await.unwrap();
+        assert_eq!(first, ServiceEvent::Vault);
+        assert_eq!(second, ServiceEvent::Quotes(vec![quote("MSFT", 99)]));
+        drop(tx);
+        task.await.unwrap();
+        assert!(out.try_recv().is_err(), "nothing after the last batch");
     }
 
     #[test]
