@@ -56,9 +56,9 @@ impl ServiceError {
             Self::Connector { source, .. } => match source {
                 ConnectorError::UnknownAccount(_) => ErrorCode::NotFound,
                 ConnectorError::NeedsSignIn(_) => ErrorCode::NeedsSignIn,
-                ConnectorError::Unavailable(_) | ConnectorError::BadResponse(_) => {
-                    ErrorCode::Unavailable
-                }
+                ConnectorError::Unavailable(_)
+                | ConnectorError::BadResponse(_)
+                | ConnectorError::RateLimited { .. } => ErrorCode::Unavailable,
                 ConnectorError::Rejected(_) => ErrorCode::Rejected,
             },
             Self::Vault(err) => vault_code(err),

@@ -1,8 +1,9 @@
 //! Coalescing of service events for a webview: quotes can arrive many times a second for many
-//! symbols; the UI needs the newest quote per symbol a few times a second, and one "accounts
-//! changed" per batch is as good as twenty.
+//! symbols; the UI needs the newest quote per symbol of each connection a few times a second
+//! (never one connection's quote standing in for another's), and one "accounts changed" per
+//! batch is as good as twenty.
 
-use brokerdesk_model::{Quote, ServiceEvent, Symbol};
+use brokerdesk_model::{ConnectionId, Quote, ServiceEvent, Symbol};
 use std::collections::BTreeMap;
 
 /// How often a front should flush (four times a second reads as live, and never floods).
@@ -10,7 +11,7 @@ pub const FLUSH_EVERY: std::time::Duration = std::time::Duration::from_millis(25
 
 #[derive(Default)]
 pub struct EventCoalescer {
-    quotes: BTreeMap<Symbol, Quote>,
+    quotes: BTreeMap<ConnectionId, BTreeMap<Symbol, Quote>>,
     accounts_changed: bool,
     /// Everything else, in order: statuses, orders and breaks are few and each matters.
     other: Vec<ServiceEvent>,
@@ -19,9 +20,10 @@ pub struct EventCoalescer {
 impl EventCoalescer {
     pub fn push(&mut self, event: ServiceEvent) {
         match event {
-            ServiceEvent::Quotes(quotes) => {
+            ServiceEvent::Quotes { connection, quotes } => {
+                let held = self.quotes.entry(connection).or_default();
                 for q in quotes {
-                    self.quotes.insert(q.symbol.clone(), q);
+                    held.insert(q.symbol.clone(), q);
                 }
             }
             ServiceEvent::AccountsChanged => self.accounts_changed = true,
@@ -40,10 +42,11 @@ impl EventCoalescer {
         if std::mem::take(&mut self.accounts_changed) {
             out.push(ServiceEvent::AccountsChanged);
         }
-        if !self.quotes.is_empty() {
-            out.push(ServiceEvent::Quotes(
-                std::mem::take(&mut self.quotes).into_values().collect(),
-            ));
+        for (connection, quotes) in std::mem::take(&mut self.quotes) {
+            out.push(ServiceEvent::Quotes {
+                connection,
+                quotes: quotes.into_values().collect(),
+            });
         }
         out
     }
@@ -69,21 +72,40 @@ mod tests {
     #[test]
     fn a_burst_becomes_one_batch_with_the_newest_quote_per_symbol() {
         let mut c = EventCoalescer::default();
+        let (live, sandbox) = (
+            ConnectionId::new("alpaca-1"),
+            ConnectionId::new("paper-local"),
+        );
         for i in 0..1000 {
-            c.push(ServiceEvent::Quotes(vec![
-                quote("AAPL", i),
-                quote("MSFT", -i),
-            ]));
+            c.push(ServiceEvent::Quotes {
+                connection: live.clone(),
+                quotes: vec![quote("AAPL", i), quote("MSFT", -i)],
+            });
+            c.push(ServiceEvent::Quotes {
+                connection: sandbox.clone(),
+                quotes: vec![quote("AAPL", 5)],
+            });
             c.push(ServiceEvent::AccountsChanged);
         }
         c.push(ServiceEvent::Breaks { open: 2 });
         let out = c.flush();
-        assert_eq!(out.len(), 3);
+        assert_eq!(out.len(), 4);
         assert_eq!(out[0], ServiceEvent::Breaks { open: 2 });
         assert_eq!(out[1], ServiceEvent::AccountsChanged);
+        // The same symbol from two connections stays two quotes, each with its own source.
         assert_eq!(
             out[2],
-            ServiceEvent::Quotes(vec![quote("AAPL", 999), quote("MSFT", -999)])
+            ServiceEvent::Quotes {
+                connection: live,
+                quotes: vec![quote("AAPL", 999), quote("MSFT", -999)]
+            }
+        );
+        assert_eq!(
+            out[3],
+            ServiceEvent::Quotes {
+                connection: sandbox,
+                quotes: vec![quote("AAPL", 5)]
+            }
         );
         assert!(c.flush().is_empty(), "flushed once");
         c.lagged();
