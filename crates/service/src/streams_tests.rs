@@ -482,3 +482,47 @@ async fn a_sandbox_fill_reaches_the_blotter_through_the_stream_alone() {
     assert_eq!(connection, paper.id);
     assert!(quotes.iter().all(|q| q.symbol.as_str() == "MSFT"));
 }
+
+#[test]
+fn a_report_older_than_the_journal_never_takes_back_a_fill_or_reopens_an_order() {
+    use brokerdesk_model::order::OrderSide;
+    let dir = tempfile::tempdir().unwrap();
+    let mut journal = crate::journal::Journal::open(&dir.path().join("orders.sqlite3")).unwrap();
+    let (connection, account) = (ConnectionId::new("c"), AccountId::new("a"));
+    let cid = ClientOrderId::new("bd-race");
+    let request = OrderRequest::limit(
+        cid.clone(),
+        Symbol::new("AAPL"),
+        OrderSide::Buy,
+        dec!(3),
+        dec!(10),
+    );
+    let now = chrono::Utc::now();
+    journal
+        .record_submission(&connection, &account, &request, now)
+        .unwrap();
+    let accepted = crate::journal::placeholder_order(&request, OrderStatus::New);
+    let filled = Order {
+        status: OrderStatus::Filled,
+        filled_qty: dec!(3),
+        filled_avg_price: Some(dec!(10)),
+        ..accepted.clone()
+    };
+    // The stream's fill lands first; the submit's own reply ("accepted") comes after it.
+    assert!(
+        journal
+            .record_broker_order(&cid, &filled, now)
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        journal
+            .record_broker_order(&cid, &accepted, now)
+            .unwrap()
+            .is_none()
+    );
+    let held = journal.order(&cid).unwrap().unwrap();
+    assert_eq!(held.broker_order.unwrap().status, OrderStatus::Filled);
+    assert_eq!(held.filled_qty, dec!(3));
+    assert_eq!(journal.fills(&connection, &account).unwrap().len(), 1);
+}
