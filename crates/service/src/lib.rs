@@ -49,10 +49,9 @@ pub use brokerdesk_paper::{
 };
 pub use config::{DEFAULT_SANDBOX_ADDR, ServiceConfig};
 pub use connection::{AccountModes, ConnectionParts, LatencyProbe};
-pub use error::ServiceError;
+pub use error::{LargeOrder, ServiceError};
 pub use oauth_flows::{OAUTH_CLIENT_LABEL, OAuthOverrides, oauth_vendors};
 pub use oauth_tokens::VaultTokenStore;
-pub use order_size::LargeOrder;
 pub use paper_connection::{PaperOpenError, serve_sandbox};
 pub use service::{BrokerageService, LOCAL_PAPER_CONNECTION};
 pub use vault_access::VaultAccess;
