@@ -42,6 +42,15 @@ async fn idle_rate(streams: bool, window: Duration) -> f64 {
     let service = BrokerageService::start(ServiceConfig::new(dir.path().join("app")))
         .await
         .expect("the service starts");
+    // Orders on a connection of the user's own need a vault that lets them trade.
+    service
+        .vault()
+        .create(
+            secrecy::SecretString::from("correct horse battery"),
+            brokerdesk_model::vault::Role::Trader,
+        )
+        .await
+        .expect("a vault");
     let mut config = AlpacaConfig::local(&url);
     config.trading_policy.rate_limit = LOOPBACK_RATE;
     config.data_policy.rate_limit = LOOPBACK_RATE;
