@@ -93,7 +93,10 @@ pub fn AccountsPage() -> Html {
                 let live = live.clone();
                 wasm_bindgen_futures::spawn_local(async move {
                     if let (Ok(quotes), Some(live)) = (ipc::call::<GetQuotes>(&args).await, live) {
-                        live.dispatch(ServiceEvent::Quotes { connection, quotes });
+                        live.dispatch(ServiceEvent::Quotes {
+                            connection: args.connection,
+                            quotes,
+                        });
                     }
                 });
             }
