@@ -42,7 +42,8 @@ impl Reducible for LiveFeed {
                 next.connections = Rc::new(map);
                 next.accounts = next.accounts.wrapping_add(1);
             }
-            ServiceEvent::Quotes(quotes) => {
+            // Not yet per connection: the accounts page and ticket still key quotes by symbol.
+            ServiceEvent::Quotes { quotes, .. } => {
                 let mut map = (*next.quotes).clone();
                 for q in quotes {
                     map.insert(q.symbol.clone(), q);

@@ -38,10 +38,13 @@ enum Command {
     Accounts,
     /// Show each account's balances and positions.
     Positions,
-    /// Latest quotes for one or more symbols.
+    /// Latest quotes for one or more symbols, from one connection's own market data.
     Quotes {
         #[arg(required = true)]
         symbols: Vec<String>,
+        /// The connection to quote from (its id, as `brokerdesk status` lists it).
+        #[arg(long, default_value = brokerdesk_service::LOCAL_PAPER_CONNECTION)]
+        connection: String,
     },
     /// Place an order (the local paper sandbox unless --connection says otherwise).
     Order(trade_cmd::OrderArgs),
@@ -128,7 +131,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         let service = open_service(config).await?;
         let json = cli.json;
         let out = match command {
-            Command::Quotes { symbols } => trade_cmd::quotes(&service, symbols, json).await?,
+            Command::Quotes {
+                symbols,
+                connection,
+            } => trade_cmd::quotes(&service, &connection, symbols, json).await?,
             Command::Order(args) => trade_cmd::order(&service, args, json).await?,
             Command::Orders => trade_cmd::orders(&service, json).await?,
             Command::Reconcile => trade_cmd::reconcile(&service, json).await?,

@@ -151,11 +151,13 @@ pub async fn orders(service: &BrokerageService, as_json: bool) -> anyhow::Result
 
 pub async fn quotes(
     service: &BrokerageService,
+    connection: &str,
     symbols: Vec<String>,
     as_json: bool,
 ) -> anyhow::Result<String> {
     let symbols: Vec<Symbol> = symbols.into_iter().map(Symbol::new).collect();
-    let quotes = service.quotes(&symbols).await?;
+    let connection = brokerdesk_model::ConnectionId::new(connection);
+    let quotes = service.quotes(&connection, &symbols).await?;
     Ok(if as_json {
         json(&quotes)?
     } else {

@@ -69,3 +69,94 @@ pub trait Payments: Send + Sync {
         query: &TransactionQuery,
     ) -> Result<TransactionPage, ConnectorError>;
 }
+
+/// Which of a connection's streams an update is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum StreamKind {
+    /// Order status and fills (Alpaca's trade updates).
+    Orders,
+    /// Quotes for the watched symbols.
+    Quotes,
+}
+
+/// What a connection's streams report, in order.
+#[derive(Clone, Debug, PartialEq)]
+pub enum StreamUpdate {
+    /// A stream (re)connected and subscribed. Streams do not backfill: the consumer re-reads
+    /// over REST, once, whatever may have changed while it was down.
+    Connected(StreamKind),
+    /// A stream dropped; it reconnects by itself (a `Connected` follows).
+    Disconnected {
+        kind: StreamKind,
+        reason: String,
+    },
+    /// A stream stopped for good (credentials refused, a plan without it): the consumer falls
+    /// back to polling what it carried.
+    Stopped {
+        kind: StreamKind,
+        reason: String,
+    },
+    /// An order changed (accepted, filled, cancelled…), as it now is; `fill` when the update is
+    /// an execution, with its price and quantity.
+    Order {
+        order: Order,
+        fill: Option<(rust_decimal::Decimal, rust_decimal::Decimal)>,
+    },
+    Quote(Quote),
+}
+
+/// Push updates: order status and fills, and quotes for a set of symbols that can change.
+/// A vendor without streams does not implement it; the service then polls.
+pub trait Streams: Send + Sync {
+    /// Opens the streams. They run, reconnecting with backoff, until the handle is dropped.
+    fn open(&self) -> StreamHandle;
+}
+
+/// Open streams: their updates, and the control that keeps them running.
+pub struct StreamHandle {
+    pub updates: tokio::sync::mpsc::Receiver<StreamUpdate>,
+    pub control: StreamControl,
+}
+
+/// Keeps the streams running (they stop when it is dropped) and sets the symbols whose
+/// quotes they carry.
+pub struct StreamControl {
+    quotes: tokio::sync::watch::Sender<std::collections::BTreeSet<Symbol>>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl StreamControl {
+    /// `tasks` are stopped when the control is dropped; `quotes` is what the quote stream
+    /// follows (it re-subscribes on every change and after every reconnect).
+    pub fn new(
+        quotes: tokio::sync::watch::Sender<std::collections::BTreeSet<Symbol>>,
+        tasks: Vec<tokio::task::JoinHandle<()>>,
+    ) -> Self {
+        Self { quotes, tasks }
+    }
+
+    /// Quotes for exactly these symbols from now on; returns whether the set changed.
+    pub fn watch_quotes(&self, symbols: std::collections::BTreeSet<Symbol>) -> bool {
+        self.quotes.send_if_modified(|current| {
+            if *current == symbols {
+                false
+            } else {
+                *current = symbols;
+                true
+            }
+        })
+    }
+
+    /// The symbols whose quotes are streamed now.
+    pub fn watched_quotes(&self) -> std::collections::BTreeSet<Symbol> {
+        self.quotes.borrow().clone()
+    }
+}
+
+impl Drop for StreamControl {
+    fn drop(&mut self) {
+        for task in &self.tasks {
+            task.abort();
+        }
+    }
+}

@@ -14,4 +14,11 @@ pub enum ConnectorError {
     Rejected(String),
     #[error("the institution sent a reply we could not read: {0}")]
     BadResponse(String),
+    /// 429: the vendor's quota is spent; `retry_after` is when it said to come back (its
+    /// `Retry-After`, or Alpaca's `X-RateLimit-Reset`), so the caller can wait that long.
+    #[error("the institution is rate limiting us: {message}")]
+    RateLimited {
+        message: String,
+        retry_after: Option<std::time::Duration>,
+    },
 }

@@ -34,5 +34,8 @@ pub mod square;
 pub mod stripe;
 pub mod types;
 
-pub use capability::{MarketData, Payments, Portfolio, Trading};
+pub use capability::{
+    MarketData, Payments, Portfolio, StreamControl, StreamHandle, StreamKind, StreamUpdate,
+    Streams, Trading,
+};
 pub use error::ConnectorError;

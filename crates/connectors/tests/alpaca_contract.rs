@@ -596,7 +596,7 @@ async fn error_bodies_become_typed_errors_with_the_vendor_message() {
     assert!(matches!(&e, ConnectorError::Rejected(m) if m == "qty must be > 0"));
     let (e, n) = error_case(429, "rate limit exceeded").await;
     assert!(
-        matches!(&e, ConnectorError::Unavailable(m) if m.contains("rate limit exceeded")),
+        matches!(&e, ConnectorError::RateLimited { message, .. } if message.contains("rate limit exceeded")),
         "{e:?}"
     );
     assert_eq!(n, 3, "429 is retried up to the policy's attempts");

@@ -282,3 +282,83 @@ async fn trade_updates_reread_open_orders_after_each_connect() {
     let rest_reads = rest.received_requests().await.expect("recorded").len();
     assert_eq!(rest_reads, 2);
 }
+
+#[tokio::test]
+async fn market_data_subscriptions_change_on_the_live_socket_and_survive_a_reconnect() {
+    let received = Arc::new(Mutex::new(Vec::new()));
+    let recorded = received.clone();
+    let url = ws_server(move |n, mut ws| {
+        let recorded = recorded.clone();
+        async move {
+            ws.send(Message::text(r#"[{"T":"success","msg":"connected"}]"#))
+                .await
+                .expect("send");
+            let _auth = next_text(&mut ws).await;
+            ws.send(Message::text(r#"[{"T":"success","msg":"authenticated"}]"#))
+                .await
+                .expect("send");
+            // First connection: the first subscribe, then the change; then it drops.
+            let wanted = if n == 0 { 3 } else { 1 };
+            for _ in 0..wanted {
+                let message = next_text(&mut ws).await;
+                recorded.lock().expect("lock").push((n, message));
+            }
+            if n == 0 {
+                let _ = ws.close(None).await;
+            } else {
+                tokio::time::sleep(Duration::from_secs(30)).await;
+            }
+        }
+    })
+    .await;
+    let (subs_tx, subs_rx) = tokio::sync::watch::channel(Subscriptions {
+        quotes: vec!["AAPL".into(), "MSFT".into()],
+        ..Default::default()
+    });
+    let (mut rx, handle) = AlpacaStream::market_data_following(
+        url,
+        AlpacaCredential::api_key("KEY", "SECRET"),
+        subs_rx,
+    )
+    .with_backoff(quick())
+    .spawn();
+    collect(&mut rx, |s| s.contains(&StreamEvent::Connected)).await;
+    subs_tx.send_replace(Subscriptions {
+        quotes: vec!["MSFT".into(), "SPY".into()],
+        ..Default::default()
+    });
+    collect(&mut rx, |s| s.contains(&StreamEvent::Connected)).await;
+    for _ in 0..100 {
+        if received.lock().expect("lock").len() == 4 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    handle.abort();
+    let got: Vec<(usize, String, Vec<String>)> = received
+        .lock()
+        .expect("lock")
+        .iter()
+        .map(|(n, m)| {
+            let quotes = m["quotes"]
+                .as_array()
+                .expect("quotes")
+                .iter()
+                .map(|q| q.as_str().expect("a symbol").to_owned())
+                .collect();
+            (*n, m["action"].as_str().expect("action").to_owned(), quotes)
+        })
+        .collect();
+    let s = |v: &[&str]| v.iter().map(|x| (*x).to_owned()).collect::<Vec<_>>();
+    assert_eq!(
+        got,
+        vec![
+            (0, "subscribe".into(), s(&["AAPL", "MSFT"])),
+            // Only the difference goes on the live socket.
+            (0, "unsubscribe".into(), s(&["AAPL"])),
+            (0, "subscribe".into(), s(&["SPY"])),
+            // After the reconnect: the whole current set.
+            (1, "subscribe".into(), s(&["MSFT", "SPY"])),
+        ]
+    );
+}

@@ -520,7 +520,7 @@ async fn gateway_errors_are_typed() {
             |e| matches!(e, ConnectorError::Unavailable(m) if m.contains("failed to process request")),
         ),
         (503, "", |e| matches!(e, ConnectorError::Unavailable(_))),
-        (429, "", |e| matches!(e, ConnectorError::Unavailable(_))),
+        (429, "", |e| matches!(e, ConnectorError::RateLimited { .. })),
     ] {
         let server = MockServer::start().await;
         Mock::given(method("GET"))

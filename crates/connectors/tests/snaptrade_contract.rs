@@ -735,7 +735,7 @@ async fn a_throttled_request_is_retried_through_the_shared_policy() {
         .await
         .expect_err("still throttled");
     assert!(
-        matches!(&err, ConnectorError::Unavailable(m) if m.contains("throttled")),
+        matches!(&err, ConnectorError::RateLimited { message, .. } if message.contains("throttled")),
         "{err:?}"
     );
     assert_eq!(

@@ -28,6 +28,22 @@ pub struct AccountSnapshot {
     pub balances: Balances,
     pub positions: Vec<Position>,
     pub as_of: DateTime<Utc>,
+    /// Where each position's price comes from (by symbol). Every account is priced by its own
+    /// connection: its market data where it has some, else the broker's positions payload.
+    #[serde(default)]
+    pub prices: std::collections::BTreeMap<crate::ids::Symbol, PriceSource>,
+}
+
+/// Where a position's price (and so its value and P&L) comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "source")]
+pub enum PriceSource {
+    /// A quote from the account's own connection's market data, as of `at` (the quote's own
+    /// time where the vendor gives one).
+    Quote { at: Option<DateTime<Utc>> },
+    /// The price in the broker's positions payload, as of the read: the connection has no
+    /// quote for it (no market data, or none yet). Show it with its time.
+    Positions { as_of: DateTime<Utc> },
 }
 
 /// Every account the app can see, and the connections that could not be read this time.
@@ -68,6 +84,7 @@ mod tests {
             as_of: DateTime::parse_from_rfc3339("2026-11-29T14:30:00Z")
                 .unwrap()
                 .with_timezone(&Utc),
+            prices: Default::default(),
         }
     }
 

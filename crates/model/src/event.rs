@@ -1,6 +1,7 @@
 //! What the backend pushes to the UI without being asked.
 
 use crate::connection::ConnectionSummary;
+use crate::ids::ConnectionId;
 use crate::market::Quote;
 use crate::trading::BlotterEntry;
 use serde::{Deserialize, Serialize};
@@ -17,8 +18,12 @@ pub enum ServiceEvent {
     AccountsChanged,
     /// An order the app placed changed state.
     Order(Box<BlotterEntry>),
-    /// The latest quotes (coalesced: at most one batch per interval, newest per symbol).
-    Quotes(Vec<Quote>),
+    /// The latest quotes from one connection's own market data. A position or ticket shows
+    /// the quotes of its own connection only, never another's.
+    Quotes {
+        connection: ConnectionId,
+        quotes: Vec<Quote>,
+    },
     /// The number of open reconciliation breaks changed.
     Breaks { open: usize },
     /// The vault locked or unlocked (connections come and go with it).

@@ -165,6 +165,14 @@ pub struct SymbolsArgs {
     pub symbols: Vec<Symbol>,
 }
 
+/// Quotes from one connection's own market data (the account the ticket trades in, the
+/// account whose positions are shown).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct QuotesArgs {
+    pub connection: ConnectionId,
+    pub symbols: Vec<Symbol>,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct BreakIdArgs {
     pub id: i64,
@@ -314,7 +322,7 @@ pub struct GetQuotes;
 
 impl Command for GetQuotes {
     const NAME: &'static str = "quotes";
-    type Args = SymbolsArgs;
+    type Args = QuotesArgs;
     type Output = Vec<Quote>;
 }
 

@@ -24,7 +24,7 @@ pub mod ticket_form;
 pub mod trading;
 pub mod vault;
 
-pub use account::{AccountSnapshot, AccountsOverview, Balances};
+pub use account::{AccountSnapshot, AccountsOverview, Balances, PriceSource};
 pub use app_info::AppInfo;
 pub use connection::{
     AlpacaEnvironment, ApiKeyConnectionArgs, ConnectionStatus, ConnectionSummary, IbkrGatewayArgs,

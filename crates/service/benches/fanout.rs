@@ -70,6 +70,7 @@ fn bench(c: &mut Criterion) {
                 portfolio: alpaca.clone() as Arc<dyn Portfolio>,
                 trading: Some(alpaca.clone() as Arc<dyn Trading>),
                 market: Some(alpaca as Arc<dyn MarketData>),
+                streams: None,
                 latency: None,
                 keep: Vec::new(),
             });

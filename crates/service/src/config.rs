@@ -25,8 +25,16 @@ pub struct ServiceConfig {
     /// `<data dir>/paper/credentials.json`, made on first use. Set in code only (tests that
     /// need a fixed key), never from the environment or over IPC.
     pub sandbox_credentials: Option<SandboxCredentials>,
-    /// How often the supervisor re-reads every connection.
+    /// How often the supervisor re-reads a connection that has no streams (balances and
+    /// positions). A connection with streams is never re-read on a timer: fills and
+    /// reconnects trigger its reads.
     pub refresh_every: Duration,
+    /// How often the supervisor asks for the watched quotes of a connection that has market
+    /// data but no quote stream.
+    pub quote_poll_every: Duration,
+    /// Whether the supervisor polls over REST at all (`BROKERDESK_REST_POLLING=off` turns it
+    /// off: then only streams, and what the user asks for, move the page).
+    pub rest_polling: bool,
     /// Vendor id → base URL to reach a key-connected vendor (`stripe`, `square`, `paypal`,
     /// `snaptrade` — with its `/api/v1` prefix —, `plaid`, `alpaca`) instead of its own URL:
     /// for tests and proxies. Set in code only, never from the environment or over IPC, so
@@ -45,7 +53,9 @@ impl ServiceConfig {
             auto_lock: Some(Duration::from_secs(15 * 60)),
             sandbox_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             sandbox_credentials: None,
-            refresh_every: Duration::from_secs(5),
+            refresh_every: Duration::from_secs(30),
+            quote_poll_every: Duration::from_secs(5),
+            rest_polling: true,
             key_vendor_urls: BTreeMap::new(),
         }
     }
@@ -54,7 +64,8 @@ impl ServiceConfig {
     /// (`~/.local/share/brokerdesk`, `~/Library/Application Support/brokerdesk`,
     /// `%APPDATA%\brokerdesk`). `BROKERDESK_PAPER_CASH` sets the sandbox's starting cash,
     /// `BROKERDESK_AUTO_LOCK_MINUTES` the vault's idle lock (0: never), `BROKERDESK_SANDBOX_ADDR`
-    /// where the sandbox listens.
+    /// where the sandbox listens, `BROKERDESK_REST_POLLING` (`on`, the default, or `off`)
+    /// whether the supervisor polls connections over REST (streams still run).
     pub fn from_env() -> Result<Self, ServiceError> {
         let data_dir = std::env::var_os("BROKERDESK_DATA_DIR")
             .map(PathBuf::from)
@@ -74,7 +85,23 @@ impl ServiceConfig {
         if let Ok(minutes) = std::env::var("BROKERDESK_AUTO_LOCK_MINUTES") {
             config.auto_lock = parse_auto_lock(&minutes)?;
         }
+        if let Ok(polling) = std::env::var("BROKERDESK_REST_POLLING") {
+            config.rest_polling = parse_switch(&polling).ok_or_else(|| {
+                ServiceError::Config(format!(
+                    "BROKERDESK_REST_POLLING={polling:?} is neither `on` nor `off`"
+                ))
+            })?;
+        }
         Ok(config)
+    }
+}
+
+/// `on`/`off` (and the usual spellings of yes and no).
+fn parse_switch(text: &str) -> Option<bool> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "on" | "1" | "true" | "yes" => Some(true),
+        "off" | "0" | "false" | "no" => Some(false),
+        _ => None,
     }
 }
 
@@ -128,6 +155,13 @@ mod tests {
                 .to_string()
                 .contains("negative")
         );
+    }
+
+    #[test]
+    fn rest_polling_switch_parses_on_and_off_only() {
+        assert_eq!(parse_switch(" OFF "), Some(false));
+        assert_eq!(parse_switch("on"), Some(true));
+        assert_eq!(parse_switch("sometimes"), None);
     }
 
     #[test]

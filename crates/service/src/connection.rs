@@ -1,12 +1,16 @@
 //! One live connection: its connectors, and the health the status display shows.
 
 use crate::error::ServiceError;
-use brokerdesk_connectors::{ConnectorError, MarketData, Portfolio, Trading};
+use crate::pricing::{self, QuoteBook};
+use brokerdesk_connectors::{
+    ConnectorError, MarketData, Portfolio, StreamControl, Streams, Trading,
+};
 use brokerdesk_model::{
-    AccountId, AccountSnapshot, ConnectionId, ConnectionStatus, ConnectionSummary, TradingMode,
-    VendorId,
+    AccountId, AccountSnapshot, ConnectionId, ConnectionStatus, ConnectionSummary, Quote, Symbol,
+    TradingMode, VendorId,
 };
 use chrono::{DateTime, Utc};
+use std::collections::BTreeSet;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -43,8 +47,16 @@ pub struct Connection {
     pub portfolio: Arc<dyn Portfolio>,
     pub trading: Option<Arc<dyn Trading>>,
     pub market: Option<Arc<dyn MarketData>>,
+    /// Order updates and quotes pushed by the vendor; `None`: everything is polled.
+    pub streams: Option<Arc<dyn Streams>>,
     latency: Option<LatencyProbe>,
     health: Mutex<Health>,
+    /// This connection's own latest quotes, and the symbols someone looks at.
+    pub(crate) quotes: QuoteBook,
+    /// The streams while they are open (the supervisor opens them).
+    listening: Mutex<Option<Listening>>,
+    /// The last read, for reconciliation and the quote subscriptions without reading again.
+    last_read: Mutex<Option<Vec<AccountSnapshot>>>,
     portal: Option<Arc<dyn crate::portal_flows::AggregatorPortal>>,
     directory: Option<Arc<dyn brokerdesk_connectors::directory::InstitutionDirectory>>,
     account_modes: Option<Arc<dyn AccountModes>>,
@@ -62,8 +74,38 @@ pub struct ConnectionParts {
     pub portfolio: Arc<dyn Portfolio>,
     pub trading: Option<Arc<dyn Trading>>,
     pub market: Option<Arc<dyn MarketData>>,
+    pub streams: Option<Arc<dyn Streams>>,
     pub latency: Option<LatencyProbe>,
     pub keep: Vec<Box<dyn std::any::Any + Send + Sync>>,
+}
+
+/// Open streams and what they carry now.
+struct Listening {
+    control: StreamControl,
+    /// The task reading the updates; stops with the connection.
+    _consumer: AbortOnDrop,
+    orders: StreamState,
+    quotes: StreamState,
+}
+
+/// One stream's state as last reported.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StreamState {
+    Connecting,
+    Up,
+    /// Dropped; it reconnects by itself and resyncs then.
+    Down,
+    /// Stopped for good: what it carried is polled instead.
+    Stopped,
+}
+
+/// Stops a task when dropped.
+pub(crate) struct AbortOnDrop(pub(crate) tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// How a connector's error shows as a status.
@@ -71,6 +113,9 @@ pub fn status_of(err: &ConnectorError) -> ConnectionStatus {
     match err {
         ConnectorError::NeedsSignIn(_) => ConnectionStatus::NeedsSignIn,
         ConnectorError::Unavailable(why) => ConnectionStatus::Disconnected(why.clone()),
+        ConnectorError::RateLimited { message, .. } => {
+            ConnectionStatus::Degraded(format!("rate limited: {message}"))
+        }
         other => ConnectionStatus::Degraded(other.to_string()),
     }
 }
@@ -85,7 +130,11 @@ impl Connection {
             portfolio: parts.portfolio,
             trading: parts.trading,
             market: parts.market,
+            streams: parts.streams,
             latency: parts.latency,
+            quotes: QuoteBook::default(),
+            listening: Mutex::new(None),
+            last_read: Mutex::new(None),
             health: Mutex::new(Health {
                 status: ConnectionStatus::Disconnected("not read yet".into()),
                 latency_ms: None,
@@ -218,6 +267,14 @@ impl Connection {
                 h.status = status_of(err);
                 h.failures = h.failures.saturating_add(1);
                 let backoff = Duration::from_secs(1u64 << h.failures.min(6)).min(MAX_BACKOFF);
+                // A vendor that said when to come back is not asked before then.
+                let backoff = match err {
+                    ConnectorError::RateLimited {
+                        retry_after: Some(wait),
+                        ..
+                    } => backoff.max(*wait),
+                    _ => backoff,
+                };
                 h.next_attempt = Some(Instant::now() + backoff);
             }
         }
@@ -241,26 +298,32 @@ impl Connection {
                 self.record(Ok(started.elapsed()));
                 let connection = self.summary();
                 let as_of = Utc::now();
+                let quotes = self.quotes.fresh();
                 let modes = futures::future::join_all(
                     reads
                         .iter()
                         .map(|(account_id, _, _)| self.account_mode(account_id)),
                 )
                 .await;
-                Ok(reads
+                let snapshots: Vec<AccountSnapshot> = reads
                     .into_iter()
                     .zip(modes)
-                    .map(
-                        |((account_id, balances, positions), mode)| AccountSnapshot {
+                    .map(|((account_id, balances, positions), mode)| {
+                        // Priced by this connection only: its quotes, else its own payload.
+                        let (positions, prices) = pricing::price(positions, &quotes, as_of);
+                        AccountSnapshot {
                             connection: connection.clone(),
                             account_id,
                             mode,
                             balances,
                             positions,
                             as_of,
-                        },
-                    )
-                    .collect())
+                            prices,
+                        }
+                    })
+                    .collect();
+                *self.last_read.lock().unwrap_or_else(|p| p.into_inner()) = Some(snapshots.clone());
+                Ok(snapshots)
             }
             Err(source) => {
                 self.record(Err(&source));
@@ -270,6 +333,103 @@ impl Connection {
                 })
             }
         }
+    }
+
+    /// The last read's snapshots, without reading (`None`: never read).
+    pub fn last_read(&self) -> Option<Vec<AccountSnapshot>> {
+        self.last_read
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// The symbols of every position in the last read.
+    pub fn held_symbols(&self) -> BTreeSet<Symbol> {
+        self.last_read()
+            .unwrap_or_default()
+            .iter()
+            .flat_map(|s| s.positions.iter().map(|p| p.symbol.clone()))
+            .collect()
+    }
+
+    /// Keeps `control` (the open streams) and `consumer` (the task reading them).
+    pub(crate) fn listen(&self, control: StreamControl, consumer: AbortOnDrop) {
+        *self.listening.lock().unwrap_or_else(|p| p.into_inner()) = Some(Listening {
+            control,
+            _consumer: consumer,
+            orders: StreamState::Connecting,
+            quotes: StreamState::Connecting,
+        });
+    }
+
+    /// Whether the streams are open (or being opened).
+    pub fn is_listening(&self) -> bool {
+        self.listening
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_some()
+    }
+
+    /// Records what a stream reported about itself.
+    pub(crate) fn set_stream_state(
+        &self,
+        kind: brokerdesk_connectors::StreamKind,
+        state: StreamState,
+    ) {
+        if let Some(l) = self
+            .listening
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_mut()
+        {
+            match kind {
+                brokerdesk_connectors::StreamKind::Orders => l.orders = state,
+                brokerdesk_connectors::StreamKind::Quotes => l.quotes = state,
+            }
+        }
+    }
+
+    fn stream_state(&self, kind: brokerdesk_connectors::StreamKind) -> Option<StreamState> {
+        self.listening
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+            .map(|l| match kind {
+                brokerdesk_connectors::StreamKind::Orders => l.orders,
+                brokerdesk_connectors::StreamKind::Quotes => l.quotes,
+            })
+    }
+
+    /// Whether balances, positions and orders are polled: no order stream is listening, or it
+    /// stopped for good. A stream that is down reconnects and resyncs; it is not polled.
+    pub fn polled(&self) -> bool {
+        self.stream_state(brokerdesk_connectors::StreamKind::Orders)
+            .is_none_or(|s| s == StreamState::Stopped)
+    }
+
+    /// Whether watched quotes are asked for over REST (there is market data, and no quote
+    /// stream carries them).
+    pub fn quotes_polled(&self) -> bool {
+        self.market.is_some()
+            && self
+                .stream_state(brokerdesk_connectors::StreamKind::Quotes)
+                .is_none_or(|s| s == StreamState::Stopped)
+    }
+
+    /// Points the quote stream at what is looked at and held now; returns whether it changed.
+    pub(crate) fn follow_quotes(&self) -> bool {
+        let mut wanted = self.quotes.watched();
+        wanted.extend(self.held_symbols());
+        self.listening
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+            .is_some_and(|l| l.control.watch_quotes(wanted))
+    }
+
+    /// Stores quotes from this connection's own market data.
+    pub(crate) fn store_quotes(&self, quotes: &[Quote]) {
+        self.quotes.store(quotes);
     }
 
     async fn read_accounts(

@@ -46,7 +46,7 @@ pub enum ServiceError {
     /// The order is larger than the user's limit, or its size could not be checked: it goes
     /// out only when sent again confirmed (`OrderTicket::confirm_large`).
     #[error("{} Confirm it a second time to place it.", .0.summary)]
-    NeedsConfirmation(crate::order_size::LargeOrder),
+    NeedsConfirmation(LargeOrder),
 }
 
 impl ServiceError {
@@ -56,9 +56,9 @@ impl ServiceError {
             Self::Connector { source, .. } => match source {
                 ConnectorError::UnknownAccount(_) => ErrorCode::NotFound,
                 ConnectorError::NeedsSignIn(_) => ErrorCode::NeedsSignIn,
-                ConnectorError::Unavailable(_) | ConnectorError::BadResponse(_) => {
-                    ErrorCode::Unavailable
-                }
+                ConnectorError::Unavailable(_)
+                | ConnectorError::BadResponse(_)
+                | ConnectorError::RateLimited { .. } => ErrorCode::Unavailable,
                 ConnectorError::Rejected(_) => ErrorCode::Rejected,
             },
             Self::Vault(err) => vault_code(err),
@@ -99,4 +99,17 @@ impl From<&ServiceError> for IpcError {
     fn from(err: &ServiceError) -> Self {
         IpcError::new(err.code(), err.to_string())
     }
+}
+
+/// An order that needs the user's second confirmation, with the figures that say why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LargeOrder {
+    /// The order's value, when a price was known.
+    pub notional: Option<rust_decimal::Decimal>,
+    /// That value as a share of the account's equity, in percent (one decimal), when known.
+    pub pct_of_equity: Option<rust_decimal::Decimal>,
+    /// The user's limit, in percent.
+    pub limit_pct: rust_decimal::Decimal,
+    /// The figures in a sentence, for the user.
+    pub summary: String,
 }

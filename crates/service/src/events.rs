@@ -1,12 +1,13 @@
 //! Coalescing of service events for a webview: quotes can arrive many times a second for many
-//! symbols; the UI needs the newest quote per symbol once per frame or so, and one "accounts
-//! changed" per batch is as good as twenty.
+//! symbols; the UI needs the newest quote per symbol of each connection once per frame or so
+//! (never one connection's quote standing in for another's), and one "accounts changed" per
+//! batch is as good as twenty.
 //!
 //! Batches open on the first event and close a short window later ([`forward`]): an event
 //! after a quiet spell goes out within the window, never after a fixed tick it happened to
 //! miss (a 250 ms tick made a quote wait up to 250 ms).
 
-use brokerdesk_model::{Quote, ServiceEvent, Symbol};
+use brokerdesk_model::{ConnectionId, Quote, ServiceEvent, Symbol};
 use std::collections::BTreeMap;
 use std::time::Duration;
 use tokio::sync::broadcast::{self, error::RecvError};
@@ -53,7 +54,7 @@ pub async fn forward(
 
 #[derive(Default)]
 pub struct EventCoalescer {
-    quotes: BTreeMap<Symbol, Quote>,
+    quotes: BTreeMap<ConnectionId, BTreeMap<Symbol, Quote>>,
     accounts_changed: bool,
     /// Everything else, in order: statuses, orders and breaks are few and each matters.
     other: Vec<ServiceEvent>,
@@ -62,9 +63,10 @@ pub struct EventCoalescer {
 impl EventCoalescer {
     pub fn push(&mut self, event: ServiceEvent) {
         match event {
-            ServiceEvent::Quotes(quotes) => {
+            ServiceEvent::Quotes { connection, quotes } => {
+                let held = self.quotes.entry(connection).or_default();
                 for q in quotes {
-                    self.quotes.insert(q.symbol.clone(), q);
+                    held.insert(q.symbol.clone(), q);
                 }
             }
             ServiceEvent::AccountsChanged => self.accounts_changed = true,
@@ -83,10 +85,11 @@ impl EventCoalescer {
         if std::mem::take(&mut self.accounts_changed) {
             out.push(ServiceEvent::AccountsChanged);
         }
-        if !self.quotes.is_empty() {
-            out.push(ServiceEvent::Quotes(
-                std::mem::take(&mut self.quotes).into_values().collect(),
-            ));
+        for (connection, quotes) in std::mem::take(&mut self.quotes) {
+            out.push(ServiceEvent::Quotes {
+                connection,
+                quotes: quotes.into_values().collect(),
+            });
         }
         out
     }
@@ -96,6 +99,13 @@ impl EventCoalescer {
 mod tests {
     use super::*;
     use rust_decimal::Decimal;
+
+    fn quotes_of(symbol: &str, bid: i64) -> ServiceEvent {
+        ServiceEvent::Quotes {
+            connection: ConnectionId::new("paper-local"),
+            quotes: vec![quote(symbol, bid)],
+        }
+    }
 
     fn quote(symbol: &str, bid: i64) -> Quote {
         Quote {
@@ -118,10 +128,10 @@ mod tests {
         }));
         tokio::task::yield_now().await;
         let sent = tokio::time::Instant::now();
-        tx.send(ServiceEvent::Quotes(vec![quote("AAPL", 1)]))
+        tx.send(quotes_of("AAPL", 1))
             .unwrap();
         let (at, event) = out.recv().await.unwrap();
-        assert_eq!(event, ServiceEvent::Quotes(vec![quote("AAPL", 1)]));
+        assert_eq!(event, quotes_of("AAPL", 1));
         assert_eq!(
             at - sent,
             BATCH_WINDOW,
@@ -132,14 +142,14 @@ mod tests {
         tokio::time::sleep(Duration::from_secs(10)).await;
         assert!(out.try_recv().is_err());
         for i in 0..100 {
-            tx.send(ServiceEvent::Quotes(vec![quote("MSFT", i)]))
+            tx.send(quotes_of("MSFT", i))
                 .unwrap();
         }
         tx.send(ServiceEvent::Vault).unwrap();
         let (_, first) = out.recv().await.unwrap();
         let (_, second) = out.recv().await.unwrap();
         assert_eq!(first, ServiceEvent::Vault);
-        assert_eq!(second, ServiceEvent::Quotes(vec![quote("MSFT", 99)]));
+        assert_eq!(second, quotes_of("MSFT", 99));
         drop(tx);
         task.await.unwrap();
         assert!(out.try_recv().is_err(), "nothing after the last batch");
@@ -148,21 +158,40 @@ mod tests {
     #[test]
     fn a_burst_becomes_one_batch_with_the_newest_quote_per_symbol() {
         let mut c = EventCoalescer::default();
+        let (live, sandbox) = (
+            ConnectionId::new("alpaca-1"),
+            ConnectionId::new("paper-local"),
+        );
         for i in 0..1000 {
-            c.push(ServiceEvent::Quotes(vec![
-                quote("AAPL", i),
-                quote("MSFT", -i),
-            ]));
+            c.push(ServiceEvent::Quotes {
+                connection: live.clone(),
+                quotes: vec![quote("AAPL", i), quote("MSFT", -i)],
+            });
+            c.push(ServiceEvent::Quotes {
+                connection: sandbox.clone(),
+                quotes: vec![quote("AAPL", 5)],
+            });
             c.push(ServiceEvent::AccountsChanged);
         }
         c.push(ServiceEvent::Breaks { open: 2 });
         let out = c.flush();
-        assert_eq!(out.len(), 3);
+        assert_eq!(out.len(), 4);
         assert_eq!(out[0], ServiceEvent::Breaks { open: 2 });
         assert_eq!(out[1], ServiceEvent::AccountsChanged);
+        // The same symbol from two connections stays two quotes, each with its own source.
         assert_eq!(
             out[2],
-            ServiceEvent::Quotes(vec![quote("AAPL", 999), quote("MSFT", -999)])
+            ServiceEvent::Quotes {
+                connection: live,
+                quotes: vec![quote("AAPL", 999), quote("MSFT", -999)]
+            }
+        );
+        assert_eq!(
+            out[3],
+            ServiceEvent::Quotes {
+                connection: sandbox,
+                quotes: vec![quote("AAPL", 5)]
+            }
         );
         assert!(c.flush().is_empty(), "flushed once");
         c.lagged();

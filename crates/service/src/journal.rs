@@ -223,16 +223,33 @@ impl Journal {
         at: DateTime<Utc>,
     ) -> Result<Option<Fill>, ServiceError> {
         let tx = self.db.transaction().map_err(err("begin"))?;
-        let row: Option<(String, String, String, String, Option<String>)> = tx
+        type Row = (
+            String,
+            String,
+            String,
+            String,
+            Option<String>,
+            Option<String>,
+        );
+        let row: Option<Row> = tx
             .query_row(
-                "SELECT connection, account, request, filled_qty, filled_avg_price
+                "SELECT connection, account, request, filled_qty, filled_avg_price, broker_order
                  FROM orders WHERE client_order_id = ?1",
                 params![client_order_id.as_str()],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+                |r| {
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                    ))
+                },
             )
             .optional()
             .map_err(err("reading an order"))?;
-        let Some((connection, account, request, old_qty, old_avg)) = row else {
+        let Some((connection, account, request, old_qty, old_avg, known)) = row else {
             return Err(ServiceError::Internal(format!(
                 "order journal has no order {client_order_id}"
             )));
@@ -241,6 +258,16 @@ impl Journal {
         let old_qty = dec(&old_qty)?;
         let old_avg = opt_dec(old_avg)?.unwrap_or_default();
         let new_qty = order.filled_qty;
+        let known: Option<Order> = known.as_deref().map(json).transpose()?;
+        // Reports arrive by two paths (the stream, and REST lookups) and not always in order:
+        // an older one never takes back a fill or reopens a closed order.
+        let older = new_qty < old_qty
+            || known
+                .as_ref()
+                .is_some_and(|k| !k.status.is_open() && order.status.is_open());
+        if older {
+            return Ok(None);
+        }
         let mut fill = None;
         if new_qty > old_qty {
             let new_avg = order.filled_avg_price.unwrap_or_default();
@@ -311,6 +338,18 @@ impl Journal {
             )
             .map_err(err("closing an order"))?;
         Ok(())
+    }
+
+    /// The order with this client id, if the app placed it.
+    pub fn order(
+        &self,
+        client_order_id: &ClientOrderId,
+    ) -> Result<Option<JournaledOrder>, ServiceError> {
+        // Few orders are open at once; the blotter's reading is the one reading of a row.
+        Ok(self
+            .orders()?
+            .into_iter()
+            .find(|o| &o.request.client_order_id == client_order_id))
     }
 
     /// Every order, newest first.

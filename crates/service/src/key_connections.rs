@@ -132,6 +132,7 @@ fn payment_parts<P: PaymentAccounts + 'static>(
         portfolio: Arc::new(PaymentPortfolio(connector)) as Arc<dyn Portfolio>,
         trading: None,
         market: None,
+        streams: None,
         latency,
         keep: Vec::new(),
     }
@@ -242,6 +243,7 @@ fn connect(
                     portfolio: c.clone() as Arc<dyn Portfolio>,
                     trading: Some(c as Arc<dyn Trading>),
                     market: None,
+                    streams: None,
                     latency: latency(move || probe.latency().map(|l| l.last)),
                     keep: Vec::new(),
                 },
@@ -289,6 +291,7 @@ fn connect(
                     portfolio: c as Arc<dyn Portfolio>,
                     trading: None,
                     market: None,
+                    streams: None,
                     latency: latency(move || probe.latency().map(|l| l.last)),
                     keep: Vec::new(),
                 },

@@ -4,6 +4,7 @@
 //! into an error code the fronts can act on. It knows nothing about Tauri or terminals.
 
 mod atomic_file;
+mod authorization;
 mod config;
 mod connection;
 mod error;
@@ -12,6 +13,7 @@ mod journal;
 mod key_connections;
 #[cfg(test)]
 mod key_connections_tests;
+mod listening;
 #[cfg(test)]
 mod live_guard_tests;
 #[cfg(test)]
@@ -20,16 +22,22 @@ mod oauth_flows;
 mod oauth_tokens;
 mod order_size;
 mod orders;
+mod orders_journal;
 pub mod paper_connection;
 pub mod payment_portfolio;
 pub mod portal_flows;
+mod pricing;
+mod quoting;
 mod reconcile;
 mod reconciling;
 mod registry;
 mod service;
 #[cfg(test)]
 mod service_tests;
+mod session;
 mod settings;
+#[cfg(test)]
+mod streams_tests;
 mod supervisor;
 mod vault_access;
 #[cfg(test)]
@@ -41,10 +49,9 @@ pub use brokerdesk_paper::{
 };
 pub use config::{DEFAULT_SANDBOX_ADDR, ServiceConfig};
 pub use connection::{AccountModes, ConnectionParts, LatencyProbe};
-pub use error::ServiceError;
+pub use error::{LargeOrder, ServiceError};
 pub use oauth_flows::{OAUTH_CLIENT_LABEL, OAuthOverrides, oauth_vendors};
 pub use oauth_tokens::VaultTokenStore;
-pub use order_size::LargeOrder;
 pub use paper_connection::{PaperOpenError, serve_sandbox};
 pub use service::{BrokerageService, LOCAL_PAPER_CONNECTION};
 pub use vault_access::VaultAccess;

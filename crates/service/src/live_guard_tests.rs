@@ -566,7 +566,10 @@ async fn a_market_order_is_valued_at_its_connections_own_quote() {
     let service = BrokerageService::start(config).await.unwrap();
     let account = paper_account(&service).await;
     let quote = service
-        .quotes(&[Symbol::new("AAPL")])
+        .quotes(
+            &ConnectionId::new(LOCAL_PAPER_CONNECTION),
+            &[Symbol::new("AAPL")],
+        )
         .await
         .unwrap()
         .remove(0);
@@ -716,6 +719,7 @@ async fn a_market_order_with_no_known_price_asks_and_says_why() {
         portfolio: broker.clone(),
         trading: Some(broker.clone()),
         market: None,
+        streams: None,
         latency: None,
         keep: Vec::new(),
     });

@@ -9,7 +9,7 @@
 
 use crate::BrokerageService;
 use crate::connection::Connection;
-use crate::error::ServiceError;
+use crate::error::{LargeOrder, ServiceError};
 use brokerdesk_model::money::format_usd;
 use brokerdesk_model::order::{OrderQuantity, OrderType};
 use brokerdesk_model::{AccountId, OrderTicket, Symbol};
@@ -18,19 +18,6 @@ use std::time::Duration;
 
 /// How long to wait for a quote or the account's equity before asking the user instead.
 const LOOKUP_WAIT: Duration = Duration::from_secs(10);
-
-/// An order that needs the user's second confirmation, with the figures that say why.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct LargeOrder {
-    /// The order's value, when a price was known.
-    pub notional: Option<Decimal>,
-    /// That value as a share of the account's equity, in percent (one decimal), when known.
-    pub pct_of_equity: Option<Decimal>,
-    /// The user's limit, in percent.
-    pub limit_pct: Decimal,
-    /// The figures in a sentence, for the user.
-    pub summary: String,
-}
 
 /// The decision on figures already gathered: `Err` when the order must be confirmed again.
 pub(crate) fn judge(

@@ -67,20 +67,26 @@ impl BrokerageService {
             extended_hours: false,
         };
         let submitted_at = Utc::now();
-        self.journal()?.record_submission(
-            &connection.id,
-            &ticket.account,
-            &request,
-            submitted_at,
-        )?;
+        {
+            let (id, account, request) = (
+                connection.id.clone(),
+                ticket.account.clone(),
+                request.clone(),
+            );
+            self.orders()
+                .run(move |j| j.record_submission(&id, &account, &request, submitted_at))
+                .await?;
+        }
         let sent = trading.submit_order(&ticket.account, &request).await;
         let order = match sent {
             Ok(order) => order,
             Err(source) => {
                 if matches!(source, ConnectorError::Rejected(_)) {
                     // The broker said no: it has no such order, and never will.
-                    self.journal()?
-                        .mark_not_sent(&request.client_order_id, Utc::now())?;
+                    let cid = request.client_order_id.clone();
+                    self.orders()
+                        .run(move |j| j.mark_not_sent(&cid, Utc::now()))
+                        .await?;
                 }
                 // Otherwise the outcome is unknown: the order stays pending, and the next
                 // order refresh asks the broker for its client order id.
@@ -91,8 +97,12 @@ impl BrokerageService {
                 });
             }
         };
-        self.journal()?
-            .record_broker_order(&request.client_order_id, &order, Utc::now())?;
+        {
+            let (cid, order) = (request.client_order_id.clone(), order.clone());
+            self.orders()
+                .run(move |j| j.record_broker_order(&cid, &order, Utc::now()))
+                .await?;
+        }
         let entry = BlotterEntry {
             connection: connection.id.clone(),
             connection_name: connection.display_name.clone(),
@@ -145,8 +155,9 @@ impl BrokerageService {
             .map(|c| (c.id.clone(), c))
             .collect();
         Ok(self
-            .journal()?
-            .orders()?
+            .orders()
+            .run(|j| j.orders())
+            .await?
             .into_iter()
             .map(|o| entry(o, &connections))
             .collect())
@@ -161,9 +172,29 @@ impl BrokerageService {
     /// The supervisor's follow-up: young orders every call (they fill or fail now), resting
     /// ones only when `include_resting` — each lookup is a request against the broker's quota
     /// (Alpaca: 200 a minute), and ten resting GTC orders polled every second would spend it.
+    /// Orders of connections with an order stream are left to it (and to its resync).
     pub(crate) async fn follow_orders(&self, include_resting: bool) -> Result<usize, ServiceError> {
         let young = Utc::now() - YOUNG_ORDER;
-        self.refresh_orders_where(|o| include_resting || o.submitted_at > young)
+        let streamed: std::collections::HashSet<ConnectionId> = self
+            .connections()
+            .await
+            .into_iter()
+            .filter(|c| !c.polled())
+            .map(|c| c.id.clone())
+            .collect();
+        self.refresh_orders_where(|o| {
+            !streamed.contains(&o.connection) && (include_resting || o.submitted_at > young)
+        })
+        .await
+    }
+
+    /// Asks `connection`'s broker about each of its orders the journal has open (a stream's
+    /// resync after it (re)connects: what happened while it was down).
+    pub(crate) async fn resync_orders(
+        &self,
+        connection: &ConnectionId,
+    ) -> Result<usize, ServiceError> {
+        self.refresh_orders_where(|o| &o.connection == connection)
             .await
     }
 
@@ -172,8 +203,9 @@ impl BrokerageService {
         wanted: impl Fn(&JournaledOrder) -> bool,
     ) -> Result<usize, ServiceError> {
         let open: Vec<JournaledOrder> = self
-            .journal()?
-            .orders()?
+            .orders()
+            .run(|j| j.orders())
+            .await?
             .into_iter()
             .filter(|o| o.is_open() && wanted(o))
             .collect();
@@ -200,11 +232,10 @@ impl BrokerageService {
                     if order.broker_order.as_ref() == Some(&report) {
                         continue;
                     }
-                    self.journal()?.record_broker_order(
-                        &order.request.client_order_id,
-                        &report,
-                        now,
-                    )?;
+                    let (cid, journaled) = (order.request.client_order_id.clone(), report.clone());
+                    self.orders()
+                        .run(move |j| j.record_broker_order(&cid, &journaled, now))
+                        .await?;
                     changed += 1;
                     self.publish(ServiceEvent::Order(Box::new(BlotterEntry {
                         connection: connection.id.clone(),
@@ -218,8 +249,10 @@ impl BrokerageService {
                 Ok(None)
                     if order.broker_order.is_none() && now - order.submitted_at > UNSENT_AFTER =>
                 {
-                    self.journal()?
-                        .mark_not_sent(&order.request.client_order_id, now)?;
+                    let cid = order.request.client_order_id.clone();
+                    self.orders()
+                        .run(move |j| j.mark_not_sent(&cid, now))
+                        .await?;
                     changed += 1;
                 }
                 Ok(None) => {}
@@ -235,7 +268,10 @@ impl BrokerageService {
     }
 }
 
-fn entry(o: JournaledOrder, connections: &HashMap<ConnectionId, Arc<Connection>>) -> BlotterEntry {
+pub(crate) fn entry(
+    o: JournaledOrder,
+    connections: &HashMap<ConnectionId, Arc<Connection>>,
+) -> BlotterEntry {
     let (name, mode) = connections
         .get(&o.connection)
         .map(|c| (c.display_name.clone(), c.known_account_mode(&o.account)))

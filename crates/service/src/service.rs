@@ -5,12 +5,14 @@ use crate::config::ServiceConfig;
 use crate::connection::{AccountModes, Connection, ConnectionParts, LatencyProbe};
 use crate::error::ServiceError;
 use crate::journal::Journal;
+use crate::orders_journal::Orders;
 use crate::paper_connection::LocalSandbox;
 use crate::registry::{ConnectionRecord, Endpoint, Registry};
+use crate::session::Session;
 use crate::vault_access::VaultAccess;
 use brokerdesk_connectors::alpaca::{AlpacaConfig, AlpacaConnector, AlpacaCredential};
 use brokerdesk_connectors::ibkr::{IbkrConfig, IbkrConnector};
-use brokerdesk_connectors::{ConnectorError, MarketData, Portfolio, Trading};
+use brokerdesk_connectors::{ConnectorError, MarketData, Portfolio, Streams, Trading};
 use brokerdesk_model::connection::check_server_url;
 use brokerdesk_model::vault::CredentialKind;
 use brokerdesk_model::vault::VaultState;
@@ -21,9 +23,7 @@ use brokerdesk_model::{
 use brokerdesk_vault::{Action, CredentialId, NewCredential};
 use chrono::Utc;
 use secrecy::{ExposeSecret, SecretString};
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard, RwLock};
-use std::time::Instant;
+use std::sync::{Arc, RwLock};
 use tokio::sync::broadcast;
 use zeroize::Zeroizing;
 
@@ -68,6 +68,7 @@ fn unavailable(
         portfolio: Arc::new(Unavailable(reason.clone())),
         trading: None,
         market: None,
+        streams: None,
         latency: None,
         keep: Vec::new(),
     });
@@ -97,15 +98,13 @@ pub(crate) struct Inner {
     paper: Arc<Connection>,
     /// The local sandbox's URL, key id and key file, when it runs in this process.
     sandbox: Option<SandboxFacts>,
-    /// The user's own connections; `None` while the vault is locked (their keys are not in
-    /// memory then).
-    linked: RwLock<Option<Vec<Arc<Connection>>>>,
+    /// The user's own connections, open while the vault is unlocked.
+    pub(crate) session: Session,
     /// Connections attached in code (embedders, tests, benchmarks).
     attached: RwLock<Vec<Arc<Connection>>>,
-    pub(crate) journal: Mutex<Journal>,
+    /// The order journal, used off the async threads.
+    pub(crate) orders: Orders,
     pub(crate) events: broadcast::Sender<ServiceEvent>,
-    /// Symbols the UI asked quotes for, and until when it still wants them.
-    pub(crate) watched: Mutex<HashMap<brokerdesk_model::Symbol, Instant>>,
     /// OAuth sign-ins started and not yet finished.
     pub(crate) oauth_flows: Arc<crate::oauth_flows::Flows>,
     pub(crate) portal_flows: crate::portal_flows::PortalFlows,
@@ -134,7 +133,9 @@ fn alpaca_parts(
         mode,
         portfolio: connector.clone() as Arc<dyn Portfolio>,
         trading: Some(connector.clone() as Arc<dyn Trading>),
-        market: Some(connector as Arc<dyn MarketData>),
+        market: Some(connector.clone() as Arc<dyn MarketData>),
+        // Trade updates and quotes pushed: the sandbox serves both streams like Alpaca.
+        streams: Some(connector as Arc<dyn Streams>),
         latency: Some(latency),
         keep,
     }
@@ -233,11 +234,10 @@ impl BrokerageService {
                 vault,
                 paper: Arc::new(paper),
                 sandbox: sandbox_facts,
-                linked: RwLock::new(None),
+                session: Session::default(),
                 attached: RwLock::new(Vec::new()),
-                journal: Mutex::new(journal),
+                orders: Orders::new(journal),
                 events,
-                watched: Mutex::new(HashMap::new()),
                 oauth_flows: Arc::default(),
                 portal_flows: Default::default(),
             }),
@@ -273,10 +273,9 @@ impl BrokerageService {
         let _ = self.inner.events.send(event);
     }
 
-    pub(crate) fn journal(&self) -> Result<MutexGuard<'_, Journal>, ServiceError> {
-        self.inner.journal.lock().map_err(|_| {
-            ServiceError::Internal("the order journal stopped after an internal error".into())
-        })
+    /// The order journal.
+    pub(crate) fn orders(&self) -> &Orders {
+        &self.inner.orders
     }
 
     /// Attaches a connection built in code (embedders, tests, benchmarks). It is read, traded
@@ -289,8 +288,9 @@ impl BrokerageService {
             .push(Arc::new(Connection::new(parts)));
     }
 
-    /// Brings the user's connections in line with the vault: built from it when it is
-    /// unlocked, dropped (keys and all) when it locks. Returns the connections to use now.
+    /// The connections to use now: the sandbox, the user's own while the vault is unlocked,
+    /// and those attached in code. Only reads: opening and dropping is the session's business
+    /// (`unlock`, `lock`, and the supervisor noticing an auto-lock).
     pub(crate) async fn connections(&self) -> Vec<Arc<Connection>> {
         let unlocked = self
             .inner
@@ -298,29 +298,10 @@ impl BrokerageService {
             .state()
             .map(|s| s.unlocked)
             .unwrap_or(false);
-        let loaded = self
-            .inner
-            .linked
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .is_some();
-        if unlocked && !loaded {
-            let built = self.build_linked();
-            *self.inner.linked.write().unwrap_or_else(|p| p.into_inner()) = Some(built);
-            self.publish(ServiceEvent::Vault);
-        } else if !unlocked && loaded {
-            *self.inner.linked.write().unwrap_or_else(|p| p.into_inner()) = None;
-            self.publish(ServiceEvent::Vault);
-        }
         let mut all = vec![Arc::clone(&self.inner.paper)];
-        if let Some(linked) = self
-            .inner
-            .linked
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .as_ref()
-        {
-            all.extend(linked.iter().cloned());
+        // A vault locked a moment ago hides its connections before they are dropped.
+        if unlocked {
+            all.extend(self.inner.session.connections());
         }
         all.extend(
             self.inner
@@ -359,7 +340,7 @@ impl BrokerageService {
     pub async fn unlock(&self, password: SecretString) -> Result<VaultState, ServiceError> {
         let state = self.inner.vault.unlock(password).await?;
         let (built, refused) = self.open_linked();
-        *self.inner.linked.write().unwrap_or_else(|p| p.into_inner()) = Some(built);
+        self.inner.session.open(built);
         self.publish(ServiceEvent::Vault);
         match refused {
             Some(err) => Err(err),
@@ -463,6 +444,7 @@ impl BrokerageService {
                     portfolio: connector.clone() as Arc<dyn Portfolio>,
                     trading: Some(connector.clone() as Arc<dyn Trading>),
                     market: Some(connector as Arc<dyn MarketData>),
+                    streams: None,
                     latency: Some(Arc::new(move || probe.latency().map(|l| l.last))),
                     keep: vec![Box::new(AbortOnDrop(keep_alive))],
                 })
@@ -489,6 +471,7 @@ impl BrokerageService {
                     portfolio: Arc::new(portfolio),
                     trading: None,
                     market: None,
+                    streams: None,
                     latency: None,
                     keep: Vec::new(),
                 }))
@@ -638,9 +621,7 @@ impl BrokerageService {
         &self,
         id: &ConnectionId,
     ) -> Result<Vec<ConnectionSummary>, ServiceError> {
-        self.inner.vault.authorize(Action::Read)?;
-        self.require_vault()?;
-        self.inner.vault.touch()?;
+        self.guard_connecting()?;
         if id.as_str() == LOCAL_PAPER_CONNECTION {
             return Err(ServiceError::InvalidInput(
                 "the local paper sandbox is always there".into(),
@@ -671,7 +652,37 @@ impl BrokerageService {
 
     pub(crate) fn reload_linked(&self) {
         let built = self.build_linked();
-        *self.inner.linked.write().unwrap_or_else(|p| p.into_inner()) = Some(built);
+        self.inner.session.open(built);
+    }
+
+    /// Locks the vault and drops the user's connections (keys, streams and all).
+    pub fn lock(&self) -> Result<VaultState, ServiceError> {
+        let state = self.inner.vault.lock()?;
+        self.sync_session();
+        Ok(state)
+    }
+
+    /// Brings the session in line with the vault after it changed elsewhere (an auto-lock, a
+    /// lock or unlock through the vault handle): drops the connections when it is locked, opens
+    /// them when it is unlocked. Publishes one event when anything changed.
+    pub(crate) fn sync_session(&self) {
+        let unlocked = self
+            .inner
+            .vault
+            .state()
+            .map(|s| s.unlocked)
+            .unwrap_or(false);
+        let changed = match (unlocked, self.inner.session.is_open()) {
+            (true, false) => {
+                self.inner.session.open(self.build_linked());
+                true
+            }
+            (false, true) => self.inner.session.close(),
+            _ => false,
+        };
+        if changed {
+            self.publish(ServiceEvent::Vault);
+        }
     }
 
     /// Connecting an institution stores a key, and keys live only in the vault.
@@ -699,9 +710,8 @@ impl BrokerageService {
     /// Reads every connection at once; the round takes as long as the slowest connection, and
     /// a failing one is reported in `unreachable` without hiding the others.
     pub async fn accounts_overview(&self) -> Result<AccountsOverview, ServiceError> {
-        self.inner.vault.authorize(Action::Read)?;
         // Someone asked for their accounts: that is activity, and pushes auto-lock back.
-        self.inner.vault.touch()?;
+        self.guard(Action::Read)?;
         Ok(self.refresh().await)
     }
 

@@ -532,6 +532,7 @@ fn slow_counted(
         portfolio: Arc::new(Slow(delay, counter)),
         trading: None,
         market: None,
+        streams: None,
         latency: None,
         keep: Vec::new(),
     }
@@ -584,15 +585,19 @@ async fn the_supervisor_follows_young_orders_every_tick_and_resting_ones_less_of
         dec!(1),
     );
     let then = chrono::Utc::now() - chrono::TimeDelta::minutes(10);
+    let journaled = request.clone();
+    let on = account.clone();
     service
-        .journal()
-        .unwrap()
-        .record_submission(
-            &ConnectionId::new(LOCAL_PAPER_CONNECTION),
-            &account,
-            &request,
-            then,
-        )
+        .orders()
+        .run(move |j| {
+            j.record_submission(
+                &ConnectionId::new(LOCAL_PAPER_CONNECTION),
+                &on,
+                &journaled,
+                then,
+            )
+        })
+        .await
         .unwrap();
     let url = service.app_info().sandbox_url.unwrap();
     let broker = AlpacaConnector::new(AlpacaConfig::local(&url), sandbox_key(&service)).unwrap();

@@ -42,9 +42,10 @@ pub async fn orders_blotter(
 #[tauri::command(rename_all = "snake_case")]
 pub async fn quotes(
     service: State<'_, BrokerageService>,
+    connection: ConnectionId,
     symbols: Vec<Symbol>,
 ) -> Result<Vec<Quote>, IpcError> {
-    service.quotes(&symbols).await.map_err(ipc)
+    service.quotes(&connection, &symbols).await.map_err(ipc)
 }
 
 #[tauri::command(rename_all = "snake_case")]

@@ -41,7 +41,7 @@ pub async fn vault_unlock(
 
 #[tauri::command]
 pub fn vault_lock(service: State<'_, BrokerageService>) -> Result<VaultState, IpcError> {
-    service.vault().lock().map_err(ipc)
+    service.lock().map_err(ipc)
 }
 
 #[tauri::command]

@@ -7,7 +7,7 @@
 use crate::components::{ErrorBanner, ModeBadge};
 use crate::ipc;
 use crate::live::use_live;
-use brokerdesk_model::ipc::{GetQuotes, PlaceOrder, PlaceOrderArgs, SymbolsArgs};
+use brokerdesk_model::ipc::{GetQuotes, PlaceOrder, PlaceOrderArgs, QuotesArgs};
 use brokerdesk_model::money::format_usd;
 use brokerdesk_model::order::{OrderQuantity, OrderSide, OrderType, TimeInForce};
 use brokerdesk_model::{
@@ -111,18 +111,28 @@ pub fn OrderTicketForm(props: &OrderTicketProps) -> Html {
     let on_symbol_done = {
         let form = form.clone();
         let live = live.clone();
+        let account_index = account_index.clone();
+        let accounts = props.accounts.clone();
         Callback::from(move |_: FocusEvent| {
             let symbol = form.symbol.trim().to_uppercase();
+            // The ticket quotes from the account it trades in.
+            let Some(connection) = accounts
+                .get(*account_index)
+                .map(|a| a.connection.id.clone())
+            else {
+                return;
+            };
             if symbol.is_empty() {
                 return;
             }
             let live = live.clone();
             wasm_bindgen_futures::spawn_local(async move {
-                let args = SymbolsArgs {
+                let args = QuotesArgs {
+                    connection: connection.clone(),
                     symbols: vec![Symbol::new(symbol)],
                 };
                 if let (Ok(quotes), Some(live)) = (ipc::call::<GetQuotes>(&args).await, live) {
-                    live.dispatch(ServiceEvent::Quotes(quotes));
+                    live.dispatch(ServiceEvent::Quotes { connection, quotes });
                 }
             });
         })

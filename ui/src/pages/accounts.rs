@@ -9,8 +9,8 @@ use crate::ipc;
 use crate::live::use_live;
 use crate::pages::Page;
 use crate::session::use_session;
-use brokerdesk_model::ipc::{GetAccountsOverview, GetQuotes, NoArgs, SymbolsArgs};
-use brokerdesk_model::{ServiceEvent, Symbol};
+use brokerdesk_model::ipc::{GetAccountsOverview, GetQuotes, NoArgs, QuotesArgs};
+use brokerdesk_model::{ConnectionId, ServiceEvent, Symbol};
 use rust_decimal::Decimal;
 use std::collections::BTreeSet;
 use yew::prelude::*;
@@ -60,27 +60,43 @@ pub fn AccountsPage() -> Html {
             }
         });
     }
-    let symbols: Vec<Symbol> = match &*overview.state {
-        Load::Ready(view) => view
-            .accounts
-            .iter()
-            .flat_map(|a| a.positions.iter().map(|p| p.symbol.clone()))
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect(),
+    // Each connection is asked for its own positions' quotes, never another's.
+    let symbols: Vec<(ConnectionId, BTreeSet<Symbol>)> = match &*overview.state {
+        Load::Ready(view) => {
+            let mut by_connection: std::collections::BTreeMap<
+                String,
+                (ConnectionId, BTreeSet<Symbol>),
+            > = Default::default();
+            for a in &view.accounts {
+                by_connection
+                    .entry(a.connection.id.to_string())
+                    .or_insert_with(|| (a.connection.id.clone(), BTreeSet::new()))
+                    .1
+                    .extend(a.positions.iter().map(|p| p.symbol.clone()));
+            }
+            by_connection
+                .into_values()
+                .filter(|(_, s)| !s.is_empty())
+                .collect()
+        }
         _ => Vec::new(),
     };
     {
         // Asking once puts the symbols on the backend's watch list; their quotes then stream.
         let live = live.clone();
         use_effect_with(symbols, move |symbols| {
-            if !symbols.is_empty() {
-                let args = SymbolsArgs {
-                    symbols: symbols.clone(),
+            for (connection, symbols) in symbols {
+                let args = QuotesArgs {
+                    connection: connection.clone(),
+                    symbols: symbols.iter().cloned().collect(),
                 };
+                let live = live.clone();
                 wasm_bindgen_futures::spawn_local(async move {
                     if let (Ok(quotes), Some(live)) = (ipc::call::<GetQuotes>(&args).await, live) {
-                        live.dispatch(ServiceEvent::Quotes(quotes));
+                        live.dispatch(ServiceEvent::Quotes {
+                            connection: args.connection,
+                            quotes,
+                        });
                     }
                 });
             }

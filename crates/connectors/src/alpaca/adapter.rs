@@ -378,3 +378,86 @@ impl AlpacaConnector {
         )
     }
 }
+
+/// Both streams: trade updates (order status and fills) and quotes for the watched symbols.
+/// Trade updates skip the stream's own open-order re-read: the consumer resyncs on
+/// `Connected` with what it knows to ask about (its own orders, by client id).
+impl crate::capability::Streams for AlpacaConnector {
+    fn open(&self) -> crate::capability::StreamHandle {
+        use super::websocket::{AlpacaStream, StreamEvent, Subscriptions};
+        use crate::capability::{StreamKind, StreamUpdate};
+        let (tx, updates) = tokio::sync::mpsc::channel(1024);
+        let (watched, symbols) =
+            tokio::sync::watch::channel(std::collections::BTreeSet::<Symbol>::new());
+        let (subs_tx, subs_rx) = tokio::sync::watch::channel(Subscriptions::default());
+        let no_resync: super::websocket::ResyncFn =
+            std::sync::Arc::new(|| Box::pin(async { Ok(Vec::new()) }));
+        let orders = AlpacaStream::trade_updates(
+            self.config.trade_stream_url.clone(),
+            self.credential.clone(),
+            no_resync,
+        );
+        let quotes = AlpacaStream::market_data_following(
+            format!("{}/{}", self.config.data_stream_url, self.config.feed),
+            self.credential.clone(),
+            subs_rx,
+        );
+        let (order_events, order_task) = orders.spawn();
+        let (quote_events, quote_task) = quotes.spawn();
+        let forward = |kind: StreamKind,
+                       mut events: tokio::sync::mpsc::Receiver<StreamEvent>,
+                       tx: tokio::sync::mpsc::Sender<StreamUpdate>| async move {
+            while let Some(event) = events.recv().await {
+                let update = match event {
+                    StreamEvent::Connected => StreamUpdate::Connected(kind),
+                    StreamEvent::Disconnected { reason, .. } => {
+                        StreamUpdate::Disconnected { kind, reason }
+                    }
+                    StreamEvent::Stopped(reason) => StreamUpdate::Stopped { kind, reason },
+                    StreamEvent::Quote(quote) => StreamUpdate::Quote(quote),
+                    StreamEvent::OrderUpdate {
+                        order, price, qty, ..
+                    } => StreamUpdate::Order {
+                        order,
+                        fill: price.zip(qty),
+                    },
+                    StreamEvent::Trade(_) | StreamEvent::Bar(_) | StreamEvent::OpenOrders(_) => {
+                        continue;
+                    }
+                };
+                if tx.send(update).await.is_err() {
+                    return;
+                }
+            }
+        };
+        // The watched symbols, as the market data stream's quote subscriptions.
+        let follow = async move {
+            let mut symbols = symbols;
+            loop {
+                let quotes: Vec<String> = symbols
+                    .borrow_and_update()
+                    .iter()
+                    .map(|s| s.as_str().to_owned())
+                    .collect();
+                subs_tx.send_replace(Subscriptions {
+                    quotes,
+                    ..Subscriptions::default()
+                });
+                if symbols.changed().await.is_err() {
+                    return;
+                }
+            }
+        };
+        let tasks = vec![
+            order_task,
+            quote_task,
+            tokio::spawn(forward(StreamKind::Orders, order_events, tx.clone())),
+            tokio::spawn(forward(StreamKind::Quotes, quote_events, tx)),
+            tokio::spawn(follow),
+        ];
+        crate::capability::StreamHandle {
+            updates,
+            control: crate::capability::StreamControl::new(watched, tasks),
+        }
+    }
+}

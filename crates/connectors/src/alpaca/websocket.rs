@@ -16,7 +16,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 use tokio_tungstenite::tungstenite::Message;
 
 pub const MARKET_DATA_IEX_URL: &str = "wss://stream.data.alpaca.markets/v2/iex";
@@ -61,7 +61,8 @@ pub type ResyncFn =
 
 #[derive(Clone)]
 enum Kind {
-    MarketData(Subscriptions),
+    /// Follows the subscriptions: re-sent after every reconnect, changed in place.
+    MarketData(watch::Receiver<Subscriptions>),
     TradeUpdates(ResyncFn),
 }
 
@@ -70,6 +71,8 @@ pub struct AlpacaStream {
     credential: AlpacaCredential,
     kind: Kind,
     backoff: RetryPolicy,
+    /// Keeps fixed subscriptions' channel open (a closed one would wake the loop forever).
+    _fixed: Option<watch::Sender<Subscriptions>>,
 }
 
 /// Why one connection ended.
@@ -123,11 +126,26 @@ impl AlpacaStream {
         credential: AlpacaCredential,
         subs: Subscriptions,
     ) -> Self {
+        let (fixed, subs) = watch::channel(subs);
+        Self {
+            _fixed: Some(fixed),
+            ..Self::market_data_following(url, credential, subs)
+        }
+    }
+
+    /// A market data stream whose subscriptions follow `subs`: each change is sent on the live
+    /// connection as `subscribe`/`unsubscribe` of the difference.
+    pub fn market_data_following(
+        url: impl Into<String>,
+        credential: AlpacaCredential,
+        subs: watch::Receiver<Subscriptions>,
+    ) -> Self {
         Self {
             url: url.into(),
             credential,
             kind: Kind::MarketData(subs),
             backoff: RetryPolicy::default(),
+            _fixed: None,
         }
     }
 
@@ -141,6 +159,7 @@ impl AlpacaStream {
             credential,
             kind: Kind::TradeUpdates(resync),
             backoff: RetryPolicy::default(),
+            _fixed: None,
         }
     }
 
@@ -239,15 +258,25 @@ impl AlpacaStream {
         if let Err(end) = check_auth(&self.kind, &reply) {
             return (end, false);
         }
-        let subscribe = match &self.kind {
-            Kind::MarketData(s) => serde_json::json!({
-                "action": "subscribe", "quotes": s.quotes, "trades": s.trades, "bars": s.bars
-            }),
-            Kind::TradeUpdates(_) => serde_json::json!({
-                "action": "listen", "data": { "streams": ["trade_updates"] }
-            }),
+        let mut following = match &self.kind {
+            Kind::MarketData(subs) => Some(subs.clone()),
+            Kind::TradeUpdates(_) => None,
         };
-        if let Err(e) = ws.send(Message::text(subscribe.to_string())).await {
+        let mut subscribed = Subscriptions::default();
+        let subscribe = match following.as_mut() {
+            Some(subs) => {
+                let now = subs.borrow_and_update().clone();
+                let message = change_message("subscribe", &now, &subscribed);
+                subscribed = now;
+                message
+            }
+            None => Some(serde_json::json!({
+                "action": "listen", "data": { "streams": ["trade_updates"] }
+            })),
+        };
+        if let Some(subscribe) = subscribe
+            && let Err(e) = ws.send(Message::text(subscribe.to_string())).await
+        {
             return (End::Dropped(format!("send: {e}")), false);
         }
         if tx.send(StreamEvent::Connected).await.is_err() {
@@ -264,7 +293,34 @@ impl AlpacaStream {
             }
         }
         loop {
-            let text = match next_text(&mut ws).await {
+            let next = match following.as_mut() {
+                Some(subs) => tokio::select! {
+                    text = next_text(&mut ws) => Some(text),
+                    changed = subs.changed() => {
+                        if changed.is_err() {
+                            // Whoever set the subscriptions is gone: so is the listener.
+                            return (End::ReceiverGone, true);
+                        }
+                        let now = subs.borrow_and_update().clone();
+                        for message in [
+                            change_message("unsubscribe", &subscribed, &now),
+                            change_message("subscribe", &now, &subscribed),
+                        ]
+                        .into_iter()
+                        .flatten()
+                        {
+                            if let Err(e) = ws.send(Message::text(message.to_string())).await {
+                                return (End::Dropped(format!("send: {e}")), true);
+                            }
+                        }
+                        subscribed = now;
+                        None
+                    }
+                },
+                None => Some(next_text(&mut ws).await),
+            };
+            let Some(text) = next else { continue };
+            let text = match text {
                 Ok(t) => t,
                 Err(end) => return (end, true),
             };
@@ -284,6 +340,27 @@ impl AlpacaStream {
             }
         }
     }
+}
+
+/// `action` (subscribe or unsubscribe) for what `wanted` has and `except` has not; `None`
+/// when that is nothing.
+fn change_message(
+    action: &str,
+    wanted: &Subscriptions,
+    except: &Subscriptions,
+) -> Option<serde_json::Value> {
+    let minus = |a: &[String], b: &[String]| -> Vec<String> {
+        a.iter().filter(|s| !b.contains(s)).cloned().collect()
+    };
+    let quotes = minus(&wanted.quotes, &except.quotes);
+    let trades = minus(&wanted.trades, &except.trades);
+    let bars = minus(&wanted.bars, &except.bars);
+    if quotes.is_empty() && trades.is_empty() && bars.is_empty() {
+        return None;
+    }
+    Some(serde_json::json!({
+        "action": action, "quotes": quotes, "trades": trades, "bars": bars
+    }))
 }
 
 type Ws =

@@ -54,10 +54,16 @@ impl From<HttpError> for crate::ConnectorError {
         use crate::ConnectorError as C;
         match &e {
             HttpError::Status {
-                status, message, ..
+                status,
+                message,
+                retry_after,
+                ..
             } => match status {
                 401 => C::NeedsSignIn(message.clone()),
-                429 => C::Unavailable(format!("rate limited: {message}")),
+                429 => C::RateLimited {
+                    message: message.clone(),
+                    retry_after: *retry_after,
+                },
                 s if *s >= 500 => C::Unavailable(e.to_string()),
                 _ => C::Rejected(message.clone()),
             },
@@ -89,7 +95,10 @@ mod tests {
         assert!(matches!(status(401).into(), ConnectorError::NeedsSignIn(m) if m == "vendor says"));
         assert!(matches!(status(403).into(), ConnectorError::Rejected(m) if m == "vendor says"));
         assert!(matches!(status(422).into(), ConnectorError::Rejected(_)));
-        assert!(matches!(status(429).into(), ConnectorError::Unavailable(_)));
+        assert!(matches!(
+            status(429).into(),
+            ConnectorError::RateLimited { .. }
+        ));
         assert!(matches!(status(503).into(), ConnectorError::Unavailable(_)));
         assert!(matches!(
             HttpError::Decode("x".into()).into(),

@@ -9,7 +9,10 @@ pub struct RetryPolicy {
     pub max_attempts: u32,
     pub base_delay: Duration,
     pub max_delay: Duration,
-    /// A Retry-After longer than this is not waited for: the caller gets the error instead.
+    /// A Retry-After longer than this is not waited for: the caller gets the error instead
+    /// (`ConnectorError::RateLimited` with the wait), and schedules the wait itself rather than
+    /// hold a request open past its read timeout (the service's supervisor skips the
+    /// connection until then).
     pub max_retry_after: Duration,
 }
 
@@ -19,7 +22,7 @@ impl Default for RetryPolicy {
             max_attempts: 4,
             base_delay: Duration::from_millis(200),
             max_delay: Duration::from_secs(10),
-            max_retry_after: Duration::from_secs(60),
+            max_retry_after: Duration::from_secs(5),
         }
     }
 }

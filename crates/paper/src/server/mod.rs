@@ -237,6 +237,8 @@ pub struct Sandbox {
     handle: ExchangeHandle,
     state: AppState,
     feed: tokio::task::JoinHandle<()>,
+    /// HTTP requests answered (WebSocket upgrades included): what its clients cost it.
+    requests: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl Sandbox {
@@ -325,6 +327,7 @@ impl Sandbox {
             handle,
             state,
             feed,
+            requests: Arc::default(),
         })
     }
 
@@ -336,7 +339,18 @@ impl Sandbox {
     /// for a server bound to `bound`: requests must be addressed to it (`Host`), and none may
     /// come from a web page (see `guard`).
     pub fn router(&self, bound: SocketAddr) -> Router {
-        router(self.state.clone(), bound)
+        let requests = Arc::clone(&self.requests);
+        router(self.state.clone(), bound).layer(axum::middleware::from_fn(
+            move |request: axum::extract::Request, next: axum::middleware::Next| {
+                requests.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                next.run(request)
+            },
+        ))
+    }
+
+    /// How many HTTP requests the routes have answered (WebSocket upgrades included).
+    pub fn requests(&self) -> u64 {
+        self.requests.load(std::sync::atomic::Ordering::Relaxed)
     }
 }
 
