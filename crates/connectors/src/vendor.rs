@@ -186,13 +186,19 @@ pub struct OpenRequest<'a> {
     pub secrets: Option<&'a Secrets>,
 }
 
+/// Reads a vendor with an OAuth access token.
+pub type TokenReader = fn(&SecretString) -> Result<Arc<dyn Portfolio>, ConnectorError>;
+
+/// A descriptor's `prepare`: the checked form to a connection ready to try.
+pub type PrepareFn = fn(FormInput) -> BoxFuture<'static, Result<Prepared, VendorError>>;
+
 /// How the vendor takes OAuth tokens, where it signs in with OAuth.
 pub struct OAuthSupport {
     /// The `brokerdesk_oauth::preset` ids that sign in to this vendor (its sandbox too).
     pub presets: &'static [&'static str],
     /// Reads the vendor with an access token; `None` when the service cannot read it with one
     /// yet (the sign-in is then only proven alive).
-    pub portfolio: Option<fn(&SecretString) -> Result<Arc<dyn Portfolio>, ConnectorError>>,
+    pub portfolio: Option<TokenReader>,
 }
 
 /// Everything the rest of Brokerdesk knows about one vendor.
@@ -209,7 +215,7 @@ pub struct VendorDescriptor {
     pub form: Option<fn() -> KeyForm>,
     /// From the checked form to a config and secrets (may ask the vendor, e.g. to register a
     /// user). Absent with `form`.
-    pub prepare: Option<fn(FormInput) -> BoxFuture<'static, Result<Prepared, VendorError>>>,
+    pub prepare: Option<PrepareFn>,
     /// The connection's mode, from its saved config alone: a config that does not parse is
     /// live, the safe side.
     pub mode: fn(&serde_json::Value) -> TradingMode,

@@ -747,7 +747,7 @@ async fn plaid_hosted_link_adds_the_item_and_seals_its_access_token() {
         "spec_example_POST_item_public_token_exchange_200_example-1.json",
     );
     let access = exchange["access_token"].as_str().unwrap();
-    let credential = crate::key_connections::credential_of(&service, &added.id).unwrap();
+    let credential = crate::browser_flows::FlowHost::credential_of(&service, &added.id).unwrap();
     let sealed = service.vault().with_store(|s| s.get(credential)).unwrap();
     assert!(secrecy::ExposeSecret::expose_secret(&sealed).contains(access));
     assert!(

@@ -163,37 +163,34 @@ impl Registry {
     /// A list of an older version: checked as that version sealed it (version 1: not at all,
     /// and only while this vault has never sealed a list), then saved as this version.
     fn migrate(&self, bytes: &[u8]) -> Result<Vec<ConnectionRecord>, ServiceError> {
-        // The seal first: an unsealed or resealed list is refused before its records are read.
+        // The seal first: an unsealed list is refused before its records are read.
         let head: RegistryFile<serde_json::Value> =
             serde_json::from_slice(bytes).map_err(|e| self.unreadable(e))?;
-        if head.tag.is_none()
-            && head.version <= 1
-            && self.vault.with_store(|s| s.has_authenticated(PURPOSE))?
-        {
-            return Err(self.tampered());
+        match (&head.tag, head.version) {
+            // Only a list from before sealing may come without a tag, and only until this
+            // vault has sealed one: after that, a missing tag is a stripped tag.
+            (None, 2..) => return Err(self.tampered()),
+            (None, _) if self.vault.with_store(|s| s.has_authenticated(PURPOSE))? => {
+                return Err(self.tampered());
+            }
+            _ => {}
         }
+        // A sealed list that does not read as its version is not what was sealed.
         let file: RegistryFile<registry_v2::Record> =
-            serde_json::from_slice(bytes).map_err(|e| self.unreadable(e))?;
-        match &file.tag {
-            Some(tag) if file.version == 2 => {
-                let tag = hex::decode(tag).map_err(|_| self.tampered())?;
-                let data = registry_v2::sealed_bytes(&file.connections)
-                    .map_err(|e| ServiceError::Internal(format!("encoding connections: {e}")))?;
-                let sealed = self
-                    .vault
-                    .with_store(|s| s.verify_tag(PURPOSE, &data, &tag))?;
-                if !sealed {
-                    return Err(self.tampered());
-                }
+            serde_json::from_slice(bytes).map_err(|e| match head.tag {
+                Some(_) => self.tampered(),
+                None => self.unreadable(e),
+            })?;
+        if let Some(tag) = &file.tag {
+            let tag = hex::decode(tag).map_err(|_| self.tampered())?;
+            let data = registry_v2::sealed_bytes(&file.connections)
+                .map_err(|e| ServiceError::Internal(format!("encoding connections: {e}")))?;
+            let sealed = self
+                .vault
+                .with_store(|s| s.verify_tag(PURPOSE, &data, &tag))?;
+            if !sealed {
+                return Err(self.tampered());
             }
-            None if file.version <= 1 => {
-                // Only a list from before sealing may come without a tag, and only until this
-                // vault has sealed one: after that, a missing tag is a stripped tag.
-                if self.vault.with_store(|s| s.has_authenticated(PURPOSE))? {
-                    return Err(self.tampered());
-                }
-            }
-            _ => return Err(self.tampered()),
         }
         let migrated: Vec<ConnectionRecord> = file
             .connections

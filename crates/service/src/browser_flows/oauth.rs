@@ -576,7 +576,7 @@ pub(crate) struct OAuthPortfolio {
     current: Mutex<Option<(SecretString, Arc<dyn Portfolio>)>>,
 }
 
-type TokenReader = fn(&SecretString) -> Result<Arc<dyn Portfolio>, ConnectorError>;
+use brokerdesk_connectors::vendor::TokenReader;
 
 /// A refusal of the grant is "needs sign-in"; anything else may pass.
 pub(crate) fn session_error(err: SessionError) -> ConnectorError {
