@@ -66,7 +66,7 @@ fn flow(
     on_connected: Callback<ConnectionSummary>,
 ) -> Html {
     let form_of = |vendor: &brokerdesk_model::vendors::VendorInfo| {
-        html! { <VendorForm vendor={vendor.clone()} {on_connected} /> }
+        html! { <VendorForm vendor={vendor.clone()} on_connected={on_connected.clone()} /> }
     };
     match i.sign_in.first() {
         Some(SignIn::Builtin) => html! { <p class="connected">{ "Always connected." }</p> },
