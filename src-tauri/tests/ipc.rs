@@ -438,10 +438,17 @@ fn connecting_by_key_takes_snake_case_fields_and_keeps_nothing_when_the_vendor_i
     let (_app, webview) = app(config);
     invoke_with(&webview, "vault_create", sample_args("vault_create", "")).unwrap();
 
+    // Stripe is pointed at a closed port: the key is well formed, the vendor cannot be
+    // reached, so the command fails cleanly and stores nothing.
     let err = invoke_with(
         &webview,
         ipc::AddKeyConnection::NAME,
-        sample_args(ipc::AddKeyConnection::NAME, ""),
+        serde_json::json!({
+            "vendor": "stripe",
+            "fields": { "secret_key": STRIPE_KEY },
+            "sandbox": false,
+            "label": "",
+        }),
     )
     .unwrap_err();
     assert_eq!(err["code"], "unavailable", "{err}");
@@ -459,4 +466,31 @@ fn connecting_by_key_takes_snake_case_fields_and_keeps_nothing_when_the_vendor_i
     assert_eq!(connections.as_array().unwrap().len(), 1);
     let credentials = invoke(&webview, ipc::ListCredentials::NAME).unwrap();
     assert_eq!(credentials.as_array().unwrap().len(), 0);
+}
+
+#[test]
+fn the_vendor_catalog_brings_the_catalog_and_every_vendors_form_to_the_ui() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_app, webview) = app(ServiceConfig::new(dir.path().to_path_buf()));
+    let reply = invoke(&webview, ipc::GetVendorCatalog::NAME).unwrap();
+    let catalog: brokerdesk_model::vendors::VendorCatalog =
+        serde_json::from_value(reply).expect("the contract's type");
+    assert_eq!(catalog, brokerdesk_service::vendor_catalog());
+    assert!(catalog.institutions.len() > catalog.vendors.len());
+    // Every institution reached through an aggregator finds that aggregator's form.
+    for i in &catalog.institutions {
+        for way in &i.sign_in {
+            if let brokerdesk_model::catalog::SignIn::AggregatorPortal(a) = way {
+                let vendor = catalog.aggregator(*a).expect("the aggregator is a vendor");
+                assert!(vendor.form.is_some(), "{}", i.id);
+            }
+        }
+    }
+    assert!(
+        catalog
+            .vendors
+            .iter()
+            .filter_map(|v| v.form.as_ref())
+            .all(|f| !f.fields.is_empty())
+    );
 }

@@ -143,14 +143,14 @@ impl Secrets {
         })
     }
 
-    /// A typed view of the record (each vendor's own struct of keys).
+    /// A typed view of the record (each vendor's own struct of keys; make it `ZeroizeOnDrop`).
+    /// The JSON in between is wiped too.
     pub fn typed<T: serde::de::DeserializeOwned>(&self, vendor: &str) -> Result<T, VendorError> {
-        let value = serde_json::to_value(&self.0).map_err(|_| {
-            VendorError::Unreadable(format!("the stored {vendor} keys are unreadable"))
-        })?;
-        serde_json::from_value(value).map_err(|_| {
-            VendorError::Unreadable(format!("the stored {vendor} keys are unreadable"))
-        })
+        let unreadable =
+            || VendorError::Unreadable(format!("the stored {vendor} keys are unreadable"));
+        let json =
+            zeroize::Zeroizing::new(serde_json::to_string(&self.0).map_err(|_| unreadable())?);
+        serde_json::from_str(&json).map_err(|_| unreadable())
     }
 }
 

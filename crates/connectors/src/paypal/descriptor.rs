@@ -76,7 +76,7 @@ fn form() -> KeyForm {
     }
 }
 
-fn prepare(input: FormInput) -> Result<Prepared, VendorError> {
+fn prepare(mut input: FormInput) -> Result<Prepared, VendorError> {
     let config = KeyConfig {
         sandbox: input.sandbox,
         base_url: input.base_url.clone(),
@@ -85,7 +85,7 @@ fn prepare(input: FormInput) -> Result<Prepared, VendorError> {
     let credential_label = keys_label(NAME, input.fields.optional("client_id"));
     Ok(Prepared {
         config: config.to_json(),
-        secrets: Some(Secrets(std::mem::take(&mut { input }.fields.0))),
+        secrets: Some(Secrets(std::mem::take(&mut input.fields.0))),
         display_name,
         credential_label,
     })

@@ -67,7 +67,7 @@ fn form() -> KeyForm {
     }
 }
 
-fn prepare(input: FormInput) -> Result<Prepared, VendorError> {
+fn prepare(mut input: FormInput) -> Result<Prepared, VendorError> {
     let config = KeyConfig {
         sandbox: input.sandbox,
         base_url: input.base_url.clone(),
@@ -75,7 +75,7 @@ fn prepare(input: FormInput) -> Result<Prepared, VendorError> {
     let display_name = default_name(NAME, input.sandbox, &input.label);
     Ok(Prepared {
         config: config.to_json(),
-        secrets: Some(Secrets(std::mem::take(&mut { input }.fields.0))),
+        secrets: Some(Secrets(std::mem::take(&mut input.fields.0))),
         display_name,
         credential_label: keys_label(NAME, None),
     })

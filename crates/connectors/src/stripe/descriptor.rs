@@ -71,7 +71,7 @@ fn form() -> KeyForm {
     }
 }
 
-fn prepare(input: FormInput) -> Result<Prepared, VendorError> {
+fn prepare(mut input: FormInput) -> Result<Prepared, VendorError> {
     let test = StripeKey::new(input.fields.get("secret_key")?)?.mode() == StripeMode::Test;
     if input.sandbox && !test {
         return Err(VendorError::InvalidInput(
@@ -92,7 +92,7 @@ fn prepare(input: FormInput) -> Result<Prepared, VendorError> {
     let credential_label = keys_label(NAME, input.fields.optional("account_id"));
     Ok(Prepared {
         config: config.to_json(),
-        secrets: Some(Secrets(std::mem::take(&mut { input }.fields.0))),
+        secrets: Some(Secrets(std::mem::take(&mut input.fields.0))),
         display_name,
         credential_label,
     })
