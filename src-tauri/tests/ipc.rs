@@ -102,20 +102,15 @@ fn an_unknown_command_is_refused() {
 /// Arguments that make each command of the contract succeed on an unlocked vault.
 fn sample_args(name: &str, sandbox_url: &str) -> serde_json::Value {
     match name {
-        "connection_add_alpaca" => serde_json::json!({
-            "environment": {"kind": "custom", "url": sandbox_url},
-            "key_id": "PKSANDBOX",
-            "secret_key": SANDBOX_SECRET,
-            "label": "",
-        }),
-        "connection_add_ibkr" => {
-            serde_json::json!({ "gateway_url": "https://127.0.0.1:9/v1/api", "accept_self_signed": true })
-        }
-        // Stripe is pointed at a closed port (see the test's config): the key is well formed,
-        // the vendor cannot be reached, so the command fails cleanly and stores nothing.
+        // The local sandbox through Alpaca's form: the secret goes in and never comes back.
         "connection_add_key" => serde_json::json!({
-            "vendor": "stripe",
-            "fields": { "secret_key": STRIPE_KEY },
+            "vendor": "alpaca",
+            "fields": {
+                "environment": "custom",
+                "server_url": sandbox_url,
+                "key_id": "PKSANDBOX",
+                "secret_key": SANDBOX_SECRET,
+            },
             "sandbox": false,
             "label": "",
         }),
@@ -201,17 +196,9 @@ fn every_command_answers_and_no_reply_ever_carries_a_secret() {
         match (name, &reply) {
             // Creating twice, unknown ids and an absent gateway must fail, cleanly.
             (
-                "vault_create"
-                | "credential_remove"
-                | "connection_add_ibkr"
-                | "connection_add_key"
-                | "connection_remove"
-                | "order_cancel"
-                | "break_resolve"
-                | "oauth_start"
-                | "oauth_finish"
-                | "oauth_cancel"
-                | "portal_start",
+                "vault_create" | "credential_remove" | "connection_add_key" | "connection_remove"
+                | "order_cancel" | "break_resolve" | "oauth_start" | "oauth_finish"
+                | "oauth_cancel" | "portal_start",
                 Err(err),
             ) => {
                 assert!(err.get("code").is_some(), "{name}: {err}")
@@ -375,11 +362,16 @@ fn connecting_alpaca_takes_snake_case_fields_and_needs_a_vault() {
     let (_app, webview) = app(ServiceConfig::new(dir.path().to_path_buf()));
     let err = invoke_with(
         &webview,
-        ipc::AddAlpacaConnection::NAME,
+        ipc::AddKeyConnection::NAME,
         serde_json::json!({
-            "environment": {"kind": "custom", "url": "http://127.0.0.1:9"},
-            "key_id": "PK1",
-            "secret_key": "s",
+            "vendor": "alpaca",
+            "fields": {
+                "environment": "custom",
+                "server_url": "http://127.0.0.1:9",
+                "key_id": "PK1",
+                "secret_key": "s",
+            },
+            "sandbox": false,
             "label": "",
         }),
     )
@@ -446,10 +438,17 @@ fn connecting_by_key_takes_snake_case_fields_and_keeps_nothing_when_the_vendor_i
     let (_app, webview) = app(config);
     invoke_with(&webview, "vault_create", sample_args("vault_create", "")).unwrap();
 
+    // Stripe is pointed at a closed port: the key is well formed, the vendor cannot be
+    // reached, so the command fails cleanly and stores nothing.
     let err = invoke_with(
         &webview,
         ipc::AddKeyConnection::NAME,
-        sample_args(ipc::AddKeyConnection::NAME, ""),
+        serde_json::json!({
+            "vendor": "stripe",
+            "fields": { "secret_key": STRIPE_KEY },
+            "sandbox": false,
+            "label": "",
+        }),
     )
     .unwrap_err();
     assert_eq!(err["code"], "unavailable", "{err}");
@@ -467,4 +466,31 @@ fn connecting_by_key_takes_snake_case_fields_and_keeps_nothing_when_the_vendor_i
     assert_eq!(connections.as_array().unwrap().len(), 1);
     let credentials = invoke(&webview, ipc::ListCredentials::NAME).unwrap();
     assert_eq!(credentials.as_array().unwrap().len(), 0);
+}
+
+#[test]
+fn the_vendor_catalog_brings_the_catalog_and_every_vendors_form_to_the_ui() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_app, webview) = app(ServiceConfig::new(dir.path().to_path_buf()));
+    let reply = invoke(&webview, ipc::GetVendorCatalog::NAME).unwrap();
+    let catalog: brokerdesk_model::vendors::VendorCatalog =
+        serde_json::from_value(reply).expect("the contract's type");
+    assert_eq!(catalog, brokerdesk_service::vendor_catalog());
+    assert!(catalog.institutions.len() > catalog.vendors.len());
+    // Every institution reached through an aggregator finds that aggregator's form.
+    for i in &catalog.institutions {
+        for way in &i.sign_in {
+            if let brokerdesk_model::catalog::SignIn::AggregatorPortal(a) = way {
+                let vendor = catalog.aggregator(*a).expect("the aggregator is a vendor");
+                assert!(vendor.form.is_some(), "{}", i.id);
+            }
+        }
+    }
+    assert!(
+        catalog
+            .vendors
+            .iter()
+            .filter_map(|v| v.form.as_ref())
+            .all(|f| !f.fields.is_empty())
+    );
 }

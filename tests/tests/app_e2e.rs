@@ -492,13 +492,18 @@ async fn connect_by_api_key_trade_paper_see_the_fill_and_the_position_and_surviv
         .expect("its value");
     assert_eq!(typed.as_deref(), Some("alpaca"), "every keystroke kept");
     click(&client, r#"[data-institution="alpaca"] .connect-button"#).await;
-    type_into(&client, "#alpaca-url", &format!("http://127.0.0.1:{port}")).await;
-    type_into(&client, "#alpaca-key", BROKER_KEY).await;
-    type_into(&client, "#alpaca-secret", "a wrong secret").await;
+    type_into(
+        &client,
+        "#alpaca-server_url",
+        &format!("http://127.0.0.1:{port}"),
+    )
+    .await;
+    type_into(&client, "#alpaca-key_id", BROKER_KEY).await;
+    type_into(&client, "#alpaca-secret_key", "a wrong secret").await;
     click(&client, "#alpaca-connect").await;
     let refused = text_of(&client, "#alpaca-form .error-banner").await;
     assert!(refused.contains("Sign in again"), "{refused}");
-    type_into(&client, "#alpaca-secret", BROKER_SECRET).await;
+    type_into(&client, "#alpaca-secret_key", BROKER_SECRET).await;
     click(&client, "#alpaca-connect").await;
     let connected = text_of(&client, "#connect-result").await;
     assert!(

@@ -3,9 +3,9 @@
 
 use anyhow::{Context, bail};
 use brokerdesk_model::VendorId;
-use brokerdesk_model::catalog::{self, SignIn};
+use brokerdesk_model::catalog::SignIn;
 use brokerdesk_oauth::{BrowserOpener, PrintUrl, SystemBrowser};
-use brokerdesk_service::{BrokerageService, ServiceConfig, oauth_vendors};
+use brokerdesk_service::{BrokerageService, ServiceConfig, oauth_vendors, vendor_catalog};
 
 #[derive(Debug, clap::Args)]
 pub struct ConnectArgs {
@@ -19,7 +19,8 @@ pub struct ConnectArgs {
 /// Why a vendor cannot be connected here, in words that say what to do instead.
 fn not_oauth(vendor: &str) -> String {
     let oauth = oauth_vendors().join(", ");
-    let Some(i) = catalog::institution(vendor) else {
+    let catalog = vendor_catalog();
+    let Some(i) = brokerdesk_model::catalog::institution(&catalog.institutions, vendor) else {
         return format!("no institution `{vendor}`; `brokerdesk connect` signs in to {oauth}");
     };
     let how = match i.sign_in.first() {
@@ -29,7 +30,9 @@ fn not_oauth(vendor: &str) -> String {
         }
         Some(SignIn::AggregatorPortal(a)) => format!(
             "is reached through {}: connect it on the app's Connect page",
-            a.display_name()
+            catalog
+                .aggregator(*a)
+                .map_or("an aggregator", |v| v.name.as_str())
         ),
         Some(SignIn::LocalGateway) => {
             "signs in through its local gateway: add the gateway on the app's Connect page"

@@ -18,7 +18,9 @@
 //! ```
 //!
 //! Vendor folders share one shape (NautilusTrader's adapters): `config`, `credential`,
-//! `http/{client, models, parse, error}`, `websocket`, `adapter`.
+//! `http/{client, models, parse, error}`, `websocket`, `adapter`, and `descriptor`: the one
+//! [`vendor::VendorDescriptor`] the rest of Brokerdesk knows the vendor by, listed once in
+//! [`registry`].
 
 pub mod alpaca;
 pub mod capability;
@@ -27,12 +29,15 @@ pub mod directory;
 pub mod error;
 pub mod http;
 pub mod ibkr;
+pub mod payment_portfolio;
 pub mod paypal;
 pub mod plaid;
+pub mod registry;
 pub mod snaptrade;
 pub mod square;
 pub mod stripe;
 pub mod types;
+pub mod vendor;
 
 pub use capability::{
     MarketData, Payments, Portfolio, StreamControl, StreamHandle, StreamKind, StreamUpdate,

@@ -55,10 +55,10 @@ fn bench(c: &mut Criterion) {
         })
         .collect();
     c.bench_function("merge_search: catalog + 5,000 remote institutions", |b| {
-        b.iter(|| merge_search(black_box("natl credt union"), black_box(&remotes)).len())
+        b.iter(|| merge_search(&[], black_box("natl credt union"), black_box(&remotes)).len())
     });
     c.bench_function("search_catalog", |b| {
-        b.iter(|| brokerdesk_model::search::search_catalog(black_box("schwab")).len())
+        b.iter(|| brokerdesk_model::search::search_catalog(&[], black_box("schwab")).len())
     });
 }
 

@@ -4,9 +4,7 @@
 //! permission for each name in [`ALL`]); the UI's `ipc` module invokes them through
 //! [`Command`], so a renamed command or a changed result type fails to compile on both sides.
 
-use crate::connection::{
-    ApiKeyConnectionArgs, ConnectionSummary, IbkrGatewayArgs, KeyConnectionArgs, OAuthStarted,
-};
+use crate::connection::{ConnectionSummary, KeyConnectionArgs, OAuthStarted};
 use crate::ids::VendorId;
 use crate::ids::{AccountId, ConnectionId, OrderId, Symbol};
 use crate::market::Quote;
@@ -193,26 +191,19 @@ impl Command for ListConnections {
     type Output = Vec<ConnectionSummary>;
 }
 
-/// Adds an Alpaca connection by API key: checked against Alpaca before anything is saved.
-pub struct AddAlpacaConnection;
+/// Every institution of the catalog and every vendor's ways to connect (forms, sign-in,
+/// portal), from the vendors' descriptors: the Connect page renders from this and holds no
+/// vendor list of its own.
+pub struct GetVendorCatalog;
 
-impl Command for AddAlpacaConnection {
-    const NAME: &'static str = "connection_add_alpaca";
-    type Args = ApiKeyConnectionArgs;
-    type Output = ConnectionSummary;
+impl Command for GetVendorCatalog {
+    const NAME: &'static str = "vendor_catalog";
+    type Args = NoArgs;
+    type Output = crate::vendors::VendorCatalog;
 }
 
-/// Adds an Interactive Brokers connection through the user's Client Portal gateway.
-pub struct AddIbkrConnection;
-
-impl Command for AddIbkrConnection {
-    const NAME: &'static str = "connection_add_ibkr";
-    type Args = IbkrGatewayArgs;
-    type Output = ConnectionSummary;
-}
-
-/// Adds a connection by keys pasted from the vendor's dashboard (payments, aggregators); the
-/// keys are tried against the vendor before anything is saved.
+/// Adds a connection with a vendor's form (`VendorInfo::form`: pasted keys, a gateway, a
+/// server); the vendor is asked before anything is saved.
 pub struct AddKeyConnection;
 
 impl Command for AddKeyConnection {
@@ -397,8 +388,7 @@ pub const ALL: &[&str] = &[
     ListCredentials::NAME,
     RemoveCredential::NAME,
     ListConnections::NAME,
-    AddAlpacaConnection::NAME,
-    AddIbkrConnection::NAME,
+    GetVendorCatalog::NAME,
     AddKeyConnection::NAME,
     OAuthStart::NAME,
     OAuthFinish::NAME,

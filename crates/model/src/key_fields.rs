@@ -1,202 +1,189 @@
-//! The form of each vendor that connects by keys pasted from its dashboard: which fields, which
-//! of them are secret, and what to type. The Connect page renders its form from this, and the
-//! service checks `KeyConnectionArgs::fields` against the same list, so the two cannot drift.
+//! The form a vendor connects with (pasted keys, a gateway address, a server choice): which
+//! fields, which of them are secret, and what to type. Each vendor's descriptor builds its own
+//! (`brokerdesk_connectors::<vendor>::descriptor`); the Connect page renders it as received
+//! over IPC, and the service checks `KeyConnectionArgs::fields` against the very same form, so
+//! the two cannot drift.
 //!
 //! Pure data and string checks: it compiles for the wasm UI.
 
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// One input of a key form.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+/// What an input is.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum FieldKind {
+    Text,
+    /// Typed into a password input, stored only in the vault, never shown again.
+    Secret,
+    /// A server address (checked by the vendor: https, or http on this computer only).
+    Url,
+    /// One of a few values, as a select.
+    Choice {
+        options: Vec<Choice>,
+    },
+    /// A yes/no switch; its value is `"true"` or `"false"`.
+    Checkbox,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+}
+
+/// What a field holds before the user types.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "value")]
+pub enum FieldDefault {
+    #[default]
+    Empty,
+    Text(String),
+    /// The address of this app's own local sandbox (`AppInfo::sandbox_url`).
+    LocalSandboxUrl,
+}
+
+/// Shows a field only while another field has a given value.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShownWhen {
+    pub field: String,
+    pub equals: String,
+}
+
+/// One input of a form.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KeyField {
     /// The key in `KeyConnectionArgs::fields`.
-    pub name: &'static str,
-    pub label: &'static str,
-    /// Typed into a password input, stored only in the vault, never shown again.
-    pub secret: bool,
+    pub name: String,
+    pub label: String,
+    pub kind: FieldKind,
     /// An empty optional field is left out.
     pub required: bool,
     /// Where to find it and what it looks like.
-    pub hint: &'static str,
+    pub hint: String,
+    #[serde(default)]
+    pub default: FieldDefault,
+    #[serde(default)]
+    pub shown_when: Option<ShownWhen>,
 }
 
-const fn field(
-    name: &'static str,
-    label: &'static str,
-    secret: bool,
-    hint: &'static str,
-) -> KeyField {
-    KeyField {
-        name,
-        label,
-        secret,
-        required: true,
-        hint,
+impl KeyField {
+    fn new(name: &str, label: &str, kind: FieldKind, hint: &str) -> Self {
+        Self {
+            name: name.to_owned(),
+            label: label.to_owned(),
+            kind,
+            required: true,
+            hint: hint.to_owned(),
+            default: FieldDefault::Empty,
+            shown_when: None,
+        }
+    }
+    pub fn text(name: &str, label: &str, hint: &str) -> Self {
+        Self::new(name, label, FieldKind::Text, hint)
+    }
+    pub fn secret(name: &str, label: &str, hint: &str) -> Self {
+        Self::new(name, label, FieldKind::Secret, hint)
+    }
+    pub fn url(name: &str, label: &str, hint: &str) -> Self {
+        Self::new(name, label, FieldKind::Url, hint)
+    }
+    pub fn checkbox(name: &str, label: &str, hint: &str) -> Self {
+        Self {
+            required: false,
+            ..Self::new(name, label, FieldKind::Checkbox, hint)
+        }
+    }
+    pub fn choice(name: &str, label: &str, options: &[(&str, &str)], hint: &str) -> Self {
+        let options = options
+            .iter()
+            .map(|(value, label)| Choice {
+                value: (*value).to_owned(),
+                label: (*label).to_owned(),
+            })
+            .collect();
+        Self::new(name, label, FieldKind::Choice { options }, hint)
+    }
+    pub fn optional(mut self) -> Self {
+        self.required = false;
+        self
+    }
+    pub fn with_default(mut self, default: FieldDefault) -> Self {
+        self.default = default;
+        self
+    }
+    pub fn shown_when(mut self, field: &str, equals: &str) -> Self {
+        self.shown_when = Some(ShownWhen {
+            field: field.to_owned(),
+            equals: equals.to_owned(),
+        });
+        self
+    }
+    pub fn is_secret(&self) -> bool {
+        self.kind == FieldKind::Secret
     }
 }
 
-const fn optional(mut f: KeyField) -> KeyField {
-    f.required = false;
-    f
+/// A vendor's connect form and the words around it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyForm {
+    pub fields: Vec<KeyField>,
+    /// The label of the "use the vendor's sandbox" switch; `None` when the vendor has no
+    /// separate sandbox to pick (its key or server says which it is).
+    pub sandbox_switch: Option<String>,
+    /// Steps to take before the form, in order.
+    #[serde(default)]
+    pub steps: Vec<String>,
+    /// What the vendor is asked while the form waits ("Checking the keys with …").
+    pub busy_text: String,
+    pub submit_label: String,
 }
 
-static ALPACA: &[KeyField] = &[
-    field(
-        "key_id",
-        "API key ID",
-        false,
-        "Alpaca dashboard → API Keys; starts with PK (paper) or AK (live).",
-    ),
-    field(
-        "secret_key",
-        "Secret key",
-        true,
-        "Shown once, when the key is generated.",
-    ),
-];
-
-static STRIPE: &[KeyField] = &[
-    field(
-        "secret_key",
-        "Secret or restricted key",
-        true,
-        "Stripe Dashboard → Developers → API keys: sk_live_…/sk_test_…, or a restricted rk_… key \
-         with read access to Balance. Test-mode keys connect as paper.",
-    ),
-    optional(field(
-        "account_id",
-        "Connected account ID",
-        false,
-        "Optional: acct_… to read a Connect account instead of your own.",
-    )),
-];
-
-static SQUARE: &[KeyField] = &[field(
-    "access_token",
-    "Access token",
-    true,
-    "Square Developer Dashboard → your application → Credentials: the personal access token \
-     (use the Sandbox one with the sandbox option).",
-)];
-
-static PAYPAL: &[KeyField] = &[
-    field(
-        "client_id",
-        "Client ID",
-        false,
-        "PayPal Developer Dashboard → Apps & Credentials → your REST app (Sandbox or Live).",
-    ),
-    field(
-        "client_secret",
-        "Secret",
-        true,
-        "The same app's secret. Transaction Search must be enabled for the app.",
-    ),
-];
-
-static SNAPTRADE: &[KeyField] = &[
-    field(
-        "client_id",
-        "Client ID",
-        false,
-        "SnapTrade dashboard → API keys (your personal key).",
-    ),
-    field(
-        "consumer_key",
-        "Consumer key",
-        true,
-        "Shown with the client ID; it signs every request.",
-    ),
-    optional(field(
-        "user_id",
-        "User ID",
-        false,
-        "An existing SnapTrade user; leave both user fields empty and Brokerdesk registers one \
-         (its secret goes straight into the vault), then \"Link accounts\" opens the portal.",
-    )),
-    optional(field(
-        "user_secret",
-        "User secret",
-        true,
-        "Returned once when that user was registered.",
-    )),
-];
-
-static PLAID: &[KeyField] = &[
-    field(
-        "client_id",
-        "Client ID",
-        false,
-        "Plaid Dashboard → Developers → Keys.",
-    ),
-    field(
-        "secret",
-        "Secret",
-        true,
-        "The Sandbox or Production secret, matching the sandbox option.",
-    ),
-    optional(field(
-        "access_token",
-        "Access token",
-        true,
-        "Leave empty and use \"Link accounts\" (Plaid's Hosted Link) once connected; or paste \
-         an Item's access-… token from a completed Link (investments product).",
-    )),
-];
-
-/// The form for `vendor`; empty for a vendor that does not connect by pasted keys.
-pub fn key_fields(vendor: &str) -> &'static [KeyField] {
-    match vendor {
-        "alpaca" => ALPACA,
-        "stripe" => STRIPE,
-        "square" => SQUARE,
-        "paypal" => PAYPAL,
-        "snaptrade" => SNAPTRADE,
-        "plaid" => PLAID,
-        _ => &[],
-    }
-}
-
-/// Whether the form offers a "sandbox" switch. Stripe has none (a test-mode key is the
-/// sandbox) and neither has SnapTrade (one host; paper brokerages are connected like any other).
-pub fn offers_sandbox(vendor: &str) -> bool {
-    matches!(vendor, "alpaca" | "square" | "paypal" | "plaid")
-}
-
-/// The filled-in fields, trimmed, with empty optional ones left out; or what is wrong, in words
-/// for the user. Values are never quoted back: they may be secrets.
+/// The filled-in fields, trimmed, with empty optional ones and hidden ones left out; or what is
+/// wrong, in words for the user. Values are never quoted back: they may be secrets.
 pub fn check_fields(
-    vendor: &str,
+    form: &KeyForm,
     fields: &BTreeMap<String, String>,
 ) -> Result<BTreeMap<String, String>, String> {
-    let form = key_fields(vendor);
-    if form.is_empty() {
-        return Err(format!("{vendor} does not connect with pasted keys"));
-    }
     if let Some(stray) = fields
         .keys()
-        .find(|name| !form.iter().any(|f| f.name == name.as_str()))
+        .find(|name| !form.fields.iter().any(|f| &f.name == *name))
     {
-        return Err(format!("{vendor} has no field named {stray:?}"));
+        return Err(format!("this form has no field named {stray:?}"));
     }
+    let value_of = |name: &str| fields.get(name).map(|v| v.trim()).unwrap_or_default();
     let mut out = BTreeMap::new();
-    for f in form {
-        let value = fields.get(f.name).map(|v| v.trim()).unwrap_or_default();
+    for f in &form.fields {
+        if let Some(when) = &f.shown_when
+            && value_of(&when.field) != when.equals
+        {
+            continue;
+        }
+        let value = value_of(&f.name);
         if value.is_empty() {
             if f.required {
                 return Err(format!("enter the {}", f.label.to_lowercase()));
             }
             continue;
         }
-        // A secret with a line break or a space inside is a broken paste, not a key. (Ids are
-        // let through: a SnapTrade user id is whatever the partner chose.)
-        if f.secret && value.chars().any(char::is_whitespace) {
-            return Err(format!(
-                "the {} has spaces or line breaks in it",
-                f.label.to_lowercase()
-            ));
+        match &f.kind {
+            // A secret with a line break or a space inside is a broken paste, not a key. (Ids
+            // are let through: a user id is whatever the partner chose.)
+            FieldKind::Secret if value.chars().any(char::is_whitespace) => {
+                return Err(format!(
+                    "the {} has spaces or line breaks in it",
+                    f.label.to_lowercase()
+                ));
+            }
+            FieldKind::Choice { options } if !options.iter().any(|o| o.value == value) => {
+                return Err(format!("pick one of the {}", f.label.to_lowercase()));
+            }
+            FieldKind::Checkbox if !matches!(value, "true" | "false") => {
+                return Err(format!("the {} is yes or no", f.label.to_lowercase()));
+            }
+            _ => {}
         }
-        out.insert(f.name.to_owned(), value.to_owned());
+        out.insert(f.name.clone(), value.to_owned());
     }
     Ok(out)
 }
@@ -204,67 +191,26 @@ pub fn check_fields(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::{CATALOG, SignIn};
 
-    const VENDORS: &[&str] = &["alpaca", "stripe", "square", "paypal", "snaptrade", "plaid"];
-
-    #[test]
-    fn every_catalog_vendor_that_signs_in_by_key_has_a_form() {
-        for i in CATALOG {
-            let by_key = i.sign_in.contains(&SignIn::ApiKey);
-            assert_eq!(
-                by_key,
-                !key_fields(i.id).is_empty(),
-                "{}: sign-in by key and a key form must go together",
-                i.id
-            );
-            if !i.sandbox {
-                assert!(!offers_sandbox(i.id), "{} has no sandbox to offer", i.id);
-            }
+    fn form() -> KeyForm {
+        KeyForm {
+            fields: vec![
+                KeyField::secret("secret_key", "Secret key", "hint"),
+                KeyField::text("account_id", "Account ID", "hint").optional(),
+                KeyField::choice(
+                    "environment",
+                    "Environment",
+                    &[("custom", "Custom"), ("live", "Live")],
+                    "",
+                )
+                .optional(),
+                KeyField::url("server_url", "Server URL", "").shown_when("environment", "custom"),
+            ],
+            sandbox_switch: None,
+            steps: Vec::new(),
+            busy_text: String::new(),
+            submit_label: String::new(),
         }
-        // The aggregators are not institutions of the catalog, but connect by key too.
-        assert!(!key_fields("snaptrade").is_empty() && !key_fields("plaid").is_empty());
-        assert!(key_fields("ibkr").is_empty() && key_fields("venmo").is_empty());
-    }
-
-    #[test]
-    fn forms_are_well_formed() {
-        for vendor in VENDORS {
-            let form = key_fields(vendor);
-            let names: std::collections::BTreeSet<_> = form.iter().map(|f| f.name).collect();
-            assert_eq!(names.len(), form.len(), "{vendor}: duplicate field");
-            assert!(form.iter().any(|f| f.secret), "{vendor}: nothing secret");
-            assert!(
-                form.iter().any(|f| f.required),
-                "{vendor}: nothing required"
-            );
-            for f in form {
-                assert!(
-                    !f.label.is_empty() && !f.hint.is_empty(),
-                    "{vendor}.{}",
-                    f.name
-                );
-                assert!(
-                    f.name.chars().all(|c| c.is_ascii_lowercase() || c == '_'),
-                    "{vendor}.{} is not snake_case",
-                    f.name
-                );
-            }
-        }
-    }
-
-    #[test]
-    fn the_promised_fields_are_there() {
-        let names = |v: &str| key_fields(v).iter().map(|f| f.name).collect::<Vec<_>>();
-        assert_eq!(names("stripe"), ["secret_key", "account_id"]);
-        assert_eq!(names("square"), ["access_token"]);
-        assert_eq!(names("paypal"), ["client_id", "client_secret"]);
-        assert_eq!(
-            names("snaptrade"),
-            ["client_id", "consumer_key", "user_id", "user_secret"]
-        );
-        assert_eq!(names("plaid"), ["client_id", "secret", "access_token"]);
-        assert!(!key_fields("stripe")[1].required);
     }
 
     fn map(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
@@ -275,22 +221,35 @@ mod tests {
     }
 
     #[test]
-    fn checking_trims_drops_empty_optionals_and_never_echoes_values() {
+    fn checking_trims_drops_empty_optionals_and_hidden_fields_and_never_echoes_values() {
         let ok = check_fields(
-            "stripe",
-            &map(&[("secret_key", "  sk_test_abc \n"), ("account_id", " ")]),
+            &form(),
+            &map(&[
+                ("secret_key", "  sk_test_abc \n"),
+                ("account_id", " "),
+                ("server_url", "http://x"),
+            ]),
         )
         .unwrap();
         assert_eq!(ok, map(&[("secret_key", "sk_test_abc")]));
-
-        let missing = check_fields("paypal", &map(&[("client_id", "A1")])).unwrap_err();
-        assert_eq!(missing, "enter the secret");
+        let missing = check_fields(&form(), &map(&[("environment", "custom")])).unwrap_err();
+        assert_eq!(missing, "enter the secret key");
+        let shown = check_fields(
+            &form(),
+            &map(&[("secret_key", "k"), ("environment", "custom")]),
+        )
+        .unwrap_err();
+        assert_eq!(shown, "enter the server url");
         let stray =
-            check_fields("square", &map(&[("access_token", "t"), ("password", "x")])).unwrap_err();
+            check_fields(&form(), &map(&[("secret_key", "t"), ("password", "x")])).unwrap_err();
         assert!(stray.contains("password"), "{stray}");
-        let broken =
-            check_fields("square", &map(&[("access_token", "EAAA half\nkey")])).unwrap_err();
+        let broken = check_fields(&form(), &map(&[("secret_key", "EAAA half\nkey")])).unwrap_err();
         assert!(!broken.contains("EAAA"), "{broken}");
-        assert!(check_fields("ibkr", &BTreeMap::new()).is_err());
+        let choice = check_fields(
+            &form(),
+            &map(&[("secret_key", "k"), ("environment", "moon")]),
+        )
+        .unwrap_err();
+        assert!(!choice.contains("moon"), "{choice}");
     }
 }

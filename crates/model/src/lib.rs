@@ -23,6 +23,7 @@ pub mod settings;
 pub mod ticket_form;
 pub mod trading;
 pub mod vault;
+pub mod vendors;
 
 pub use account::{AccountSnapshot, AccountsOverview, Balances, PriceSource};
 pub use app_info::AppInfo;

@@ -9,7 +9,7 @@
 //! brokerages) is merged in with [`merge_search`]: the catalog wins over a remote hit with the
 //! same name, since it knows how Brokerdesk connects and what it can show.
 
-use crate::catalog::{Aggregator, CATALOG, Institution};
+use crate::catalog::{Aggregator, Institution};
 use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
 use nucleo_matcher::{Config, Matcher, Utf32Str};
 use serde::Serialize;
@@ -66,12 +66,12 @@ pub fn rank<T: Copy>(
     ranked.into_iter().map(|(_, r)| r).collect()
 }
 
-/// Searches the static catalog by name and aliases.
-pub fn search_catalog(query: &str) -> Vec<Ranked<&'static Institution>> {
-    rank(query, CATALOG.iter(), |i| {
-        std::iter::once(i.name)
-            .chain(i.aliases.iter().copied())
-            .map(str::to_owned)
+/// Searches the catalog by name and aliases.
+pub fn search_catalog<'c>(catalog: &'c [Institution], query: &str) -> Vec<Ranked<&'c Institution>> {
+    rank(query, catalog.iter(), |i| {
+        std::iter::once(&i.name)
+            .chain(i.aliases.iter())
+            .cloned()
             .collect()
     })
 }
@@ -94,7 +94,7 @@ pub struct RemoteInstitution {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case", tag = "source", content = "institution")]
 pub enum SearchHit<'a> {
-    Catalog(&'static Institution),
+    Catalog(&'a Institution),
     Remote(&'a RemoteInstitution),
 }
 
@@ -132,19 +132,20 @@ pub fn normalized_name(name: &str) -> String {
 /// that the fuzzy matcher does not match are kept at the end: the aggregator matched them on
 /// something it knows (a former name, a routing number).
 pub fn merge_search<'a>(
+    catalog: &'a [Institution],
     query: &str,
     remote: &'a [RemoteInstitution],
 ) -> Vec<Ranked<SearchHit<'a>>> {
-    let mut seen: HashSet<String> = CATALOG
+    let mut seen: HashSet<String> = catalog
         .iter()
-        .flat_map(|i| std::iter::once(i.name).chain(i.aliases.iter().copied()))
-        .map(normalized_name)
+        .flat_map(|i| std::iter::once(&i.name).chain(i.aliases.iter()))
+        .map(|n| normalized_name(n))
         .collect();
     let fresh: Vec<&RemoteInstitution> = remote
         .iter()
         .filter(|r| seen.insert(normalized_name(&r.name)))
         .collect();
-    let catalog = search_catalog(query);
+    let catalog = search_catalog(catalog, query);
     let scored = rank(query, fresh.iter().copied(), |r| vec![r.name.clone()]);
     let matched: HashSet<*const RemoteInstitution> =
         scored.iter().map(|r| r.item as *const _).collect();
@@ -182,11 +183,43 @@ pub fn merge_search<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::catalog::{Capabilities, Capability, InstitutionKind};
 
-    fn ids(query: &str) -> Vec<&'static str> {
-        search_catalog(query)
+    /// A catalog like the real one (`brokerdesk_connectors::registry`), for the algorithm.
+    fn fixture() -> Vec<Institution> {
+        let entry = |id: &str, name: &str, aliases: &[&str]| Institution {
+            id: id.into(),
+            name: name.into(),
+            aliases: aliases.iter().map(|a| (*a).to_owned()).collect(),
+            kind: InstitutionKind::AggregatedBroker,
+            sign_in: Vec::new(),
+            capabilities: Capabilities {
+                balances: Capability::yes(),
+                positions: Capability::yes(),
+                quotes: Capability::yes(),
+                trading: Capability::yes(),
+                transactions: Capability::yes(),
+            },
+            sandbox: false,
+            summary: "s".into(),
+        };
+        vec![
+            entry("paper", "Paper (local)", &["sandbox"]),
+            entry("alpaca", "Alpaca", &["alpaca markets"]),
+            entry("ibkr", "Interactive Brokers", &["ibkr", "ib"]),
+            entry("fidelity", "Fidelity Investments", &["fidelity"]),
+            entry("schwab", "Charles Schwab", &["schwab", "td ameritrade"]),
+            entry("robinhood", "Robinhood", &["robin hood"]),
+            entry("etrade", "E*TRADE", &["etrade", "e-trade"]),
+            entry("vanguard", "Vanguard", &["vanguard group"]),
+            entry("cashapp", "Cash App", &["square cash"]),
+        ]
+    }
+
+    fn ids(query: &str) -> Vec<String> {
+        search_catalog(&fixture(), query)
             .into_iter()
-            .map(|r| r.item.id)
+            .map(|r| r.item.id.clone())
             .collect()
     }
 
@@ -202,7 +235,7 @@ mod tests {
         assert_eq!(ids("ibkr")[0], "ibkr");
         assert_eq!(ids("td ameritrade")[0], "schwab");
         assert_eq!(ids("e-trade")[0], "etrade");
-        assert!(ids("square cash").contains(&"cashapp"));
+        assert!(ids("square cash").contains(&"cashapp".to_owned()));
     }
 
     #[test]
@@ -221,8 +254,8 @@ mod tests {
     #[test]
     fn empty_query_lists_everything_in_catalog_order() {
         let all = ids("  ");
-        assert_eq!(all.len(), CATALOG.len());
-        assert_eq!(all[0], CATALOG[0].id);
+        assert_eq!(all.len(), fixture().len());
+        assert_eq!(all[0], fixture()[0].id);
     }
 
     #[test]
@@ -279,7 +312,8 @@ mod tests {
             remote("ins_4", "Chase", Aggregator::Plaid),
             remote("ins_alias", "TD Ameritrade", Aggregator::Plaid),
         ];
-        let hits = merge_search("robinhood", &remotes);
+        let catalog = fixture();
+        let hits = merge_search(&catalog, "robinhood", &remotes);
         let labels: Vec<_> = hits.iter().map(|h| label(&h.item)).collect();
         assert_eq!(labels[0], "catalog:robinhood");
         assert!(
@@ -288,12 +322,12 @@ mod tests {
                 .any(|l| l.starts_with("remote:") && l.contains("ROBINHOOD"))
         );
         assert!(!labels.contains(&"remote:ins_54".to_owned()), "{labels:?}");
-        let chase = merge_search("chase", &remotes);
+        let chase = merge_search(&catalog, "chase", &remotes);
         let chase: Vec<_> = chase.iter().map(|h| label(&h.item)).collect();
         assert!(chase.contains(&"remote:ins_3".to_owned()), "{chase:?}");
         assert!(!chase.contains(&"remote:ins_4".to_owned()), "{chase:?}");
         // An alias of a catalog entry counts as its name.
-        let td = merge_search("td ameritrade", &remotes);
+        let td = merge_search(&catalog, "td ameritrade", &remotes);
         assert!(td.iter().all(|h| label(&h.item) != "remote:ins_alias"));
         assert_eq!(label(&td[0].item), "catalog:schwab");
     }
@@ -304,7 +338,8 @@ mod tests {
             remote("ins_x", "Zeta Credit Union", Aggregator::Plaid),
             remote("ins_y", "Alpacas of Peru Bank", Aggregator::Plaid),
         ];
-        let hits = merge_search("alpaca", &remotes);
+        let catalog = fixture();
+        let hits = merge_search(&catalog, "alpaca", &remotes);
         let labels: Vec<_> = hits.iter().map(|h| label(&h.item)).collect();
         assert_eq!(labels[0], "catalog:alpaca");
         let y = labels
@@ -332,8 +367,9 @@ mod tests {
             })
             .collect();
         remotes.push(remote("VANGUARD", "Vanguard", Aggregator::SnapTrade));
+        let catalog = fixture();
         let started = std::time::Instant::now();
-        let hits = merge_search("community credit 12", &remotes);
+        let hits = merge_search(&catalog, "community credit 12", &remotes);
         let elapsed = started.elapsed();
         let remote_ids: HashSet<_> = hits
             .iter()

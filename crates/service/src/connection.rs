@@ -20,8 +20,10 @@ pub const READ_TIMEOUT: Duration = Duration::from_secs(15);
 /// The longest pause between attempts to reach a failing connection.
 const MAX_BACKOFF: Duration = Duration::from_secs(60);
 
-/// The request latency the connector measured (the shared HTTP policy's figure).
-pub type LatencyProbe = Arc<dyn Fn() -> Option<Duration> + Send + Sync>;
+use brokerdesk_connectors::vendor::AggregatorPortal;
+/// The request latency the connector measured, and a connector's per-account modes: both are
+/// the connectors' (`brokerdesk_connectors::vendor`).
+pub use brokerdesk_connectors::vendor::{AccountModes, LatencyProbe};
 
 #[derive(Clone, Debug)]
 struct Health {
@@ -30,13 +32,6 @@ struct Health {
     last_refresh: Option<DateTime<Utc>>,
     failures: u32,
     next_attempt: Option<Instant>,
-}
-
-/// A connector whose accounts differ in mode (an IBKR gateway lists paper and live accounts)
-/// says which is which; the service never guesses from a vendor's name.
-#[async_trait::async_trait]
-pub trait AccountModes: Send + Sync {
-    async fn account_mode(&self, account: &AccountId) -> Result<TradingMode, ConnectorError>;
 }
 
 pub struct Connection {
@@ -57,7 +52,7 @@ pub struct Connection {
     listening: Mutex<Option<Listening>>,
     /// The last read, for reconciliation and the quote subscriptions without reading again.
     last_read: Mutex<Option<Vec<AccountSnapshot>>>,
-    portal: Option<Arc<dyn crate::portal_flows::AggregatorPortal>>,
+    portal: Option<Arc<dyn AggregatorPortal>>,
     directory: Option<Arc<dyn brokerdesk_connectors::directory::InstitutionDirectory>>,
     account_modes: Option<Arc<dyn AccountModes>>,
     /// Each account's mode as last learnt from `account_modes` (for the blotter).
@@ -151,15 +146,12 @@ impl Connection {
     }
 
     /// The aggregator portal for linking more accounts, where the connection has one.
-    pub fn with_portal(
-        mut self,
-        portal: Option<Arc<dyn crate::portal_flows::AggregatorPortal>>,
-    ) -> Self {
+    pub fn with_portal(mut self, portal: Option<Arc<dyn AggregatorPortal>>) -> Self {
         self.portal = portal;
         self
     }
 
-    pub fn portal(&self) -> Option<Arc<dyn crate::portal_flows::AggregatorPortal>> {
+    pub fn portal(&self) -> Option<Arc<dyn AggregatorPortal>> {
         self.portal.clone()
     }
 

@@ -248,7 +248,7 @@ async fn bad_forms_are_refused_before_anything_is_sent() {
     ))
     .await;
     assert_eq!(IpcError::from(&err).code, ErrorCode::InvalidInput);
-    let err = refuse(args("ibkr", &[("x", "y")], false)).await;
+    let err = refuse(args("venmo", &[("x", "y")], false)).await;
     assert!(
         err.to_string()
             .contains("does not connect with pasted keys"),
@@ -624,7 +624,7 @@ async fn a_portal_link_that_is_not_https_is_never_opened() {
         assert!(err.to_string().contains("only https"), "{bad}: {err}");
         assert!(!err.to_string().contains("t0k3n"), "{err}");
         assert!(browser.0.lock().unwrap().is_none(), "{bad} was opened");
-        assert!(service.inner.portal_flows.is_empty(), "a flow was left");
+        assert!(service.inner.flows.portals_idle(), "a flow was left");
     }
 }
 
@@ -747,7 +747,7 @@ async fn plaid_hosted_link_adds_the_item_and_seals_its_access_token() {
         "spec_example_POST_item_public_token_exchange_200_example-1.json",
     );
     let access = exchange["access_token"].as_str().unwrap();
-    let credential = crate::key_connections::credential_of(&service, &added.id).unwrap();
+    let credential = crate::browser_flows::FlowHost::credential_of(&service, &added.id).unwrap();
     let sealed = service.vault().with_store(|s| s.get(credential)).unwrap();
     assert!(secrecy::ExposeSecret::expose_secret(&sealed).contains(access));
     assert!(

@@ -5,10 +5,12 @@
 
 mod atomic_file;
 mod authorization;
+mod browser_flows;
 mod config;
 mod connection;
 mod error;
 pub mod events;
+mod flows_api;
 mod journal;
 mod key_connections;
 #[cfg(test)]
@@ -18,19 +20,18 @@ mod listening;
 mod live_guard_tests;
 #[cfg(test)]
 mod oauth_flow_tests;
-mod oauth_flows;
 mod oauth_tokens;
+mod opening;
 mod order_size;
 mod orders;
 mod orders_journal;
 pub mod paper_connection;
-pub mod payment_portfolio;
-pub mod portal_flows;
 mod pricing;
 mod quoting;
 mod reconcile;
 mod reconciling;
 mod registry;
+mod registry_v2;
 mod service;
 #[cfg(test)]
 mod service_tests;
@@ -39,18 +40,22 @@ mod settings;
 #[cfg(test)]
 mod streams_tests;
 mod supervisor;
+#[cfg(test)]
+mod test_support;
 mod vault_access;
 #[cfg(test)]
 mod vault_tests;
 
+/// The vendors' registry: the catalog and each vendor's ways to connect, for the fronts.
+pub use brokerdesk_connectors::registry::vendor_catalog;
 /// The paper exchange's options, for `brokerdesk sandbox serve`.
 pub use brokerdesk_paper::{
     SandboxConfig, SandboxCredentials, engine::CalendarKind, store::Durability,
 };
+pub use browser_flows::{OAUTH_CLIENT_LABEL, OAuthOverrides, oauth_vendors};
 pub use config::{DEFAULT_SANDBOX_ADDR, ServiceConfig};
 pub use connection::{AccountModes, ConnectionParts, LatencyProbe};
 pub use error::{LargeOrder, ServiceError};
-pub use oauth_flows::{OAUTH_CLIENT_LABEL, OAuthOverrides, oauth_vendors};
 pub use oauth_tokens::VaultTokenStore;
 pub use paper_connection::{PaperOpenError, serve_sandbox};
 pub use service::{BrokerageService, LOCAL_PAPER_CONNECTION};

@@ -2,7 +2,8 @@
 //! type, the connection list sealed to the vault, IBKR's paper accounts, and the order size
 //! guard — end to end through the service.
 
-use crate::registry::{ConnectionRecord, Endpoint};
+use crate::registry::{ConnectionRecord, SignInKind};
+use crate::registry_v2;
 use crate::service_tests::{config, market_buy, paper_account, serve_elsewhere, trader};
 use crate::{BrokerageService, ConnectionParts, LOCAL_PAPER_CONNECTION, ServiceError};
 use async_trait::async_trait;
@@ -143,10 +144,10 @@ async fn a_custom_url_to_another_computer_is_live_and_nothing_goes_there_unarmed
     let record = ConnectionRecord {
         id: id.clone(),
         display_name: "Alpaca — custom".into(),
-        endpoint: Endpoint::Alpaca {
-            environment: AlpacaEnvironment::Custom(url),
-            credential: alpaca_key(&service, &id),
-        },
+        vendor: VendorId::new("alpaca"),
+        sign_in: SignInKind::Form,
+        config: serde_json::json!({ "environment": AlpacaEnvironment::Custom(url) }),
+        credential: Some(alpaca_key(&service, &id)),
         created_at: chrono::Utc::now(),
     };
     service.inner.registry.save(&[record]).unwrap();
@@ -207,7 +208,7 @@ async fn an_edited_connection_list_is_refused_at_unlock_and_no_order_reaches_the
     assert!(sealed["tag"].is_string(), "{sealed}");
 
     let mut edited = sealed.clone();
-    edited["connections"][0]["endpoint"]["environment"]["url"] = elsewhere.uri().into();
+    edited["connections"][0]["config"]["environment"]["url"] = elsewhere.uri().into();
     write_json(&file, &edited);
     service.vault().lock().unwrap();
     let err = service.unlock(pw()).await.unwrap_err();
@@ -317,10 +318,10 @@ async fn a_version_1_list_is_sealed_at_the_first_unlock_of_a_vault_that_never_se
     trader(&service).await;
     // The list as the previous version wrote it: no tag.
     let id = ConnectionId::new("alpaca-old");
-    let record = ConnectionRecord {
+    let record = registry_v2::Record {
         id: id.clone(),
         display_name: "Alpaca — sandbox".into(),
-        endpoint: Endpoint::Alpaca {
+        endpoint: registry_v2::Endpoint::Alpaca {
             environment: AlpacaEnvironment::Custom(broker_url),
             credential: alpaca_key(&service, &id),
         },
@@ -334,7 +335,8 @@ async fn a_version_1_list_is_sealed_at_the_first_unlock_of_a_vault_that_never_se
     service.vault().lock().unwrap();
     service.unlock(pw()).await.unwrap();
     let sealed = read_json(&file);
-    assert_eq!(sealed["version"], 2);
+    // Sealed as the current version (3: the generic record of issue 14).
+    assert_eq!(sealed["version"], 3);
     assert!(sealed["tag"].is_string());
     let account = service
         .connection_accounts(&id)

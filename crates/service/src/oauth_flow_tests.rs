@@ -1,7 +1,7 @@
 //! OAuth sign-in through the service, with a scripted token endpoint and a "browser" that is a
 //! plain HTTP request to the loopback redirect. The real browser and server: tests/oauth_e2e.rs.
 
-use crate::oauth_flows::OAuthOverrides;
+use crate::browser_flows::OAuthOverrides;
 use crate::{BrokerageService, OAUTH_CLIENT_LABEL, ServiceConfig, VaultTokenStore};
 use brokerdesk_model::vault::{CredentialKind, Role};
 use brokerdesk_model::{ConnectionStatus, ErrorCode, VendorId};
@@ -228,7 +228,7 @@ async fn a_browser_that_cannot_open_leaves_no_flow() {
         .await
         .unwrap_err();
     assert!(err.to_string().contains("no display"), "{err}");
-    assert_eq!(service.inner.oauth_flows.len(), 0);
+    assert_eq!(service.inner.flows.oauth_pending(), 0);
 }
 
 #[tokio::test]
@@ -280,7 +280,7 @@ async fn signing_in_stores_the_tokens_with_the_connection_and_a_dead_grant_needs
     let store = VaultTokenStore::new(service.vault().clone(), VendorId::new("square"));
     let stored = store.load(summary.id.as_str()).await.unwrap().unwrap();
     assert_eq!(stored.access_token.expose_secret(), "at-first-secret");
-    assert_eq!(service.inner.oauth_flows.len(), 0);
+    assert_eq!(service.inner.flows.oauth_pending(), 0);
 
     // The access token expires; the server has revoked the grant meanwhile.
     server.reset().await;

@@ -2,143 +2,95 @@
 //!
 //! Written atomically (`atomic_file`). Secrets live in the vault, tied to the connection's id.
 //! Where a connection points decides where keys and orders go, so the list is sealed to the
-//! vault: version 2 carries `tag`, an HMAC of the list under a key held in the vault
+//! vault: it carries `tag`, an HMAC of the list under a key held in the vault
 //! (`SecretStore::authenticate`, purpose `connections.json`). Loading checks it; a list changed
 //! outside Brokerdesk is refused, never obeyed. A version 1 list (no tag) is accepted only while
 //! this vault has never sealed one, and is sealed on that first load. A missing file is an
 //! empty list: deleting it can only drop connections, never add one.
+//!
+//! Version 3 (this one) has one generic record: the vendor's id, how it signed in, the
+//! vendor's own settings as JSON (its descriptor reads them), and the vault record. A version
+//! 2 list (one variant per vendor, `registry_v2`) is checked against its own seal, migrated and
+//! sealed again as version 3 on its first load.
 
 use crate::error::ServiceError;
+use crate::registry_v2;
 use crate::vault_access::VaultAccess;
-use brokerdesk_model::connection::{check_server_url, is_loopback};
-use brokerdesk_model::{AlpacaEnvironment, ConnectionId, TradingMode, VendorId};
+use brokerdesk_connectors::registry as vendors;
+use brokerdesk_model::{ConnectionId, TradingMode, VendorId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
 /// The vault's purpose name for the list's seal.
 const PURPOSE: &str = "connections.json";
-const VERSION: u32 = 2;
+const VERSION: u32 = 3;
 
-/// Where a connection points and how it signs in.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", tag = "vendor")]
-pub enum Endpoint {
-    /// Key id and secret are one vault record (`credential`).
-    Alpaca {
-        environment: AlpacaEnvironment,
-        credential: String,
-    },
-    /// The user's Client Portal gateway; it holds the session, we hold nothing secret.
-    Ibkr {
-        gateway_url: String,
-        accept_self_signed: bool,
-    },
-    /// Signed in through the browser (`oauth_flows`). The tokens are the vault record of kind
-    /// `oauth_token` labelled with the connection id; what a refresh needs besides them is here.
+/// How a connection signed in, which says who opens it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SignInKind {
+    /// The vendor's form (keys, a gateway, a server): its descriptor opens it from `config`
+    /// and the vault record `credential`.
+    Form,
+    /// The browser (`browser_flows`): `config` is [`OAuthConfig`]; the tokens are the vault
+    /// record of kind `oauth_token` of the connection.
     #[serde(rename = "oauth")]
-    OAuth {
-        /// The catalog vendor (and OAuth preset) signed in to.
-        provider: VendorId,
-        client_id: String,
-        /// Kept rather than taken from the preset, so a connection made against a stand-in
-        /// server (tests, a vendor's sandbox) refreshes there too.
-        token_url: String,
-        /// The sign-in authenticated with the secret of the user's registered app (in the
-        /// vault); refreshes must too.
-        #[serde(default)]
-        uses_client_secret: bool,
-    },
-    /// Connected by keys pasted from the vendor's dashboard (`key_connections`): every field
-    /// of the form is one vault record.
-    Stripe(KeyEndpoint),
-    Square(KeyEndpoint),
-    Paypal(KeyEndpoint),
-    Snaptrade(KeyEndpoint),
-    Plaid(KeyEndpoint),
+    OAuth,
 }
 
-/// Where a key connection points; its keys are in the vault record `credential`.
+/// What refreshing an OAuth connection needs besides its tokens.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct KeyEndpoint {
-    /// The vendor's sandbox or test mode (for Stripe: a test-mode key).
-    pub sandbox: bool,
-    pub credential: String,
-    /// Set only when the service was configured to reach the vendor elsewhere (tests, a
-    /// proxy); `None` is the vendor's own URL for `sandbox`.
+pub struct OAuthConfig {
+    pub client_id: String,
+    /// Kept rather than taken from the preset, so a connection made against a stand-in server
+    /// (tests, a vendor's sandbox) refreshes there too.
+    pub token_url: String,
+    /// The sign-in authenticated with the secret of the user's registered app (in the vault);
+    /// refreshes must too.
     #[serde(default)]
-    pub base_url: Option<String>,
-}
-
-impl KeyEndpoint {
-    pub fn mode(&self) -> TradingMode {
-        key_mode(self.sandbox, self.base_url.as_deref())
-    }
-}
-
-/// A key connection's mode: paper for the vendor's own sandbox (no `base_url`), or for a
-/// stand-in server on this computer; a sandbox flag next to any other URL proves nothing.
-pub(crate) fn key_mode(sandbox: bool, base_url: Option<&str>) -> TradingMode {
-    let own_or_local =
-        base_url.is_none_or(|url| check_server_url(url).is_ok_and(|u| is_loopback(&u)));
-    if sandbox && own_or_local {
-        TradingMode::Paper
-    } else {
-        TradingMode::Live
-    }
+    pub uses_client_secret: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConnectionRecord {
     pub id: ConnectionId,
     pub display_name: String,
-    pub endpoint: Endpoint,
+    /// The vendor (descriptor id), or for an OAuth connection the preset signed in with.
+    pub vendor: VendorId,
+    pub sign_in: SignInKind,
+    /// The vendor's own settings (`SignInKind::Form`) or [`OAuthConfig`].
+    pub config: serde_json::Value,
+    /// The vault record holding the connection's keys, if it has one.
+    #[serde(default)]
+    pub credential: Option<String>,
     pub created_at: DateTime<Utc>,
 }
 
 impl ConnectionRecord {
     pub fn vendor(&self) -> VendorId {
-        match &self.endpoint {
-            Endpoint::Alpaca { .. } => VendorId::new("alpaca"),
-            Endpoint::Ibkr { .. } => VendorId::new("ibkr"),
-            Endpoint::OAuth { provider, .. } => provider.clone(),
-            Endpoint::Stripe(_) => VendorId::new("stripe"),
-            Endpoint::Square(_) => VendorId::new("square"),
-            Endpoint::Paypal(_) => VendorId::new("paypal"),
-            Endpoint::Snaptrade(_) => VendorId::new("snaptrade"),
-            Endpoint::Plaid(_) => VendorId::new("plaid"),
-        }
+        self.vendor.clone()
     }
 
-    /// The connection's mode, from facts the user cannot type: see each arm. (The record
-    /// itself cannot be edited either: the list is sealed to the vault.)
+    /// The connection's mode, from facts the user cannot type: the vendor's descriptor decides
+    /// from its settings (an unknown vendor is live). An OAuth connection is paper only for a
+    /// preset that names itself a sandbox; the preset comes from the catalog, never from what
+    /// the user types. (The record itself cannot be edited either: the list is sealed.)
     pub fn mode(&self) -> TradingMode {
-        match &self.endpoint {
-            // Alpaca's own addresses, or a custom URL's host (`AlpacaEnvironment::mode`).
-            Endpoint::Alpaca { environment, .. } => environment.mode(),
-            // The gateway serves whichever accounts the user logged into, paper or live: the
-            // connection is live, and each account is paper only where the gateway proves it
-            // (`Connection::account_mode`).
-            Endpoint::Ibkr { .. } => TradingMode::Live,
-            // Only a catalog preset that names itself a sandbox is known not to touch real
-            // money; the provider comes from the catalog, never from what the user types.
-            Endpoint::OAuth { provider, .. } if provider.as_str().ends_with("-sandbox") => {
-                TradingMode::Paper
-            }
-            Endpoint::OAuth { .. } => TradingMode::Live,
-            Endpoint::Stripe(k)
-            | Endpoint::Square(k)
-            | Endpoint::Paypal(k)
-            | Endpoint::Snaptrade(k)
-            | Endpoint::Plaid(k) => k.mode(),
+        match self.sign_in {
+            SignInKind::Form => vendors::descriptor(self.vendor.as_str())
+                .map(|d| (d.mode)(&self.config))
+                .unwrap_or(TradingMode::Live),
+            SignInKind::OAuth if self.vendor.as_str().ends_with("-sandbox") => TradingMode::Paper,
+            SignInKind::OAuth => TradingMode::Live,
         }
     }
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
-struct RegistryFile {
+struct RegistryFile<R> {
     version: u32,
-    connections: Vec<ConnectionRecord>,
+    connections: Vec<R>,
     /// Hex HMAC of [`sealed_bytes`] under the vault's key; absent only in version 1.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     tag: Option<String>,
@@ -151,6 +103,12 @@ fn sealed_bytes(connections: &[ConnectionRecord]) -> Result<Vec<u8>, ServiceErro
     serde_json::to_writer(&mut bytes, connections)
         .map_err(|e| ServiceError::Internal(format!("encoding connections: {e}")))?;
     Ok(bytes)
+}
+
+/// Just the version, to pick how to read the rest.
+#[derive(Deserialize)]
+struct Versioned {
+    version: u32,
 }
 
 pub struct Registry {
@@ -173,13 +131,12 @@ impl Registry {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
             Err(e) => return Err(self.io_error(e)),
         };
-        let file: RegistryFile = serde_json::from_slice(&bytes).map_err(|e| {
-            // Never overwrite a file we cannot read: the user may want it back.
-            ServiceError::Internal(format!(
-                "{} is not a connection list ({e}); move it aside to start over",
-                self.path.display()
-            ))
-        })?;
+        let version: Versioned = serde_json::from_slice(&bytes).map_err(|e| self.unreadable(e))?;
+        if version.version < VERSION {
+            return self.migrate(&bytes);
+        }
+        let file: RegistryFile<ConnectionRecord> =
+            serde_json::from_slice(&bytes).map_err(|e| self.unreadable(e))?;
         if file.version > VERSION {
             return Err(ServiceError::Internal(format!(
                 "{} was written by a newer Brokerdesk (version {}); this one reads up to {VERSION}",
@@ -198,25 +155,70 @@ impl Registry {
                     return Err(self.tampered());
                 }
             }
-            None => {
-                // Only a list from before sealing may come without a tag, and only until this
-                // vault has sealed one: after that, a missing tag is a stripped tag.
-                let sealed_before = self.vault.with_store(|s| s.has_authenticated(PURPOSE))?;
-                if file.version >= VERSION || sealed_before {
-                    return Err(self.tampered());
-                }
-                self.save(&file.connections)?;
-                tracing::info!(path = %self.path.display(), "connection list sealed to the vault");
-            }
+            None => return Err(self.tampered()),
         }
         Ok(file.connections)
+    }
+
+    /// A list of an older version: checked as that version sealed it (version 1: not at all,
+    /// and only while this vault has never sealed a list), then saved as this version.
+    fn migrate(&self, bytes: &[u8]) -> Result<Vec<ConnectionRecord>, ServiceError> {
+        // The seal first: an unsealed list is refused before its records are read.
+        let head: RegistryFile<serde_json::Value> =
+            serde_json::from_slice(bytes).map_err(|e| self.unreadable(e))?;
+        match (&head.tag, head.version) {
+            // Only a list from before sealing may come without a tag, and only until this
+            // vault has sealed one: after that, a missing tag is a stripped tag.
+            (None, 2..) => return Err(self.tampered()),
+            (None, _) if self.vault.with_store(|s| s.has_authenticated(PURPOSE))? => {
+                return Err(self.tampered());
+            }
+            _ => {}
+        }
+        // A sealed list that does not read as its version is not what was sealed.
+        let file: RegistryFile<registry_v2::Record> =
+            serde_json::from_slice(bytes).map_err(|e| match head.tag {
+                Some(_) => self.tampered(),
+                None => self.unreadable(e),
+            })?;
+        if let Some(tag) = &file.tag {
+            let tag = hex::decode(tag).map_err(|_| self.tampered())?;
+            let data = registry_v2::sealed_bytes(&file.connections)
+                .map_err(|e| ServiceError::Internal(format!("encoding connections: {e}")))?;
+            let sealed = self
+                .vault
+                .with_store(|s| s.verify_tag(PURPOSE, &data, &tag))?;
+            if !sealed {
+                return Err(self.tampered());
+            }
+        }
+        let migrated: Vec<ConnectionRecord> = file
+            .connections
+            .into_iter()
+            .map(registry_v2::migrate)
+            .collect();
+        self.save(&migrated)?;
+        tracing::info!(
+            path = %self.path.display(),
+            from = file.version,
+            "connection list migrated and sealed to the vault"
+        );
+        Ok(migrated)
+    }
+
+    fn unreadable(&self, e: serde_json::Error) -> ServiceError {
+        // Never overwrite a file we cannot read: the user may want it back.
+        ServiceError::Internal(format!(
+            "{} is not a connection list ({e}); move it aside to start over",
+            self.path.display()
+        ))
     }
 
     /// Writes the list with its seal. Needs the vault unlocked (adding a connection does).
     pub fn save(&self, connections: &[ConnectionRecord]) -> Result<(), ServiceError> {
         let data = sealed_bytes(connections)?;
         let tag = self.vault.with_store(|s| s.authenticate(PURPOSE, &data))?;
-        let file = RegistryFile {
+        let file = RegistryFile::<ConnectionRecord> {
             version: VERSION,
             connections: connections.to_vec(),
             tag: Some(hex::encode(tag)),
@@ -270,8 +272,25 @@ mod tests {
         ConnectionRecord {
             id: ConnectionId::new(id),
             display_name: "Alpaca — paper".into(),
-            endpoint: Endpoint::Alpaca {
-                environment: AlpacaEnvironment::Custom("http://127.0.0.1:9".into()),
+            vendor: VendorId::new("alpaca"),
+            sign_in: SignInKind::Form,
+            config: serde_json::json!({
+                "environment": {"kind": "custom", "url": "http://127.0.0.1:9"}
+            }),
+            credential: Some("c1".into()),
+            created_at: Utc::now(),
+        }
+    }
+
+    /// The same connection as version 2 wrote it.
+    fn v2_record(id: &str) -> registry_v2::Record {
+        registry_v2::Record {
+            id: ConnectionId::new(id),
+            display_name: "Alpaca — paper".into(),
+            endpoint: registry_v2::Endpoint::Alpaca {
+                environment: brokerdesk_model::AlpacaEnvironment::Custom(
+                    "http://127.0.0.1:9".into(),
+                ),
                 credential: "c1".into(),
             },
             created_at: Utc::now(),
@@ -304,7 +323,7 @@ mod tests {
         assert_eq!(loaded[0].mode(), TradingMode::Paper);
         assert_eq!(loaded[0].vendor().as_str(), "alpaca");
         let file = on_disk(dir.path());
-        assert_eq!(file["version"], 2);
+        assert_eq!(file["version"], 3);
         assert_eq!(file["tag"].as_str().unwrap().len(), 64);
         // Reformatting is not a change: the seal covers the list, not its layout.
         std::fs::write(
@@ -344,12 +363,11 @@ mod tests {
         type Edit = fn(&mut serde_json::Value);
         let edits: [(&str, Edit); 5] = [
             ("url", |f| {
-                f["connections"][0]["endpoint"]["environment"]["url"] =
+                f["connections"][0]["config"]["environment"]["url"] =
                     "https://api.alpaca.markets".into()
             }),
             ("kind", |f| {
-                f["connections"][0]["endpoint"]["environment"] =
-                    serde_json::json!({"kind": "paper"})
+                f["connections"][0]["config"]["environment"] = serde_json::json!({"kind": "paper"})
             }),
             ("name", |f| {
                 f["connections"][0]["display_name"] = "Mine".into()
@@ -399,12 +417,12 @@ mod tests {
         let registry = unlocked_registry(dir.path());
         let v1 = serde_json::json!({
             "version": 1,
-            "connections": [serde_json::to_value(record("a")).unwrap()],
+            "connections": [serde_json::to_value(v2_record("a")).unwrap()],
         });
         write(dir.path(), &v1);
         assert_eq!(registry.load().unwrap()[0].id.as_str(), "a");
         let migrated = on_disk(dir.path());
-        assert_eq!(migrated["version"], 2);
+        assert_eq!(migrated["version"], 3);
         assert!(migrated["tag"].is_string());
         assert_eq!(registry.load().unwrap().len(), 1);
         // The vault has sealed a list now: an untagged one is no longer believed.
@@ -426,25 +444,110 @@ mod tests {
         assert_eq!(on_disk(dir.path())["connections"][0]["id"], "a");
     }
 
+    /// A version 2 list sealed as version 2 sealed it.
+    fn write_v2(
+        registry: &Registry,
+        dir: &Path,
+        records: &[registry_v2::Record],
+    ) -> serde_json::Value {
+        let data = registry_v2::sealed_bytes(records).unwrap();
+        let tag = registry
+            .vault
+            .with_store(|s| s.authenticate(PURPOSE, &data))
+            .unwrap();
+        let file = serde_json::json!({
+            "version": 2,
+            "connections": records,
+            "tag": hex::encode(tag),
+        });
+        write(dir, &file);
+        file
+    }
+
     #[test]
-    fn a_sandbox_flag_is_paper_only_with_the_vendors_own_or_a_local_url() {
-        assert_eq!(key_mode(true, None), TradingMode::Paper);
+    fn a_sealed_version_2_list_is_migrated_with_the_same_meaning_and_sealed_as_version_3() {
+        let dir = tempfile::tempdir().unwrap();
+        let registry = unlocked_registry(dir.path());
+        let key = |sandbox, base_url: Option<&str>| registry_v2::KeyEndpoint {
+            sandbox,
+            credential: "c2".into(),
+            base_url: base_url.map(str::to_owned),
+        };
+        let mut records = vec![v2_record("a")];
+        let more = [
+            registry_v2::Endpoint::Ibkr {
+                gateway_url: "https://localhost:5000/v1/api".into(),
+                accept_self_signed: true,
+            },
+            registry_v2::Endpoint::Stripe(key(true, None)),
+            registry_v2::Endpoint::Plaid(key(true, Some("https://sandbox.plaid.example"))),
+            registry_v2::Endpoint::OAuth {
+                provider: VendorId::new("square-sandbox"),
+                client_id: "cid".into(),
+                token_url: "http://127.0.0.1:1/token".into(),
+                uses_client_secret: false,
+            },
+        ];
+        for (i, endpoint) in more.into_iter().enumerate() {
+            records.push(registry_v2::Record {
+                id: ConnectionId::new(format!("c{i}")),
+                endpoint,
+                ..v2_record("x")
+            });
+        }
+        write_v2(&registry, dir.path(), &records);
+        let loaded = registry.load().unwrap();
+        let modes: Vec<_> = loaded
+            .iter()
+            .map(|r| (r.vendor.to_string(), r.mode()))
+            .collect();
         assert_eq!(
-            key_mode(true, Some("http://127.0.0.1:9")),
-            TradingMode::Paper
+            modes,
+            [
+                ("alpaca".to_owned(), TradingMode::Paper),
+                ("ibkr".to_owned(), TradingMode::Live),
+                ("stripe".to_owned(), TradingMode::Paper),
+                // A sandbox flag next to a URL that is not this computer's proves nothing.
+                ("plaid".to_owned(), TradingMode::Live),
+                ("square-sandbox".to_owned(), TradingMode::Paper),
+            ]
+        );
+        assert_eq!(loaded[0].credential.as_deref(), Some("c1"));
+        assert_eq!(loaded[1].credential, None);
+        assert_eq!(loaded[4].sign_in, SignInKind::OAuth);
+        let oauth: OAuthConfig = serde_json::from_value(loaded[4].config.clone()).unwrap();
+        assert_eq!(oauth.client_id, "cid");
+        let file = on_disk(dir.path());
+        assert_eq!(file["version"], 3);
+        assert_eq!(
+            file["connections"][0]["config"]["environment"]["url"],
+            "http://127.0.0.1:9"
         );
         assert_eq!(
-            key_mode(true, Some("https://api.stripe.com")),
-            TradingMode::Live
+            registry.load().unwrap(),
+            loaded,
+            "the migrated list loads as itself"
         );
-        assert_eq!(
-            key_mode(true, Some("http://localhost@evil.com")),
-            TradingMode::Live
-        );
-        assert_eq!(key_mode(false, None), TradingMode::Live);
-        assert_eq!(
-            key_mode(false, Some("http://127.0.0.1:9")),
-            TradingMode::Live
-        );
+    }
+
+    #[test]
+    fn an_edited_or_unsealed_version_2_list_is_refused_and_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let registry = unlocked_registry(dir.path());
+        let mut file = write_v2(&registry, dir.path(), &[v2_record("a")]);
+        file["connections"][0]["endpoint"]["environment"]["url"] =
+            "https://api.alpaca.markets".into();
+        write(dir.path(), &file);
+        assert!(matches!(
+            registry.load().unwrap_err(),
+            ServiceError::ConnectionsTampered { .. }
+        ));
+        file.as_object_mut().unwrap().remove("tag");
+        write(dir.path(), &file);
+        assert!(matches!(
+            registry.load().unwrap_err(),
+            ServiceError::ConnectionsTampered { .. }
+        ));
+        assert_eq!(on_disk(dir.path()), file, "the file is left as found");
     }
 }

@@ -1,31 +1,27 @@
 //! The service proper: the connections (the local sandbox, and the user's own once the vault is
 //! unlocked), read concurrently, with events for the fronts.
 
+use crate::browser_flows::BrowserFlows;
 use crate::config::ServiceConfig;
-use crate::connection::{AccountModes, Connection, ConnectionParts, LatencyProbe};
+use crate::connection::{Connection, ConnectionParts};
 use crate::error::ServiceError;
 use crate::journal::Journal;
 use crate::orders_journal::Orders;
 use crate::paper_connection::LocalSandbox;
-use crate::registry::{ConnectionRecord, Endpoint, Registry};
+use crate::registry::{ConnectionRecord, Registry, SignInKind};
 use crate::session::Session;
 use crate::vault_access::VaultAccess;
-use brokerdesk_connectors::alpaca::{AlpacaConfig, AlpacaConnector, AlpacaCredential};
-use brokerdesk_connectors::ibkr::{IbkrConfig, IbkrConnector};
-use brokerdesk_connectors::{ConnectorError, MarketData, Portfolio, Streams, Trading};
-use brokerdesk_model::connection::check_server_url;
-use brokerdesk_model::vault::CredentialKind;
+use brokerdesk_connectors::registry as vendors;
+use brokerdesk_connectors::{ConnectorError, Portfolio};
 use brokerdesk_model::vault::VaultState;
 use brokerdesk_model::{
-    AccountSnapshot, AccountsOverview, AlpacaEnvironment, ApiKeyConnectionArgs, AppInfo,
-    ConnectionId, ConnectionSummary, IbkrGatewayArgs, ServiceEvent, TradingMode, VendorId,
+    AccountSnapshot, AccountsOverview, AppInfo, ConnectionId, ConnectionSummary, ServiceEvent,
+    TradingMode, VendorId,
 };
-use brokerdesk_vault::{Action, CredentialId, NewCredential};
-use chrono::Utc;
-use secrecy::{ExposeSecret, SecretString};
+use brokerdesk_vault::{Action, CredentialId};
+use secrecy::SecretString;
 use std::sync::{Arc, RwLock};
 use tokio::sync::broadcast;
-use zeroize::Zeroizing;
 
 /// The id of the paper sandbox that is always there.
 pub const LOCAL_PAPER_CONNECTION: &str = "paper-local";
@@ -83,13 +79,6 @@ struct SandboxFacts {
     credentials_file: Option<String>,
 }
 
-/// The secret of an Alpaca API-key connection, as sealed in the vault.
-#[derive(serde::Serialize, serde::Deserialize)]
-struct AlpacaKeyPair {
-    key_id: String,
-    secret_key: String,
-}
-
 pub(crate) struct Inner {
     pub(crate) config: ServiceConfig,
     pub(crate) vault: VaultAccess,
@@ -105,68 +94,14 @@ pub(crate) struct Inner {
     /// The order journal, used off the async threads.
     pub(crate) orders: Orders,
     pub(crate) events: broadcast::Sender<ServiceEvent>,
-    /// OAuth sign-ins started and not yet finished.
-    pub(crate) oauth_flows: Arc<crate::oauth_flows::Flows>,
-    pub(crate) portal_flows: crate::portal_flows::PortalFlows,
+    /// OAuth sign-ins and aggregator portals under way in the system browser.
+    pub(crate) flows: BrowserFlows,
 }
 
 /// The one core behind the app and the CLI. Cheap to clone: clones share everything.
 #[derive(Clone)]
 pub struct BrokerageService {
     pub(crate) inner: Arc<Inner>,
-}
-
-fn alpaca_parts(
-    id: ConnectionId,
-    display_name: String,
-    mode: TradingMode,
-    connector: AlpacaConnector,
-    keep: Vec<Box<dyn std::any::Any + Send + Sync>>,
-) -> ConnectionParts {
-    let connector = Arc::new(connector);
-    let probe = Arc::clone(&connector);
-    let latency: LatencyProbe = Arc::new(move || probe.latency().map(|l| l.last));
-    ConnectionParts {
-        id,
-        vendor: VendorId::new("alpaca"),
-        display_name,
-        mode,
-        portfolio: connector.clone() as Arc<dyn Portfolio>,
-        trading: Some(connector.clone() as Arc<dyn Trading>),
-        market: Some(connector.clone() as Arc<dyn MarketData>),
-        // Trade updates and quotes pushed: the sandbox serves both streams like Alpaca.
-        streams: Some(connector as Arc<dyn Streams>),
-        latency: Some(latency),
-        keep,
-    }
-}
-
-fn alpaca_config(environment: &AlpacaEnvironment) -> AlpacaConfig {
-    match environment {
-        AlpacaEnvironment::Live => AlpacaConfig::live(),
-        AlpacaEnvironment::Paper => AlpacaConfig::paper(),
-        AlpacaEnvironment::Custom(url) => AlpacaConfig::local(url.trim_end_matches('/')),
-    }
-}
-
-fn environment_name(environment: &AlpacaEnvironment) -> &'static str {
-    match (environment, environment.mode()) {
-        (AlpacaEnvironment::Live, _) => "live",
-        (AlpacaEnvironment::Paper, _) => "paper",
-        (AlpacaEnvironment::Custom(_), TradingMode::Paper) => "sandbox",
-        (AlpacaEnvironment::Custom(_), TradingMode::Live) => "custom server (live)",
-    }
-}
-
-/// The IBKR gateway knows which of its accounts are paper (`IbkrConnector::account_mode`).
-#[async_trait::async_trait]
-impl AccountModes for IbkrConnector {
-    async fn account_mode(
-        &self,
-        account: &brokerdesk_model::AccountId,
-    ) -> Result<TradingMode, ConnectorError> {
-        IbkrConnector::account_mode(self, account).await
-    }
 }
 
 /// The id under which a refused connection list shows, in place of its connections.
@@ -202,20 +137,22 @@ impl BrokerageService {
                         connection: id.clone(),
                         source,
                     })?;
-                let parts = alpaca_parts(
+                let mut capabilities = vendors::sandbox_capabilities(connector);
+                capabilities.keep.push(Box::new(sandbox));
+                let connection = crate::opening::connection(
                     id,
+                    VendorId::new(vendors::LOCAL_SANDBOX),
                     name,
                     TradingMode::Paper,
-                    connector,
-                    vec![Box::new(sandbox)],
+                    capabilities,
                 );
-                (Connection::new(parts), Some(facts))
+                (connection, Some(facts))
             }
             Err(err) => {
                 tracing::warn!(error = %err, "paper sandbox unavailable");
                 let connection = unavailable(
                     id,
-                    VendorId::new("paper"),
+                    VendorId::new(vendors::LOCAL_SANDBOX),
                     name,
                     TradingMode::Paper,
                     err.to_string(),
@@ -231,6 +168,7 @@ impl BrokerageService {
                 registry: Registry::new(&config.data_dir, vault.clone()),
                 settings: crate::settings::SettingsFile::new(&config.data_dir),
                 config,
+                flows: BrowserFlows::new(vault.clone()),
                 vault,
                 paper: Arc::new(paper),
                 sandbox: sandbox_facts,
@@ -238,8 +176,6 @@ impl BrokerageService {
                 attached: RwLock::new(Vec::new()),
                 orders: Orders::new(journal),
                 events,
-                oauth_flows: Arc::default(),
-                portal_flows: Default::default(),
             }),
         })
     }
@@ -388,222 +324,30 @@ impl BrokerageService {
         (built, None)
     }
 
+    /// Opens a saved connection: its vendor's descriptor for one made with a form, the
+    /// browser flows' OAuth session for one signed in with the browser.
     fn build(&self, record: &ConnectionRecord) -> Result<Connection, ServiceError> {
-        let wrap = |source| ServiceError::Connector {
-            connection: record.id.clone(),
-            source,
-        };
-        match &record.endpoint {
-            Endpoint::Alpaca {
-                environment,
-                credential,
-            } => {
-                // Never send the key in clear text or to a URL with a user name, whatever the
-                // list says (a list from before these checks may hold one).
-                if let AlpacaEnvironment::Custom(url) = environment {
-                    check_server_url(url).map_err(ServiceError::InvalidInput)?;
-                }
-                let id: CredentialId = credential
-                    .parse()
-                    .map_err(|why: String| ServiceError::Internal(why))?;
-                let secret = self.inner.vault.with_store(|s| s.get(id))?;
-                let AlpacaKeyPair { key_id, secret_key } =
-                    serde_json::from_str(secret.expose_secret()).map_err(|_| {
-                        ServiceError::Internal("the stored Alpaca key is unreadable".into())
-                    })?;
-                let secret_key = Zeroizing::new(secret_key);
-                let connector = AlpacaConnector::new(
-                    alpaca_config(environment),
-                    AlpacaCredential::api_key(key_id, secret_key.as_str()),
-                )
-                .map_err(wrap)?;
-                Ok(Connection::new(alpaca_parts(
-                    record.id.clone(),
-                    record.display_name.clone(),
-                    record.mode(),
-                    connector,
-                    Vec::new(),
-                )))
-            }
-            Endpoint::Ibkr {
-                gateway_url,
-                accept_self_signed,
-            } => {
-                let connector = Arc::new(
-                    IbkrConnector::new(IbkrConfig::gateway(gateway_url, *accept_self_signed))
-                        .map_err(wrap)?,
-                );
-                let keep_alive = connector.spawn_keep_alive();
-                let probe = Arc::clone(&connector);
-                let modes = Arc::clone(&connector) as Arc<dyn AccountModes>;
-                Ok(Connection::new(ConnectionParts {
-                    id: record.id.clone(),
-                    vendor: record.vendor(),
-                    display_name: record.display_name.clone(),
-                    mode: record.mode(),
-                    portfolio: connector.clone() as Arc<dyn Portfolio>,
-                    trading: Some(connector.clone() as Arc<dyn Trading>),
-                    market: Some(connector as Arc<dyn MarketData>),
-                    streams: None,
-                    latency: Some(Arc::new(move || probe.latency().map(|l| l.last))),
-                    keep: vec![Box::new(AbortOnDrop(keep_alive))],
-                })
-                .with_account_modes(modes))
-            }
-            Endpoint::OAuth {
-                provider,
-                client_id,
-                token_url,
-                uses_client_secret,
-            } => {
-                let portfolio = self.oauth_portfolio(
-                    record,
-                    provider,
-                    client_id,
-                    token_url,
-                    *uses_client_secret,
-                )?;
-                Ok(Connection::new(ConnectionParts {
-                    id: record.id.clone(),
-                    vendor: record.vendor(),
-                    display_name: record.display_name.clone(),
-                    mode: record.mode(),
-                    portfolio: Arc::new(portfolio),
-                    trading: None,
-                    market: None,
-                    streams: None,
-                    latency: None,
-                    keep: Vec::new(),
-                }))
-            }
-            Endpoint::Stripe(key)
-            | Endpoint::Square(key)
-            | Endpoint::Paypal(key)
-            | Endpoint::Snaptrade(key)
-            | Endpoint::Plaid(key) => crate::key_connections::build(self, record, key),
+        match record.sign_in {
+            SignInKind::Form => crate::opening::open(record, &self.inner.vault),
+            SignInKind::OAuth => self.inner.flows.open_oauth(record),
         }
-    }
-
-    /// Adds an Alpaca connection by API key. The key is tried against Alpaca first (an account
-    /// read); nothing is saved unless Alpaca accepts it.
-    pub async fn add_alpaca(
-        &self,
-        args: ApiKeyConnectionArgs,
-    ) -> Result<ConnectionSummary, ServiceError> {
-        self.inner.vault.authorize(Action::Read)?;
-        self.require_vault()?;
-        self.inner.vault.touch()?;
-        let key_id = args.key_id.trim().to_owned();
-        let secret_key = Zeroizing::new(args.secret_key.trim().to_owned());
-        if key_id.is_empty() || secret_key.is_empty() {
-            return Err(ServiceError::InvalidInput(
-                "enter both the key id and the secret key".into(),
-            ));
-        }
-        // A custom URL is kept as the HTTP client reads it, so that the mode decided from it
-        // (`AlpacaEnvironment::mode`) is about the very server the keys go to.
-        let environment = match args.environment {
-            AlpacaEnvironment::Custom(url) => AlpacaEnvironment::Custom(
-                check_server_url(&url)
-                    .map_err(ServiceError::InvalidInput)?
-                    .as_str()
-                    .trim_end_matches('/')
-                    .to_owned(),
-            ),
-            other => other,
-        };
-        let id = ConnectionId::new(format!("alpaca-{}", uuid::Uuid::new_v4().simple()));
-        let connector = AlpacaConnector::new(
-            alpaca_config(&environment),
-            AlpacaCredential::api_key(key_id.clone(), secret_key.as_str()),
-        )
-        .map_err(|source| ServiceError::Connector {
-            connection: id.clone(),
-            source,
-        })?;
-        // Validation against the vendor: a wrong key fails here, before anything is stored.
-        connector
-            .accounts()
-            .await
-            .map_err(|source| ServiceError::Connector {
-                connection: id.clone(),
-                source,
-            })?;
-        let display_name = if args.label.trim().is_empty() {
-            format!("Alpaca — {}", environment_name(&environment))
-        } else {
-            args.label.trim().to_owned()
-        };
-        let secret = Zeroizing::new(
-            serde_json::to_string(&AlpacaKeyPair {
-                key_id: key_id.clone(),
-                secret_key: secret_key.to_string(),
-            })
-            .map_err(|e| ServiceError::Internal(format!("encoding: {e}")))?,
-        );
-        let meta = self.inner.vault.with_store(|s| {
-            s.put(NewCredential {
-                vendor: VendorId::new("alpaca"),
-                connection: Some(id.clone()),
-                label: format!(
-                    "API key {}",
-                    brokerdesk_connectors::alpaca::credential::mask(&key_id)
-                ),
-                kind: CredentialKind::ApiSecret,
-                expires_at: None,
-                secret: SecretString::from(secret.as_str()),
-            })
-        })?;
-        let record = ConnectionRecord {
-            id: id.clone(),
-            display_name,
-            endpoint: Endpoint::Alpaca {
-                environment,
-                credential: meta.id.to_string(),
-            },
-            created_at: Utc::now(),
-        };
-        self.save_record(record, meta.id).await
-    }
-
-    /// Adds an IBKR connection through the user's Client Portal gateway (nothing secret to
-    /// store: the gateway holds the session). The gateway must answer first.
-    pub async fn add_ibkr(&self, args: IbkrGatewayArgs) -> Result<ConnectionSummary, ServiceError> {
-        self.inner.vault.authorize(Action::Read)?;
-        self.require_vault()?;
-        self.inner.vault.touch()?;
-        let url = url::Url::parse(args.gateway_url.trim()).map_err(|_| {
-            ServiceError::InvalidInput(format!("`{}` is not a URL", args.gateway_url))
-        })?;
-        let record = ConnectionRecord {
-            id: ConnectionId::new(format!("ibkr-{}", uuid::Uuid::new_v4().simple())),
-            display_name: "Interactive Brokers".into(),
-            endpoint: Endpoint::Ibkr {
-                gateway_url: url.to_string().trim_end_matches('/').to_owned(),
-                accept_self_signed: args.accept_self_signed,
-            },
-            created_at: Utc::now(),
-        };
-        let connection = self.build(&record)?;
-        connection.read().await?;
-        let mut records = self.inner.registry.load()?;
-        records.push(record);
-        self.inner.registry.save(&records)?;
-        self.reload_linked();
-        Ok(connection.summary())
     }
 
     pub(crate) async fn save_record(
         &self,
         record: ConnectionRecord,
-        credential: CredentialId,
+        credential: Option<CredentialId>,
     ) -> Result<ConnectionSummary, ServiceError> {
         let id = record.id.clone();
-        let mut records = self.inner.registry.load()?;
-        records.push(record);
-        if let Err(err) = self.inner.registry.save(&records) {
+        let saved = self.inner.registry.load().and_then(|mut records| {
+            records.push(record);
+            self.inner.registry.save(&records)
+        });
+        if let Err(err) = saved {
             // Nothing half-saved: a credential without its connection is removed again.
-            let _ = self.inner.vault.with_store(|s| s.remove(credential));
+            if let Some(credential) = credential {
+                let _ = self.inner.vault.with_store(|s| s.remove(credential));
+            }
             return Err(err);
         }
         self.reload_linked();
@@ -772,14 +516,5 @@ impl BrokerageService {
         self.inner.vault.authorize(Action::Read)?;
         self.refresh().await;
         self.list_connections().await
-    }
-}
-
-/// Stops a background task when its connection goes away.
-struct AbortOnDrop(tokio::task::JoinHandle<()>);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
     }
 }

@@ -1,10 +1,8 @@
 //! Connecting institutions: API keys come in, are checked and sealed in the vault; only
 //! summaries go out.
 
-use brokerdesk_model::{
-    AlpacaEnvironment, ApiKeyConnectionArgs, ConnectionId, ConnectionSummary, IbkrGatewayArgs,
-    IpcError, KeyConnectionArgs, VendorId,
-};
+use brokerdesk_model::vendors::VendorCatalog;
+use brokerdesk_model::{ConnectionId, ConnectionSummary, IpcError, KeyConnectionArgs, VendorId};
 use brokerdesk_service::BrokerageService;
 use std::collections::BTreeMap;
 use tauri::State;
@@ -18,37 +16,14 @@ pub async fn connections_list(
     service.list_connections().await.map_err(ipc)
 }
 
+/// The catalog and every vendor's ways to connect, from the vendors' descriptors: the
+/// Connect page renders its cards and forms from this.
 #[tauri::command(rename_all = "snake_case")]
-pub async fn connection_add_alpaca(
-    service: State<'_, BrokerageService>,
-    environment: AlpacaEnvironment,
-    key_id: String,
-    secret_key: String,
-    label: Option<String>,
-) -> Result<ConnectionSummary, IpcError> {
-    let args = ApiKeyConnectionArgs {
-        environment,
-        key_id,
-        secret_key,
-        label: label.unwrap_or_default(),
-    };
-    service.add_alpaca(args).await.map_err(ipc)
+pub fn vendor_catalog(service: State<'_, BrokerageService>) -> VendorCatalog {
+    service.vendor_catalog()
 }
 
-#[tauri::command(rename_all = "snake_case")]
-pub async fn connection_add_ibkr(
-    service: State<'_, BrokerageService>,
-    gateway_url: String,
-    accept_self_signed: bool,
-) -> Result<ConnectionSummary, IpcError> {
-    let args = IbkrGatewayArgs {
-        gateway_url,
-        accept_self_signed,
-    };
-    service.add_ibkr(args).await.map_err(ipc)
-}
-
-/// Keys pasted from a vendor's dashboard (the form of `key_fields`); checked against the
+/// A vendor's form (keys, a gateway, a server: `VendorInfo::form`); checked against the
 /// vendor, then sealed in the vault. Only the summary comes back.
 #[tauri::command(rename_all = "snake_case")]
 pub async fn connection_add_key(

@@ -1,23 +1,20 @@
-//! The ways to connect an institution: an API key form (checked with the vendor before it is
-//! saved), the IBKR gateway, and OAuth in the system browser with a waiting state and cancel.
+//! The ways to connect an institution: a vendor's form as its descriptor describes it (keys,
+//! a gateway, a server; checked with the vendor before it is saved), and OAuth or a portal in
+//! the system browser with a waiting state and cancel. No vendor is named here.
 
 use crate::components::ErrorBanner;
 use crate::hooks::{Load, use_command};
 use crate::ipc;
 use brokerdesk_model::ipc::{
-    AddAlpacaConnection, AddIbkrConnection, FlowArgs, GetAppInfo, NoArgs, OAuthCancel, OAuthFinish,
-    OAuthStart, VendorArgs,
+    AddKeyConnection, FlowArgs, GetAppInfo, NoArgs, OAuthCancel, OAuthFinish, OAuthStart,
+    VendorArgs,
 };
-use brokerdesk_model::{
-    AlpacaEnvironment, ApiKeyConnectionArgs, ConnectionSummary, IbkrGatewayArgs, IpcError, VendorId,
-};
+use brokerdesk_model::key_fields::{FieldDefault, FieldKind, KeyField};
+use brokerdesk_model::vendors::VendorInfo;
+use brokerdesk_model::{ConnectionSummary, IpcError, KeyConnectionArgs, VendorId};
+use std::collections::BTreeMap;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
-
-#[derive(Properties, PartialEq)]
-pub struct ConnectFormProps {
-    pub on_connected: Callback<ConnectionSummary>,
-}
 
 fn input_value(e: InputEvent) -> String {
     e.target_unchecked_into::<HtmlInputElement>().value()
@@ -85,114 +82,11 @@ impl ConnectAttempt {
     }
 }
 
-#[component]
-pub fn AlpacaForm(props: &ConnectFormProps) -> Html {
-    let info = use_command::<GetAppInfo>(NoArgs {});
-    let sandbox_url = match &*info.state {
-        Load::Ready(i) => i.sandbox_url.clone().unwrap_or_default(),
-        _ => String::new(),
-    };
-    let env = use_state(|| "sandbox".to_owned());
-    let url = use_state(|| None::<String>);
-    let key = use_state(String::new);
-    let secret = use_state(String::new);
-    let attempt = use_connect_attempt(props.on_connected.clone());
-    let url_value = (*url).clone().unwrap_or(sandbox_url);
-    let on_submit = {
-        let (env, url_value, key, secret) = (
-            (*env).clone(),
-            url_value.clone(),
-            key.clone(),
-            secret.clone(),
-        );
-        let attempt = attempt.clone();
-        Callback::from(move |e: SubmitEvent| {
-            e.prevent_default();
-            let environment = match env.as_str() {
-                "live" => AlpacaEnvironment::Live,
-                "paper" => AlpacaEnvironment::Paper,
-                _ => AlpacaEnvironment::Custom(url_value.trim().to_owned()),
-            };
-            let args = ApiKeyConnectionArgs {
-                environment,
-                key_id: (*key).clone(),
-                secret_key: (*secret).clone(),
-                label: String::new(),
-            };
-            // The secret is sealed in the vault now; the form forgets it.
-            let secret = secret.clone();
-            attempt.run::<AddAlpacaConnection>(args, move || secret.set(String::new()));
-        })
-    };
-    let on_env = {
-        let env = env.clone();
-        Callback::from(move |e: Event| {
-            env.set(e.target_unchecked_into::<HtmlSelectElement>().value())
-        })
-    };
-    html! {
-        <form class="vault-form connect-form" id="alpaca-form" onsubmit={on_submit}>
-            <label for="alpaca-env">{ "Environment" }</label>
-            <select id="alpaca-env" onchange={on_env}>
-                <option value="sandbox" selected={*env == "sandbox"}>{ "Local sandbox or another Alpaca-compatible server" }</option>
-                <option value="paper" selected={*env == "paper"}>{ "Alpaca paper trading" }</option>
-                <option value="live" selected={*env == "live"}>{ "Alpaca live trading (real money)" }</option>
-            </select>
-            if *env == "sandbox" {
-                <label for="alpaca-url">{ "Server URL" }</label>
-                <input id="alpaca-url" value={url_value} oninput={let url = url.clone(); Callback::from(move |e| url.set(Some(input_value(e))))} />
-                <span class="muted">{ "This app's own sandbox is prefilled; its key id and secret are printed by " }<code>{ "brokerdesk sandbox credentials" }</code>{ " (Settings shows where they are kept)." }</span>
-            }
-            <label for="alpaca-key">{ "API key id" }</label>
-            <input id="alpaca-key" autocomplete="off" value={(*key).clone()} oninput={let key = key.clone(); Callback::from(move |e| key.set(input_value(e)))} />
-            <label for="alpaca-secret">{ "Secret key" }</label>
-            <input id="alpaca-secret" type="password" autocomplete="off" value={(*secret).clone()} oninput={let secret = secret.clone(); Callback::from(move |e| secret.set(input_value(e)))} />
-            <button type="submit" id="alpaca-connect" disabled={attempt.busy()}>{ "Check and connect" }</button>
-            { attempt.outcome("Checking the key with Alpaca…") }
-        </form>
-    }
-}
-
-#[component]
-pub fn IbkrForm(props: &ConnectFormProps) -> Html {
-    let url = use_state(|| "https://localhost:5000/v1/api".to_owned());
-    let self_signed = use_state(|| true);
-    let attempt = use_connect_attempt(props.on_connected.clone());
-    let on_submit = {
-        let (url, self_signed, attempt) = (url.clone(), self_signed.clone(), attempt.clone());
-        Callback::from(move |e: SubmitEvent| {
-            e.prevent_default();
-            let args = IbkrGatewayArgs {
-                gateway_url: (*url).clone(),
-                accept_self_signed: *self_signed,
-            };
-            attempt.run::<AddIbkrConnection>(args, || {});
-        })
-    };
-    html! {
-        <form class="vault-form connect-form" id="ibkr-form" onsubmit={on_submit}>
-            <ol class="steps">
-                <li>{ "Download and start IBKR's Client Portal Gateway on this computer (bin/run.sh root/conf.yaml)." }</li>
-                <li>{ "Open https://localhost:5000 in your browser and sign in to Interactive Brokers there." }</li>
-                <li>{ "Connect below. Brokerdesk keeps the session alive and tells you when the gateway asks you to sign in again." }</li>
-            </ol>
-            <label for="ibkr-url">{ "Gateway URL" }</label>
-            <input id="ibkr-url" value={(*url).clone()} oninput={let url = url.clone(); Callback::from(move |e| url.set(input_value(e)))} />
-            <label class="check">
-                <input type="checkbox" id="ibkr-self-signed" checked={*self_signed}
-                    onchange={let s = self_signed.clone(); Callback::from(move |e: Event| s.set(e.target_unchecked_into::<HtmlInputElement>().checked()))} />
-                { " Accept the gateway's self-signed certificate (loopback only)" }
-            </label>
-            <button type="submit" id="ibkr-connect" disabled={attempt.busy()}>{ "Connect" }</button>
-            { attempt.outcome("Asking the gateway…") }
-        </form>
-    }
-}
-
 /// What a browser flow starts: a sign-in with a vendor, or an aggregator connection's portal.
 #[derive(Clone, PartialEq)]
 pub enum BrowserFlowKind {
-    SignIn(&'static str),
+    /// A sign-in with this OAuth preset (a catalog id).
+    SignIn(String),
     Portal(brokerdesk_model::ConnectionId),
 }
 
@@ -306,70 +200,183 @@ pub fn BrowserFlow(props: &BrowserFlowProps) -> Html {
 }
 
 #[derive(Properties, PartialEq)]
-pub struct KeyFormProps {
-    /// The vendor whose keys the form takes (`stripe`, `plaid`, …).
-    pub vendor: &'static str,
-    pub name: &'static str,
+pub struct VendorFormProps {
+    /// The vendor whose form this is; its `form` is rendered as received.
+    pub vendor: VendorInfo,
     pub on_connected: Callback<ConnectionSummary>,
 }
 
-/// The API key form of a vendor, built from `model::key_fields`: the same field list the
-/// backend checks. Secrets are password fields and are forgotten once sealed in the vault.
+/// A vendor's form as its descriptor describes it (`VendorInfo::form`: keys, a gateway, a
+/// server): the same field list the backend checks. Inputs are `#<vendor>-<field>`. Secrets
+/// are password fields and every value is forgotten once the connection exists.
 #[component]
-pub fn KeyForm(props: &KeyFormProps) -> Html {
-    let fields = brokerdesk_model::key_fields::key_fields(props.vendor);
-    let values = use_state(std::collections::BTreeMap::<String, String>::new);
+pub fn VendorForm(props: &VendorFormProps) -> Html {
+    let info = use_command::<GetAppInfo>(NoArgs {});
+    let sandbox_url = match &*info.state {
+        Load::Ready(i) => i.sandbox_url.clone().unwrap_or_default(),
+        _ => String::new(),
+    };
+    let typed = use_state(BTreeMap::<String, String>::new);
     let sandbox = use_state(|| true);
     let attempt = use_connect_attempt(props.on_connected.clone());
+    let Some(form) = props.vendor.form.clone() else {
+        return html! {};
+    };
+    let vendor = props.vendor.id.clone();
+    // What each field holds now: what was typed, else its default.
+    let value_of = {
+        let typed = (*typed).clone();
+        let sandbox_url = sandbox_url.clone();
+        move |f: &KeyField| -> String {
+            typed
+                .get(&f.name)
+                .cloned()
+                .unwrap_or_else(|| match &f.default {
+                    FieldDefault::Empty => String::new(),
+                    FieldDefault::Text(text) => text.clone(),
+                    FieldDefault::LocalSandboxUrl => sandbox_url.clone(),
+                })
+        }
+    };
+    let shown = |f: &KeyField, value_of: &dyn Fn(&KeyField) -> String| -> bool {
+        f.shown_when.as_ref().is_none_or(|when| {
+            form.fields
+                .iter()
+                .find(|other| other.name == when.field)
+                .is_some_and(|other| value_of(other) == when.equals)
+        })
+    };
     let on_submit = {
-        let vendor = props.vendor;
-        let (values, sandbox, attempt) = (values.clone(), sandbox.clone(), attempt.clone());
+        let values: BTreeMap<String, String> = form
+            .fields
+            .iter()
+            .filter(|f| shown(f, &value_of))
+            .map(|f| (f.name.clone(), value_of(f)))
+            .filter(|(_, v)| !v.is_empty())
+            .collect();
+        let (vendor, typed, sandbox, attempt) = (
+            vendor.clone(),
+            typed.clone(),
+            sandbox.clone(),
+            attempt.clone(),
+        );
+        let has_switch = form.sandbox_switch.is_some();
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            let args = brokerdesk_model::KeyConnectionArgs {
-                vendor: VendorId::new(vendor),
-                fields: (*values).clone(),
-                sandbox: brokerdesk_model::key_fields::offers_sandbox(vendor) && *sandbox,
+            let args = KeyConnectionArgs {
+                vendor: vendor.clone(),
+                fields: values.clone(),
+                sandbox: has_switch && *sandbox,
                 label: String::new(),
             };
             // Sealed in the vault now: the form forgets every value.
-            let values = values.clone();
-            attempt.run::<brokerdesk_model::ipc::AddKeyConnection>(args, move || {
-                values.set(Default::default())
-            });
+            let typed = typed.clone();
+            attempt.run::<AddKeyConnection>(args, move || typed.set(BTreeMap::new()));
         })
     };
-    let field = |f: &'static brokerdesk_model::key_fields::KeyField| {
-        let id = format!("{}-{}", props.vendor, f.name);
-        let value = values.get(f.name).cloned().unwrap_or_default();
-        let oninput = {
-            let values = values.clone();
-            Callback::from(move |e: InputEvent| {
-                let mut next = (*values).clone();
-                next.insert(f.name.to_owned(), input_value(e));
-                values.set(next);
+    let set = {
+        let typed = typed.clone();
+        move |name: String, value: String| {
+            let mut next = (*typed).clone();
+            next.insert(name, value);
+            typed.set(next);
+        }
+    };
+    let field = |f: &KeyField| -> Html {
+        if !shown(f, &value_of) {
+            return html! {};
+        }
+        let id = format!("{vendor}-{}", f.name);
+        let value = value_of(f);
+        let optional = if f.required { "" } else { " (optional)" };
+        let hint = if f.hint.is_empty() {
+            html! {}
+        } else {
+            html! { <span class="muted">{ f.hint.clone() }</span> }
+        };
+        let on_text = {
+            let (set, name) = (set.clone(), f.name.clone());
+            Callback::from(move |e: InputEvent| set(name.clone(), input_value(e)))
+        };
+        // A field emptied without typing (a WebDriver clear) fires `change`, not `input`.
+        let on_change = {
+            let (set, name) = (set.clone(), f.name.clone());
+            Callback::from(move |e: Event| {
+                set(
+                    name.clone(),
+                    e.target_unchecked_into::<HtmlInputElement>().value(),
+                )
             })
         };
-        html! {
-            <>
-                <label for={id.clone()}>{ f.label }{ if f.required { "" } else { " (optional)" } }</label>
-                <input id={id} type={if f.secret { "password" } else { "text" }} autocomplete="off" {value} {oninput} />
-                if !f.hint.is_empty() { <span class="muted">{ f.hint }</span> }
-            </>
+        match &f.kind {
+            FieldKind::Choice { options } => {
+                let on_select = {
+                    let (set, name) = (set.clone(), f.name.clone());
+                    Callback::from(move |e: Event| {
+                        set(
+                            name.clone(),
+                            e.target_unchecked_into::<HtmlSelectElement>().value(),
+                        )
+                    })
+                };
+                html! {
+                    <>
+                        <label for={id.clone()}>{ f.label.clone() }</label>
+                        <select {id} onchange={on_select}>
+                            { for options.iter().map(|o| html! {
+                                <option value={o.value.clone()} selected={o.value == value}>{ o.label.clone() }</option>
+                            }) }
+                        </select>
+                        { hint }
+                    </>
+                }
+            }
+            FieldKind::Checkbox => {
+                let on_check = {
+                    let (set, name) = (set.clone(), f.name.clone());
+                    Callback::from(move |e: Event| {
+                        let checked = e.target_unchecked_into::<HtmlInputElement>().checked();
+                        set(name.clone(), checked.to_string())
+                    })
+                };
+                html! {
+                    <label class="check">
+                        <input type="checkbox" {id} checked={value == "true"} onchange={on_check} />
+                        { format!(" {}", f.label) }
+                    </label>
+                }
+            }
+            kind => {
+                let input_type = if *kind == FieldKind::Secret {
+                    "password"
+                } else {
+                    "text"
+                };
+                html! {
+                    <>
+                        <label for={id.clone()}>{ f.label.clone() }{ optional }</label>
+                        <input {id} type={input_type} autocomplete="off" {value} oninput={on_text} onchange={on_change} />
+                        { hint }
+                    </>
+                }
+            }
         }
     };
     html! {
-        <form class="vault-form connect-form key-form" id={format!("{}-form", props.vendor)} onsubmit={on_submit}>
-            { for fields.iter().map(field) }
-            if brokerdesk_model::key_fields::offers_sandbox(props.vendor) {
+        <form class="vault-form connect-form key-form" id={format!("{vendor}-form")} onsubmit={on_submit}>
+            if !form.steps.is_empty() {
+                <ol class="steps">{ for form.steps.iter().map(|s| html! { <li>{ s.clone() }</li> }) }</ol>
+            }
+            { for form.fields.iter().map(field) }
+            if let Some(switch) = &form.sandbox_switch {
                 <label class="check">
-                    <input type="checkbox" id={format!("{}-sandbox", props.vendor)} checked={*sandbox}
+                    <input type="checkbox" id={format!("{vendor}-sandbox")} checked={*sandbox}
                         onchange={let s = sandbox.clone(); Callback::from(move |e: Event| s.set(e.target_unchecked_into::<HtmlInputElement>().checked()))} />
-                    { format!(" Use {}'s sandbox (no real money)", props.name) }
+                    { format!(" {switch}") }
                 </label>
             }
-            <button type="submit" id={format!("{}-connect", props.vendor)} disabled={attempt.busy()}>{ "Check and connect" }</button>
-            { attempt.outcome(&format!("Checking the keys with {}…", props.name)) }
+            <button type="submit" id={format!("{vendor}-connect")} disabled={attempt.busy()}>{ form.submit_label.clone() }</button>
+            { attempt.outcome(&form.busy_text) }
         </form>
     }
 }

@@ -18,7 +18,7 @@ mod vault_panel;
 pub use account_card::{AccountCard, UnreachableConnection};
 pub use blotter::Blotter;
 pub use breaks_panel::BreaksPanel;
-pub use connect_forms::{AlpacaForm, BrowserFlow, BrowserFlowKind, IbkrForm, KeyForm};
+pub use connect_forms::{BrowserFlow, BrowserFlowKind, VendorForm};
 pub use connection_badge::{ConnectionBadge, ModeBadge};
 pub use create_vault_form::CreateVaultForm;
 pub use credentials_table::CredentialsTable;

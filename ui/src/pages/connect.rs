@@ -1,19 +1,22 @@
 //! The Connect page: the user's connections, and every institution in the catalog, searchable,
-//! with what each can honestly show and the right way to connect it.
+//! with what each can honestly show and the right way to connect it. The catalog and the
+//! vendors' forms come from the backend's vendor registry (`GetVendorCatalog`): this page
+//! holds no vendor list and names no vendor.
 
 use crate::components::{
-    AlpacaForm, BrowserFlow, BrowserFlowKind, ConnectionBadge, ErrorBanner, IbkrForm, KeyForm,
-    ModeBadge,
+    BrowserFlow, BrowserFlowKind, ConnectionBadge, ErrorBanner, ModeBadge, VendorForm,
 };
 use crate::hooks::{Load, use_command};
 use crate::ipc;
 use crate::live::use_live;
-use brokerdesk_model::catalog::{
-    Aggregator, Capability, Institution, InstitutionKind, SignIn, Support,
+use brokerdesk_model::catalog::{Capability, Institution, InstitutionKind, SignIn, Support};
+use brokerdesk_model::ipc::{
+    ConnectionIdArgs, GetVendorCatalog, ListConnections, NoArgs, RemoveConnection,
 };
-use brokerdesk_model::ipc::{ConnectionIdArgs, ListConnections, NoArgs, RemoveConnection};
 use brokerdesk_model::search::{RemoteInstitution, SearchHit, merge_search};
+use brokerdesk_model::vendors::VendorCatalog;
 use brokerdesk_model::{ConnectionSummary, IpcError};
+use std::rc::Rc;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
@@ -27,82 +30,92 @@ fn kind(k: InstitutionKind) -> &'static str {
     }
 }
 
-fn sign_in(s: &SignIn) -> String {
+fn sign_in(s: &SignIn, catalog: &VendorCatalog) -> String {
     match s {
         SignIn::Builtin => "Always connected".into(),
         SignIn::ApiKey => "API key".into(),
         SignIn::OAuthPkce => "Sign in with the browser".into(),
         SignIn::OAuthClientSecret => "Sign in with your own OAuth app".into(),
-        SignIn::AggregatorPortal(a) => format!("Through {}", a.display_name()),
+        SignIn::AggregatorPortal(a) => match catalog.aggregator(*a) {
+            Some(v) => format!("Through {}", v.name),
+            None => "Through an aggregator".into(),
+        },
         SignIn::LocalGateway => "Local gateway".into(),
     }
 }
 
-fn capability(name: &'static str, c: Capability) -> Html {
+fn capability(name: &'static str, c: &Capability) -> Html {
     let (class, mark) = match c.support {
         Support::Yes => ("ok", "✓"),
         Support::Partial => ("warn", "◐"),
         Support::No => ("bad", "✕"),
     };
     html! {
-        <li class={classes!("cap", class)} title={c.note}>
+        <li class={classes!("cap", class)} title={c.note.clone()}>
             <span class="cap-mark" aria-hidden="true">{ mark }</span>{ name }
-            if !c.note.is_empty() { <div class="cap-note">{ c.note }</div> }
+            if !c.note.is_empty() { <div class="cap-note">{ c.note.clone() }</div> }
         </li>
     }
 }
 
-/// The flow for an institution, by how it signs in (the first way the catalog prefers).
-fn flow(i: &Institution, on_connected: Callback<ConnectionSummary>) -> Html {
-    match (i.id, i.sign_in.first()) {
-        (_, Some(SignIn::Builtin)) => html! { <p class="connected">{ "Always connected." }</p> },
-        ("alpaca", _) => html! { <AlpacaForm {on_connected} /> },
-        (_, Some(SignIn::LocalGateway)) => html! { <IbkrForm {on_connected} /> },
-        (_, Some(SignIn::OAuthPkce | SignIn::OAuthClientSecret)) => {
-            html! { <BrowserFlow kind={BrowserFlowKind::SignIn(i.id)} name={i.name.to_owned()} {on_connected} /> }
+/// The flow for an institution, by how it signs in (the first way the catalog prefers), with
+/// the form its vendor's descriptor gives.
+fn flow(
+    i: &Institution,
+    catalog: &VendorCatalog,
+    on_connected: Callback<ConnectionSummary>,
+) -> Html {
+    let form_of = |vendor: &brokerdesk_model::vendors::VendorInfo| {
+        html! { <VendorForm vendor={vendor.clone()} on_connected={on_connected.clone()} /> }
+    };
+    match i.sign_in.first() {
+        Some(SignIn::Builtin) => html! { <p class="connected">{ "Always connected." }</p> },
+        Some(SignIn::ApiKey | SignIn::LocalGateway) => match catalog.vendor(&i.id) {
+            Some(vendor) if vendor.form.is_some() => form_of(vendor),
+            _ => html! { <p class="muted">{ "This version cannot connect it yet." }</p> },
+        },
+        Some(SignIn::OAuthPkce | SignIn::OAuthClientSecret) => {
+            html! { <BrowserFlow kind={BrowserFlowKind::SignIn(i.id.clone())} name={i.name.clone()} {on_connected} /> }
         }
-        (_, Some(SignIn::AggregatorPortal(a))) => {
-            let (vendor, name) = match a {
-                Aggregator::SnapTrade => ("snaptrade", "SnapTrade"),
-                Aggregator::Plaid => ("plaid", "Plaid"),
-            };
-            html! {
+        Some(SignIn::AggregatorPortal(a)) => match catalog.aggregator(*a) {
+            Some(vendor) => html! {
                 <>
                     <p class="muted aggregator-note">{ format!(
                         "{} is reached through {name}: connect with your {name} keys below. The accounts you linked in {name}'s portal appear on the Accounts page.",
-                        i.name) }</p>
-                    <KeyForm {vendor} {name} {on_connected} />
+                        i.name, name = vendor.name) }</p>
+                    { form_of(vendor) }
                 </>
-            }
-        }
-        (_, Some(SignIn::ApiKey)) => {
-            html! { <KeyForm vendor={i.id} name={i.name} {on_connected} /> }
-        }
-        (_, None) => html! {
+            },
+            None => html! { <p class="muted">{ "This version cannot connect it yet." }</p> },
+        },
+        _ => html! {
             <p class="muted">{ "There is no way to connect this institution: it offers no API for personal accounts." }</p>
         },
     }
 }
 
 fn card(
-    i: &'static Institution,
+    i: &Institution,
+    catalog: &VendorCatalog,
     open: bool,
-    on_open: Callback<&'static str>,
+    on_open: Callback<String>,
     on_connected: Callback<ConnectionSummary>,
 ) -> Html {
-    let c = &i.capabilities;
     let ways = i
         .sign_in
         .iter()
-        .map(sign_in)
+        .map(|s| sign_in(s, catalog))
         .collect::<Vec<_>>()
         .join(" · ");
-    let toggle = Callback::from(move |_: MouseEvent| on_open.emit(i.id));
+    let toggle = {
+        let id = i.id.clone();
+        Callback::from(move |_: MouseEvent| on_open.emit(id.clone()))
+    };
     let connectable = !i.sign_in.is_empty() && i.kind != InstitutionKind::LocalSandbox;
     html! {
-        <section class="card institution" key={i.id} data-institution={i.id}>
+        <section class="card institution" key={i.id.clone()} data-institution={i.id.clone()}>
             <header class="account-header">
-                <h2>{ i.name }</h2>
+                <h2>{ i.name.clone() }</h2>
                 <span class="badge">{ kind(i.kind) }</span>
                 if i.sandbox { <span class="badge paper">{ "Sandbox" }</span> }
                 <span class="spacer"></span>
@@ -112,25 +125,23 @@ fn card(
                     </button>
                 }
             </header>
-            <p>{ i.summary }</p>
+            <p>{ i.summary.clone() }</p>
             <p class="muted">{ ways }</p>
             <ul class="caps">
-                { capability("Balances", c.balances) }
-                { capability("Positions", c.positions) }
-                { capability("Quotes", c.quotes) }
-                { capability("Trading", c.trading) }
-                { capability("Transactions", c.transactions) }
+                { for i.capabilities.named().into_iter().map(|(name, c)| capability(name, c)) }
             </ul>
             if open || i.kind == InstitutionKind::LocalSandbox {
-                <div class="connect-flow">{ flow(i, on_connected) }</div>
+                <div class="connect-flow">{ flow(i, catalog, on_connected) }</div>
             }
         </section>
     }
 }
 
 /// An institution only an aggregator knows: linked through that aggregator's portal.
-fn remote_card(r: &RemoteInstitution) -> Html {
-    let through = r.aggregator.display_name();
+fn remote_card(r: &RemoteInstitution, catalog: &VendorCatalog) -> Html {
+    let through = catalog
+        .aggregator(r.aggregator)
+        .map_or("an aggregator", |v| v.name.as_str());
     let trading = match r.trading {
         Some(true) => "Trading where the connection allows it.",
         Some(false) => "Read-only through this aggregator.",
@@ -147,8 +158,13 @@ fn remote_card(r: &RemoteInstitution) -> Html {
     }
 }
 
+#[derive(Properties, PartialEq)]
+struct YourConnectionsProps {
+    catalog: Rc<VendorCatalog>,
+}
+
 #[component]
-fn YourConnections() -> Html {
+fn YourConnections(props: &YourConnectionsProps) -> Html {
     let list = use_command::<ListConnections>(NoArgs {});
     let live = use_live();
     let error = use_state(|| None::<IpcError>);
@@ -187,8 +203,8 @@ fn YourConnections() -> Html {
                 <td class="muted">{ c.last_refresh.map(|t| format!("as of {}", crate::time::local_time(t))).unwrap_or_default() }</td>
                 <td class="row">
                     // Aggregators link more accounts on their own pages.
-                    if let Some(name) = match c.vendor.as_str() { "snaptrade" => Some("SnapTrade"), "plaid" => Some("Plaid"), _ => None } {
-                        <BrowserFlow kind={BrowserFlowKind::Portal(c.id.clone())} name={name.to_owned()} />
+                    if let Some(vendor) = props.catalog.vendor(c.vendor.as_str()).filter(|v| v.portal) {
+                        <BrowserFlow kind={BrowserFlowKind::Portal(c.id.clone())} name={vendor.name.clone()} />
                     }
                     if c.id.as_str() != "paper-local" {
                         <button class="secondary remove-connection" onclick={remove}>{ "Remove" }</button>
@@ -214,8 +230,9 @@ fn YourConnections() -> Html {
 
 #[component]
 pub fn ConnectPage() -> Html {
+    let catalog = use_command::<GetVendorCatalog>(NoArgs {});
     let query = use_state(String::new);
-    let open = use_state(|| None::<&'static str>);
+    let open = use_state(|| None::<String>);
     let oninput = {
         let query = query.clone();
         Callback::from(move |e: InputEvent| {
@@ -232,11 +249,15 @@ pub fn ConnectPage() -> Html {
     };
     let on_open = {
         let open = open.clone();
-        Callback::from(move |id: &'static str| {
-            open.set(if *open == Some(id) { None } else { Some(id) })
+        Callback::from(move |id: String| {
+            open.set(if open.as_deref() == Some(id.as_str()) {
+                None
+            } else {
+                Some(id)
+            })
         })
     };
-    // The connected aggregators' own searches (Plaid, SnapTrade) join the catalog's, a moment
+    // The connected aggregators' own searches join the catalog's, a moment
     // after typing stops.
     let remote = use_state(Vec::<RemoteInstitution>::new);
     {
@@ -265,12 +286,19 @@ pub fn ConnectPage() -> Html {
             move || cancelled.set(true)
         });
     }
-    let hits = merge_search(&query, &remote);
+    let catalog = match &*catalog.state {
+        Load::Ready(c) => Rc::new(c.clone()),
+        Load::Loading => return html! { <p class="muted">{ "Loading…" }</p> },
+        Load::Failed(err) => {
+            return html! { <ErrorBanner error={err.clone()} on_retry={catalog.reload.clone()} /> };
+        }
+    };
+    let hits = merge_search(&catalog.institutions, &query, &remote);
     html! {
         <>
             <header class="page-header"><h1>{ "Connect" }</h1></header>
-            <YourConnections />
-            <input id="institution-search" class="search" type="search" placeholder="Search institutions: Fidelity, Schwab, PayPal…"
+            <YourConnections catalog={Rc::clone(&catalog)} />
+            <input id="institution-search" class="search" type="search" placeholder="Search institutions"
                 value={(*query).clone()} {oninput} {onchange} autocomplete="off" />
             if hits.is_empty() {
                 <p class="muted" id="no-institutions">{ format!("No institution matches \u{201c}{}\u{201d}.", *query) }</p>
@@ -279,8 +307,8 @@ pub fn ConnectPage() -> Html {
             // touches the search field above (which would lose focus mid-typing).
             <div class="results">
                 { for hits.iter().map(|hit| match hit.item {
-                    SearchHit::Catalog(i) => card(i, *open == Some(i.id), on_open.clone(), Callback::noop()),
-                    SearchHit::Remote(r) => remote_card(r),
+                    SearchHit::Catalog(i) => card(i, &catalog, open.as_deref() == Some(i.id.as_str()), on_open.clone(), Callback::noop()),
+                    SearchHit::Remote(r) => remote_card(r, &catalog),
                 }) }
             </div>
         </>

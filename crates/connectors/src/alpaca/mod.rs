@@ -4,6 +4,7 @@
 pub mod adapter;
 pub mod config;
 pub mod credential;
+pub mod descriptor;
 pub mod http;
 pub mod websocket;
 

@@ -4,6 +4,7 @@
 
 pub mod adapter;
 pub mod config;
+pub mod descriptor;
 pub mod http;
 
 pub use adapter::{GatewayStatus, IbkrAccount, IbkrConnector, PlaceOutcome};

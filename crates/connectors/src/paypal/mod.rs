@@ -8,6 +8,7 @@
 pub mod adapter;
 pub mod config;
 pub mod credential;
+pub mod descriptor;
 pub mod http;
 
 pub use adapter::PayPalConnector;

@@ -1,15 +1,15 @@
-//! Aggregator portals (SnapTrade's Connection Portal): the user links brokerages on the
-//! aggregator's own pages in the system browser, which then sends them back to our loopback
-//! listener; the connection is read again at once so the new accounts appear.
+//! Aggregator portals: the user links brokerages on the aggregator's own pages in the system
+//! browser, which then sends them back to our loopback listener; the connection is read again
+//! at once so the new accounts appear. The portal itself is the aggregator's descriptor's
+//! (`Capabilities::portal`, `brokerdesk_connectors::vendor::AggregatorPortal`).
 //!
 //! The flow shares the OAuth commands' shape: `portal_start` gives a flow id and the URL,
 //! `oauth_finish` / `oauth_cancel` finish or cancel any browser flow by its id.
 
+use super::{BrowserFlows, FlowHost};
 use crate::error::ServiceError;
-use crate::service::BrokerageService;
-use async_trait::async_trait;
 use brokerdesk_connectors::ConnectorError;
-use brokerdesk_connectors::plaid::{LinkRequest, PlaidConnector};
+use brokerdesk_connectors::vendor::AggregatorPortal;
 use brokerdesk_model::{ConnectionId, ConnectionSummary, OAuthStarted, ServiceEvent};
 use brokerdesk_oauth::{BrowserOpener, ReturnListener, check_browser_url};
 use brokerdesk_vault::Action;
@@ -22,95 +22,6 @@ use tokio::sync::watch;
 /// How long the portal may take: linking a brokerage includes its own sign-in and 2FA.
 const PORTAL_TIMEOUT: Duration = Duration::from_secs(10 * 60);
 
-/// A connection whose aggregator has a portal for linking more accounts.
-#[async_trait]
-pub trait AggregatorPortal: Send + Sync {
-    /// The portal's address; when the user is done it sends the browser to `back_to`.
-    async fn portal_url(&self, back_to: &url::Url) -> Result<url::Url, ConnectorError>;
-
-    /// Called once the browser is back: a new secret to seal into the connection's vault
-    /// record (Plaid: the access token of the Item just linked), if the portal produced one.
-    async fn completed(&self) -> Result<Option<(String, SecretString)>, ConnectorError> {
-        Ok(None)
-    }
-}
-
-/// Plaid's Hosted Link as a portal: a link token whose completion redirect is our listener;
-/// afterwards `/link/token/get` names the public token, which is exchanged for the access
-/// token (single use: never resent).
-pub struct PlaidPortal {
-    plaid: Arc<PlaidConnector>,
-    /// Our stable id for the user at Plaid (the connection id; nothing personal).
-    client_user_id: String,
-    link_token: Mutex<Option<SecretString>>,
-}
-
-impl PlaidPortal {
-    pub fn new(plaid: Arc<PlaidConnector>, client_user_id: String) -> Self {
-        Self {
-            plaid,
-            client_user_id,
-            link_token: Mutex::new(None),
-        }
-    }
-}
-
-#[async_trait]
-impl AggregatorPortal for PlaidPortal {
-    async fn portal_url(&self, back_to: &url::Url) -> Result<url::Url, ConnectorError> {
-        let token = self
-            .plaid
-            .create_link_token(&LinkRequest {
-                client_user_id: self.client_user_id.clone(),
-                completion_redirect_uri: Some(back_to.to_string()),
-                redirect_uri: None,
-                access_token: None,
-            })
-            .await?;
-        *self.link_token.lock().unwrap_or_else(|p| p.into_inner()) = Some(token.link_token);
-        url::Url::parse(&token.hosted_link_url).map_err(|e| {
-            ConnectorError::BadResponse(format!("Plaid's Hosted Link URL is not a URL: {e}"))
-        })
-    }
-
-    async fn completed(&self) -> Result<Option<(String, SecretString)>, ConnectorError> {
-        let link_token = self
-            .link_token
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .take();
-        let Some(link_token) = link_token else {
-            return Ok(None);
-        };
-        let Some(public) = self
-            .plaid
-            .link_results(&link_token)
-            .await?
-            .into_iter()
-            .next()
-        else {
-            return Err(ConnectorError::Rejected(
-                "no institution was linked in Plaid's Link".into(),
-            ));
-        };
-        let item = self.plaid.exchange_public_token(public).await?;
-        Ok(Some(("access_token".to_owned(), item.access_token)))
-    }
-}
-
-#[async_trait]
-impl AggregatorPortal for brokerdesk_connectors::snaptrade::SnapTradeConnector {
-    async fn portal_url(&self, back_to: &url::Url) -> Result<url::Url, ConnectorError> {
-        use brokerdesk_connectors::snaptrade::adapter::ConnectionType;
-        let link = self
-            .portal_link(back_to, ConnectionType::TradeIfAvailable, None, None)
-            .await?;
-        url::Url::parse(&link.url).map_err(|e| {
-            ConnectorError::BadResponse(format!("SnapTrade's portal link is not a URL: {e}"))
-        })
-    }
-}
-
 struct PortalFlow {
     connection: ConnectionId,
     portal: Arc<dyn AggregatorPortal>,
@@ -119,7 +30,7 @@ struct PortalFlow {
 }
 
 #[derive(Default)]
-pub(crate) struct PortalFlows {
+pub(super) struct PortalFlows {
     pending: Mutex<HashMap<String, PortalFlow>>,
 }
 
@@ -141,16 +52,17 @@ impl PortalFlows {
     }
 }
 
-impl BrokerageService {
+impl BrowserFlows {
     /// Opens the aggregator's portal for `connection` in the system browser.
-    pub async fn portal_start(
+    pub(crate) async fn portal_start(
         &self,
+        host: &dyn FlowHost,
         connection: &ConnectionId,
         opener: &dyn BrowserOpener,
     ) -> Result<OAuthStarted, ServiceError> {
-        self.inner.vault.authorize(Action::Read)?;
-        let _ = self.inner.vault.touch();
-        let c = self.connection(connection).await?;
+        self.vault.authorize(Action::Read)?;
+        let _ = self.vault.touch();
+        let c = host.connection(connection).await?;
         let portal = c.portal().ok_or_else(|| {
             ServiceError::InvalidInput(format!(
                 "{} has no portal for linking accounts",
@@ -180,8 +92,7 @@ impl BrokerageService {
         }
         let flow_id = format!("portal-{}", uuid::Uuid::new_v4().simple());
         let (cancelled, _) = watch::channel(false);
-        self.inner
-            .portal_flows
+        self.portals
             .pending
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -201,14 +112,14 @@ impl BrokerageService {
     }
 
     /// Waits for the browser to come back from the portal, then reads the connection again.
-    pub(crate) async fn portal_finish(
+    pub(super) async fn portal_finish(
         &self,
+        host: &dyn FlowHost,
         flow_id: &str,
     ) -> Result<ConnectionSummary, ServiceError> {
         let (connection, portal, listener, mut cancel) = {
             let mut pending = self
-                .inner
-                .portal_flows
+                .portals
                 .pending
                 .lock()
                 .unwrap_or_else(|p| p.into_inner());
@@ -235,8 +146,7 @@ impl BrokerageService {
             _ = cancel.wait_for(|c| *c) => Err(ServiceError::InvalidInput("the portal visit was cancelled".into())),
             back = listener.wait(PORTAL_TIMEOUT) => back.map_err(|e| ServiceError::InvalidInput(format!("the portal did not send the browser back: {e}"))),
         };
-        self.inner
-            .portal_flows
+        self.portals
             .pending
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -250,12 +160,12 @@ impl BrokerageService {
                 source,
             })?;
         if let Some((field, secret)) = produced {
-            self.seal_into_connection(&connection, &field, &secret)?;
+            self.seal_into_connection(host, &connection, &field, &secret)?;
         }
-        let c = self.connection(&connection).await?;
+        let c = host.connection(&connection).await?;
         // New accounts show at once, whatever the read says about the connection's health.
         let _ = c.read().await;
-        self.publish(ServiceEvent::AccountsChanged);
+        host.publish(ServiceEvent::AccountsChanged);
         Ok(c.summary())
     }
 
@@ -263,12 +173,13 @@ impl BrokerageService {
     /// from the vault so that it uses it.
     fn seal_into_connection(
         &self,
+        host: &dyn FlowHost,
         connection: &ConnectionId,
         field: &str,
         secret: &SecretString,
     ) -> Result<(), ServiceError> {
-        let credential = crate::key_connections::credential_of(self, connection)?;
-        self.inner.vault.with_store(|s| {
+        let credential = host.credential_of(connection)?;
+        self.vault.with_store(|s| {
             let current = s.get(credential)?;
             let mut fields: serde_json::Map<String, serde_json::Value> =
                 serde_json::from_str(current.expose_secret()).map_err(|_| {
@@ -283,14 +194,13 @@ impl BrokerageService {
             let updated = zeroize::Zeroizing::new(serde_json::Value::Object(fields).to_string());
             s.update_secret(credential, SecretString::from(updated.as_str()), None)
         })?;
-        self.reload_linked();
+        host.reload_linked();
         Ok(())
     }
 
-    pub(crate) fn portal_cancel(&self, flow_id: &str) -> Result<(), ServiceError> {
+    pub(super) fn portal_cancel(&self, flow_id: &str) -> Result<(), ServiceError> {
         let mut pending = self
-            .inner
-            .portal_flows
+            .portals
             .pending
             .lock()
             .unwrap_or_else(|p| p.into_inner());
@@ -301,40 +211,5 @@ impl BrokerageService {
         // Not being finished yet: dropping the listener closes the port now.
         flow.listener = None;
         Ok(())
-    }
-}
-
-impl BrokerageService {
-    /// The connected aggregators' own institution search, at once; one that fails is left out
-    /// (the catalog still answers), and said in the log.
-    pub async fn search_institutions(
-        &self,
-        query: &str,
-    ) -> Result<Vec<brokerdesk_model::search::RemoteInstitution>, ServiceError> {
-        self.inner.vault.authorize(Action::Read)?;
-        let query = query.trim();
-        if query.chars().count() < 2 {
-            return Ok(Vec::new());
-        }
-        let directories: Vec<_> = self
-            .connections()
-            .await
-            .iter()
-            .filter_map(|c| c.directory().map(|d| (c.id.clone(), d)))
-            .collect();
-        let found = futures::future::join_all(
-            directories
-                .iter()
-                .map(|(id, d)| async move { (id, d.search_institutions(query).await) }),
-        )
-        .await;
-        let mut out = Vec::new();
-        for (id, result) in found {
-            match result {
-                Ok(hits) => out.extend(hits),
-                Err(e) => tracing::warn!(connection = %id, error = %e, "institution search failed"),
-            }
-        }
-        Ok(out)
     }
 }

@@ -1,5 +1,6 @@
 //! Connecting an institution by OAuth sign-in in the system browser, for every front: the app
-//! starts a flow and finishes it with two commands, the CLI with `brokerdesk connect`.
+//! starts a flow and finishes it with two commands, the CLI with `brokerdesk connect`. Which
+//! presets exist is the vendors' descriptors' say (`OAuthSupport`), as is how a token reads.
 //!
 //! `oauth_start` binds the loopback listener, opens the browser and parks the flow under a
 //! random id; `oauth_finish` waits for the redirect (the flow's timeout, 5 min by default),
@@ -19,15 +20,15 @@
 //! for a token before every request: refreshed before expiry and after a 401, and a refused
 //! refresh shows as `ConnectorError::NeedsSignIn`, i.e. the status "needs sign-in".
 
+use super::{BrowserFlows, FlowHost};
 use crate::error::ServiceError;
 use crate::oauth_tokens::VaultTokenStore;
-use crate::registry::{ConnectionRecord, Endpoint};
-use crate::service::BrokerageService;
+use crate::registry::{ConnectionRecord, OAuthConfig, SignInKind};
 use crate::vault_access::VaultAccess;
 use async_trait::async_trait;
-use brokerdesk_connectors::alpaca::{AlpacaConfig, AlpacaConnector, AlpacaCredential};
+use brokerdesk_connectors::registry as vendors;
 use brokerdesk_connectors::{ConnectorError, Portfolio};
-use brokerdesk_model::catalog::{self, SignIn as CatalogSignIn};
+use brokerdesk_model::catalog;
 use brokerdesk_model::vault::CredentialKind;
 use brokerdesk_model::{
     AccountId, Balances, ConnectionId, ConnectionSummary, ErrorCode, OAuthStarted, Position,
@@ -81,36 +82,24 @@ struct StoredClient {
     redirect_uri: Option<String>,
 }
 
-/// The OAuth presets a user can connect: catalog institutions that sign in with OAuth, and
-/// their `-sandbox` twins.
+/// The OAuth presets a user can connect: those a vendor's descriptor signs in with (its
+/// sandbox's too), in the OAuth crate's order.
 pub fn oauth_vendors() -> Vec<&'static str> {
     preset::PRESETS
         .iter()
-        .filter(|p| oauth_institution(p.id).is_some())
+        .filter(|p| vendors::by_oauth_preset(p.id).is_some())
         .map(|p| p.id)
         .collect()
-}
-
-fn oauth_institution(id: &str) -> Option<&'static catalog::Institution> {
-    let base = id.strip_suffix("-sandbox").unwrap_or(id);
-    catalog::institution(base).filter(|i| {
-        i.sign_in.iter().any(|s| {
-            matches!(
-                s,
-                CatalogSignIn::OAuthPkce | CatalogSignIn::OAuthClientSecret
-            )
-        })
-    })
 }
 
 fn oauth_preset(vendor: &VendorId) -> Result<&'static VendorPreset, ServiceError> {
     let known = || oauth_vendors().join(", ");
     match (
         preset::preset(vendor.as_str()),
-        oauth_institution(vendor.as_str()),
+        vendors::by_oauth_preset(vendor.as_str()),
     ) {
         (Some(p), Some(_)) => Ok(p),
-        _ => match catalog::institution(vendor.as_str()) {
+        _ => match catalog::institution(&vendors::catalog(), vendor.as_str()) {
             Some(i) => Err(ServiceError::InvalidInput(format!(
                 "{} does not sign in with OAuth here; connect it from the Connect page (OAuth \
                  sign-in exists for {})",
@@ -297,7 +286,7 @@ struct PendingFlow {
 
 /// The flows started and not yet finished.
 #[derive(Default)]
-pub(crate) struct Flows {
+pub(super) struct Flows {
     pending: Mutex<HashMap<String, Arc<PendingFlow>>>,
 }
 
@@ -367,30 +356,21 @@ fn flow_error(err: FlowError) -> ServiceError {
     sign_in_error(code, format!("sign-in failed: {err}; nothing was stored"))
 }
 
-impl BrokerageService {
+impl BrowserFlows {
     /// Starts an OAuth sign-in to a catalog vendor with its preset; see the module comment for
     /// where the client id comes from.
-    pub async fn oauth_start(
+    pub(crate) async fn oauth_start(
         &self,
-        vendor: &VendorId,
-        opener: &dyn BrowserOpener,
-    ) -> Result<OAuthStarted, ServiceError> {
-        self.oauth_start_with(vendor, &OAuthOverrides::default(), opener)
-            .await
-    }
-
-    /// [`oauth_start`](Self::oauth_start) with some of the preset's settings replaced.
-    pub async fn oauth_start_with(
-        &self,
+        host: &dyn FlowHost,
         vendor: &VendorId,
         overrides: &OAuthOverrides,
         opener: &dyn BrowserOpener,
     ) -> Result<OAuthStarted, ServiceError> {
-        self.inner.vault.authorize(Action::Read)?;
+        self.vault.authorize(Action::Read)?;
         let preset = oauth_preset(vendor)?;
-        self.require_vault()?;
-        self.inner.vault.touch()?;
-        let config = provider_config(&self.inner.vault, preset, overrides)?;
+        host.require_vault()?;
+        self.vault.touch()?;
+        let config = provider_config(&self.vault, preset, overrides)?;
         let (client_id, token_url, timeout, uses_client_secret) = (
             config.client_id.clone(),
             config.token_url.to_string(),
@@ -412,9 +392,9 @@ impl BrokerageService {
             slot: Mutex::new(Slot::Waiting(Box::new(sign_in))),
             cancelled: watch::Sender::new(false),
         });
-        self.inner.oauth_flows.map().insert(flow_id.clone(), flow);
+        self.oauth.map().insert(flow_id.clone(), flow);
         spawn_abandon(
-            Arc::downgrade(&self.inner.oauth_flows),
+            Arc::downgrade(&self.oauth),
             flow_id.clone(),
             timeout + ABANDONED_GRACE,
         );
@@ -427,12 +407,16 @@ impl BrokerageService {
 
     /// Waits for the browser; on success the tokens are in the vault, attached to a new
     /// connection, which is saved and returned.
-    pub async fn oauth_finish(&self, flow_id: &str) -> Result<ConnectionSummary, ServiceError> {
+    pub(crate) async fn oauth_finish(
+        &self,
+        host: &dyn FlowHost,
+        flow_id: &str,
+    ) -> Result<ConnectionSummary, ServiceError> {
         // One pair of finish/cancel commands for every browser flow: portals too.
-        if self.inner.portal_flows.contains(flow_id) {
-            return self.portal_finish(flow_id).await;
+        if self.portals.contains(flow_id) {
+            return self.portal_finish(host, flow_id).await;
         }
-        let flow = self.inner.oauth_flows.get(flow_id)?;
+        let flow = self.oauth.get(flow_id)?;
         let sign_in = {
             let mut slot = flow.slot();
             match std::mem::replace(&mut *slot, Slot::Finishing) {
@@ -446,32 +430,33 @@ impl BrokerageService {
                 Slot::Cancelled => {
                     *slot = Slot::Cancelled;
                     drop(slot);
-                    self.inner.oauth_flows.remove(flow_id);
+                    self.oauth.remove(flow_id);
                     return Err(cancelled());
                 }
             }
         };
-        let result = self.finish_flow(&flow, *sign_in).await;
-        self.inner.oauth_flows.remove(flow_id);
+        let result = self.finish_flow(host, &flow, *sign_in).await;
+        self.oauth.remove(flow_id);
         result
     }
 
     async fn finish_flow(
         &self,
+        host: &dyn FlowHost,
         flow: &PendingFlow,
         sign_in: SignIn,
     ) -> Result<ConnectionSummary, ServiceError> {
         // The vault may have locked while the user was in the browser.
-        self.inner.vault.authorize(Action::Read)?;
-        self.require_vault()?;
+        self.vault.authorize(Action::Read)?;
+        host.require_vault()?;
         let vendor = VendorId::new(flow.preset.id);
         let id = ConnectionId::new(format!(
             "{}-{}",
             flow.preset.id,
             uuid::Uuid::new_v4().simple()
         ));
-        let store = VaultTokenStore::new(self.inner.vault.clone(), vendor.clone())
-            .for_connection(id.clone());
+        let store =
+            VaultTokenStore::new(self.vault.clone(), vendor.clone()).for_connection(id.clone());
         let mut cancel = flow.cancelled.subscribe();
         let outcome = tokio::select! {
             // Dropping the sign-in on cancel drops its listener, which closes the port.
@@ -479,26 +464,28 @@ impl BrokerageService {
             done = sign_in.finish(&store, id.as_str()) => done.map_err(flow_error),
         };
         outcome?;
-        self.inner.vault.touch()?;
+        self.vault.touch()?;
         let credential = self.token_credential(&id)?;
         let record = ConnectionRecord {
             id: id.clone(),
             display_name: format!("{} (OAuth)", flow.preset.name),
-            endpoint: Endpoint::OAuth {
-                provider: vendor,
+            vendor,
+            sign_in: SignInKind::OAuth,
+            config: serde_json::to_value(OAuthConfig {
                 client_id: flow.client_id.clone(),
                 token_url: flow.token_url.clone(),
                 uses_client_secret: flow.uses_client_secret,
-            },
+            })
+            .map_err(|e| ServiceError::Internal(format!("encoding: {e}")))?,
+            credential: None,
             created_at: Utc::now(),
         };
         tracing::info!(connection = %id, "oauth sign-in finished");
-        self.save_record(record, credential).await
+        host.save_record(record, Some(credential)).await
     }
 
     fn token_credential(&self, id: &ConnectionId) -> Result<CredentialId, ServiceError> {
-        self.inner
-            .vault
+        self.vault
             .with_store(|s| s.list())?
             .into_iter()
             .find(|c| c.connection.as_ref() == Some(id) && c.kind == CredentialKind::OauthToken)
@@ -507,11 +494,11 @@ impl BrokerageService {
     }
 
     /// Stops a sign-in: its port closes, and `oauth_finish` answers that it was cancelled.
-    pub fn oauth_cancel(&self, flow_id: &str) -> Result<(), ServiceError> {
-        if self.inner.portal_flows.contains(flow_id) {
+    pub(crate) fn oauth_cancel(&self, flow_id: &str) -> Result<(), ServiceError> {
+        if self.portals.contains(flow_id) {
             return self.portal_cancel(flow_id);
         }
-        let flow = self.inner.oauth_flows.get(flow_id)?;
+        let flow = self.oauth.get(flow_id)?;
         // Dropping a waiting sign-in closes its port now. The entry stays as a tombstone, so a
         // later finish says "cancelled"; the finish (or the abandon timer) removes it.
         *flow.slot() = Slot::Cancelled;
@@ -524,11 +511,16 @@ impl BrokerageService {
     pub(crate) fn oauth_portfolio(
         &self,
         record: &ConnectionRecord,
-        provider: &VendorId,
-        client_id: &str,
-        token_url: &str,
-        uses_client_secret: bool,
     ) -> Result<OAuthPortfolio, ServiceError> {
+        let provider = &record.vendor;
+        let OAuthConfig {
+            client_id,
+            token_url,
+            uses_client_secret,
+        } = serde_json::from_value(record.config.clone()).map_err(|e| {
+            ServiceError::Internal(format!("{}: the sign-in's settings: {e}", record.id))
+        })?;
+        let (client_id, token_url) = (client_id.as_str(), token_url.as_str());
         let preset = oauth_preset(provider)?;
         let overrides = OAuthOverrides {
             token_url: Some(token_url.to_owned()),
@@ -537,10 +529,10 @@ impl BrokerageService {
             redirect_path: Some("/".into()),
             ..OAuthOverrides::default()
         };
-        let mut config = provider_config(&self.inner.vault, preset, &overrides)?;
+        let mut config = provider_config(&self.vault, preset, &overrides)?;
         if uses_client_secret {
             // Refreshes authenticate with the registered app's secret, kept in the vault.
-            let stored = stored_client(&self.inner.vault, preset)?
+            let stored = stored_client(&self.vault, preset)?
                 .ok_or_else(|| ServiceError::InvalidInput(register_hint(preset)))?;
             config.client_secret = stored
                 .client_secret
@@ -549,7 +541,7 @@ impl BrokerageService {
                 .map(SecretString::from);
         }
         let store = Arc::new(
-            VaultTokenStore::new(self.inner.vault.clone(), provider.clone())
+            VaultTokenStore::new(self.vault.clone(), provider.clone())
                 .for_connection(record.id.clone()),
         );
         let session = OAuthSession::new(record.id.as_str(), config, store)
@@ -573,15 +565,18 @@ fn spawn_abandon(flows: Weak<Flows>, flow_id: String, after: Duration) {
     });
 }
 
-/// Reads an OAuth connection with a token from its session, refreshed as needed. Vendors whose
-/// reads the service does not host yet (the payment processors: their `Payments` capability
-/// has no place in a connection) only prove the sign-in is alive and list no accounts.
+/// Reads an OAuth connection with a token from its session, refreshed as needed, through the
+/// reader its vendor's descriptor gives (`OAuthSupport::portfolio`). Vendors without one only
+/// prove the sign-in is alive and list no accounts.
 pub(crate) struct OAuthPortfolio {
-    preset: &'static VendorPreset,
     session: Arc<OAuthSession>,
-    /// The connector built for the current access token (Alpaca), rebuilt when it changes.
-    alpaca: Mutex<Option<(SecretString, Arc<AlpacaConnector>)>>,
+    /// How the vendor reads with a token (its descriptor's), if it can yet.
+    reader: Option<TokenReader>,
+    /// The reader built for the current access token, rebuilt when it changes.
+    current: Mutex<Option<(SecretString, Arc<dyn Portfolio>)>>,
 }
+
+use brokerdesk_connectors::vendor::TokenReader;
 
 /// A refusal of the grant is "needs sign-in"; anything else may pass.
 pub(crate) fn session_error(err: SessionError) -> ConnectorError {
@@ -594,30 +589,25 @@ pub(crate) fn session_error(err: SessionError) -> ConnectorError {
 impl OAuthPortfolio {
     fn new(preset: &'static VendorPreset, session: Arc<OAuthSession>) -> Self {
         Self {
-            preset,
             session,
-            alpaca: Mutex::new(None),
+            reader: vendors::by_oauth_preset(preset.id).and_then(|(_, o)| o.portfolio),
+            current: Mutex::new(None),
         }
     }
 
     fn delegate(&self, token: &SecretString) -> Result<Option<Arc<dyn Portfolio>>, ConnectorError> {
-        if self.preset.id != "alpaca" {
+        let Some(reader) = self.reader else {
             return Ok(None);
-        }
-        let mut cached = self.alpaca.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some((held, connector)) = cached.as_ref()
+        };
+        let mut cached = self.current.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((held, portfolio)) = cached.as_ref()
             && held.expose_secret() == token.expose_secret()
         {
-            return Ok(Some(connector.clone() as Arc<dyn Portfolio>));
+            return Ok(Some(Arc::clone(portfolio)));
         }
-        // Alpaca's OAuth tokens are for the live API (its docs: `env` picks paper at sign-in,
-        // which the preset does not ask for).
-        let connector = Arc::new(AlpacaConnector::new(
-            AlpacaConfig::live(),
-            AlpacaCredential::oauth(token.expose_secret().to_owned()),
-        )?);
-        *cached = Some((token.clone(), connector.clone()));
-        Ok(Some(connector as Arc<dyn Portfolio>))
+        let portfolio = reader(token)?;
+        *cached = Some((token.clone(), Arc::clone(&portfolio)));
+        Ok(Some(portfolio))
     }
 
     /// Runs `op` with a fresh token; after a 401 refreshes once and tries again.

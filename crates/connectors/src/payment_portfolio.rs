@@ -1,45 +1,15 @@
-//! A payment account (Stripe, Square, PayPal) seen as a portfolio, so that it shows on the
-//! Accounts page beside the brokerage accounts: one account per payment account, its money as
-//! cash, and no positions (a payment account holds no securities).
+//! A payment account seen as a portfolio, so that it shows on the Accounts page beside the
+//! brokerage accounts: one account per payment account, its money as cash, and no positions
+//! (a payment account holds no securities). Payment vendors' descriptors offer it as their
+//! `portfolio` next to their `payments`.
 
+use crate::types::PaymentBalance;
+use crate::vendor::PaymentAccounts;
+use crate::{ConnectorError, Portfolio};
 use async_trait::async_trait;
-use brokerdesk_connectors::paypal::PayPalConnector;
-use brokerdesk_connectors::square::SquareConnector;
-use brokerdesk_connectors::stripe::StripeConnector;
-use brokerdesk_connectors::types::PaymentBalance;
-use brokerdesk_connectors::{ConnectorError, Payments, Portfolio};
 use brokerdesk_model::{AccountId, Balances, Position};
 use rust_decimal::Decimal;
 use std::sync::Arc;
-
-/// The payment accounts a credential reads. `Payments` has no list of its own: each vendor
-/// names its accounts differently (Stripe: the key's own or a Connect account; Square: the
-/// seller's locations; PayPal: the one account of the REST app).
-#[async_trait]
-pub trait PaymentAccounts: Payments {
-    async fn payment_accounts(&self) -> Result<Vec<AccountId>, ConnectorError>;
-}
-
-#[async_trait]
-impl PaymentAccounts for StripeConnector {
-    async fn payment_accounts(&self) -> Result<Vec<AccountId>, ConnectorError> {
-        Ok(vec![self.account().clone()])
-    }
-}
-
-#[async_trait]
-impl PaymentAccounts for SquareConnector {
-    async fn payment_accounts(&self) -> Result<Vec<AccountId>, ConnectorError> {
-        self.accounts().await
-    }
-}
-
-#[async_trait]
-impl PaymentAccounts for PayPalConnector {
-    async fn payment_accounts(&self) -> Result<Vec<AccountId>, ConnectorError> {
-        self.accounts().await
-    }
-}
 
 /// `Portfolio` over a payment connector.
 pub struct PaymentPortfolio<P>(pub Arc<P>);
@@ -88,6 +58,36 @@ impl<P: PaymentAccounts + 'static> Portfolio for PaymentPortfolio<P> {
         } else {
             Err(ConnectorError::UnknownAccount(account.clone()))
         }
+    }
+}
+
+/// What a payment account can show: its balance and activity as the vendor says, and no
+/// securities.
+pub fn payment_capabilities(
+    balances: brokerdesk_model::catalog::Capability,
+    transactions: brokerdesk_model::catalog::Capability,
+) -> brokerdesk_model::catalog::Capabilities {
+    use brokerdesk_model::catalog::Capability;
+    const NONE: &str = "A payment account holds no securities.";
+    brokerdesk_model::catalog::Capabilities {
+        balances,
+        positions: Capability::no(NONE),
+        quotes: Capability::no(NONE),
+        trading: Capability::no(NONE),
+        transactions,
+    }
+}
+
+/// The capabilities of a payment connector: its payments, and its accounts as a portfolio.
+pub fn payment_connection<P: PaymentAccounts + 'static>(
+    connector: Arc<P>,
+    latency: Option<crate::vendor::LatencyProbe>,
+) -> crate::vendor::Capabilities {
+    crate::vendor::Capabilities {
+        portfolio: Some(Arc::new(PaymentPortfolio(Arc::clone(&connector))) as Arc<dyn Portfolio>),
+        payments: Some(connector as Arc<dyn PaymentAccounts>),
+        latency,
+        ..crate::vendor::Capabilities::default()
     }
 }
 
