@@ -15,6 +15,7 @@ mod fasthash;
 mod matching;
 mod order_store;
 mod queries;
+mod reset;
 mod snapshot;
 
 #[cfg(test)]
@@ -254,6 +255,9 @@ impl Engine {
                 }
             }
             CommandKind::Clock => {}
+            CommandKind::ResetAccount { account, cash } => {
+                self.reset_account(account, cash, &mut out)
+            }
         }
         out
     }

@@ -219,6 +219,11 @@ pub enum CommandKind {
     Market(Vec<MarketUpdate>),
     /// Only advances time: sessions open and close, day orders expire.
     Clock,
+    /// Back to a fresh account: no orders, positions or fills, and `cash`.
+    ResetAccount {
+        account: AccountId,
+        cash: Decimal,
+    },
 }
 
 /// Everything that changes the engine, stamped with the time the edge read from its clock.
@@ -247,6 +252,10 @@ pub struct Fill {
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum Event {
     AccountOpened {
+        account: AccountId,
+    },
+    /// The account was reset (`CommandKind::ResetAccount`).
+    AccountReset {
         account: AccountId,
     },
     /// Alpaca's `new` (or `accepted` while queued for the open).

@@ -97,6 +97,9 @@ impl State {
                 self.market
                     .record(at, &crate::engine::MarketUpdate::Trade(t.clone()), ticks)
             }
+            CommandKind::ResetAccount { account, .. } => {
+                self.history.remove(account);
+            }
             _ => {}
         }
         let events = self.engine.apply(cmd);
