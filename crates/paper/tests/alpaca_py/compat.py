@@ -1,6 +1,7 @@
 """Drives the Brokerdesk sandbox with the official alpaca-py SDK, unchanged but for its URL
 override: account, clock, assets, orders (submit, get, by client id, replace, cancel, list),
-positions, close, market data (latest, snapshot, bars) and both streams.
+positions, close, market data (latest, snapshot, historical bars with limit and sort, trades,
+quotes), the sandbox's price control, and both streams.
 
 Run by crates/paper/tests/alpaca_py.rs; prints ALPACA_PY_OK on success, raises otherwise.
 """
@@ -13,8 +14,17 @@ from datetime import datetime, timedelta, timezone
 from alpaca.common.exceptions import APIError
 from alpaca.data.historical import StockHistoricalDataClient
 from alpaca.data.live import StockDataStream
-from alpaca.data.requests import StockBarsRequest, StockLatestQuoteRequest, StockSnapshotRequest
-from alpaca.data.timeframe import TimeFrame
+import requests
+from alpaca.common.enums import Sort
+from alpaca.data.requests import (
+    StockBarsRequest,
+    StockLatestQuoteRequest,
+    StockLatestTradeRequest,
+    StockQuotesRequest,
+    StockSnapshotRequest,
+    StockTradesRequest,
+)
+from alpaca.data.timeframe import TimeFrame, TimeFrameUnit
 from alpaca.trading.client import TradingClient
 from alpaca.trading.enums import OrderSide, OrderStatus, QueryOrderStatus, TimeInForce
 from alpaca.trading.requests import (
@@ -125,6 +135,36 @@ assert snapshot["AAPL"].latest_quote.bid_price > 0
 start = datetime.now(timezone.utc) - timedelta(hours=1)
 bars = dc.get_stock_bars(StockBarsRequest(symbol_or_symbols="AAPL", timeframe=TimeFrame.Minute, start=start))
 assert bars is not None
+
+# History: a fresh sandbox has over a year of bars; `limit` is honoured across pages.
+year_ago = datetime.now(timezone.utc) - timedelta(days=400)
+daily = dc.get_stock_bars(StockBarsRequest(symbol_or_symbols="AAPL", timeframe=TimeFrame.Day, start=year_ago))
+assert len(daily["AAPL"]) >= 252, len(daily["AAPL"])
+last50 = dc.get_stock_bars(
+    StockBarsRequest(symbol_or_symbols="AAPL", timeframe=TimeFrame.Day, start=year_ago, limit=50, sort=Sort.DESC)
+)
+assert len(last50["AAPL"]) == 50
+assert last50["AAPL"][0].timestamp == daily["AAPL"][-1].timestamp
+weekly = dc.get_stock_bars(
+    StockBarsRequest(symbol_or_symbols=["SPY", "MSFT"], timeframe=TimeFrame(1, TimeFrameUnit.Week), start=year_ago)
+)
+assert len(weekly["SPY"]) >= 52 and len(weekly["MSFT"]) >= 52
+week_ago = datetime.now(timezone.utc) - timedelta(days=14)
+minutes = dc.get_stock_bars(
+    StockBarsRequest(symbol_or_symbols="AAPL", timeframe=TimeFrame(15, TimeFrameUnit.Minute), start=week_ago, limit=120)
+)
+assert len(minutes["AAPL"]) == 120
+trades = dc.get_stock_trades(StockTradesRequest(symbol_or_symbols="AAPL", start=week_ago, limit=2500))
+assert len(trades["AAPL"]) == 2500
+hist_quotes = dc.get_stock_quotes(StockQuotesRequest(symbol_or_symbols="AAPL", start=week_ago, limit=10))
+assert len(hist_quotes["AAPL"]) == 10 and hist_quotes["AAPL"][0].ask_price > hist_quotes["AAPL"][0].bid_price
+
+# The sandbox's own controls, on the same credentials: move a price, reset the account.
+session = requests.Session()
+session.headers.update({"APCA-API-KEY-ID": KEY, "APCA-API-SECRET-KEY": SECRET})
+r = session.post(f"{BASE}/v2/sandbox/prices/TSLA", json={"price": "123.45"})
+assert r.status_code == 200, r.text
+wait_for(lambda: abs(float(dc.get_stock_latest_trade(StockLatestTradeRequest(symbol_or_symbols="TSLA"))["TSLA"].price) - 123.45) < 5, "the new TSLA price")
 
 wait_for(lambda: any(str(u.event) in ("fill", "TradeEvent.FILL") for u in updates), "a fill on the trade_updates stream")
 wait_for(lambda: len(quotes) > 0, "a quote on the data stream")
