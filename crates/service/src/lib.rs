@@ -37,7 +37,8 @@ mod vault_tests;
 
 /// The paper exchange's options, for `brokerdesk sandbox serve`.
 pub use brokerdesk_paper::{
-    SandboxConfig, SandboxCredentials, engine::CalendarKind, store::Durability,
+    PriceSource, ReplayEnd, SandboxConfig, SandboxCredentials, engine::CalendarKind,
+    store::Durability,
 };
 pub use config::{DEFAULT_SANDBOX_ADDR, ServiceConfig};
 pub use connection::{AccountModes, ConnectionParts, LatencyProbe};
