@@ -73,6 +73,10 @@ const ROUTES: &[(&str, &[&str])] = &[
     ("/v2/stocks/{symbol}/quotes", &["GET"]),
     ("/v2/sandbox/prices/{symbol}", &["POST"]),
     ("/v2/sandbox/reset", &["POST"]),
+    ("/v2/watchlists", &["GET", "POST"]),
+    ("/v2/watchlists/{id}", &["GET", "PUT", "POST", "DELETE"]),
+    ("/v2/watchlists/{id}/{symbol}", &["DELETE"]),
+    ("/v2/watchlists:by_name", &["GET", "PUT", "POST", "DELETE"]),
     ("/stream", &["GET"]),
     ("/v2/{feed}", &["GET"]),
     ("/healthz", &["GET"]),
@@ -206,6 +210,7 @@ const QUERY_KEYS: &[&str] = &[
     "asof",
     "sort",
     "intraday_reporting",
+    "name",
 ];
 
 const ORDER_FIELDS: &[&str] = &[
@@ -229,6 +234,9 @@ const ORDER_FIELDS: &[&str] = &[
     "price",
     "confirm",
     "cash",
+    // Watchlists.
+    "name",
+    "symbols",
 ];
 
 #[derive(Clone, Debug)]

@@ -9,6 +9,7 @@ pub mod calendar;
 pub mod rejection;
 pub mod types;
 pub mod validate;
+pub mod watchlists;
 
 mod admission;
 mod fasthash;
@@ -258,6 +259,7 @@ impl Engine {
             CommandKind::ResetAccount { account, cash } => {
                 self.reset_account(account, cash, &mut out)
             }
+            CommandKind::Watchlist(_) => {}
         }
         out
     }

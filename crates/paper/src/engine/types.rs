@@ -224,6 +224,8 @@ pub enum CommandKind {
         account: AccountId,
         cash: Decimal,
     },
+    /// A change to an account's watchlists (not the engine's concern: applied beside it).
+    Watchlist(super::watchlists::WatchlistCommand),
 }
 
 /// Everything that changes the engine, stamped with the time the edge read from its clock.

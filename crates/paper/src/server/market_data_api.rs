@@ -3,13 +3,14 @@
 //! Prices are JSON numbers here, as Alpaca's data API sends them.
 
 use axum::extract::{Path, State as AxState};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use brokerdesk_model::Symbol;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use super::auth::Authed;
@@ -416,13 +417,134 @@ fn sorted(mut symbols: Vec<Symbol>) -> Vec<Symbol> {
     symbols
 }
 
-/// One page of a historical query, as JSON values keyed by symbol.
+/// A bar, trade or quote as the historical endpoints write it: serialised straight to bytes
+/// (a `Value` per item cost more than generating the item).
+#[derive(Serialize)]
+struct BarOut {
+    t: String,
+    o: f64,
+    h: f64,
+    l: f64,
+    c: f64,
+    v: f64,
+    n: u64,
+    vw: f64,
+}
+
+#[derive(Serialize)]
+struct TradeOut {
+    t: String,
+    x: &'static str,
+    p: f64,
+    s: f64,
+    c: [&'static str; 1],
+    i: u64,
+    z: &'static str,
+}
+
+#[derive(Serialize)]
+struct QuoteOut {
+    t: String,
+    ax: &'static str,
+    ap: f64,
+    #[serde(rename = "as")]
+    as_: f64,
+    bx: &'static str,
+    bp: f64,
+    bs: f64,
+    c: [&'static str; 1],
+    z: &'static str,
+}
+
+fn f(d: Decimal) -> f64 {
+    d.to_f64().unwrap_or(0.0)
+}
+
+fn bar_out(b: &Bar) -> BarOut {
+    BarOut {
+        t: wire::time(b.t),
+        o: f(b.o),
+        h: f(b.h),
+        l: f(b.l),
+        c: f(b.c),
+        v: f(b.v),
+        n: b.n,
+        vw: f(b.vw()),
+    }
+}
+
+fn trade_out(t: &TapeTrade) -> TradeOut {
+    TradeOut {
+        t: wire::time(t.t),
+        x: "V",
+        p: f(t.price),
+        s: f(t.size),
+        c: ["@"],
+        i: t.id,
+        z: "C",
+    }
+}
+
+fn quote_out(q: &TapeQuote) -> QuoteOut {
+    QuoteOut {
+        t: wire::time(q.t),
+        ax: "V",
+        ap: f(q.ask),
+        as_: f(q.ask_size),
+        bx: "V",
+        bp: f(q.bid),
+        bs: f(q.bid_size),
+        c: ["R"],
+        z: "C",
+    }
+}
+
+/// How the answer is shaped: keyed by symbol (`/v2/stocks/bars`) or one symbol's list
+/// (`/v2/stocks/{symbol}/bars`).
+#[derive(Clone, Copy)]
+enum Shape<'a> {
+    Many,
+    One(&'a Symbol),
+}
+
+/// Writes `{"<key>": ..., ["symbol": ...,] "next_page_token": ...}`.
+fn write_page<T: Serialize>(
+    key: &str,
+    shape: Shape<'_>,
+    page: Vec<(&Symbol, Vec<T>)>,
+    token: Option<PageToken>,
+) -> Result<Vec<u8>, serde_json::Error> {
+    let mut out = Vec::with_capacity(64 + page.iter().map(|(_, v)| v.len() * 120).sum::<usize>());
+    out.extend_from_slice(b"{");
+    serde_json::to_writer(&mut out, key)?;
+    out.extend_from_slice(b":");
+    match shape {
+        Shape::Many => {
+            let map: std::collections::BTreeMap<&str, &Vec<T>> =
+                page.iter().map(|(s, v)| (s.as_str(), v)).collect();
+            serde_json::to_writer(&mut out, &map)?;
+        }
+        Shape::One(sym) => {
+            let items = page.into_iter().next().map(|(_, v)| v).unwrap_or_default();
+            serde_json::to_writer(&mut out, &items)?;
+            out.extend_from_slice(b",\"symbol\":");
+            serde_json::to_writer(&mut out, sym.as_str())?;
+        }
+    }
+    out.extend_from_slice(b",\"next_page_token\":");
+    serde_json::to_writer(&mut out, &token.map(|t| t.encode()))?;
+    out.extend_from_slice(b"}");
+    Ok(out)
+}
+
+/// One page of a historical query, as the JSON body of the answer.
 async fn history_page(
     app: &AppState,
     symbols: Vec<Symbol>,
     q: &HistQuery,
     kind: Need,
-) -> Result<(Map<String, Value>, Value), ApiError> {
+    one: Option<Symbol>,
+) -> Result<Response, ApiError> {
     let w = Window::of(q)?;
     let width = match kind {
         Need::Minutes | Need::Days => Some(
@@ -443,66 +565,66 @@ async fn history_page(
         .unwrap_or(w.hi);
     let symbols = sorted(symbols);
     let sources = read_sources(app, symbols.clone(), need, w.lo, upto).await?;
-    tokio::task::spawn_blocking(move || {
+    let body = tokio::task::spawn_blocking(move || {
         let by_symbol: std::collections::HashMap<&Symbol, &Sources> =
             sources.iter().map(|(s, src)| (s, src)).collect();
         let empty = Sources::default();
         let src = |s: &Symbol| by_symbol.get(s).copied().unwrap_or(&empty);
-        let (items, token): (Vec<(&Symbol, Vec<Value>)>, Option<PageToken>) = match width {
+        let shape = match &one {
+            Some(sym) => Shape::One(sym),
+            None => Shape::Many,
+        };
+        let resume = |at| w.resume(at);
+        match width {
             Some(width) => {
                 let (page, token) = series::page(&symbols, w.token.as_ref(), w.limit, |s, at| {
-                    let (lo, hi) = w.resume(at);
+                    let (lo, hi) = resume(at);
                     src(s).bars(width, lo, hi, w.desc)
                 });
                 let page = page
                     .into_iter()
-                    .map(|(s, v)| (s, v.iter().map(bar_json).collect()))
+                    .map(|(s, v)| (s, v.iter().map(bar_out).collect()))
                     .collect();
-                (page, token)
+                write_page("bars", shape, page, token)
             }
             None if kind == Need::Trades => {
                 let (page, token) = series::page(&symbols, w.token.as_ref(), w.limit, |s, at| {
-                    let (lo, hi) = w.resume(at);
+                    let (lo, hi) = resume(at);
                     src(s).trades(lo, hi, w.desc)
                 });
                 let page = page
                     .into_iter()
-                    .map(|(s, v)| (s, v.iter().map(tape_trade_json).collect()))
+                    .map(|(s, v)| (s, v.iter().map(trade_out).collect()))
                     .collect();
-                (page, token)
+                write_page("trades", shape, page, token)
             }
             None => {
                 let (page, token) = series::page(&symbols, w.token.as_ref(), w.limit, |s, at| {
-                    let (lo, hi) = w.resume(at);
+                    let (lo, hi) = resume(at);
                     src(s).quotes(lo, hi, w.desc)
                 });
                 let page = page
                     .into_iter()
-                    .map(|(s, v)| (s, v.iter().map(tape_quote_json).collect()))
+                    .map(|(s, v)| (s, v.iter().map(quote_out).collect()))
                     .collect();
-                (page, token)
+                write_page("quotes", shape, page, token)
             }
-        };
-        let map: Map<String, Value> = items
-            .into_iter()
-            .map(|(s, v)| (s.to_string(), Value::Array(v)))
-            .collect();
-        let token = token.map_or(Value::Null, |t| Value::String(t.encode()));
-        (map, token)
+        }
     })
     .await
-    .map_err(|_| ApiError::from(super::ExchangeGone))
-}
-
-fn tape_trade_json(t: &TapeTrade) -> Value {
-    json!({ "t": wire::time(t.t), "x": "V", "p": num(t.price), "s": num(t.size), "c": ["@"], "i": t.id, "z": "C" })
-}
-
-fn tape_quote_json(q: &TapeQuote) -> Value {
-    json!({
-        "t": wire::time(q.t), "ax": "V", "ap": num(q.ask), "as": num(q.ask_size),
-        "bx": "V", "bp": num(q.bid), "bs": num(q.bid_size), "c": ["R"], "z": "C",
-    })
+    .map_err(|_| ApiError::from(super::ExchangeGone))?
+    .map_err(|e| {
+        ApiError::new(
+            axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+            50010000,
+            e.to_string(),
+        )
+    })?;
+    Ok((
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        body,
+    )
+        .into_response())
 }
 
 fn symbols_of(q: &HistQuery) -> Result<Vec<Symbol>, ApiError> {
@@ -513,37 +635,21 @@ fn symbols_of(q: &HistQuery) -> Result<Vec<Symbol>, ApiError> {
     Ok(symbols)
 }
 
-async fn many(
-    app: &AppState,
-    q: &HistQuery,
-    kind: Need,
-    key: &str,
-) -> Result<Json<Value>, ApiError> {
-    let (m, token) = history_page(app, symbols_of(q)?, q, kind).await?;
-    Ok(Json(json!({ key: m, "next_page_token": token })))
+async fn many(app: &AppState, q: &HistQuery, kind: Need) -> Result<Response, ApiError> {
+    history_page(app, symbols_of(q)?, q, kind, None).await
 }
 
-async fn single(
-    app: &AppState,
-    s: &str,
-    q: &HistQuery,
-    kind: Need,
-    key: &str,
-) -> Result<Json<Value>, ApiError> {
+async fn single(app: &AppState, s: &str, q: &HistQuery, kind: Need) -> Result<Response, ApiError> {
     let sym = Symbol::new(s);
-    let (mut m, token) = history_page(app, vec![sym.clone()], q, kind).await?;
-    let items = m.remove(sym.as_str()).unwrap_or(Value::Array(Vec::new()));
-    Ok(Json(
-        json!({ key: items, "symbol": sym.as_str(), "next_page_token": token }),
-    ))
+    history_page(app, vec![sym.clone()], q, kind, Some(sym)).await
 }
 
 async fn bars_many(
     _a: Authed,
     AxState(app): AxState<AppState>,
     AlpacaQuery(q): AlpacaQuery<HistQuery>,
-) -> Result<Json<Value>, ApiError> {
-    many(&app, &q, Need::Minutes, "bars").await
+) -> Result<Response, ApiError> {
+    many(&app, &q, Need::Minutes).await
 }
 
 async fn bars_one(
@@ -551,16 +657,16 @@ async fn bars_one(
     AxState(app): AxState<AppState>,
     Path(s): Path<String>,
     AlpacaQuery(q): AlpacaQuery<HistQuery>,
-) -> Result<Json<Value>, ApiError> {
-    single(&app, &s, &q, Need::Minutes, "bars").await
+) -> Result<Response, ApiError> {
+    single(&app, &s, &q, Need::Minutes).await
 }
 
 async fn trades_many(
     _a: Authed,
     AxState(app): AxState<AppState>,
     AlpacaQuery(q): AlpacaQuery<HistQuery>,
-) -> Result<Json<Value>, ApiError> {
-    many(&app, &q, Need::Trades, "trades").await
+) -> Result<Response, ApiError> {
+    many(&app, &q, Need::Trades).await
 }
 
 async fn trades_one(
@@ -568,16 +674,16 @@ async fn trades_one(
     AxState(app): AxState<AppState>,
     Path(s): Path<String>,
     AlpacaQuery(q): AlpacaQuery<HistQuery>,
-) -> Result<Json<Value>, ApiError> {
-    single(&app, &s, &q, Need::Trades, "trades").await
+) -> Result<Response, ApiError> {
+    single(&app, &s, &q, Need::Trades).await
 }
 
 async fn quotes_many(
     _a: Authed,
     AxState(app): AxState<AppState>,
     AlpacaQuery(q): AlpacaQuery<HistQuery>,
-) -> Result<Json<Value>, ApiError> {
-    many(&app, &q, Need::Quotes, "quotes").await
+) -> Result<Response, ApiError> {
+    many(&app, &q, Need::Quotes).await
 }
 
 async fn quotes_one(
@@ -585,6 +691,6 @@ async fn quotes_one(
     AxState(app): AxState<AppState>,
     Path(s): Path<String>,
     AlpacaQuery(q): AlpacaQuery<HistQuery>,
-) -> Result<Json<Value>, ApiError> {
-    single(&app, &s, &q, Need::Quotes, "quotes").await
+) -> Result<Response, ApiError> {
+    single(&app, &s, &q, Need::Quotes).await
 }

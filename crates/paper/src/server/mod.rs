@@ -14,6 +14,7 @@ pub mod runtime;
 pub mod series;
 mod streams;
 mod trading;
+mod watchlists_api;
 pub mod wire;
 
 use axum::Router;
@@ -407,6 +408,7 @@ fn router(state: AppState, bound: SocketAddr) -> Router {
         .merge(trading::routes())
         .merge(market_data_api::routes())
         .merge(control::routes())
+        .merge(watchlists_api::routes())
         .merge(streams::routes())
         .route("/healthz", get(|| async { "ok" }))
         .with_state(state)

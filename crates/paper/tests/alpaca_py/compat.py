@@ -28,10 +28,12 @@ from alpaca.data.timeframe import TimeFrame, TimeFrameUnit
 from alpaca.trading.client import TradingClient
 from alpaca.trading.enums import OrderSide, OrderStatus, QueryOrderStatus, TimeInForce
 from alpaca.trading.requests import (
+    CreateWatchlistRequest,
     GetOrdersRequest,
     LimitOrderRequest,
     MarketOrderRequest,
     ReplaceOrderRequest,
+    UpdateWatchlistRequest,
 )
 from alpaca.trading.stream import TradingStream
 
@@ -165,6 +167,25 @@ session.headers.update({"APCA-API-KEY-ID": KEY, "APCA-API-SECRET-KEY": SECRET})
 r = session.post(f"{BASE}/v2/sandbox/prices/TSLA", json={"price": "123.45"})
 assert r.status_code == 200, r.text
 wait_for(lambda: abs(float(dc.get_stock_latest_trade(StockLatestTradeRequest(symbol_or_symbols="TSLA"))["TSLA"].price) - 123.45) < 5, "the new TSLA price")
+
+# Watchlists.
+wl = tc.create_watchlist(CreateWatchlistRequest(name="py-list", symbols=["AAPL", "SPY"]))
+assert [a.symbol for a in wl.assets] == ["AAPL", "SPY"], wl.assets
+wl = tc.add_asset_to_watchlist_by_id(wl.id, "MSFT")
+assert [a.symbol for a in wl.assets] == ["AAPL", "SPY", "MSFT"]
+wl = tc.remove_asset_from_watchlist_by_id(wl.id, "SPY")
+assert [a.symbol for a in wl.assets] == ["AAPL", "MSFT"]
+wl = tc.update_watchlist_by_id(wl.id, UpdateWatchlistRequest(name="py-renamed", symbols=["TSLA"]))
+assert wl.name == "py-renamed" and [a.symbol for a in wl.assets] == ["TSLA"]
+assert [w.name for w in tc.get_watchlists()] == ["py-renamed"]
+assert tc.get_watchlist_by_id(wl.id).name == "py-renamed"
+tc.delete_watchlist_by_id(wl.id)
+assert tc.get_watchlists() == []
+try:
+    tc.get_watchlist_by_id(wl.id)
+    raise AssertionError("a deleted watchlist was found")
+except APIError as e:
+    assert e.status_code == 404, e.status_code
 
 wait_for(lambda: any(str(u.event) in ("fill", "TradeEvent.FILL") for u in updates), "a fill on the trade_updates stream")
 wait_for(lambda: len(quotes) > 0, "a quote on the data stream")
