@@ -140,6 +140,7 @@ async fn a_reset_needs_confirming_and_leaves_a_fresh_account_that_survives_resta
     assert_eq!(st, 200, "{body}");
     fresh(&s).await;
     s.stop().await;
+    settle().await;
 
     let s = Server::start(cfg).await;
     fresh(&s).await;
@@ -227,4 +228,10 @@ async fn a_parquet_file_or_a_missing_one_is_a_clear_error() {
             "{err}"
         );
     }
+}
+
+/// `Server::stop` ends the HTTP server; the old exchange's threads finish their last commit
+/// and snapshot a moment later, and must not race the next server on the same journal.
+async fn settle() {
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
 }

@@ -77,6 +77,7 @@ const ROUTES: &[(&str, &[&str])] = &[
     ("/v2/watchlists/{id}", &["GET", "PUT", "POST", "DELETE"]),
     ("/v2/watchlists/{id}/{symbol}", &["DELETE"]),
     ("/v2/watchlists:by_name", &["GET", "PUT", "POST", "DELETE"]),
+    ("/v2/account/configurations", &["GET", "PATCH"]),
     ("/stream", &["GET"]),
     ("/v2/{feed}", &["GET"]),
     ("/healthz", &["GET"]),

@@ -147,6 +147,7 @@ async fn every_watchlist_operation_by_id_and_by_name_survives_a_restart() {
     let (st, _) = send(&s, M::GET, "/v2/watchlists/not-a-uuid", None).await;
     assert_eq!(st, 404);
     s.stop().await;
+    settle().await;
 
     let s = Server::start(cfg.clone()).await;
     let (st, all) = send(&s, M::GET, "/v2/watchlists", None).await;
@@ -160,6 +161,7 @@ async fn every_watchlist_operation_by_id_and_by_name_survives_a_restart() {
     let (st, _) = send(&s, M::DELETE, &format!("/v2/watchlists/{id}"), None).await;
     assert_eq!(st, 204);
     s.stop().await;
+    settle().await;
     let s = Server::start(cfg).await;
     let (_, all) = send(&s, M::GET, "/v2/watchlists", None).await;
     assert!(all.as_array().unwrap().is_empty());
@@ -168,4 +170,10 @@ async fn every_watchlist_operation_by_id_and_by_name_survives_a_restart() {
 
 fn uuid_like() -> &'static str {
     "00000000-0000-4000-8000-000000000000"
+}
+
+/// `Server::stop` ends the HTTP server; the old exchange's threads finish their last commit
+/// and snapshot a moment later, and must not race the next server on the same journal.
+async fn settle() {
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
 }

@@ -6,6 +6,7 @@
 pub mod account;
 pub mod book;
 pub mod calendar;
+pub mod configuration;
 pub mod rejection;
 pub mod types;
 pub mod validate;
@@ -260,6 +261,17 @@ impl Engine {
                 self.reset_account(account, cash, &mut out)
             }
             CommandKind::Watchlist(_) => {}
+            CommandKind::Configure { account, config } => match self.accounts.get_mut(&account) {
+                Some(a) => {
+                    a.config = config;
+                    out.push(Event::Configured { account });
+                }
+                None => out.push(Event::Rejected {
+                    rejection: Rejection::UnknownAccount(account),
+                    order_id: None,
+                    client_order_id: None,
+                }),
+            },
         }
         out
     }

@@ -19,7 +19,8 @@ impl Engine {
                 client_order_id: None,
             })
         };
-        let Some(kind) = self.accounts.get(&id).map(|a| a.kind) else {
+        // The configuration is the holder's choice, not trading state: it stays.
+        let Some((kind, config)) = self.accounts.get(&id).map(|a| (a.kind, a.config)) else {
             return reject(Rejection::UnknownAccount(id), out);
         };
         if !(Decimal::ZERO..=validate::MAX_CASH).contains(&cash) {
@@ -43,8 +44,9 @@ impl Engine {
         self.client_ids.remove(&id);
         self.activities.retain(|a| a.account != id);
         let at = self.now_ts();
-        self.accounts
-            .insert(id.clone(), Account::new(id.clone(), kind, cash, at));
+        let mut fresh = Account::new(id.clone(), kind, cash, at);
+        fresh.config = config;
+        self.accounts.insert(id.clone(), fresh);
         out.push(Event::AccountReset { account: id });
     }
 }

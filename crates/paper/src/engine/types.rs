@@ -226,6 +226,11 @@ pub enum CommandKind {
     },
     /// A change to an account's watchlists (not the engine's concern: applied beside it).
     Watchlist(super::watchlists::WatchlistCommand),
+    /// `PATCH /v2/account/configurations`: the account's whole configuration after it.
+    Configure {
+        account: AccountId,
+        config: super::configuration::AccountConfig,
+    },
 }
 
 /// Everything that changes the engine, stamped with the time the edge read from its clock.
@@ -254,6 +259,10 @@ pub struct Fill {
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum Event {
     AccountOpened {
+        account: AccountId,
+    },
+    /// The account's configuration changed (`CommandKind::Configure`).
+    Configured {
         account: AccountId,
     },
     /// The account was reset (`CommandKind::ResetAccount`).

@@ -2,6 +2,7 @@
 //! and both WebSocket streams), on loopback by default.
 
 pub mod auth;
+mod configurations_api;
 pub mod control;
 mod extract;
 mod guard;
@@ -409,6 +410,7 @@ fn router(state: AppState, bound: SocketAddr) -> Router {
         .merge(market_data_api::routes())
         .merge(control::routes())
         .merge(watchlists_api::routes())
+        .merge(configurations_api::routes())
         .merge(streams::routes())
         .route("/healthz", get(|| async { "ok" }))
         .with_state(state)

@@ -168,6 +168,22 @@ r = session.post(f"{BASE}/v2/sandbox/prices/TSLA", json={"price": "123.45"})
 assert r.status_code == 200, r.text
 wait_for(lambda: abs(float(dc.get_stock_latest_trade(StockLatestTradeRequest(symbol_or_symbols="TSLA"))["TSLA"].price) - 123.45) < 5, "the new TSLA price")
 
+# Account configurations: read, patched, honoured.
+conf = tc.get_account_configurations()
+assert conf.no_shorting is False and conf.fractional_trading is True, conf
+conf.no_shorting = True
+conf = tc.set_account_configurations(conf)
+assert conf.no_shorting is True
+try:
+    tc.submit_order(
+        LimitOrderRequest(symbol="TSLA", qty=1, side=OrderSide.SELL, time_in_force=TimeInForce.GTC, limit_price=9999)
+    )
+    raise AssertionError("a short sale was accepted with no_shorting")
+except APIError as e:
+    assert e.status_code == 403, e.status_code
+conf.no_shorting = False
+assert tc.set_account_configurations(conf).no_shorting is False
+
 # Watchlists.
 wl = tc.create_watchlist(CreateWatchlistRequest(name="py-list", symbols=["AAPL", "SPY"]))
 assert [a.symbol for a in wl.assets] == ["AAPL", "SPY"], wl.assets
