@@ -3,7 +3,9 @@
 //! `brokerdesk sandbox credentials`: the per-install key pair those clients sign in with.
 
 use anyhow::Context;
-use brokerdesk_service::{CalendarKind, Durability, SandboxConfig, SandboxCredentials};
+use brokerdesk_service::{
+    CalendarKind, Durability, PriceSource, ReplayEnd, SandboxConfig, SandboxCredentials,
+};
 use rust_decimal::Decimal;
 use std::net::SocketAddr;
 use std::path::Path;
@@ -15,6 +17,33 @@ pub enum SandboxCommand {
     /// Print the sandbox's API key id, secret and base URL (for your own Alpaca scripts).
     /// The pair is made on first use and kept in `<data dir>/paper/credentials.json`.
     Credentials,
+    /// Move a symbol's price in the running sandbox (the app's or `sandbox serve`'s) at once:
+    /// resting stops and limits react, and the simulation continues from there.
+    Price(PriceArgs),
+    /// Reset the paper account of the running sandbox: cancel its orders, forget its
+    /// positions and fills, restore its starting cash. Asks first unless `--yes`.
+    Reset(ResetArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct PriceArgs {
+    /// The symbol, e.g. AAPL.
+    symbol: String,
+    /// The new price, e.g. 190.00.
+    price: Decimal,
+    /// Where the sandbox listens (default: where the app serves it).
+    #[arg(long)]
+    addr: Option<SocketAddr>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ResetArgs {
+    /// Do not ask for confirmation.
+    #[arg(long)]
+    yes: bool,
+    /// Where the sandbox listens (default: where the app serves it).
+    #[arg(long)]
+    addr: Option<SocketAddr>,
 }
 
 /// `Debug` is written by hand: clap's derive would print `--secret`.
@@ -43,6 +72,13 @@ pub struct ServeArgs {
     /// commit, so it survives a power cut too (at about half the order rate).
     #[arg(long, value_enum, default_value = "normal")]
     durability: DurabilityArg,
+    /// Replay prices from this CSV (quotes, trades or bars; see the paper crate's README)
+    /// instead of the seeded simulation.
+    #[arg(long)]
+    prices: Option<std::path::PathBuf>,
+    /// What a replay does at the end of its file: `loop` (start over) or `stop`.
+    #[arg(long, default_value = "loop", requires = "prices")]
+    prices_end: ReplayEnd,
 }
 
 impl std::fmt::Debug for ServeArgs {
@@ -55,6 +91,8 @@ impl std::fmt::Debug for ServeArgs {
             .field("seed", &self.seed)
             .field("calendar", &self.calendar)
             .field("durability", &self.durability)
+            .field("prices", &self.prices)
+            .field("prices_end", &self.prices_end)
             .finish()
     }
 }
@@ -82,6 +120,42 @@ pub async fn run(
             print!("{}", credentials(&data_dir.join("paper"), addr, json)?);
             Ok(())
         }
+        SandboxCommand::Price(args) => {
+            let body = serde_json::json!({ "price": args.price.to_string() });
+            let path = format!("/v2/sandbox/prices/{}", args.symbol.trim());
+            let answer = control(data_dir, args.addr.unwrap_or(addr), &path, body).await?;
+            if json {
+                println!("{answer}");
+            } else {
+                println!(
+                    "{} is now {}",
+                    args.symbol.trim().to_uppercase(),
+                    args.price
+                );
+            }
+            Ok(())
+        }
+        SandboxCommand::Reset(args) => {
+            if !args.yes && !confirm_reset()? {
+                anyhow::bail!("not reset");
+            }
+            let body = serde_json::json!({ "confirm": true });
+            let answer = control(
+                data_dir,
+                args.addr.unwrap_or(addr),
+                "/v2/sandbox/reset",
+                body,
+            )
+            .await?;
+            if json {
+                println!("{answer}");
+            } else {
+                println!(
+                    "The paper account is reset: no orders or positions, starting cash restored."
+                );
+            }
+            Ok(())
+        }
         SandboxCommand::Serve(args) => {
             if args.cash.is_sign_negative() {
                 anyhow::bail!("--cash must not be negative");
@@ -100,6 +174,13 @@ pub async fn run(
                     DurabilityArg::Normal => Durability::Normal,
                     DurabilityArg::Full => Durability::Full,
                 },
+                prices: match args.prices {
+                    Some(path) => PriceSource::Replay {
+                        path,
+                        at_end: args.prices_end,
+                    },
+                    None => PriceSource::Simulated,
+                },
                 ..base
             };
             eprintln!(
@@ -112,6 +193,48 @@ pub async fn run(
                 .context("the paper sandbox stopped")
         }
     }
+}
+
+/// Asks on the terminal; only `reset` (typed out) goes ahead.
+fn confirm_reset() -> anyhow::Result<bool> {
+    eprint!(
+        "This cancels every order of the paper account and forgets its positions and fills.\n\
+         Type `reset` to continue: "
+    );
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line)?;
+    Ok(line.trim() == "reset")
+}
+
+/// POSTs a sandbox control to the running sandbox at `addr`, signed with the per-install pair.
+async fn control(
+    data_dir: &Path,
+    addr: SocketAddr,
+    path: &str,
+    body: serde_json::Value,
+) -> anyhow::Result<serde_json::Value> {
+    if !addr.ip().is_loopback() {
+        anyhow::bail!("the sandbox listens on loopback only, not {addr}");
+    }
+    let creds = SandboxCredentials::load_or_create(&data_dir.join("paper"))?;
+    let url = format!("http://{addr}{path}");
+    let response = reqwest::Client::new()
+        .post(&url)
+        .header("APCA-API-KEY-ID", creds.key_id())
+        .header("APCA-API-SECRET-KEY", creds.secret_key())
+        .json(&body)
+        .send()
+        .await
+        .with_context(|| {
+            format!("no sandbox answers on {addr}: start the app or `brokerdesk sandbox serve`")
+        })?;
+    let status = response.status();
+    let answer: serde_json::Value = response.json().await.unwrap_or_default();
+    if !status.is_success() {
+        let message = answer["message"].as_str().unwrap_or("no message");
+        anyhow::bail!("the sandbox refused ({status}): {message}");
+    }
+    Ok(answer)
 }
 
 /// The key pair in `dir` (made if missing) with the base URL, as text or JSON. The one place a

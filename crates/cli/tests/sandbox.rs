@@ -197,3 +197,133 @@ async fn serve_uses_the_per_install_key_that_credentials_prints() {
     let old = account("PKSANDBOX", "sandbox-secret").await.unwrap();
     assert_eq!(old.status().as_u16(), 401);
 }
+
+/// `sandbox price` and `sandbox reset` against a `sandbox serve --prices FILE` on the same data
+/// dir: the replayed price is served, a price set by hand fills a resting stop, and a reset
+/// asks first and then leaves a fresh account.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn price_and_reset_from_the_terminal_and_a_replayed_price_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let addr = format!("127.0.0.1:{port}");
+    let prices = dir.path().join("prices.csv");
+    std::fs::write(
+        &prices,
+        "timestamp,symbol,price,size\n2024-01-02T14:30:00Z,AAPL,187.23,10\n",
+    )
+    .unwrap();
+    let cli = |args: &[&str], stdin: &str| {
+        use std::io::Write;
+        let mut child = Command::new(env!("CARGO_BIN_EXE_brokerdesk"))
+            .args(args)
+            .env("BROKERDESK_DATA_DIR", dir.path())
+            .env("BROKERDESK_SANDBOX_ADDR", &addr)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let creds: serde_json::Value =
+        serde_json::from_slice(&cli(&["sandbox", "credentials", "--json"], "").stdout).unwrap();
+    let (key, secret) = (
+        creds["key_id"].as_str().unwrap().to_owned(),
+        creds["secret_key"].as_str().unwrap().to_owned(),
+    );
+    let _server = Server(
+        Command::new(env!("CARGO_BIN_EXE_brokerdesk"))
+            .args(["sandbox", "serve", "--addr", &addr])
+            .args(["--prices", prices.to_str().unwrap(), "--prices-end", "stop"])
+            .env("BROKERDESK_DATA_DIR", dir.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("brokerdesk sandbox serve starts"),
+    );
+    let http = reqwest::Client::new();
+    let call = |method: reqwest::Method, path: &str| {
+        http.request(method, format!("http://{addr}{path}"))
+            .header("APCA-API-KEY-ID", &key)
+            .header("APCA-API-SECRET-KEY", &secret)
+    };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let trade: serde_json::Value = loop {
+        match call(reqwest::Method::GET, "/v2/stocks/AAPL/trades/latest")
+            .send()
+            .await
+        {
+            Ok(r) if r.status().is_success() => break r.json().await.unwrap(),
+            _ if Instant::now() < deadline => tokio::time::sleep(Duration::from_millis(100)).await,
+            other => panic!("the sandbox never served the replayed price: {other:?}"),
+        }
+    };
+    assert_eq!(trade["trade"]["p"], serde_json::json!(187.23), "{trade}");
+
+    let stop: serde_json::Value = call(reqwest::Method::POST, "/v2/orders")
+        .json(
+            &serde_json::json!({"symbol": "AAPL", "qty": "1", "side": "buy", "type": "stop",
+                                  "stop_price": "200", "time_in_force": "gtc"}),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let out = cli(&["sandbox", "price", "AAPL", "201.50"], "");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let order: serde_json::Value = call(
+        reqwest::Method::GET,
+        &format!("/v2/orders/{}", stop["id"].as_str().unwrap()),
+    )
+    .send()
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert_ne!(order["status"], "new", "{order}");
+    let out = cli(&["sandbox", "price", "AAPL", "0"], "");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("price must be > 0"));
+
+    // Declined: nothing changes. Confirmed: a fresh account.
+    let out = cli(&["sandbox", "reset"], "no\n");
+    assert!(!out.status.success());
+    let orders = |status: &'static str| {
+        let req = call(reqwest::Method::GET, &format!("/v2/orders?status={status}"));
+        async move {
+            req.send()
+                .await
+                .unwrap()
+                .json::<serde_json::Value>()
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(orders("all").await.as_array().unwrap().len(), 1);
+    let out = cli(&["sandbox", "reset"], "reset\n");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(orders("all").await.as_array().unwrap().is_empty());
+    let out = cli(&["sandbox", "reset", "--yes"], "");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

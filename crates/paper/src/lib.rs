@@ -13,4 +13,7 @@ pub mod server;
 pub mod store;
 
 pub use credentials::{CredentialsError, SandboxCredentials};
-pub use server::{Credential, Sandbox, SandboxConfig, SandboxError, serve, serve_with_shutdown};
+pub use quotes::ReplayEnd;
+pub use server::{
+    Credential, PriceSource, Sandbox, SandboxConfig, SandboxError, serve, serve_with_shutdown,
+};

@@ -67,6 +67,17 @@ const ROUTES: &[(&str, &[&str])] = &[
     ("/v2/stocks/{symbol}/bars/latest", &["GET"]),
     ("/v2/stocks/{symbol}/snapshot", &["GET"]),
     ("/v2/stocks/{symbol}/bars", &["GET"]),
+    ("/v2/stocks/trades", &["GET"]),
+    ("/v2/stocks/quotes", &["GET"]),
+    ("/v2/stocks/{symbol}/trades", &["GET"]),
+    ("/v2/stocks/{symbol}/quotes", &["GET"]),
+    ("/v2/sandbox/prices/{symbol}", &["POST"]),
+    ("/v2/sandbox/reset", &["POST"]),
+    ("/v2/watchlists", &["GET", "POST"]),
+    ("/v2/watchlists/{id}", &["GET", "PUT", "POST", "DELETE"]),
+    ("/v2/watchlists/{id}/{symbol}", &["DELETE"]),
+    ("/v2/watchlists:by_name", &["GET", "PUT", "POST", "DELETE"]),
+    ("/v2/account/configurations", &["GET", "PATCH"]),
     ("/stream", &["GET"]),
     ("/v2/{feed}", &["GET"]),
     ("/healthz", &["GET"]),
@@ -200,6 +211,7 @@ const QUERY_KEYS: &[&str] = &[
     "asof",
     "sort",
     "intraday_reporting",
+    "name",
 ];
 
 const ORDER_FIELDS: &[&str] = &[
@@ -218,6 +230,14 @@ const ORDER_FIELDS: &[&str] = &[
     "extended_hours",
     "client_order_id",
     "order_class",
+    // The sandbox's controls (never `confirm: true` or a price at or under the resting
+    // orders' limit: the run checks those orders are untouched).
+    "price",
+    "confirm",
+    "cash",
+    // Watchlists.
+    "name",
+    "symbols",
 ];
 
 #[derive(Clone, Debug)]
@@ -284,6 +304,34 @@ fn json_value() -> impl Strategy<Value = Value> {
 /// A value for an order field: usually plausible (so orders get through to matching, replace
 /// and cancel), often of the wrong type or out of range.
 fn field_value(field: &'static str) -> BoxedStrategy<Value> {
+    // Never a confirmed reset nor a price that would fill the resting orders (see ORDER_FIELDS).
+    match field {
+        "confirm" => {
+            return prop::sample::select(vec![
+                json!(false),
+                json!("true"),
+                json!(1),
+                Value::Null,
+                json!([true]),
+            ])
+            .boxed();
+        }
+        "price" => {
+            return prop::sample::select(vec![
+                json!("100"),
+                json!(250.5),
+                json!("99999"),
+                json!("0"),
+                json!(-1),
+                json!("10.001"),
+                json!("1e3"),
+                json!("x"),
+                json!({"p": 1}),
+            ])
+            .boxed();
+        }
+        _ => {}
+    }
     let plausible: &'static [&'static str] = match field {
         "symbol" => &["AAPL", "SPY", "MSFT", "aapl", "NOPE", ""],
         "side" => &["buy", "sell"],
@@ -295,6 +343,7 @@ fn field_value(field: &'static str) -> BoxedStrategy<Value> {
         }
         "trail_percent" => &["1", "5", "99.9", "100"],
         "order_class" => &["simple", "", "bracket", "oco"],
+        "cash" => &["1", "100000", "-5", "1e40"],
         _ => &["x"],
     };
     prop_oneof![

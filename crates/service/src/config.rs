@@ -40,6 +40,9 @@ pub struct ServiceConfig {
     /// for tests and proxies. Set in code only, never from the environment or over IPC, so
     /// nothing outside the process can send a user's keys elsewhere. Empty by default.
     pub key_vendor_urls: BTreeMap<String, String>,
+    /// Where the local sandbox's prices come from: the seeded simulation (default) or a
+    /// replayed CSV. Changed at run time with `LocalSandbox::sandbox().set_price_source`.
+    pub sandbox_prices: brokerdesk_paper::PriceSource,
 }
 
 /// Where Alpaca clients find the app's sandbox by default (same as `brokerdesk sandbox serve`).
@@ -57,6 +60,7 @@ impl ServiceConfig {
             quote_poll_every: Duration::from_secs(5),
             rest_polling: true,
             key_vendor_urls: BTreeMap::new(),
+            sandbox_prices: brokerdesk_paper::PriceSource::Simulated,
         }
     }
 

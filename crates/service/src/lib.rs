@@ -50,7 +50,8 @@ mod vault_tests;
 pub use brokerdesk_connectors::registry::vendor_catalog;
 /// The paper exchange's options, for `brokerdesk sandbox serve`.
 pub use brokerdesk_paper::{
-    SandboxConfig, SandboxCredentials, engine::CalendarKind, store::Durability,
+    PriceSource, ReplayEnd, SandboxConfig, SandboxCredentials, engine::CalendarKind,
+    store::Durability,
 };
 pub use browser_flows::{OAUTH_CLIENT_LABEL, OAuthOverrides, oauth_vendors};
 pub use config::{DEFAULT_SANDBOX_ADDR, ServiceConfig};

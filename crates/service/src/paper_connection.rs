@@ -10,7 +10,7 @@
 use brokerdesk_connectors::ConnectorError;
 use brokerdesk_connectors::alpaca::{AlpacaConfig, AlpacaConnector, AlpacaCredential};
 use brokerdesk_connectors::http::rate_limit::RateLimit;
-use brokerdesk_paper::{Sandbox, SandboxConfig, SandboxCredentials};
+use brokerdesk_paper::{PriceSource, Sandbox, SandboxConfig, SandboxCredentials};
 use rust_decimal::Decimal;
 use std::fs::File;
 use std::net::SocketAddr;
@@ -102,6 +102,17 @@ impl LocalSandbox {
         addr: SocketAddr,
         credentials: Option<SandboxCredentials>,
     ) -> Result<Self, PaperOpenError> {
+        Self::open_with_prices(dir, cash, addr, credentials, PriceSource::Simulated).await
+    }
+
+    /// [`Self::open`] with prices from `prices` (the seeded simulation or a replayed file).
+    pub async fn open_with_prices(
+        dir: &Path,
+        cash: Decimal,
+        addr: SocketAddr,
+        credentials: Option<SandboxCredentials>,
+        prices: PriceSource,
+    ) -> Result<Self, PaperOpenError> {
         let failed = |reason: String| PaperOpenError::Failed {
             dir: dir.display().to_string(),
             reason,
@@ -116,6 +127,7 @@ impl LocalSandbox {
         };
         let config = SandboxConfig {
             cash,
+            prices,
             ..SandboxConfig::new(dir).with_credentials(&credentials)
         };
         let sandbox = Sandbox::start(config)

@@ -117,11 +117,12 @@ impl BrokerageService {
         })?;
         let id = ConnectionId::new(LOCAL_PAPER_CONNECTION);
         let name = "Paper (local)".to_owned();
-        let (paper, sandbox_facts) = match LocalSandbox::open(
+        let (paper, sandbox_facts) = match LocalSandbox::open_with_prices(
             &config.data_dir.join("paper"),
             config.paper_starting_cash,
             config.sandbox_addr,
             config.sandbox_credentials.clone(),
+            config.sandbox_prices.clone(),
         )
         .await
         {

@@ -11,6 +11,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+use super::configuration::AccountConfig;
 use super::types::{AccountKind, Timestamp};
 
 /// Reg T: equity under this gets no margin.
@@ -56,6 +57,8 @@ pub struct Account {
     pub pattern_day_trader: bool,
     /// Equity at the previous session's close.
     pub last_equity: Decimal,
+    #[serde(default)]
+    pub config: AccountConfig,
 }
 
 /// What an account is worth and may spend at current marks.
@@ -81,6 +84,7 @@ pub struct AccountSummary {
     pub realized_pl: Decimal,
     pub pattern_day_trader: bool,
     pub daytrade_count: u32,
+    pub config: AccountConfig,
 }
 
 /// An account valued at current marks.
@@ -115,6 +119,7 @@ impl Account {
             day_trades: Vec::new(),
             pattern_day_trader: false,
             last_equity: cash,
+            config: AccountConfig::default(),
         }
     }
 
@@ -213,7 +218,13 @@ impl Account {
 
     /// Reg T multipliers: cash accounts 1×; margin 2× overnight, 4× for a pattern day trader
     /// with ≥ $25k; no margin under $2k.
+    /// `max_margin_multiplier` caps it.
     pub fn multiplier(&self, equity: Decimal) -> Decimal {
+        self.reg_t_multiplier(equity)
+            .min(self.config.max_margin_multiplier.value())
+    }
+
+    fn reg_t_multiplier(&self, equity: Decimal) -> Decimal {
         match self.kind {
             AccountKind::Cash => Decimal::ONE,
             AccountKind::Margin if equity < MARGIN_MINIMUM_EQUITY => Decimal::ONE,
@@ -305,6 +316,7 @@ impl Account {
             realized_pl: self.realized_pl,
             pattern_day_trader: self.pattern_day_trader,
             daytrade_count,
+            config: self.config,
         }
     }
 }

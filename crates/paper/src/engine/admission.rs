@@ -35,6 +35,9 @@ impl Engine {
             .accounts
             .get(&req.account)
             .ok_or_else(|| Rejection::UnknownAccount(req.account.clone()))?;
+        if account.config.suspend_trade {
+            return Err(Rejection::TradeSuspended);
+        }
         let same_cid = replacing.is_some_and(|o| o.client_order_id == req.client_order_id);
         if !same_cid
             && self
@@ -56,6 +59,9 @@ impl Engine {
         }
         validate::validate(req)?;
         let fractional = req.notional.is_some() || req.qty.is_some_and(|q| !q.fract().is_zero());
+        if fractional && !account.config.fractional_trading {
+            return Err(Rejection::FractionalDisabled);
+        }
         if fractional && !asset.fractionable {
             return Err(Rejection::Invalid(format!(
                 "asset {} is not fractionable",
@@ -151,6 +157,9 @@ impl Engine {
                 }
                 if !asset.shortable {
                     return Err(Rejection::NotShortable(req.symbol.clone()));
+                }
+                if account.config.no_shorting {
+                    return Err(Rejection::ShortingNotAllowed);
                 }
                 opens_short = true;
             }

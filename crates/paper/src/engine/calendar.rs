@@ -128,6 +128,17 @@ impl std::fmt::Display for CalendarKind {
     }
 }
 
+/// Midnight in New York on `date`, where Alpaca stamps daily and longer bars.
+pub fn new_york_midnight(date: NaiveDate) -> Timestamp {
+    new_york(date, 0, 0)
+}
+
+/// The NYSE regular session on `date`, if any (generated history follows it whatever the
+/// sandbox's own calendar).
+pub fn new_york_session(date: NaiveDate) -> Option<Session> {
+    CalendarKind::Nyse.session_on(date)
+}
+
 /// A UTC instant as New York wall-clock time (for `GET /v2/calendar`).
 pub fn new_york_local(t: Timestamp) -> chrono::NaiveDateTime {
     (t - Duration::hours(new_york_offset_hours(t.date_naive()))).naive_utc()

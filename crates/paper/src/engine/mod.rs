@@ -6,15 +6,18 @@
 pub mod account;
 pub mod book;
 pub mod calendar;
+pub mod configuration;
 pub mod rejection;
 pub mod types;
 pub mod validate;
+pub mod watchlists;
 
 mod admission;
 mod fasthash;
 mod matching;
 mod order_store;
 mod queries;
+mod reset;
 mod snapshot;
 
 #[cfg(test)]
@@ -254,6 +257,21 @@ impl Engine {
                 }
             }
             CommandKind::Clock => {}
+            CommandKind::ResetAccount { account, cash } => {
+                self.reset_account(account, cash, &mut out)
+            }
+            CommandKind::Watchlist(_) => {}
+            CommandKind::Configure { account, config } => match self.accounts.get_mut(&account) {
+                Some(a) => {
+                    a.config = config;
+                    out.push(Event::Configured { account });
+                }
+                None => out.push(Event::Rejected {
+                    rejection: Rejection::UnknownAccount(account),
+                    order_id: None,
+                    client_order_id: None,
+                }),
+            },
         }
         out
     }

@@ -47,6 +47,17 @@ impl OrderStore {
         }
     }
 
+    /// Keeps the orders `keep` accepts, in their order (an account reset drops its orders).
+    pub(super) fn retain(&mut self, keep: impl Fn(&Order) -> bool) {
+        self.orders.retain(keep);
+        self.index = self
+            .orders
+            .iter()
+            .enumerate()
+            .map(|(i, o)| (o.id, i))
+            .collect();
+    }
+
     pub(super) fn len(&self) -> usize {
         self.orders.len()
     }

@@ -60,6 +60,10 @@ pub enum Rejection {
     AccountExists(AccountId),
     #[error("trade denied due to pattern day trading protection")]
     PatternDayTrading,
+    #[error("trading is suspended for this account (suspend_trade)")]
+    TradeSuspended,
+    #[error("fractional trading is disabled for this account (fractional_trading)")]
+    FractionalDisabled,
 }
 
 impl Rejection {
@@ -69,7 +73,8 @@ impl Rejection {
             | Self::InsufficientQty { .. }
             | Self::ShortingNotAllowed
             | Self::FractionalShort
-            | Self::PatternDayTrading => 403,
+            | Self::PatternDayTrading
+            | Self::TradeSuspended => 403,
             Self::OrderNotFound | Self::UnknownAccount(_) => 404,
             _ => 422,
         }

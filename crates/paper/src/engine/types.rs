@@ -219,6 +219,18 @@ pub enum CommandKind {
     Market(Vec<MarketUpdate>),
     /// Only advances time: sessions open and close, day orders expire.
     Clock,
+    /// Back to a fresh account: no orders, positions or fills, and `cash`.
+    ResetAccount {
+        account: AccountId,
+        cash: Decimal,
+    },
+    /// A change to an account's watchlists (not the engine's concern: applied beside it).
+    Watchlist(super::watchlists::WatchlistCommand),
+    /// `PATCH /v2/account/configurations`: the account's whole configuration after it.
+    Configure {
+        account: AccountId,
+        config: super::configuration::AccountConfig,
+    },
 }
 
 /// Everything that changes the engine, stamped with the time the edge read from its clock.
@@ -247,6 +259,14 @@ pub struct Fill {
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum Event {
     AccountOpened {
+        account: AccountId,
+    },
+    /// The account's configuration changed (`CommandKind::Configure`).
+    Configured {
+        account: AccountId,
+    },
+    /// The account was reset (`CommandKind::ResetAccount`).
+    AccountReset {
         account: AccountId,
     },
     /// Alpaca's `new` (or `accepted` while queued for the open).

@@ -1,6 +1,8 @@
-//! Replays a user's CSV of quotes or bars, paced by the wall clock from the first poll.
+//! Replays a user's CSV of quotes, trades or bars, paced by the wall clock from the first poll,
+//! then starts over or stops at its end.
 //!
 //! Quotes: `timestamp,symbol,bid_price,bid_size,ask_price,ask_size`.
+//! Trades: `timestamp,symbol,price,size` (each also a one-cent quote around it, so orders fill).
 //! Bars:   `timestamp,symbol,open,high,low,close,volume` (replayed as a trade at the close
 //! and a one-cent quote around it). Timestamps are RFC 3339.
 
@@ -20,9 +22,34 @@ pub enum ReplayError {
     #[error("line {line}: {message}")]
     Row { line: usize, message: String },
     #[error(
-        "the CSV header must be quotes (timestamp,symbol,bid_price,bid_size,ask_price,ask_size) or bars (timestamp,symbol,open,high,low,close,volume)"
+        "the CSV header must be quotes (timestamp,symbol,bid_price,bid_size,ask_price,ask_size), trades (timestamp,symbol,price,size) or bars (timestamp,symbol,open,high,low,close,volume)"
     )]
     Header,
+}
+
+/// What a replay does when its file runs out.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ReplayEnd {
+    /// Start again from the first row (the default: a sandbox keeps moving).
+    #[default]
+    Loop,
+    /// Stop: prices stay where the file left them.
+    Stop,
+}
+
+impl std::str::FromStr for ReplayEnd {
+    type Err = String;
+
+    /// `loop` or `stop`, as `--prices-end` takes them.
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "loop" => Ok(Self::Loop),
+            "stop" => Ok(Self::Stop),
+            other => Err(format!(
+                "unknown replay end {other:?}: expected loop or stop"
+            )),
+        }
+    }
 }
 
 pub struct CsvReplay {
@@ -31,6 +58,26 @@ pub struct CsvReplay {
     /// Wall time of the first poll, paired with the first row's time.
     origin: Option<Timestamp>,
     speed: u32,
+    at_end: ReplayEnd,
+}
+
+/// A trade at `price` and a one-cent quote around it.
+fn trade_and_quote(symbol: Symbol, price: Decimal, size: Decimal) -> Vec<MarketUpdate> {
+    let cent = Decimal::new(1, 2);
+    vec![
+        MarketUpdate::Trade(Trade {
+            symbol: symbol.clone(),
+            price,
+            size,
+        }),
+        MarketUpdate::Quote(Quote {
+            symbol,
+            bid_price: (price - cent).max(cent),
+            bid_size: Decimal::ONE_HUNDRED,
+            ask_price: price + cent,
+            ask_size: Decimal::ONE_HUNDRED,
+        }),
+    ]
 }
 
 fn field<T: FromStr>(
@@ -76,7 +123,8 @@ impl CsvReplay {
                 "close",
                 "volume",
             ];
-        if !is_quotes && !is_bars {
+        let is_trades = header == ["timestamp", "symbol", "price", "size"];
+        if !is_quotes && !is_bars && !is_trades {
             return Err(ReplayError::Header);
         }
         let mut rows = Vec::new();
@@ -99,34 +147,32 @@ impl CsvReplay {
                     ask_price: field::<Decimal>(&rec, 4, line, "ask_price")?,
                     ask_size: field::<Decimal>(&rec, 5, line, "ask_size")?,
                 })]
+            } else if is_trades {
+                let price: Decimal = field(&rec, 2, line, "price")?;
+                let size: Decimal = field(&rec, 3, line, "size")?;
+                trade_and_quote(symbol, price, size)
             } else {
                 let close: Decimal = field(&rec, 5, line, "close")?;
                 let volume: Decimal = field(&rec, 6, line, "volume")?;
-                let cent = Decimal::new(1, 2);
-                vec![
-                    MarketUpdate::Trade(Trade {
-                        symbol: symbol.clone(),
-                        price: close,
-                        size: volume,
-                    }),
-                    MarketUpdate::Quote(Quote {
-                        symbol,
-                        bid_price: (close - cent).max(cent),
-                        bid_size: Decimal::ONE_HUNDRED,
-                        ask_price: close + cent,
-                        ask_size: Decimal::ONE_HUNDRED,
-                    }),
-                ]
+                trade_and_quote(symbol, close, volume)
             };
             rows.push((ts, updates));
         }
+        // Stable: rows at one instant keep the file's order.
         rows.sort_by_key(|(ts, _)| *ts);
         Ok(Self {
             rows,
             next: 0,
             origin: None,
             speed: speed.max(1),
+            at_end: ReplayEnd::Stop,
         })
+    }
+
+    /// What to do at the end of the file (`Stop` unless told).
+    pub fn at_end(mut self, at_end: ReplayEnd) -> Self {
+        self.at_end = at_end;
+        self
     }
 
     pub fn is_finished(&self) -> bool {
@@ -148,6 +194,11 @@ impl QuoteSource for CsvReplay {
             }
             out.extend(updates.iter().cloned());
             self.next += 1;
+        }
+        if self.is_finished() && self.at_end == ReplayEnd::Loop {
+            // The next poll starts the file over, paced from then.
+            self.next = 0;
+            self.origin = None;
         }
         out
     }
@@ -180,6 +231,42 @@ mod tests {
         let out = r.poll(chrono::Utc::now());
         assert_eq!(out.len(), 2);
         assert!(matches!(&out[0], MarketUpdate::Trade(t) if t.price == Decimal::new(47050, 2)));
+    }
+
+    #[test]
+    fn trades_loop_or_stop_at_the_end() {
+        let csv = "timestamp,symbol,price,size\n\
+            2024-01-02T14:30:00Z,SPY,470.01,5\n\
+            2024-01-02T14:30:01Z,SPY,470.02,5\n";
+        let prices = |out: Vec<MarketUpdate>| -> Vec<Decimal> {
+            out.into_iter()
+                .filter_map(|u| match u {
+                    MarketUpdate::Trade(t) => Some(t.price),
+                    MarketUpdate::Quote(_) => None,
+                })
+                .collect()
+        };
+        let t0 = chrono::Utc::now();
+        let mut looping = CsvReplay::from_reader(csv.as_bytes(), 1)
+            .unwrap()
+            .at_end(ReplayEnd::Loop);
+        assert_eq!(prices(looping.poll(t0)), [Decimal::new(47001, 2)]);
+        assert_eq!(
+            prices(looping.poll(t0 + Duration::seconds(1))),
+            [Decimal::new(47002, 2)]
+        );
+        assert_eq!(
+            prices(looping.poll(t0 + Duration::seconds(2))),
+            [Decimal::new(47001, 2)]
+        );
+        let mut stopping = CsvReplay::from_reader(csv.as_bytes(), 1)
+            .unwrap()
+            .at_end(ReplayEnd::Stop);
+        assert_eq!(prices(stopping.poll(t0)).len(), 1);
+        assert_eq!(prices(stopping.poll(t0 + Duration::seconds(5))).len(), 1);
+        assert!(stopping.poll(t0 + Duration::seconds(9)).is_empty());
+        assert!(stopping.is_finished());
+        assert_eq!("Stop".parse::<ReplayEnd>(), Ok(ReplayEnd::Stop));
     }
 
     #[test]

@@ -7,14 +7,21 @@ pub mod universe;
 
 use std::sync::mpsc;
 
+use brokerdesk_model::Symbol;
+use rust_decimal::Decimal;
+
 use crate::engine::{MarketUpdate, Timestamp};
 
-pub use csv_replay::{CsvReplay, ReplayError};
+pub use csv_replay::{CsvReplay, ReplayEnd, ReplayError};
 pub use sim::SimulatedMarket;
 
 pub trait QuoteSource: Send {
     /// Updates due at `now`, oldest first. Called periodically by the feed loop.
     fn poll(&mut self, now: Timestamp) -> Vec<MarketUpdate>;
+
+    /// A price was set by hand: a source that makes prices up continues from it; one that
+    /// replays or relays prices goes on with its own.
+    fn set_price(&mut self, _symbol: &Symbol, _price: Decimal) {}
 }
 
 /// Live quotes pushed by a vendor connection: the connector sends, the feed loop drains.
@@ -39,7 +46,6 @@ impl QuoteSource for ChannelSource {
 mod tests {
     use super::*;
     use crate::engine::Trade;
-    use brokerdesk_model::Symbol;
     use rust_decimal_macros::dec;
 
     #[test]

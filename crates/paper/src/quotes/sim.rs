@@ -84,6 +84,12 @@ impl SimulatedMarket {
 }
 
 impl QuoteSource for SimulatedMarket {
+    fn set_price(&mut self, symbol: &Symbol, price: Decimal) {
+        if let Some(inst) = self.instruments.iter_mut().find(|i| &i.symbol == symbol) {
+            inst.mid = price.round_dp(2).max(Decimal::ONE);
+        }
+    }
+
     /// About half the symbols move per poll, like a real tape where not everything ticks.
     fn poll(&mut self, _now: Timestamp) -> Vec<MarketUpdate> {
         let mut out = Vec::new();

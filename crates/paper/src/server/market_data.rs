@@ -3,11 +3,13 @@
 //! replay rebuilds it too.
 
 use brokerdesk_model::Symbol;
-use chrono::{Datelike, DurationRound, NaiveDate, TimeDelta, TimeZone, Utc};
+use chrono::{DurationRound, TimeDelta};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, VecDeque};
 
+use super::history::Anchor;
+use crate::engine::calendar::{new_york_local, new_york_midnight};
 use crate::engine::{MarketUpdate, Quote, Timestamp, Trade};
 
 /// Minute bars kept per symbol (about a week of a busy tape).
@@ -27,7 +29,7 @@ pub struct Bar {
 }
 
 impl Bar {
-    fn open(t: Timestamp, price: Decimal, size: Decimal) -> Self {
+    pub(crate) fn open(t: Timestamp, price: Decimal, size: Decimal) -> Self {
         Self {
             t,
             o: price,
@@ -51,7 +53,7 @@ impl Bar {
         self.pv = self.pv.saturating_add(price.saturating_mul(size));
     }
 
-    fn merge(&mut self, other: &Bar) {
+    pub(crate) fn merge(&mut self, other: &Bar) {
         self.h = self.h.max(other.h);
         self.l = self.l.min(other.l);
         self.c = other.c;
@@ -81,7 +83,58 @@ pub struct SymbolData {
     pub trade: Option<(Timestamp, Trade, u64)>,
     pub bars: VecDeque<Bar>,
     pub current: Option<Bar>,
+    /// The first price the tape showed and when: generated history ends there.
+    #[serde(default)]
+    pub genesis: Option<Anchor>,
+    /// Daily bars of the live tape (New York days), from the completed minute bars; kept
+    /// whole (one a day), unlike the minute bars.
+    #[serde(default)]
+    pub days: Vec<Bar>,
+    /// Recent trades and quotes for the historical endpoints; not in snapshots (the journal
+    /// tail after a snapshot refills them).
+    #[serde(skip)]
+    pub trades: VecDeque<(Timestamp, Trade, u64)>,
+    #[serde(skip)]
+    pub quotes: VecDeque<(Timestamp, Quote)>,
 }
+
+impl SymbolData {
+    /// Live daily bars including the minute in progress.
+    pub fn live_days(&self) -> Vec<Bar> {
+        let mut days = self.days.clone();
+        if let Some(cur) = &self.current {
+            add_to_days(&mut days, cur);
+        }
+        days
+    }
+
+    /// Live minute bars with `lo <= t < hi`, including the minute in progress.
+    pub fn live_minutes(&self, lo: Timestamp, hi: Timestamp) -> Vec<Bar> {
+        let first = self.bars.partition_point(|b| b.t < lo);
+        self.bars
+            .range(first..)
+            .chain(self.current.iter())
+            .take_while(|b| b.t < hi)
+            .filter(|b| b.t >= lo)
+            .cloned()
+            .collect()
+    }
+}
+
+fn add_to_days(days: &mut Vec<Bar>, minute: &Bar) {
+    let day = new_york_midnight(new_york_local(minute.t).date());
+    match days.last_mut() {
+        Some(last) if last.t == day => last.merge(minute),
+        _ => {
+            let mut b = minute.clone();
+            b.t = day;
+            days.push(b);
+        }
+    }
+}
+
+/// Live trades and quotes kept per symbol for `/v2/stocks/trades` and `/quotes`.
+const MAX_TAPE: usize = 5_000;
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct MarketData {
@@ -93,35 +146,6 @@ fn minute(t: Timestamp) -> Timestamp {
     t.duration_trunc(TimeDelta::minutes(1)).unwrap_or(t)
 }
 
-/// How much time one aggregated bar covers.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum BarWidth {
-    /// 1 to 10,080 minutes (a week), aligned on the Unix epoch.
-    Minutes(u32),
-    /// 1 to 12 calendar months, aligned on January.
-    Months(u32),
-}
-
-impl BarWidth {
-    pub const DAY: Self = Self::Minutes(1440);
-
-    /// The start of the bar holding `t`.
-    fn bucket(self, t: Timestamp) -> Timestamp {
-        match self {
-            Self::Minutes(n) => t
-                .duration_trunc(TimeDelta::minutes(i64::from(n.clamp(1, 10_080))))
-                .unwrap_or(t),
-            Self::Months(n) => {
-                let n = n.clamp(1, 12);
-                let month0 = (t.month0() / n) * n;
-                NaiveDate::from_ymd_opt(t.year(), month0 + 1, 1)
-                    .and_then(|d| d.and_hms_opt(0, 0, 0))
-                    .map_or(t, |d| Utc.from_utc_datetime(&d))
-            }
-        }
-    }
-}
-
 impl MarketData {
     pub fn record(&mut self, at: Timestamp, update: &MarketUpdate, out: &mut Vec<MarketTick>) {
         // The engine ignores the same ticks, so the tape and the books agree.
@@ -131,14 +155,36 @@ impl MarketData {
         match update {
             MarketUpdate::Quote(q) => {
                 let d = self.symbols.entry(q.symbol.clone()).or_default();
+                if d.genesis.is_none() {
+                    let mid = q
+                        .bid_price
+                        .checked_add(q.ask_price)
+                        .and_then(|s| s.checked_div(Decimal::TWO))
+                        .unwrap_or(q.ask_price);
+                    d.genesis = Some(Anchor {
+                        at,
+                        price: mid.round_dp(2),
+                    });
+                }
                 d.quote = Some((at, q.clone()));
+                d.quotes.push_back((at, q.clone()));
+                if d.quotes.len() > MAX_TAPE {
+                    d.quotes.pop_front();
+                }
                 out.push(MarketTick::Quote(at, q.clone()));
             }
             MarketUpdate::Trade(t) => {
                 self.trade_ids = self.trade_ids.wrapping_add(1);
                 let id = self.trade_ids;
                 let d = self.symbols.entry(t.symbol.clone()).or_default();
+                if d.genesis.is_none() {
+                    d.genesis = Some(Anchor { at, price: t.price });
+                }
                 d.trade = Some((at, t.clone(), id));
+                d.trades.push_back((at, t.clone(), id));
+                if d.trades.len() > MAX_TAPE {
+                    d.trades.pop_front();
+                }
                 out.push(MarketTick::Trade(at, t.clone(), id));
                 let m = minute(at);
                 match &mut d.current {
@@ -146,6 +192,7 @@ impl MarketData {
                     current => {
                         if let Some(done) = current.take() {
                             out.push(MarketTick::Bar(t.symbol.clone(), done.clone()));
+                            add_to_days(&mut d.days, &done);
                             d.bars.push_back(done);
                             if d.bars.len() > MAX_BARS {
                                 d.bars.pop_front();
@@ -170,35 +217,6 @@ impl MarketData {
 
     pub fn symbol(&self, s: &Symbol) -> Option<&SymbolData> {
         self.symbols.get(s)
-    }
-
-    /// Bars of `width` between `start` and `end`, oldest first.
-    pub fn bars(
-        &self,
-        s: &Symbol,
-        width: BarWidth,
-        start: Option<Timestamp>,
-        end: Option<Timestamp>,
-    ) -> Vec<Bar> {
-        let Some(d) = self.symbols.get(s) else {
-            return Vec::new();
-        };
-        let mut out: Vec<Bar> = Vec::new();
-        for b in d.bars.iter().chain(d.current.iter()) {
-            if start.is_some_and(|st| b.t < st) || end.is_some_and(|e| b.t > e) {
-                continue;
-            }
-            let bucket = width.bucket(b.t);
-            match out.last_mut() {
-                Some(last) if last.t == bucket => last.merge(b),
-                _ => {
-                    let mut first = b.clone();
-                    first.t = bucket;
-                    out.push(first);
-                }
-            }
-        }
-        out
     }
 }
 
@@ -235,15 +253,20 @@ mod tests {
             (done[0].o, done[0].h, done[0].l, done[0].c, done[0].n),
             (dec!(10), dec!(12), dec!(9), dec!(9), 3)
         );
-        assert_eq!(m.bars(&s, BarWidth::Minutes(1), None, None).len(), 2);
-        let hour = m.bars(&s, BarWidth::Minutes(60), None, None);
-        assert_eq!(hour.len(), 1);
-        assert_eq!(hour[0].c, dec!(11));
-        assert_eq!(hour[0].v, dec!(4));
-        let quarter = m.bars(&s, BarWidth::Months(3), None, None);
-        assert_eq!(quarter.len(), 1);
-        assert_eq!(quarter[0].t.to_rfc3339(), "2026-10-01T00:00:00+00:00");
-        assert_eq!(quarter[0].v, dec!(4));
+        let d = m.symbol(&s).unwrap();
+        assert_eq!(
+            d.live_minutes(t0 - TimeDelta::hours(1), t0 + TimeDelta::hours(1))
+                .len(),
+            2
+        );
+        let days = d.live_days();
+        assert_eq!(days.len(), 1);
+        assert_eq!(days[0].c, dec!(11));
+        assert_eq!(days[0].v, dec!(4));
+        // New York midnight (EST) of 2026-11-30.
+        assert_eq!(days[0].t.to_rfc3339(), "2026-11-30T05:00:00+00:00");
+        assert_eq!(d.genesis.unwrap().price, dec!(10));
+        assert_eq!(d.trades.len(), 4);
     }
 
     #[test]

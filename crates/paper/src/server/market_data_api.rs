@@ -1,20 +1,23 @@
-//! Market Data API v2 subset: latest quotes, trades and bars, historical bars, snapshots.
+//! Market Data API v2 subset: latest quotes, trades and bars, snapshots, and historical bars,
+//! trades and quotes (the generated past joined to the live tape, see `history` and `series`).
 //! Prices are JSON numbers here, as Alpaca's data API sends them.
 
 use axum::extract::{Path, State as AxState};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use brokerdesk_model::Symbol;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use super::auth::Authed;
 use super::extract::AlpacaQuery;
-use super::market_data::{Bar, BarWidth, SymbolData};
+use super::market_data::{Bar, SymbolData};
 use super::runtime::State;
+use super::series::{self, PageToken, Sources, TapeQuote, TapeTrade, Width};
 use super::{ApiError, AppState, wire};
 use crate::engine::{Quote, Timestamp, Trade};
 
@@ -30,6 +33,10 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/v2/stocks/{symbol}/bars/latest", get(latest_bar))
         .route("/v2/stocks/{symbol}/snapshot", get(snapshot))
         .route("/v2/stocks/{symbol}/bars", get(bars_one))
+        .route("/v2/stocks/trades", get(trades_many))
+        .route("/v2/stocks/quotes", get(quotes_many))
+        .route("/v2/stocks/{symbol}/trades", get(trades_one))
+        .route("/v2/stocks/{symbol}/quotes", get(quotes_one))
 }
 
 pub(crate) fn num(d: Decimal) -> Value {
@@ -98,15 +105,37 @@ fn latest_bar_of(_: &State, _: &Symbol, d: &SymbolData) -> Option<Value> {
     d.current.as_ref().or(d.bars.back()).map(bar_json)
 }
 
-fn snapshot_of(s: &State, sym: &Symbol, d: &SymbolData) -> Option<Value> {
-    let daily = s.market.bars(sym, BarWidth::DAY, None, None);
+/// The latest quote, trade and minute bar; `with_daily_bars` adds the two latest daily bars
+/// (generated ones until the live tape has two days).
+fn snapshot_of(_: &State, _: &Symbol, d: &SymbolData) -> Option<Value> {
     Some(json!({
-        "latestTrade": latest_trade_of(s, sym, d),
-        "latestQuote": latest_quote_of(s, sym, d),
-        "minuteBar": latest_bar_of(s, sym, d),
-        "dailyBar": daily.last().map(bar_json),
-        "prevDailyBar": daily.len().checked_sub(2).and_then(|i| daily.get(i)).map(bar_json),
+        "latestTrade": d.trade.as_ref().map(|(t, tr, id)| trade_json(*t, tr, *id)),
+        "latestQuote": d.quote.as_ref().map(|(t, q)| quote_json(*t, q)),
+        "minuteBar": d.current.as_ref().or(d.bars.back()).map(bar_json),
     }))
+}
+
+/// Adds `dailyBar` and `prevDailyBar` to snapshots, from the generated past and live days.
+async fn with_daily_bars(app: &AppState, snaps: &mut Map<String, Value>) -> Result<(), ApiError> {
+    let symbols: Vec<Symbol> = snaps.keys().map(Symbol::new).collect();
+    let now = Utc::now();
+    let sources = read_sources(app, symbols, Need::Days, now, now).await?;
+    for (sym, src) in sources {
+        let days = src.all_days();
+        if let Some(Value::Object(m)) = snaps.get_mut(sym.as_str()) {
+            let last = days.len().checked_sub(1);
+            let prev = last.and_then(|i| i.checked_sub(1));
+            m.insert(
+                "dailyBar".into(),
+                last.and_then(|i| days.get(i)).map_or(Value::Null, bar_json),
+            );
+            m.insert(
+                "prevDailyBar".into(),
+                prev.and_then(|i| days.get(i)).map_or(Value::Null, bar_json),
+            );
+        }
+    }
+    Ok(())
 }
 
 async fn latest_quotes(
@@ -141,9 +170,9 @@ async fn snapshots(
     AxState(app): AxState<AppState>,
     AlpacaQuery(q): AlpacaQuery<Symbols>,
 ) -> Result<Json<Value>, ApiError> {
-    Ok(Json(Value::Object(
-        per_symbol(&app, symbol_list(&q.symbols), snapshot_of).await?,
-    )))
+    let mut snaps = per_symbol(&app, symbol_list(&q.symbols), snapshot_of).await?;
+    with_daily_bars(&app, &mut snaps).await?;
+    Ok(Json(Value::Object(snaps)))
 }
 
 async fn one(
@@ -196,133 +225,472 @@ async fn snapshot(
     AxState(app): AxState<AppState>,
     Path(s): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let mut v = one(&app, &s, snapshot_of).await?;
+    let sym = Symbol::new(&s);
+    let v = one(&app, &s, snapshot_of).await?;
+    let mut snaps = Map::new();
+    snaps.insert(sym.to_string(), v);
+    with_daily_bars(&app, &mut snaps).await?;
+    let mut v = snaps.remove(sym.as_str()).unwrap_or(Value::Null);
     if let Value::Object(m) = &mut v {
-        m.insert("symbol".into(), json!(Symbol::new(&s).as_str()));
+        m.insert("symbol".into(), json!(sym.as_str()));
     }
     Ok(Json(v))
 }
 
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+enum Sort {
+    Asc,
+    Desc,
+}
+
+/// `/v2/stocks/{bars,trades,quotes}` and their per-symbol forms. `feed`, `adjustment`, `asof`
+/// and `currency` are accepted and ignored: the sandbox has one feed, no splits, in USD.
 #[derive(Deserialize)]
-struct BarsQuery {
+struct HistQuery {
     symbols: Option<String>,
     timeframe: Option<String>,
-    start: Option<DateTime<Utc>>,
-    end: Option<DateTime<Utc>>,
+    start: Option<String>,
+    end: Option<String>,
     limit: Option<usize>,
+    page_token: Option<String>,
+    sort: Option<Sort>,
 }
 
-/// Alpaca's timeframes: `[1-59]Min` (or `T`), `[1-23]Hour` (or `H`), `1Day` (`D`), `1Week`
-/// (`W`), `[1,2,3,4,6,12]Month` (`M`). A missing number means 1.
-fn timeframe(tf: &str) -> Option<BarWidth> {
-    // ASCII digits are one byte each, so the split falls on a character boundary.
-    let split = tf.find(|c: char| !c.is_ascii_digit())?;
-    let (n, unit) = tf.split_at(split);
-    let n: u32 = if n.is_empty() { 1 } else { n.parse().ok()? };
-    Some(match unit {
-        "Min" | "T" if (1..=59).contains(&n) => BarWidth::Minutes(n),
-        "Hour" | "H" if (1..=23).contains(&n) => BarWidth::Minutes(n * 60),
-        "Day" | "D" if n == 1 => BarWidth::DAY,
-        "Week" | "W" if n == 1 => BarWidth::Minutes(10_080),
-        "Month" | "M" if matches!(n, 1 | 2 | 3 | 4 | 6 | 12) => BarWidth::Months(n),
-        _ => return None,
-    })
-}
-
-/// Most bars one request returns (Alpaca's maximum `limit`).
+/// Alpaca's maximum `limit`, and its default.
 const MAX_LIMIT: usize = 10_000;
+const DEFAULT_LIMIT: usize = 1_000;
 
-async fn read_bars(
+/// RFC-3339, or a bare date (midnight UTC), as Alpaca accepts them.
+fn instant(name: &str, s: &str) -> Result<Timestamp, ApiError> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Ok(t.to_utc());
+    }
+    if let Ok(d) = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        && let Some(t) = d.and_hms_opt(0, 0, 0)
+    {
+        return Ok(t.and_utc());
+    }
+    Err(ApiError::bad_request(format!(
+        "invalid {name}: expected RFC-3339 or YYYY-MM-DD"
+    )))
+}
+
+/// The range, direction and page a historical query asks for.
+struct Window {
+    lo: Timestamp,
+    hi: Timestamp,
+    desc: bool,
+    limit: usize,
+    token: Option<PageToken>,
+}
+
+impl Window {
+    fn of(q: &HistQuery) -> Result<Self, ApiError> {
+        let now = Utc::now();
+        // Alpaca's defaults: from the start of the current (New York) day until now.
+        let lo = match &q.start {
+            Some(s) => instant("start", s)?,
+            None => crate::engine::calendar::new_york_midnight(
+                crate::engine::calendar::new_york_local(now).date(),
+            ),
+        };
+        let hi = match &q.end {
+            Some(s) => instant("end", s)?,
+            None => now,
+        };
+        if hi < lo {
+            return Err(ApiError::unprocessable("end should not be before start"));
+        }
+        let limit = q.limit.unwrap_or(DEFAULT_LIMIT);
+        if !(1..=MAX_LIMIT).contains(&limit) {
+            return Err(ApiError::bad_request(format!(
+                "invalid limit: must be between 1 and {MAX_LIMIT}"
+            )));
+        }
+        let token = match q.page_token.as_deref().filter(|t| !t.is_empty()) {
+            Some(t) => Some(
+                PageToken::decode(t).ok_or_else(|| ApiError::bad_request("invalid page_token"))?,
+            ),
+            None => None,
+        };
+        Ok(Self {
+            lo,
+            hi,
+            desc: q.sort == Some(Sort::Desc),
+            limit,
+            token,
+        })
+    }
+
+    /// The range of one symbol's items, narrowed to where its page resumes.
+    fn resume(&self, at: Option<Timestamp>) -> (Timestamp, Timestamp) {
+        match at {
+            Some(t) if self.desc => (self.lo, t.min(self.hi)),
+            Some(t) => (t.max(self.lo), self.hi),
+            None => (self.lo, self.hi),
+        }
+    }
+}
+
+/// What a query needs from the live tape.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Need {
+    Minutes,
+    Days,
+    Trades,
+    Quotes,
+}
+
+/// Reads what `symbols` have in `[lo, hi)` from the exchange, then joins their generated past
+/// (built here, off the exchange thread, on first use).
+async fn read_sources(
     app: &AppState,
     symbols: Vec<Symbol>,
-    q: &BarsQuery,
-) -> Result<Map<String, Value>, ApiError> {
-    let width = timeframe(q.timeframe.as_deref().unwrap_or("1Min"))
-        .ok_or_else(|| ApiError::bad_request("invalid timeframe"))?;
-    let (start, end) = (q.start, q.end);
-    let limit = q.limit.unwrap_or(1000);
-    if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(ApiError::bad_request(format!(
-            "invalid limit: must be between 1 and {MAX_LIMIT}"
-        )));
-    }
-    Ok(app
+    need: Need,
+    lo: Timestamp,
+    hi: Timestamp,
+) -> Result<Vec<(Symbol, Sources)>, ApiError> {
+    let live = app
         .handle
         .read(move |s| {
             symbols
-                .iter()
+                .into_iter()
                 .map(|sym| {
-                    let bars: Vec<Value> = s
-                        .market
-                        .bars(sym, width, start, end)
-                        .iter()
-                        .take(limit)
-                        .map(bar_json)
-                        .collect();
-                    (sym.to_string(), Value::Array(bars))
+                    let Some(d) = s.market.symbol(&sym) else {
+                        return (sym, None, Sources::default());
+                    };
+                    let mut src = Sources::default();
+                    match need {
+                        Need::Minutes => src.minutes = d.live_minutes(lo, hi),
+                        Need::Days => src.days = d.live_days(),
+                        Need::Trades => {
+                            src.trades = d
+                                .trades
+                                .iter()
+                                .filter(|(t, ..)| lo <= *t && *t < hi)
+                                .map(|(t, tr, id)| TapeTrade {
+                                    t: *t,
+                                    price: tr.price,
+                                    size: tr.size,
+                                    id: *id,
+                                })
+                                .collect()
+                        }
+                        Need::Quotes => {
+                            src.quotes = d
+                                .quotes
+                                .iter()
+                                .filter(|(t, _)| lo <= *t && *t < hi)
+                                .map(|(t, q)| TapeQuote {
+                                    t: *t,
+                                    bid: q.bid_price,
+                                    bid_size: q.bid_size,
+                                    ask: q.ask_price,
+                                    ask_size: q.ask_size,
+                                })
+                                .collect()
+                        }
+                    }
+                    (sym, d.genesis, src)
                 })
-                .collect()
+                .collect::<Vec<_>>()
         })
-        .await?)
+        .await?;
+    let book = app.history.clone();
+    tokio::task::spawn_blocking(move || {
+        live.into_iter()
+            .map(|(sym, genesis, mut src)| {
+                src.history = genesis.map(|g| book.get(&sym, g));
+                (sym, src)
+            })
+            .collect()
+    })
+    .await
+    .map_err(|_| ApiError::from(super::ExchangeGone))
+}
+
+/// Sorted, without repeats: Alpaca pages by symbol, then time.
+fn sorted(mut symbols: Vec<Symbol>) -> Vec<Symbol> {
+    symbols.sort();
+    symbols.dedup();
+    symbols
+}
+
+/// A bar, trade or quote as the historical endpoints write it: serialised straight to bytes
+/// (a `Value` per item cost more than generating the item).
+#[derive(Serialize)]
+struct BarOut {
+    t: String,
+    o: f64,
+    h: f64,
+    l: f64,
+    c: f64,
+    v: f64,
+    n: u64,
+    vw: f64,
+}
+
+#[derive(Serialize)]
+struct TradeOut {
+    t: String,
+    x: &'static str,
+    p: f64,
+    s: f64,
+    c: [&'static str; 1],
+    i: u64,
+    z: &'static str,
+}
+
+#[derive(Serialize)]
+struct QuoteOut {
+    t: String,
+    ax: &'static str,
+    ap: f64,
+    #[serde(rename = "as")]
+    as_: f64,
+    bx: &'static str,
+    bp: f64,
+    bs: f64,
+    c: [&'static str; 1],
+    z: &'static str,
+}
+
+fn f(d: Decimal) -> f64 {
+    d.to_f64().unwrap_or(0.0)
+}
+
+fn bar_out(b: &Bar) -> BarOut {
+    BarOut {
+        t: wire::time(b.t),
+        o: f(b.o),
+        h: f(b.h),
+        l: f(b.l),
+        c: f(b.c),
+        v: f(b.v),
+        n: b.n,
+        vw: f(b.vw()),
+    }
+}
+
+fn trade_out(t: &TapeTrade) -> TradeOut {
+    TradeOut {
+        t: wire::time(t.t),
+        x: "V",
+        p: f(t.price),
+        s: f(t.size),
+        c: ["@"],
+        i: t.id,
+        z: "C",
+    }
+}
+
+fn quote_out(q: &TapeQuote) -> QuoteOut {
+    QuoteOut {
+        t: wire::time(q.t),
+        ax: "V",
+        ap: f(q.ask),
+        as_: f(q.ask_size),
+        bx: "V",
+        bp: f(q.bid),
+        bs: f(q.bid_size),
+        c: ["R"],
+        z: "C",
+    }
+}
+
+/// How the answer is shaped: keyed by symbol (`/v2/stocks/bars`) or one symbol's list
+/// (`/v2/stocks/{symbol}/bars`).
+#[derive(Clone, Copy)]
+enum Shape<'a> {
+    Many,
+    One(&'a Symbol),
+}
+
+/// Writes `{"<key>": ..., ["symbol": ...,] "next_page_token": ...}`.
+fn write_page<T: Serialize>(
+    key: &str,
+    shape: Shape<'_>,
+    page: Vec<(&Symbol, Vec<T>)>,
+    token: Option<PageToken>,
+) -> Result<Vec<u8>, serde_json::Error> {
+    let mut out = Vec::with_capacity(64 + page.iter().map(|(_, v)| v.len() * 120).sum::<usize>());
+    out.extend_from_slice(b"{");
+    serde_json::to_writer(&mut out, key)?;
+    out.extend_from_slice(b":");
+    match shape {
+        Shape::Many => {
+            let map: std::collections::BTreeMap<&str, &Vec<T>> =
+                page.iter().map(|(s, v)| (s.as_str(), v)).collect();
+            serde_json::to_writer(&mut out, &map)?;
+        }
+        Shape::One(sym) => {
+            let items = page.into_iter().next().map(|(_, v)| v).unwrap_or_default();
+            serde_json::to_writer(&mut out, &items)?;
+            out.extend_from_slice(b",\"symbol\":");
+            serde_json::to_writer(&mut out, sym.as_str())?;
+        }
+    }
+    out.extend_from_slice(b",\"next_page_token\":");
+    serde_json::to_writer(&mut out, &token.map(|t| t.encode()))?;
+    out.extend_from_slice(b"}");
+    Ok(out)
+}
+
+/// One page of a historical query, as the JSON body of the answer.
+async fn history_page(
+    app: &AppState,
+    symbols: Vec<Symbol>,
+    q: &HistQuery,
+    kind: Need,
+    one: Option<Symbol>,
+) -> Result<Response, ApiError> {
+    let w = Window::of(q)?;
+    let width = match kind {
+        Need::Minutes | Need::Days => Some(
+            Width::parse(q.timeframe.as_deref().unwrap_or("1Min"))
+                .ok_or_else(|| ApiError::bad_request("invalid timeframe"))?,
+        ),
+        _ => None,
+    };
+    let need = match width {
+        Some(w) if w.intraday() => Need::Minutes,
+        Some(_) => Need::Days,
+        None => kind,
+    };
+    let upto = width
+        .and_then(|wd| w.hi.checked_add_signed(wd.span()))
+        .unwrap_or(w.hi)
+        .checked_add_signed(chrono::Duration::seconds(1))
+        .unwrap_or(w.hi);
+    let symbols = sorted(symbols);
+    let sources = read_sources(app, symbols.clone(), need, w.lo, upto).await?;
+    let body = tokio::task::spawn_blocking(move || {
+        let by_symbol: std::collections::HashMap<&Symbol, &Sources> =
+            sources.iter().map(|(s, src)| (s, src)).collect();
+        let empty = Sources::default();
+        let src = |s: &Symbol| by_symbol.get(s).copied().unwrap_or(&empty);
+        let shape = match &one {
+            Some(sym) => Shape::One(sym),
+            None => Shape::Many,
+        };
+        let resume = |at| w.resume(at);
+        match width {
+            Some(width) => {
+                let (page, token) = series::page(&symbols, w.token.as_ref(), w.limit, |s, at| {
+                    let (lo, hi) = resume(at);
+                    src(s).bars(width, lo, hi, w.desc)
+                });
+                let page = page
+                    .into_iter()
+                    .map(|(s, v)| (s, v.iter().map(bar_out).collect()))
+                    .collect();
+                write_page("bars", shape, page, token)
+            }
+            None if kind == Need::Trades => {
+                let (page, token) = series::page(&symbols, w.token.as_ref(), w.limit, |s, at| {
+                    let (lo, hi) = resume(at);
+                    src(s).trades(lo, hi, w.desc)
+                });
+                let page = page
+                    .into_iter()
+                    .map(|(s, v)| (s, v.iter().map(trade_out).collect()))
+                    .collect();
+                write_page("trades", shape, page, token)
+            }
+            None => {
+                let (page, token) = series::page(&symbols, w.token.as_ref(), w.limit, |s, at| {
+                    let (lo, hi) = resume(at);
+                    src(s).quotes(lo, hi, w.desc)
+                });
+                let page = page
+                    .into_iter()
+                    .map(|(s, v)| (s, v.iter().map(quote_out).collect()))
+                    .collect();
+                write_page("quotes", shape, page, token)
+            }
+        }
+    })
+    .await
+    .map_err(|_| ApiError::from(super::ExchangeGone))?
+    .map_err(|e| {
+        ApiError::new(
+            axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+            50010000,
+            e.to_string(),
+        )
+    })?;
+    Ok((
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        body,
+    )
+        .into_response())
+}
+
+fn symbols_of(q: &HistQuery) -> Result<Vec<Symbol>, ApiError> {
+    let symbols = symbol_list(q.symbols.as_deref().unwrap_or_default());
+    if symbols.is_empty() {
+        return Err(ApiError::bad_request("symbols is required"));
+    }
+    Ok(symbols)
+}
+
+async fn many(app: &AppState, q: &HistQuery, kind: Need) -> Result<Response, ApiError> {
+    history_page(app, symbols_of(q)?, q, kind, None).await
+}
+
+async fn single(app: &AppState, s: &str, q: &HistQuery, kind: Need) -> Result<Response, ApiError> {
+    let sym = Symbol::new(s);
+    history_page(app, vec![sym.clone()], q, kind, Some(sym)).await
 }
 
 async fn bars_many(
     _a: Authed,
     AxState(app): AxState<AppState>,
-    AlpacaQuery(q): AlpacaQuery<BarsQuery>,
-) -> Result<Json<Value>, ApiError> {
-    let symbols = symbol_list(q.symbols.as_deref().unwrap_or_default());
-    let m = read_bars(&app, symbols, &q).await?;
-    Ok(Json(json!({ "bars": m, "next_page_token": null })))
+    AlpacaQuery(q): AlpacaQuery<HistQuery>,
+) -> Result<Response, ApiError> {
+    many(&app, &q, Need::Minutes).await
 }
 
 async fn bars_one(
     _a: Authed,
     AxState(app): AxState<AppState>,
     Path(s): Path<String>,
-    AlpacaQuery(q): AlpacaQuery<BarsQuery>,
-) -> Result<Json<Value>, ApiError> {
-    let sym = Symbol::new(&s);
-    let mut m = read_bars(&app, vec![sym.clone()], &q).await?;
-    let bars = m.remove(sym.as_str()).unwrap_or(Value::Array(Vec::new()));
-    Ok(Json(
-        json!({ "bars": bars, "symbol": sym.as_str(), "next_page_token": null }),
-    ))
+    AlpacaQuery(q): AlpacaQuery<HistQuery>,
+) -> Result<Response, ApiError> {
+    single(&app, &s, &q, Need::Minutes).await
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+async fn trades_many(
+    _a: Authed,
+    AxState(app): AxState<AppState>,
+    AlpacaQuery(q): AlpacaQuery<HistQuery>,
+) -> Result<Response, ApiError> {
+    many(&app, &q, Need::Trades).await
+}
 
-    #[test]
-    fn timeframes() {
-        use BarWidth::{Minutes, Months};
-        assert_eq!(timeframe("1Min"), Some(Minutes(1)));
-        assert_eq!(timeframe("15Min"), Some(Minutes(15)));
-        assert_eq!(timeframe("59T"), Some(Minutes(59)));
-        assert_eq!(timeframe("1Hour"), Some(Minutes(60)));
-        assert_eq!(timeframe("23H"), Some(Minutes(1380)));
-        assert_eq!(timeframe("1Day"), Some(Minutes(1440)));
-        assert_eq!(timeframe("1Week"), Some(Minutes(10_080)));
-        assert_eq!(timeframe("6Month"), Some(Months(6)));
-        assert_eq!(timeframe("12M"), Some(Months(12)));
-        for bad in [
-            "1Fortnight",
-            "0Min",
-            "60Min",
-            "24Hour",
-            "2Day",
-            "2Week",
-            "5Month",
-            "999999999999999Min",
-            "99999999999999999999999999Min",
-            "-1Min",
-            "1é",
-            "é",
-            "",
-            "15",
-        ] {
-            assert_eq!(timeframe(bad), None, "{bad}");
-        }
-    }
+async fn trades_one(
+    _a: Authed,
+    AxState(app): AxState<AppState>,
+    Path(s): Path<String>,
+    AlpacaQuery(q): AlpacaQuery<HistQuery>,
+) -> Result<Response, ApiError> {
+    single(&app, &s, &q, Need::Trades).await
+}
+
+async fn quotes_many(
+    _a: Authed,
+    AxState(app): AxState<AppState>,
+    AlpacaQuery(q): AlpacaQuery<HistQuery>,
+) -> Result<Response, ApiError> {
+    many(&app, &q, Need::Quotes).await
+}
+
+async fn quotes_one(
+    _a: Authed,
+    AxState(app): AxState<AppState>,
+    Path(s): Path<String>,
+    AlpacaQuery(q): AlpacaQuery<HistQuery>,
+) -> Result<Response, ApiError> {
+    single(&app, &s, &q, Need::Quotes).await
 }

@@ -2,15 +2,20 @@
 //! and both WebSocket streams), on loopback by default.
 
 pub mod auth;
+mod configurations_api;
+pub mod control;
 mod extract;
 mod guard;
+pub mod history;
 pub mod market_data;
 mod market_data_api;
 #[cfg(test)]
 mod restart_tests;
 pub mod runtime;
+pub mod series;
 mod streams;
 mod trading;
+mod watchlists_api;
 pub mod wire;
 
 use axum::Router;
@@ -18,7 +23,6 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use brokerdesk_model::AccountId;
-use chrono::Utc;
 use rust_decimal::Decimal;
 use std::future::Future;
 use std::net::SocketAddr;
@@ -31,8 +35,9 @@ use crate::credentials::{CredentialsError, SandboxCredentials};
 use crate::engine::rejection::code;
 use crate::engine::validate::MAX_CASH;
 use crate::engine::{AccountKind, CalendarKind, CommandKind, EngineConfig, Rejection};
-use crate::quotes::{CsvReplay, QuoteSource, ReplayError, SimulatedMarket};
+use crate::quotes::{QuoteSource, ReplayError, SimulatedMarket};
 use crate::store::{Durability, Journal, StoreError};
+pub use control::PriceSource;
 pub use runtime::{ExchangeGone, ExchangeHandle, State};
 
 /// One API key pair and the paper account it trades (Alpaca keys belong to one account).
@@ -78,8 +83,8 @@ pub struct SandboxConfig {
     pub calendar: CalendarKind,
     /// How often the market source is polled (and the clock ticks).
     pub tick_interval: Duration,
-    /// Replay this CSV of quotes or bars instead of simulating.
-    pub replay_csv: Option<PathBuf>,
+    /// Where prices come from: the seeded simulation, or a replayed file (`--prices`).
+    pub prices: PriceSource,
     pub durability: Durability,
     /// Serve on a non-loopback address (off: the sandbox has no TLS).
     pub allow_remote: bool,
@@ -103,7 +108,7 @@ impl SandboxConfig {
             seed: 42,
             calendar: CalendarKind::Always,
             tick_interval: Duration::from_millis(1000),
-            replay_csv: None,
+            prices: PriceSource::Simulated,
             // Survives kill -9 (the crash test proves it) at twice the order rate of an fsync
             // per order; a power cut may lose the last moments of paper trading. `Full` for more.
             durability: Durability::Normal,
@@ -149,12 +154,23 @@ pub enum SandboxError {
     Cash(Decimal),
     #[error("the paper exchange stopped")]
     Gone(#[from] ExchangeGone),
+    #[error("{0}")]
+    Unsupported(String),
+    /// The exchange refused a control (an unknown symbol, a bad price).
+    #[error("{0}")]
+    Refused(String),
 }
 
 #[derive(Clone)]
 pub(crate) struct AppState {
     pub handle: ExchangeHandle,
     pub credentials: Arc<Vec<Credential>>,
+    /// Generated price history, built per symbol on first use.
+    pub history: Arc<history::HistoryBook>,
+    /// The market feed's controls (prices set by hand, a new price source).
+    pub feed: tokio::sync::mpsc::UnboundedSender<control::FeedMsg>,
+    /// Starting cash of new (and reset) accounts.
+    pub cash: Decimal,
 }
 
 /// An error answered the way Alpaca answers: status plus `{"code", "message"}`.
@@ -286,42 +302,35 @@ impl Sandbox {
             })
             .await?;
 
-        let source: Box<dyn QuoteSource> = match &config.replay_csv {
-            Some(path) => {
-                let file = std::fs::File::open(path).map_err(|source| SandboxError::Io {
-                    path: path.clone(),
-                    source,
-                })?;
-                Box::new(CsvReplay::from_reader(file, 1)?)
-            }
-            None => {
+        let source: Box<dyn QuoteSource> = match &config.prices {
+            PriceSource::Replay { path, at_end } => Box::new(control::open_replay(path, *at_end)?),
+            PriceSource::Simulated => {
                 // Continue the tape from the last journaled prices; vary the stream after a
                 // restart so it does not replay the same moves.
                 let seed = config.seed ^ replayed;
                 let mut sim = if fresh {
                     SimulatedMarket::new(seed)
                 } else {
-                    let marks = handle
-                        .read(|s| {
-                            s.engine
-                                .assets()
-                                .iter()
-                                .filter_map(|a| {
-                                    s.engine.mark(&a.symbol).map(|m| (a.symbol.clone(), m))
-                                })
-                                .collect::<std::collections::HashMap<_, _>>()
-                        })
-                        .await?;
+                    let marks = handle.read(marks_of).await?;
                     SimulatedMarket::resume(seed, |s| marks.get(s).copied())
                 };
                 handle.apply(CommandKind::Market(sim.snapshot())).await?;
                 Box::new(sim)
             }
         };
-        let feed = tokio::spawn(feed(handle.clone(), source, config.tick_interval));
+        let (feed_tx, feed_rx) = tokio::sync::mpsc::unbounded_channel();
+        let feed = tokio::spawn(control::feed(
+            handle.clone(),
+            source,
+            config.tick_interval,
+            feed_rx,
+        ));
         let state = AppState {
             handle: handle.clone(),
             credentials: Arc::new(config.credentials),
+            history: Arc::new(history::HistoryBook::new(config.seed)),
+            feed: feed_tx,
+            cash: config.cash,
         };
         Ok(Self {
             handle,
@@ -333,6 +342,46 @@ impl Sandbox {
 
     pub fn handle(&self) -> ExchangeHandle {
         self.handle.clone()
+    }
+
+    /// Moves `symbol`'s price now (a trade there and a one-cent quote around it); resting
+    /// orders react at once and the simulation continues from it. `POST /v2/sandbox/prices/{symbol}`.
+    pub async fn set_price(&self, symbol: &str, price: Decimal) -> Result<(), SandboxError> {
+        self.state
+            .set_price(brokerdesk_model::Symbol::new(symbol), price)
+            .await
+            .map_err(|e| SandboxError::Refused(e.message))
+    }
+
+    /// Resets the account of the default credentials (or `account`) to a fresh one with the
+    /// configured starting cash; journaled, so it survives a restart. `POST /v2/sandbox/reset`.
+    pub async fn reset_account(&self, account: Option<AccountId>) -> Result<(), SandboxError> {
+        let account = match account {
+            Some(a) => a,
+            None => self
+                .state
+                .credentials
+                .first()
+                .map_or_else(|| AccountId::new(DEFAULT_ACCOUNT), |c| c.account.clone()),
+        };
+        self.state
+            .reset(account, None)
+            .await
+            .map_err(|e| SandboxError::Refused(e.message))
+    }
+
+    /// Takes prices from `source` from now on (the Settings page's choice, no restart needed).
+    pub async fn set_price_source(&self, source: &PriceSource) -> Result<(), SandboxError> {
+        let next: Box<dyn QuoteSource> = match source {
+            PriceSource::Replay { path, at_end } => Box::new(control::open_replay(path, *at_end)?),
+            PriceSource::Simulated => {
+                let marks = self.handle.read(marks_of).await?;
+                // Another stream than the one the sandbox started with.
+                let seed = self.state.history.seed().wrapping_add(1);
+                Box::new(SimulatedMarket::resume(seed, |s| marks.get(s).copied()))
+            }
+        };
+        Ok(self.state.set_source(next).await?)
     }
 
     /// The HTTP routes (`/v2/...` trading and market data, `/stream` and `/v2/{feed}` sockets)
@@ -360,26 +409,22 @@ impl Drop for Sandbox {
     }
 }
 
-async fn feed(handle: ExchangeHandle, mut source: Box<dyn QuoteSource>, every: Duration) {
-    let mut interval = tokio::time::interval(every);
-    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        interval.tick().await;
-        let updates = source.poll(Utc::now());
-        let kind = if updates.is_empty() {
-            CommandKind::Clock
-        } else {
-            CommandKind::Market(updates)
-        };
-        // Refused only while the exchange rebuilds after a failure: skip this tick.
-        let _ = handle.apply(kind).await;
-    }
+/// The last price of every listed symbol (a simulation resumes from them).
+fn marks_of(s: &State) -> std::collections::HashMap<brokerdesk_model::Symbol, Decimal> {
+    s.engine
+        .assets()
+        .iter()
+        .filter_map(|a| s.engine.mark(&a.symbol).map(|m| (a.symbol.clone(), m)))
+        .collect()
 }
 
 fn router(state: AppState, bound: SocketAddr) -> Router {
     Router::new()
         .merge(trading::routes())
         .merge(market_data_api::routes())
+        .merge(control::routes())
+        .merge(watchlists_api::routes())
+        .merge(configurations_api::routes())
         .merge(streams::routes())
         .route("/healthz", get(|| async { "ok" }))
         .with_state(state)

@@ -80,6 +80,9 @@ async fn a_panicking_exchange_answers_503_then_rebuilds_with_its_orders() {
             secret_key: SECRET.into(),
             account,
         }]),
+        history: Arc::new(super::history::HistoryBook::new(42)),
+        feed: tokio::sync::mpsc::unbounded_channel().0,
+        cash: Decimal::from(100_000),
     };
     let app = router(state, "127.0.0.1:8787".parse().unwrap());
 

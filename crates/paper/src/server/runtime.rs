@@ -23,6 +23,7 @@ use std::time::Duration;
 use tokio::sync::{broadcast, mpsc, oneshot};
 
 use super::market_data::{MarketData, MarketTick};
+use crate::engine::watchlists::Watchlists;
 use crate::engine::{Command, CommandKind, Engine, EngineConfig, EngineSnapshot, Event, Timestamp};
 use crate::store::{Journal, StoreError};
 use serde::{Deserialize, Serialize};
@@ -38,6 +39,7 @@ const SNAPSHOT_BARS: usize = 390;
 /// Everything the API reads: the engine plus what is derived from the same commands.
 pub struct State {
     pub engine: Engine,
+    pub watchlists: Watchlists,
     pub market: MarketData,
     pub history: BTreeMap<AccountId, Vec<(Timestamp, Decimal)>>,
     /// The minute and number of accounts last sampled: every later command of that minute
@@ -48,6 +50,8 @@ pub struct State {
 #[derive(Serialize, Deserialize)]
 struct StateSnapshot {
     engine: EngineSnapshot,
+    #[serde(default)]
+    watchlists: Watchlists,
     market: MarketData,
     history: BTreeMap<AccountId, Vec<(Timestamp, Decimal)>>,
 }
@@ -56,6 +60,7 @@ impl State {
     pub fn new(config: EngineConfig) -> Self {
         Self {
             engine: Engine::new(config),
+            watchlists: Watchlists::default(),
             market: MarketData::default(),
             history: BTreeMap::new(),
             sampled: None,
@@ -65,6 +70,7 @@ impl State {
     fn snapshot(&self) -> Result<String, serde_json::Error> {
         serde_json::to_string(&StateSnapshot {
             engine: self.engine.snapshot(),
+            watchlists: self.watchlists.clone(),
             market: self.market.trimmed(SNAPSHOT_BARS),
             history: self.history.clone(),
         })
@@ -74,6 +80,7 @@ impl State {
         let s: StateSnapshot = serde_json::from_str(text)?;
         Ok(Self {
             engine: Engine::restore(s.engine),
+            watchlists: s.watchlists,
             market: s.market,
             history: s.history,
             sampled: None,
@@ -96,6 +103,13 @@ impl State {
             CommandKind::Trade(t) => {
                 self.market
                     .record(at, &crate::engine::MarketUpdate::Trade(t.clone()), ticks)
+            }
+            CommandKind::ResetAccount { account, .. } => {
+                self.history.remove(account);
+            }
+            CommandKind::Watchlist(w) => {
+                // Checked before it was sent; a race lost meanwhile changes nothing.
+                let _ = self.watchlists.apply(at, w.clone());
             }
             _ => {}
         }

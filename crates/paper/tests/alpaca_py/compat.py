@@ -1,6 +1,7 @@
 """Drives the Brokerdesk sandbox with the official alpaca-py SDK, unchanged but for its URL
 override: account, clock, assets, orders (submit, get, by client id, replace, cancel, list),
-positions, close, market data (latest, snapshot, bars) and both streams.
+positions, close, market data (latest, snapshot, historical bars with limit and sort, trades,
+quotes), the sandbox's price control, and both streams.
 
 Run by crates/paper/tests/alpaca_py.rs; prints ALPACA_PY_OK on success, raises otherwise.
 """
@@ -13,15 +14,26 @@ from datetime import datetime, timedelta, timezone
 from alpaca.common.exceptions import APIError
 from alpaca.data.historical import StockHistoricalDataClient
 from alpaca.data.live import StockDataStream
-from alpaca.data.requests import StockBarsRequest, StockLatestQuoteRequest, StockSnapshotRequest
-from alpaca.data.timeframe import TimeFrame
+import requests
+from alpaca.common.enums import Sort
+from alpaca.data.requests import (
+    StockBarsRequest,
+    StockLatestQuoteRequest,
+    StockLatestTradeRequest,
+    StockQuotesRequest,
+    StockSnapshotRequest,
+    StockTradesRequest,
+)
+from alpaca.data.timeframe import TimeFrame, TimeFrameUnit
 from alpaca.trading.client import TradingClient
 from alpaca.trading.enums import OrderSide, OrderStatus, QueryOrderStatus, TimeInForce
 from alpaca.trading.requests import (
+    CreateWatchlistRequest,
     GetOrdersRequest,
     LimitOrderRequest,
     MarketOrderRequest,
     ReplaceOrderRequest,
+    UpdateWatchlistRequest,
 )
 from alpaca.trading.stream import TradingStream
 
@@ -125,6 +137,71 @@ assert snapshot["AAPL"].latest_quote.bid_price > 0
 start = datetime.now(timezone.utc) - timedelta(hours=1)
 bars = dc.get_stock_bars(StockBarsRequest(symbol_or_symbols="AAPL", timeframe=TimeFrame.Minute, start=start))
 assert bars is not None
+
+# History: a fresh sandbox has over a year of bars; `limit` is honoured across pages.
+year_ago = datetime.now(timezone.utc) - timedelta(days=400)
+daily = dc.get_stock_bars(StockBarsRequest(symbol_or_symbols="AAPL", timeframe=TimeFrame.Day, start=year_ago))
+assert len(daily["AAPL"]) >= 252, len(daily["AAPL"])
+last50 = dc.get_stock_bars(
+    StockBarsRequest(symbol_or_symbols="AAPL", timeframe=TimeFrame.Day, start=year_ago, limit=50, sort=Sort.DESC)
+)
+assert len(last50["AAPL"]) == 50
+assert last50["AAPL"][0].timestamp == daily["AAPL"][-1].timestamp
+weekly = dc.get_stock_bars(
+    StockBarsRequest(symbol_or_symbols=["SPY", "MSFT"], timeframe=TimeFrame(1, TimeFrameUnit.Week), start=year_ago)
+)
+assert len(weekly["SPY"]) >= 52 and len(weekly["MSFT"]) >= 52
+week_ago = datetime.now(timezone.utc) - timedelta(days=14)
+minutes = dc.get_stock_bars(
+    StockBarsRequest(symbol_or_symbols="AAPL", timeframe=TimeFrame(15, TimeFrameUnit.Minute), start=week_ago, limit=120)
+)
+assert len(minutes["AAPL"]) == 120
+trades = dc.get_stock_trades(StockTradesRequest(symbol_or_symbols="AAPL", start=week_ago, limit=2500))
+assert len(trades["AAPL"]) == 2500
+hist_quotes = dc.get_stock_quotes(StockQuotesRequest(symbol_or_symbols="AAPL", start=week_ago, limit=10))
+assert len(hist_quotes["AAPL"]) == 10 and hist_quotes["AAPL"][0].ask_price > hist_quotes["AAPL"][0].bid_price
+
+# The sandbox's own controls, on the same credentials: move a price, reset the account.
+session = requests.Session()
+session.headers.update({"APCA-API-KEY-ID": KEY, "APCA-API-SECRET-KEY": SECRET})
+r = session.post(f"{BASE}/v2/sandbox/prices/TSLA", json={"price": "123.45"})
+assert r.status_code == 200, r.text
+wait_for(lambda: abs(float(dc.get_stock_latest_trade(StockLatestTradeRequest(symbol_or_symbols="TSLA"))["TSLA"].price) - 123.45) < 5, "the new TSLA price")
+
+# Account configurations: read, patched, honoured.
+conf = tc.get_account_configurations()
+assert conf.no_shorting is False and conf.fractional_trading is True, conf
+conf.no_shorting = True
+conf = tc.set_account_configurations(conf)
+assert conf.no_shorting is True
+try:
+    tc.submit_order(
+        LimitOrderRequest(symbol="TSLA", qty=1, side=OrderSide.SELL, time_in_force=TimeInForce.GTC, limit_price=9999)
+    )
+    raise AssertionError("a short sale was accepted with no_shorting")
+except APIError as e:
+    assert e.status_code == 403, e.status_code
+conf.no_shorting = False
+assert tc.set_account_configurations(conf).no_shorting is False
+
+# Watchlists.
+wl = tc.create_watchlist(CreateWatchlistRequest(name="py-list", symbols=["AAPL", "SPY"]))
+assert [a.symbol for a in wl.assets] == ["AAPL", "SPY"], wl.assets
+wl = tc.add_asset_to_watchlist_by_id(wl.id, "MSFT")
+assert [a.symbol for a in wl.assets] == ["AAPL", "SPY", "MSFT"]
+wl = tc.remove_asset_from_watchlist_by_id(wl.id, "SPY")
+assert [a.symbol for a in wl.assets] == ["AAPL", "MSFT"]
+wl = tc.update_watchlist_by_id(wl.id, UpdateWatchlistRequest(name="py-renamed", symbols=["TSLA"]))
+assert wl.name == "py-renamed" and [a.symbol for a in wl.assets] == ["TSLA"]
+assert [w.name for w in tc.get_watchlists()] == ["py-renamed"]
+assert tc.get_watchlist_by_id(wl.id).name == "py-renamed"
+tc.delete_watchlist_by_id(wl.id)
+assert tc.get_watchlists() == []
+try:
+    tc.get_watchlist_by_id(wl.id)
+    raise AssertionError("a deleted watchlist was found")
+except APIError as e:
+    assert e.status_code == 404, e.status_code
 
 wait_for(lambda: any(str(u.event) in ("fill", "TradeEvent.FILL") for u in updates), "a fill on the trade_updates stream")
 wait_for(lambda: len(quotes) > 0, "a quote on the data stream")

@@ -1,0 +1,52 @@
+//! Resetting a paper account to a fresh start: its open orders are canceled (releasing what
+//! they held), its orders, fills and positions forgotten, and its cash set anew. A command like
+//! any other, so the journal records it and a restart replays it.
+
+use brokerdesk_model::AccountId;
+use rust_decimal::Decimal;
+
+use super::account::Account;
+use super::rejection::Rejection;
+use super::types::{Event, OrderStatus};
+use super::{Engine, validate};
+
+impl Engine {
+    pub(super) fn reset_account(&mut self, id: AccountId, cash: Decimal, out: &mut Vec<Event>) {
+        let reject = |rejection, out: &mut Vec<Event>| {
+            out.push(Event::Rejected {
+                rejection,
+                order_id: None,
+                client_order_id: None,
+            })
+        };
+        // The configuration is the holder's choice, not trading state: it stays.
+        let Some((kind, config)) = self.accounts.get(&id).map(|a| (a.kind, a.config)) else {
+            return reject(Rejection::UnknownAccount(id), out);
+        };
+        if !(Decimal::ZERO..=validate::MAX_CASH).contains(&cash) {
+            return reject(
+                Rejection::Invalid(format!("cash must be between 0 and {}", validate::MAX_CASH)),
+                out,
+            );
+        }
+        let open: Vec<_> = self
+            .orders
+            .iter()
+            .filter(|o| o.account == id && o.status.is_open())
+            .map(|o| o.id)
+            .collect();
+        // Closed quietly: the account's stream hears of the reset, not of each order.
+        let mut quiet = Vec::new();
+        for order in open {
+            self.close_order(order, OrderStatus::Canceled, &mut quiet);
+        }
+        self.orders.retain(|o| o.account != id);
+        self.client_ids.remove(&id);
+        self.activities.retain(|a| a.account != id);
+        let at = self.now_ts();
+        let mut fresh = Account::new(id.clone(), kind, cash, at);
+        fresh.config = config;
+        self.accounts.insert(id.clone(), fresh);
+        out.push(Event::AccountReset { account: id });
+    }
+}

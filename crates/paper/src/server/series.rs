@@ -1,0 +1,477 @@
+//! Historical bars, trades and quotes as Alpaca serves them: the generated past joined to the
+//! live tape, aggregated to a timeframe, filtered to `[start, end]`, sorted either way and cut
+//! into pages (`limit`, `next_page_token`; symbols in alphabetical order, then time).
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use brokerdesk_model::Symbol;
+use chrono::{Datelike, Duration, DurationRound, NaiveDate, TimeDelta};
+use rust_decimal::Decimal;
+use std::sync::Arc;
+
+use super::history::{SymbolHistory, TRADES_PER_MINUTE, trades_of};
+use super::market_data::Bar;
+use crate::engine::Timestamp;
+use crate::engine::calendar::{new_york_local, new_york_midnight};
+
+/// How much time one bar covers (Alpaca's `timeframe`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Width {
+    /// 1 to 59 minutes or 1 to 23 hours, aligned on the Unix epoch.
+    Minutes(u32),
+    /// A New York calendar day.
+    Day,
+    /// Monday to Sunday, New York time.
+    Week,
+    /// 1, 2, 3, 4, 6 or 12 calendar months, aligned on January.
+    Months(u32),
+}
+
+impl Width {
+    /// Alpaca's timeframes: `[1-59]Min` (or `T`), `[1-23]Hour` (or `H`), `1Day` (`D`), `1Week`
+    /// (`W`), `[1,2,3,4,6,12]Month` (`M`). A missing number means 1.
+    pub fn parse(tf: &str) -> Option<Self> {
+        // ASCII digits are one byte each, so the split falls on a character boundary.
+        let split = tf.find(|c: char| !c.is_ascii_digit())?;
+        let (n, unit) = tf.split_at(split);
+        let n: u32 = if n.is_empty() { 1 } else { n.parse().ok()? };
+        Some(match unit {
+            "Min" | "T" if (1..=59).contains(&n) => Self::Minutes(n),
+            "Hour" | "H" if (1..=23).contains(&n) => Self::Minutes(n * 60),
+            "Day" | "D" if n == 1 => Self::Day,
+            "Week" | "W" if n == 1 => Self::Week,
+            "Month" | "M" if matches!(n, 1 | 2 | 3 | 4 | 6 | 12) => Self::Months(n),
+            _ => return None,
+        })
+    }
+
+    pub fn intraday(self) -> bool {
+        matches!(self, Self::Minutes(_))
+    }
+
+    /// The start of the bar holding `t`.
+    pub fn bucket(self, t: Timestamp) -> Timestamp {
+        let date = || new_york_local(t).date();
+        match self {
+            Self::Minutes(n) => t
+                .duration_trunc(TimeDelta::minutes(i64::from(n.clamp(1, 1380))))
+                .unwrap_or(t),
+            Self::Day => new_york_midnight(date()),
+            Self::Week => {
+                let d = date();
+                new_york_midnight(d - Duration::days(i64::from(d.weekday().num_days_from_monday())))
+            }
+            Self::Months(n) => {
+                let d = date();
+                let n = n.clamp(1, 12);
+                let month0 = (d.month0() / n) * n;
+                NaiveDate::from_ymd_opt(d.year(), month0 + 1, 1).map_or(t, new_york_midnight)
+            }
+        }
+    }
+
+    /// At least as long as any bar of this width: source bars up to this long after a
+    /// bucket's start may belong to it.
+    pub fn span(self) -> Duration {
+        match self {
+            Self::Minutes(n) => Duration::minutes(i64::from(n)),
+            Self::Day => Duration::hours(25),
+            Self::Week => Duration::days(8),
+            Self::Months(n) => Duration::days(31 * i64::from(n) + 1),
+        }
+    }
+}
+
+/// Something with a time, for paging.
+pub trait Timed {
+    fn t(&self) -> Timestamp;
+}
+
+impl Timed for Bar {
+    fn t(&self) -> Timestamp {
+        self.t
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct TapeTrade {
+    pub t: Timestamp,
+    pub price: Decimal,
+    pub size: Decimal,
+    pub id: u64,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct TapeQuote {
+    pub t: Timestamp,
+    pub bid: Decimal,
+    pub bid_size: Decimal,
+    pub ask: Decimal,
+    pub ask_size: Decimal,
+}
+
+impl Timed for TapeTrade {
+    fn t(&self) -> Timestamp {
+        self.t
+    }
+}
+
+impl Timed for TapeQuote {
+    fn t(&self) -> Timestamp {
+        self.t
+    }
+}
+
+/// What one symbol has to offer a query: its generated past (if its tape has started) and the
+/// live data read from the exchange for the query's range.
+#[derive(Default)]
+pub struct Sources {
+    pub history: Option<Arc<SymbolHistory>>,
+    /// Live minute bars, oldest first.
+    pub minutes: Vec<Bar>,
+    /// Live daily bars, oldest first.
+    pub days: Vec<Bar>,
+    pub trades: Vec<TapeTrade>,
+    pub quotes: Vec<TapeQuote>,
+}
+
+type Stream<'a, T> = Box<dyn Iterator<Item = T> + Send + 'a>;
+
+fn ordered<'a, T: Send + 'a>(v: Vec<T>, desc: bool) -> Stream<'a, T> {
+    if desc {
+        Box::new(v.into_iter().rev())
+    } else {
+        Box::new(v.into_iter())
+    }
+}
+
+impl Sources {
+    /// Generated days then live days; a live day that began on a generated session's date
+    /// (the sandbox started after that session closed) is merged into it.
+    pub fn all_days(&self) -> Vec<Bar> {
+        let mut out: Vec<Bar> = self
+            .history
+            .as_ref()
+            .map(|h| h.daily().cloned().collect())
+            .unwrap_or_default();
+        for d in &self.days {
+            match out.last_mut() {
+                Some(last) if last.t == d.t => last.merge(d),
+                _ => out.push(d.clone()),
+            }
+        }
+        out
+    }
+
+    /// Minute bars (intraday widths) or daily bars (longer ones) with `lo <= t < hi`.
+    fn base_bars(&self, width: Width, lo: Timestamp, hi: Timestamp, desc: bool) -> Stream<'_, Bar> {
+        if width.intraday() {
+            let live: Vec<Bar> = self
+                .minutes
+                .iter()
+                .filter(|b| lo <= b.t && b.t < hi)
+                .cloned()
+                .collect();
+            let past: Stream<'_, Bar> = match &self.history {
+                Some(h) => h.minutes(lo, hi, desc),
+                None => Box::new(std::iter::empty()),
+            };
+            if desc {
+                Box::new(ordered(live, true).chain(past))
+            } else {
+                Box::new(past.chain(ordered(live, false)))
+            }
+        } else {
+            let mut days = self.all_days();
+            days.retain(|b| lo <= b.t && b.t < hi);
+            ordered(days, desc)
+        }
+    }
+
+    /// Bars of `width` whose start lies in `[lo, hi]`, in time order or reversed.
+    pub fn bars(&self, width: Width, lo: Timestamp, hi: Timestamp, desc: bool) -> Stream<'_, Bar> {
+        let upto = hi.checked_add_signed(width.span()).unwrap_or(hi);
+        let base = self.base_bars(width, lo, upto, desc).peekable();
+        Box::new(
+            Aggregate {
+                inner: base,
+                width,
+                desc,
+            }
+            .filter(move |b| lo <= b.t && b.t <= hi),
+        )
+    }
+
+    /// Trades with `lo <= t <= hi`: the generated minutes' trades, then the live tape.
+    pub fn trades(&self, lo: Timestamp, hi: Timestamp, desc: bool) -> Stream<'_, TapeTrade> {
+        let live: Vec<TapeTrade> = self
+            .trades
+            .iter()
+            .filter(|x| lo <= x.t && x.t <= hi)
+            .cloned()
+            .collect();
+        let past = self
+            .generated(lo, hi, desc)
+            .map(|(t, price, size, id)| TapeTrade { t, price, size, id });
+        if desc {
+            Box::new(ordered(live, true).chain(past))
+        } else {
+            Box::new(past.chain(ordered(live, false)))
+        }
+    }
+
+    /// Quotes with `lo <= t <= hi`: one around each generated trade (a cent either side), then
+    /// the live tape.
+    pub fn quotes(&self, lo: Timestamp, hi: Timestamp, desc: bool) -> Stream<'_, TapeQuote> {
+        let live: Vec<TapeQuote> = self
+            .quotes
+            .iter()
+            .filter(|x| lo <= x.t && x.t <= hi)
+            .cloned()
+            .collect();
+        let cent = Decimal::new(1, 2);
+        let past = self
+            .generated(lo, hi, desc)
+            .map(move |(t, price, _, id)| TapeQuote {
+                t,
+                bid: (price - cent).max(cent),
+                bid_size: Decimal::from((id % 20 + 1) * 100),
+                ask: price + cent,
+                ask_size: Decimal::from(((id / 20) % 20 + 1) * 100),
+            });
+        if desc {
+            Box::new(ordered(live, true).chain(past))
+        } else {
+            Box::new(past.chain(ordered(live, false)))
+        }
+    }
+
+    /// The generated trades with `lo <= t <= hi`: (time, price, size, id).
+    fn generated(
+        &self,
+        lo: Timestamp,
+        hi: Timestamp,
+        desc: bool,
+    ) -> Stream<'_, (Timestamp, Decimal, Decimal, u64)> {
+        let Some(h) = &self.history else {
+            return Box::new(std::iter::empty());
+        };
+        let from = lo - Duration::minutes(1);
+        let upto = hi.checked_add_signed(Duration::seconds(1)).unwrap_or(hi);
+        Box::new(h.minutes(from, upto, desc).flat_map(move |b| {
+            let v = b.v.try_into().unwrap_or(0_u64);
+            let base = u64::try_from(b.t.timestamp() / 60).unwrap_or(0) * TRADES_PER_MINUTE as u64;
+            let mut ts: Vec<_> = trades_of(b.t, b.o, b.h, b.l, b.c, v)
+                .into_iter()
+                .zip(0..)
+                .map(|((t, p, s), k)| (t, p, s, base + k))
+                .filter(|(t, ..)| lo <= *t && *t <= hi)
+                .collect();
+            if desc {
+                ts.reverse();
+            }
+            ts.into_iter()
+        }))
+    }
+}
+
+/// Merges consecutive base bars falling in the same bucket.
+struct Aggregate<'a> {
+    inner: std::iter::Peekable<Stream<'a, Bar>>,
+    width: Width,
+    desc: bool,
+}
+
+impl Iterator for Aggregate<'_> {
+    type Item = Bar;
+
+    fn next(&mut self) -> Option<Bar> {
+        let first = self.inner.next()?;
+        let bucket = self.width.bucket(first.t);
+        let mut acc = first;
+        acc.t = bucket;
+        while let Some(next) = self.inner.next_if(|b| self.width.bucket(b.t) == bucket) {
+            if self.desc {
+                // `next` is earlier: it opens the bar; the close stays.
+                let close = acc.c;
+                acc.o = next.o;
+                acc.merge(&next);
+                acc.c = close;
+            } else {
+                acc.merge(&next);
+            }
+        }
+        Some(acc)
+    }
+}
+
+/// Where the next page starts: a symbol, a time, and how many items at that very time the
+/// previous pages already returned (trades can share a timestamp).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PageToken {
+    pub symbol: Symbol,
+    pub t: Timestamp,
+    pub skip: usize,
+}
+
+impl PageToken {
+    pub fn encode(&self) -> String {
+        let nanos = self.t.timestamp_nanos_opt().unwrap_or(0);
+        BASE64.encode(format!("{}|{}|{}", self.symbol, nanos, self.skip))
+    }
+
+    pub fn decode(s: &str) -> Option<Self> {
+        let raw = String::from_utf8(BASE64.decode(s).ok()?).ok()?;
+        let mut parts = raw.split('|');
+        let symbol = parts.next().filter(|s| !s.is_empty())?;
+        let nanos: i64 = parts.next()?.parse().ok()?;
+        let skip: usize = parts.next()?.parse().ok()?;
+        if parts.next().is_some() {
+            return None;
+        }
+        Some(Self {
+            symbol: Symbol::new(symbol),
+            t: chrono::DateTime::from_timestamp_nanos(nanos),
+            skip,
+        })
+    }
+}
+
+/// One page: up to `limit` items over `symbols` (sorted), resuming at `token`. `items(symbol,
+/// resume)` lists a symbol's items from `resume` on (inclusive, in the query's direction).
+pub fn page<'a, T: Timed>(
+    symbols: &'a [Symbol],
+    token: Option<&PageToken>,
+    limit: usize,
+    mut items: impl FnMut(&'a Symbol, Option<Timestamp>) -> Stream<'a, T>,
+) -> (Vec<(&'a Symbol, Vec<T>)>, Option<PageToken>) {
+    let first = token.map_or(0, |tok| symbols.partition_point(|s| s < &tok.symbol));
+    let mut out = Vec::new();
+    let mut remaining = limit;
+    for (i, sym) in symbols.iter().enumerate().skip(first) {
+        let resume = token.filter(|tok| &tok.symbol == sym);
+        let mut it = items(sym, resume.map(|tok| tok.t)).peekable();
+        // Items at the resume time that earlier pages returned.
+        let (mut run_t, mut run) = (resume.map(|tok| tok.t), 0);
+        if let Some(tok) = resume {
+            while run < tok.skip && it.next_if(|x| x.t() == tok.t).is_some() {
+                run += 1;
+            }
+        }
+        let mut got = Vec::new();
+        while remaining > 0 {
+            let Some(x) = it.next() else { break };
+            if Some(x.t()) == run_t {
+                run += 1;
+            } else {
+                run_t = Some(x.t());
+                run = 1;
+            }
+            got.push(x);
+            remaining -= 1;
+        }
+        let more_here = if remaining == 0 {
+            it.peek().map(Timed::t)
+        } else {
+            None
+        };
+        if !got.is_empty() {
+            out.push((sym, got));
+        }
+        if let Some(t) = more_here {
+            let skip = if Some(t) == run_t { run } else { 0 };
+            return (
+                out,
+                Some(PageToken {
+                    symbol: sym.clone(),
+                    t,
+                    skip,
+                }),
+            );
+        }
+        if remaining == 0 {
+            // The page is full at a symbol's end: point at the next symbol that has anything.
+            for next in symbols.iter().skip(i + 1) {
+                if let Some(x) = items(next, None).next() {
+                    let token = PageToken {
+                        symbol: next.clone(),
+                        t: x.t(),
+                        skip: 0,
+                    };
+                    return (out, Some(token));
+                }
+            }
+            return (out, None);
+        }
+    }
+    (out, None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timeframes() {
+        use Width::{Day, Minutes, Months, Week};
+        assert_eq!(Width::parse("1Min"), Some(Minutes(1)));
+        assert_eq!(Width::parse("15Min"), Some(Minutes(15)));
+        assert_eq!(Width::parse("59T"), Some(Minutes(59)));
+        assert_eq!(Width::parse("T"), Some(Minutes(1)));
+        assert_eq!(Width::parse("1Hour"), Some(Minutes(60)));
+        assert_eq!(Width::parse("23H"), Some(Minutes(1380)));
+        assert_eq!(Width::parse("1Day"), Some(Day));
+        assert_eq!(Width::parse("D"), Some(Day));
+        assert_eq!(Width::parse("1Week"), Some(Week));
+        assert_eq!(Width::parse("W"), Some(Week));
+        assert_eq!(Width::parse("6Month"), Some(Months(6)));
+        assert_eq!(Width::parse("12M"), Some(Months(12)));
+        assert_eq!(Width::parse("M"), Some(Months(1)));
+        for bad in [
+            "1Fortnight",
+            "0Min",
+            "60Min",
+            "24Hour",
+            "2Day",
+            "2Week",
+            "5Month",
+            "999999999999999Min",
+            "99999999999999999999999999Min",
+            "-1Min",
+            "1é",
+            "é",
+            "",
+            "15",
+        ] {
+            assert_eq!(Width::parse(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn buckets_follow_new_york_days_weeks_and_months() {
+        let t = |s: &str| chrono::DateTime::parse_from_rfc3339(s).unwrap().to_utc();
+        // Wednesday 2026-12-02, 15:00 EST.
+        let at = t("2026-12-02T20:00:00Z");
+        assert_eq!(Width::Day.bucket(at), t("2026-12-02T05:00:00Z"));
+        assert_eq!(Width::Week.bucket(at), t("2026-11-30T05:00:00Z"));
+        assert_eq!(Width::Months(1).bucket(at), t("2026-12-01T05:00:00Z"));
+        assert_eq!(Width::Months(3).bucket(at), t("2026-10-01T04:00:00Z"));
+        assert_eq!(
+            Width::Minutes(15).bucket(t("2026-12-02T20:14:59Z")),
+            t("2026-12-02T20:00:00Z")
+        );
+    }
+
+    #[test]
+    fn tokens_round_trip_and_garbage_is_refused() {
+        let tok = PageToken {
+            symbol: Symbol::new("BRK.B"),
+            t: chrono::DateTime::from_timestamp_nanos(1_700_000_000_123_456_789),
+            skip: 3,
+        };
+        assert_eq!(PageToken::decode(&tok.encode()), Some(tok));
+        for bad in ["", "!!!", "QUFQTA==", "QUFQTHwxfDJ8Mw=="] {
+            assert_eq!(PageToken::decode(bad), None, "{bad}");
+        }
+    }
+}
