@@ -123,7 +123,7 @@ fn sample_args(name: &str, sandbox_url: &str) -> serde_json::Value {
         "order_cancel" => serde_json::json!({
             "connection": "paper-local", "account": "PA-SANDBOX-1", "order_id": "nope",
         }),
-        "quotes" => serde_json::json!({ "symbols": ["AAPL"] }),
+        "quotes" => serde_json::json!({ "connection": "paper-local", "symbols": ["AAPL"] }),
         "break_resolve" => serde_json::json!({ "id": 999 }),
         "portal_start" => serde_json::json!({ "id": "paper-local" }),
         "institutions_search" => serde_json::json!({ "query": "fidelity" }),

@@ -620,3 +620,83 @@ async fn connect_by_api_key_trade_paper_see_the_fill_and_the_position_and_surviv
     client.close().await.expect("session closed");
     drop(driver);
 }
+
+/// Issue 14: with every REST poll off, a fill still reaches the blotter — through the trade
+/// stream alone. A limit order rests far below the market; the price is then moved under it
+/// from the terminal, the sandbox fills it, and nothing but the stream tells the app.
+#[tokio::test]
+async fn a_fill_reaches_the_blotter_through_the_stream_with_polling_off() {
+    let app = app_binary();
+    let cli = app.with_file_name("brokerdesk");
+    let data_root = tempfile::tempdir().expect("a temp dir");
+    let data_dir = data_root.path().join("data");
+    let port = free_port();
+    let addr = format!("127.0.0.1:{port}");
+    let driver = start_driver(
+        &data_dir,
+        &[
+            ("BROKERDESK_REST_POLLING", "off"),
+            ("BROKERDESK_SANDBOX_ADDR", addr.as_str()),
+        ],
+    );
+    let client = connect(&driver, &app).await;
+    text_of(&client, CASH).await;
+
+    click(&client, "#nav-orders").await;
+    client
+        .wait()
+        .at_most(Duration::from_secs(30))
+        .for_element(Locator::XPath(
+            "//select[@id='ticket-account']/option[contains(., 'Paper (local)')]",
+        ))
+        .await
+        .expect("the paper account is on the ticket")
+        .click()
+        .await
+        .expect("account chosen");
+    type_into(&client, "#ticket-symbol", "MSFT").await;
+    type_into(&client, "#ticket-qty", "2").await;
+    client
+        .find(Locator::XPath(
+            "//select[@id='ticket-type']/option[@value='limit']",
+        ))
+        .await
+        .expect("the limit type")
+        .click()
+        .await
+        .expect("limit chosen");
+    type_into(&client, "#ticket-limit", "1.00").await;
+    click(&client, "#ticket-review").await;
+    assert_eq!(
+        text_of(&client, "#confirm-what").await,
+        "Buy 2 MSFT at limit $1.00, DAY"
+    );
+    click(&client, "#ticket-submit").await;
+    text_of(&client, "#ticket-result").await;
+    let row = r#"#blotter tr[data-symbol="MSFT"]"#;
+    let status = format!("{row} [data-field=\"status\"]");
+    let resting = text_of(&client, &status).await;
+    assert_ne!(resting, "Filled", "a $1 bid for MSFT rests");
+
+    // The terminal moves MSFT under the bid; the engine fills it at once.
+    let moved = Command::new(&cli)
+        .arg("--data-dir")
+        .arg(&data_dir)
+        .args(["sandbox", "price", "MSFT", "0.90", "--addr", &addr])
+        .output()
+        .expect("the CLI runs");
+    assert!(
+        moved.status.success(),
+        "{}",
+        String::from_utf8_lossy(&moved.stderr)
+    );
+    wait_for_text(&client, &status, "Filled", Duration::from_secs(15)).await;
+    assert_eq!(
+        text_of(&client, &format!("{row} [data-field=\"filled\"]")).await,
+        "2"
+    );
+    save_screenshot(&client, "orders-streamed-fill").await;
+
+    client.close().await.expect("session closed");
+    drop(driver);
+}

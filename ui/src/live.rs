@@ -1,9 +1,12 @@
 //! What the backend pushes: counters that pages watch to re-read, and the latest quotes.
 
-use brokerdesk_model::{ConnectionSummary, Quote, ServiceEvent, Symbol};
+use brokerdesk_model::{ConnectionId, ConnectionSummary, Quote, ServiceEvent, Symbol};
 use std::collections::BTreeMap;
 use std::rc::Rc;
 use yew::prelude::*;
+
+/// Each connection's latest quotes by symbol.
+pub type ConnectionQuotes = Rc<BTreeMap<ConnectionId, Rc<BTreeMap<Symbol, Quote>>>>;
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct LiveFeed {
@@ -17,7 +20,9 @@ pub struct LiveFeed {
     pub vault: u32,
     /// Latest status per connection, as pushed.
     pub connections: Rc<BTreeMap<String, ConnectionSummary>>,
-    pub quotes: Rc<BTreeMap<Symbol, Quote>>,
+    /// Each connection's own latest quotes: one connection's price never stands in for
+    /// another's.
+    pub quotes: ConnectionQuotes,
 }
 
 impl Reducible for LiveFeed {
@@ -42,13 +47,17 @@ impl Reducible for LiveFeed {
                 next.connections = Rc::new(map);
                 next.accounts = next.accounts.wrapping_add(1);
             }
-            // Not yet per connection: the accounts page and ticket still key quotes by symbol.
-            ServiceEvent::Quotes { quotes, .. } => {
-                let mut map = (*next.quotes).clone();
+            ServiceEvent::Quotes { connection, quotes } => {
+                let mut all = (*next.quotes).clone();
+                let mut held = all
+                    .get(&connection)
+                    .map(|m| (**m).clone())
+                    .unwrap_or_default();
                 for q in quotes {
-                    map.insert(q.symbol.clone(), q);
+                    held.insert(q.symbol.clone(), q);
                 }
-                next.quotes = Rc::new(map);
+                all.insert(connection, Rc::new(held));
+                next.quotes = Rc::new(all);
             }
         }
         Rc::new(next)

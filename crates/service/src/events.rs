@@ -128,8 +128,7 @@ mod tests {
         }));
         tokio::task::yield_now().await;
         let sent = tokio::time::Instant::now();
-        tx.send(quotes_of("AAPL", 1))
-            .unwrap();
+        tx.send(quotes_of("AAPL", 1)).unwrap();
         let (at, event) = out.recv().await.unwrap();
         assert_eq!(event, quotes_of("AAPL", 1));
         assert_eq!(
@@ -142,8 +141,7 @@ mod tests {
         tokio::time::sleep(Duration::from_secs(10)).await;
         assert!(out.try_recv().is_err());
         for i in 0..100 {
-            tx.send(quotes_of("MSFT", i))
-                .unwrap();
+            tx.send(quotes_of("MSFT", i)).unwrap();
         }
         tx.send(ServiceEvent::Vault).unwrap();
         let (_, first) = out.recv().await.unwrap();

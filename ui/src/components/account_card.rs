@@ -6,6 +6,7 @@ use yew::prelude::*;
 #[derive(Properties, PartialEq)]
 pub struct AccountCardProps {
     pub snapshot: AccountSnapshot,
+    /// This account's own connection's quotes (never another connection's).
     #[prop_or_default]
     pub quotes:
         std::rc::Rc<std::collections::BTreeMap<brokerdesk_model::Symbol, brokerdesk_model::Quote>>,
@@ -38,7 +39,7 @@ pub fn AccountCard(props: &AccountCardProps) -> Html {
                 { figure("Buying power", "buying-power", format_usd(s.balances.buying_power)) }
                 { figure("Equity", "equity", format_usd(s.balances.equity)) }
             </div>
-            <PositionsTable positions={s.positions.clone()} quotes={props.quotes.clone()} />
+            <PositionsTable positions={s.positions.clone()} quotes={props.quotes.clone()} prices={s.prices.clone()} />
         </section>
     }
 }

@@ -245,8 +245,10 @@ pub fn OrderTicketForm(props: &OrderTicketProps) -> Html {
     };
 
     let account = props.accounts.get(*account_index);
-    let quote = live.as_ref().and_then(|l| {
+    // Only the quotes of the connection this ticket trades in.
+    let quote = live.as_ref().zip(account).and_then(|(l, a)| {
         l.quotes
+            .get(&a.connection.id)?
             .get(&Symbol::new(form.symbol.trim().to_uppercase()))
             .cloned()
     });

@@ -1,5 +1,5 @@
 use brokerdesk_model::money::{format_grouped, format_usd};
-use brokerdesk_model::{Position, PositionSide, Quote, Symbol};
+use brokerdesk_model::{Position, PositionSide, PriceSource, Quote, Symbol};
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -11,6 +11,9 @@ pub struct PositionsTableProps {
     /// Streaming quotes; a position's price, value and P&L follow them between refreshes.
     #[prop_or_default]
     pub quotes: Rc<BTreeMap<Symbol, Quote>>,
+    /// Where each position's price came from, as the backend read it.
+    #[prop_or_default]
+    pub prices: BTreeMap<Symbol, PriceSource>,
 }
 
 /// The price a position is marked at: the last trade, else the middle of the spread.
@@ -41,6 +44,23 @@ fn marked(p: &Position, price: Decimal) -> Position {
 pub fn PositionsTable(props: &PositionsTableProps) -> Html {
     let row = |p: &Position| {
         let live = props.quotes.get(&p.symbol).and_then(mark);
+        // A streamed quote of this connection wins; else the price the backend says it used.
+        let broker_price = match live {
+            Some(_) => None,
+            None => props
+                .prices
+                .get(&p.symbol)
+                .filter(|s| matches!(s, PriceSource::Positions { .. })),
+        };
+        let source = match (live, props.prices.get(&p.symbol)) {
+            (Some(_), _) | (None, Some(PriceSource::Quote { .. })) => {
+                "This connection's own quote".to_owned()
+            }
+            (None, Some(PriceSource::Positions { .. })) => {
+                "The broker's price in its positions (this connection has no quotes)".to_owned()
+            }
+            (None, None) => "The broker's price".to_owned(),
+        };
         let p = &live
             .map(|price| marked(p, price))
             .unwrap_or_else(|| p.clone());
@@ -60,7 +80,11 @@ pub fn PositionsTable(props: &PositionsTableProps) -> Html {
                 <td>{ side }</td>
                 <td class="num">{ format_grouped(qty, qty.scale()) }</td>
                 <td class="num">{ format_usd(p.avg_entry_price) }</td>
-                <td class="num">{ format_usd(p.current_price) }</td>
+                <td class="num" title={source}>{ format_usd(p.current_price) }
+                    if let Some(PriceSource::Positions { as_of }) = broker_price {
+                        <span class="muted price-source" data-field="price-source">{ format!(" broker's price, {}", crate::time::local_time(*as_of)) }</span>
+                    }
+                </td>
                 <td class="num">{ format_usd(p.market_value) }</td>
                 <td class={classes!("num", pl_class)}>{ format_usd(p.unrealized_pl) }</td>
             </tr>

@@ -22,7 +22,7 @@ const CHART_POINTS: usize = 720;
 /// connection going down changes its card, not the page's layout.
 fn cards(
     view: &brokerdesk_model::AccountsOverview,
-    quotes: &std::rc::Rc<std::collections::BTreeMap<Symbol, brokerdesk_model::Quote>>,
+    quotes: &crate::live::ConnectionQuotes,
 ) -> Vec<Html> {
     let key = |id: &str, account: &str| (id != "paper-local", id.to_owned(), account.to_owned());
     let mut all: Vec<((bool, String, String), Html)> = view
@@ -31,7 +31,7 @@ fn cards(
         .map(|a| {
             (
                 key(a.connection.id.as_str(), a.account_id.as_str()),
-                html! { <AccountCard key={format!("{}/{}", a.connection.id, a.account_id)} snapshot={a.clone()} quotes={quotes.clone()} /> },
+                html! { <AccountCard key={format!("{}/{}", a.connection.id, a.account_id)} snapshot={a.clone()} quotes={quotes.get(&a.connection.id).cloned().unwrap_or_default()} /> },
             )
         })
         .chain(view.unreachable.iter().map(|c| {
