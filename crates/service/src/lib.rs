@@ -8,6 +8,7 @@ mod authorization;
 mod browser_flows;
 mod config;
 mod connection;
+mod connection_record;
 mod error;
 pub mod events;
 mod flows_api;

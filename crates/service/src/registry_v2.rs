@@ -2,7 +2,7 @@
 //! record variant per vendor (their serde tags are the vendors' ids, hence the names here);
 //! version 3 has one generic record (`registry::ConnectionRecord`).
 
-use crate::registry::{ConnectionRecord, SignInKind};
+use crate::connection_record::{ConnectionRecord, SignInKind};
 use brokerdesk_model::{AlpacaEnvironment, ConnectionId, VendorId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
