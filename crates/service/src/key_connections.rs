@@ -22,7 +22,7 @@ use brokerdesk_connectors::vendor::{self, FormInput, OpenRequest, Secrets};
 use brokerdesk_model::key_fields::check_fields;
 use brokerdesk_model::vault::CredentialKind;
 use brokerdesk_model::{ConnectionId, ConnectionSummary, KeyConnectionArgs};
-use brokerdesk_vault::{Action, NewCredential};
+use brokerdesk_vault::NewCredential;
 use chrono::Utc;
 use secrecy::SecretString;
 use zeroize::{Zeroize, Zeroizing};
@@ -59,9 +59,7 @@ impl BrokerageService {
             )));
         };
 
-        self.inner.vault.authorize(Action::Read)?;
-        self.require_vault()?;
-        self.inner.vault.touch()?;
+        self.guard_connecting()?;
 
         // Errors name the vendor, not a connection id: that connection does not exist yet.
         let named = ConnectionId::new(descriptor.id);
