@@ -499,7 +499,7 @@ async fn connect_by_api_key_trade_paper_see_the_fill_and_the_position_and_surviv
     )
     .await;
     type_into(&client, "#alpaca-key_id", BROKER_KEY).await;
-    type_into(&client, "#alpaca-secret_key", "a wrong secret").await;
+    type_into(&client, "#alpaca-secret_key", "a-wrong-secret").await;
     click(&client, "#alpaca-connect").await;
     let refused = text_of(&client, "#alpaca-form .error-banner").await;
     assert!(refused.contains("Sign in again"), "{refused}");
@@ -669,7 +669,7 @@ async fn a_fill_reaches_the_blotter_through_the_stream_with_polling_off() {
     click(&client, "#ticket-review").await;
     assert_eq!(
         text_of(&client, "#confirm-what").await,
-        "Buy 2 MSFT at limit $1.00, DAY"
+        "Buy 2 MSFT limit $1.00, DAY"
     );
     click(&client, "#ticket-submit").await;
     text_of(&client, "#ticket-result").await;

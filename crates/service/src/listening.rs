@@ -49,6 +49,11 @@ impl BrokerageService {
             StreamUpdate::Disconnected { kind, reason } => {
                 c.set_stream_state(kind, StreamState::Down);
                 tracing::info!(connection = %c.id, ?kind, %reason, "stream down; reconnecting");
+                if kind == StreamKind::Orders {
+                    // Nothing polls a streaming connection: one read now tells whether the
+                    // broker itself is down (the status then says so) or only its stream.
+                    self.reread(c).await;
+                }
             }
             StreamUpdate::Stopped { kind, reason } => {
                 c.set_stream_state(kind, StreamState::Stopped);

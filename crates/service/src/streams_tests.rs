@@ -32,6 +32,8 @@ struct FakeBroker {
     orders: Mutex<HashMap<ClientOrderId, Order>>,
     /// The test's end of the streams, once opened.
     stream: Mutex<Option<mpsc::Sender<StreamUpdate>>>,
+    /// The broker's process is gone: every request fails.
+    down: std::sync::atomic::AtomicBool,
 }
 
 impl FakeBroker {
@@ -42,6 +44,7 @@ impl FakeBroker {
             requests: AtomicUsize::new(0),
             orders: Mutex::default(),
             stream: Mutex::default(),
+            down: Default::default(),
         })
     }
 
@@ -88,6 +91,9 @@ impl FakeBroker {
 impl Portfolio for FakeBroker {
     async fn accounts(&self) -> Result<Vec<AccountId>, ConnectorError> {
         self.hit();
+        if self.down.load(SeqCst) {
+            return Err(ConnectorError::Unavailable("connection refused".into()));
+        }
         Ok(vec![AccountId::new("F-1")])
     }
     async fn balances(&self, _: &AccountId) -> Result<Balances, ConnectorError> {
@@ -525,4 +531,45 @@ fn a_report_older_than_the_journal_never_takes_back_a_fill_or_reopens_an_order()
     assert_eq!(held.broker_order.unwrap().status, OrderStatus::Filled);
     assert_eq!(held.filled_qty, dec!(3));
     assert_eq!(journal.fills(&connection, &account).unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn a_broker_that_goes_away_shows_disconnected_and_comes_back_connected() {
+    let (_dir, config) = config();
+    let service = BrokerageService::start(config).await.unwrap();
+    let mut events = service.subscribe();
+    let broker = FakeBroker::new(dec!(100), dec!(100));
+    service.attach(broker.parts("streamed", true, true));
+    service.listen(&service.connections().await);
+    broker
+        .push(StreamUpdate::Connected(StreamKind::Orders))
+        .await;
+    event(&mut events, |e| matches!(e, ServiceEvent::AccountsChanged)).await;
+
+    // The process dies: its stream drops, and nothing polls a streaming connection, so the
+    // drop itself must tell the user.
+    broker.down.store(true, SeqCst);
+    broker
+        .push(StreamUpdate::Disconnected {
+            kind: StreamKind::Orders,
+            reason: "connection reset".into(),
+        })
+        .await;
+    let seen = event(&mut events, |e| {
+        matches!(e, ServiceEvent::Connection(c)
+            if c.id.as_str() == "streamed"
+            && matches!(c.status, ConnectionStatus::Disconnected(_)))
+    })
+    .await;
+    assert!(matches!(seen, ServiceEvent::Connection(_)));
+
+    broker.down.store(false, SeqCst);
+    broker
+        .push(StreamUpdate::Connected(StreamKind::Orders))
+        .await;
+    event(&mut events, |e| {
+        matches!(e, ServiceEvent::Connection(c)
+            if c.id.as_str() == "streamed" && c.status == ConnectionStatus::Connected)
+    })
+    .await;
 }
