@@ -2,7 +2,8 @@
 
 use crate::error::ConnectorError;
 use crate::types::{
-    Order, OrderFilter, OrderRequest, PaymentBalance, Quote, TransactionPage, TransactionQuery,
+    ActivityPage, Order, OrderFilter, OrderRequest, PaymentBalance, Quote, TransactionPage,
+    TransactionQuery,
 };
 use async_trait::async_trait;
 use brokerdesk_model::{AccountId, Balances, ClientOrderId, OrderId, Position, Symbol};
@@ -68,6 +69,22 @@ pub trait Payments: Send + Sync {
         account: &AccountId,
         query: &TransactionQuery,
     ) -> Result<TransactionPage, ConnectorError>;
+}
+
+/// An account's money movements: fills, dividends, fees, transfers, payments, payouts.
+///
+/// Entries come newest first, each with the vendor's own id (stable: the service stores them by
+/// it, so reading a movement twice never lists it twice). `query.since`/`until` bound the time
+/// where the vendor can; a page's `next_cursor`, passed back as `query.cursor`, continues the
+/// same listing. A vendor that cannot filter by time may return older entries: the service
+/// keeps what it has not seen.
+#[async_trait]
+pub trait AccountActivity: Send + Sync {
+    async fn activity(
+        &self,
+        account: &AccountId,
+        query: &TransactionQuery,
+    ) -> Result<ActivityPage, ConnectorError>;
 }
 
 /// Which of a connection's streams an update is about.

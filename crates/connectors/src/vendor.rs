@@ -9,7 +9,7 @@
 //! an error.
 
 use crate::directory::InstitutionDirectory;
-use crate::{ConnectorError, MarketData, Payments, Portfolio, Streams, Trading};
+use crate::{AccountActivity, ConnectorError, MarketData, Payments, Portfolio, Streams, Trading};
 use async_trait::async_trait;
 use brokerdesk_model::catalog::{Aggregator, Institution};
 use brokerdesk_model::connection::{check_server_url, is_loopback};
@@ -66,6 +66,8 @@ pub struct Capabilities {
     /// instead of polling.
     pub streams: Option<Arc<dyn Streams>>,
     pub payments: Option<Arc<dyn PaymentAccounts>>,
+    /// The accounts' money movements (the Activity page).
+    pub activity: Option<Arc<dyn AccountActivity>>,
     pub portal: Option<Arc<dyn AggregatorPortal>>,
     pub directory: Option<Arc<dyn InstitutionDirectory>>,
     pub account_modes: Option<Arc<dyn AccountModes>>,

@@ -5,6 +5,7 @@
 //! and anything that does not compile for `wasm32-unknown-unknown`.
 
 pub mod account;
+pub mod activity;
 pub mod app_info;
 pub mod catalog;
 pub mod connection;
@@ -26,6 +27,7 @@ pub mod vault;
 pub mod vendors;
 
 pub use account::{AccountSnapshot, AccountsOverview, Balances, PriceSource};
+pub use activity::{ActivityEntry, ActivityKind, ActivityStatus};
 pub use app_info::AppInfo;
 pub use connection::{
     AlpacaEnvironment, ApiKeyConnectionArgs, ConnectionStatus, ConnectionSummary, IbkrGatewayArgs,

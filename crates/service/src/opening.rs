@@ -87,6 +87,7 @@ pub(crate) fn connection(
         market,
         streams,
         payments: _,
+        activity: _,
         portal,
         directory,
         account_modes,

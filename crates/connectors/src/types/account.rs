@@ -38,6 +38,14 @@ pub struct Activity {
     pub time: Option<DateTime<Utc>>,
 }
 
+/// A page of an account's money movements, newest first; `next_cursor` continues the listing
+/// (passed back as `TransactionQuery::cursor`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ActivityPage {
+    pub entries: Vec<brokerdesk_model::ActivityEntry>,
+    pub next_cursor: Option<String>,
+}
+
 /// Equity over time.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct PortfolioHistory {

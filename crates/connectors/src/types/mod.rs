@@ -6,7 +6,7 @@ pub mod market;
 pub mod order;
 pub mod payments;
 
-pub use account::{Activity, Asset, HistoryPoint, MarketClock, PortfolioHistory};
+pub use account::{Activity, ActivityPage, Asset, HistoryPoint, MarketClock, PortfolioHistory};
 pub use market::{Bar, Quote, Snapshot, Trade};
 pub use order::{
     Order, OrderFilter, OrderQuantity, OrderRequest, OrderSide, OrderStatus, OrderStatusFilter,
