@@ -420,6 +420,47 @@ mod tests {
         assert!(by_oauth_preset("nope").is_none());
     }
 
+    /// A vendor that says what its token opens must open exactly that: the service fixes an
+    /// OAuth connection's shape from `offers` before any token exists.
+    #[test]
+    fn what_an_oauth_token_opens_is_what_the_descriptor_offers() {
+        let token = secrecy::SecretString::from("token-for-the-shape-only");
+        let mut openers = 0;
+        for d in DESCRIPTORS {
+            let Some(oauth) = &d.oauth else { continue };
+            let Some(open) = oauth.open else {
+                assert_eq!(
+                    oauth.offers,
+                    Default::default(),
+                    "{}: offers without open",
+                    d.id
+                );
+                continue;
+            };
+            openers += 1;
+            for api_url in [None, Some("http://127.0.0.1:9")] {
+                let caps = open(&crate::vendor::TokenGrant {
+                    token: &token,
+                    api_url,
+                })
+                .unwrap();
+                assert!(caps.portfolio.is_some(), "{}", d.id);
+                assert_eq!(caps.trading.is_some(), oauth.offers.trading, "{}", d.id);
+                assert_eq!(caps.market.is_some(), oauth.offers.quotes, "{}", d.id);
+            }
+            let refused = open(&crate::vendor::TokenGrant {
+                token: &token,
+                api_url: Some("http://example.com"),
+            });
+            assert!(
+                refused.is_err(),
+                "{}: a token in clear text to another host",
+                d.id
+            );
+        }
+        assert!(openers > 0);
+    }
+
     #[test]
     fn forms_are_well_formed() {
         for d in DESCRIPTORS {

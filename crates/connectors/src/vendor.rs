@@ -191,8 +191,16 @@ pub struct OpenRequest<'a> {
     pub secrets: Option<&'a Secrets>,
 }
 
-/// Reads a vendor with an OAuth access token.
-pub type TokenReader = fn(&SecretString) -> Result<Arc<dyn Portfolio>, ConnectorError>;
+/// What an OAuth access token is used against.
+pub struct TokenGrant<'a> {
+    pub token: &'a SecretString,
+    /// The vendor's API at another address than its own (a stand-in on this computer, in
+    /// tests); `None` is the vendor's own.
+    pub api_url: Option<&'a str>,
+}
+
+/// Opens a vendor with an OAuth access token. Pure: builds clients, sends nothing.
+pub type TokenOpener = fn(&TokenGrant<'_>) -> Result<Capabilities, ConnectorError>;
 
 /// A descriptor's `prepare`: the checked form to a connection ready to try.
 pub type PrepareFn = fn(FormInput) -> BoxFuture<'static, Result<Prepared, VendorError>>;
@@ -201,9 +209,19 @@ pub type PrepareFn = fn(FormInput) -> BoxFuture<'static, Result<Prepared, Vendor
 pub struct OAuthSupport {
     /// The `brokerdesk_oauth::preset` ids that sign in to this vendor (its sandbox too).
     pub presets: &'static [&'static str],
-    /// Reads the vendor with an access token; `None` when the service cannot read it with one
+    /// Opens the vendor with an access token; `None` when the service cannot read it with one
     /// yet (the sign-in is then only proven alive).
-    pub portfolio: Option<TokenReader>,
+    pub open: Option<TokenOpener>,
+    /// What `open` offers besides the portfolio, known before any token exists (the
+    /// connection's shape is fixed when it opens; the token is fetched per request).
+    pub offers: OAuthOffers,
+}
+
+/// The capabilities an OAuth connection has beyond reading its portfolio.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct OAuthOffers {
+    pub trading: bool,
+    pub quotes: bool,
 }
 
 /// Everything the rest of Brokerdesk knows about one vendor.

@@ -32,6 +32,9 @@ pub struct OAuthConfig {
     /// refreshes must too.
     #[serde(default)]
     pub uses_client_secret: bool,
+    /// The vendor's API at a stand-in address (tests); absent: the vendor's own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_url: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

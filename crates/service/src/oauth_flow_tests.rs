@@ -443,3 +443,125 @@ async fn a_refused_or_timed_out_sign_in_stores_nothing() {
     assert!(err.to_string().contains("timed out"), "{err}");
     assert!(all_credentials(&service).is_empty());
 }
+
+/// Alpaca's API as a stand-in that answers only `Authorization: Bearer <token>`, with Alpaca's
+/// documented responses; an order echoes the client order id it was sent.
+async fn alpaca_over_bearer(server: &MockServer, token: &str) {
+    use wiremock::matchers::header;
+    let fixture = |name: &str| -> serde_json::Value {
+        let file = format!(
+            "{}/../connectors/tests/fixtures/alpaca/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        serde_json::from_str(&std::fs::read_to_string(file).unwrap()).unwrap()
+    };
+    let bearer = format!("Bearer {token}");
+    Mock::given(method("GET"))
+        .and(path("/v2/account"))
+        .and(header("authorization", bearer.as_str()))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(fixture("spec_example_GET_v2_account.json")),
+        )
+        .mount(server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v2/positions"))
+        .and(header("authorization", bearer.as_str()))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!([])))
+        .mount(server)
+        .await;
+    let order = fixture("spec_example_POST_v2_orders_response_Equity.json");
+    Mock::given(method("POST"))
+        .and(path("/v2/orders"))
+        .and(header("authorization", bearer.as_str()))
+        .respond_with(move |request: &wiremock::Request| {
+            let sent: serde_json::Value = serde_json::from_slice(&request.body).unwrap();
+            let mut answer = order.clone();
+            answer["client_order_id"] = sent["client_order_id"].clone();
+            ResponseTemplate::new(200).set_body_json(answer)
+        })
+        .mount(server)
+        .await;
+}
+
+#[tokio::test]
+async fn alpaca_signed_in_with_oauth_trades_with_its_token_once_armed() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/token"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(tokens_json(
+            "at-trade-secret",
+            "rt-trade-secret",
+            3600,
+        )))
+        .mount(&server)
+        .await;
+    alpaca_over_bearer(&server, "at-trade-secret").await;
+    let (_dir, service) = service_with_vault().await;
+    let opener = Recorder::default();
+    let started = service
+        .oauth_start_with(
+            &VendorId::new("alpaca"),
+            &OAuthOverrides {
+                api_url: Some(server.uri()),
+                ..overrides(&format!("{}/token", server.uri()))
+            },
+            &opener,
+        )
+        .await
+        .unwrap();
+    let authorize = Url::parse(&started.authorize_url).unwrap();
+    let state = param(&authorize, "state");
+    let finishing = tokio::spawn({
+        let service = service.clone();
+        let id = started.flow_id.clone();
+        async move { service.oauth_finish(&id).await }
+    });
+    assert_eq!(
+        come_back(&authorize, &format!("code=c&state={state}")).await,
+        200
+    );
+    let summary = finishing.await.unwrap().unwrap();
+    assert_eq!(summary.mode, brokerdesk_model::TradingMode::Live);
+    let accounts = service.connection_accounts(&summary.id).await.unwrap();
+    let account = accounts
+        .first()
+        .map(|a| a.account_id.clone())
+        .expect("the account read over the token");
+
+    let ticket = brokerdesk_model::OrderTicket {
+        order_type: brokerdesk_model::OrderType::Limit,
+        limit_price: Some(rust_decimal_macros::dec!(150)),
+        ..crate::service_tests::market_buy(
+            summary.id.as_str(),
+            &account,
+            "AAPL",
+            rust_decimal_macros::dec!(2),
+        )
+    };
+    // Live: nothing is sent before the arm.
+    let refused = service.place_order(ticket.clone()).await.unwrap_err();
+    assert_eq!(refused.code(), ErrorCode::Forbidden, "{refused}");
+    let posts = |requests: Vec<wiremock::Request>| {
+        requests
+            .into_iter()
+            .filter(|r| r.method.as_str() == "POST" && r.url.path() == "/v2/orders")
+            .count()
+    };
+    assert_eq!(posts(server.received_requests().await.unwrap()), 0);
+
+    service.vault().arm_live(Duration::from_secs(60)).unwrap();
+    let placed = service.place_order(ticket).await.unwrap();
+    assert_eq!(placed.order.symbol.as_str(), "AAPL");
+    let requests = server.received_requests().await.unwrap();
+    assert_eq!(posts(requests.clone()), 1, "one order, sent once");
+    let sent = requests
+        .iter()
+        .find(|r| r.method.as_str() == "POST" && r.url.path() == "/v2/orders")
+        .unwrap();
+    assert_eq!(
+        sent.headers.get("authorization").unwrap(),
+        "Bearer at-trade-secret"
+    );
+    assert_eq!(service.blotter_entries().await.unwrap().len(), 1);
+}

@@ -81,6 +81,7 @@ async fn connect_through_a_real_browser_then_refresh_and_lose_the_grant() {
         redirect_path: Some("/callback".into()),
         issuer: Some(issuer.clone()),
         timeout: Some(Duration::from_secs(90)),
+        ..OAuthOverrides::default()
     };
     let vendor = VendorId::new("paypal");
 

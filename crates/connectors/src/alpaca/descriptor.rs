@@ -3,8 +3,8 @@
 
 use super::{AlpacaConfig, AlpacaConnector, AlpacaCredential};
 use crate::vendor::{
-    Capabilities, FormInput, OAuthSupport, OpenRequest, Prepared, Secrets, VendorDescriptor,
-    VendorError, latency_of,
+    Capabilities, FormInput, OAuthOffers, OAuthSupport, OpenRequest, Prepared, Secrets, TokenGrant,
+    VendorDescriptor, VendorError, latency_of,
 };
 use crate::{MarketData, Portfolio, Streams, Trading};
 use brokerdesk_model::catalog::{
@@ -14,7 +14,7 @@ use brokerdesk_model::connection::check_server_url;
 use brokerdesk_model::key_fields::{FieldDefault, KeyField, KeyForm};
 use brokerdesk_model::{AlpacaEnvironment, TradingMode};
 use futures::FutureExt;
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::ExposeSecret;
 use std::sync::Arc;
 
 pub const ID: &str = "alpaca";
@@ -31,7 +31,11 @@ pub static DESCRIPTOR: VendorDescriptor = VendorDescriptor {
     open,
     oauth: Some(OAuthSupport {
         presets: &["alpaca"],
-        portfolio: Some(oauth_portfolio),
+        open: Some(open_with_token),
+        offers: OAuthOffers {
+            trading: true,
+            quotes: true,
+        },
     }),
 };
 
@@ -223,14 +227,28 @@ pub fn capabilities(connector: AlpacaConnector) -> Capabilities {
     }
 }
 
-/// Alpaca's OAuth tokens are for the live API (its docs: `env` picks paper at sign-in, which
-/// the preset does not ask for). Portfolio only: trading over OAuth is not wired yet.
-fn oauth_portfolio(token: &SecretString) -> Result<Arc<dyn Portfolio>, crate::ConnectorError> {
-    let connector = AlpacaConnector::new(
-        AlpacaConfig::live(),
-        AlpacaCredential::oauth(token.expose_secret().to_owned()),
-    )?;
-    Ok(Arc::new(connector))
+/// Alpaca's OAuth tokens are valid for its Trading API (scope `trading`) and market data
+/// (`data`) as a key pair is, so an OAuth connection reads, quotes and trades. They are for the
+/// live API (Alpaca's docs: `env` picks paper at sign-in, which the preset does not ask for), so
+/// its orders need the live arm. Streams are not opened over a token: polling covers it.
+fn open_with_token(grant: &TokenGrant<'_>) -> Result<Capabilities, crate::ConnectorError> {
+    let config = match grant.api_url {
+        None => AlpacaConfig::live(),
+        Some(url) => {
+            check_server_url(url).map_err(crate::ConnectorError::Rejected)?;
+            config_for(&AlpacaEnvironment::Custom(url.to_owned()))
+        }
+    };
+    let connector = Arc::new(AlpacaConnector::new(
+        config,
+        AlpacaCredential::oauth(grant.token.expose_secret().to_owned()),
+    )?);
+    Ok(Capabilities {
+        portfolio: Some(connector.clone() as Arc<dyn Portfolio>),
+        trading: Some(connector.clone() as Arc<dyn Trading>),
+        market: Some(connector as Arc<dyn MarketData>),
+        ..Capabilities::default()
+    })
 }
 
 #[cfg(test)]

@@ -28,7 +28,11 @@ pub static DESCRIPTOR: VendorDescriptor = VendorDescriptor {
     open,
     oauth: Some(OAuthSupport {
         presets: &["stripe"],
-        portfolio: None,
+        open: None,
+        offers: crate::vendor::OAuthOffers {
+            trading: false,
+            quotes: false,
+        },
     }),
 };
 

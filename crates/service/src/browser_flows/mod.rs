@@ -7,6 +7,7 @@
 //! connection, registry, vault_access.
 
 mod oauth;
+mod oauth_connection;
 mod portal;
 
 pub use oauth::{OAUTH_CLIENT_LABEL, OAuthOverrides, oauth_vendors};
@@ -56,17 +57,23 @@ impl BrowserFlows {
         }
     }
 
-    /// Opens a saved OAuth connection: its session, read through its vendor's token reader.
+    /// Opens a saved OAuth connection: its session, through what its vendor's descriptor
+    /// opens with a token (portfolio; trading and quotes where offered).
     pub(crate) fn open_oauth(&self, record: &ConnectionRecord) -> Result<Connection, ServiceError> {
-        let portfolio = self.oauth_portfolio(record)?;
+        let connection = Arc::new(self.oauth_connection(record)?);
+        let offers = connection.offers();
         Ok(Connection::new(ConnectionParts {
             id: record.id.clone(),
             vendor: record.vendor(),
             display_name: record.display_name.clone(),
             mode: record.mode(),
-            portfolio: Arc::new(portfolio),
-            trading: None,
-            market: None,
+            portfolio: connection.clone(),
+            trading: offers
+                .trading
+                .then(|| connection.clone() as Arc<dyn brokerdesk_connectors::Trading>),
+            market: offers
+                .quotes
+                .then(|| connection as Arc<dyn brokerdesk_connectors::MarketData>),
             streams: None,
             latency: None,
             keep: Vec::new(),

@@ -16,31 +16,26 @@
 //! needs one, since none accepts an arbitrary port). E.g.
 //! `brokerdesk vault put square "oauth client" --kind other`.
 //!
-//! A connection made this way reads through [`OAuthPortfolio`], which asks its [`OAuthSession`]
+//! A connection made this way works through [`OAuthConnection`], which asks its [`OAuthSession`]
 //! for a token before every request: refreshed before expiry and after a 401, and a refused
 //! refresh shows as `ConnectorError::NeedsSignIn`, i.e. the status "needs sign-in".
 
+use super::oauth_connection::OAuthConnection;
 use super::{BrowserFlows, FlowHost};
 use crate::error::ServiceError;
 use crate::oauth_tokens::VaultTokenStore;
 use crate::registry::{ConnectionRecord, OAuthConfig, SignInKind};
 use crate::vault_access::VaultAccess;
-use async_trait::async_trait;
 use brokerdesk_connectors::registry as vendors;
-use brokerdesk_connectors::{ConnectorError, Portfolio};
 use brokerdesk_model::catalog;
 use brokerdesk_model::vault::CredentialKind;
-use brokerdesk_model::{
-    AccountId, Balances, ConnectionId, ConnectionSummary, ErrorCode, OAuthStarted, Position,
-    VendorId,
-};
+use brokerdesk_model::{ConnectionId, ConnectionSummary, ErrorCode, OAuthStarted, VendorId};
 use brokerdesk_oauth::{
-    BrowserOpener, FlowError, OAuthSession, ProviderConfig, RedirectPath, SessionError, SignIn,
-    TokenError, VendorPreset, check_browser_url, preset,
+    BrowserOpener, FlowError, OAuthSession, ProviderConfig, RedirectPath, SignIn, TokenError,
+    VendorPreset, check_browser_url, preset,
 };
 use brokerdesk_vault::{Action, CredentialId};
 use chrono::Utc;
-use futures::future::BoxFuture;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -70,6 +65,9 @@ pub struct OAuthOverrides {
     pub issuer: Option<String>,
     /// How long `oauth_finish` waits for the browser (default 5 minutes).
     pub timeout: Option<Duration>,
+    /// The vendor's API at a stand-in address on this computer (tests), kept with the
+    /// connection.
+    pub api_url: Option<String>,
 }
 
 /// The user's registered OAuth app, as sealed in the vault. Wiped when dropped.
@@ -280,6 +278,7 @@ struct PendingFlow {
     client_id: String,
     token_url: String,
     uses_client_secret: bool,
+    api_url: Option<String>,
     slot: Mutex<Slot>,
     cancelled: watch::Sender<bool>,
 }
@@ -389,6 +388,7 @@ impl BrowserFlows {
             client_id,
             token_url,
             uses_client_secret,
+            api_url: overrides.api_url.clone(),
             slot: Mutex::new(Slot::Waiting(Box::new(sign_in))),
             cancelled: watch::Sender::new(false),
         });
@@ -475,6 +475,7 @@ impl BrowserFlows {
                 client_id: flow.client_id.clone(),
                 token_url: flow.token_url.clone(),
                 uses_client_secret: flow.uses_client_secret,
+                api_url: flow.api_url.clone(),
             })
             .map_err(|e| ServiceError::Internal(format!("encoding: {e}")))?,
             credential: None,
@@ -507,16 +508,17 @@ impl BrowserFlows {
         Ok(())
     }
 
-    /// The session and reader of a saved OAuth connection.
-    pub(crate) fn oauth_portfolio(
+    /// The session of a saved OAuth connection, read through its vendor's token opener.
+    pub(crate) fn oauth_connection(
         &self,
         record: &ConnectionRecord,
-    ) -> Result<OAuthPortfolio, ServiceError> {
+    ) -> Result<OAuthConnection, ServiceError> {
         let provider = &record.vendor;
         let OAuthConfig {
             client_id,
             token_url,
             uses_client_secret,
+            api_url,
         } = serde_json::from_value(record.config.clone()).map_err(|e| {
             ServiceError::Internal(format!("{}: the sign-in's settings: {e}", record.id))
         })?;
@@ -546,7 +548,11 @@ impl BrowserFlows {
         );
         let session = OAuthSession::new(record.id.as_str(), config, store)
             .map_err(|e| ServiceError::Config(e.to_string()))?;
-        Ok(OAuthPortfolio::new(preset, Arc::new(session)))
+        Ok(OAuthConnection::new(
+            vendors::by_oauth_preset(preset.id).map(|(_, support)| support),
+            Arc::new(session),
+            api_url,
+        ))
     }
 }
 
@@ -563,114 +569,4 @@ fn spawn_abandon(flows: Weak<Flows>, flow_id: String, after: Duration) {
             map.remove(&flow_id);
         }
     });
-}
-
-/// Reads an OAuth connection with a token from its session, refreshed as needed, through the
-/// reader its vendor's descriptor gives (`OAuthSupport::portfolio`). Vendors without one only
-/// prove the sign-in is alive and list no accounts.
-pub(crate) struct OAuthPortfolio {
-    session: Arc<OAuthSession>,
-    /// How the vendor reads with a token (its descriptor's), if it can yet.
-    reader: Option<TokenReader>,
-    /// The reader built for the current access token, rebuilt when it changes.
-    current: Mutex<Option<(SecretString, Arc<dyn Portfolio>)>>,
-}
-
-use brokerdesk_connectors::vendor::TokenReader;
-
-/// A refusal of the grant is "needs sign-in"; anything else may pass.
-pub(crate) fn session_error(err: SessionError) -> ConnectorError {
-    match err {
-        SessionError::NeedsSignIn { reason } => ConnectorError::NeedsSignIn(reason),
-        other => ConnectorError::Unavailable(other.to_string()),
-    }
-}
-
-impl OAuthPortfolio {
-    fn new(preset: &'static VendorPreset, session: Arc<OAuthSession>) -> Self {
-        Self {
-            session,
-            reader: vendors::by_oauth_preset(preset.id).and_then(|(_, o)| o.portfolio),
-            current: Mutex::new(None),
-        }
-    }
-
-    fn delegate(&self, token: &SecretString) -> Result<Option<Arc<dyn Portfolio>>, ConnectorError> {
-        let Some(reader) = self.reader else {
-            return Ok(None);
-        };
-        let mut cached = self.current.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some((held, portfolio)) = cached.as_ref()
-            && held.expose_secret() == token.expose_secret()
-        {
-            return Ok(Some(Arc::clone(portfolio)));
-        }
-        let portfolio = reader(token)?;
-        *cached = Some((token.clone(), Arc::clone(&portfolio)));
-        Ok(Some(portfolio))
-    }
-
-    /// Runs `op` with a fresh token; after a 401 refreshes once and tries again.
-    async fn call<T: Send + 'static>(
-        &self,
-        empty: T,
-        op: impl Fn(Arc<dyn Portfolio>) -> BoxFuture<'static, Result<T, ConnectorError>>,
-    ) -> Result<T, ConnectorError> {
-        let token = self.session.access_token().await.map_err(session_error)?;
-        let Some(portfolio) = self.delegate(&token)? else {
-            return Ok(empty);
-        };
-        match op(portfolio).await {
-            Err(ConnectorError::NeedsSignIn(_)) => {
-                let fresh = self
-                    .session
-                    .after_unauthorized(&token)
-                    .await
-                    .map_err(session_error)?;
-                match self.delegate(&fresh)? {
-                    Some(portfolio) => op(portfolio).await,
-                    None => Ok(empty),
-                }
-            }
-            other => other,
-        }
-    }
-}
-
-#[async_trait]
-impl Portfolio for OAuthPortfolio {
-    async fn accounts(&self) -> Result<Vec<AccountId>, ConnectorError> {
-        self.call(Vec::new(), |p| Box::pin(async move { p.accounts().await }))
-            .await
-    }
-
-    async fn balances(&self, account: &AccountId) -> Result<Balances, ConnectorError> {
-        let account = account.clone();
-        let unknown = account.clone();
-        match self
-            .call(None, move |p| {
-                let account = account.clone();
-                Box::pin(async move { p.balances(&account).await.map(Some) })
-            })
-            .await?
-        {
-            Some(b) => Ok(b),
-            None => Err(ConnectorError::UnknownAccount(unknown)),
-        }
-    }
-
-    async fn positions(&self, account: &AccountId) -> Result<Vec<Position>, ConnectorError> {
-        let account = account.clone();
-        let unknown = account.clone();
-        match self
-            .call(None, move |p| {
-                let account = account.clone();
-                Box::pin(async move { p.positions(&account).await.map(Some) })
-            })
-            .await?
-        {
-            Some(p) => Ok(p),
-            None => Err(ConnectorError::UnknownAccount(unknown)),
-        }
-    }
 }
