@@ -58,6 +58,7 @@ impl Engine {
             return Err(Rejection::NotTradable(req.symbol.clone()));
         }
         validate::validate(req)?;
+        self.check_class(req)?;
         let fractional = req.notional.is_some() || req.qty.is_some_and(|q| !q.fract().is_zero());
         if fractional && !account.config.fractional_trading {
             return Err(Rejection::FractionalDisabled);

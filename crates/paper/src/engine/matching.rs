@@ -114,13 +114,23 @@ impl Engine {
         let Some(o) = self.orders.get(&id) else {
             return false;
         };
-        if !auction && !self.market_open() {
+        // A leg canceled by its partner earlier in this command may still be in a caller's
+        // list of ids: only working orders trade.
+        if !o.status.is_working() || (!auction && !self.market_open()) {
             return false;
         }
         let Some((price, size)) = self.executable(o) else {
             return false;
         };
-        let qty = self.random_partial(o, self.wanted_qty(o, price, size));
+        let mut wanted = self.wanted_qty(o, price, size);
+        if let Some(cap) = self.exit_cap(o) {
+            if cap.is_zero() {
+                self.close_order(id, OrderStatus::Canceled, out);
+                return false;
+            }
+            wanted = wanted.min(cap);
+        }
+        let qty = self.random_partial(o, wanted);
         if qty <= Decimal::ZERO {
             // A notional order whose remainder buys less than a nano-share is done.
             if o.qty.is_none() && o.filled_qty > Decimal::ZERO {
@@ -264,6 +274,7 @@ impl Engine {
                 }
             });
         }
+        self.after_fill(id, out);
     }
 
     pub(super) fn finish_filled(&mut self, id: Uuid) {
@@ -368,6 +379,9 @@ impl Engine {
             OrderStatus::Expired => out.push(Event::Expired { order: o.clone() }),
             _ => {}
         }
+        if matches!(status, OrderStatus::Canceled | OrderStatus::Expired) {
+            self.after_close(id, out);
+        }
     }
 
     /// A scheduled order's time has come: queued orders go live; `opg` trades at the open and
@@ -441,7 +455,9 @@ impl Engine {
         else {
             return reject(Rejection::OrderNotFound, out);
         };
+        // Replacing would give the order a new id and break its links to its legs.
         if !old.status.is_open()
+            || old.order_class != OrderClass::Simple
             || matches!(old.time_in_force, TimeInForce::Ioc | TimeInForce::Fok)
             || self.orders.contains_key(&new_id)
         {
@@ -473,6 +489,7 @@ impl Engine {
             trail_price,
             trail_percent,
             extended_hours: old.extended_hours,
+            class: ClassRequest::Simple,
         };
         match self.admit(&req, Some(&old)) {
             Err(rejection) => reject(rejection, out),

@@ -15,11 +15,14 @@ pub mod watchlists;
 mod admission;
 mod fasthash;
 mod matching;
+mod order_class;
 mod order_store;
 mod queries;
 mod reset;
 mod snapshot;
 
+#[cfg(test)]
+mod order_class_tests;
 #[cfg(test)]
 mod proptests;
 #[cfg(test)]
@@ -377,11 +380,25 @@ impl Engine {
     fn submit(&mut self, req: OrderRequest, out: &mut Vec<Event>) {
         match self.admit(&req, None) {
             Ok(adm) => {
+                let class = req.class;
                 let id = self.accept(req, adm, None);
+                self.create_legs(id, &class);
                 if let Some(o) = self.orders.get(&id) {
                     out.push(Event::Accepted { order: o.clone() });
+                    for leg in &o.legs {
+                        if let Some(l) = self.orders.get(leg) {
+                            out.push(Event::Accepted { order: l.clone() });
+                        }
+                    }
                 }
                 self.execute_new(id, out);
+                // An OCO's stop-loss is live from the start, like its take-profit.
+                let legs = self.orders.get(&id).map(|o| o.legs.clone());
+                if class.class() == OrderClass::Oco {
+                    for leg in legs.unwrap_or_default() {
+                        self.execute_new(leg, out);
+                    }
+                }
             }
             Err(rejection) => out.push(Event::Rejected {
                 rejection,
@@ -431,6 +448,9 @@ impl Engine {
             held_qty: adm.held_qty,
             expires_at: adm.expires_at,
             activate_at: adm.activate_at,
+            order_class: req.class.class(),
+            legs: Vec::new(),
+            parent: None,
         };
         let id = order.id;
         match self.client_ids.get_mut(&order.account) {

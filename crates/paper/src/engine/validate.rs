@@ -43,7 +43,7 @@ fn invalid(msg: impl Into<String>) -> Rejection {
 }
 
 /// `value`, if given, must be in (0, max].
-fn positive(
+pub(super) fn positive(
     field: &str,
     value: Option<Decimal>,
     max: Decimal,

@@ -9,6 +9,7 @@ mod guard;
 pub mod history;
 pub mod market_data;
 mod market_data_api;
+mod order_body;
 #[cfg(test)]
 mod restart_tests;
 pub mod runtime;
