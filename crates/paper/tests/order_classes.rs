@@ -126,6 +126,11 @@ async fn order_classes_are_refused_with_alpacas_422() {
             "only allowed for bracket, oco and oto orders",
         ),
         (json!({"order_class": "mleg"}), "invalid order_class"),
+        // Extended hours: day limit orders only.
+        (
+            json!({"type": "market", "limit_price": null, "extended_hours": true}),
+            "extended hours order must be DAY limit orders",
+        ),
     ];
     for (extra, message) in cases {
         let (status, body) = s.post("/v2/orders", with(extra.clone())).await;

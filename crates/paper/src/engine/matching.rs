@@ -116,7 +116,9 @@ impl Engine {
         };
         // A leg canceled by its partner earlier in this command may still be in a caller's
         // list of ids: only working orders trade.
-        if !o.status.is_working() || (!auction && !self.market_open()) {
+        if !o.status.is_working()
+            || (!auction && !self.market_open() && !(o.extended_hours && self.extended_open()))
+        {
             return false;
         }
         let Some((price, size)) = self.executable(o) else {
@@ -518,7 +520,7 @@ impl Engine {
         let symbol = q.symbol.clone();
         let (bid, ask) = (q.bid_price, q.ask_price);
         self.quotes.insert(symbol.clone(), q);
-        if self.books.get(&symbol).is_none_or(SymbolBook::is_empty) || !self.market_open() {
+        if self.books.get(&symbol).is_none_or(SymbolBook::is_empty) || !self.trading_window() {
             return;
         }
         self.match_symbol(&symbol, ask, bid, out);
@@ -531,7 +533,7 @@ impl Engine {
         let symbol = t.symbol.clone();
         let price = t.price;
         self.trades.insert(symbol.clone(), t);
-        if self.books.get(&symbol).is_none_or(SymbolBook::is_empty) || !self.market_open() {
+        if self.books.get(&symbol).is_none_or(SymbolBook::is_empty) || !self.trading_window() {
             return;
         }
         self.match_symbol(&symbol, price, price, out);
@@ -615,6 +617,9 @@ impl Engine {
         sell_px: Decimal,
         out: &mut Vec<Event>,
     ) {
+        if !self.market_open() {
+            return self.match_extended(symbol, buy_px, sell_px, out);
+        }
         let Some(book) = self.books.get(symbol) else {
             return;
         };
@@ -679,6 +684,38 @@ impl Engine {
             if self.orders.get(&id).is_some_and(|o| o.status.is_open()) {
                 break;
             }
+        }
+    }
+
+    /// Outside regular hours only extended-hours limit orders trade (no stop triggers, no
+    /// market orders): those among the limits the price crosses, best price first.
+    fn match_extended(
+        &mut self,
+        symbol: &Symbol,
+        buy_px: Decimal,
+        sell_px: Decimal,
+        out: &mut Vec<Event>,
+    ) {
+        let Some(book) = self.books.get(symbol) else {
+            return;
+        };
+        let extended = |id: &Uuid| self.orders.get(id).is_some_and(|o| o.extended_hours);
+        let mut ids: Vec<Uuid> = book
+            .buy_limits
+            .iter()
+            .take_while(|((limit, _), _)| buy_px > Decimal::ZERO && limit.0 >= buy_px)
+            .map(|(_, id)| *id)
+            .filter(extended)
+            .collect();
+        ids.extend(
+            book.sell_limits
+                .iter()
+                .take_while(|((limit, _), _)| sell_px > Decimal::ZERO && *limit <= sell_px)
+                .map(|(_, id)| *id)
+                .filter(extended),
+        );
+        for id in ids {
+            self.fill_from_quote(id, false, out);
         }
     }
 }

@@ -22,6 +22,8 @@ mod reset;
 mod snapshot;
 
 #[cfg(test)]
+mod extended_hours_tests;
+#[cfg(test)]
 mod order_class_tests;
 #[cfg(test)]
 mod proptests;
@@ -325,6 +327,17 @@ impl Engine {
             (Some(s), Some(now)) => s.open <= now && now < s.close,
             _ => false,
         }
+    }
+
+    /// Whether an extended-hours order may trade now (asked only outside regular hours).
+    fn extended_open(&self) -> bool {
+        self.now
+            .is_some_and(|now| self.config.calendar.in_extended_hours(now))
+    }
+
+    /// Whether anything may trade now: regular hours, or extended hours for some orders.
+    fn trading_window(&self) -> bool {
+        self.market_open() || self.extended_open()
     }
 
     /// At a session's close: remember closing prices and equity for "today" figures.

@@ -242,7 +242,9 @@ fn commands(ops: &[Op], config: EngineConfig) -> Vec<Command> {
                         .then(|| Decimal::new(trail, 2)),
                     trail_percent: (order_type == OrderType::TrailingStop && trail % 2 == 1)
                         .then(|| Decimal::new(trail % 50, 1).max(Decimal::ONE)),
-                    extended_hours: false,
+                    extended_hours: order_type == OrderType::Limit
+                        && time_in_force == TimeInForce::Day
+                        && trail % 4 == 0,
                     class,
                 })
             }
