@@ -116,9 +116,9 @@ impl Engine {
         };
         // A leg canceled by its partner earlier in this command may still be in a caller's
         // list of ids: only working orders trade.
-        if !o.status.is_working()
-            || (!auction && !self.market_open() && !(o.extended_hours && self.extended_open()))
-        {
+        // Outside regular hours only extended-hours orders trade (the closing cross aside).
+        let may_trade = auction || self.market_open() || (o.extended_hours && self.extended_open());
+        if !o.status.is_working() || !may_trade {
             return false;
         }
         let Some((price, size)) = self.executable(o) else {

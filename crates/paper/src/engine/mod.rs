@@ -4,10 +4,13 @@
 //! random source; replaying the journaled commands rebuilds exactly the same state.
 
 pub mod account;
+pub mod asset;
 pub mod book;
 pub mod calendar;
 pub mod configuration;
+pub mod limits;
 pub mod rejection;
+pub mod time;
 pub mod types;
 pub mod validate;
 pub mod watchlists;
@@ -38,6 +41,7 @@ use std::collections::BTreeMap;
 use uuid::Uuid;
 
 pub use account::{Account, AccountSummary, Holding};
+pub use asset::{Asset, stable_uuid};
 pub use calendar::{CalendarKind, Session};
 pub use rejection::Rejection;
 pub use snapshot::EngineSnapshot;
@@ -45,51 +49,6 @@ pub use types::*;
 
 use book::SymbolBook;
 use order_store::OrderStore;
-
-/// An instrument the venue lists.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Asset {
-    pub id: Uuid,
-    pub symbol: Symbol,
-    pub name: String,
-    pub exchange: String,
-    pub tradable: bool,
-    pub shortable: bool,
-    pub marginable: bool,
-    pub fractionable: bool,
-    pub easy_to_borrow: bool,
-}
-
-impl Asset {
-    /// A listed, fully tradable US equity; the id is derived from the symbol so that it is
-    /// stable across restarts.
-    pub fn equity(symbol: &str, name: &str, exchange: &str) -> Self {
-        let symbol = Symbol::new(symbol);
-        Self {
-            id: stable_uuid(symbol.as_str()),
-            symbol,
-            name: name.to_owned(),
-            exchange: exchange.to_owned(),
-            tradable: true,
-            shortable: true,
-            marginable: true,
-            fractionable: true,
-            easy_to_borrow: true,
-        }
-    }
-}
-
-/// FNV-1a over the text, spread into a version-4-shaped UUID: stable and dependency-free.
-pub fn stable_uuid(text: &str) -> Uuid {
-    let mut h: u128 = 0x6c62272e07bb014262b821756295c58d;
-    for b in text.bytes() {
-        h ^= u128::from(b);
-        h = h.wrapping_mul(0x0000000001000000000000000000013B);
-    }
-    uuid::Builder::from_u128(h)
-        .with_version(uuid::Version::Random)
-        .into_uuid()
-}
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct EngineConfig {

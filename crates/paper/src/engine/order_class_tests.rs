@@ -238,18 +238,21 @@ fn an_oto_sends_its_one_exit_when_the_entry_fills() {
     assert_eq!(position(&h, &margin()), Decimal::ZERO);
 }
 
+/// Side, entry type, entry limit, time in force, class, and the refusal expected.
+type Case = (
+    Side,
+    OrderType,
+    Option<Decimal>,
+    TimeInForce,
+    ClassRequest,
+    &'static str,
+);
+
 #[test]
 fn alpaca_refuses_exits_on_the_wrong_side_of_the_entry() {
     let mut h = Harness::new(CalendarKind::Nyse);
     quote(&mut h, dec!(100.00), dec!(100.02));
-    let cases: Vec<(
-        Side,
-        OrderType,
-        Option<Decimal>,
-        TimeInForce,
-        ClassRequest,
-        &str,
-    )> = vec![
+    let cases: Vec<Case> = vec![
         (
             Side::Buy,
             OrderType::Limit,

@@ -2,7 +2,6 @@
 //! Alpaca's Trading API v2 so the HTTP layer can serialise them without translation tables.
 
 use brokerdesk_model::{AccountId, Symbol};
-use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -11,7 +10,7 @@ use super::rejection::Rejection;
 /// `Side` is the engine's name for the shared `OrderSide`.
 pub use brokerdesk_model::order::{OrderSide as Side, OrderType, TimeInForce};
 
-pub type Timestamp = DateTime<Utc>;
+pub use super::time::Timestamp;
 
 /// Alpaca's order statuses; the engine uses the subset a paper venue can reach.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -246,7 +245,7 @@ pub struct Trade {
 /// A price in [0, `MAX_MARKET_PRICE`] and a size in [0, `MAX_MARKET_SIZE`]: anything else is
 /// not a market, and is ignored rather than let into the books' arithmetic.
 fn sane(price: Decimal, size: Decimal) -> bool {
-    use super::validate::{MAX_MARKET_PRICE, MAX_MARKET_SIZE};
+    use super::limits::{MAX_MARKET_PRICE, MAX_MARKET_SIZE};
     (Decimal::ZERO..=MAX_MARKET_PRICE).contains(&price)
         && (Decimal::ZERO..=MAX_MARKET_SIZE).contains(&size)
 }

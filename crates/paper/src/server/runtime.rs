@@ -175,12 +175,31 @@ pub struct ExchangeHandle {
     health: Arc<Health>,
 }
 
+/// Waits for the exchange thread (and the journal thread it joins) to end.
+pub struct StopWaiter(Arc<Health>);
+
+impl StopWaiter {
+    /// True once the exchange thread has ended; false if `within` passed first.
+    pub async fn wait(&self, within: std::time::Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + within;
+        while !self.0.stopped.load(Ordering::Acquire) {
+            if tokio::time::Instant::now() >= deadline {
+                return false;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        true
+    }
+}
+
 #[derive(Default)]
 struct Health {
     /// Set while the exchange rebuilds from its journal: callers are turned away at once.
     rebuilding: AtomicBool,
     /// Rebuilds since start (each one a failure that should not have happened).
     rebuilds: AtomicU64,
+    /// Set when the exchange thread has returned (its journal thread joined before).
+    stopped: AtomicBool,
 }
 
 impl ExchangeHandle {
@@ -237,6 +256,12 @@ impl ExchangeHandle {
         self.health.rebuilding.load(Ordering::Acquire)
     }
 
+    /// Something to wait on for the exchange thread's end, holding no sender: the thread
+    /// stops once every handle is dropped.
+    pub fn stop_waiter(&self) -> StopWaiter {
+        StopWaiter(Arc::clone(&self.health))
+    }
+
     /// How many times the exchange has rebuilt from its journal after a failure.
     pub fn rebuilds(&self) -> u64 {
         self.health.rebuilds.load(Ordering::Acquire)
@@ -279,7 +304,10 @@ pub fn start(
     };
     std::thread::Builder::new()
         .name("paper-exchange".into())
-        .spawn(move || supervise(running, rx, boot, reopen, health))
+        .spawn(move || {
+            supervise(running, rx, boot, reopen, Arc::clone(&health));
+            health.stopped.store(true, Ordering::Release);
+        })
         .map_err(|e| StoreError::DataDir {
             path: "paper-exchange thread".into(),
             source: e,
