@@ -67,13 +67,15 @@ impl State {
         }
     }
 
-    fn snapshot(&self) -> Result<String, serde_json::Error> {
-        serde_json::to_string(&StateSnapshot {
+    /// An owned image of the state. The exchange thread only copies it; the JSON encoding,
+    /// several times costlier, runs on the journal's encoder thread (`encode_snapshot`).
+    fn snapshot(&self) -> StateSnapshot {
+        StateSnapshot {
             engine: self.engine.snapshot(),
             watchlists: self.watchlists.clone(),
             market: self.market.trimmed(SNAPSHOT_BARS),
             history: self.history.clone(),
-        })
+        }
     }
 
     fn restore(text: &str) -> Result<Self, serde_json::Error> {
@@ -447,7 +449,7 @@ enum Commit {
         deliver: Vec<Deliver>,
     },
     /// An image of the state covering every entry sent before it.
-    Snapshot(String),
+    Snapshot(Box<StateSnapshot>),
 }
 
 /// Why `run` returned.
@@ -529,18 +531,51 @@ fn run(
         // keeps that O(1) per command however large the state grows.
         let due = snapshots.every.max(state.engine.order_count() as u64);
         if snapshots.pending >= due {
-            match state.snapshot() {
-                Ok(image) => {
-                    snapshots.pending = 0;
-                    if commits.send(Commit::Snapshot(image)).is_err() {
-                        return Stop::Failed;
-                    }
-                }
-                Err(e) => tracing::warn!(error = %e, "snapshot failed"),
+            snapshots.pending = 0;
+            if commits
+                .send(Commit::Snapshot(Box::new(state.snapshot())))
+                .is_err()
+            {
+                return Stop::Failed;
             }
         }
     }
     Stop::Closed
+}
+
+/// A snapshot being encoded off the journal thread, for the journal position it covers.
+struct Encoding {
+    covers: i64,
+    thread: std::thread::JoinHandle<Result<String, serde_json::Error>>,
+}
+
+impl Encoding {
+    fn start(covers: i64, image: Box<StateSnapshot>) -> Option<Self> {
+        std::thread::Builder::new()
+            .name("paper-snapshot".into())
+            .spawn(move || serde_json::to_string(&*image))
+            .map(|thread| Self { covers, thread })
+            .map_err(|e| tracing::warn!(error = %e, "snapshot thread failed to start"))
+            .ok()
+    }
+
+    /// Saves the image once encoded (`wait`: block for it); `Some(self)` if still running.
+    fn finish(self, journal: &mut Journal, wait: bool) -> Option<Self> {
+        if !wait && !self.thread.is_finished() {
+            return Some(self);
+        }
+        match self.thread.join() {
+            Ok(Ok(image)) => {
+                if let Err(e) = journal.save_snapshot(self.covers, &image) {
+                    // A failed snapshot costs only restart time: the journal still has it all.
+                    tracing::warn!(error = %e, "snapshot failed");
+                }
+            }
+            Ok(Err(e)) => tracing::warn!(error = %e, "snapshot encoding failed"),
+            Err(_) => tracing::warn!("snapshot encoding panicked"),
+        }
+        None
+    }
 }
 
 fn journal_loop(
@@ -550,8 +585,19 @@ fn journal_loop(
     events: broadcast::Sender<Arc<Event>>,
     market: broadcast::Sender<Arc<MarketTick>>,
 ) {
-    let mut pending_snapshot: Option<String> = None;
-    while let Ok(first) = rx.recv() {
+    use std::sync::mpsc::RecvTimeoutError;
+    let mut pending_snapshot: Option<Box<StateSnapshot>> = None;
+    let mut encoding: Option<Encoding> = None;
+    loop {
+        // Wakes now and then to save a snapshot whose encoding finished while idle.
+        let first = match rx.recv_timeout(Duration::from_millis(100)) {
+            Ok(c) => c,
+            Err(RecvTimeoutError::Timeout) => {
+                encoding = encoding.and_then(|e| e.finish(&mut journal, false));
+                continue;
+            }
+            Err(RecvTimeoutError::Disconnected) => break,
+        };
         let mut entries = Vec::new();
         let mut published = Vec::new();
         let mut ticks = Vec::new();
@@ -581,15 +627,20 @@ fn journal_loop(
                 Err(e) => {
                     // Nothing in this batch is acknowledged; callers see the exchange stop.
                     tracing::error!(error = %e, "journal write failed; the paper exchange stops");
+                    if let Some(e) = encoding.take() {
+                        let _ = e.thread.join();
+                    }
                     return;
                 }
             }
         }
+        encoding = encoding.and_then(|e| e.finish(&mut journal, false));
+        // One encoding at a time; an image that arrives meanwhile is dropped (the next one
+        // covers more anyway).
         if let Some(image) = pending_snapshot.take()
-            && let Err(e) = journal.save_snapshot(last_seq, &image)
+            && encoding.is_none()
         {
-            // A failed snapshot costs only restart time: the journal still has it all.
-            tracing::warn!(error = %e, "snapshot failed");
+            encoding = Encoding::start(last_seq, image);
         }
         if events.receiver_count() > 0 {
             for e in published {
@@ -604,5 +655,9 @@ fn journal_loop(
         for d in deliver {
             d();
         }
+    }
+    // Shutting down: the last image is saved before the thread (and `Server::stop`) ends.
+    if let Some(e) = encoding {
+        e.finish(&mut journal, true);
     }
 }
