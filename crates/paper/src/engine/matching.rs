@@ -180,6 +180,8 @@ impl Engine {
         let Some(order) = self.orders.get_mut(&id) else {
             return;
         };
+        // Simple orders (nearly all) skip the order-class bookkeeping and its look-up.
+        let linked = order.order_class != OrderClass::Simple;
         let Some(account) = self.accounts.get_mut(&order.account) else {
             return;
         };
@@ -276,7 +278,9 @@ impl Engine {
                 }
             });
         }
-        self.after_fill(id, out);
+        if linked {
+            self.after_fill(id, out);
+        }
     }
 
     pub(super) fn finish_filled(&mut self, id: Uuid) {
@@ -369,6 +373,7 @@ impl Engine {
         o.held_qty = Decimal::ZERO;
         o.status = status;
         o.updated_at = now;
+        let has_legs = !o.legs.is_empty();
         match status {
             OrderStatus::Canceled => o.canceled_at = Some(now),
             OrderStatus::Expired => o.expired_at = Some(now),
@@ -381,7 +386,7 @@ impl Engine {
             OrderStatus::Expired => out.push(Event::Expired { order: o.clone() }),
             _ => {}
         }
-        if matches!(status, OrderStatus::Canceled | OrderStatus::Expired) {
+        if has_legs && matches!(status, OrderStatus::Canceled | OrderStatus::Expired) {
             self.after_close(id, out);
         }
     }
