@@ -52,6 +52,7 @@ fn order(n: u128, sym: &Symbol, side: Side, limit: Option<Decimal>) -> CommandKi
         trail_price: None,
         trail_percent: None,
         extended_hours: false,
+        class: Default::default(),
     })
 }
 

@@ -27,6 +27,7 @@ fn entry(n: u128) -> (Command, Vec<Event>) {
         trail_price: None,
         trail_percent: None,
         extended_hours: false,
+        class: Default::default(),
     };
     // A realistic event payload: run the command through an engine once.
     let mut e = Engine::new(EngineConfig::default());

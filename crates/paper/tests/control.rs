@@ -210,8 +210,10 @@ async fn replaying_a_file_reproduces_its_prices_exactly() {
 }
 
 #[tokio::test]
-async fn a_parquet_file_or_a_missing_one_is_a_clear_error() {
+async fn a_broken_parquet_file_or_a_missing_one_is_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
+    // Parquet is read now (tests in `quotes::parquet_replay`); a file that is not is refused.
+    std::fs::write(dir.path().join("prices.parquet"), b"not parquet").unwrap();
     for name in ["prices.parquet", "missing.csv"] {
         let mut cfg = config(dir.path());
         cfg.prices = PriceSource::Replay {

@@ -268,3 +268,37 @@ async fn a_panic_in_the_exchange_thread_is_survived() {
     .await;
     s.stop().await;
 }
+
+#[tokio::test]
+async fn json_arrays_are_not_read_as_structs() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start(config(dir.path())).await;
+    let order = json!([
+        "AAPL", "1", null, "buy", "market", "day", null, null, null, null, null, null, null, null,
+        null
+    ]);
+    let cases = [
+        ("POST", "/v2/orders".to_owned(), order),
+        (
+            "POST",
+            "/v2/watchlists".to_owned(),
+            json!(["positional", ["AAPL"]]),
+        ),
+        ("PATCH", "/v2/account/configurations".to_owned(), json!([])),
+        ("POST", "/v2/sandbox/reset".to_owned(), json!([true])),
+    ];
+    for (method, path, body) in cases {
+        let r = s
+            .client
+            .request(method.parse().unwrap(), s.url(&path))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let message = refused(r, 422, &path).await;
+        assert!(message.contains("JSON object"), "{path}: {message}");
+    }
+    assert_eq!(s.get("/v2/watchlists").await, json!([]));
+    assert_eq!(s.get("/v2/orders?status=all").await, json!([]));
+    s.stop().await;
+}

@@ -456,6 +456,18 @@ async fn restart_round_trip(snapshot_every: u64) {
         .collect();
     let cash_before = s.get("/v2/account").await["cash"].clone();
     s.stop().await;
+    // The image is encoded off the exchange thread; stopping still leaves it saved.
+    let journal = brokerdesk_paper::store::Journal::open_dir(
+        dir.path(),
+        brokerdesk_paper::store::Durability::Normal,
+    )
+    .unwrap();
+    let saved = journal.latest_snapshot().unwrap();
+    if snapshot_every <= 10 {
+        let (covers, image) = saved.expect("a snapshot was saved");
+        assert!(covers > 0 && image.contains("\"engine\""), "{covers}");
+    }
+    drop(journal);
 
     let s = Server::start(config(dir.path())).await;
     assert_eq!(

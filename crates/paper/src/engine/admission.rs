@@ -58,6 +58,7 @@ impl Engine {
             return Err(Rejection::NotTradable(req.symbol.clone()));
         }
         validate::validate(req)?;
+        self.check_class(req)?;
         let fractional = req.notional.is_some() || req.qty.is_some_and(|q| !q.fract().is_zero());
         if fractional && !account.config.fractional_trading {
             return Err(Rejection::FractionalDisabled);
@@ -99,6 +100,15 @@ impl Engine {
                     ));
                 }
                 (OrderStatus::Accepted, Some(session.close), None)
+            }
+            // Extended hours (validated: day limit orders): live from 04:00 to 20:00.
+            TimeInForce::Day if req.extended_hours => {
+                let (from, until) = calendar.extended_day(now);
+                if from <= now {
+                    (OrderStatus::New, None, Some(until))
+                } else {
+                    (OrderStatus::Accepted, Some(from), Some(until))
+                }
             }
             TimeInForce::Day | TimeInForce::Gtc => {
                 let expires = (req.time_in_force == TimeInForce::Day).then_some(session.close);

@@ -4,7 +4,7 @@
 use chrono::{Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
 use serde::{Deserialize, Serialize};
 
-use super::types::Timestamp;
+use super::time::Timestamp;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
@@ -237,6 +237,39 @@ impl CalendarKind {
     }
 
     /// The date of the session `n` sessions before `date` (for the 5-day day-trade window).
+    /// The extended-hours day in progress at `now`, or the next one: `[start, end)`. NYSE:
+    /// pre-market from 04:00, after-hours to 20:00 New York time (17:00 on an early close,
+    /// four hours after it). The continuous calendar has none beyond its sessions.
+    pub fn extended_day(self, now: Timestamp) -> (Timestamp, Timestamp) {
+        match self {
+            Self::Always => {
+                let s = self.current_or_next(now);
+                (s.open, s.close)
+            }
+            Self::Nyse => {
+                let mut date = new_york_local(now).date() - Duration::days(1);
+                for _ in 0..400 {
+                    if let Some(s) = self.session_on(date) {
+                        let start = new_york(date, 4, 0);
+                        let end = s.close + Duration::hours(4);
+                        if now < end {
+                            return (start, end);
+                        }
+                    }
+                    date += Duration::days(1);
+                }
+                let s = self.current_or_next(now);
+                (s.open, s.close)
+            }
+        }
+    }
+
+    /// Whether `now` is within extended hours (pre-market, regular or after-hours).
+    pub fn in_extended_hours(self, now: Timestamp) -> bool {
+        let (start, end) = self.extended_day(now);
+        start <= now && now < end
+    }
+
     pub fn sessions_back(self, date: NaiveDate, n: u32) -> NaiveDate {
         let mut d = date;
         let mut seen = 0;
@@ -260,6 +293,28 @@ mod tests {
 
     fn t(s: &str) -> Timestamp {
         DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn extended_hours_run_from_4_to_20_new_york_time() {
+        let c = CalendarKind::Nyse;
+        // Monday 2026-11-30, EST (UTC-5): 04:00 = 09:00Z, 20:00 = 01:00Z the next day.
+        assert_eq!(
+            c.extended_day(t("2026-11-30T08:00:00Z")),
+            (t("2026-11-30T09:00:00Z"), t("2026-12-01T01:00:00Z"))
+        );
+        assert!(!c.in_extended_hours(t("2026-11-30T08:59:59Z")));
+        assert!(c.in_extended_hours(t("2026-11-30T09:00:00Z")));
+        assert!(c.in_extended_hours(t("2026-12-01T00:59:59Z")));
+        assert!(!c.in_extended_hours(t("2026-12-01T01:00:00Z")));
+        // Friday 2026-11-27 closes at 13:00: after-hours end at 17:00 (22:00Z).
+        assert!(c.in_extended_hours(t("2026-11-27T21:59:00Z")));
+        assert!(!c.in_extended_hours(t("2026-11-27T22:00:00Z")));
+        // Saturday: none; the next is Monday's.
+        assert_eq!(
+            c.extended_day(t("2026-11-28T15:00:00Z")).0,
+            t("2026-11-30T09:00:00Z")
+        );
     }
 
     #[test]

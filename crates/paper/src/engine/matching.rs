@@ -114,13 +114,25 @@ impl Engine {
         let Some(o) = self.orders.get(&id) else {
             return false;
         };
-        if !auction && !self.market_open() {
+        // A leg canceled by its partner earlier in this command may still be in a caller's
+        // list of ids: only working orders trade.
+        // Outside regular hours only extended-hours orders trade (the closing cross aside).
+        let may_trade = auction || self.market_open() || (o.extended_hours && self.extended_open());
+        if !o.status.is_working() || !may_trade {
             return false;
         }
         let Some((price, size)) = self.executable(o) else {
             return false;
         };
-        let qty = self.random_partial(o, self.wanted_qty(o, price, size));
+        let mut wanted = self.wanted_qty(o, price, size);
+        if let Some(cap) = self.exit_cap(o) {
+            if cap.is_zero() {
+                self.close_order(id, OrderStatus::Canceled, out);
+                return false;
+            }
+            wanted = wanted.min(cap);
+        }
+        let qty = self.random_partial(o, wanted);
         if qty <= Decimal::ZERO {
             // A notional order whose remainder buys less than a nano-share is done.
             if o.qty.is_none() && o.filled_qty > Decimal::ZERO {
@@ -168,6 +180,8 @@ impl Engine {
         let Some(order) = self.orders.get_mut(&id) else {
             return;
         };
+        // Simple orders (nearly all) skip the order-class bookkeeping and its look-up.
+        let linked = order.order_class != OrderClass::Simple;
         let Some(account) = self.accounts.get_mut(&order.account) else {
             return;
         };
@@ -264,6 +278,9 @@ impl Engine {
                 }
             });
         }
+        if linked {
+            self.after_fill(id, out);
+        }
     }
 
     pub(super) fn finish_filled(&mut self, id: Uuid) {
@@ -356,6 +373,7 @@ impl Engine {
         o.held_qty = Decimal::ZERO;
         o.status = status;
         o.updated_at = now;
+        let has_legs = !o.legs.is_empty();
         match status {
             OrderStatus::Canceled => o.canceled_at = Some(now),
             OrderStatus::Expired => o.expired_at = Some(now),
@@ -367,6 +385,9 @@ impl Engine {
             OrderStatus::Canceled => out.push(Event::Canceled { order: o.clone() }),
             OrderStatus::Expired => out.push(Event::Expired { order: o.clone() }),
             _ => {}
+        }
+        if has_legs && matches!(status, OrderStatus::Canceled | OrderStatus::Expired) {
+            self.after_close(id, out);
         }
     }
 
@@ -441,7 +462,9 @@ impl Engine {
         else {
             return reject(Rejection::OrderNotFound, out);
         };
+        // Replacing would give the order a new id and break its links to its legs.
         if !old.status.is_open()
+            || old.order_class != OrderClass::Simple
             || matches!(old.time_in_force, TimeInForce::Ioc | TimeInForce::Fok)
             || self.orders.contains_key(&new_id)
         {
@@ -473,6 +496,7 @@ impl Engine {
             trail_price,
             trail_percent,
             extended_hours: old.extended_hours,
+            class: ClassRequest::Simple,
         };
         match self.admit(&req, Some(&old)) {
             Err(rejection) => reject(rejection, out),
@@ -501,7 +525,7 @@ impl Engine {
         let symbol = q.symbol.clone();
         let (bid, ask) = (q.bid_price, q.ask_price);
         self.quotes.insert(symbol.clone(), q);
-        if self.books.get(&symbol).is_none_or(SymbolBook::is_empty) || !self.market_open() {
+        if self.books.get(&symbol).is_none_or(SymbolBook::is_empty) || !self.trading_window() {
             return;
         }
         self.match_symbol(&symbol, ask, bid, out);
@@ -514,7 +538,7 @@ impl Engine {
         let symbol = t.symbol.clone();
         let price = t.price;
         self.trades.insert(symbol.clone(), t);
-        if self.books.get(&symbol).is_none_or(SymbolBook::is_empty) || !self.market_open() {
+        if self.books.get(&symbol).is_none_or(SymbolBook::is_empty) || !self.trading_window() {
             return;
         }
         self.match_symbol(&symbol, price, price, out);
@@ -598,6 +622,9 @@ impl Engine {
         sell_px: Decimal,
         out: &mut Vec<Event>,
     ) {
+        if !self.market_open() {
+            return self.match_extended(symbol, buy_px, sell_px, out);
+        }
         let Some(book) = self.books.get(symbol) else {
             return;
         };
@@ -662,6 +689,38 @@ impl Engine {
             if self.orders.get(&id).is_some_and(|o| o.status.is_open()) {
                 break;
             }
+        }
+    }
+
+    /// Outside regular hours only extended-hours limit orders trade (no stop triggers, no
+    /// market orders): those among the limits the price crosses, best price first.
+    fn match_extended(
+        &mut self,
+        symbol: &Symbol,
+        buy_px: Decimal,
+        sell_px: Decimal,
+        out: &mut Vec<Event>,
+    ) {
+        let Some(book) = self.books.get(symbol) else {
+            return;
+        };
+        let extended = |id: &Uuid| self.orders.get(id).is_some_and(|o| o.extended_hours);
+        let mut ids: Vec<Uuid> = book
+            .buy_limits
+            .iter()
+            .take_while(|((limit, _), _)| buy_px > Decimal::ZERO && limit.0 >= buy_px)
+            .map(|(_, id)| *id)
+            .filter(extended)
+            .collect();
+        ids.extend(
+            book.sell_limits
+                .iter()
+                .take_while(|((limit, _), _)| sell_px > Decimal::ZERO && *limit <= sell_px)
+                .map(|(_, id)| *id)
+                .filter(extended),
+        );
+        for id in ids {
+            self.fill_from_quote(id, false, out);
         }
     }
 }

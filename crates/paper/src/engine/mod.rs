@@ -4,10 +4,13 @@
 //! random source; replaying the journaled commands rebuilds exactly the same state.
 
 pub mod account;
+pub mod asset;
 pub mod book;
 pub mod calendar;
 pub mod configuration;
+pub mod limits;
 pub mod rejection;
+pub mod time;
 pub mod types;
 pub mod validate;
 pub mod watchlists;
@@ -15,11 +18,16 @@ pub mod watchlists;
 mod admission;
 mod fasthash;
 mod matching;
+mod order_class;
 mod order_store;
 mod queries;
 mod reset;
 mod snapshot;
 
+#[cfg(test)]
+mod extended_hours_tests;
+#[cfg(test)]
+mod order_class_tests;
 #[cfg(test)]
 mod proptests;
 #[cfg(test)]
@@ -33,6 +41,7 @@ use std::collections::BTreeMap;
 use uuid::Uuid;
 
 pub use account::{Account, AccountSummary, Holding};
+pub use asset::{Asset, stable_uuid};
 pub use calendar::{CalendarKind, Session};
 pub use rejection::Rejection;
 pub use snapshot::EngineSnapshot;
@@ -40,51 +49,6 @@ pub use types::*;
 
 use book::SymbolBook;
 use order_store::OrderStore;
-
-/// An instrument the venue lists.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Asset {
-    pub id: Uuid,
-    pub symbol: Symbol,
-    pub name: String,
-    pub exchange: String,
-    pub tradable: bool,
-    pub shortable: bool,
-    pub marginable: bool,
-    pub fractionable: bool,
-    pub easy_to_borrow: bool,
-}
-
-impl Asset {
-    /// A listed, fully tradable US equity; the id is derived from the symbol so that it is
-    /// stable across restarts.
-    pub fn equity(symbol: &str, name: &str, exchange: &str) -> Self {
-        let symbol = Symbol::new(symbol);
-        Self {
-            id: stable_uuid(symbol.as_str()),
-            symbol,
-            name: name.to_owned(),
-            exchange: exchange.to_owned(),
-            tradable: true,
-            shortable: true,
-            marginable: true,
-            fractionable: true,
-            easy_to_borrow: true,
-        }
-    }
-}
-
-/// FNV-1a over the text, spread into a version-4-shaped UUID: stable and dependency-free.
-pub fn stable_uuid(text: &str) -> Uuid {
-    let mut h: u128 = 0x6c62272e07bb014262b821756295c58d;
-    for b in text.bytes() {
-        h ^= u128::from(b);
-        h = h.wrapping_mul(0x0000000001000000000000000000013B);
-    }
-    uuid::Builder::from_u128(h)
-        .with_version(uuid::Version::Random)
-        .into_uuid()
-}
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct EngineConfig {
@@ -324,6 +288,17 @@ impl Engine {
         }
     }
 
+    /// Whether an extended-hours order may trade now (asked only outside regular hours).
+    fn extended_open(&self) -> bool {
+        self.now
+            .is_some_and(|now| self.config.calendar.in_extended_hours(now))
+    }
+
+    /// Whether anything may trade now: regular hours, or extended hours for some orders.
+    fn trading_window(&self) -> bool {
+        self.market_open() || self.extended_open()
+    }
+
     /// At a session's close: remember closing prices and equity for "today" figures.
     fn roll_session(&mut self) {
         let marks: Vec<(Symbol, Decimal)> = self
@@ -377,11 +352,25 @@ impl Engine {
     fn submit(&mut self, req: OrderRequest, out: &mut Vec<Event>) {
         match self.admit(&req, None) {
             Ok(adm) => {
+                let class = req.class;
                 let id = self.accept(req, adm, None);
+                self.create_legs(id, &class);
                 if let Some(o) = self.orders.get(&id) {
                     out.push(Event::Accepted { order: o.clone() });
+                    for leg in &o.legs {
+                        if let Some(l) = self.orders.get(leg) {
+                            out.push(Event::Accepted { order: l.clone() });
+                        }
+                    }
                 }
                 self.execute_new(id, out);
+                // An OCO's stop-loss is live from the start, like its take-profit.
+                let legs = self.orders.get(&id).map(|o| o.legs.clone());
+                if class.class() == OrderClass::Oco {
+                    for leg in legs.unwrap_or_default() {
+                        self.execute_new(leg, out);
+                    }
+                }
             }
             Err(rejection) => out.push(Event::Rejected {
                 rejection,
@@ -431,6 +420,9 @@ impl Engine {
             held_qty: adm.held_qty,
             expires_at: adm.expires_at,
             activate_at: adm.activate_at,
+            order_class: req.class.class(),
+            legs: Vec::new(),
+            parent: None,
         };
         let id = order.id;
         match self.client_ids.get_mut(&order.account) {

@@ -36,6 +36,8 @@ enum Op {
         frac: bool,
         offset: i64,
         trail: i64,
+        /// 0–4 simple; 5 bracket, 6 OTO, 7 OCO.
+        class: u8,
     },
     Cancel {
         nth: usize,
@@ -56,8 +58,8 @@ fn op() -> impl Strategy<Value = Op> {
             .prop_map(|(sym, mid_cents, spread, bid_size, ask_size)| Op::Quote { sym, mid_cents, spread, bid_size, ask_size }),
         1 => (0..3usize, 5_000..15_000i64).prop_map(|(sym, cents)| Op::Trade { sym, cents }),
         1 => (0..3usize, 5_000..15_000i64).prop_map(|(sym, cents)| Op::Market { sym, cents }),
-        5 => (0..2usize, 0..3usize, any::<bool>(), 0..5u8, 0..6u8, 1..300i64, any::<bool>(), -500..500i64, 1..500i64)
-            .prop_map(|(account, sym, buy, kind, tif, qty, frac, offset, trail)| Op::Submit { account, sym, buy, kind, tif, qty, frac, offset, trail }),
+        5 => (0..2usize, 0..3usize, any::<bool>(), 0..5u8, 0..6u8, 1..300i64, any::<bool>(), -500..500i64, 1..500i64, 0..8u8)
+            .prop_map(|(account, sym, buy, kind, tif, qty, frac, offset, trail, class)| Op::Submit { account, sym, buy, kind, tif, qty, frac, offset, trail, class }),
         1 => (0..64usize).prop_map(|nth| Op::Cancel { nth }),
         1 => (0..64usize, -300..300i64, 1..300i64).prop_map(|(nth, offset, qty)| Op::Replace { nth, offset, qty }),
         1 => (0..600i64).prop_map(|minutes| Op::Clock { minutes }),
@@ -151,8 +153,9 @@ fn commands(ops: &[Op], config: EngineConfig) -> Vec<Command> {
                 frac,
                 offset,
                 trail,
+                class,
             } => {
-                let order_type = [
+                let mut order_type = [
                     OrderType::Market,
                     OrderType::Limit,
                     OrderType::Stop,
@@ -178,6 +181,49 @@ fn commands(ops: &[Op], config: EngineConfig) -> Vec<Command> {
                 };
                 let id = Uuid::from_u128(n);
                 ids.push((account, id));
+                // Exits `gap` away from the entry's price (or the mid), most of them valid.
+                let gap = Decimal::new(trail, 2);
+                let base = if matches!(order_type, OrderType::Limit | OrderType::StopLimit) {
+                    price
+                } else {
+                    mid
+                };
+                let (up, down) = (base + gap, (base - gap).max(Decimal::new(1, 2)));
+                let (tp, sl) = if buy { (up, down) } else { (down, up) };
+                let take_profit = TakeProfit { limit_price: tp };
+                let stop_loss = StopLoss {
+                    stop_price: sl,
+                    limit_price: (trail % 3 == 0).then_some(sl),
+                };
+                let class = match class {
+                    5 => ClassRequest::Bracket {
+                        take_profit,
+                        stop_loss,
+                    },
+                    6 if trail % 2 == 0 => ClassRequest::Oto {
+                        exit: Exit::TakeProfit(take_profit),
+                    },
+                    6 => ClassRequest::Oto {
+                        exit: Exit::StopLoss(stop_loss),
+                    },
+                    7 => {
+                        // An OCO exits: its take-profit is above the mid for a sell.
+                        order_type = OrderType::Limit;
+                        let (tp, sl) = if buy { (down, up) } else { (up, down) };
+                        ClassRequest::Oco {
+                            take_profit: TakeProfit { limit_price: tp },
+                            stop_loss: StopLoss {
+                                stop_price: sl,
+                                limit_price: None,
+                            },
+                        }
+                    }
+                    _ => ClassRequest::Simple,
+                };
+                let price = match class {
+                    ClassRequest::Oco { take_profit, .. } => take_profit.limit_price,
+                    _ => price,
+                };
                 CommandKind::Submit(OrderRequest {
                     account: accounts()[account].clone(),
                     id,
@@ -196,7 +242,10 @@ fn commands(ops: &[Op], config: EngineConfig) -> Vec<Command> {
                         .then(|| Decimal::new(trail, 2)),
                     trail_percent: (order_type == OrderType::TrailingStop && trail % 2 == 1)
                         .then(|| Decimal::new(trail % 50, 1).max(Decimal::ONE)),
-                    extended_hours: false,
+                    extended_hours: order_type == OrderType::Limit
+                        && time_in_force == TimeInForce::Day
+                        && trail % 4 == 0,
+                    class,
                 })
             }
             Op::Cancel { nth } => match ids.get(nth % ids.len().max(1)) {
@@ -232,9 +281,20 @@ fn commands(ops: &[Op], config: EngineConfig) -> Vec<Command> {
                 CommandKind::Clock
             }
         };
+        let submitted = match &kind {
+            CommandKind::Submit(r) => Some((r.id, r.account.clone())),
+            _ => None,
+        };
         let cmd = Command::new(t, kind);
         e.apply(cmd.clone());
         out.push(cmd);
+        // Legs can be canceled (and tried for a replace) like any order.
+        if let Some((id, account)) = submitted
+            && let Some(o) = e.order(&id)
+        {
+            let a = accounts().iter().position(|x| *x == account).unwrap_or(0);
+            ids.extend(o.legs.iter().map(|l| (a, *l)));
+        }
     }
     out
 }
@@ -307,6 +367,126 @@ fn check_invariants(e: &Engine, events: &[Event]) -> Result<(), TestCaseError> {
     Ok(())
 }
 
+/// The exits that cancel each other, worked out from the links alone.
+fn partners(e: &Engine, o: &Order) -> Vec<Uuid> {
+    match (o.order_class, o.parent) {
+        (OrderClass::Bracket, Some(p)) => e
+            .order(&p)
+            .map(|p| p.legs.iter().copied().filter(|l| *l != o.id).collect())
+            .unwrap_or_default(),
+        (OrderClass::Oco, Some(p)) => vec![p],
+        (OrderClass::Oco, None) => o.legs.clone(),
+        _ => Vec::new(),
+    }
+}
+
+/// Order classes: a leg never fills once its partner has filled, no bracket or OTO leg is
+/// live (or has traded) while its entry may still fill, and quantities are conserved.
+fn check_classes(
+    e: &Engine,
+    events: &[Event],
+    filled: &mut std::collections::HashSet<Uuid>,
+    asked: &std::collections::HashMap<Uuid, Decimal>,
+) -> Result<(), TestCaseError> {
+    for ev in events {
+        if let Event::Filled { order, .. } | Event::PartiallyFilled { order, .. } = ev {
+            for p in partners(e, order) {
+                prop_assert!(
+                    !filled.contains(&p),
+                    "{} traded after its partner {} filled",
+                    order.id,
+                    p
+                );
+            }
+            if matches!(ev, Event::Filled { .. }) {
+                filled.insert(order.id);
+            }
+        }
+    }
+    for id in e.account_ids() {
+        let mut net: BTreeMap<Symbol, Decimal> = BTreeMap::new();
+        for o in e.orders(&id) {
+            let signed = match o.side {
+                Side::Buy => o.filled_qty,
+                Side::Sell => -o.filled_qty,
+            };
+            *net.entry(o.symbol.clone()).or_default() += signed;
+            // One exit done: the other is closed in the same command.
+            if o.status == OrderStatus::Filled
+                && (o.parent.is_some() || o.order_class == OrderClass::Oco)
+            {
+                for p in partners(e, o) {
+                    prop_assert!(
+                        !e.order(&p).is_some_and(|p| p.status.is_open()),
+                        "{} still open after its partner {} filled",
+                        p,
+                        o.id
+                    );
+                }
+            }
+            let Some(parent) = o.parent.and_then(|p| e.order(&p)) else {
+                // Partial fills shrink the other half, so compare with what was asked.
+                if o.order_class == OrderClass::Oco
+                    && let Some(asked) = asked.get(&o.id)
+                {
+                    let legs: Decimal = o
+                        .legs
+                        .iter()
+                        .filter_map(|l| e.order(l))
+                        .map(|l| l.filled_qty)
+                        .sum();
+                    prop_assert!(
+                        o.filled_qty + legs <= *asked,
+                        "oco exits sold more than asked"
+                    );
+                }
+                continue;
+            };
+            if o.status == OrderStatus::Held {
+                prop_assert!(parent.status.is_open(), "leg held after its entry ended");
+            }
+            if o.order_class != OrderClass::Oco {
+                if parent.status.is_open() {
+                    prop_assert!(
+                        !o.status.is_working() && o.filled_qty.is_zero(),
+                        "leg {:?} while its entry is {:?}",
+                        o.status,
+                        parent.status
+                    );
+                }
+                let exits: Decimal = parent
+                    .legs
+                    .iter()
+                    .filter_map(|l| e.order(l))
+                    .map(|l| l.filled_qty)
+                    .sum();
+                prop_assert!(
+                    exits <= parent.filled_qty,
+                    "exits {} > entry {}",
+                    exits,
+                    parent.filled_qty
+                );
+                if o.filled_qty > Decimal::ZERO {
+                    prop_assert!(
+                        !parent.status.is_open(),
+                        "leg traded before its entry was done"
+                    );
+                }
+            }
+        }
+        let a = e.account(&id).unwrap();
+        for (symbol, qty) in net {
+            prop_assert_eq!(
+                a.position_qty(&symbol),
+                qty,
+                "position = sum of fills in {}",
+                symbol
+            );
+        }
+    }
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
 
@@ -321,9 +501,18 @@ proptest! {
         let cmds = commands(&ops, config.clone());
         let mut live = Engine::new(config.clone());
         let mut live_events = Vec::new();
+        let mut filled = std::collections::HashSet::new();
+        let asked: std::collections::HashMap<Uuid, Decimal> = cmds
+            .iter()
+            .filter_map(|c| match &c.kind {
+                CommandKind::Submit(r) => Some((r.id, r.qty.unwrap_or_default())),
+                _ => None,
+            })
+            .collect();
         for c in &cmds {
             let ev = live.apply(c.clone());
             check_invariants(&live, &ev)?;
+            check_classes(&live, &ev, &mut filled, &asked)?;
             live_events.extend(ev);
         }
         // Replay through the journal's encoding, as a restart does.

@@ -7,7 +7,7 @@ use rust_decimal::Decimal;
 
 use super::account::Account;
 use super::rejection::Rejection;
-use super::types::{Event, OrderStatus};
+use super::types::Event;
 use super::{Engine, validate};
 
 impl Engine {
@@ -29,16 +29,18 @@ impl Engine {
                 out,
             );
         }
-        let open: Vec<_> = self
+        // Legs first, so no parent's cancel sends its legs live in the middle of a reset.
+        let mut open: Vec<_> = self
             .orders
             .iter()
             .filter(|o| o.account == id && o.status.is_open())
-            .map(|o| o.id)
+            .map(|o| (o.parent.is_none(), o.id))
             .collect();
+        open.sort_by_key(|(parent, _)| *parent);
         // Closed quietly: the account's stream hears of the reset, not of each order.
         let mut quiet = Vec::new();
-        for order in open {
-            self.close_order(order, OrderStatus::Canceled, &mut quiet);
+        for (_, order) in open {
+            self.cancel_if_open(order, &mut quiet);
         }
         self.orders.retain(|o| o.account != id);
         self.client_ids.remove(&id);

@@ -70,8 +70,11 @@ impl Engine {
                 .entry(o.account.clone())
                 .or_default()
                 .insert(o.client_order_id.clone(), o.id);
+            // Held legs wait in no book and no expiry list until their entry fills.
             if o.status.is_open() {
                 e.open_orders += 1;
+            }
+            if o.status.is_working() || o.status == OrderStatus::Accepted {
                 match o.activate_at.filter(|_| o.status == OrderStatus::Accepted) {
                     Some(at) => {
                         e.scheduled.insert((at, o.seq), o.id);

@@ -101,6 +101,7 @@ impl Harness {
             trail_price: None,
             trail_percent: None,
             extended_hours: false,
+            class: Default::default(),
         }
     }
 

@@ -2,7 +2,6 @@
 //! Alpaca's Trading API v2 so the HTTP layer can serialise them without translation tables.
 
 use brokerdesk_model::{AccountId, Symbol};
-use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -11,7 +10,7 @@ use super::rejection::Rejection;
 /// `Side` is the engine's name for the shared `OrderSide`.
 pub use brokerdesk_model::order::{OrderSide as Side, OrderType, TimeInForce};
 
-pub type Timestamp = DateTime<Utc>;
+pub use super::time::Timestamp;
 
 /// Alpaca's order statuses; the engine uses the subset a paper venue can reach.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -19,6 +18,9 @@ pub type Timestamp = DateTime<Utc>;
 pub enum OrderStatus {
     /// Queued while the market is closed (or waiting for the opening/closing auction).
     Accepted,
+    /// A bracket or OTO exit leg waiting for its entry to fill: open (it can be canceled),
+    /// but in no book, holding nothing.
+    Held,
     New,
     PartiallyFilled,
     Filled,
@@ -30,7 +32,15 @@ pub enum OrderStatus {
 impl OrderStatus {
     /// Open orders can still fill, be canceled or be replaced.
     pub fn is_open(self) -> bool {
-        matches!(self, Self::Accepted | Self::New | Self::PartiallyFilled)
+        matches!(
+            self,
+            Self::Accepted | Self::Held | Self::New | Self::PartiallyFilled
+        )
+    }
+
+    /// Live in a book (or about to be): may trade on a quote.
+    pub fn is_working(self) -> bool {
+        matches!(self, Self::New | Self::PartiallyFilled)
     }
 }
 
@@ -60,6 +70,72 @@ pub struct OrderRequest {
     pub trail_percent: Option<Decimal>,
     #[serde(default)]
     pub extended_hours: bool,
+    /// Bracket, OCO or OTO: the exits that come with this order.
+    #[serde(default)]
+    pub class: ClassRequest,
+}
+
+/// Alpaca's `order_class`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderClass {
+    #[default]
+    Simple,
+    Bracket,
+    Oco,
+    Oto,
+}
+
+/// `take_profit`: a limit order on the exit side.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TakeProfit {
+    pub limit_price: Decimal,
+}
+
+/// `stop_loss`: a stop (or, with `limit_price`, stop-limit) order on the exit side.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StopLoss {
+    pub stop_price: Decimal,
+    pub limit_price: Option<Decimal>,
+}
+
+/// The one exit of an OTO order.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Exit {
+    TakeProfit(TakeProfit),
+    StopLoss(StopLoss),
+}
+
+/// An order's class with exactly the exits that class has: a bracket has both, OTO one.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "order_class", rename_all = "snake_case")]
+pub enum ClassRequest {
+    #[default]
+    Simple,
+    /// Entry, then a take-profit and a stop-loss that cancel each other.
+    Bracket {
+        take_profit: TakeProfit,
+        stop_loss: StopLoss,
+    },
+    /// A take-profit limit (the order itself) and a stop-loss leg, live at once.
+    Oco {
+        take_profit: TakeProfit,
+        stop_loss: StopLoss,
+    },
+    /// Entry, then one exit.
+    Oto { exit: Exit },
+}
+
+impl ClassRequest {
+    pub fn class(&self) -> OrderClass {
+        match self {
+            Self::Simple => OrderClass::Simple,
+            Self::Bracket { .. } => OrderClass::Bracket,
+            Self::Oco { .. } => OrderClass::Oco,
+            Self::Oto { .. } => OrderClass::Oto,
+        }
+    }
 }
 
 /// PATCH /v2/orders/{id}: every field optional, absent means "keep".
@@ -120,6 +196,14 @@ pub struct Order {
     pub expires_at: Option<Timestamp>,
     /// When a queued, `opg` or `cls` order goes live.
     pub activate_at: Option<Timestamp>,
+    #[serde(default)]
+    pub order_class: OrderClass,
+    /// A parent's exit legs (bracket, OCO, OTO), in the order Alpaca lists them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub legs: Vec<Uuid>,
+    /// A leg's parent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<Uuid>,
 }
 
 impl Order {
@@ -161,7 +245,7 @@ pub struct Trade {
 /// A price in [0, `MAX_MARKET_PRICE`] and a size in [0, `MAX_MARKET_SIZE`]: anything else is
 /// not a market, and is ignored rather than let into the books' arithmetic.
 fn sane(price: Decimal, size: Decimal) -> bool {
-    use super::validate::{MAX_MARKET_PRICE, MAX_MARKET_SIZE};
+    use super::limits::{MAX_MARKET_PRICE, MAX_MARKET_SIZE};
     (Decimal::ZERO..=MAX_MARKET_PRICE).contains(&price)
         && (Decimal::ZERO..=MAX_MARKET_SIZE).contains(&size)
 }

@@ -5,25 +5,7 @@ use rust_decimal::Decimal;
 use super::rejection::Rejection;
 use super::types::{OrderRequest, OrderType, TimeInForce};
 
-/// Alpaca accepts fractional quantities to nine decimals.
-pub const MAX_QTY_DP: u32 = 9;
-
-// Caps on what one order may ask for. Far beyond any real order, and small enough that every
-// product the venue forms from them (qty × price, reservations, cash, cost basis) stays many
-// orders of magnitude inside a `Decimal` (about 7.9 × 10^28), so no arithmetic can overflow.
-
-/// Most shares in one order: 10^9.
-pub const MAX_QTY: Decimal = Decimal::from_parts(1_000_000_000, 0, 0, false, 0);
-/// Highest limit, stop or trail price: $1,000,000 a share.
-pub const MAX_PRICE: Decimal = Decimal::from_parts(1_000_000, 0, 0, false, 0);
-/// Largest notional order: $10^9.
-pub const MAX_NOTIONAL: Decimal = Decimal::from_parts(1_000_000_000, 0, 0, false, 0);
-/// Most cash an account can be opened with: $10^12.
-pub const MAX_CASH: Decimal = Decimal::from_parts(3_567_587_328, 232, 0, false, 0);
-/// Market prices above this (or below zero) are not a market: such ticks are ignored.
-pub const MAX_MARKET_PRICE: Decimal = Decimal::from_parts(1_000_000_000, 0, 0, false, 0);
-/// Quote and trade sizes above this are ignored, like a negative size.
-pub const MAX_MARKET_SIZE: Decimal = Decimal::from_parts(3_567_587_328, 232, 0, false, 0);
+pub use super::limits::*;
 
 /// Whole cents at $1 and above, four decimals below (Rule 612).
 pub fn check_increment(field: &str, price: Decimal) -> Result<(), Rejection> {
@@ -43,7 +25,7 @@ fn invalid(msg: impl Into<String>) -> Rejection {
 }
 
 /// `value`, if given, must be in (0, max].
-fn positive(
+pub(super) fn positive(
     field: &str,
     value: Option<Decimal>,
     max: Decimal,

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use uuid::Uuid;
 
-use super::types::Timestamp;
+use super::time::Timestamp;
 
 /// Most watchlists an account may keep, and symbols one may hold (bounds the state a client
 /// can grow).

@@ -19,6 +19,8 @@ use crate::engine::{MarketUpdate, Quote, Timestamp, Trade};
 pub enum ReplayError {
     #[error("reading the CSV: {0}")]
     Csv(#[from] csv::Error),
+    #[error("reading the Parquet file: {0}")]
+    Parquet(String),
     #[error("line {line}: {message}")]
     Row { line: usize, message: String },
     #[error(
@@ -81,13 +83,13 @@ fn trade_and_quote(symbol: Symbol, price: Decimal, size: Decimal) -> Vec<MarketU
 }
 
 fn field<T: FromStr>(
-    rec: &csv::StringRecord,
+    rec: &[String],
     idx: usize,
     line: usize,
     name: &str,
 ) -> Result<T, ReplayError> {
     rec.get(idx)
-        .map(str::trim)
+        .map(|s| s.trim())
         .and_then(|s| s.parse().ok())
         .ok_or_else(|| ReplayError::Row {
             line,
@@ -99,8 +101,21 @@ impl CsvReplay {
     /// `speed` multiplies the pace (1 = as recorded).
     pub fn from_reader(reader: impl Read, speed: u32) -> Result<Self, ReplayError> {
         let mut csv = csv::Reader::from_reader(reader);
-        let header: Vec<String> = csv
-            .headers()?
+        let header: Vec<String> = csv.headers()?.iter().map(str::to_owned).collect();
+        let records = csv.into_records().map(|rec| {
+            rec.map(|r| r.iter().map(str::to_owned).collect())
+                .map_err(ReplayError::from)
+        });
+        Self::from_rows(&header, records, speed)
+    }
+
+    /// Rows of text under a header, from a CSV or a Parquet file (`rows[i]` is line `i + 2`).
+    pub(crate) fn from_rows(
+        header: &[String],
+        records: impl Iterator<Item = Result<Vec<String>, ReplayError>>,
+        speed: u32,
+    ) -> Result<Self, ReplayError> {
+        let header: Vec<String> = header
             .iter()
             .map(|h| h.trim().to_ascii_lowercase())
             .collect();
@@ -128,7 +143,7 @@ impl CsvReplay {
             return Err(ReplayError::Header);
         }
         let mut rows = Vec::new();
-        for (i, rec) in csv.records().enumerate() {
+        for (i, rec) in records.enumerate() {
             let rec = rec?;
             let line = i + 2;
             let ts: String = field(&rec, 0, line, "timestamp")?;
@@ -138,7 +153,7 @@ impl CsvReplay {
                     message: format!("bad timestamp: {e}"),
                 })?
                 .to_utc();
-            let symbol = Symbol::new(rec.get(1).unwrap_or_default());
+            let symbol = Symbol::new(rec.get(1).map_or("", String::as_str));
             let updates = if is_quotes {
                 vec![MarketUpdate::Quote(Quote {
                     symbol,

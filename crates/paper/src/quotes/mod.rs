@@ -2,6 +2,7 @@
 //! now?", so the feed loop can drive a seeded simulation, a CSV replay or a live vendor alike.
 
 pub mod csv_replay;
+pub mod parquet_replay;
 pub mod sim;
 pub mod universe;
 

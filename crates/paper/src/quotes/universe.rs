@@ -3,7 +3,7 @@
 
 use rust_decimal::Decimal;
 
-use crate::engine::Asset;
+use crate::engine::asset::Asset;
 
 /// (symbol, name, exchange, starting price in cents)
 pub const LISTINGS: &[(&str, &str, &str, i64)] = &[

@@ -31,22 +31,21 @@ pub enum PriceSource {
     Replay { path: PathBuf, at_end: ReplayEnd },
 }
 
-/// Opens a replay file. CSV only: Parquet would need the `arrow`/`parquet` crates (minutes of
-/// cold compile for every build of the app), so it is refused with a clear message.
+/// Opens a replay file: Parquet by its `.parquet` extension, CSV otherwise.
 pub fn open_replay(path: &std::path::Path, at_end: ReplayEnd) -> Result<CsvReplay, SandboxError> {
-    if path
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("parquet"))
-    {
-        return Err(SandboxError::Unsupported(
-            "Parquet price files are not supported; convert the file to CSV".into(),
-        ));
-    }
     let file = std::fs::File::open(path).map_err(|source| SandboxError::Io {
         path: path.to_path_buf(),
         source,
     })?;
-    Ok(CsvReplay::from_reader(std::io::BufReader::new(file), 1)?.at_end(at_end))
+    let parquet = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("parquet"));
+    let replay = if parquet {
+        crate::quotes::parquet_replay::from_parquet(file, 1)?
+    } else {
+        CsvReplay::from_reader(std::io::BufReader::new(file), 1)?
+    };
+    Ok(replay.at_end(at_end))
 }
 
 /// What the feed task is asked to do besides ticking.

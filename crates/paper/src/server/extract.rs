@@ -22,6 +22,13 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for AlpacaJson<T> {
         let bytes = Bytes::from_request(req, state)
             .await
             .map_err(|e| ApiError::new(e.status(), BAD_REQUEST_CODE, e.body_text()))?;
+        // serde reads a struct from an array too, by position: `["AAPL", "1", ...]` would be
+        // an order. Every body the API takes is an object.
+        if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
+            return Err(ApiError::unprocessable(
+                "invalid type: sequence, expected a JSON object",
+            ));
+        }
         serde_json::from_slice(&bytes).map(AlpacaJson).map_err(|e| {
             if e.is_syntax() || e.is_eof() {
                 ApiError::new(

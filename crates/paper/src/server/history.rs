@@ -18,6 +18,7 @@ use rust_decimal::prelude::ToPrimitive;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+pub use super::market_data::Anchor;
 use super::market_data::Bar;
 use crate::engine::calendar::{new_york_midnight, new_york_session};
 use crate::engine::{Session, Timestamp};
@@ -29,13 +30,6 @@ pub const TRADES_PER_MINUTE: usize = 4;
 const DAILY_VOL: f64 = 0.015;
 const DAILY_DRIFT: f64 = 0.0003;
 const OVERNIGHT_VOL: f64 = 0.004;
-
-/// Where the generated past meets the live tape: the first live price and its time.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Anchor {
-    pub at: Timestamp,
-    pub price: Decimal,
-}
 
 #[derive(Clone, Debug)]
 struct Day {

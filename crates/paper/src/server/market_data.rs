@@ -8,12 +8,19 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, VecDeque};
 
-use super::history::Anchor;
 use crate::engine::calendar::{new_york_local, new_york_midnight};
 use crate::engine::{MarketUpdate, Quote, Timestamp, Trade};
 
 /// Minute bars kept per symbol (about a week of a busy tape).
 const MAX_BARS: usize = 10_080;
+
+/// Where the generated past meets the live tape: the first live price and its time. Kept
+/// here, with the tape, so that history reads this module and not the other way round.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Anchor {
+    pub at: Timestamp,
+    pub price: Decimal,
+}
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Bar {

@@ -9,6 +9,7 @@ mod guard;
 pub mod history;
 pub mod market_data;
 mod market_data_api;
+mod order_body;
 #[cfg(test)]
 mod restart_tests;
 pub mod runtime;
@@ -38,7 +39,7 @@ use crate::engine::{AccountKind, CalendarKind, CommandKind, EngineConfig, Reject
 use crate::quotes::{QuoteSource, ReplayError, SimulatedMarket};
 use crate::store::{Durability, Journal, StoreError};
 pub use control::PriceSource;
-pub use runtime::{ExchangeGone, ExchangeHandle, State};
+pub use runtime::{ExchangeGone, ExchangeHandle, State, StopWaiter};
 
 /// One API key pair and the paper account it trades (Alpaca keys belong to one account).
 /// `Authorization: Bearer <secret_key>` is accepted too, like an OAuth token.
@@ -171,6 +172,9 @@ pub(crate) struct AppState {
     pub feed: tokio::sync::mpsc::UnboundedSender<control::FeedMsg>,
     /// Starting cash of new (and reset) accounts.
     pub cash: Decimal,
+    /// Changes when the sandbox is dropped: WebSocket sessions (outside axum's graceful
+    /// shutdown) end, so no clone of the handle keeps the exchange thread alive.
+    pub closing: tokio::sync::watch::Receiver<bool>,
 }
 
 /// An error answered the way Alpaca answers: status plus `{"code", "message"}`.
@@ -253,6 +257,7 @@ pub struct Sandbox {
     handle: ExchangeHandle,
     state: AppState,
     feed: tokio::task::JoinHandle<()>,
+    closing: tokio::sync::watch::Sender<bool>,
     /// HTTP requests answered (WebSocket upgrades included): what its clients cost it.
     requests: Arc<std::sync::atomic::AtomicU64>,
 }
@@ -325,7 +330,9 @@ impl Sandbox {
             config.tick_interval,
             feed_rx,
         ));
+        let (closing_tx, closing) = tokio::sync::watch::channel(false);
         let state = AppState {
+            closing,
             handle: handle.clone(),
             credentials: Arc::new(config.credentials),
             history: Arc::new(history::HistoryBook::new(config.seed)),
@@ -333,6 +340,7 @@ impl Sandbox {
             cash: config.cash,
         };
         Ok(Self {
+            closing: closing_tx,
             handle,
             state,
             feed,
@@ -406,6 +414,7 @@ impl Sandbox {
 impl Drop for Sandbox {
     fn drop(&mut self) {
         self.feed.abort();
+        let _ = self.closing.send(true);
     }
 }
 

@@ -83,6 +83,7 @@ async fn a_panicking_exchange_answers_503_then_rebuilds_with_its_orders() {
         history: Arc::new(super::history::HistoryBook::new(42)),
         feed: tokio::sync::mpsc::unbounded_channel().0,
         cash: Decimal::from(100_000),
+        closing: tokio::sync::watch::channel(false).1,
     };
     let app = router(state, "127.0.0.1:8787".parse().unwrap());
 

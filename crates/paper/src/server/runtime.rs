@@ -67,13 +67,15 @@ impl State {
         }
     }
 
-    fn snapshot(&self) -> Result<String, serde_json::Error> {
-        serde_json::to_string(&StateSnapshot {
+    /// An owned image of the state. The exchange thread only copies it; the JSON encoding,
+    /// several times costlier, runs on the journal's encoder thread (`encode_snapshot`).
+    fn snapshot(&self) -> StateSnapshot {
+        StateSnapshot {
             engine: self.engine.snapshot(),
             watchlists: self.watchlists.clone(),
             market: self.market.trimmed(SNAPSHOT_BARS),
             history: self.history.clone(),
-        })
+        }
     }
 
     fn restore(text: &str) -> Result<Self, serde_json::Error> {
@@ -175,12 +177,31 @@ pub struct ExchangeHandle {
     health: Arc<Health>,
 }
 
+/// Waits for the exchange thread (and the journal thread it joins) to end.
+pub struct StopWaiter(Arc<Health>);
+
+impl StopWaiter {
+    /// True once the exchange thread has ended; false if `within` passed first.
+    pub async fn wait(&self, within: std::time::Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + within;
+        while !self.0.stopped.load(Ordering::Acquire) {
+            if tokio::time::Instant::now() >= deadline {
+                return false;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        true
+    }
+}
+
 #[derive(Default)]
 struct Health {
     /// Set while the exchange rebuilds from its journal: callers are turned away at once.
     rebuilding: AtomicBool,
     /// Rebuilds since start (each one a failure that should not have happened).
     rebuilds: AtomicU64,
+    /// Set when the exchange thread has returned (its journal thread joined before).
+    stopped: AtomicBool,
 }
 
 impl ExchangeHandle {
@@ -237,6 +258,12 @@ impl ExchangeHandle {
         self.health.rebuilding.load(Ordering::Acquire)
     }
 
+    /// Something to wait on for the exchange thread's end, holding no sender: the thread
+    /// stops once every handle is dropped.
+    pub fn stop_waiter(&self) -> StopWaiter {
+        StopWaiter(Arc::clone(&self.health))
+    }
+
     /// How many times the exchange has rebuilt from its journal after a failure.
     pub fn rebuilds(&self) -> u64 {
         self.health.rebuilds.load(Ordering::Acquire)
@@ -279,7 +306,10 @@ pub fn start(
     };
     std::thread::Builder::new()
         .name("paper-exchange".into())
-        .spawn(move || supervise(running, rx, boot, reopen, health))
+        .spawn(move || {
+            supervise(running, rx, boot, reopen, Arc::clone(&health));
+            health.stopped.store(true, Ordering::Release);
+        })
         .map_err(|e| StoreError::DataDir {
             path: "paper-exchange thread".into(),
             source: e,
@@ -419,7 +449,7 @@ enum Commit {
         deliver: Vec<Deliver>,
     },
     /// An image of the state covering every entry sent before it.
-    Snapshot(String),
+    Snapshot(Box<StateSnapshot>),
 }
 
 /// Why `run` returned.
@@ -501,18 +531,51 @@ fn run(
         // keeps that O(1) per command however large the state grows.
         let due = snapshots.every.max(state.engine.order_count() as u64);
         if snapshots.pending >= due {
-            match state.snapshot() {
-                Ok(image) => {
-                    snapshots.pending = 0;
-                    if commits.send(Commit::Snapshot(image)).is_err() {
-                        return Stop::Failed;
-                    }
-                }
-                Err(e) => tracing::warn!(error = %e, "snapshot failed"),
+            snapshots.pending = 0;
+            if commits
+                .send(Commit::Snapshot(Box::new(state.snapshot())))
+                .is_err()
+            {
+                return Stop::Failed;
             }
         }
     }
     Stop::Closed
+}
+
+/// A snapshot being encoded off the journal thread, for the journal position it covers.
+struct Encoding {
+    covers: i64,
+    thread: std::thread::JoinHandle<Result<String, serde_json::Error>>,
+}
+
+impl Encoding {
+    fn start(covers: i64, image: Box<StateSnapshot>) -> Option<Self> {
+        std::thread::Builder::new()
+            .name("paper-snapshot".into())
+            .spawn(move || serde_json::to_string(&*image))
+            .map(|thread| Self { covers, thread })
+            .map_err(|e| tracing::warn!(error = %e, "snapshot thread failed to start"))
+            .ok()
+    }
+
+    /// Saves the image once encoded (`wait`: block for it); `Some(self)` if still running.
+    fn finish(self, journal: &mut Journal, wait: bool) -> Option<Self> {
+        if !wait && !self.thread.is_finished() {
+            return Some(self);
+        }
+        match self.thread.join() {
+            Ok(Ok(image)) => {
+                if let Err(e) = journal.save_snapshot(self.covers, &image) {
+                    // A failed snapshot costs only restart time: the journal still has it all.
+                    tracing::warn!(error = %e, "snapshot failed");
+                }
+            }
+            Ok(Err(e)) => tracing::warn!(error = %e, "snapshot encoding failed"),
+            Err(_) => tracing::warn!("snapshot encoding panicked"),
+        }
+        None
+    }
 }
 
 fn journal_loop(
@@ -522,8 +585,19 @@ fn journal_loop(
     events: broadcast::Sender<Arc<Event>>,
     market: broadcast::Sender<Arc<MarketTick>>,
 ) {
-    let mut pending_snapshot: Option<String> = None;
-    while let Ok(first) = rx.recv() {
+    use std::sync::mpsc::RecvTimeoutError;
+    let mut pending_snapshot: Option<Box<StateSnapshot>> = None;
+    let mut encoding: Option<Encoding> = None;
+    loop {
+        // Wakes now and then to save a snapshot whose encoding finished while idle.
+        let first = match rx.recv_timeout(Duration::from_millis(100)) {
+            Ok(c) => c,
+            Err(RecvTimeoutError::Timeout) => {
+                encoding = encoding.and_then(|e| e.finish(&mut journal, false));
+                continue;
+            }
+            Err(RecvTimeoutError::Disconnected) => break,
+        };
         let mut entries = Vec::new();
         let mut published = Vec::new();
         let mut ticks = Vec::new();
@@ -553,15 +627,20 @@ fn journal_loop(
                 Err(e) => {
                     // Nothing in this batch is acknowledged; callers see the exchange stop.
                     tracing::error!(error = %e, "journal write failed; the paper exchange stops");
+                    if let Some(e) = encoding.take() {
+                        let _ = e.thread.join();
+                    }
                     return;
                 }
             }
         }
+        encoding = encoding.and_then(|e| e.finish(&mut journal, false));
+        // One encoding at a time; an image that arrives meanwhile is dropped (the next one
+        // covers more anyway).
         if let Some(image) = pending_snapshot.take()
-            && let Err(e) = journal.save_snapshot(last_seq, &image)
+            && encoding.is_none()
         {
-            // A failed snapshot costs only restart time: the journal still has it all.
-            tracing::warn!(error = %e, "snapshot failed");
+            encoding = Encoding::start(last_seq, image);
         }
         if events.receiver_count() > 0 {
             for e in published {
@@ -576,5 +655,9 @@ fn journal_loop(
         for d in deliver {
             d();
         }
+    }
+    // Shutting down: the last image is saved before the thread (and `Server::stop`) ends.
+    if let Some(e) = encoding {
+        e.finish(&mut journal, true);
     }
 }

@@ -129,8 +129,10 @@ async fn trading_session(mut socket: WebSocket, app: AppState) {
     let mut account: Option<AccountId> = None;
     let mut listening = false;
     let mut events = app.handle.subscribe_events();
+    let mut closing = app.closing.clone();
     loop {
         tokio::select! {
+            _ = closing.changed() => return,
             msg = socket.recv() => {
                 let Some(Ok(msg)) = msg else { return };
                 if matches!(msg, Message::Close(_)) {
@@ -307,8 +309,10 @@ async fn data_session(mut socket: WebSocket, app: AppState, enc: Encoding) {
     // Alpaca drops a connection that does not authenticate within a few seconds.
     let deadline = tokio::time::sleep(Duration::from_secs(10));
     tokio::pin!(deadline);
+    let mut closing = app.closing.clone();
     loop {
         tokio::select! {
+            _ = closing.changed() => return,
             _ = &mut deadline, if !authed => {
                 let _ = socket.send(frame(enc, &json!([{"T": "error", "code": 404, "msg": "auth timeout"}]))).await;
                 return;

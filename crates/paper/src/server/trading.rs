@@ -16,12 +16,13 @@ use uuid::Uuid;
 
 use super::auth::Authed;
 use super::extract::{AlpacaJson, AlpacaQuery};
+use super::order_body::OrderBody;
 use super::runtime::State;
 use super::{ApiError, AppState, wire};
 use crate::engine::calendar::new_york_local;
 use crate::engine::{
-    CommandKind, Event, Order, OrderRequest, OrderType, ReplaceRequest, Side, TimeInForce,
-    stable_uuid,
+    ClassRequest, CommandKind, Event, Order, OrderRequest, OrderType, ReplaceRequest, Side,
+    TimeInForce, stable_uuid,
 };
 
 pub(crate) fn routes() -> Router<AppState> {
@@ -97,63 +98,27 @@ async fn account(
     )))
 }
 
-#[derive(Deserialize)]
-struct OrderBody {
-    symbol: String,
-    qty: Option<Decimal>,
-    notional: Option<Decimal>,
-    side: Side,
-    #[serde(rename = "type", alias = "order_type")]
-    order_type: OrderType,
-    time_in_force: TimeInForce,
-    limit_price: Option<Decimal>,
-    stop_price: Option<Decimal>,
-    trail_price: Option<Decimal>,
-    trail_percent: Option<Decimal>,
-    extended_hours: Option<bool>,
-    client_order_id: Option<String>,
-    order_class: Option<String>,
-}
-
 async fn submit(
     Authed(account): Authed,
     AxState(app): AxState<AppState>,
     AlpacaJson(body): AlpacaJson<OrderBody>,
 ) -> Result<Response, ApiError> {
-    if !matches!(
-        body.order_class.as_deref(),
-        None | Some("") | Some("simple")
-    ) {
-        return Err(ApiError::unprocessable(
-            "only simple orders are supported by the sandbox",
-        ));
-    }
     let id = random_id();
-    let req = OrderRequest {
-        account,
-        id,
-        client_order_id: body
-            .client_order_id
-            .unwrap_or_else(|| random_id().to_string()),
-        symbol: Symbol::new(&body.symbol),
-        side: body.side,
-        order_type: body.order_type,
-        time_in_force: body.time_in_force,
-        qty: body.qty,
-        notional: body.notional,
-        limit_price: body.limit_price,
-        stop_price: body.stop_price,
-        trail_price: body.trail_price,
-        trail_percent: body.trail_percent,
-        extended_hours: body.extended_hours.unwrap_or(false),
-    };
+    let req = body.into_request(account, id, || random_id().to_string())?;
     let events = app.handle.apply(CommandKind::Submit(req)).await?;
     if let Some(err) = refused(&events) {
         return Err(err);
     }
-    latest(&events, id)
-        .map(|o| Json(wire::OrderWire(o)).into_response())
-        .ok_or_else(|| ApiError::unprocessable("order was not accepted"))
+    // Alpaca answers a new bracket, OCO or OTO order with its legs.
+    let order =
+        latest(&events, id).ok_or_else(|| ApiError::unprocessable("order was not accepted"))?;
+    let legs: Vec<Order> = order
+        .legs
+        .iter()
+        .filter_map(|leg| latest(&events, *leg).cloned())
+        .collect();
+    let legs = (!order.legs.is_empty()).then_some(legs.as_slice());
+    Ok(Json(wire::OrderWire(order, legs)).into_response())
 }
 
 #[derive(Deserialize, Default)]
@@ -165,6 +130,7 @@ struct ListOrders {
     direction: Option<String>,
     symbols: Option<String>,
     side: Option<Side>,
+    nested: Option<String>,
 }
 
 async fn list_orders(
@@ -181,49 +147,97 @@ async fn list_orders(
     let limit = q.limit.unwrap_or(50).clamp(1, 500);
     let asc = q.direction.as_deref() == Some("asc");
     let symbols: Option<Vec<Symbol>> = q.symbols.map(|s| s.split(',').map(Symbol::new).collect());
-    let orders = app
+    let nested = nested(q.nested.as_deref())?;
+    let groups = app
         .handle
         .read(move |s| {
+            let legs = |o: &Order| -> Vec<Order> {
+                o.legs
+                    .iter()
+                    .filter_map(|id| s.engine.order(id).cloned())
+                    .collect()
+            };
+            // Nested, a group (parent and legs) is open while any of its orders is.
+            let is_open = |o: &Order| {
+                o.status.is_open()
+                    || (nested
+                        && o.legs
+                            .iter()
+                            .any(|id| s.engine.order(id).is_some_and(|l| l.status.is_open())))
+            };
             let matches = |o: &&Order| {
-                let open = o.status.is_open();
-                (status == "all" || (status == "open") == open)
+                let open = is_open(o);
+                (!nested || o.parent.is_none())
+                    && (status == "all" || (status == "open") == open)
                     && q.after.is_none_or(|t| o.submitted_at > t)
                     && q.until.is_none_or(|t| o.submitted_at < t)
                     && q.side.is_none_or(|side| o.side == side)
                     && symbols.as_ref().is_none_or(|list| list.contains(&o.symbol))
             };
             let all: Vec<&Order> = s.engine.orders(&account).filter(matches).collect();
-            let pick: Vec<Order> = if asc {
-                all.iter().take(limit).map(|o| (*o).clone()).collect()
+            let group = |o: &&Order| {
+                let legs = (nested && !o.legs.is_empty()).then(|| legs(o));
+                ((*o).clone(), legs)
+            };
+            let pick: Vec<(Order, Option<Vec<Order>>)> = if asc {
+                all.iter().take(limit).map(group).collect()
             } else {
-                all.iter().rev().take(limit).map(|o| (*o).clone()).collect()
+                all.iter().rev().take(limit).map(group).collect()
             };
             pick
         })
         .await?;
-    Ok(Json(orders.iter().map(wire::OrderWire).collect::<Vec<_>>()).into_response())
+    let body: Vec<_> = groups
+        .iter()
+        .map(|(o, legs)| wire::OrderWire(o, legs.as_deref()))
+        .collect();
+    Ok(Json(body).into_response())
 }
 
 fn parse_id(id: &str) -> Result<Uuid, ApiError> {
     Uuid::parse_str(id).map_err(|_| ApiError::not_found(format!("order not found for {id}")))
 }
 
+#[derive(Deserialize, Default)]
+struct GetOrder {
+    nested: Option<String>,
+}
+
+/// `nested`: alpaca-py sends Python's `True`, so any case of true/false.
+fn nested(value: Option<&str>) -> Result<bool, ApiError> {
+    match value.map(str::to_ascii_lowercase).as_deref() {
+        None | Some("false") => Ok(false),
+        Some("true") => Ok(true),
+        Some(_) => Err(ApiError::bad_request("nested must be true or false")),
+    }
+}
+
 async fn get_order(
     Authed(account): Authed,
     AxState(app): AxState<AppState>,
     Path(id): Path<String>,
+    AlpacaQuery(q): AlpacaQuery<GetOrder>,
 ) -> Result<Response, ApiError> {
     let uuid = parse_id(&id)?;
+    let nested = nested(q.nested.as_deref())?;
     // Clone out and serialise here: the exchange thread is the one shared resource.
     app.handle
         .read(move |s| {
             s.engine
                 .order(&uuid)
                 .filter(|o| o.account == account)
-                .cloned()
+                .map(|o| {
+                    let legs = (nested && !o.legs.is_empty()).then(|| {
+                        o.legs
+                            .iter()
+                            .filter_map(|id| s.engine.order(id).cloned())
+                            .collect::<Vec<_>>()
+                    });
+                    (o.clone(), legs)
+                })
         })
         .await?
-        .map(|o| Json(wire::OrderWire(&o)).into_response())
+        .map(|(o, legs)| Json(wire::OrderWire(&o, legs.as_deref())).into_response())
         .ok_or_else(|| ApiError::not_found(format!("order not found for {id}")))
 }
 
@@ -241,7 +255,7 @@ async fn by_client_order_id(
     app.handle
         .read(move |s| s.engine.order_by_client_id(&account, &cid).cloned())
         .await?
-        .map(|o| Json(wire::OrderWire(&o)).into_response())
+        .map(|o| Json(wire::OrderWire(&o, None)).into_response())
         .ok_or_else(|| {
             ApiError::not_found(format!(
                 "order not found for client_order_id {}",
@@ -419,6 +433,7 @@ fn closing_order(
         trail_price: None,
         trail_percent: None,
         extended_hours: false,
+        class: ClassRequest::Simple,
     })
 }
 

@@ -32,8 +32,9 @@ fn intent(o: &Order) -> &'static str {
 }
 
 /// An order in Alpaca's shape, serialised straight to the output (no intermediate `Value`):
-/// it is the body of the hottest responses.
-pub struct OrderWire<'a>(pub &'a Order);
+/// it is the body of the hottest responses. With legs (`nested=true`, a new bracket), they
+/// go in its `legs` array; without, `legs` is null.
+pub struct OrderWire<'a>(pub &'a Order, pub Option<&'a [Order]>);
 
 /// A decimal as a normalised string (`"10"`, not `"10.00"`).
 struct DecStr(Decimal);
@@ -78,7 +79,7 @@ impl Serialize for OrderWire<'_> {
         m.serialize_entry("qty", &dec(o.qty))?;
         m.serialize_entry("filled_qty", &DecStr(o.filled_qty))?;
         m.serialize_entry("filled_avg_price", &dec(o.filled_avg_price))?;
-        m.serialize_entry("order_class", "simple")?;
+        m.serialize_entry("order_class", &o.order_class)?;
         m.serialize_entry("order_type", &o.order_type)?;
         m.serialize_entry("type", &o.order_type)?;
         m.serialize_entry("side", &o.side)?;
@@ -88,7 +89,13 @@ impl Serialize for OrderWire<'_> {
         m.serialize_entry("stop_price", &dec(o.stop_price))?;
         m.serialize_entry("status", &o.status)?;
         m.serialize_entry("extended_hours", &o.extended_hours)?;
-        m.serialize_entry("legs", &None::<()>)?;
+        match self.1 {
+            Some(legs) => m.serialize_entry(
+                "legs",
+                &legs.iter().map(|l| OrderWire(l, None)).collect::<Vec<_>>(),
+            )?,
+            None => m.serialize_entry("legs", &None::<()>)?,
+        }
         m.serialize_entry("trail_percent", &dec(o.trail_percent))?;
         m.serialize_entry("trail_price", &dec(o.trail_price))?;
         m.serialize_entry("hwm", &dec(o.hwm))?;
@@ -101,7 +108,7 @@ impl Serialize for OrderWire<'_> {
 
 /// An order as a JSON value, for bodies that wrap it (streams, multi-status lists).
 pub fn order(o: &Order) -> Value {
-    serde_json::to_value(OrderWire(o)).unwrap_or(Value::Null)
+    serde_json::to_value(OrderWire(o, None)).unwrap_or(Value::Null)
 }
 
 pub fn account(s: &AccountSummary, account_uuid: Uuid) -> Value {

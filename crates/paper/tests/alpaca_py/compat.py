@@ -26,13 +26,15 @@ from alpaca.data.requests import (
 )
 from alpaca.data.timeframe import TimeFrame, TimeFrameUnit
 from alpaca.trading.client import TradingClient
-from alpaca.trading.enums import OrderSide, OrderStatus, QueryOrderStatus, TimeInForce
+from alpaca.trading.enums import OrderClass, OrderSide, OrderStatus, OrderType, QueryOrderStatus, TimeInForce
 from alpaca.trading.requests import (
     CreateWatchlistRequest,
     GetOrdersRequest,
     LimitOrderRequest,
     MarketOrderRequest,
     ReplaceOrderRequest,
+    StopLossRequest,
+    TakeProfitRequest,
     UpdateWatchlistRequest,
 )
 from alpaca.trading.stream import TradingStream
@@ -202,6 +204,51 @@ try:
     raise AssertionError("a deleted watchlist was found")
 except APIError as e:
     assert e.status_code == 404, e.status_code
+
+# A bracket order: a market entry with a take-profit and a stop-loss, read back nested; the
+# take-profit's fill cancels the stop-loss.
+r = session.post(f"{BASE}/v2/sandbox/prices/NVDA", json={"price": "100.00"})
+assert r.status_code == 200, r.text
+bracket = tc.submit_order(
+    MarketOrderRequest(
+        symbol="NVDA",
+        qty=3,
+        side=OrderSide.BUY,
+        time_in_force=TimeInForce.GTC,
+        order_class=OrderClass.BRACKET,
+        take_profit=TakeProfitRequest(limit_price=150),
+        stop_loss=StopLossRequest(stop_price=50),
+    )
+)
+assert bracket.order_class == OrderClass.BRACKET, bracket.order_class
+assert bracket.legs is not None and len(bracket.legs) == 2, bracket.legs
+wait_for(lambda: tc.get_order_by_id(bracket.id).status == OrderStatus.FILLED, "the bracket entry to fill")
+nested = tc.get_orders(GetOrdersRequest(status=QueryOrderStatus.OPEN, nested=True))
+parent = next(o for o in nested if o.id == bracket.id)
+legs = {leg.order_type: leg for leg in parent.legs}
+assert set(legs) == {OrderType.LIMIT, OrderType.STOP}, legs
+assert float(legs[OrderType.LIMIT].limit_price) == 150.0
+assert float(legs[OrderType.STOP].stop_price) == 50.0
+assert all(leg.side == OrderSide.SELL and leg.status == OrderStatus.NEW for leg in parent.legs)
+r = session.post(f"{BASE}/v2/sandbox/prices/NVDA", json={"price": "151.00"})
+assert r.status_code == 200, r.text
+wait_for(lambda: tc.get_order_by_id(legs[OrderType.LIMIT].id).status == OrderStatus.FILLED, "the take-profit to fill")
+assert tc.get_order_by_id(legs[OrderType.STOP].id).status == OrderStatus.CANCELED
+try:
+    tc.submit_order(
+        MarketOrderRequest(
+            symbol="NVDA",
+            qty=1,
+            side=OrderSide.BUY,
+            time_in_force=TimeInForce.DAY,
+            order_class=OrderClass.BRACKET,
+            take_profit=TakeProfitRequest(limit_price=100),
+            stop_loss=StopLossRequest(stop_price=50),
+        )
+    )
+    raise AssertionError("a take-profit below the entry was accepted")
+except APIError as e:
+    assert e.status_code == 422 and "take_profit.limit_price" in str(e), str(e)
 
 wait_for(lambda: any(str(u.event) in ("fill", "TradeEvent.FILL") for u in updates), "a fill on the trade_updates stream")
 wait_for(lambda: len(quotes) > 0, "a quote on the data stream")

@@ -88,6 +88,8 @@ impl Server {
         (status, r.json().await.unwrap_or(serde_json::Value::Null))
     }
 
+    /// Stops serving and waits for the exchange and journal threads to end, so a test that
+    /// reopens the data directory never races the old journal.
     pub async fn stop(mut self) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
@@ -95,6 +97,12 @@ impl Server {
         if let Some(t) = self.task.take() {
             let _ = t.await;
         }
+        let waiter = self.handle.stop_waiter();
+        drop(self);
+        assert!(
+            waiter.wait(Duration::from_secs(10)).await,
+            "the exchange thread did not stop"
+        );
     }
 }
 
