@@ -795,3 +795,47 @@ fn production_config_points_at_snaptrade() {
     assert_eq!(c.base_url, "https://api.snaptrade.com/api/v1");
     assert!(c.fixed_timestamp.is_none());
 }
+
+/// An order placed through SnapTrade is followed by the brokerage order id its placing reply
+/// gave: found in the account's order listing with its fills, carrying our client order id.
+#[tokio::test]
+async fn a_placed_order_is_followed_by_its_brokerage_order_id() {
+    let server = trading_server(authorization()).await;
+    let mut other = order_record("SELL");
+    other["brokerage_order_id"] = json!("someone-elses-order");
+    let mut ours = order_record("BUY");
+    ours["status"] = json!("EXECUTED");
+    mount(
+        &server,
+        "GET",
+        &format!("/accounts/{ACCOUNT}/orders"),
+        ok_json(json!([other, ours])),
+    )
+    .await;
+    let c = connector(&server.uri());
+    let request = limit_buy();
+    let placed = c.submit_order(&acct(), &request).await.expect("placed");
+    let found = c
+        .find_order(&acct(), &request.client_order_id, Some(&placed.id))
+        .await
+        .expect("read")
+        .expect("found by its brokerage order id");
+    assert_eq!(found.id, placed.id);
+    assert_eq!(found.client_order_id, Some(request.client_order_id.clone()));
+    assert_eq!(found.status, OrderStatus::Filled);
+    assert_eq!(
+        (found.filled_qty, found.filled_avg_price),
+        (dec!(80), Some(dec!(12.34)))
+    );
+    assert!(
+        c.find_order(
+            &acct(),
+            &request.client_order_id,
+            Some(&OrderId::new("nope"))
+        )
+        .await
+        .expect("read")
+        .is_none(),
+        "an id the listing does not have is not found"
+    );
+}

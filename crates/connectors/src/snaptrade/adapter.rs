@@ -364,6 +364,40 @@ impl Trading for SnapTradeConnector {
         Ok(orders)
     }
 
+    /// SnapTrade does not report client order ids, but its placing reply gives the brokerage's
+    /// order id: the order is followed by that id in the account's order listing
+    /// (`brokerage_order_id`). The id found tells the journal whose order this is, so the client
+    /// order id is put back on it.
+    async fn find_order(
+        &self,
+        account: &AccountId,
+        client_order_id: &ClientOrderId,
+        broker_order: Option<&OrderId>,
+    ) -> Result<Option<Order>, ConnectorError> {
+        let Some(id) = broker_order else {
+            return self.order_by_client_id(account, client_order_id).await;
+        };
+        let list = self
+            .http
+            .send(&ep::ListOrders {
+                user: self.user()?.clone(),
+                account: account.as_str().to_owned(),
+                state: "all",
+                days: 90,
+            })
+            .await
+            .map_err(|e| account_error(e, account))?;
+        list.iter()
+            .find(|o| o.brokerage_order_id == id.as_str())
+            .map(|o| {
+                parse::order(o).map(|mut order| {
+                    order.client_order_id = Some(client_order_id.clone());
+                    order
+                })
+            })
+            .transpose()
+    }
+
     async fn order_by_client_id(
         &self,
         _account: &AccountId,
