@@ -207,13 +207,13 @@ impl IbkrConnector {
         if !lost {
             return Ok(());
         }
-        match self.auth_status().await? {
-            GatewayStatus::Authenticated => Ok(()),
-            GatewayStatus::NeedsSignIn(why) | GatewayStatus::Competing(why) => {
+        match self.auth_status().await {
+            Ok(GatewayStatus::NeedsSignIn(why) | GatewayStatus::Competing(why)) => {
                 Err(ConnectorError::NeedsSignIn(self.sign_in_steps(&why)))
             }
-            GatewayStatus::Unreachable(why) => Err(ConnectorError::Unavailable(why)),
-            GatewayStatus::Unknown => Ok(()),
+            Err(e @ ConnectorError::NeedsSignIn(_)) => Err(e),
+            // Signed in again, or the status could not be read: the read itself tells.
+            _ => Ok(()),
         }
     }
 
