@@ -71,8 +71,10 @@ pub struct OrderArgs {
     /// The account; defaults to the connection's only account.
     #[arg(long)]
     pub account: Option<String>,
-    /// Confirm an order larger than your order size limit (`brokerdesk settings`); without it
-    /// such an order is refused with its value and share of the account's equity.
+    /// Confirm an order larger than your order size limit (`brokerdesk settings`), and answer
+    /// yes to the broker's warnings about it (printed first); without it such an order is
+    /// refused with its value and share of the account's equity, and warnings are asked at the
+    /// terminal (declined when there is none).
     #[arg(long)]
     pub yes: bool,
 }
@@ -104,6 +106,26 @@ impl OrderArgs {
     }
 }
 
+/// A broker that keeps warning is not answered yes for ever.
+const MAX_WARNINGS: usize = 5;
+
+/// Asks on the terminal; anything but "y"/"yes" (or no terminal at all) is a no.
+async fn ask_yes(prompt: &'static str) -> bool {
+    use std::io::{BufRead, IsTerminal, Write};
+    if !std::io::stdin().is_terminal() {
+        return false;
+    }
+    tokio::task::spawn_blocking(move || {
+        eprint!("{prompt}");
+        let _ = std::io::stderr().flush();
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line).is_ok()
+            && matches!(line.trim().to_ascii_lowercase().as_str(), "y" | "yes")
+    })
+    .await
+    .unwrap_or(false)
+}
+
 fn json<T: serde::Serialize>(value: &T) -> anyhow::Result<String> {
     Ok(serde_json::to_string_pretty(value)? + "\n")
 }
@@ -125,8 +147,43 @@ pub async fn order(
             }
         }
     };
-    let entry = match service.place_order(args.ticket(account)).await {
-        Ok(entry) => entry,
+    let yes = args.yes;
+    let mut placed = service.place_order(args.ticket(account)).await.map(Some);
+    // The broker may hold the order back with warnings, perhaps several in turn: each is
+    // printed, and answered yes only with --yes or the user's own "y" at the terminal.
+    let mut asked = 0;
+    while let Err(ServiceError::OrderWarnings(warnings)) = &placed {
+        asked += 1;
+        eprintln!(
+            "{} asks before placing this {} order:",
+            warnings.connection_name, warnings.symbol
+        );
+        for m in &warnings.messages {
+            for line in m.lines() {
+                eprintln!("  {line}");
+            }
+        }
+        let confirmation = warnings.confirmation.clone();
+        let confirmed = asked <= MAX_WARNINGS && (yes || ask_yes("Send it anyway? [y/N] ").await);
+        placed = service
+            .answer_order_warnings(&confirmation, confirmed)
+            .await;
+        if !confirmed {
+            if let Err(err) = placed {
+                return Err(err.into());
+            }
+            anyhow::bail!(
+                if yes || std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+                    "Not sent: the order was declined."
+                } else {
+                    "Not sent: the broker's warnings need a yes. Run it again with --yes to confirm them."
+                }
+            );
+        }
+    }
+    let entry = match placed {
+        Ok(Some(entry)) => entry,
+        Ok(None) => anyhow::bail!("Not sent: the order was declined."),
         Err(ServiceError::NeedsConfirmation(large)) => anyhow::bail!(
             "{} Run it again with --yes to place it anyway.",
             large.summary

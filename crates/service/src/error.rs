@@ -50,7 +50,7 @@ pub enum ServiceError {
     /// The broker holds the order back with warnings: answer them with
     /// `BrokerageService::answer_order_warnings`.
     #[error("{} asks to confirm this order: {}", .0.connection_name, .0.messages.join(" "))]
-    OrderWarnings(brokerdesk_model::OrderWarnings),
+    OrderWarnings(Box<brokerdesk_model::OrderWarnings>),
     /// No order waits for an answer under this confirmation (expired, answered, or never).
     #[error(
         "this order's warnings can no longer be answered (they expire after a few minutes, or \

@@ -91,7 +91,7 @@ impl BrokerageService {
                 expires_at,
             },
         );
-        ServiceError::OrderWarnings(OrderWarnings {
+        ServiceError::OrderWarnings(Box::new(OrderWarnings {
             confirmation,
             connection: connection.id.clone(),
             connection_name: connection.display_name.clone(),
@@ -100,7 +100,7 @@ impl BrokerageService {
             symbol: request.symbol.clone(),
             messages: warnings.messages,
             expires_at,
-        })
+        }))
     }
 
     /// Closes, as not sent, the orders whose question was never answered in time.
