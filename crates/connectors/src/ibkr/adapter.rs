@@ -13,7 +13,7 @@ use async_trait::async_trait;
 use brokerdesk_model::{
     AccountId, Balances, ClientOrderId, OrderId, Position, Symbol, TradingMode,
 };
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock, Weak};
 use tokio::sync::{OnceCell, watch};
 
@@ -45,6 +45,9 @@ pub enum PlaceOutcome {
 
 const MAX_CONFIRMATIONS: usize = 5;
 
+/// How long a symbol the contract search did not find is not searched again.
+const NO_CONTRACT_FOR: std::time::Duration = std::time::Duration::from_secs(600);
+
 /// An account the gateway lists, and whether orders on it move real money
 /// (`parse::account_mode`: live unless the gateway proves it paper).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -67,8 +70,9 @@ pub struct IbkrConnector {
     /// IBKR trades contract ids; symbols are learnt from positions, registered, or found by
     /// the contract search (kept for the connection's life).
     conids: RwLock<HashMap<Symbol, i64>>,
-    /// Symbols the contract search found nothing for, so a quote poll does not search again.
-    no_contract: RwLock<HashSet<Symbol>>,
+    /// Symbols the contract search found nothing for, and when: a quote poll does not search
+    /// again for `NO_CONTRACT_FOR` (a new listing is found after that).
+    no_contract: RwLock<HashMap<Symbol, std::time::Instant>>,
 }
 
 fn status_of(a: &m::AuthStatus) -> GatewayStatus {
@@ -108,7 +112,7 @@ impl IbkrConnector {
             iserver_ready: Mutex::new(None),
             portfolio_ready: OnceCell::new(),
             conids: RwLock::new(HashMap::new()),
-            no_contract: RwLock::new(HashSet::new()),
+            no_contract: RwLock::new(HashMap::new()),
         })
     }
 
@@ -324,7 +328,8 @@ impl IbkrConnector {
             .no_contract
             .read()
             .unwrap_or_else(|p| p.into_inner())
-            .contains(symbol)
+            .get(symbol)
+            .is_some_and(|at| at.elapsed() < NO_CONTRACT_FOR)
         {
             return Err(no_such());
         }
@@ -371,7 +376,7 @@ impl IbkrConnector {
                 self.no_contract
                     .write()
                     .unwrap_or_else(|p| p.into_inner())
-                    .insert(symbol.clone());
+                    .insert(symbol.clone(), std::time::Instant::now());
                 Err(no_such())
             }
         }
@@ -707,7 +712,12 @@ impl MarketData for IbkrConnector {
     async fn latest_quotes(&self, symbols: &[Symbol]) -> Result<Vec<Quote>, ConnectorError> {
         let mut pairs = Vec::with_capacity(symbols.len());
         for s in symbols {
-            pairs.push((self.resolve_conid(s).await?, s.clone()));
+            match self.resolve_conid(s).await {
+                Ok(c) => pairs.push((c, s.clone())),
+                // No such contract: nothing to quote, and the other symbols still are.
+                Err(ConnectorError::Rejected(why)) => tracing::debug!(%why, "no IBKR quote"),
+                Err(e) => return Err(e),
+            }
         }
         if pairs.is_empty() {
             return Ok(Vec::new());
