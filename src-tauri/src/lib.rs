@@ -49,6 +49,7 @@ pub fn configure<R: Runtime>(
             commands::oauth::portal_start,
             commands::connections::institutions_search,
             commands::trading::order_place,
+            commands::trading::order_answer_warnings,
             commands::trading::order_cancel,
             commands::trading::orders_blotter,
             commands::trading::quotes,

@@ -120,6 +120,9 @@ fn sample_args(name: &str, sandbox_url: &str) -> serde_json::Value {
             "quantity": {"qty": "1"}, "order_type": "market", "time_in_force": "day",
             "limit_price": null, "stop_price": null,
         }}),
+        "order_answer_warnings" => {
+            serde_json::json!({ "confirmation": "nope", "confirmed": false })
+        }
         "order_cancel" => serde_json::json!({
             "connection": "paper-local", "account": "PA-SANDBOX-1", "order_id": "nope",
         }),
@@ -196,9 +199,17 @@ fn every_command_answers_and_no_reply_ever_carries_a_secret() {
         match (name, &reply) {
             // Creating twice, unknown ids and an absent gateway must fail, cleanly.
             (
-                "vault_create" | "credential_remove" | "connection_add_key" | "connection_remove"
-                | "order_cancel" | "break_resolve" | "oauth_start" | "oauth_finish"
-                | "oauth_cancel" | "portal_start",
+                "vault_create"
+                | "credential_remove"
+                | "connection_add_key"
+                | "connection_remove"
+                | "order_cancel"
+                | "break_resolve"
+                | "oauth_start"
+                | "oauth_finish"
+                | "oauth_cancel"
+                | "portal_start"
+                | "order_answer_warnings",
                 Err(err),
             ) => {
                 assert!(err.get("code").is_some(), "{name}: {err}")
@@ -304,6 +315,8 @@ fn a_paper_order_goes_through_ipc_and_shows_in_the_blotter() {
         serde_json::json!({ "ticket": ticket }),
     )
     .expect("the order is placed");
+    assert_eq!(placed["outcome"], "placed");
+    let placed = placed["detail"].clone();
     assert_eq!(placed["order"]["symbol"], "MSFT");
     assert_eq!(placed["mode"], "paper");
     let blotter = invoke(&webview, ipc::ListOrders::NAME).unwrap();

@@ -700,3 +700,145 @@ async fn a_fill_reaches_the_blotter_through_the_stream_with_polling_off() {
     client.close().await.expect("session closed");
     drop(driver);
 }
+
+/// The connectors' recorded IBKR examples (crates/connectors/tests/fixtures/SOURCES.md).
+fn ibkr_fixture(name: &str) -> serde_json::Value {
+    let path = format!(
+        "{}/../crates/connectors/tests/fixtures/ibkr/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    serde_json::from_str(&std::fs::read_to_string(path).expect("fixture")).expect("JSON")
+}
+
+/// Issue 15: an IBKR gateway (a loopback stand-in serving the spec's examples) finds IBM by its
+/// contract search, answers the order with its "no market data" warning, and places it once
+/// the user confirms the warning in the ticket.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_ibkr_warning_is_shown_in_the_ticket_and_confirmed_by_the_user() {
+    use wiremock::matchers::{body_json, method, path, path_regex};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let gateway = MockServer::start().await;
+    let ok = |body: serde_json::Value| ResponseTemplate::new(200).set_body_json(body);
+    for (verb, p, body) in [
+        (
+            "GET",
+            "/v1/api/portfolio/accounts",
+            serde_json::json!([{ "id": "DU123456", "currency": "USD" }]),
+        ),
+        (
+            "GET",
+            "/v1/api/iserver/accounts",
+            serde_json::json!({ "accounts": ["DU123456"], "selectedAccount": "DU123456" }),
+        ),
+        (
+            "GET",
+            "/v1/api/iserver/account/orders",
+            serde_json::json!({ "orders": [] }),
+        ),
+        (
+            "GET",
+            "/v1/api/portfolio/DU123456/positions/0",
+            serde_json::json!([]),
+        ),
+        (
+            "POST",
+            "/v1/api/tickle",
+            ibkr_fixture("spec_example_POST_tickle__success.json"),
+        ),
+        (
+            "GET",
+            "/v1/api/iserver/secdef/search",
+            ibkr_fixture("spec_example_GET_iserver_secdef_search__found.json"),
+        ),
+        (
+            "POST",
+            "/v1/api/iserver/account/DU123456/orders",
+            ibkr_fixture(
+                "spec_example_POST_iserver_account_accountId_orders__orderReplyMessageExample.json",
+            ),
+        ),
+    ] {
+        Mock::given(method(verb))
+            .and(path(p))
+            .respond_with(ok(body))
+            .mount(&gateway)
+            .await;
+    }
+    Mock::given(method("GET"))
+        .and(path_regex(r"^/v1/api/portfolio/[^/]+/summary$"))
+        .respond_with(ok(ibkr_fixture(
+            "spec_example_GET_portfolio_accountId_summary__success.json",
+        )))
+        .mount(&gateway)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(
+            "/v1/api/iserver/reply/99097238-9824-4830-84ef-46979aa22593",
+        ))
+        .and(body_json(serde_json::json!({ "confirmed": true })))
+        .respond_with(ok(ibkr_fixture(
+            "spec_example_POST_iserver_account_accountId_orders__orderSubmitSuccessExample.json",
+        )))
+        .expect(1)
+        .mount(&gateway)
+        .await;
+
+    let app = app_binary();
+    let data_root = tempfile::tempdir().expect("a temp dir");
+    let driver = start_driver(&data_root.path().join("app"), &[]);
+    let client = connect(&driver, &app).await;
+    text_of(&client, CASH).await;
+    create_vault(&client).await;
+
+    click(&client, "#nav-connect").await;
+    type_into(&client, "#institution-search", "interactive").await;
+    click(&client, r#"[data-institution="ibkr"] .connect-button"#).await;
+    type_into(
+        &client,
+        "#ibkr-gateway_url",
+        &format!("{}/v1/api", gateway.uri()),
+    )
+    .await;
+    click(&client, "#ibkr-connect").await;
+    let connected = text_of(&client, "#connect-result").await;
+    assert!(connected.contains("Connected"), "{connected}");
+
+    click(&client, "#nav-orders").await;
+    client
+        .wait()
+        .at_most(Duration::from_secs(30))
+        .for_element(Locator::XPath(
+            "//select[@id='ticket-account']/option[contains(., 'DU123456')]",
+        ))
+        .await
+        .expect("the gateway's account is on the ticket")
+        .click()
+        .await
+        .expect("account chosen");
+    type_into(&client, "#ticket-symbol", "IBM").await;
+    type_into(&client, "#ticket-qty", "1").await;
+    click(&client, r#"#ticket-type option[value="limit"]"#).await;
+    type_into(&client, "#ticket-limit", "10").await;
+    click(&client, "#ticket-review").await;
+    click(&client, "#ticket-submit").await;
+    let warned = text_of(&client, "#order-warnings").await;
+    assert!(
+        warned.contains("without market data") && warned.contains("Not sent yet"),
+        "{warned}"
+    );
+    save_screenshot(&client, "order-warnings").await;
+    click(&client, "#warnings-confirm").await;
+    let sent = text_of(&client, "#ticket-result").await;
+    assert!(sent.contains("Order sent: IBM"), "{sent}");
+    wait_for_text(
+        &client,
+        r#"#blotter tr[data-symbol="IBM"]"#,
+        "IBM",
+        Duration::from_secs(15),
+    )
+    .await;
+    save_screenshot(&client, "order-warnings-confirmed").await;
+    client.close().await.expect("session closed");
+    drop(driver);
+    gateway.verify().await;
+}

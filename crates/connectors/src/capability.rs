@@ -42,6 +42,34 @@ pub trait Trading: Send + Sync {
         account: &AccountId,
         client_order_id: &ClientOrderId,
     ) -> Result<Option<Order>, ConnectorError>;
+
+    /// Follows an order the app placed: by its client order id, or by the broker's own id
+    /// (`broker_order`, from the placing reply) where the broker does not report client ids.
+    async fn find_order(
+        &self,
+        account: &AccountId,
+        client_order_id: &ClientOrderId,
+        broker_order: Option<&OrderId>,
+    ) -> Result<Option<Order>, ConnectorError> {
+        let _ = broker_order;
+        self.order_by_client_id(account, client_order_id).await
+    }
+
+    /// Answers the warnings a `submit_order` came back with
+    /// (`ConnectorError::NeedsConfirmation`): yes places `request` (which may bring further
+    /// warnings), no withdraws it and returns `Rejected`.
+    async fn confirm_order(
+        &self,
+        account: &AccountId,
+        request: &OrderRequest,
+        reply_id: &str,
+        confirmed: bool,
+    ) -> Result<Order, ConnectorError> {
+        let _ = (account, request, reply_id, confirmed);
+        Err(ConnectorError::Rejected(
+            "this institution does not ask to confirm orders".into(),
+        ))
+    }
 }
 
 /// Quotes.

@@ -21,4 +21,16 @@ pub enum ConnectorError {
         message: String,
         retry_after: Option<std::time::Duration>,
     },
+    /// The broker did not place the order: it warns and waits for the user's yes or no
+    /// (`Trading::confirm_order`). The warnings are the broker's text, to be shown, not obeyed.
+    #[error("the institution asks to confirm the order: {}", .0.messages.join(" "))]
+    NeedsConfirmation(OrderWarnings),
+}
+
+/// A broker's warnings about an order it holds back until the user answers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OrderWarnings {
+    /// The broker's id for this question (answered once, and only for a short while).
+    pub reply_id: String,
+    pub messages: Vec<String>,
 }

@@ -43,4 +43,4 @@ pub use capability::{
     AccountActivity, MarketData, Payments, Portfolio, StreamControl, StreamHandle, StreamKind,
     StreamUpdate, Streams, Trading,
 };
-pub use error::ConnectorError;
+pub use error::{ConnectorError, OrderWarnings};

@@ -7,7 +7,7 @@ use brokerdesk_connectors::ibkr::{GatewayStatus, IbkrConfig, IbkrConnector, Plac
 use brokerdesk_connectors::types::{
     OrderFilter, OrderRequest, OrderSide, OrderStatus, OrderStatusFilter, TimeInForce,
 };
-use brokerdesk_connectors::{ConnectorError, MarketData, Portfolio, Trading};
+use brokerdesk_connectors::{ConnectorError, MarketData, OrderWarnings, Portfolio, Trading};
 use brokerdesk_model::{AccountId, ClientOrderId, PositionSide, Symbol};
 use rust_decimal_macros::dec;
 use std::sync::Arc;
@@ -107,7 +107,8 @@ async fn a_failed_tickle_asks_to_sign_in_again() {
     let c = connector(&server.uri());
     let err = c.tickle().await.expect_err("401");
     assert!(
-        matches!(&err, ConnectorError::NeedsSignIn(m) if m == "failed to process request"),
+        matches!(&err, ConnectorError::NeedsSignIn(m)
+            if m.contains("(failed to process request)") && m.contains("Open http://127.0.0.1:")),
         "{err:?}"
     );
     assert_eq!(
@@ -391,8 +392,10 @@ async fn order_warnings_come_back_to_the_user_by_default() {
         .await
         .expect_err("not confirmed");
     assert!(
-        matches!(&err, ConnectorError::Rejected(m) if m.contains("asks to confirm")),
-        "{err:?}"
+        matches!(&err, ConnectorError::NeedsConfirmation(OrderWarnings { reply_id, messages })
+            if reply_id == "99097238-9824-4830-84ef-46979aa22593"
+                && messages[0].contains("without market data")),
+        "a warning is the user's question, not a refusal: {err:?}"
     );
     let replies = server
         .received_requests()
@@ -435,19 +438,288 @@ async fn order_errors_and_prompts_are_refusals() {
 async fn unknown_symbol_is_refused_before_sending() {
     let server = MockServer::start().await;
     mount_accounts(&server).await;
+    // The contract search finds nothing (asked once: the answer is kept).
+    Mock::given(method("GET"))
+        .and(path("/v1/api/iserver/secdef/search"))
+        .and(query_param("symbol", "ZZZZ"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!([])))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v1/api/iserver/account/DU123456/orders"))
+        .respond_with(ResponseTemplate::new(500))
+        .expect(0)
+        .mount(&server)
+        .await;
     let c = connector(&server.uri());
     let r = OrderRequest {
         symbol: Symbol::new("ZZZZ"),
         ..order_request()
     };
+    let err = c.submit_order(&acct(), &r).await.expect_err("no contract");
+    assert!(
+        matches!(&err, ConnectorError::Rejected(m) if m.contains("no such contract") && m.contains("ZZZZ")),
+        "{err:?}"
+    );
+    // Quotes leave out a symbol with no contract (the trait's rule), without a second search.
+    assert!(
+        c.latest_quotes(&[Symbol::new("ZZZZ")])
+            .await
+            .expect("no error")
+            .is_empty()
+    );
+}
+
+/// An order for a stock the account does not hold: the contract search (the spec's example for
+/// IBM) gives the NYSE listing's conid, which the order carries; the next order reuses it.
+#[tokio::test]
+async fn a_symbol_not_held_is_found_by_the_contract_search() {
+    let server = MockServer::start().await;
+    mount_accounts(&server).await;
+    Mock::given(method("GET"))
+        .and(path("/v1/api/iserver/secdef/search"))
+        .and(query_param("symbol", "IBM"))
+        .and(query_param("secType", "STK"))
+        .respond_with(ok("spec_example_GET_iserver_secdef_search__found.json"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v1/api/iserver/account/DU123456/orders"))
+        .and(body_json(serde_json::json!({"orders": [{
+            "acctId": "DU123456", "conid": 8314, "cOID": "cid-ib-1", "orderType": "LMT",
+            "side": "BUY", "quantity": 10.0, "price": 172.5, "tif": "DAY", "outsideRTH": false
+        }]})))
+        .respond_with(ok(
+            "spec_example_POST_iserver_account_accountId_orders__orderSubmitSuccessExample.json",
+        ))
+        .expect(2)
+        .mount(&server)
+        .await;
+    let c = connector(&server.uri());
+    let r = OrderRequest {
+        symbol: Symbol::new("IBM"),
+        ..order_request()
+    };
+    let o = c.submit_order(&acct(), &r).await.expect("placed");
+    assert_eq!(o.id.as_str(), "1370093239");
+    assert_eq!(o.symbol.as_str(), "IBM");
+    c.submit_order(&acct(), &r)
+        .await
+        .expect("again, from the cache");
+    assert_eq!(
+        c.resolve_conid(&Symbol::new("IBM")).await.expect("kept"),
+        8314
+    );
+    let requests = server.received_requests().await.expect("recorded");
+    let accounts_at = requests
+        .iter()
+        .position(|r| r.url.path() == "/v1/api/iserver/accounts");
+    let search_at = requests
+        .iter()
+        .position(|r| r.url.path().ends_with("/secdef/search"));
+    assert!(
+        accounts_at < search_at,
+        "/iserver/accounts precedes the search"
+    );
+}
+
+/// When the search lists the symbol only away from a US primary exchange, IBKR's stock list
+/// (`/trsrv/stocks`, the spec's IBM example) names the US contract.
+#[tokio::test]
+async fn the_stock_list_settles_which_contract_is_the_us_one() {
+    let server = MockServer::start().await;
+    mount_accounts(&server).await;
+    let mut search = fixture_json("ibkr", "spec_example_GET_iserver_secdef_search__found.json");
+    // Keep only the recorded LSE listing.
+    let lse: Vec<serde_json::Value> = search
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter(|i| i["description"] == "LSE")
+        .cloned()
+        .collect();
+    assert_eq!(lse.len(), 1);
+    search = serde_json::Value::Array(lse);
+    Mock::given(method("GET"))
+        .and(path("/v1/api/iserver/secdef/search"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(search))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v1/api/trsrv/stocks"))
+        .and(query_param("symbols", "IBM"))
+        .respond_with(ok("spec_example_GET_trsrv_stocks__ibm.json"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let c = connector(&server.uri());
+    assert_eq!(
+        c.resolve_conid(&Symbol::new("IBM")).await.expect("US"),
+        8314
+    );
+}
+
+/// The user's yes goes to /iserver/reply/{id}; a second warning comes back as a question
+/// again, and the next yes places the order.
+#[tokio::test]
+async fn the_users_yes_answers_each_warning_in_turn() {
+    let server = MockServer::start().await;
+    mount_accounts(&server).await;
+    let reply_path = "/v1/api/iserver/reply/99097238-9824-4830-84ef-46979aa22593";
+    let mut second = fixture_json(
+        "ibkr",
+        "spec_example_POST_iserver_account_accountId_orders__orderReplyMessageExample.json",
+    );
+    second[0]["id"] = serde_json::json!("second-reply");
+    Mock::given(method("POST"))
+        .and(path(reply_path))
+        .and(body_json(serde_json::json!({"confirmed": true})))
+        .respond_with(ResponseTemplate::new(200).set_body_json(second))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v1/api/iserver/reply/second-reply"))
+        .and(body_json(serde_json::json!({"confirmed": true})))
+        .respond_with(ok(
+            "spec_example_POST_iserver_account_accountId_orders__orderSubmitSuccessExample.json",
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let c = connector(&server.uri());
+    let r = order_request();
+    let err = c
+        .confirm_order(&acct(), &r, "99097238-9824-4830-84ef-46979aa22593", true)
+        .await
+        .expect_err("another warning");
+    let ConnectorError::NeedsConfirmation(w) = err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(w.reply_id, "second-reply");
+    let o = c
+        .confirm_order(&acct(), &r, &w.reply_id, true)
+        .await
+        .expect("placed");
+    assert_eq!(o.id.as_str(), "1370093239");
+    assert_eq!(o.client_order_id, Some(ClientOrderId::new("cid-ib-1")));
+}
+
+/// No is sent as `{"confirmed": false}` and the order is refused, whatever the gateway says
+/// (the spec's "Order not confirmed" error here).
+#[tokio::test]
+async fn the_users_no_withdraws_the_order() {
+    let server = MockServer::start().await;
+    mount_accounts(&server).await;
+    Mock::given(method("POST"))
+        .and(path("/v1/api/iserver/reply/r-1"))
+        .and(body_json(serde_json::json!({"confirmed": false})))
+        .respond_with(ok(
+            "spec_example_POST_iserver_reply_replyId__orderSubmitErrorExample.json",
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let c = connector(&server.uri());
+    let err = c
+        .confirm_order(&acct(), &order_request(), "r-1", false)
+        .await
+        .expect_err("declined");
+    assert!(
+        matches!(&err, ConnectorError::Rejected(m) if m.contains("declined")),
+        "{err:?}"
+    );
+    // A reply id the gateway no longer knows is a refusal with IBKR's words.
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/api/iserver/reply/gone"))
+        .respond_with(ok(
+            "spec_example_POST_iserver_reply_replyId__orderReplyNotFoundExample.json",
+        ))
+        .mount(&server)
+        .await;
+    let c = connector(&server.uri());
+    let err = c
+        .confirm_order(&acct(), &order_request(), "gone", true)
+        .await
+        .expect_err("expired");
+    assert!(
+        matches!(&err, ConnectorError::Rejected(m) if m.contains("reply id not found")),
+        "{err:?}"
+    );
+}
+
+/// The gateway's session ended: a 401 is Needs sign-in with the steps and the user's own
+/// gateway address; after the keep-alive hears `authenticated: false`, reads ask the gateway
+/// again and refuse the same way until the user has signed in.
+#[tokio::test]
+async fn an_expired_session_says_how_to_sign_in_at_the_users_gateway() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/api/portfolio/accounts"))
+        .respond_with(ResponseTemplate::new(401))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    let c = connector(&server.uri());
+    let err = c.accounts().await.expect_err("401");
+    let ConnectorError::NeedsSignIn(m) = &err else {
+        panic!("{err:?}")
+    };
+    assert!(
+        m.contains(&format!("Open {} in your browser", server.uri())),
+        "{m}"
+    );
+    assert!(m.contains("log in"), "{m}");
+    assert!(
+        !m.contains("/v1/api"),
+        "the gateway's page, not its API: {m}"
+    );
+
+    let server = MockServer::start().await;
+    mount_accounts(&server).await;
+    let mut tickle = fixture_json("ibkr", "spec_example_POST_tickle__success.json");
+    tickle["iserver"]["authStatus"]["authenticated"] = serde_json::json!(false);
+    Mock::given(method("POST"))
+        .and(path("/v1/api/tickle"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(tickle))
+        .mount(&server)
+        .await;
+    let mut status = fixture_json(
+        "ibkr",
+        "spec_example_POST_iserver_auth_status__success.json",
+    );
+    status["authenticated"] = serde_json::json!(false);
+    Mock::given(method("POST"))
+        .and(path("/v1/api/iserver/auth/status"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(status))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    mount(
+        &server,
+        "POST",
+        "/iserver/auth/status",
+        "spec_example_POST_iserver_auth_status__success.json",
+    )
+    .await;
+    let c = connector(&server.uri());
     assert!(matches!(
-        c.submit_order(&acct(), &r).await,
-        Err(ConnectorError::Rejected(_))
+        c.tickle().await.expect("tickle"),
+        GatewayStatus::NeedsSignIn(_)
     ));
-    assert!(matches!(
-        c.latest_quotes(&[Symbol::new("ZZZZ")]).await,
-        Err(ConnectorError::Rejected(_))
-    ));
+    let err = c.accounts().await.expect_err("still signed out");
+    assert!(
+        matches!(&err, ConnectorError::NeedsSignIn(m) if m.contains(&server.uri())),
+        "{err:?}"
+    );
+    // Signed in again (the second status answer): reads work.
+    assert_eq!(c.accounts().await.expect("back").len(), 1);
+    assert_eq!(*c.watch_status().borrow(), GatewayStatus::Authenticated);
 }
 
 #[tokio::test]

@@ -795,3 +795,98 @@ fn production_config_points_at_snaptrade() {
     assert_eq!(c.base_url, "https://api.snaptrade.com/api/v1");
     assert!(c.fixed_timestamp.is_none());
 }
+
+/// An order placed through SnapTrade is followed by the brokerage order id its placing reply
+/// gave: found in the account's order listing with its fills, carrying our client order id.
+#[tokio::test]
+async fn a_placed_order_is_followed_by_its_brokerage_order_id() {
+    let server = trading_server(authorization()).await;
+    let mut other = order_record("SELL");
+    other["brokerage_order_id"] = json!("someone-elses-order");
+    let mut ours = order_record("BUY");
+    ours["status"] = json!("EXECUTED");
+    mount(
+        &server,
+        "GET",
+        &format!("/accounts/{ACCOUNT}/orders"),
+        ok_json(json!([other, ours])),
+    )
+    .await;
+    let c = connector(&server.uri());
+    let request = limit_buy();
+    let placed = c.submit_order(&acct(), &request).await.expect("placed");
+    let found = c
+        .find_order(&acct(), &request.client_order_id, Some(&placed.id))
+        .await
+        .expect("read")
+        .expect("found by its brokerage order id");
+    assert_eq!(found.id, placed.id);
+    assert_eq!(found.client_order_id, Some(request.client_order_id.clone()));
+    assert_eq!(found.status, OrderStatus::Filled);
+    assert_eq!(
+        (found.filled_qty, found.filled_avg_price),
+        (dec!(80), Some(dec!(12.34)))
+    );
+    assert!(
+        c.find_order(
+            &acct(),
+            &request.client_order_id,
+            Some(&OrderId::new("nope"))
+        )
+        .await
+        .expect("read")
+        .is_none(),
+        "an id the listing does not have is not found"
+    );
+}
+
+/// An account's transactions from `GET /accounts/{id}/activities` (the spec's shape): a buy is
+/// money out, the page continues by offset while SnapTrade says more exist, dates go as days.
+#[tokio::test]
+async fn account_activity_from_the_activities_listing() {
+    use brokerdesk_connectors::AccountActivity;
+    use brokerdesk_connectors::types::TransactionQuery;
+    use brokerdesk_model::{ActivityKind, ActivityStatus};
+    let server = MockServer::start().await;
+    let page = fixture_json(
+        "snaptrade",
+        "spec_synth_GET_accounts_accountId_activities.json",
+    );
+    Mock::given(method("GET"))
+        .and(path(format!("/api/v1/accounts/{ACCOUNT}/activities")))
+        .and(wiremock::matchers::query_param("offset", "0"))
+        .and(wiremock::matchers::query_param("limit", "1"))
+        .and(wiremock::matchers::query_param("startDate", "2024-03-01"))
+        .respond_with(ok_json(page))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let c = connector(&server.uri());
+    let since = chrono::DateTime::parse_from_rfc3339("2024-03-01T10:00:00Z")
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    let got = c
+        .activity(
+            &acct(),
+            &TransactionQuery {
+                since: Some(since),
+                limit: Some(1),
+                ..TransactionQuery::default()
+            },
+        )
+        .await
+        .expect("activity");
+    assert_eq!(got.entries.len(), 1);
+    let e = &got.entries[0];
+    assert_eq!(e.id, "2f7dc9b3-5c33-4668-3440-2b31e056ebe6");
+    assert_eq!(e.kind, ActivityKind::Fill);
+    assert_eq!(e.status, ActivityStatus::Completed);
+    assert_eq!(e.amount, dec!(-263.82), "a buy takes money out");
+    assert_eq!(e.currency, "USD");
+    assert_eq!(e.symbol, Some(Symbol::new("VAB.TO")));
+    assert_eq!((e.quantity, e.price), (Some(dec!(5.2)), Some(dec!(0.4))));
+    assert_eq!(e.fee, None, "a zero fee is no fee");
+    assert_eq!(e.time.to_rfc3339(), "2024-03-22T16:27:55+00:00");
+    // 1 of 1000 read: the next page starts at offset 1.
+    assert_eq!(got.next_cursor.as_deref(), Some("1"));
+}

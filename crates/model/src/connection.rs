@@ -17,7 +17,8 @@ pub enum TradingMode {
 pub enum ConnectionStatus {
     Connected,
     Disconnected(String),
-    NeedsSignIn,
+    /// The institution wants the user to sign in again; the detail says where and how.
+    NeedsSignIn(String),
     Degraded(String),
 }
 
@@ -26,7 +27,8 @@ impl std::fmt::Display for ConnectionStatus {
         match self {
             Self::Connected => f.write_str("Connected"),
             Self::Disconnected(why) => write!(f, "Disconnected: {why}"),
-            Self::NeedsSignIn => f.write_str("Needs sign-in"),
+            Self::NeedsSignIn(how) if how.is_empty() => f.write_str("Needs sign-in"),
+            Self::NeedsSignIn(how) => write!(f, "Needs sign-in: {how}"),
             Self::Degraded(why) => write!(f, "Degraded: {why}"),
         }
     }
@@ -288,7 +290,7 @@ mod tests {
         for status in [
             ConnectionStatus::Connected,
             ConnectionStatus::Disconnected("timed out".into()),
-            ConnectionStatus::NeedsSignIn,
+            ConnectionStatus::NeedsSignIn("open the gateway and log in".into()),
             ConnectionStatus::Degraded("429 from vendor".into()),
         ] {
             let json = serde_json::to_string(&status).unwrap();

@@ -22,6 +22,8 @@ pub enum ErrorCode {
     /// The order is larger than the user's limit (or its size is unknown): send it again with
     /// `confirm_large` once the user has confirmed it a second time. The message has the figures.
     NeedsConfirmation,
+    /// The broker holds the order back with warnings the user must answer (yes or no).
+    OrderWarnings,
     /// The IPC call itself failed (the UI could not reach the backend, or a bad reply).
     Ipc,
     Internal,
@@ -38,6 +40,7 @@ impl ErrorCode {
             Self::Unavailable => "unavailable",
             Self::Rejected => "rejected",
             Self::NeedsConfirmation => "needs_confirmation",
+            Self::OrderWarnings => "order_warnings",
             Self::Ipc => "ipc",
             Self::Internal => "internal",
         }
@@ -91,6 +94,7 @@ mod tests {
             ErrorCode::Unavailable,
             ErrorCode::Rejected,
             ErrorCode::NeedsConfirmation,
+            ErrorCode::OrderWarnings,
             ErrorCode::Ipc,
             ErrorCode::Internal,
         ] {

@@ -9,7 +9,7 @@ use crate::ids::VendorId;
 use crate::ids::{AccountId, ConnectionId, OrderId, Symbol};
 use crate::market::Quote;
 use crate::reconcile::ReconciliationBreak;
-use crate::trading::{BlotterEntry, OrderTicket};
+use crate::trading::{BlotterEntry, OrderPlacement, OrderTicket};
 use crate::vault::{CredentialInfo, Role, VaultState};
 use serde::{Serialize, de::DeserializeOwned};
 
@@ -151,6 +151,13 @@ pub struct PlaceOrderArgs {
     pub ticket: OrderTicket,
 }
 
+/// The user's answer to an order's warnings (`OrderPlacement::NeedsConfirmation`).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct AnswerOrderWarningsArgs {
+    pub confirmation: String,
+    pub confirmed: bool,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CancelOrderArgs {
     pub connection: ConnectionId,
@@ -289,7 +296,16 @@ pub struct PlaceOrder;
 impl Command for PlaceOrder {
     const NAME: &'static str = "order_place";
     type Args = PlaceOrderArgs;
-    type Output = BlotterEntry;
+    /// Placed, or held back by the broker with warnings for the user to answer.
+    type Output = OrderPlacement;
+}
+
+pub struct AnswerOrderWarnings;
+
+impl Command for AnswerOrderWarnings {
+    const NAME: &'static str = "order_answer_warnings";
+    type Args = AnswerOrderWarningsArgs;
+    type Output = OrderPlacement;
 }
 
 pub struct CancelOrder;
@@ -397,6 +413,7 @@ pub const ALL: &[&str] = &[
     SearchRemoteInstitutions::NAME,
     RemoveConnection::NAME,
     PlaceOrder::NAME,
+    AnswerOrderWarnings::NAME,
     CancelOrder::NAME,
     ListOrders::NAME,
     GetQuotes::NAME,

@@ -42,4 +42,4 @@ pub use position::{Position, PositionSide};
 pub use reconcile::{BreakKind, ReconciliationBreak};
 pub use settings::Settings;
 pub use ticket_form::{QuantityKind, TicketField, TicketForm};
-pub use trading::{BlotterEntry, OrderTicket};
+pub use trading::{BlotterEntry, OrderPlacement, OrderTicket, OrderWarnings};

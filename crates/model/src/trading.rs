@@ -84,6 +84,32 @@ pub struct BlotterEntry {
     pub submitted_at: DateTime<Utc>,
 }
 
+/// An order the broker holds back with warnings until the user answers: yes places it (and may
+/// bring further warnings), no withdraws it. The texts are the broker's, shown and not obeyed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderWarnings {
+    /// What the answer names (`ipc::AnswerOrderWarnings`); good until `expires_at`.
+    pub confirmation: String,
+    pub connection: ConnectionId,
+    pub connection_name: String,
+    pub account: AccountId,
+    pub client_order_id: crate::ids::ClientOrderId,
+    pub symbol: Symbol,
+    pub messages: Vec<String>,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// What placing an order (or answering its warnings) came to.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "outcome", content = "detail", rename_all = "snake_case")]
+pub enum OrderPlacement {
+    Placed(Box<BlotterEntry>),
+    /// Not sent yet: the broker's warnings wait for the user's answer.
+    NeedsConfirmation(OrderWarnings),
+    /// The user said no: the order was not sent.
+    Declined,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

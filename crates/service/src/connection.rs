@@ -106,7 +106,7 @@ impl Drop for AbortOnDrop {
 /// How a connector's error shows as a status.
 pub fn status_of(err: &ConnectorError) -> ConnectionStatus {
     match err {
-        ConnectorError::NeedsSignIn(_) => ConnectionStatus::NeedsSignIn,
+        ConnectorError::NeedsSignIn(how) => ConnectionStatus::NeedsSignIn(how.clone()),
         ConnectorError::Unavailable(why) => ConnectionStatus::Disconnected(why.clone()),
         ConnectorError::RateLimited { message, .. } => {
             ConnectionStatus::Degraded(format!("rate limited: {message}"))

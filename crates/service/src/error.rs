@@ -47,6 +47,16 @@ pub enum ServiceError {
     /// out only when sent again confirmed (`OrderTicket::confirm_large`).
     #[error("{} Confirm it a second time to place it.", .0.summary)]
     NeedsConfirmation(LargeOrder),
+    /// The broker holds the order back with warnings: answer them with
+    /// `BrokerageService::answer_order_warnings`.
+    #[error("{} asks to confirm this order: {}", .0.connection_name, .0.messages.join(" "))]
+    OrderWarnings(Box<brokerdesk_model::OrderWarnings>),
+    /// No order waits for an answer under this confirmation (expired, answered, or never).
+    #[error(
+        "this order's warnings can no longer be answered (they expire after a few minutes, or \
+         were answered already); the order was not sent — place it again"
+    )]
+    WarningsExpired,
 }
 
 impl ServiceError {
@@ -60,6 +70,7 @@ impl ServiceError {
                 | ConnectorError::BadResponse(_)
                 | ConnectorError::RateLimited { .. } => ErrorCode::Unavailable,
                 ConnectorError::Rejected(_) => ErrorCode::Rejected,
+                ConnectorError::NeedsConfirmation(_) => ErrorCode::OrderWarnings,
             },
             Self::Vault(err) => vault_code(err),
             Self::Access(err) => access_code(err),
@@ -68,6 +79,8 @@ impl ServiceError {
             Self::SignIn { code, .. } => *code,
             Self::ConnectionsTampered { .. } => ErrorCode::Forbidden,
             Self::NeedsConfirmation(_) => ErrorCode::NeedsConfirmation,
+            Self::OrderWarnings(_) => ErrorCode::OrderWarnings,
+            Self::WarningsExpired => ErrorCode::NotFound,
         }
     }
 }

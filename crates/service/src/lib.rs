@@ -5,6 +5,8 @@
 
 mod atomic_file;
 mod authorization;
+#[cfg(test)]
+mod broker_orders_tests;
 mod browser_flows;
 mod config;
 mod connection;
@@ -24,6 +26,7 @@ mod oauth_flow_tests;
 mod oauth_tokens;
 mod opening;
 mod order_size;
+mod order_warnings;
 mod orders;
 mod orders_journal;
 pub mod paper_connection;

@@ -25,7 +25,7 @@ const YOUNG_ORDER: chrono::TimeDelta = chrono::TimeDelta::minutes(2);
 impl BrokerageService {
     /// Whether the user may place an order on a connection of `mode` now. The local sandbox
     /// trades before any vault exists: it holds no key and no real money.
-    fn authorize_order(
+    pub(crate) fn authorize_order(
         &self,
         connection: &ConnectionId,
         mode: TradingMode,
@@ -80,6 +80,16 @@ impl BrokerageService {
         let sent = trading.submit_order(&ticket.account, &request).await;
         let order = match sent {
             Ok(order) => order,
+            Err(ConnectorError::NeedsConfirmation(warnings)) => {
+                // Not sent yet: the order waits, journaled as pending, for the user's answer.
+                return Err(self.hold_for_answer(
+                    &connection,
+                    &ticket.account,
+                    &request,
+                    submitted_at,
+                    warnings,
+                ));
+            }
             Err(source) => {
                 if matches!(source, ConnectorError::Rejected(_)) {
                     // The broker said no: it has no such order, and never will.
@@ -202,12 +212,15 @@ impl BrokerageService {
         &self,
         wanted: impl Fn(&JournaledOrder) -> bool,
     ) -> Result<usize, ServiceError> {
+        self.expire_warnings().await?;
+        // An order waiting for the user's answer to its warnings is not the broker's yet.
+        let awaiting = self.inner.warnings.awaiting();
         let open: Vec<JournaledOrder> = self
             .orders()
             .run(|j| j.orders())
             .await?
             .into_iter()
-            .filter(|o| o.is_open() && wanted(o))
+            .filter(|o| o.is_open() && wanted(o) && !awaiting.contains(&o.request.client_order_id))
             .collect();
         if open.is_empty() {
             return Ok(0);
@@ -217,8 +230,13 @@ impl BrokerageService {
             let c = connections.iter().find(|c| c.id == o.connection)?.clone();
             let trading = c.trading.clone()?;
             Some(async move {
+                // By the broker's own id too, once known: not every broker reports ours.
                 let found = trading
-                    .order_by_client_id(&o.account, &o.request.client_order_id)
+                    .find_order(
+                        &o.account,
+                        &o.request.client_order_id,
+                        o.broker_order.as_ref().map(|b| &b.id),
+                    )
                     .await;
                 (c, o, found)
             })

@@ -96,6 +96,8 @@ pub(crate) struct Inner {
     pub(crate) events: broadcast::Sender<ServiceEvent>,
     /// OAuth sign-ins and aggregator portals under way in the system browser.
     pub(crate) flows: BrowserFlows,
+    /// Orders the broker holds back with warnings, waiting for the user's answer.
+    pub(crate) warnings: crate::order_warnings::PendingWarnings,
 }
 
 /// The one core behind the app and the CLI. Cheap to clone: clones share everything.
@@ -176,6 +178,7 @@ impl BrokerageService {
                 session: Session::default(),
                 attached: RwLock::new(Vec::new()),
                 orders: Orders::new(journal),
+                warnings: Default::default(),
                 events,
             }),
         })

@@ -562,7 +562,7 @@ async fn reads_fan_out_and_one_failing_vendor_does_not_hide_the_others() {
     assert_eq!(overview.unreachable.len(), 1);
     assert_eq!(
         overview.unreachable[0].status,
-        ConnectionStatus::NeedsSignIn
+        ConnectionStatus::NeedsSignIn("token expired".into())
     );
     let missing = service
         .connection_accounts(&ConnectionId::new("nope"))

@@ -2,10 +2,10 @@
 
 use brokerdesk_model::vault::VaultState;
 use brokerdesk_model::{
-    AccountId, BlotterEntry, ConnectionId, IpcError, OrderId, OrderTicket, Quote,
+    AccountId, BlotterEntry, ConnectionId, IpcError, OrderId, OrderPlacement, OrderTicket, Quote,
     ReconciliationBreak, Symbol,
 };
-use brokerdesk_service::BrokerageService;
+use brokerdesk_service::{BrokerageService, ServiceError};
 use std::time::Duration;
 use tauri::State;
 
@@ -15,8 +15,36 @@ use super::ipc;
 pub async fn order_place(
     service: State<'_, BrokerageService>,
     ticket: OrderTicket,
-) -> Result<BlotterEntry, IpcError> {
-    service.place_order(ticket).await.map_err(ipc)
+) -> Result<OrderPlacement, IpcError> {
+    placement(service.place_order(ticket).await.map(Some))
+}
+
+/// The user's yes or no to the warnings a broker held an order back with.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn order_answer_warnings(
+    service: State<'_, BrokerageService>,
+    confirmation: String,
+    confirmed: bool,
+) -> Result<OrderPlacement, IpcError> {
+    placement(
+        service
+            .answer_order_warnings(&confirmation, confirmed)
+            .await,
+    )
+}
+
+/// Warnings are an outcome the ticket shows, not an error.
+fn placement(
+    result: Result<Option<BlotterEntry>, ServiceError>,
+) -> Result<OrderPlacement, IpcError> {
+    match result {
+        Ok(Some(entry)) => Ok(OrderPlacement::Placed(Box::new(entry))),
+        Ok(None) => Ok(OrderPlacement::Declined),
+        Err(ServiceError::OrderWarnings(warnings)) => {
+            Ok(OrderPlacement::NeedsConfirmation(*warnings))
+        }
+        Err(err) => Err(ipc(err)),
+    }
 }
 
 #[tauri::command(rename_all = "snake_case")]

@@ -12,7 +12,7 @@ pub fn ConnectionBadge(props: &ConnectionBadgeProps) -> Html {
     let (class, label) = match &props.status {
         ConnectionStatus::Connected => ("ok", "Connected"),
         ConnectionStatus::Disconnected(_) => ("bad", "Disconnected"),
-        ConnectionStatus::NeedsSignIn => ("warn", "Needs sign-in"),
+        ConnectionStatus::NeedsSignIn(_) => ("warn", "Needs sign-in"),
         ConnectionStatus::Degraded(_) => ("warn", "Degraded"),
     };
     // A latency is only news while the connection answers.

@@ -21,6 +21,7 @@ fn headline(code: ErrorCode) -> &'static str {
         ErrorCode::Unavailable => "The institution could not be reached.",
         ErrorCode::Rejected => "The institution refused the request.",
         ErrorCode::NeedsConfirmation => "This order needs a second confirmation.",
+        ErrorCode::OrderWarnings => "The broker asks you to confirm this order.",
         ErrorCode::Ipc => "The app's backend did not answer.",
         ErrorCode::Internal => "Something went wrong inside Brokerdesk.",
     }

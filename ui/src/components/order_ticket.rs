@@ -2,17 +2,21 @@
 //! LIVE), then place. The form is the model's `TicketForm` (side, type and time in force are its
 //! enums; a stray value is an error), and its rules are the same the backend checks. An order
 //! larger than the user's limit comes back `needs_confirmation` from the backend: the user
-//! then types the symbol to confirm it a second time.
+//! then types the symbol to confirm it a second time. A broker may hold an order back with its
+//! own warnings (`OrderPlacement::NeedsConfirmation`): they are shown as the broker's text, and
+//! the user confirms or declines them (`AnswerOrderWarnings`), perhaps more than once.
 
 use crate::components::{ErrorBanner, ModeBadge};
 use crate::ipc;
 use crate::live::use_live;
-use brokerdesk_model::ipc::{GetQuotes, PlaceOrder, PlaceOrderArgs, QuotesArgs};
+use brokerdesk_model::ipc::{
+    AnswerOrderWarnings, AnswerOrderWarningsArgs, GetQuotes, PlaceOrder, PlaceOrderArgs, QuotesArgs,
+};
 use brokerdesk_model::money::format_usd;
 use brokerdesk_model::order::{OrderQuantity, OrderSide, OrderType, TimeInForce};
 use brokerdesk_model::{
-    AccountSnapshot, BlotterEntry, ErrorCode, IpcError, OrderTicket, QuantityKind, ServiceEvent,
-    Symbol, TicketField, TicketForm, TradingMode,
+    AccountSnapshot, BlotterEntry, ErrorCode, IpcError, OrderPlacement, OrderTicket, OrderWarnings,
+    QuantityKind, ServiceEvent, Symbol, TicketField, TicketForm, TradingMode,
 };
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
@@ -65,6 +69,8 @@ pub fn OrderTicketForm(props: &OrderTicketProps) -> Html {
     let problem = use_state(|| None::<String>);
     let failure = use_state(|| None::<IpcError>);
     let placed = use_state(|| None::<BlotterEntry>);
+    let warnings = use_state(|| None::<OrderWarnings>);
+    let declined = use_state(|| false);
     let busy = use_state(|| false);
     let live = use_live();
 
@@ -165,35 +171,58 @@ pub fn OrderTicketForm(props: &OrderTicketProps) -> Html {
             }
         })
     };
+    // What placing (or answering warnings) came to: placed, more warnings, or declined.
+    let settle = {
+        let review = review.clone();
+        let large = large.clone();
+        let failure = failure.clone();
+        let placed = placed.clone();
+        let warnings = warnings.clone();
+        let declined = declined.clone();
+        let on_placed = props.on_placed.clone();
+        Callback::from(move |outcome: OrderPlacement| {
+            failure.set(None);
+            match outcome {
+                OrderPlacement::Placed(entry) => {
+                    review.set(None);
+                    large.set(None);
+                    warnings.set(None);
+                    placed.set(Some((*entry).clone()));
+                    on_placed.emit(*entry);
+                }
+                OrderPlacement::NeedsConfirmation(w) => {
+                    large.set(None);
+                    warnings.set(Some(w));
+                }
+                OrderPlacement::Declined => {
+                    review.set(None);
+                    warnings.set(None);
+                    declined.set(true);
+                }
+            }
+        })
+    };
     // Sends a ticket; a `needs_confirmation` answer opens the second confirmation.
     let send = {
-        let review = review.clone();
         let large = large.clone();
         let typed_symbol = typed_symbol.clone();
         let failure = failure.clone();
-        let placed = placed.clone();
         let busy = busy.clone();
-        let on_placed = props.on_placed.clone();
+        let declined = declined.clone();
+        let settle = settle.clone();
         Callback::from(move |t: OrderTicket| {
-            let (review, large, typed_symbol, failure, placed, busy, on_placed) = (
-                review.clone(),
+            let (large, typed_symbol, failure, busy, settle) = (
                 large.clone(),
                 typed_symbol.clone(),
                 failure.clone(),
-                placed.clone(),
                 busy.clone(),
-                on_placed.clone(),
+                settle.clone(),
             );
             busy.set(true);
+            declined.set(false);
             wasm_bindgen_futures::spawn_local(async move {
                 match ipc::call::<PlaceOrder>(&PlaceOrderArgs { ticket: t.clone() }).await {
-                    Ok(entry) => {
-                        failure.set(None);
-                        review.set(None);
-                        large.set(None);
-                        placed.set(Some(entry.clone()));
-                        on_placed.emit(entry);
-                    }
+                    Ok(outcome) => settle.emit(outcome),
                     Err(err) if err.code == ErrorCode::NeedsConfirmation && !t.confirm_large => {
                         failure.set(None);
                         typed_symbol.set(String::new());
@@ -207,6 +236,48 @@ pub fn OrderTicketForm(props: &OrderTicketProps) -> Html {
                 busy.set(false);
             });
         })
+    };
+    // The user's yes or no to the broker's warnings.
+    let answer = {
+        let warnings = warnings.clone();
+        let failure = failure.clone();
+        let busy = busy.clone();
+        let settle = settle.clone();
+        Callback::from(move |confirmed: bool| {
+            let Some(w) = (*warnings).clone() else {
+                return;
+            };
+            let (warnings, failure, busy, settle) = (
+                warnings.clone(),
+                failure.clone(),
+                busy.clone(),
+                settle.clone(),
+            );
+            busy.set(true);
+            wasm_bindgen_futures::spawn_local(async move {
+                let args = AnswerOrderWarningsArgs {
+                    confirmation: w.confirmation,
+                    confirmed,
+                };
+                match ipc::call::<AnswerOrderWarnings>(&args).await {
+                    Ok(outcome) => settle.emit(outcome),
+                    Err(err) => {
+                        // Expired or refused: the question is over either way.
+                        warnings.set(None);
+                        failure.set(Some(err));
+                    }
+                }
+                busy.set(false);
+            });
+        })
+    };
+    let on_warnings_confirm = {
+        let answer = answer.clone();
+        Callback::from(move |_: MouseEvent| answer.emit(true))
+    };
+    let on_warnings_decline = {
+        let answer = answer.clone();
+        Callback::from(move |_: MouseEvent| answer.emit(false))
     };
     let on_place = {
         let review = review.clone();
@@ -243,6 +314,7 @@ pub fn OrderTicketForm(props: &OrderTicketProps) -> Html {
             large.set(None);
         })
     };
+    let waiting = warnings.is_some();
 
     let account = props.accounts.get(*account_index);
     // Only the quotes of the connection this ticket trades in.
@@ -328,7 +400,7 @@ pub fn OrderTicketForm(props: &OrderTicketProps) -> Html {
                 }
                 <button type="submit" id="ticket-review">{ "Review order" }</button>
             </form>
-            if let (Some(t), Some(a), None) = (&*review, account, &*large) {
+            if let (Some(t), Some(a), None, false) = (&*review, account, &*large, waiting) {
                 <div class={classes!("confirm", if is_live { "live" } else { "paper" })} id="order-confirm" role="dialog" aria-label="Confirm order">
                     <p class="confirm-what" id="confirm-what">{ describe(t) }</p>
                     <p>{ "Account: " }<strong id="confirm-account">{ format!("{} · {}", a.connection.display_name, a.account_id) }</strong>{ " " }<ModeBadge mode={a.mode} /></p>
@@ -362,6 +434,30 @@ pub fn OrderTicketForm(props: &OrderTicketProps) -> Html {
                         <button class="secondary" id="large-edit" onclick={on_edit}>{ "Edit" }</button>
                     </div>
                 </div>
+            }
+            if let Some(w) = &*warnings {
+                <div class={classes!("confirm", "warnings", if is_live { "live" } else { "paper" })} id="order-warnings" role="alertdialog" aria-label="The broker's warnings">
+                    <p class="confirm-what">{ format!("{} asks before placing your {} order:", w.connection_name, w.symbol) }</p>
+                    // The broker's words, as text: shown to the user, never acted on.
+                    <ul class="warning-list" id="warnings-messages">
+                        { for w.messages.iter().map(|m| html! {
+                            <li>{ for m.lines().map(|line| html! { <p class="warning-text">{ line }</p> }) }</li>
+                        }) }
+                    </ul>
+                    <p class="muted">{ "Not sent yet. Confirm to send it, or decline to drop it." }</p>
+                    <div class="row">
+                        <button id="warnings-confirm" class={classes!(if is_live { "danger" } else { "" })}
+                            onclick={on_warnings_confirm} disabled={*busy}>
+                            { if *busy { "Sending…" } else { "Confirm" } }
+                        </button>
+                        <button class="secondary" id="warnings-decline" onclick={on_warnings_decline} disabled={*busy}>
+                            { "Decline" }
+                        </button>
+                    </div>
+                </div>
+            }
+            if *declined {
+                <p class="muted" id="ticket-declined">{ "Order declined: it was not sent." }</p>
             }
             if let Some(err) = &*failure {
                 <ErrorBanner error={err.clone()} />

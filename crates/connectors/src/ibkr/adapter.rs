@@ -2,18 +2,19 @@
 
 use super::config::IbkrConfig;
 use super::http::client as ep;
+use super::http::contract;
 use super::http::models as m;
 use super::http::parse::{self, PlaceReply, field};
-use crate::ConnectorError;
 use crate::capability::{MarketData, Portfolio, Trading};
 use crate::http::{Endpoint, HttpClient, HttpError, LatencySnapshot, NoAuth};
 use crate::types::{Order, OrderFilter, OrderRequest, OrderStatus, OrderStatusFilter, Quote};
+use crate::{ConnectorError, OrderWarnings};
 use async_trait::async_trait;
 use brokerdesk_model::{
     AccountId, Balances, ClientOrderId, OrderId, Position, Symbol, TradingMode,
 };
 use std::collections::HashMap;
-use std::sync::{Arc, RwLock, Weak};
+use std::sync::{Arc, Mutex, RwLock, Weak};
 use tokio::sync::{OnceCell, watch};
 
 /// The gateway session as the status display shows it.
@@ -44,6 +45,9 @@ pub enum PlaceOutcome {
 
 const MAX_CONFIRMATIONS: usize = 5;
 
+/// How long a symbol the contract search did not find is not searched again.
+const NO_CONTRACT_FOR: std::time::Duration = std::time::Duration::from_secs(600);
+
 /// An account the gateway lists, and whether orders on it move real money
 /// (`parse::account_mode`: live unless the gateway proves it paper).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -57,13 +61,18 @@ pub struct IbkrConnector {
     http: HttpClient,
     config: IbkrConfig,
     status: watch::Sender<GatewayStatus>,
-    /// /iserver/accounts must be called once before orders and market data; it also says
-    /// whether the session is a paper login.
-    iserver_ready: OnceCell<Option<bool>>,
+    /// /iserver/accounts must be called once per brokerage session before orders, contract
+    /// search and market data; it also says whether the session is a paper login. Cleared when
+    /// the session is lost, so a new sign-in is primed again.
+    iserver_ready: Mutex<Option<Option<bool>>>,
     /// /portfolio/accounts must be called once before positions.
     portfolio_ready: OnceCell<Vec<m::PortfolioAccount>>,
-    /// IBKR trades contract ids; symbols are learnt from positions or registered.
+    /// IBKR trades contract ids; symbols are learnt from positions, registered, or found by
+    /// the contract search (kept for the connection's life).
     conids: RwLock<HashMap<Symbol, i64>>,
+    /// Symbols the contract search found nothing for, and when: a quote poll does not search
+    /// again for `NO_CONTRACT_FOR` (a new listing is found after that).
+    no_contract: RwLock<HashMap<Symbol, std::time::Instant>>,
 }
 
 fn status_of(a: &m::AuthStatus) -> GatewayStatus {
@@ -100,9 +109,10 @@ impl IbkrConnector {
             http,
             config,
             status: watch::channel(GatewayStatus::Unknown).0,
-            iserver_ready: OnceCell::new(),
+            iserver_ready: Mutex::new(None),
             portfolio_ready: OnceCell::new(),
             conids: RwLock::new(HashMap::new()),
+            no_contract: RwLock::new(HashMap::new()),
         })
     }
 
@@ -123,8 +133,34 @@ impl IbkrConnector {
             .insert(symbol, conid);
     }
 
-    /// Sends and keeps the session status current: a 401 means the gateway lost its login,
-    /// no answer means the gateway is not running.
+    /// What the user does when the gateway's session is gone: the steps, with the address of
+    /// the user's own gateway (its web page is the API's address without `/v1/api`).
+    pub fn sign_in_steps(&self, why: &str) -> String {
+        let base = self.config.base_url.trim_end_matches('/');
+        let page = base.strip_suffix("/v1/api").unwrap_or(base);
+        let page = crate::http::redact_urls(page)
+            .trim_end_matches('/')
+            .to_owned();
+        let why = why.trim().trim_end_matches('.');
+        let why = if why.is_empty() || why == "HTTP 401" {
+            "the IBKR gateway has no signed-in session".to_owned()
+        } else {
+            format!("the IBKR gateway has no signed-in session ({why})")
+        };
+        format!(
+            "{why}. Open {page} in your browser and log in to Interactive Brokers there (start \
+             the Client Portal gateway first if that page does not open); Brokerdesk picks the \
+             session up at its next refresh."
+        )
+    }
+
+    fn session_lost(&self, status: GatewayStatus) {
+        *self.iserver_ready.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        self.status.send_replace(status);
+    }
+
+    /// Sends and keeps the session status current: a 401 means the gateway lost its login
+    /// (the error then says how to sign in again), no answer means the gateway is not running.
     async fn send<E: Endpoint>(&self, e: &E) -> Result<E::Output, ConnectorError> {
         match self.http.send(e).await {
             Ok(v) => Ok(v),
@@ -135,8 +171,8 @@ impl IbkrConnector {
                         message,
                         ..
                     } => {
-                        self.status
-                            .send_replace(GatewayStatus::NeedsSignIn(message.clone()));
+                        self.session_lost(GatewayStatus::NeedsSignIn(message.clone()));
+                        return Err(ConnectorError::NeedsSignIn(self.sign_in_steps(message)));
                     }
                     HttpError::Connect(m) => {
                         self.status
@@ -152,8 +188,37 @@ impl IbkrConnector {
     pub async fn auth_status(&self) -> Result<GatewayStatus, ConnectorError> {
         let a = self.send(&ep::AuthStatus).await?;
         let s = status_of(&a);
-        self.status.send_replace(s.clone());
+        self.note(s.clone());
         Ok(s)
+    }
+
+    fn note(&self, s: GatewayStatus) {
+        if matches!(s, GatewayStatus::Authenticated) {
+            self.status.send_replace(s);
+        } else {
+            self.session_lost(s);
+        }
+    }
+
+    /// Before a read: when the keep-alive or an earlier call saw the session gone, ask the
+    /// gateway again, and refuse with the sign-in steps while it still has none. A healthy or
+    /// never-checked session costs no request.
+    async fn require_session(&self) -> Result<(), ConnectorError> {
+        let lost = matches!(
+            *self.status.borrow(),
+            GatewayStatus::NeedsSignIn(_) | GatewayStatus::Competing(_)
+        );
+        if !lost {
+            return Ok(());
+        }
+        match self.auth_status().await {
+            Ok(GatewayStatus::NeedsSignIn(why) | GatewayStatus::Competing(why)) => {
+                Err(ConnectorError::NeedsSignIn(self.sign_in_steps(&why)))
+            }
+            Err(e @ ConnectorError::NeedsSignIn(_)) => Err(e),
+            // Signed in again, or the status could not be read: the read itself tells.
+            _ => Ok(()),
+        }
     }
 
     /// The keep-alive call; also reports the session state.
@@ -163,7 +228,7 @@ impl IbkrConnector {
             Some(i) => status_of(&i.auth_status),
             None => GatewayStatus::NeedsSignIn("the gateway has no brokerage session".into()),
         };
-        self.status.send_replace(s.clone());
+        self.note(s.clone());
         Ok(s)
     }
 
@@ -189,14 +254,13 @@ impl IbkrConnector {
 
     /// Opens the brokerage session's account list (once); returns the session's paper flag.
     async fn ensure_iserver(&self) -> Result<Option<bool>, ConnectorError> {
-        self.iserver_ready
-            .get_or_try_init(|| async {
-                self.send(&ep::IserverAccounts)
-                    .await
-                    .map(|accounts| accounts.is_paper)
-            })
-            .await
-            .copied()
+        if let Some(flag) = *self.iserver_ready.lock().unwrap_or_else(|p| p.into_inner()) {
+            return Ok(flag);
+        }
+        // Two first calls at once both ask; harmless, and no lock is held across the request.
+        let flag = self.send(&ep::IserverAccounts).await?.is_paper;
+        *self.iserver_ready.lock().unwrap_or_else(|p| p.into_inner()) = Some(flag);
+        Ok(flag)
     }
 
     async fn portfolio_accounts(&self) -> Result<&Vec<m::PortfolioAccount>, ConnectorError> {
@@ -246,6 +310,76 @@ impl IbkrConnector {
             .find(|a| &a.id == account)
             .map(|a| a.mode)
             .ok_or_else(|| ConnectorError::UnknownAccount(account.clone()))
+    }
+
+    /// The contract a symbol means: known ones at once, else IBKR's contract search for the US
+    /// stock on its primary exchange (then its stock list, which marks US contracts), as IBKR's
+    /// docs do before an order. Found ones are kept; none found is a refusal naming the symbol.
+    pub async fn resolve_conid(&self, symbol: &Symbol) -> Result<i64, ConnectorError> {
+        if let Some(c) = self.conid(symbol) {
+            return Ok(c);
+        }
+        let no_such = || {
+            ConnectorError::Rejected(format!(
+                "IBKR has no such contract: no US stock with the symbol {symbol}"
+            ))
+        };
+        if self
+            .no_contract
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(symbol)
+            .is_some_and(|at| at.elapsed() < NO_CONTRACT_FOR)
+        {
+            return Err(no_such());
+        }
+        let wanted = symbol.as_str().trim().to_ascii_uppercase();
+        let valid = !wanted.is_empty()
+            && wanted
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | ' ' | '-'));
+        if !valid {
+            return Err(no_such());
+        }
+        self.ensure_iserver().await?;
+        let search = self
+            .send(&ep::SecdefSearch {
+                symbol: wanted.clone(),
+            })
+            .await
+            .map_err(|e| match e {
+                // A 4xx to a search is the gateway's "no symbol found".
+                ConnectorError::Rejected(m) => ConnectorError::Rejected(format!(
+                    "IBKR has no such contract: no US stock with the symbol {symbol} ({m})"
+                )),
+                other => other,
+            })?;
+        let found = match contract::us_stock_from_search(&search, &wanted) {
+            Some(c) => Some(c),
+            None if search.as_array().is_some_and(|a| !a.is_empty()) => {
+                // Found, but not plainly on a US exchange: the stock list says which is US.
+                let list = self
+                    .send(&ep::TrsrvStocks {
+                        symbol: wanted.clone(),
+                    })
+                    .await?;
+                contract::us_stock_from_list(&list, &wanted)
+            }
+            None => None,
+        };
+        match found {
+            Some(c) => {
+                self.register_conid(symbol.clone(), c);
+                Ok(c)
+            }
+            None => {
+                self.no_contract
+                    .write()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .insert(symbol.clone(), std::time::Instant::now());
+                Err(no_such())
+            }
+        }
     }
 
     fn conid(&self, symbol: &Symbol) -> Option<i64> {
@@ -354,6 +488,60 @@ impl IbkrConnector {
         ))
     }
 
+    /// An order from the gateway's answer: placed (the reply carries only id and status; the
+    /// live list has the rest once IBKR has it, and until then the request says what was
+    /// placed), a warning for the user, or — after a reply that leaves the outcome unknown —
+    /// the session's orders searched for its `cOID`: found is adopted, none found is reported
+    /// (the caller may resend with the same id).
+    async fn settle(
+        &self,
+        account: &AccountId,
+        request: &OrderRequest,
+        sent: Result<PlaceOutcome, ConnectorError>,
+    ) -> Result<Order, ConnectorError> {
+        let cid = &request.client_order_id;
+        match sent {
+            Ok(PlaceOutcome::Placed { order_id, status }) => Ok(Order {
+                id: order_id,
+                client_order_id: Some(cid.clone()),
+                symbol: request.symbol.clone(),
+                side: request.side,
+                order_type: request.order_type,
+                time_in_force: request.time_in_force,
+                quantity: Some(request.quantity),
+                filled_qty: rust_decimal::Decimal::ZERO,
+                filled_avg_price: None,
+                limit_price: request.limit_price,
+                stop_price: request.stop_price,
+                status: match status.as_str() {
+                    "Filled" => OrderStatus::Filled,
+                    "PendingSubmit" => OrderStatus::PendingNew,
+                    _ => OrderStatus::New,
+                },
+                created_at: None,
+                updated_at: None,
+            }),
+            Ok(PlaceOutcome::NeedsConfirmation { reply_id, messages }) => {
+                Err(ConnectorError::NeedsConfirmation(OrderWarnings {
+                    reply_id,
+                    messages,
+                }))
+            }
+            Err(ConnectorError::Unavailable(why)) => {
+                match self.order_by_client_id(account, cid).await {
+                    Ok(Some(order)) => Ok(order),
+                    Ok(None) => Err(ConnectorError::Unavailable(format!(
+                        "order {cid} was not placed as far as IBKR's session shows ({why})"
+                    ))),
+                    Err(e) => Err(ConnectorError::Unavailable(format!(
+                        "order {cid} may or may not have been placed ({why}); looking it up failed ({e})"
+                    ))),
+                }
+            }
+            Err(e) => Err(e),
+        }
+    }
+
     /// Orders of the current gateway session.
     pub async fn live_orders(&self) -> Result<Vec<Order>, ConnectorError> {
         self.ensure_iserver().await?;
@@ -400,6 +588,7 @@ impl IbkrConnector {
 #[async_trait]
 impl Portfolio for IbkrConnector {
     async fn accounts(&self) -> Result<Vec<AccountId>, ConnectorError> {
+        self.require_session().await?;
         Ok(self
             .portfolio_accounts()
             .await?
@@ -433,55 +622,34 @@ impl Trading for IbkrConnector {
         account: &AccountId,
         request: &OrderRequest,
     ) -> Result<Order, ConnectorError> {
+        self.require_session().await?;
         self.check(account).await?;
-        let conid = self.conid(&request.symbol).ok_or_else(|| {
-            ConnectorError::Rejected(format!(
-                "no IBKR contract id known for {}; register it or hold a position in it",
-                request.symbol
-            ))
-        })?;
-        let cid = &request.client_order_id;
-        match self.place_order(account, conid, request).await {
-            Ok(PlaceOutcome::Placed { order_id, status }) => {
-                // The reply carries only id and status; the live list has the rest once IBKR
-                // has it, and until then the request says what was placed.
-                Ok(Order {
-                    id: order_id,
-                    client_order_id: Some(cid.clone()),
-                    symbol: request.symbol.clone(),
-                    side: request.side,
-                    order_type: request.order_type,
-                    time_in_force: request.time_in_force,
-                    quantity: Some(request.quantity),
-                    filled_qty: rust_decimal::Decimal::ZERO,
-                    filled_avg_price: None,
-                    limit_price: request.limit_price,
-                    stop_price: request.stop_price,
-                    status: match status.as_str() {
-                        "Filled" => OrderStatus::Filled,
-                        "PendingSubmit" => OrderStatus::PendingNew,
-                        _ => OrderStatus::New,
-                    },
-                    created_at: None,
-                    updated_at: None,
-                })
+        let conid = self.resolve_conid(&request.symbol).await?;
+        let sent = self.place_order(account, conid, request).await;
+        self.settle(account, request, sent).await
+    }
+
+    /// Yes goes to `/iserver/reply/{id}` as `{"confirmed": true}` and may bring the next
+    /// warning; no is sent as `{"confirmed": false}` and ends in `Rejected` whatever the gateway
+    /// answers (it places nothing without a yes).
+    async fn confirm_order(
+        &self,
+        account: &AccountId,
+        request: &OrderRequest,
+        reply_id: &str,
+        confirmed: bool,
+    ) -> Result<Order, ConnectorError> {
+        if !confirmed {
+            if let Err(e) = self.confirm(reply_id, false).await {
+                tracing::debug!(error = %e, "IBKR answer to a declined warning");
             }
-            Ok(PlaceOutcome::NeedsConfirmation { messages, .. }) => Err(ConnectorError::Rejected(
-                format!("IBKR asks to confirm: {}", messages.join(" ")),
-            )),
-            Err(ConnectorError::Unavailable(why)) => {
-                match self.order_by_client_id(account, cid).await {
-                    Ok(Some(order)) => Ok(order),
-                    Ok(None) => Err(ConnectorError::Unavailable(format!(
-                        "order {cid} was not placed as far as IBKR's session shows ({why})"
-                    ))),
-                    Err(e) => Err(ConnectorError::Unavailable(format!(
-                        "order {cid} may or may not have been placed ({why}); looking it up failed ({e})"
-                    ))),
-                }
-            }
-            Err(e) => Err(e),
+            return Err(ConnectorError::Rejected(format!(
+                "order {} was declined at IBKR's warning and not sent",
+                request.client_order_id
+            )));
         }
+        let sent = self.confirm(reply_id, true).await;
+        self.settle(account, request, sent).await
     }
 
     async fn cancel_order(
@@ -543,18 +711,13 @@ impl Trading for IbkrConnector {
 impl MarketData for IbkrConnector {
     async fn latest_quotes(&self, symbols: &[Symbol]) -> Result<Vec<Quote>, ConnectorError> {
         let mut pairs = Vec::with_capacity(symbols.len());
-        let mut unknown = Vec::new();
         for s in symbols {
-            match self.conid(s) {
-                Some(c) => pairs.push((c, s.clone())),
-                None => unknown.push(s.as_str()),
+            match self.resolve_conid(s).await {
+                Ok(c) => pairs.push((c, s.clone())),
+                // No such contract: nothing to quote, and the other symbols still are.
+                Err(ConnectorError::Rejected(why)) => tracing::debug!(%why, "no IBKR quote"),
+                Err(e) => return Err(e),
             }
-        }
-        if !unknown.is_empty() {
-            return Err(ConnectorError::Rejected(format!(
-                "no IBKR contract id known for {}",
-                unknown.join(", ")
-            )));
         }
         if pairs.is_empty() {
             return Ok(Vec::new());

@@ -3,12 +3,14 @@
 use super::config::SnapTradeConfig;
 use super::credential::{SnapTradeCredential, SnapTradeUser};
 use super::http::client as ep;
-use super::http::{SnapTradeHttp, models as m, parse};
+use super::http::{SnapTradeHttp, activity, models as m, parse};
 use crate::ConnectorError;
-use crate::capability::{Portfolio, Trading};
+use crate::capability::{AccountActivity, Portfolio, Trading};
 use crate::directory::{InstitutionDirectory, RemoteInstitution};
 use crate::http::{HttpError, LatencySnapshot};
-use crate::types::{Order, OrderFilter, OrderRequest, OrderStatusFilter};
+use crate::types::{
+    ActivityPage, Order, OrderFilter, OrderRequest, OrderStatusFilter, TransactionQuery,
+};
 use async_trait::async_trait;
 use brokerdesk_model::catalog::Aggregator;
 use brokerdesk_model::search::rank;
@@ -364,6 +366,40 @@ impl Trading for SnapTradeConnector {
         Ok(orders)
     }
 
+    /// SnapTrade does not report client order ids, but its placing reply gives the brokerage's
+    /// order id: the order is followed by that id in the account's order listing
+    /// (`brokerage_order_id`). The id found tells the journal whose order this is, so the client
+    /// order id is put back on it.
+    async fn find_order(
+        &self,
+        account: &AccountId,
+        client_order_id: &ClientOrderId,
+        broker_order: Option<&OrderId>,
+    ) -> Result<Option<Order>, ConnectorError> {
+        let Some(id) = broker_order else {
+            return self.order_by_client_id(account, client_order_id).await;
+        };
+        let list = self
+            .http
+            .send(&ep::ListOrders {
+                user: self.user()?.clone(),
+                account: account.as_str().to_owned(),
+                state: "all",
+                days: 90,
+            })
+            .await
+            .map_err(|e| account_error(e, account))?;
+        list.iter()
+            .find(|o| o.brokerage_order_id == id.as_str())
+            .map(|o| {
+                parse::order(o).map(|mut order| {
+                    order.client_order_id = Some(client_order_id.clone());
+                    order
+                })
+            })
+            .transpose()
+    }
+
     async fn order_by_client_id(
         &self,
         _account: &AccountId,
@@ -373,6 +409,58 @@ impl Trading for SnapTradeConnector {
             "SnapTrade does not report client order ids, so order {client_order_id} cannot be \
              looked up by it; find it in the account's orders"
         )))
+    }
+}
+
+/// Transactions per page when the caller does not say (SnapTrade's own default is 1000).
+const ACTIVITY_PAGE: u32 = 100;
+
+#[async_trait]
+impl AccountActivity for SnapTradeConnector {
+    /// `GET /accounts/{id}/activities`, paged by offset (the cursor is the next offset), between
+    /// the query's dates (SnapTrade filters by day, inclusive: the service keeps what is new).
+    async fn activity(
+        &self,
+        account: &AccountId,
+        query: &TransactionQuery,
+    ) -> Result<ActivityPage, ConnectorError> {
+        let offset = match query.cursor.as_deref() {
+            Some(c) => c.parse::<u64>().map_err(|_| {
+                ConnectorError::Rejected(format!("{c:?} is not a SnapTrade activity cursor"))
+            })?,
+            None => 0,
+        };
+        let limit = query.limit.unwrap_or(ACTIVITY_PAGE).clamp(1, 1000);
+        let day = |t: &chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%d").to_string();
+        let page = self
+            .http
+            .send(&ep::ListActivities {
+                user: self.user()?.clone(),
+                account: account.as_str().to_owned(),
+                start_date: query.since.as_ref().map(day),
+                end_date: query.until.as_ref().map(day),
+                offset,
+                limit,
+            })
+            .await
+            .map_err(|e| account_error(e, account))?;
+        let mut entries = page
+            .data
+            .iter()
+            .map(|a| activity::entry(account, a))
+            .collect::<Result<Vec<_>, _>>()?;
+        entries.sort_by_key(|e| std::cmp::Reverse(e.time));
+        let seen = offset.saturating_add(page.data.len() as u64);
+        let more = !page.data.is_empty()
+            && page
+                .pagination
+                .as_ref()
+                .and_then(|p| p.total)
+                .is_some_and(|total| seen < total);
+        Ok(ActivityPage {
+            entries,
+            next_cursor: more.then(|| seen.to_string()),
+        })
     }
 }
 

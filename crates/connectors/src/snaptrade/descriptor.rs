@@ -10,7 +10,7 @@ use crate::vendor::{
     AggregatorPortal, Capabilities, FormInput, KeyConfig, OpenRequest, Prepared, Secrets,
     VendorDescriptor, VendorError, default_name, keys_label, latency_of, no_sandbox,
 };
-use crate::{ConnectorError, Portfolio, Trading};
+use crate::{AccountActivity, ConnectorError, Portfolio, Trading};
 use async_trait::async_trait;
 use brokerdesk_model::catalog::Aggregator;
 use brokerdesk_model::key_fields::{KeyField, KeyForm};
@@ -136,6 +136,7 @@ fn open(req: &OpenRequest<'_>) -> Result<Capabilities, VendorError> {
     Ok(Capabilities {
         portfolio: Some(c.clone() as Arc<dyn Portfolio>),
         trading: Some(c.clone() as Arc<dyn Trading>),
+        activity: Some(c.clone() as Arc<dyn AccountActivity>),
         portal: Some(c.clone() as Arc<dyn AggregatorPortal>),
         directory: Some(c as Arc<dyn InstitutionDirectory>),
         latency: latency_of(move || probe.latency().map(|l| l.last)),

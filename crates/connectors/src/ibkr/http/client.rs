@@ -104,3 +104,28 @@ endpoint!(
         ("fields", s.fields.to_owned()),
     ]
 );
+
+/// Contract search by symbol (stocks only): the step IBKR's docs put before any order for a
+/// contract the account does not hold.
+pub struct SecdefSearch {
+    pub symbol: String,
+}
+endpoint!(
+    SecdefSearch,
+    Get,
+    serde_json::Value,
+    |s| path = "/iserver/secdef/search".into(),
+    query = vec![("symbol", s.symbol.clone()), ("secType", "STK".to_owned())]
+);
+
+/// Every stock contract for a symbol, each marked US or not.
+pub struct TrsrvStocks {
+    pub symbol: String,
+}
+endpoint!(
+    TrsrvStocks,
+    Get,
+    serde_json::Value,
+    |s| path = "/trsrv/stocks".into(),
+    query = vec![("symbols", s.symbol.clone())]
+);

@@ -2,6 +2,7 @@
 //! our types (`parse`) and error bodies (`error`).
 
 pub mod client;
+pub mod contract;
 pub mod error;
 pub mod models;
 pub mod parse;

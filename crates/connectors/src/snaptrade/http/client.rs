@@ -155,3 +155,32 @@ impl SnapTradeHttp {
         self.api.send(endpoint).await
     }
 }
+
+/// An account's transactions, a page at a time (`offset`, `limit`), optionally between two
+/// dates (inclusive).
+pub struct ListActivities {
+    pub user: SnapTradeUser,
+    pub account: String,
+    pub start_date: Option<String>,
+    pub end_date: Option<String>,
+    pub offset: u64,
+    pub limit: u32,
+}
+endpoint!(
+    ListActivities,
+    Get,
+    m::ActivityPage,
+    |s| path = format!("/accounts/{}/activities", segment(&s.account)),
+    query = {
+        let mut q = s.user.query();
+        if let Some(d) = &s.start_date {
+            q.push(("startDate", d.clone()));
+        }
+        if let Some(d) = &s.end_date {
+            q.push(("endDate", d.clone()));
+        }
+        q.push(("offset", s.offset.to_string()));
+        q.push(("limit", s.limit.to_string()));
+        q
+    }
+);

@@ -223,3 +223,49 @@ pub struct PlaceOrder {
 pub struct CancelResponse {
     pub brokerage_order_id: String,
 }
+
+/// `AccountUniversalActivity`: one transaction of an account.
+#[derive(Debug, Deserialize)]
+pub struct Activity {
+    #[serde(default)]
+    pub id: Option<String>,
+    #[serde(default)]
+    pub symbol: Option<UniversalSymbol>,
+    #[serde(default)]
+    pub option_symbol: Option<OptionSymbol>,
+    #[serde(default, deserialize_with = "exact_opt")]
+    pub price: Option<Decimal>,
+    #[serde(default, deserialize_with = "exact_opt")]
+    pub units: Option<Decimal>,
+    #[serde(default, deserialize_with = "exact_opt")]
+    pub amount: Option<Decimal>,
+    #[serde(default)]
+    pub currency: Option<Currency>,
+    #[serde(default, rename = "type")]
+    pub type_: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub trade_date: Option<String>,
+    #[serde(default)]
+    pub settlement_date: Option<String>,
+    #[serde(default, deserialize_with = "exact_opt")]
+    pub fee: Option<Decimal>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Pagination {
+    #[serde(default)]
+    pub offset: Option<u64>,
+    #[serde(default)]
+    pub total: Option<u64>,
+}
+
+/// `PaginatedUniversalActivity`.
+#[derive(Debug, Deserialize)]
+pub struct ActivityPage {
+    #[serde(default)]
+    pub data: Vec<Activity>,
+    #[serde(default)]
+    pub pagination: Option<Pagination>,
+}
