@@ -13,7 +13,7 @@ use brokerdesk_model::{ConnectionId, KeyConnectionArgs, VendorId};
 use brokerdesk_service::{ServiceConfig, vendor_catalog};
 use std::collections::BTreeMap;
 use std::io::{IsTerminal, Read};
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, Zeroizing};
 
 pub const CONNECT_HELP: &str = "\
 Examples:
@@ -44,6 +44,25 @@ impl std::str::FromStr for FieldArg {
                 value: value.to_owned(),
             }),
             _ => Err("expected NAME=VALUE, e.g. --field key_id=PK123".into()),
+        }
+    }
+}
+
+/// Field values, wiped when dropped on every path (a refusal after a secret was read too).
+#[derive(Default)]
+struct Values(BTreeMap<String, String>);
+
+/// Names only: the values may be secrets.
+impl std::fmt::Debug for Values {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.0.keys()).finish()
+    }
+}
+
+impl Drop for Values {
+    fn drop(&mut self) {
+        for value in self.0.values_mut() {
+            value.zeroize();
         }
     }
 }
@@ -83,7 +102,7 @@ pub async fn connect_with_form(
         );
     }
     // Everything the user typed is checked before the vault asks for its password.
-    let mut fields: BTreeMap<String, String> = BTreeMap::new();
+    let mut fields = Values::default();
     for FieldArg { name, value } in args.fields {
         let Some(field) = form.fields.iter().find(|f| f.name == name) else {
             bail!(
@@ -98,37 +117,37 @@ pub async fn connect_with_form(
                  prompt, never on the command line"
             );
         }
-        if fields.insert(name.clone(), value).is_some() {
+        if fields.0.insert(name.clone(), value).is_some() {
             bail!("--field {name} is given twice");
         }
     }
-    let secrets = if args.secrets_from_stdin {
+    let mut secrets = if args.secrets_from_stdin {
         let mut text = Zeroizing::new(String::new());
         std::io::stdin()
             .read_to_string(&mut text)
             .context("could not read the secrets from standard input")?;
         parse_secrets(&text).map_err(|why| anyhow!("standard input: {why}"))?
     } else {
-        BTreeMap::new()
+        Values::default()
     };
-    for (name, value) in secrets.iter() {
-        if !form.fields.iter().any(|f| &f.name == name) {
+    // Moved, not copied; what a refusal leaves in either map is wiped with it.
+    while let Some((name, value)) = secrets.0.pop_first() {
+        if !form.fields.iter().any(|f| f.name == name) {
             bail!(
                 "standard input names `{name}`, which {} does not have; its fields: {}",
                 info.name,
                 field_names(&form)
             );
         }
-        if fields.insert(name.clone(), value.clone()).is_some() {
+        if fields.0.insert(name.clone(), value).is_some() {
             bail!("`{name}` is given both as --field and on standard input");
         }
     }
-    drop(secrets);
 
     let service = crate::open_service(config).await?;
     // The form's defaults, as the app prefills them.
     for field in &form.fields {
-        if fields.contains_key(&field.name) {
+        if fields.0.contains_key(&field.name) {
             continue;
         }
         let default = match &field.default {
@@ -137,7 +156,7 @@ pub async fn connect_with_form(
             FieldDefault::LocalSandboxUrl => service.app_info().sandbox_url,
         };
         if let Some(default) = default {
-            fields.insert(field.name.clone(), default);
+            fields.0.insert(field.name.clone(), default);
         }
     }
     // Secret fields still missing, asked without echo (only on a terminal, and only those the
@@ -145,11 +164,11 @@ pub async fn connect_with_form(
     let missing: Vec<_> = form
         .fields
         .iter()
-        .filter(|f| f.is_secret() && !fields.contains_key(&f.name))
+        .filter(|f| f.is_secret() && !fields.0.contains_key(&f.name))
         .filter(|f| {
-            f.shown_when
-                .as_ref()
-                .is_none_or(|w| fields.get(&w.field).map(String::as_str) == Some(&w.equals))
+            f.shown_when.as_ref().is_none_or(|w| {
+                fields.0.get(&w.field).map(String::as_str) == Some(w.equals.as_str())
+            })
         })
         .collect();
     if !missing.is_empty() && !args.secrets_from_stdin {
@@ -166,7 +185,7 @@ pub async fn connect_with_form(
                     .context("could not read a hidden answer from the terminal")?,
             );
             if !value.trim().is_empty() {
-                fields.insert(field.name.clone(), value.to_string());
+                fields.0.insert(field.name.clone(), value.to_string());
             }
         }
     }
@@ -174,7 +193,7 @@ pub async fn connect_with_form(
     let summary = service
         .add_key_connection(KeyConnectionArgs {
             vendor: VendorId::new(info.id.as_str()),
-            fields,
+            fields: std::mem::take(&mut fields.0),
             sandbox: args.sandbox,
             label: args.label.unwrap_or_default(),
         })
@@ -209,12 +228,12 @@ fn form_vendors() -> Vec<String> {
 
 /// `NAME=VALUE` lines (blank lines skipped) or one JSON object of strings. Errors never quote
 /// a value.
-fn parse_secrets(text: &str) -> Result<BTreeMap<String, String>, String> {
+fn parse_secrets(text: &str) -> Result<Values, String> {
     let trimmed = text.trim();
     if trimmed.is_empty() {
         return Err("nothing was given; expected NAME=VALUE lines or a JSON object".into());
     }
-    let mut out = BTreeMap::new();
+    let mut out = Values::default();
     if trimmed.starts_with('{') {
         let object: serde_json::Map<String, serde_json::Value> = serde_json::from_str(trimmed)
             .map_err(|_| "not a JSON object of names to strings".to_owned())?;
@@ -222,7 +241,7 @@ fn parse_secrets(text: &str) -> Result<BTreeMap<String, String>, String> {
             let serde_json::Value::String(value) = value else {
                 return Err(format!("the value of `{name}` is not a string"));
             };
-            out.insert(name, value);
+            out.0.insert(name, value);
         }
         return Ok(out);
     }
@@ -238,7 +257,7 @@ fn parse_secrets(text: &str) -> Result<BTreeMap<String, String>, String> {
         if name.is_empty() {
             return Err(format!("line {} has no name before `=`", i + 1));
         }
-        if out.insert(name.to_owned(), value.to_owned()).is_some() {
+        if out.0.insert(name.to_owned(), value.to_owned()).is_some() {
             return Err(format!("`{name}` is given twice"));
         }
     }
@@ -319,10 +338,12 @@ pub async fn disconnect(
                 .join(", ")
         );
     };
-    if !args.yes && !confirm(&format!(
-        "Remove {} ({id}) and every key stored for it? Type `yes` to continue: ",
-        found.display_name
-    ))? {
+    if !args.yes
+        && !confirm(&format!(
+            "Remove {} ({id}) and every key stored for it? Type `yes` to continue: ",
+            found.display_name
+        ))?
+    {
         bail!("not removed");
     }
     let name = found.display_name.clone();
@@ -354,11 +375,18 @@ mod tests {
     #[test]
     fn secrets_parse_from_lines_or_json_and_errors_never_quote_values() {
         let lines = parse_secrets("secret_key=abc=def\n\nother= x \r\n").unwrap();
+        let lines = &lines.0;
         assert_eq!(lines["secret_key"], "abc=def");
         assert_eq!(lines["other"], " x ");
         let object = parse_secrets(r#" {"secret_key": "s3cr3t"} "#).unwrap();
-        assert_eq!(object["secret_key"], "s3cr3t");
-        for bad in ["just-a-s3cr3t", "{\"k\": 5}", "{not json s3cr3t", "=s3cr3t", ""] {
+        assert_eq!(object.0["secret_key"], "s3cr3t");
+        for bad in [
+            "just-a-s3cr3t",
+            "{\"k\": 5}",
+            "{not json s3cr3t",
+            "=s3cr3t",
+            "",
+        ] {
             let err = parse_secrets(bad).unwrap_err();
             assert!(!err.contains("s3cr3t"), "{bad}: {err}");
         }

@@ -38,7 +38,7 @@ pub enum LiveCommand {
 #[derive(Args, Debug)]
 pub struct ArmArgs {
     /// How long the arm may last at most (1 to 480 minutes).
-    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=MAX_MINUTES as i64))]
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=MAX_MINUTES))]
     pub minutes: u64,
     /// Do not ask for confirmation (scripts).
     #[arg(long)]
@@ -48,8 +48,8 @@ pub struct ArmArgs {
     pub command: Vec<String>,
 }
 
-/// Arms live trading in this process's vault session, after the user's confirmation.
-pub fn arm(service: &BrokerageService, args: &ArmArgs) -> anyhow::Result<VaultState> {
+/// An arm without a command would arm nothing: said before anything else happens.
+pub fn require_command(args: &ArmArgs) -> anyhow::Result<()> {
     if args.command.is_empty() {
         bail!(
             "give the command to run armed after `--`, e.g. `brokerdesk live arm --minutes {} \
@@ -58,13 +58,16 @@ pub fn arm(service: &BrokerageService, args: &ArmArgs) -> anyhow::Result<VaultSt
             args.minutes
         );
     }
+    Ok(())
+}
+
+/// Arms live trading in this process's vault session, after the user's confirmation.
+pub fn arm(service: &BrokerageService, args: &ArmArgs) -> anyhow::Result<VaultState> {
+    require_command(args)?;
     if !args.yes && !confirm(args.minutes)? {
         bail!("not armed");
     }
-    let seconds = args
-        .minutes
-        .checked_mul(60)
-        .context("too many minutes")?;
+    let seconds = args.minutes.checked_mul(60).context("too many minutes")?;
     Ok(service.vault().arm_live(Duration::from_secs(seconds))?)
 }
 

@@ -202,9 +202,7 @@ async fn run_on(
                 json,
                 "Disarmed (a CLI arm ends with the command it wraps, so none was held between commands).",
             )?,
-            live_cmd::LiveCommand::Status => {
-                live_cmd::report(&service.vault().state()?, json, "")?
-            }
+            live_cmd::LiveCommand::Status => live_cmd::report(&service.vault().state()?, json, "")?,
             live_cmd::LiveCommand::Arm(_) => {
                 anyhow::bail!("`live arm` cannot be wrapped in another `live arm`")
             }
@@ -233,10 +231,28 @@ async fn run_armed(
     args: live_cmd::ArmArgs,
     json: bool,
 ) -> anyhow::Result<String> {
+    live_cmd::require_command(&args)?;
     // Parsed before arming: a typo never leaves an arm behind.
-    let inner = Cli::try_parse_from(std::iter::once("brokerdesk".to_owned()).chain(args.command.iter().cloned()))
-        .map_err(|e| anyhow::anyhow!("the command after `--`: {}", e.to_string().trim()))?;
-    if inner.data_dir.is_some() {
+    let inner = Cli::try_parse_from(
+        std::iter::once("brokerdesk".to_owned()).chain(args.command.iter().cloned()),
+    )
+    .map_err(|e| {
+        // clap's first line says what is wrong; the rest is usage, for a terminal.
+        let e = e.to_string();
+        anyhow::anyhow!(
+            "the command after `--`: {}",
+            e.lines()
+                .next()
+                .unwrap_or_default()
+                .trim_start_matches("error: ")
+        )
+    })?;
+    // (Its `data_dir` is filled from the environment too; only the flag itself is a mistake.)
+    if args
+        .command
+        .iter()
+        .any(|a| a == "--data-dir" || a.starts_with("--data-dir="))
+    {
         anyhow::bail!("put --data-dir before `live arm`, not in the armed command");
     }
     if matches!(

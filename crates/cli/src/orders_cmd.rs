@@ -17,8 +17,7 @@ fn find<'a>(blotter: &'a [BlotterEntry], wanted: &str) -> anyhow::Result<&'a Blo
     let wanted = wanted.trim();
     let mut hits = blotter.iter().filter(|e| {
         e.order.id.as_str() == wanted
-            || e
-                .order
+            || e.order
                 .client_order_id
                 .as_ref()
                 .is_some_and(|c| c.as_str() == wanted)
@@ -98,8 +97,18 @@ mod tests {
         let blotter = [entry("o-1", "bd-1"), entry("o-2", "bd-2")];
         assert_eq!(find(&blotter, "o-2").unwrap().order.id.as_str(), "o-2");
         assert_eq!(find(&blotter, " bd-1 ").unwrap().order.id.as_str(), "o-1");
-        assert!(find(&blotter, "o-3").unwrap_err().to_string().contains("no order"));
+        assert!(
+            find(&blotter, "o-3")
+                .unwrap_err()
+                .to_string()
+                .contains("no order")
+        );
         let clash = [entry("x", "bd-1"), entry("bd-1", "bd-9")];
-        assert!(find(&clash, "bd-1").unwrap_err().to_string().contains("more than one"));
+        assert!(
+            find(&clash, "bd-1")
+                .unwrap_err()
+                .to_string()
+                .contains("more than one")
+        );
     }
 }

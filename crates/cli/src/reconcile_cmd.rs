@@ -133,6 +133,11 @@ mod tests {
         );
         assert!(chosen(&open, "9", None, None).is_err());
         assert!(chosen(&open, "c2", Some("A1"), Some("AAPL")).is_err());
-        assert!(chosen(&open, "c1", None, None).unwrap_err().to_string().contains("not a break id"));
+        assert!(
+            chosen(&open, "c1", None, None)
+                .unwrap_err()
+                .to_string()
+                .contains("not a break id")
+        );
     }
 }

@@ -147,11 +147,18 @@ async fn connect_with_stdin_secrets_cancel_accept_a_break_and_disconnect() {
     };
     let args = |a: &[&str]| a.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
 
-    ok(&run(args(&["vault", "init"]), String::new()).await, "vault init");
+    ok(
+        &run(args(&["vault", "init"]), String::new()).await,
+        "vault init",
+    );
 
     // The form is readable without a vault password, and says which field is secret.
     let form = json(&ok(
-        &run(args(&["connect", "alpaca", "--show-form", "--json"]), String::new()).await,
+        &run(
+            args(&["connect", "alpaca", "--show-form", "--json"]),
+            String::new(),
+        )
+        .await,
         "show form",
     ));
     let secret_fields: Vec<&str> = form["fields"]
@@ -264,7 +271,10 @@ async fn connect_with_stdin_secrets_cancel_accept_a_break_and_disconnect() {
         .await,
         "order",
     ));
-    let client_id = placed["order"]["client_order_id"].as_str().unwrap().to_owned();
+    let client_id = placed["order"]["client_order_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let text = ok(&run(args(&["orders"]), String::new()).await, "orders");
     assert!(text.contains(&client_id), "orders lists the id: {text}");
     let cancelled = json(&ok(
@@ -360,8 +370,17 @@ async fn connect_with_stdin_secrets_cancel_accept_a_break_and_disconnect() {
         &run(args(&["--json", "disconnect", &id, "--yes"]), String::new()).await,
         "disconnect",
     ));
-    assert!(removed.as_array().unwrap().iter().all(|c| c["id"] != id.as_str()));
-    let status = ok(&run(args(&["status", "--json"]), String::new()).await, "status");
+    assert!(
+        removed
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["id"] != id.as_str())
+    );
+    let status = ok(
+        &run(args(&["status", "--json"]), String::new()).await,
+        "status",
+    );
     assert!(!status.contains(&id), "{status}");
     let credentials = ok(
         &run(args(&["vault", "list", "--json"]), String::new()).await,
@@ -381,7 +400,9 @@ async fn live_gateway() -> wiremock::MockServer {
     let account = "U1234567";
     Mock::given(method("GET"))
         .and(path("/v1/api/portfolio/accounts"))
-        .respond_with(ok(serde_json::json!([{ "id": account, "currency": "USD" }])))
+        .respond_with(ok(
+            serde_json::json!([{ "id": account, "currency": "USD" }]),
+        ))
         .mount(&server)
         .await;
     Mock::given(method("GET"))
@@ -494,7 +515,11 @@ async fn live_trading_is_armed_for_one_command_and_never_beyond_it() {
     let bare = run(&["live", "arm", "--yes"], "").await;
     assert!(failed(&bare, "no command").contains("after `--`"));
     for minutes in ["0", "481"] {
-        let bad = run(&["live", "arm", "--yes", "--minutes", minutes, "--", "orders"], "").await;
+        let bad = run(
+            &["live", "arm", "--yes", "--minutes", minutes, "--", "orders"],
+            "",
+        )
+        .await;
         assert!(!bad.status.success(), "--minutes {minutes}");
     }
     assert_eq!(order_posts(&gateway).await, 0);
@@ -505,8 +530,21 @@ async fn live_trading_is_armed_for_one_command_and_never_beyond_it() {
     assert_eq!(placed["mode"], "live", "{placed}");
     assert_eq!(order_posts(&gateway).await, 1);
     let during = json(&ok(
-        &run(&["live", "arm", "--yes", "--minutes", "3", "--", "live", "status", "--json"], "")
-            .await,
+        &run(
+            &[
+                "live",
+                "arm",
+                "--yes",
+                "--minutes",
+                "3",
+                "--",
+                "live",
+                "status",
+                "--json",
+            ],
+            "",
+        )
+        .await,
         "armed status",
     ));
     assert_eq!(during["armed"], true, "{during}");
