@@ -6,6 +6,9 @@
 //! Alpaca-compatible server on loopback, with its own data dir); the live broker's is a
 //! wiremock Client Portal gateway.
 
+// Helpers outside #[test] functions: a failed step there is a failed test too.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::io::Write;
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};

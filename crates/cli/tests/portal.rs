@@ -7,6 +7,9 @@
 //! whose aggregator is a wiremock over SnapTrade's recorded responses. The binary is run for
 //! what needs no stand-in: its refusals.
 
+// Helpers outside #[test] functions: a failed step there is a failed test too.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 #[allow(dead_code)]
 #[path = "../src/portal_cmd.rs"]
 mod portal_cmd;
