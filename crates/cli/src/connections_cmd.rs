@@ -145,6 +145,13 @@ pub async fn connect_with_form(
     }
 
     let service = crate::open_service(config).await?;
+    // Before a secret is asked for: it could not be kept anywhere.
+    if !service.vault().state()?.initialized {
+        bail!(
+            "create a vault first (`brokerdesk vault init`): it is where this connection's key \
+             is kept"
+        );
+    }
     // The form's defaults, as the app prefills them.
     for field in &form.fields {
         if fields.0.contains_key(&field.name) {
