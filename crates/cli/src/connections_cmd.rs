@@ -16,6 +16,10 @@ use std::io::{IsTerminal, Read};
 use zeroize::{Zeroize, Zeroizing};
 
 pub const CONNECT_HELP: &str = "\
+A vendor with a form (keys, a server, a gateway) connects with it; one without a form, or any
+vendor given --oauth, signs in with OAuth in the browser. Secret fields are never taken from
+the command line or the environment. The vault password: BROKERDESK_PASSWORD, else a prompt.
+
 Examples:
   brokerdesk connect VENDOR --show-form          the vendor's fields (add --json for scripts)
   printf 'secret_key=%s\\n' \"$KEY\" | brokerdesk connect VENDOR --field key_id=ID --secrets-from-stdin
