@@ -1,19 +1,49 @@
-//! `brokerdesk connect <vendor>`: connect an institution by OAuth sign-in in the system
-//! browser, through the same service flow as the app's Connect page. Output never holds a token.
+//! `brokerdesk connect <vendor>`: connect an institution the way the app's Connect page does:
+//! with the vendor's own form (`connections_cmd`), or by OAuth sign-in in the system browser.
+//! Output never holds a token or a key.
 
 use anyhow::{Context, bail};
 use brokerdesk_model::VendorId;
 use brokerdesk_model::catalog::SignIn;
 use brokerdesk_oauth::{BrowserOpener, PrintUrl, SystemBrowser};
-use brokerdesk_service::{BrokerageService, ServiceConfig, oauth_vendors, vendor_catalog};
+use brokerdesk_service::{ServiceConfig, oauth_vendors, vendor_catalog};
 
+/// How a vendor is connected: with its form (keys, a server, a gateway) when it has one,
+/// else by OAuth sign-in in the browser. `--oauth` picks the sign-in for a vendor that has both.
+///
+/// Form fields that are not secret are given as `--field NAME=VALUE`; secret ones are read from
+/// standard input with `--secrets-from-stdin` (one `NAME=VALUE` per line, or one JSON object),
+/// or asked at a hidden prompt — never from the command line or the environment.
+/// `--show-form` lists a vendor's fields. The vault password: `BROKERDESK_PASSWORD`, else a
+/// prompt.
 #[derive(Debug, clap::Args)]
+#[command(after_help = crate::connections_cmd::CONNECT_HELP)]
 pub struct ConnectArgs {
-    /// The institution's id, e.g. `square` (OAuth vendors: see `brokerdesk connect --help`).
+    /// The institution's id, as the app's Connect page and `--show-form` name it.
     pub vendor: String,
+    /// Sign in with OAuth in the browser even though the vendor also has a form.
+    #[arg(long, conflicts_with_all = ["fields", "secrets_from_stdin", "sandbox", "label", "show_form"])]
+    pub oauth: bool,
     /// Print the sign-in URL instead of opening a browser ($BROWSER, else the platform's).
     #[arg(long)]
     pub no_browser: bool,
+    /// A field of the vendor's form that is not secret, as NAME=VALUE (repeat it). A field
+    /// left out takes the form's default.
+    #[arg(long = "field", value_name = "NAME=VALUE")]
+    pub fields: Vec<crate::connections_cmd::FieldArg>,
+    /// Read the secret fields from standard input: one NAME=VALUE per line, or one JSON
+    /// object. Without it they are asked at a hidden prompt.
+    #[arg(long)]
+    pub secrets_from_stdin: bool,
+    /// Use the vendor's own sandbox (for vendors whose form has that switch).
+    #[arg(long)]
+    pub sandbox: bool,
+    /// The connection's name; the vendor's default when left out.
+    #[arg(long)]
+    pub label: Option<String>,
+    /// Print the vendor's form (its fields, which are secret, defaults) and stop.
+    #[arg(long)]
+    pub show_form: bool,
 }
 
 /// Why a vendor cannot be connected here, in words that say what to do instead.
@@ -25,19 +55,16 @@ fn not_oauth(vendor: &str) -> String {
     };
     let how = match i.sign_in.first() {
         Some(SignIn::Builtin) => "is always connected".to_owned(),
-        Some(SignIn::ApiKey) => {
-            "connects with an API key: paste it on the app's Connect page".to_owned()
-        }
-        Some(SignIn::AggregatorPortal(a)) => format!(
-            "is reached through {}: connect it on the app's Connect page",
-            catalog
-                .aggregator(*a)
-                .map_or("an aggregator", |v| v.name.as_str())
-        ),
-        Some(SignIn::LocalGateway) => {
-            "signs in through its local gateway: add the gateway on the app's Connect page"
-                .to_owned()
-        }
+        Some(SignIn::ApiKey) => "has no OAuth sign-in: it connects with an API key".to_owned(),
+        Some(SignIn::AggregatorPortal(a)) => match catalog.aggregator(*a) {
+            Some(v) => format!(
+                "is reached through {}: connect it (`brokerdesk connect {}`), then link the \
+                 accounts with `brokerdesk portal CONNECTION_ID`",
+                v.name, v.id
+            ),
+            None => "is reached through an aggregator".to_owned(),
+        },
+        Some(SignIn::LocalGateway) => "signs in through its local gateway".to_owned(),
         _ => format!("cannot be connected: {}", i.summary),
     };
     format!(
@@ -47,6 +74,13 @@ fn not_oauth(vendor: &str) -> String {
 }
 
 pub async fn run(args: ConnectArgs, config: ServiceConfig, json: bool) -> anyhow::Result<String> {
+    let catalog = vendor_catalog();
+    let has_form = catalog
+        .vendor(&args.vendor)
+        .is_some_and(|v| v.form.is_some());
+    if !args.oauth && (has_form || args.show_form) {
+        return crate::connections_cmd::connect_with_form(args, config, json).await;
+    }
     // Checked before the vault asks for its password: a typo should not cost one.
     if !oauth_vendors().contains(&args.vendor.as_str()) {
         bail!("{}", not_oauth(&args.vendor));
@@ -60,7 +94,7 @@ pub async fn run(args: ConnectArgs, config: ServiceConfig, json: bool) -> anyhow
     let vendor = VendorId::new(args.vendor.as_str());
     let started = service.oauth_start(&vendor, opener.as_ref()).await?;
     eprintln!("Waiting for the browser to come back (Ctrl-C cancels)…");
-    let summary = finish_or_cancel(&service, &started.flow_id)
+    let summary = crate::portal_cmd::finish_or_cancel(&service, &started.flow_id)
         .await
         .context("not connected")?;
     Ok(if json {
@@ -72,22 +106,6 @@ pub async fn run(args: ConnectArgs, config: ServiceConfig, json: bool) -> anyhow
             crate::render::status(std::slice::from_ref(&summary))
         )
     })
-}
-
-/// Ctrl-C cancels the flow (closing its port) rather than leaving it to time out.
-async fn finish_or_cancel(
-    service: &BrokerageService,
-    flow_id: &str,
-) -> Result<brokerdesk_model::ConnectionSummary, brokerdesk_service::ServiceError> {
-    let finish = service.oauth_finish(flow_id);
-    tokio::pin!(finish);
-    tokio::select! {
-        done = &mut finish => done,
-        _ = tokio::signal::ctrl_c() => {
-            service.oauth_cancel(flow_id)?;
-            finish.await
-        }
-    }
 }
 
 #[cfg(test)]
@@ -103,5 +121,6 @@ mod tests {
         assert!(ibkr.contains("gateway"), "{ibkr}");
         let fidelity = not_oauth("fidelity");
         assert!(fidelity.contains("SnapTrade"), "{fidelity}");
+        assert!(fidelity.contains("brokerdesk portal"), "{fidelity}");
     }
 }

@@ -1,7 +1,12 @@
 //! `brokerdesk`: the terminal front of Brokerdesk. Same service as the app, no window.
 
 mod connect_cmd;
+mod connections_cmd;
+mod live_cmd;
 mod oauth_cmd;
+mod orders_cmd;
+mod portal_cmd;
+mod reconcile_cmd;
 mod render;
 mod sandbox_cmd;
 mod trade_cmd;
@@ -50,8 +55,14 @@ enum Command {
     Order(trade_cmd::OrderArgs),
     /// The orders placed from Brokerdesk, with their latest status.
     Orders,
-    /// Compare the journal of orders and fills with every broker's positions.
-    Reconcile,
+    /// Cancel an open order (its id or client order id, as `brokerdesk orders` lists it).
+    Cancel(orders_cmd::CancelArgs),
+    /// Compare the journal of orders and fills with every broker's positions; `accept` takes
+    /// the broker's figures for a break.
+    Reconcile {
+        #[command(subcommand)]
+        cmd: Option<reconcile_cmd::ReconcileCommand>,
+    },
     /// Every connection with its status and latency.
     Status,
     /// Show the settings, or change one (`settings max-order-pct 25`).
@@ -59,8 +70,18 @@ enum Command {
         #[command(subcommand)]
         cmd: Option<trade_cmd::SettingsCommand>,
     },
-    /// Connect an institution by signing in to it in the browser (OAuth).
+    /// Connect an institution: with its form (keys on standard input or a hidden prompt), or
+    /// by signing in to it in the browser (OAuth).
     Connect(connect_cmd::ConnectArgs),
+    /// Remove a connection and every key stored for it (asks first unless --yes).
+    Disconnect(connections_cmd::DisconnectArgs),
+    /// Open an aggregator connection's portal to link accounts, and wait for it.
+    Portal(portal_cmd::PortalArgs),
+    /// Arm live trading for one command, or show that it is not armed.
+    Live {
+        #[command(subcommand)]
+        cmd: live_cmd::LiveCommand,
+    },
     /// Sign in to an OAuth 2.0 provider through the system browser.
     Oauth {
         #[command(subcommand)]
@@ -129,29 +150,128 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             read => read,
         };
         let service = open_service(config).await?;
-        let json = cli.json;
         let out = match command {
-            Command::Quotes {
-                symbols,
-                connection,
-            } => trade_cmd::quotes(&service, &connection, symbols, json).await?,
-            Command::Order(args) => trade_cmd::order(&service, args, json).await?,
-            Command::Orders => trade_cmd::orders(&service, json).await?,
-            Command::Reconcile => trade_cmd::reconcile(&service, json).await?,
-            Command::Status => trade_cmd::status(&service, json).await?,
-            Command::Settings { cmd } => trade_cmd::settings(&service, cmd, json)?,
-            read => {
-                let overview = service.accounts_overview().await?;
-                match (read, json) {
-                    (_, true) => serde_json::to_string_pretty(&overview)? + "\n",
-                    (Command::Positions, false) => render::positions(&overview),
-                    (_, false) => render::accounts(&overview),
-                }
-            }
+            Command::Live {
+                cmd: live_cmd::LiveCommand::Arm(args),
+            } => run_armed(&service, args, cli.json).await?,
+            command => run_on(&service, command, cli.json).await?,
         };
         print!("{out}");
         Ok(())
     })
+}
+
+/// A command that runs on an open service; its output.
+async fn run_on(
+    service: &BrokerageService,
+    command: Command,
+    json: bool,
+) -> anyhow::Result<String> {
+    Ok(match command {
+        Command::Quotes {
+            symbols,
+            connection,
+        } => trade_cmd::quotes(service, &connection, symbols, json).await?,
+        Command::Order(args) => trade_cmd::order(service, args, json).await?,
+        Command::Orders => trade_cmd::orders(service, json).await?,
+        Command::Cancel(args) => orders_cmd::cancel(service, args, json).await?,
+        Command::Reconcile { cmd } => reconcile_cmd::run(service, cmd, json).await?,
+        Command::Status => trade_cmd::status(service, json).await?,
+        Command::Settings { cmd } => trade_cmd::settings(service, cmd, json)?,
+        Command::Disconnect(args) => connections_cmd::disconnect(service, args, json).await?,
+        Command::Portal(args) => {
+            let opener: Box<dyn brokerdesk_oauth::BrowserOpener> = match args.no_browser {
+                true => Box::new(brokerdesk_oauth::PrintUrl::stderr()),
+                false => Box::new(brokerdesk_oauth::SystemBrowser),
+            };
+            let summary = portal_cmd::visit(service, &args.connection, opener.as_ref())
+                .await
+                .context("accounts not linked")?;
+            match json {
+                true => serde_json::to_string_pretty(&summary)? + "\n",
+                false => format!(
+                    "Linked accounts through {}.\n{}",
+                    summary.display_name,
+                    render::status(std::slice::from_ref(&summary))
+                ),
+            }
+        }
+        Command::Live { cmd } => match cmd {
+            live_cmd::LiveCommand::Disarm => live_cmd::report(
+                &live_cmd::disarm(service)?,
+                json,
+                "Disarmed (a CLI arm ends with the command it wraps, so none was held between commands).",
+            )?,
+            live_cmd::LiveCommand::Status => live_cmd::report(&service.vault().state()?, json, "")?,
+            live_cmd::LiveCommand::Arm(_) => {
+                anyhow::bail!("`live arm` cannot be wrapped in another `live arm`")
+            }
+        },
+        Command::Accounts | Command::Positions => {
+            let overview = service.accounts_overview().await?;
+            match (command, json) {
+                (_, true) => serde_json::to_string_pretty(&overview)? + "\n",
+                (Command::Positions, false) => render::positions(&overview),
+                (_, false) => render::accounts(&overview),
+            }
+        }
+        Command::Connect(_)
+        | Command::Oauth { .. }
+        | Command::Sandbox { .. }
+        | Command::Vault { .. } => {
+            anyhow::bail!("this command opens its own session; run it on its own")
+        }
+    })
+}
+
+/// `live arm … -- COMMAND`: arms this process's session, runs COMMAND on it, and disarms
+/// whatever COMMAND's outcome (see `live_cmd`).
+async fn run_armed(
+    service: &BrokerageService,
+    args: live_cmd::ArmArgs,
+    json: bool,
+) -> anyhow::Result<String> {
+    live_cmd::require_command(&args)?;
+    // Parsed before arming: a typo never leaves an arm behind.
+    let inner = Cli::try_parse_from(
+        std::iter::once("brokerdesk".to_owned()).chain(args.command.iter().cloned()),
+    )
+    .map_err(|e| {
+        // clap's first line says what is wrong; the rest is usage, for a terminal.
+        let e = e.to_string();
+        anyhow::anyhow!(
+            "the command after `--`: {}",
+            e.lines()
+                .next()
+                .unwrap_or_default()
+                .trim_start_matches("error: ")
+        )
+    })?;
+    // (Its `data_dir` is filled from the environment too; only the flag itself is a mistake.)
+    if args
+        .command
+        .iter()
+        .any(|a| a == "--data-dir" || a.starts_with("--data-dir="))
+    {
+        anyhow::bail!("put --data-dir before `live arm`, not in the armed command");
+    }
+    if matches!(
+        inner.command,
+        Command::Connect(_)
+            | Command::Oauth { .. }
+            | Command::Sandbox { .. }
+            | Command::Vault { .. }
+            | Command::Live {
+                cmd: live_cmd::LiveCommand::Arm(_)
+            }
+    ) {
+        anyhow::bail!("`live arm` wraps a command that trades or reads, such as `order …`");
+    }
+    let armed = live_cmd::arm(service, &args)?;
+    eprint!("{}", live_cmd::report(&armed, false, "")?);
+    let out = Box::pin(run_on(service, inner.command, json || inner.json)).await;
+    live_cmd::disarm(service)?;
+    out
 }
 
 /// The service, with the vault unlocked when one exists: a one-shot process signs in again

@@ -97,8 +97,8 @@ pub fn blotter(entries: &[brokerdesk_model::BlotterEntry]) -> String {
     }
     let _ = writeln!(
         out,
-        "{:<20} {:<5} {:<4} {:<8} {:>10} {:>10} {:>12} {:<16} Connection",
-        "Submitted", "Mode", "Side", "Symbol", "Qty", "Filled", "Avg price", "Status"
+        "{:<20} {:<5} {:<4} {:<8} {:>10} {:>10} {:>12} {:<16} {:<35} Connection",
+        "Submitted", "Mode", "Side", "Symbol", "Qty", "Filled", "Avg price", "Status", "Id"
     );
     for e in entries {
         let o = &e.order;
@@ -107,9 +107,14 @@ pub fn blotter(entries: &[brokerdesk_model::BlotterEntry]) -> String {
             Some(OrderQuantity::Notional(n)) => format!("${}", n.normalize()),
             None => "—".into(),
         };
+        // The id `brokerdesk cancel` takes: the one Brokerdesk minted, else the broker's.
+        let id = o
+            .client_order_id
+            .as_ref()
+            .map_or(o.id.as_str(), |c| c.as_str());
         let _ = writeln!(
             out,
-            "{:<20} {:<5} {:<4} {:<8} {:>10} {:>10} {:>12} {:<16} {}",
+            "{:<20} {:<5} {:<4} {:<8} {:>10} {:>10} {:>12} {:<16} {:<35} {}",
             e.submitted_at.format("%Y-%m-%d %H:%M:%S"),
             mode(e.mode),
             format!("{:?}", o.side).to_lowercase(),
@@ -118,6 +123,7 @@ pub fn blotter(entries: &[brokerdesk_model::BlotterEntry]) -> String {
             o.filled_qty.normalize(),
             dec(o.filled_avg_price),
             format!("{:?}", o.status).to_lowercase(),
+            id,
             e.connection_name
         );
     }

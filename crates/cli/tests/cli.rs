@@ -104,16 +104,20 @@ fn connect_refuses_unknown_and_non_oauth_vendors_with_what_to_do() {
     for vendor in ["alpaca", "square", "paypal", "stripe"] {
         assert!(err.contains(vendor), "OAuth vendors listed: {err}");
     }
-    let out = brokerdesk(dir.path(), &["connect", "ibkr"]);
+    // Reached only through an aggregator: connect that, then its portal.
+    let out = brokerdesk(dir.path(), &["connect", "fidelity"]);
     assert!(!out.status.success());
     let err = String::from_utf8(out.stderr).unwrap();
-    assert!(err.contains("Connect page"), "{err}");
+    assert!(err.contains("brokerdesk portal"), "{err}");
 }
 
 #[test]
 fn connect_needs_a_vault_before_any_browser_opens() {
     let dir = tempfile::tempdir().unwrap();
-    let out = brokerdesk(dir.path(), &["connect", "square", "--no-browser"]);
+    let out = brokerdesk(
+        dir.path(),
+        &["connect", "square", "--oauth", "--no-browser"],
+    );
     assert!(!out.status.success());
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(err.contains("create a vault"), "{err}");
@@ -121,6 +125,11 @@ fn connect_needs_a_vault_before_any_browser_opens() {
         !err.contains("https://"),
         "no sign-in URL was printed: {err}"
     );
+    // By the vendor's form: said before any secret is asked for.
+    let out = brokerdesk(dir.path(), &["connect", "square"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("create a vault"), "{err}");
 }
 
 #[test]
