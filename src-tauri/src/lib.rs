@@ -44,6 +44,8 @@ pub fn configure<R: Runtime>(
             commands::connections::connection_add_key,
             commands::connections::connection_remove,
             commands::oauth::oauth_start,
+            commands::oauth::oauth_client_get,
+            commands::oauth::oauth_client_save,
             commands::oauth::oauth_finish,
             commands::oauth::oauth_cancel,
             commands::oauth::portal_start,

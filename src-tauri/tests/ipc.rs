@@ -140,6 +140,12 @@ fn sample_args(name: &str, sandbox_url: &str) -> serde_json::Value {
         // No registered Square app in the vault: refused before any browser opens.
         "oauth_start" => serde_json::json!({ "vendor": "square" }),
         "oauth_finish" | "oauth_cancel" => serde_json::json!({ "flow_id": "nope" }),
+        "oauth_client_get" => serde_json::json!({ "vendor": "square-sandbox" }),
+        // The registered app's secret goes in and never comes back.
+        "oauth_client_save" => serde_json::json!({
+            "preset": "stripe", "client_id": "ca_mine_1234",
+            "client_secret": OAUTH_CLIENT_SECRET, "redirect_uri": "http://127.0.0.1:53682/callback",
+        }),
         _ => serde_json::json!({}),
     }
 }
@@ -148,6 +154,8 @@ const PASSWORD: &str = "correct horse battery";
 const SECRET: &str = "PKSECRET-9d2f7c1a-must-never-cross-ipc";
 /// The local sandbox's secret, typed on the Connect page: in, never out.
 const SANDBOX_SECRET: &str = "sandbox-secret";
+/// A registered OAuth app's secret, typed on the Connect page: in, never out.
+const OAUTH_CLIENT_SECRET: &str = "oauth-app-secret-must-never-cross-ipc";
 /// A Stripe key typed on the Connect page: in, never out, never on disk.
 const STRIPE_KEY: &str = "sk_test_StripeKeyMustNeverCrossIpc42";
 
@@ -234,12 +242,26 @@ fn every_command_answers_and_no_reply_ever_carries_a_secret() {
     );
     assert!(!replies.contains(PASSWORD), "the password was echoed");
     assert!(
+        replies.contains("…1234"),
+        "the registered app is acknowledged: {replies}"
+    );
+    assert!(
+        !replies.contains(OAUTH_CLIENT_SECRET),
+        "an OAuth app's secret came back over IPC"
+    );
+    assert!(
         !replies.contains("StripeKeyMustNeverCrossIpc"),
         "a Stripe key came back over IPC"
     );
     for file in files_under(dir.path()) {
         let bytes = std::fs::read(&file).unwrap();
-        for needle in [SECRET, PASSWORD, SANDBOX_SECRET, STRIPE_KEY] {
+        for needle in [
+            SECRET,
+            PASSWORD,
+            SANDBOX_SECRET,
+            STRIPE_KEY,
+            OAUTH_CLIENT_SECRET,
+        ] {
             assert!(
                 !bytes.windows(needle.len()).any(|w| w == needle.as_bytes()),
                 "{} holds a secret in the clear",

@@ -78,6 +78,8 @@ pub fn vendor_catalog() -> VendorCatalog {
                 aggregator: d.aggregator,
                 form: d.form.map(|f| f()),
                 oauth: d.oauth.is_some(),
+                // Filled by the service, which knows the OAuth presets' rules.
+                oauth_presets: Vec::new(),
                 portal: d.aggregator.is_some(),
             })
             .collect(),

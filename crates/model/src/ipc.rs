@@ -239,6 +239,25 @@ impl Command for OAuthStart {
     type Output = OAuthStarted;
 }
 
+/// Whether the user's own OAuth app is registered for a preset (`VendorArgs::vendor` is the
+/// preset id, e.g. a vendor's sandbox); never its secret.
+pub struct GetOAuthClient;
+
+impl Command for GetOAuthClient {
+    const NAME: &'static str = "oauth_client_get";
+    type Args = VendorArgs;
+    type Output = crate::vendors::OAuthClientInfo;
+}
+
+/// Registers the user's OAuth app for a preset, replacing an older one. The secret goes in only.
+pub struct SaveOAuthClient;
+
+impl Command for SaveOAuthClient {
+    const NAME: &'static str = "oauth_client_save";
+    type Args = crate::vendors::OAuthClientArgs;
+    type Output = crate::vendors::OAuthClientInfo;
+}
+
 /// Waits for the browser to come back (or the flow's timeout); on success the tokens are in
 /// the vault and the connection exists.
 pub struct OAuthFinish;
@@ -407,6 +426,8 @@ pub const ALL: &[&str] = &[
     GetVendorCatalog::NAME,
     AddKeyConnection::NAME,
     OAuthStart::NAME,
+    GetOAuthClient::NAME,
+    SaveOAuthClient::NAME,
     OAuthFinish::NAME,
     OAuthCancel::NAME,
     PortalStart::NAME,

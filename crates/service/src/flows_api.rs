@@ -133,6 +133,29 @@ impl BrokerageService {
 
     /// The catalog and every vendor's ways to connect, for the Connect page.
     pub fn vendor_catalog(&self) -> brokerdesk_model::vendors::VendorCatalog {
-        brokerdesk_connectors::registry::vendor_catalog()
+        let mut catalog = brokerdesk_connectors::registry::vendor_catalog();
+        for vendor in &mut catalog.vendors {
+            vendor.oauth_presets = crate::browser_flows::preset_infos(vendor.id.as_str());
+        }
+        catalog
+    }
+
+    /// Whether the user's own OAuth app is registered for a preset (never its secret).
+    pub fn oauth_client(
+        &self,
+        preset: &VendorId,
+    ) -> Result<brokerdesk_model::vendors::OAuthClientInfo, ServiceError> {
+        self.guard_connecting()?;
+        self.inner.flows.oauth_client(preset)
+    }
+
+    /// Registers the user's OAuth app for a preset (client id, secret where the vendor needs
+    /// one, the redirect URI registered with it), replacing an older one.
+    pub fn save_oauth_client(
+        &self,
+        args: brokerdesk_model::vendors::OAuthClientArgs,
+    ) -> Result<brokerdesk_model::vendors::OAuthClientInfo, ServiceError> {
+        self.guard_connecting()?;
+        self.inner.flows.save_oauth_client(args)
     }
 }

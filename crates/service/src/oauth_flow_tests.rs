@@ -569,3 +569,93 @@ async fn alpaca_signed_in_with_oauth_trades_with_its_token_once_armed() {
     );
     assert_eq!(service.blotter_entries().await.unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn the_oauth_app_registered_in_the_app_starts_the_sign_in_and_its_secret_never_comes_back() {
+    use brokerdesk_model::vendors::OAuthClientArgs;
+    let (_dir, service) = service_with_vault().await;
+    let alpaca = VendorId::new("alpaca");
+    let args = |secret: Option<&str>, uri: Option<&str>| OAuthClientArgs {
+        preset: alpaca.clone(),
+        client_id: " my-alpaca-app-7788 ".into(),
+        client_secret: secret.map(str::to_owned),
+        redirect_uri: uri.map(str::to_owned),
+    };
+    // What the Connect page shows before anything is registered.
+    let catalog = service.vendor_catalog();
+    let presets = &catalog.vendor("alpaca").unwrap().oauth_presets;
+    assert_eq!(presets.len(), 1);
+    assert!(presets[0].client_secret_required && !presets[0].any_loopback_port);
+    assert!(
+        presets[0]
+            .suggested_redirect_uri
+            .starts_with("http://127.0.0.1:")
+    );
+    let square = &catalog.vendor("square").unwrap().oauth_presets;
+    assert!(
+        square
+            .iter()
+            .any(|p| p.sandbox && p.id.as_str() == "square-sandbox")
+    );
+    assert!(!service.oauth_client(&alpaca).unwrap().registered);
+
+    // Refusals store nothing.
+    for (bad, words) in [
+        (args(None, Some("http://127.0.0.1:0/cb")), "client secret"),
+        (args(Some("s3cret-value-1"), None), "exact redirect URI"),
+        (
+            args(Some("s3cret-value-1"), Some("http://evil.example:80/cb")),
+            "loopback",
+        ),
+        (
+            args(Some("two words"), Some("http://127.0.0.1:0/cb")),
+            "one word",
+        ),
+    ] {
+        let err = service.save_oauth_client(bad).unwrap_err();
+        assert_eq!(err.code(), ErrorCode::InvalidInput, "{err}");
+        assert!(err.to_string().contains(words), "{words}: {err}");
+        assert!(all_credentials(&service).is_empty());
+    }
+
+    let saved = service
+        .save_oauth_client(args(
+            Some("first-secret-value"),
+            Some("http://127.0.0.1:0/cb"),
+        ))
+        .unwrap();
+    assert!(saved.registered && saved.has_client_secret);
+    assert_eq!(saved.client_id_hint.as_deref(), Some("…7788"));
+    // Registering again replaces the app: one credential, the newest.
+    let saved = service
+        .save_oauth_client(args(
+            Some("second-secret-value"),
+            Some("http://127.0.0.1:0/alpaca/cb"),
+        ))
+        .unwrap();
+    assert_eq!(
+        saved.redirect_uri.as_deref(),
+        Some("http://127.0.0.1:0/alpaca/cb")
+    );
+    let shown = format!("{saved:?} {}", serde_json::to_string(&saved).unwrap());
+    assert!(
+        !shown.contains("secret-value") && !shown.contains("my-alpaca-app"),
+        "{shown}"
+    );
+    assert_eq!(all_credentials(&service).len(), 1);
+
+    // The sign-in starts from it, with nothing typed in a terminal.
+    let opener = Recorder::default();
+    let started = service.oauth_start(&alpaca, &opener).await.unwrap();
+    let url = Url::parse(&started.authorize_url).unwrap();
+    assert_eq!(param(&url, "client_id"), "my-alpaca-app-7788");
+    assert!(param(&url, "redirect_uri").ends_with("/alpaca/cb"));
+    service.oauth_cancel(&started.flow_id).unwrap();
+
+    // Locked: neither read nor written.
+    service.vault().lock().unwrap();
+    assert_eq!(
+        service.oauth_client(&alpaca).unwrap_err().code(),
+        ErrorCode::VaultLocked
+    );
+}

@@ -1,6 +1,7 @@
 //! OAuth sign-in from the Connect page: the backend opens the system browser (never a
 //! webview, RFC 8252 §8.12) and listens on loopback; the UI only sees the flow id and URL.
 
+use brokerdesk_model::vendors::{OAuthClientArgs, OAuthClientInfo};
 use brokerdesk_model::{ConnectionSummary, IpcError, OAuthStarted, VendorId};
 use brokerdesk_oauth::{BrowserOpener, OpenError};
 use brokerdesk_service::BrokerageService;
@@ -30,6 +31,35 @@ pub async fn oauth_start<R: Runtime>(
     service
         .oauth_start(&vendor, &SystemBrowser(app))
         .await
+        .map_err(ipc)
+}
+
+/// Whether the user's OAuth app is registered for a preset (its secret never comes back).
+#[tauri::command(rename_all = "snake_case")]
+pub fn oauth_client_get(
+    service: State<'_, BrokerageService>,
+    vendor: VendorId,
+) -> Result<OAuthClientInfo, IpcError> {
+    service.oauth_client(&vendor).map_err(ipc)
+}
+
+/// Registers the user's OAuth app for a preset: the client secret comes in, only whether one
+/// is stored goes out.
+#[tauri::command(rename_all = "snake_case")]
+pub fn oauth_client_save(
+    service: State<'_, BrokerageService>,
+    preset: VendorId,
+    client_id: String,
+    client_secret: Option<String>,
+    redirect_uri: Option<String>,
+) -> Result<OAuthClientInfo, IpcError> {
+    service
+        .save_oauth_client(OAuthClientArgs {
+            preset,
+            client_id,
+            client_secret,
+            redirect_uri,
+        })
         .map_err(ipc)
 }
 

@@ -4,7 +4,7 @@
 //! holds no vendor list and names no vendor.
 
 use crate::components::{
-    BrowserFlow, BrowserFlowKind, ConnectionBadge, ErrorBanner, ModeBadge, VendorForm,
+    BrowserFlow, BrowserFlowKind, ConnectionBadge, ErrorBanner, ModeBadge, OAuthSignIn, VendorForm,
 };
 use crate::hooks::{Load, use_command};
 use crate::ipc;
@@ -58,9 +58,9 @@ fn capability(name: &'static str, c: &Capability) -> Html {
     }
 }
 
-/// The flow for an institution, by how it signs in (the first way the catalog prefers), with
-/// the form its vendor's descriptor gives.
-fn flow(
+/// One way of connecting, with the form or browser flow it takes.
+fn flow_for(
+    way: &SignIn,
     i: &Institution,
     catalog: &VendorCatalog,
     on_connected: Callback<ConnectionSummary>,
@@ -68,16 +68,19 @@ fn flow(
     let form_of = |vendor: &brokerdesk_model::vendors::VendorInfo| {
         html! { <VendorForm vendor={vendor.clone()} on_connected={on_connected.clone()} /> }
     };
-    match i.sign_in.first() {
-        Some(SignIn::Builtin) => html! { <p class="connected">{ "Always connected." }</p> },
-        Some(SignIn::ApiKey | SignIn::LocalGateway) => match catalog.vendor(&i.id) {
+    match way {
+        SignIn::Builtin => html! { <p class="connected">{ "Always connected." }</p> },
+        SignIn::ApiKey | SignIn::LocalGateway => match catalog.vendor(&i.id) {
             Some(vendor) if vendor.form.is_some() => form_of(vendor),
             _ => html! { <p class="muted">{ "This version cannot connect it yet." }</p> },
         },
-        Some(SignIn::OAuthPkce | SignIn::OAuthClientSecret) => {
-            html! { <BrowserFlow kind={BrowserFlowKind::SignIn(i.id.clone())} name={i.name.clone()} {on_connected} /> }
-        }
-        Some(SignIn::AggregatorPortal(a)) => match catalog.aggregator(*a) {
+        SignIn::OAuthPkce | SignIn::OAuthClientSecret => match catalog.vendor(&i.id) {
+            Some(vendor) => html! { <OAuthSignIn vendor={vendor.clone()} {on_connected} /> },
+            None => html! {
+                <BrowserFlow kind={BrowserFlowKind::SignIn(i.id.clone())} name={i.name.clone()} {on_connected} />
+            },
+        },
+        SignIn::AggregatorPortal(a) => match catalog.aggregator(*a) {
             Some(vendor) => html! {
                 <>
                     <p class="muted aggregator-note">{ format!(
@@ -88,15 +91,67 @@ fn flow(
             },
             None => html! { <p class="muted">{ "This version cannot connect it yet." }</p> },
         },
-        _ => html! {
+    }
+}
+
+/// A short id for a way of connecting (element ids: `#<institution>-way-<slug>`).
+fn way_slug(way: &SignIn) -> &'static str {
+    match way {
+        SignIn::Builtin => "builtin",
+        SignIn::ApiKey => "key",
+        SignIn::OAuthPkce | SignIn::OAuthClientSecret => "oauth",
+        SignIn::AggregatorPortal(_) => "portal",
+        SignIn::LocalGateway => "gateway",
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct ConnectFlowProps {
+    institution: Institution,
+    catalog: Rc<VendorCatalog>,
+    on_connected: Callback<ConnectionSummary>,
+}
+
+/// The ways an institution connects, as a choice when it has several (API key, OAuth in the
+/// browser, an aggregator's portal), each with its own form.
+#[component]
+fn ConnectFlow(props: &ConnectFlowProps) -> Html {
+    let chosen = use_state(|| 0usize);
+    let i = &props.institution;
+    let Some(way) = i.sign_in.get(*chosen).or(i.sign_in.first()) else {
+        return html! {
             <p class="muted">{ "There is no way to connect this institution: it offers no API for personal accounts." }</p>
-        },
+        };
+    };
+    let choice = (i.sign_in.len() > 1).then(|| {
+        html! {
+            <div class="method-choice segmented" role="tablist" aria-label="How to connect">
+                { for i.sign_in.iter().enumerate().map(|(n, w)| {
+                    let chosen = chosen.clone();
+                    let selected = n == *chosen;
+                    html! {
+                        <button type="button" role="tab" aria-selected={selected.to_string()}
+                            id={format!("{}-way-{}", i.id, way_slug(w))}
+                            class={classes!("secondary", selected.then_some("selected"))}
+                            onclick={Callback::from(move |_: MouseEvent| chosen.set(n))}>
+                            { sign_in(w, &props.catalog) }
+                        </button>
+                    }
+                }) }
+            </div>
+        }
+    });
+    html! {
+        <>
+            { for choice }
+            { flow_for(way, i, &props.catalog, props.on_connected.clone()) }
+        </>
     }
 }
 
 fn card(
     i: &Institution,
-    catalog: &VendorCatalog,
+    catalog: &Rc<VendorCatalog>,
     open: bool,
     on_open: Callback<String>,
     on_connected: Callback<ConnectionSummary>,
@@ -131,7 +186,9 @@ fn card(
                 { for i.capabilities.named().into_iter().map(|(name, c)| capability(name, c)) }
             </ul>
             if open || i.kind == InstitutionKind::LocalSandbox {
-                <div class="connect-flow">{ flow(i, catalog, on_connected) }</div>
+                <div class="connect-flow">
+                    <ConnectFlow institution={i.clone()} catalog={Rc::clone(catalog)} {on_connected} />
+                </div>
             }
         </section>
     }

@@ -7,10 +7,12 @@
 //! connection, registry, vault_access.
 
 mod oauth;
+mod oauth_client;
 mod oauth_connection;
 mod portal;
 
 pub use oauth::{OAUTH_CLIENT_LABEL, OAuthOverrides, oauth_vendors};
+pub(crate) use oauth_client::preset_infos;
 
 use crate::connection::{Connection, ConnectionParts};
 use crate::error::ServiceError;

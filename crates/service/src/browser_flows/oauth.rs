@@ -72,12 +72,12 @@ pub struct OAuthOverrides {
 
 /// The user's registered OAuth app, as sealed in the vault. Wiped when dropped.
 #[derive(Deserialize, Zeroize, ZeroizeOnDrop)]
-struct StoredClient {
-    client_id: String,
+pub(super) struct StoredClient {
+    pub(super) client_id: String,
     #[serde(default)]
-    client_secret: Option<String>,
+    pub(super) client_secret: Option<String>,
     #[serde(default)]
-    redirect_uri: Option<String>,
+    pub(super) redirect_uri: Option<String>,
 }
 
 /// The OAuth presets a user can connect: those a vendor's descriptor signs in with (its
@@ -90,7 +90,7 @@ pub fn oauth_vendors() -> Vec<&'static str> {
         .collect()
 }
 
-fn oauth_preset(vendor: &VendorId) -> Result<&'static VendorPreset, ServiceError> {
+pub(super) fn oauth_preset(vendor: &VendorId) -> Result<&'static VendorPreset, ServiceError> {
     let known = || oauth_vendors().join(", ");
     match (
         preset::preset(vendor.as_str()),
@@ -112,7 +112,7 @@ fn oauth_preset(vendor: &VendorId) -> Result<&'static VendorPreset, ServiceError
     }
 }
 
-fn register_hint(preset: &VendorPreset) -> String {
+pub(super) fn register_hint(preset: &VendorPreset) -> String {
     let secret = if preset.client_secret_required {
         r#", "client_secret": "…""#
     } else {
@@ -120,17 +120,23 @@ fn register_hint(preset: &VendorPreset) -> String {
     };
     format!(
         "{name} needs your own registered OAuth app. Register one with {name} (redirect URI \
-         e.g. http://127.0.0.1:53682/callback), then store it in the vault as a `{vendor}` \
-         credential of kind `other` labelled `{OAUTH_CLIENT_LABEL}` whose secret is \
-         {{\"client_id\": \"…\"{secret}, \"redirect_uri\": \"http://127.0.0.1:53682/callback\"}} \
+         e.g. {SUGGESTED_REDIRECT_URI}), then enter its client id{secret_words} on the Connect \
+         page under \"Your OAuth app\", or store it in the vault as a `{vendor}` credential of \
+         kind `other` labelled `{OAUTH_CLIENT_LABEL}` whose secret is \
+         {{\"client_id\": \"…\"{secret}, \"redirect_uri\": \"{SUGGESTED_REDIRECT_URI}\"}} \
          (brokerdesk vault put {vendor} \"{OAUTH_CLIENT_LABEL}\" --kind other).",
         name = preset.name,
         vendor = preset.id,
+        secret_words = if preset.client_secret_required {
+            " and secret"
+        } else {
+            ""
+        },
     )
 }
 
 /// The vendor's `oauth client` credential, newest first when there are several.
-fn stored_client(
+pub(super) fn stored_client(
     vault: &VaultAccess,
     preset: &VendorPreset,
 ) -> Result<Option<StoredClient>, ServiceError> {
@@ -244,25 +250,43 @@ fn provider_config(
     Ok(config)
 }
 
-/// `http://127.0.0.1:PORT/path` (or `[::1]`), as registered with the vendor.
-fn apply_redirect_uri(config: &mut ProviderConfig, uri: &str) -> Result<(), ServiceError> {
+/// The redirect URI to register with a vendor that accepts only an exact one.
+pub(super) const SUGGESTED_REDIRECT_URI: &str = "http://127.0.0.1:53682/callback";
+
+/// `http://127.0.0.1:PORT/path` (or `[::1]`), as registered with the vendor: its host, port
+/// and path, or why not.
+pub(super) fn parse_redirect_uri(
+    uri: &str,
+) -> Result<(brokerdesk_oauth::LoopbackHost, u16, String), ServiceError> {
     let bad = || {
         ServiceError::InvalidInput(format!(
-            "redirect_uri {uri:?} must be http://127.0.0.1:PORT/PATH or http://[::1]:PORT/PATH \
+            "redirect URI {uri:?} must be http://127.0.0.1:PORT/PATH or http://[::1]:PORT/PATH \
              (a loopback IP literal with a port)"
         ))
     };
-    let url = url::Url::parse(uri).map_err(|_| bad())?;
-    if url.scheme() != "http" || url.query().is_some() || url.fragment().is_some() {
+    let url = url::Url::parse(uri.trim()).map_err(|_| bad())?;
+    if url.scheme() != "http"
+        || url.query().is_some()
+        || url.fragment().is_some()
+        || !url.username().is_empty()
+        || url.password().is_some()
+    {
         return Err(bad());
     }
-    config.redirect.host = match url.host() {
+    let host = match url.host() {
         Some(url::Host::Ipv4(ip)) if ip.is_loopback() => brokerdesk_oauth::LoopbackHost::Ipv4,
         Some(url::Host::Ipv6(ip)) if ip.is_loopback() => brokerdesk_oauth::LoopbackHost::Ipv6,
         _ => return Err(bad()),
     };
-    config.redirect.port = url.port().ok_or_else(bad)?;
-    config.redirect.path = RedirectPath::Fixed(url.path().to_owned());
+    let port = url.port().ok_or_else(bad)?;
+    Ok((host, port, url.path().to_owned()))
+}
+
+fn apply_redirect_uri(config: &mut ProviderConfig, uri: &str) -> Result<(), ServiceError> {
+    let (host, port, path) = parse_redirect_uri(uri)?;
+    config.redirect.host = host;
+    config.redirect.port = port;
+    config.redirect.path = RedirectPath::Fixed(path);
     Ok(())
 }
 
