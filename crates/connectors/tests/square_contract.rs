@@ -192,7 +192,9 @@ async fn balances_are_not_available_and_square_is_not_asked() {
         .await;
     let c = connector(&server.uri());
     match c.payment_balances(&location()).await {
-        Err(ConnectorError::Rejected(m)) => assert_eq!(m, BALANCES_UNAVAILABLE),
+        Err(ConnectorError::BalanceUnknown(brokerdesk_model::BalanceUnknown::NotReported {
+            note,
+        })) => assert_eq!(note, BALANCES_UNAVAILABLE),
         other => panic!("{other:?}"),
     }
 }

@@ -6,8 +6,8 @@
 use crate::{BrokerageService, ServiceConfig};
 use brokerdesk_model::vault::Role;
 use brokerdesk_model::{
-    AccountId, AccountsOverview, ConnectionId, ConnectionStatus, ConnectionSummary, ErrorCode,
-    IpcError, KeyConnectionArgs, TradingMode, VendorId,
+    AccountId, AccountsOverview, BalanceUnknown, ConnectionId, ConnectionStatus, ConnectionSummary,
+    ErrorCode, IpcError, KeyConnectionArgs, TradingMode, VendorId,
 };
 use rust_decimal_macros::dec;
 use secrecy::SecretString;
@@ -405,12 +405,25 @@ async fn a_square_token_is_checked_and_the_missing_balance_is_said_not_invented(
         .await
         .unwrap();
     assert_eq!(added.display_name, "Square — sandbox");
-    // Square's public API has no balance: the connection says so instead of showing $0.
-    assert!(
-        matches!(&added.status, ConnectionStatus::Degraded(why) if why.contains("does not report an account balance")),
+    // Square's public API has no balance: the connection is fine (Connected, not a permanent
+    // "Degraded"), and each location shows the honest note instead of $0.
+    assert_eq!(
+        added.status,
+        ConnectionStatus::Connected,
         "{:?}",
         added.status
     );
+    let overview = service.accounts_overview().await.unwrap();
+    let locations = account_of(&overview, &added.id);
+    assert!(!locations.is_empty(), "the locations are listed");
+    for l in &locations {
+        assert!(
+            matches!(&l.balance_unknown, Some(BalanceUnknown::NotReported { note }) if note.contains("no balance endpoint")),
+            "{:?}",
+            l.balance_unknown
+        );
+    }
+    assert!(overview.unreachable.iter().all(|c| c.id != added.id));
     assert_eq!(service.vault().credentials().unwrap().len(), 1);
     assert!(!registry_text(&config).contains(SQUARE_TOKEN));
     lock_drops_and_unlock_rebuilds(&service, &added).await;

@@ -17,9 +17,8 @@ use chrono::SecondsFormat;
 use tokio::sync::OnceCell;
 
 /// Why a Square connection shows no balance; the UI can show this text as it is.
-pub const BALANCES_UNAVAILABLE: &str = "Square does not report an account balance: its public \
-    API lists payments, payouts and bank accounts, not the money held for the seller. See the \
-    Square Dashboard for the balance.";
+pub const BALANCES_UNAVAILABLE: &str = "Square has no balance endpoint — see payments and \
+    payouts in Activity (the Square Dashboard shows the balance).";
 
 /// A seller location, as the connection's accounts list shows it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -103,13 +102,18 @@ impl SquareConnector {
 
 #[async_trait]
 impl Payments for SquareConnector {
-    /// Always an error, without asking Square: there is no balance to read. The message is
-    /// [`BALANCES_UNAVAILABLE`], meant for the user.
+    /// Always `BalanceUnknown::NotReported`, without asking Square: there is no balance to
+    /// read. The note is [`BALANCES_UNAVAILABLE`], meant for the user; the account still shows
+    /// (Connected), with its payments and payouts on the Activity page.
     async fn payment_balances(
         &self,
         _account: &AccountId,
     ) -> Result<Vec<PaymentBalance>, ConnectorError> {
-        Err(ConnectorError::Rejected(BALANCES_UNAVAILABLE.into()))
+        Err(ConnectorError::BalanceUnknown(
+            brokerdesk_model::BalanceUnknown::NotReported {
+                note: BALANCES_UNAVAILABLE.into(),
+            },
+        ))
     }
 
     /// The location's payments, newest first: amount is `total_money` (tip included), fee the
