@@ -665,3 +665,121 @@ async fn a_finished_hosted_link_session_yields_each_public_token_once() {
         ]
     );
 }
+
+/// The holdings' accounts with the balances of `/accounts/get` or `/accounts/balance/get`
+/// (the recorded examples name different accounts).
+fn balances_reply(name: &str) -> Value {
+    let mut reply = spec(name);
+    let holdings = spec("investments_holdings_get");
+    reply["accounts"] = holdings["accounts"].clone();
+    reply
+}
+
+async fn billed(server: &MockServer) -> usize {
+    server
+        .received_requests()
+        .await
+        .expect("recorded")
+        .iter()
+        .filter(|r| r.url.path() == "/accounts/balance/get")
+        .count()
+}
+
+/// Plaid bills `/accounts/balance/get` per call: over repeated refreshes of an Item's
+/// accounts it runs once per 15 minutes, the rest read `/accounts/get` (free); the user's
+/// explicit request runs it again. (The old code called it for every account on every
+/// refresh: 8 calls here.)
+#[tokio::test]
+async fn live_balances_run_at_most_once_per_item_per_interval() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/investments/holdings/get"))
+        .respond_with(ok(spec("investments_holdings_get")))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/accounts/balance/get"))
+        .respond_with(ok(balances_reply("accounts_balance_get")))
+        .expect(2)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/accounts/get"))
+        .respond_with(ok(balances_reply("accounts_get")))
+        .mount(&server)
+        .await;
+    let c = connector(&server.uri());
+    for _ in 0..2 {
+        let accounts = c.accounts().await.unwrap();
+        assert_eq!(accounts.len(), 4);
+        for a in &accounts {
+            c.balances(a).await.unwrap();
+        }
+    }
+    assert_eq!(billed(&server).await, 1, "one live read in the interval");
+    c.request_live_balances();
+    c.balances(&AccountId::new(IRA)).await.unwrap();
+    assert_eq!(
+        billed(&server).await,
+        2,
+        "the user's request reads live again"
+    );
+    c.balances(&AccountId::new(K401)).await.unwrap();
+    assert_eq!(billed(&server).await, 2);
+}
+
+/// Several Items in one connection: one whose login expired keeps its accounts listed,
+/// marked, and never hides the other Item's accounts.
+#[tokio::test]
+async fn an_expired_item_marks_only_its_own_accounts() {
+    const OTHER: &str = "access-sandbox-second-item";
+    let server = MockServer::start().await;
+    let mut other = spec("investments_holdings_get");
+    other["accounts"] = json!([{
+        "account_id": "other-item-account",
+        "balances": {"available": null, "current": 100, "iso_currency_code": "USD", "limit": null, "unofficial_currency_code": null},
+        "mask": "0000", "name": "Other", "official_name": null, "subtype": "brokerage", "type": "investment"
+    }]);
+    other["holdings"] = json!([]);
+    // The first Item reads once, then its login expires.
+    Mock::given(method("POST"))
+        .and(path("/investments/holdings/get"))
+        .and(body_json(json!({"access_token": TOKEN})))
+        .respond_with(ok(spec("investments_holdings_get")))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/investments/holdings/get"))
+        .and(body_json(json!({"access_token": TOKEN})))
+        .respond_with(ResponseTemplate::new(400).set_body_raw(
+            support::fixture("plaid", "spec_example_PlaidError_ITEM_LOGIN_REQUIRED.json"),
+            "application/json",
+        ))
+        .with_priority(2)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/investments/holdings/get"))
+        .and(body_json(json!({"access_token": OTHER})))
+        .respond_with(ok(other))
+        .mount(&server)
+        .await;
+    let c = connector(&server.uri()).with_access_token(SecretString::from(OTHER.to_owned()));
+    assert_eq!(c.accounts().await.unwrap().len(), 5, "both Items' accounts");
+    let accounts = c.accounts().await.unwrap();
+    assert_eq!(accounts.len(), 5, "the expired Item's accounts stay listed");
+    match c.balances(&AccountId::new(IRA)).await {
+        Err(ConnectorError::BalanceUnknown(brokerdesk_model::BalanceUnknown::SignInExpired {
+            note,
+        })) => assert!(note.contains("Link accounts"), "{note}"),
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(
+        c.positions(&AccountId::new(IRA)).await,
+        Err(ConnectorError::BalanceUnknown(_))
+    ));
+    let fine = c.positions(&AccountId::new("other-item-account")).await;
+    assert!(fine.is_ok(), "{fine:?}");
+}

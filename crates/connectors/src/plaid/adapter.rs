@@ -63,10 +63,37 @@ impl std::fmt::Debug for PlaidItem {
     }
 }
 
+/// One linked Item (one login at one institution) and what the connector keeps about it.
+struct ItemState {
+    access_token: SecretString,
+    /// When `/accounts/balance/get` (billed per call) last ran for this Item.
+    live_balance_at: std::sync::Mutex<Option<std::time::Instant>>,
+    /// The accounts it listed last, so an expired login still shows them (marked).
+    accounts: std::sync::Mutex<Vec<String>>,
+    /// Set while Plaid says the login expired (ITEM_LOGIN_REQUIRED): the note for its accounts.
+    expired: std::sync::Mutex<Option<String>>,
+}
+
+impl ItemState {
+    fn new(access_token: SecretString) -> Self {
+        Self {
+            access_token,
+            live_balance_at: std::sync::Mutex::new(None),
+            accounts: std::sync::Mutex::new(Vec::new()),
+            expired: std::sync::Mutex::new(None),
+        }
+    }
+}
+
+fn locked<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
 pub struct PlaidConnector {
     http: PlaidHttp,
     config: PlaidConfig,
-    access_token: Option<SecretString>,
+    /// Every Item linked through this connection (linking again adds one).
+    items: Vec<ItemState>,
 }
 
 impl std::fmt::Debug for PlaidConnector {
@@ -74,7 +101,7 @@ impl std::fmt::Debug for PlaidConnector {
         f.debug_struct("PlaidConnector")
             .field("http", &self.http)
             .field("environment", &self.config.environment)
-            .field("linked", &self.access_token.is_some())
+            .field("items", &self.items.len())
             .finish()
     }
 }
@@ -84,24 +111,67 @@ impl PlaidConnector {
         Ok(Self {
             http: PlaidHttp::new(&config, credential)?,
             config,
-            access_token: None,
+            items: Vec::new(),
         })
     }
 
-    /// The same connector reading one linked Item.
+    /// The same connector reading one more linked Item.
     pub fn with_access_token(mut self, access_token: SecretString) -> Self {
-        self.access_token = Some(access_token);
+        self.items.push(ItemState::new(access_token));
         self
+    }
+
+    /// The next balance read asks Plaid for live balances (`/accounts/balance/get`) whatever
+    /// the time since the last one: the user asked for it.
+    pub fn request_live_balances(&self) {
+        for item in &self.items {
+            *locked(&item.live_balance_at) = None;
+        }
+    }
+
+    fn no_item() -> ConnectorError {
+        ConnectorError::NeedsSignIn("no account is linked through Plaid yet".into())
+    }
+
+    /// The Item an account belongs to, as the last listing said (listing them first if it
+    /// is not known yet). With one Item there is nothing to choose: Plaid itself answers
+    /// for an account it does not have.
+    async fn item_of(&self, account: &AccountId) -> Result<&ItemState, ConnectorError> {
+        let find = || {
+            self.items
+                .iter()
+                .find(|i| locked(&i.accounts).iter().any(|a| a == account.as_str()))
+        };
+        if let Some(item) = find() {
+            return Ok(item);
+        }
+        match self.items.as_slice() {
+            [] => Err(Self::no_item()),
+            [only] => Ok(only),
+            _ => {
+                self.accounts().await?;
+                find().ok_or_else(|| ConnectorError::UnknownAccount(account.clone()))
+            }
+        }
+    }
+
+    /// An account of an Item whose login expired has no figures, only the note.
+    fn expired(item: &ItemState) -> Result<(), ConnectorError> {
+        match locked(&item.expired).clone() {
+            Some(why) => Err(ConnectorError::BalanceUnknown(
+                brokerdesk_model::BalanceUnknown::SignInExpired {
+                    note: format!(
+                        "This institution's login expired at Plaid ({why}); use \"Link accounts\" \
+                         to sign in again."
+                    ),
+                },
+            )),
+            None => Ok(()),
+        }
     }
 
     pub fn latency(&self) -> Option<LatencySnapshot> {
         self.http.api.latency().snapshot()
-    }
-
-    fn token(&self) -> Result<SecretString, ConnectorError> {
-        self.access_token.clone().ok_or_else(|| {
-            ConnectorError::NeedsSignIn("no account is linked through Plaid yet".into())
-        })
     }
 
     async fn send<E: crate::http::Endpoint>(&self, e: &E) -> Result<E::Output, ConnectorError> {
@@ -209,29 +279,80 @@ impl PlaidConnector {
 
 #[async_trait]
 impl Portfolio for PlaidConnector {
+    /// The accounts of every Item. An Item whose login expired (an `ITEM_ERROR`, e.g.
+    /// ITEM_LOGIN_REQUIRED) keeps the accounts it listed before, marked by their balances;
+    /// it never hides the other Items' accounts. Only when no Item can be read at all is the
+    /// connection's read an error.
     async fn accounts(&self) -> Result<Vec<AccountId>, ConnectorError> {
-        let h = self
-            .send(&ep::GetHoldings {
-                access_token: self.token()?,
+        if self.items.is_empty() {
+            return Err(Self::no_item());
+        }
+        let reads = futures::future::join_all(self.items.iter().map(|item| async move {
+            self.send(&ep::GetHoldings {
+                access_token: item.access_token.clone(),
                 account_ids: None,
             })
-            .await?;
-        Ok(h.accounts
-            .into_iter()
-            .map(|a| AccountId::new(a.account_id))
-            .collect())
+            .await
+        }))
+        .await;
+        let mut out = Vec::new();
+        let mut first_error = None;
+        for (item, read) in self.items.iter().zip(reads) {
+            match read {
+                Ok(h) => {
+                    let ids: Vec<String> = h.accounts.into_iter().map(|a| a.account_id).collect();
+                    *locked(&item.accounts) = ids;
+                    *locked(&item.expired) = None;
+                }
+                Err(ConnectorError::NeedsSignIn(why)) => {
+                    *locked(&item.expired) = Some(why.clone());
+                    if locked(&item.accounts).is_empty() {
+                        first_error.get_or_insert(ConnectorError::NeedsSignIn(why));
+                    }
+                }
+                Err(e) => return Err(e),
+            }
+            out.extend(locked(&item.accounts).iter().map(AccountId::new));
+        }
+        match (out.is_empty(), first_error) {
+            (true, Some(e)) => Err(e),
+            _ => Ok(out),
+        }
     }
 
-    /// Real-time balances (`/accounts/balance/get`) of the one account.
+    /// Balances, billing-aware: Plaid bills `/accounts/balance/get` per call, so it runs at
+    /// most once per `live_balance_every` per Item (and when the user asks,
+    /// `request_live_balances`); in between, `/accounts/get` gives the balances Plaid last
+    /// fetched, free.
     async fn balances(&self, account: &AccountId) -> Result<Balances, ConnectorError> {
-        let r = self
-            .http
-            .api
-            .send(&ep::GetBalance {
-                access_token: self.token()?,
-                account_ids: Some(vec![account.as_str().to_owned()]),
-            })
-            .await;
+        let item = self.item_of(account).await?;
+        Self::expired(item)?;
+        let live = locked(&item.live_balance_at)
+            .is_none_or(|at| at.elapsed() >= self.config.live_balance_every);
+        let r = if live {
+            // Marked before the call: concurrent reads of the Item's accounts share one.
+            *locked(&item.live_balance_at) = Some(std::time::Instant::now());
+            let r = self
+                .http
+                .api
+                .send(&ep::GetBalance {
+                    access_token: item.access_token.clone(),
+                    account_ids: Some(vec![account.as_str().to_owned()]),
+                })
+                .await;
+            if r.is_err() {
+                // Not billed for a failure: try again next time.
+                *locked(&item.live_balance_at) = None;
+            }
+            r
+        } else {
+            self.http
+                .api
+                .send(&ep::GetAccounts {
+                    access_token: item.access_token.clone(),
+                })
+                .await
+        };
         let r = match r {
             Ok(r) => r,
             Err(HttpError::Status { code: Some(c), .. }) if c.ends_with(":INVALID_ACCOUNT_ID") => {
@@ -247,9 +368,11 @@ impl Portfolio for PlaidConnector {
     }
 
     async fn positions(&self, account: &AccountId) -> Result<Vec<Position>, ConnectorError> {
+        let item = self.item_of(account).await?;
+        Self::expired(item)?;
         let h = self
             .send(&ep::GetHoldings {
-                access_token: self.token()?,
+                access_token: item.access_token.clone(),
                 account_ids: None,
             })
             .await?;

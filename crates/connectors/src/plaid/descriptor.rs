@@ -4,8 +4,8 @@
 use super::{LinkRequest, PlaidConfig, PlaidConnector, PlaidCredential, PlaidEnvironment};
 use crate::directory::InstitutionDirectory;
 use crate::vendor::{
-    AggregatorPortal, Capabilities, FormInput, KeyConfig, OpenRequest, Prepared, Secrets,
-    VendorDescriptor, VendorError, default_name, keys_label, latency_of,
+    AggregatorPortal, Capabilities, FormInput, KeyConfig, OpenRequest, PortalSecret, Prepared,
+    Secrets, VendorDescriptor, VendorError, default_name, keys_label, latency_of,
 };
 use crate::{ConnectorError, Portfolio};
 use async_trait::async_trait;
@@ -85,11 +85,12 @@ fn open(req: &OpenRequest<'_>) -> Result<Capabilities, VendorError> {
     let mut plaid = PlaidConnector::new(PlaidConfig::new(environment), credential)?;
     // Without an Item yet (no access token), the keys are checked with a directory search,
     // and "Link accounts" (Hosted Link) adds the Item.
-    let linked = secrets.optional("access_token");
-    if let Some(token) = linked {
-        plaid = plaid.with_access_token(SecretString::from(token));
+    // One access token per Item: linking again adds one (`PortalSecret::Add`).
+    let linked = secrets.repeated("access_token");
+    for token in &linked {
+        plaid = plaid.with_access_token(SecretString::from(*token));
     }
-    let has_item = linked.is_some();
+    let has_item = !linked.is_empty();
     let c = Arc::new(plaid);
     let (probe, read) = (Arc::clone(&c), Arc::clone(&c));
     // Our stable id for the user at Plaid: the connection id, nothing personal.
@@ -151,7 +152,9 @@ impl AggregatorPortal for PlaidPortal {
         })
     }
 
-    async fn completed(&self) -> Result<Option<(String, SecretString)>, ConnectorError> {
+    /// The new Item's access token, added beside the connection's other Items (never
+    /// replacing one: that would orphan its Item at Plaid).
+    async fn completed(&self) -> Result<Option<PortalSecret>, ConnectorError> {
         let link_token = self
             .link_token
             .lock()
@@ -172,6 +175,9 @@ impl AggregatorPortal for PlaidPortal {
             ));
         };
         let item = self.plaid.exchange_public_token(public).await?;
-        Ok(Some(("access_token".to_owned(), item.access_token)))
+        Ok(Some(PortalSecret::Add {
+            field: "access_token".to_owned(),
+            secret: item.access_token,
+        }))
     }
 }

@@ -75,6 +75,20 @@ endpoint!(
     idempotent = true
 );
 
+/// `/accounts/get`: the accounts with the balances Plaid last fetched (free, unlike
+/// `/accounts/balance/get`, which Plaid bills per call).
+pub struct GetAccounts {
+    pub access_token: SecretString,
+}
+endpoint!(
+    GetAccounts,
+    Post,
+    m::AccountsBalance,
+    |s| path = "/accounts/get".into(),
+    body = Some(json!({ "access_token": s.access_token.expose_secret() })),
+    idempotent = true
+);
+
 pub struct SearchInstitutions {
     pub query: String,
     pub products: Vec<String>,
