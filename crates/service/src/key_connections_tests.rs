@@ -453,7 +453,8 @@ async fn plaid_keys_show_the_items_accounts_with_their_holdings() {
     );
     balance["accounts"] = holdings["accounts"].clone();
     Mock::given(method("POST"))
-        .and(path("/accounts/balance/get"))
+        // The same accounts with cached balances (`/accounts/get`) between live reads.
+        .and(wiremock::matchers::path_regex("^/accounts(/balance)?/get$"))
         .respond_with(ResponseTemplate::new(200).set_body_json(balance))
         .mount(&server)
         .await;
@@ -680,7 +681,21 @@ async fn plaid_hosted_link_adds_the_item_and_seals_its_access_token() {
             "plaid",
             "spec_example_POST_item_public_token_exchange_200_example-1.json",
         ))
-        .expect(1)
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    // Linking a second institution gives a second Item.
+    let mut second_item = fixture_json(
+        "plaid",
+        "spec_example_POST_item_public_token_exchange_200_example-1.json",
+    );
+    second_item["access_token"] = serde_json::json!("access-sandbox-second-item-token");
+    second_item["item_id"] = serde_json::json!("second-item");
+    Mock::given(method("POST"))
+        .and(path("/item/public_token/exchange"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(&second_item))
+        .with_priority(2)
         .mount(&server)
         .await;
     let holdings = fixture_json(
@@ -698,7 +713,8 @@ async fn plaid_hosted_link_adds_the_item_and_seals_its_access_token() {
     );
     balance["accounts"] = holdings["accounts"].clone();
     Mock::given(method("POST"))
-        .and(path("/accounts/balance/get"))
+        // The same accounts with cached balances (`/accounts/get`) between live reads.
+        .and(wiremock::matchers::path_regex("^/accounts(/balance)?/get$"))
         .respond_with(ResponseTemplate::new(200).set_body_json(balance))
         .mount(&server)
         .await;
@@ -769,4 +785,35 @@ async fn plaid_hosted_link_adds_the_item_and_seals_its_access_token() {
     );
     let overview = service.accounts_overview().await.unwrap();
     assert_eq!(account_of(&overview, &added.id).len(), 4, "{overview:?}");
+
+    // Linking again adds an Item beside the first (whose token stays: overwriting it would
+    // orphan that Item at Plaid).
+    let started = service.portal_start(&added.id, &browser).await.unwrap();
+    let back_to = server
+        .received_requests()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.url.path() == "/link/token/create")
+        .last()
+        .map(|r| serde_json::from_slice::<serde_json::Value>(&r.body).unwrap())
+        .unwrap()["hosted_link"]["completion_redirect_uri"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let finishing = {
+        let service = service.clone();
+        let flow = started.flow_id.clone();
+        tokio::spawn(async move { service.oauth_finish(&flow).await })
+    };
+    reqwest::get(&back_to).await.unwrap();
+    finishing.await.unwrap().unwrap();
+    let sealed = service.vault().with_store(|s| s.get(credential)).unwrap();
+    let fields: BTreeMap<String, String> =
+        serde_json::from_str(secrecy::ExposeSecret::expose_secret(&sealed)).unwrap();
+    assert_eq!(fields.get("access_token").map(String::as_str), Some(access));
+    assert_eq!(
+        fields.get("access_token.2").map(String::as_str),
+        Some("access-sandbox-second-item-token")
+    );
 }
