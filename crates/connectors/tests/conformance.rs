@@ -340,6 +340,17 @@ fn recordings() -> Vec<Recording> {
                 ),
                 (
                     "POST",
+                    "^/transactions/sync$",
+                    // The recorded transactions are in a bank account the holdings do not
+                    // list: the first one is given the holdings' first account.
+                    Body::Patched(
+                        "spec_example_POST_transactions_sync_200_example-1.json",
+                        "/added/0/account_id",
+                        r#""5Bvpj4QknlhVWk7GygpwfVKdd133GoCxB814g""#,
+                    ),
+                ),
+                (
+                    "POST",
                     "^/institutions/search$",
                     Body::File("spec_example_POST_institutions_search_200_example-1.json"),
                 ),
@@ -357,6 +368,7 @@ fn recordings() -> Vec<Recording> {
                 portfolio: true,
                 portal: true,
                 directory: true,
+                activity: true,
                 ..NOTHING
             },
             quote: None,

@@ -104,6 +104,7 @@ async fn hosted_link_returns_the_url_for_the_system_browser() {
             "country_codes": ["US"],
             "language": "en",
             "products": ["investments"],
+            "optional_products": ["transactions"],
             "hosted_link": {"is_mobile_app": false, "completion_redirect_uri": "http://127.0.0.1:53682/plaid/done"},
         }),
         ok(reply),
@@ -782,4 +783,85 @@ async fn an_expired_item_marks_only_its_own_accounts() {
     ));
     let fine = c.positions(&AccountId::new("other-item-account")).await;
     assert!(fine.is_ok(), "{fine:?}");
+}
+
+/// `/transactions/sync`: added and modified transactions become the account's activity with
+/// the sign flipped (Plaid's positive amount is money out), the counterparty Plaid names,
+/// and a removed one is dropped; the next read goes on from Plaid's cursor.
+#[tokio::test]
+async fn transactions_sync_becomes_activity_with_the_sign_flipped() {
+    use brokerdesk_connectors::AccountActivity;
+    use brokerdesk_connectors::types::TransactionQuery;
+    use brokerdesk_model::{ActivityKind, ActivityStatus};
+    let server = MockServer::start().await;
+    let recorded = spec("transactions_sync");
+    // The recorded page, plus a transfer to a payment app and the removed one added first.
+    let mut first = recorded.clone();
+    let mut venmo = recorded["added"][0].clone();
+    venmo["transaction_id"] = json!("venmo-transfer-1");
+    venmo["amount"] = json!(25.5);
+    venmo["merchant_name"] = json!(null);
+    venmo["name"] = json!("VENMO PAYMENT");
+    venmo["counterparties"] = json!([{"name": "Venmo", "type": "payment_app"}]);
+    venmo["personal_finance_category"] =
+        json!({"primary": "TRANSFER_OUT", "detailed": "TRANSFER_OUT_ACCOUNT_TRANSFER"});
+    let mut gone = recorded["added"][0].clone();
+    gone["transaction_id"] = recorded["removed"][0]["transaction_id"].clone();
+    first["added"] = json!([recorded["added"][0].clone(), venmo, gone]);
+    first["removed"] = json!([]);
+    first["has_more"] = json!(true);
+    first["next_cursor"] = json!("cursor-1");
+    let mut second = recorded.clone();
+    second["added"] = json!([]);
+    second["modified"] = json!([]);
+    Mock::given(method("POST"))
+        .and(path("/transactions/sync"))
+        .and(body_json(json!({"access_token": TOKEN, "count": 500})))
+        .respond_with(ok(first))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/transactions/sync"))
+        .and(body_json(
+            json!({"access_token": TOKEN, "count": 500, "cursor": "cursor-1"}),
+        ))
+        .respond_with(ok(second))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let c = connector(&server.uri());
+    let page = c
+        .activity(&AccountId::new(CHECKING), &TransactionQuery::default())
+        .await
+        .unwrap();
+    let removed = recorded["removed"][0]["transaction_id"].as_str().unwrap();
+    assert!(
+        page.entries.iter().all(|e| e.id != removed),
+        "removed is dropped"
+    );
+    let walmart = page
+        .entries
+        .iter()
+        .find(|e| e.counterparty.as_deref() == Some("Walmart"))
+        .expect("the recorded purchase");
+    assert_eq!(walmart.amount, dec!(-72.1), "money out is negative");
+    assert_eq!(walmart.status, ActivityStatus::Completed);
+    let venmo = page
+        .entries
+        .iter()
+        .find(|e| e.id == "venmo-transfer-1")
+        .expect("the transfer");
+    assert_eq!(venmo.counterparty.as_deref(), Some("Venmo"));
+    assert_eq!(
+        (venmo.kind, venmo.amount),
+        (ActivityKind::Transfer, dec!(-25.5))
+    );
+    assert!(page.entries.windows(2).all(|w| w[0].time >= w[1].time));
+    let doordash = page
+        .entries
+        .iter()
+        .find(|e| e.counterparty.as_deref() == Some("Burger King"))
+        .expect("the modified one");
+    assert_eq!(doordash.amount, dec!(-28.34));
 }

@@ -72,6 +72,15 @@ struct ItemState {
     accounts: std::sync::Mutex<Vec<String>>,
     /// Set while Plaid says the login expired (ITEM_LOGIN_REQUIRED): the note for its accounts.
     expired: std::sync::Mutex<Option<String>>,
+    /// `/transactions/sync`: the cursor reached and the transactions seen (by id), in memory
+    /// for this run; the service stores activity by id, so a restart reads from the start.
+    sync: tokio::sync::Mutex<SyncState>,
+}
+
+#[derive(Default)]
+struct SyncState {
+    cursor: Option<String>,
+    seen: std::collections::BTreeMap<String, brokerdesk_model::ActivityEntry>,
 }
 
 impl ItemState {
@@ -81,6 +90,7 @@ impl ItemState {
             live_balance_at: std::sync::Mutex::new(None),
             accounts: std::sync::Mutex::new(Vec::new()),
             expired: std::sync::Mutex::new(None),
+            sync: tokio::sync::Mutex::new(SyncState::default()),
         }
     }
 }
@@ -195,7 +205,12 @@ impl PlaidConnector {
         match &r.access_token {
             // Update mode names the Item and no products.
             Some(t) => body["access_token"] = json!(t.expose_secret()),
-            None => body["products"] = json!(self.config.products),
+            None => {
+                body["products"] = json!(self.config.products);
+                if !self.config.optional_products.is_empty() {
+                    body["optional_products"] = json!(self.config.optional_products);
+                }
+            }
         }
         if let Some(uri) = &r.redirect_uri {
             body["redirect_uri"] = json!(uri);
@@ -380,6 +395,59 @@ impl Portfolio for PlaidConnector {
             return Err(ConnectorError::UnknownAccount(account.clone()));
         }
         Ok(parse::positions(&h, account.as_str()))
+    }
+}
+
+/// Pages of `/transactions/sync` read in one call at most (500 changes each).
+const MAX_SYNC_PAGES: usize = 20;
+
+#[async_trait]
+impl crate::AccountActivity for PlaidConnector {
+    /// The account's bank or card transactions (the `transactions` product): its Item's
+    /// changes since the last sync are applied (added, modified, removed), then the account's
+    /// transactions come newest first, filtered by `since`/`until`. One page (no cursor):
+    /// the sync cursor is Plaid's own, kept per Item.
+    async fn activity(
+        &self,
+        account: &AccountId,
+        query: &crate::types::TransactionQuery,
+    ) -> Result<crate::types::ActivityPage, ConnectorError> {
+        let item = self.item_of(account).await?;
+        Self::expired(item)?;
+        let mut state = item.sync.lock().await;
+        for _ in 0..MAX_SYNC_PAGES {
+            let page = self
+                .send(&ep::SyncTransactions {
+                    access_token: item.access_token.clone(),
+                    cursor: state.cursor.clone(),
+                    count: 500,
+                })
+                .await?;
+            for t in page.added.iter().chain(&page.modified) {
+                let entry = parse::activity(t)?;
+                state.seen.insert(entry.id.clone(), entry);
+            }
+            for r in &page.removed {
+                state.seen.remove(&r.transaction_id);
+            }
+            state.cursor = Some(page.next_cursor);
+            if !page.has_more {
+                break;
+            }
+        }
+        let mut entries: Vec<_> = state
+            .seen
+            .values()
+            .filter(|e| e.account_id == *account)
+            .filter(|e| query.since.is_none_or(|s| e.time >= s))
+            .filter(|e| query.until.is_none_or(|u| e.time <= u))
+            .cloned()
+            .collect();
+        entries.sort_by(|a, b| b.time.cmp(&a.time));
+        Ok(crate::types::ActivityPage {
+            entries,
+            next_cursor: None,
+        })
     }
 }
 

@@ -97,6 +97,7 @@ fn open(req: &OpenRequest<'_>) -> Result<Capabilities, VendorError> {
     let client_user_id = req.connection.to_owned();
     Ok(Capabilities {
         portfolio: Some(c.clone() as Arc<dyn Portfolio>),
+        activity: Some(c.clone() as Arc<dyn crate::AccountActivity>),
         portal: Some(Arc::new(PlaidPortal::new(Arc::clone(&c), client_user_id))),
         directory: Some(c as Arc<dyn InstitutionDirectory>),
         latency: latency_of(move || probe.latency().map(|l| l.last)),

@@ -89,6 +89,28 @@ endpoint!(
     idempotent = true
 );
 
+/// `/transactions/sync`: one page of changes after `cursor` (none: from the start).
+pub struct SyncTransactions {
+    pub access_token: SecretString,
+    pub cursor: Option<String>,
+    /// 1..=500.
+    pub count: u32,
+}
+endpoint!(
+    SyncTransactions,
+    Post,
+    m::TransactionsSync,
+    |s| path = "/transactions/sync".into(),
+    body = Some({
+        let mut b = json!({ "access_token": s.access_token.expose_secret(), "count": s.count });
+        if let Some(c) = &s.cursor {
+            b["cursor"] = json!(c);
+        }
+        b
+    }),
+    idempotent = true
+);
+
 pub struct SearchInstitutions {
     pub query: String,
     pub products: Vec<String>,
