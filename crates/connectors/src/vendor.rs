@@ -41,6 +41,17 @@ pub trait AggregatorPortal: Send + Sync {
     /// The portal's address; when the user is done it sends the browser to `back_to`.
     async fn portal_url(&self, back_to: &url::Url) -> Result<url::Url, ConnectorError>;
 
+    /// The portal opened on one institution of the aggregator's directory (its id as the
+    /// directory gave it), where the aggregator can preselect one; else the plain portal.
+    async fn portal_url_for(
+        &self,
+        back_to: &url::Url,
+        institution: &str,
+    ) -> Result<url::Url, ConnectorError> {
+        let _ = institution;
+        self.portal_url(back_to).await
+    }
+
     /// Called once the browser is back: a secret to seal into the connection's vault record
     /// (e.g. the access token of the Item just linked), if the portal produced one.
     async fn completed(&self) -> Result<Option<PortalSecret>, ConnectorError> {

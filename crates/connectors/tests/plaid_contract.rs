@@ -116,6 +116,7 @@ async fn hosted_link_returns_the_url_for_the_system_browser() {
             completion_redirect_uri: Some("http://127.0.0.1:53682/plaid/done".into()),
             redirect_uri: None,
             access_token: None,
+            institution_id: None,
         })
         .await
         .expect("link token");
@@ -162,6 +163,7 @@ async fn update_mode_names_the_item_and_a_missing_hosted_url_is_an_error() {
             completion_redirect_uri: None,
             redirect_uri: Some("https://app.example/plaid-oauth".into()),
             access_token: Some(SecretString::from(TOKEN.to_owned())),
+            institution_id: None,
         })
         .await
         .expect_err("no hosted url");

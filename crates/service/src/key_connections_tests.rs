@@ -817,3 +817,75 @@ async fn plaid_hosted_link_adds_the_item_and_seals_its_access_token() {
         Some("access-sandbox-second-item-token")
     );
 }
+
+/// A remote search hit connects through its aggregator's portal, opened on that institution;
+/// with no connection to that aggregator yet, the user is told what to add first.
+#[tokio::test]
+async fn a_remote_search_hit_opens_its_aggregators_portal_on_that_institution() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/institutions/search"))
+        .respond_with(reply(
+            200,
+            "plaid",
+            "spec_example_POST_institutions_search_200_example-1.json",
+        ))
+        .mount(&server)
+        .await;
+    let mut created = fixture_json(
+        "plaid",
+        "spec_example_POST_link_token_create_200_example-1.json",
+    );
+    created["hosted_link_url"] = serde_json::json!("https://secure.plaid.com/hl/for-a-hit");
+    Mock::given(method("POST"))
+        .and(path("/link/token/create"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(&created))
+        .mount(&server)
+        .await;
+    let (_dir, _config, service) = service_at("plaid", &server.uri()).await;
+    let hit = brokerdesk_model::search::RemoteInstitution {
+        id: "ins_109508".into(),
+        name: "First Platypus Bank".into(),
+        aggregator: brokerdesk_model::catalog::Aggregator::Plaid,
+        url: None,
+        logo_url: None,
+        trading: None,
+    };
+    let browser = CapturingBrowser(std::sync::Mutex::new(None));
+
+    let first = service
+        .portal_start_for_hit(&hit, &browser)
+        .await
+        .unwrap_err();
+    assert_eq!(IpcError::from(&first).code, ErrorCode::InvalidInput);
+    assert!(
+        first
+            .to_string()
+            .contains("connect Plaid with its keys first"),
+        "{first}"
+    );
+
+    service
+        .add_key_connection(args(
+            "plaid",
+            &[("client_id", "client-1"), ("secret", "plaid-secret-value")],
+            true,
+        ))
+        .await
+        .unwrap();
+    let started = service.portal_start_for_hit(&hit, &browser).await.unwrap();
+    assert_eq!(
+        started.authorize_url,
+        "https://secure.plaid.com/hl/for-a-hit"
+    );
+    let create = server
+        .received_requests()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.url.path() == "/link/token/create")
+        .unwrap();
+    let body: serde_json::Value = serde_json::from_slice(&create.body).unwrap();
+    assert_eq!(body["institution_id"], "ins_109508", "{body}");
+    service.oauth_cancel(&started.flow_id).unwrap();
+}

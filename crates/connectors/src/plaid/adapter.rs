@@ -26,6 +26,9 @@ pub struct LinkRequest {
     pub redirect_uri: Option<String>,
     /// An existing Item to repair (update mode after ITEM_LOGIN_REQUIRED).
     pub access_token: Option<SecretString>,
+    /// An institution of Plaid's directory (`ins_…`) to open Link on (`institution_id`, which
+    /// the spec documents as "used for certain legacy use cases": Plaid may ignore it).
+    pub institution_id: Option<String>,
 }
 
 /// A Link session. The link token (with our client secret) reads the session's results, and
@@ -214,6 +217,9 @@ impl PlaidConnector {
         }
         if let Some(uri) = &r.redirect_uri {
             body["redirect_uri"] = json!(uri);
+        }
+        if let Some(id) = &r.institution_id {
+            body["institution_id"] = json!(id);
         }
         let t = self.send(&ep::CreateLinkToken(body)).await?;
         let hosted_link_url = t.hosted_link_url.ok_or_else(|| {

@@ -135,9 +135,14 @@ impl PlaidPortal {
     }
 }
 
-#[async_trait]
-impl AggregatorPortal for PlaidPortal {
-    async fn portal_url(&self, back_to: &url::Url) -> Result<url::Url, ConnectorError> {
+impl PlaidPortal {
+    /// A Hosted Link session (on one institution when given) whose completion comes back
+    /// to `back_to`.
+    async fn open_link(
+        &self,
+        back_to: &url::Url,
+        institution_id: Option<String>,
+    ) -> Result<url::Url, ConnectorError> {
         let token = self
             .plaid
             .create_link_token(&LinkRequest {
@@ -145,12 +150,29 @@ impl AggregatorPortal for PlaidPortal {
                 completion_redirect_uri: Some(back_to.to_string()),
                 redirect_uri: None,
                 access_token: None,
+                institution_id,
             })
             .await?;
         *self.link_token.lock().unwrap_or_else(|p| p.into_inner()) = Some(token.link_token);
         url::Url::parse(&token.hosted_link_url).map_err(|e| {
             ConnectorError::BadResponse(format!("Plaid's Hosted Link URL is not a URL: {e}"))
         })
+    }
+}
+
+#[async_trait]
+impl AggregatorPortal for PlaidPortal {
+    async fn portal_url(&self, back_to: &url::Url) -> Result<url::Url, ConnectorError> {
+        self.open_link(back_to, None).await
+    }
+
+    /// Link opened on an institution from Plaid's own search.
+    async fn portal_url_for(
+        &self,
+        back_to: &url::Url,
+        institution: &str,
+    ) -> Result<url::Url, ConnectorError> {
+        self.open_link(back_to, Some(institution.to_owned())).await
     }
 
     /// The new Item's access token, added beside the connection's other Items (never

@@ -53,11 +53,13 @@ impl PortalFlows {
 }
 
 impl BrowserFlows {
-    /// Opens the aggregator's portal for `connection` in the system browser.
+    /// Opens the aggregator's portal for `connection` in the system browser, on
+    /// `institution` (an id from that aggregator's directory) when given.
     pub(crate) async fn portal_start(
         &self,
         host: &dyn FlowHost,
         connection: &ConnectionId,
+        institution: Option<&str>,
         opener: &dyn BrowserOpener,
     ) -> Result<OAuthStarted, ServiceError> {
         self.vault.authorize(Action::Read)?;
@@ -74,13 +76,14 @@ impl BrowserFlows {
             .map_err(|e| ServiceError::Internal(format!("cannot listen on loopback: {e}")))?;
         let back_to = url::Url::parse(listener.redirect_uri())
             .map_err(|e| ServiceError::Internal(format!("listener address: {e}")))?;
-        let url = portal
-            .portal_url(&back_to)
-            .await
-            .map_err(|source| ServiceError::Connector {
-                connection: c.id.clone(),
-                source,
-            })?;
+        let url = match institution {
+            Some(id) => portal.portal_url_for(&back_to, id).await,
+            None => portal.portal_url(&back_to).await,
+        }
+        .map_err(|source| ServiceError::Connector {
+            connection: c.id.clone(),
+            source,
+        })?;
         // The address comes from the aggregator's reply: only https is opened (or shown).
         check_browser_url(&url).map_err(|e| ServiceError::Connector {
             connection: c.id.clone(),
