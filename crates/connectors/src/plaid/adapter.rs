@@ -449,7 +449,7 @@ impl crate::AccountActivity for PlaidConnector {
             .filter(|e| query.until.is_none_or(|u| e.time <= u))
             .cloned()
             .collect();
-        entries.sort_by(|a, b| b.time.cmp(&a.time));
+        entries.sort_by_key(|e| std::cmp::Reverse(e.time));
         Ok(crate::types::ActivityPage {
             entries,
             next_cursor: None,

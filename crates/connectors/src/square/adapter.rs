@@ -241,7 +241,7 @@ impl AccountActivity for SquareConnector {
             }
             next_payouts = reply.cursor.filter(|c| !c.is_empty());
         }
-        entries.sort_by(|a, b| b.time.cmp(&a.time));
+        entries.sort_by_key(|e| std::cmp::Reverse(e.time));
         let next_cursor = (next_payments.is_some() || next_payouts.is_some()).then(|| {
             ActivityCursor {
                 begin_time,
