@@ -14,6 +14,11 @@ pub enum ConnectorError {
     Rejected(String),
     #[error("the institution sent a reply we could not read: {0}")]
     BadResponse(String),
+    /// The account is there but the institution gives no balance figure for it (a vendor
+    /// without a balance endpoint, or one login of an aggregator connection that expired).
+    /// Not a failure of the connection: the account shows with this note instead of figures.
+    #[error("no balance for this account: {}", .0.note())]
+    BalanceUnknown(brokerdesk_model::BalanceUnknown),
     /// 429: the vendor's quota is spent; `retry_after` is when it said to come back (its
     /// `Retry-After`, or Alpaca's `X-RateLimit-Reset`), so the caller can wait that long.
     #[error("the institution is rate limiting us: {message}")]

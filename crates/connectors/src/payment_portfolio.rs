@@ -78,13 +78,15 @@ pub fn payment_capabilities(
     }
 }
 
-/// The capabilities of a payment connector: its payments, and its accounts as a portfolio.
-pub fn payment_connection<P: PaymentAccounts + 'static>(
+/// The capabilities of a payment connector: its payments, its accounts as a portfolio, and
+/// its transactions as the accounts' activity.
+pub fn payment_connection<P: PaymentAccounts + crate::AccountActivity + 'static>(
     connector: Arc<P>,
     latency: Option<crate::vendor::LatencyProbe>,
 ) -> crate::vendor::Capabilities {
     crate::vendor::Capabilities {
         portfolio: Some(Arc::new(PaymentPortfolio(Arc::clone(&connector))) as Arc<dyn Portfolio>),
+        activity: Some(Arc::clone(&connector) as Arc<dyn crate::AccountActivity>),
         payments: Some(connector as Arc<dyn PaymentAccounts>),
         latency,
         ..crate::vendor::Capabilities::default()

@@ -41,10 +41,40 @@ pub trait AggregatorPortal: Send + Sync {
     /// The portal's address; when the user is done it sends the browser to `back_to`.
     async fn portal_url(&self, back_to: &url::Url) -> Result<url::Url, ConnectorError>;
 
-    /// Called once the browser is back: a new secret field to seal into the connection's vault
-    /// record (e.g. the access token of the item just linked), if the portal produced one.
-    async fn completed(&self) -> Result<Option<(String, SecretString)>, ConnectorError> {
+    /// The portal opened on one institution of the aggregator's directory (its id as the
+    /// directory gave it), where the aggregator can preselect one; else the plain portal.
+    async fn portal_url_for(
+        &self,
+        back_to: &url::Url,
+        institution: &str,
+    ) -> Result<url::Url, ConnectorError> {
+        let _ = institution;
+        self.portal_url(back_to).await
+    }
+
+    /// Called once the browser is back: a secret to seal into the connection's vault record
+    /// (e.g. the access token of the Item just linked), if the portal produced one.
+    async fn completed(&self) -> Result<Option<PortalSecret>, ConnectorError> {
         Ok(None)
+    }
+}
+
+/// What a finished portal visit adds to the connection's vault record.
+pub enum PortalSecret {
+    /// Sets `field`, replacing what it held.
+    Set { field: String, secret: SecretString },
+    /// One more value of a repeated field (one per linked login): stored under `field` when
+    /// free, else the first free `field.2`, `field.3`…; never replaces one
+    /// ([`Secrets::repeated`] reads them all back).
+    Add { field: String, secret: SecretString },
+}
+
+/// The record key of the `n`th value (from 1) of a repeated field.
+pub fn repeated_key(field: &str, n: usize) -> String {
+    if n <= 1 {
+        field.to_owned()
+    } else {
+        format!("{field}.{n}")
     }
 }
 
@@ -139,6 +169,27 @@ impl Secrets {
             .get(name)
             .map(String::as_str)
             .filter(|v| !v.is_empty())
+    }
+
+    /// Every value of a repeated field ([`PortalSecret::Add`]): `field`, `field.2`, `field.3`…
+    /// in that order, skipping empty ones. A record written before the field repeated (one
+    /// value under `field`) reads as a list of one.
+    pub fn repeated(&self, field: &str) -> Vec<&str> {
+        let mut numbered: Vec<(usize, &str)> = self
+            .0
+            .iter()
+            .filter(|(_, v)| !v.is_empty())
+            .filter_map(|(k, v)| {
+                if k == field {
+                    Some((1, v.as_str()))
+                } else {
+                    let n = k.strip_prefix(field)?.strip_prefix('.')?.parse().ok()?;
+                    (n > 1).then_some((n, v.as_str()))
+                }
+            })
+            .collect();
+        numbered.sort_by_key(|(n, _)| *n);
+        numbered.into_iter().map(|(_, v)| v).collect()
     }
 
     /// Reads the sealed record; `vendor` names whose keys it was, for the error.
@@ -347,6 +398,28 @@ pub fn refused(name: &str, err: ConnectorError) -> ConnectorError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_repeated_field_reads_every_value_in_order_and_an_old_record_as_one() {
+        let old = Secrets([("access_token".to_owned(), "a".to_owned())].into());
+        assert_eq!(old.repeated("access_token"), ["a"]);
+        let many = Secrets(
+            [
+                ("access_token.10", "j"),
+                ("access_token", "a"),
+                ("access_token.2", "b"),
+                ("access_token.x", "no"),
+                ("access_tokens", "no"),
+                ("access_token.3", ""),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect(),
+        );
+        assert_eq!(many.repeated("access_token"), ["a", "b", "j"]);
+        assert_eq!(repeated_key("access_token", 1), "access_token");
+        assert_eq!(repeated_key("access_token", 3), "access_token.3");
+    }
 
     fn mode(sandbox: bool, base_url: Option<&str>) -> TradingMode {
         KeyConfig {

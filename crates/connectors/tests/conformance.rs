@@ -48,6 +48,7 @@ struct Offers {
     payments: bool,
     portal: bool,
     directory: bool,
+    activity: bool,
 }
 
 struct Recording {
@@ -74,10 +75,12 @@ const NOTHING: Offers = Offers {
     payments: false,
     portal: false,
     directory: false,
+    activity: false,
 };
 const PAYMENTS: Offers = Offers {
     portfolio: true,
     payments: true,
+    activity: true,
     ..NOTHING
 };
 
@@ -246,6 +249,11 @@ fn recordings() -> Vec<Recording> {
                     "^/v2/payments$",
                     Body::File("spec_example_GET_v2_payments.json"),
                 ),
+                (
+                    "GET",
+                    "^/v2/payouts$",
+                    Body::File("spec_example_GET_v2_payouts.json"),
+                ),
             ],
             offers: PAYMENTS,
             quote: None,
@@ -332,6 +340,17 @@ fn recordings() -> Vec<Recording> {
                 ),
                 (
                     "POST",
+                    "^/transactions/sync$",
+                    // The recorded transactions are in a bank account the holdings do not
+                    // list: the first one is given the holdings' first account.
+                    Body::Patched(
+                        "spec_example_POST_transactions_sync_200_example-1.json",
+                        "/added/0/account_id",
+                        r#""5Bvpj4QknlhVWk7GygpwfVKdd133GoCxB814g""#,
+                    ),
+                ),
+                (
+                    "POST",
                     "^/institutions/search$",
                     Body::File("spec_example_POST_institutions_search_200_example-1.json"),
                 ),
@@ -349,6 +368,7 @@ fn recordings() -> Vec<Recording> {
                 portfolio: true,
                 portal: true,
                 directory: true,
+                activity: true,
                 ..NOTHING
             },
             quote: None,
@@ -396,6 +416,7 @@ fn offers(c: &Capabilities) -> Offers {
         payments: c.payments.is_some(),
         portal: c.portal.is_some(),
         directory: c.directory.is_some(),
+        activity: c.activity.is_some(),
     }
 }
 
@@ -529,6 +550,7 @@ async fn conforms(recording: &Recording) {
             .await
             .unwrap_or_else(|e| panic!("{vendor}: transactions: {e}"));
     }
+    activity_conforms(vendor, &caps).await;
     if let Some(d) = &caps.directory {
         d.search_institutions("bank")
             .await
@@ -542,6 +564,39 @@ async fn conforms(recording: &Recording) {
             .unwrap_or_else(|e| panic!("{vendor}: portal: {e}"));
         assert_eq!(link.scheme(), "https", "{vendor}: the portal is https");
     }
+}
+
+/// A declared activity capability reads its recording: the first account's movements, each
+/// with an id, in that account, newest first.
+async fn activity_conforms(vendor: &str, caps: &Capabilities) {
+    let Some(activity) = &caps.activity else {
+        return;
+    };
+    let portfolio = caps
+        .portfolio
+        .as_ref()
+        .unwrap_or_else(|| panic!("{vendor}: activity without accounts"));
+    let accounts = portfolio
+        .accounts()
+        .await
+        .unwrap_or_else(|e| panic!("{vendor}: accounts: {e}"));
+    let first = accounts.first().expect("an account");
+    let page = activity
+        .activity(first, &TransactionQuery::default())
+        .await
+        .unwrap_or_else(|e| panic!("{vendor}: activity: {e}"));
+    assert!(
+        !page.entries.is_empty(),
+        "{vendor}: the recording's movements are read"
+    );
+    for e in &page.entries {
+        assert!(!e.id.is_empty(), "{vendor}: {e:?}");
+        assert_eq!(&e.account_id, first, "{vendor}: {e:?}");
+    }
+    assert!(
+        page.entries.windows(2).all(|w| w[0].time >= w[1].time),
+        "{vendor}: newest first"
+    );
 }
 
 #[tokio::test]

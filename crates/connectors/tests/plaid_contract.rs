@@ -104,6 +104,7 @@ async fn hosted_link_returns_the_url_for_the_system_browser() {
             "country_codes": ["US"],
             "language": "en",
             "products": ["investments"],
+            "optional_products": ["transactions"],
             "hosted_link": {"is_mobile_app": false, "completion_redirect_uri": "http://127.0.0.1:53682/plaid/done"},
         }),
         ok(reply),
@@ -115,6 +116,7 @@ async fn hosted_link_returns_the_url_for_the_system_browser() {
             completion_redirect_uri: Some("http://127.0.0.1:53682/plaid/done".into()),
             redirect_uri: None,
             access_token: None,
+            institution_id: None,
         })
         .await
         .expect("link token");
@@ -161,6 +163,7 @@ async fn update_mode_names_the_item_and_a_missing_hosted_url_is_an_error() {
             completion_redirect_uri: None,
             redirect_uri: Some("https://app.example/plaid-oauth".into()),
             access_token: Some(SecretString::from(TOKEN.to_owned())),
+            institution_id: None,
         })
         .await
         .expect_err("no hosted url");
@@ -664,4 +667,203 @@ async fn a_finished_hosted_link_session_yields_each_public_token_once() {
             "public-sandbox-44ba202e-bf6b-45c6-a5ba-d526765626a9"
         ]
     );
+}
+
+/// The holdings' accounts with the balances of `/accounts/get` or `/accounts/balance/get`
+/// (the recorded examples name different accounts).
+fn balances_reply(name: &str) -> Value {
+    let mut reply = spec(name);
+    let holdings = spec("investments_holdings_get");
+    reply["accounts"] = holdings["accounts"].clone();
+    reply
+}
+
+async fn billed(server: &MockServer) -> usize {
+    server
+        .received_requests()
+        .await
+        .expect("recorded")
+        .iter()
+        .filter(|r| r.url.path() == "/accounts/balance/get")
+        .count()
+}
+
+/// Plaid bills `/accounts/balance/get` per call: over repeated refreshes of an Item's
+/// accounts it runs once per 15 minutes, the rest read `/accounts/get` (free); the user's
+/// explicit request runs it again. (The old code called it for every account on every
+/// refresh: 8 calls here.)
+#[tokio::test]
+async fn live_balances_run_at_most_once_per_item_per_interval() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/investments/holdings/get"))
+        .respond_with(ok(spec("investments_holdings_get")))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/accounts/balance/get"))
+        .respond_with(ok(balances_reply("accounts_balance_get")))
+        .expect(2)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/accounts/get"))
+        .respond_with(ok(balances_reply("accounts_get")))
+        .mount(&server)
+        .await;
+    let c = connector(&server.uri());
+    for _ in 0..2 {
+        let accounts = c.accounts().await.unwrap();
+        assert_eq!(accounts.len(), 4);
+        for a in &accounts {
+            c.balances(a).await.unwrap();
+        }
+    }
+    assert_eq!(billed(&server).await, 1, "one live read in the interval");
+    c.request_live_balances();
+    c.balances(&AccountId::new(IRA)).await.unwrap();
+    assert_eq!(
+        billed(&server).await,
+        2,
+        "the user's request reads live again"
+    );
+    c.balances(&AccountId::new(K401)).await.unwrap();
+    assert_eq!(billed(&server).await, 2);
+}
+
+/// Several Items in one connection: one whose login expired keeps its accounts listed,
+/// marked, and never hides the other Item's accounts.
+#[tokio::test]
+async fn an_expired_item_marks_only_its_own_accounts() {
+    const OTHER: &str = "access-sandbox-second-item";
+    let server = MockServer::start().await;
+    let mut other = spec("investments_holdings_get");
+    other["accounts"] = json!([{
+        "account_id": "other-item-account",
+        "balances": {"available": null, "current": 100, "iso_currency_code": "USD", "limit": null, "unofficial_currency_code": null},
+        "mask": "0000", "name": "Other", "official_name": null, "subtype": "brokerage", "type": "investment"
+    }]);
+    other["holdings"] = json!([]);
+    // The first Item reads once, then its login expires.
+    Mock::given(method("POST"))
+        .and(path("/investments/holdings/get"))
+        .and(body_json(json!({"access_token": TOKEN})))
+        .respond_with(ok(spec("investments_holdings_get")))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/investments/holdings/get"))
+        .and(body_json(json!({"access_token": TOKEN})))
+        .respond_with(ResponseTemplate::new(400).set_body_raw(
+            support::fixture("plaid", "spec_example_PlaidError_ITEM_LOGIN_REQUIRED.json"),
+            "application/json",
+        ))
+        .with_priority(2)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/investments/holdings/get"))
+        .and(body_json(json!({"access_token": OTHER})))
+        .respond_with(ok(other))
+        .mount(&server)
+        .await;
+    let c = connector(&server.uri()).with_access_token(SecretString::from(OTHER.to_owned()));
+    assert_eq!(c.accounts().await.unwrap().len(), 5, "both Items' accounts");
+    let accounts = c.accounts().await.unwrap();
+    assert_eq!(accounts.len(), 5, "the expired Item's accounts stay listed");
+    match c.balances(&AccountId::new(IRA)).await {
+        Err(ConnectorError::BalanceUnknown(brokerdesk_model::BalanceUnknown::SignInExpired {
+            note,
+        })) => assert!(note.contains("Link accounts"), "{note}"),
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(
+        c.positions(&AccountId::new(IRA)).await,
+        Err(ConnectorError::BalanceUnknown(_))
+    ));
+    let fine = c.positions(&AccountId::new("other-item-account")).await;
+    assert!(fine.is_ok(), "{fine:?}");
+}
+
+/// `/transactions/sync`: added and modified transactions become the account's activity with
+/// the sign flipped (Plaid's positive amount is money out), the counterparty Plaid names,
+/// and a removed one is dropped; the next read goes on from Plaid's cursor.
+#[tokio::test]
+async fn transactions_sync_becomes_activity_with_the_sign_flipped() {
+    use brokerdesk_connectors::AccountActivity;
+    use brokerdesk_connectors::types::TransactionQuery;
+    use brokerdesk_model::{ActivityKind, ActivityStatus};
+    let server = MockServer::start().await;
+    let recorded = spec("transactions_sync");
+    // The recorded page, plus a transfer to a payment app and the removed one added first.
+    let mut first = recorded.clone();
+    let mut venmo = recorded["added"][0].clone();
+    venmo["transaction_id"] = json!("venmo-transfer-1");
+    venmo["amount"] = json!(25.5);
+    venmo["merchant_name"] = json!(null);
+    venmo["name"] = json!("VENMO PAYMENT");
+    venmo["counterparties"] = json!([{"name": "Venmo", "type": "payment_app"}]);
+    venmo["personal_finance_category"] =
+        json!({"primary": "TRANSFER_OUT", "detailed": "TRANSFER_OUT_ACCOUNT_TRANSFER"});
+    let mut gone = recorded["added"][0].clone();
+    gone["transaction_id"] = recorded["removed"][0]["transaction_id"].clone();
+    first["added"] = json!([recorded["added"][0].clone(), venmo, gone]);
+    first["removed"] = json!([]);
+    first["has_more"] = json!(true);
+    first["next_cursor"] = json!("cursor-1");
+    let mut second = recorded.clone();
+    second["added"] = json!([]);
+    second["modified"] = json!([]);
+    Mock::given(method("POST"))
+        .and(path("/transactions/sync"))
+        .and(body_json(json!({"access_token": TOKEN, "count": 500})))
+        .respond_with(ok(first))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/transactions/sync"))
+        .and(body_json(
+            json!({"access_token": TOKEN, "count": 500, "cursor": "cursor-1"}),
+        ))
+        .respond_with(ok(second))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let c = connector(&server.uri());
+    let page = c
+        .activity(&AccountId::new(CHECKING), &TransactionQuery::default())
+        .await
+        .unwrap();
+    let removed = recorded["removed"][0]["transaction_id"].as_str().unwrap();
+    assert!(
+        page.entries.iter().all(|e| e.id != removed),
+        "removed is dropped"
+    );
+    let walmart = page
+        .entries
+        .iter()
+        .find(|e| e.counterparty.as_deref() == Some("Walmart"))
+        .expect("the recorded purchase");
+    assert_eq!(walmart.amount, dec!(-72.1), "money out is negative");
+    assert_eq!(walmart.status, ActivityStatus::Completed);
+    let venmo = page
+        .entries
+        .iter()
+        .find(|e| e.id == "venmo-transfer-1")
+        .expect("the transfer");
+    assert_eq!(venmo.counterparty.as_deref(), Some("Venmo"));
+    assert_eq!(
+        (venmo.kind, venmo.amount),
+        (ActivityKind::Transfer, dec!(-25.5))
+    );
+    assert!(page.entries.windows(2).all(|w| w[0].time >= w[1].time));
+    let doordash = page
+        .entries
+        .iter()
+        .find(|e| e.counterparty.as_deref() == Some("Burger King"))
+        .expect("the modified one");
+    assert_eq!(doordash.amount, dec!(-28.34));
 }

@@ -402,6 +402,7 @@ async fn drive_plaid(url: &str, seen: &mut Seen) {
                 completion_redirect_uri: Some("http://127.0.0.1:53682/return/x".into()),
                 redirect_uri: None,
                 access_token: Some(SecretString::from(PLAID_ACCESS_TOKEN)),
+                institution_id: None,
             })
             .await,
     );

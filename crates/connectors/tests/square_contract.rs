@@ -8,8 +8,9 @@ use brokerdesk_connectors::square::{
     BALANCES_UNAVAILABLE, SquareConfig, SquareConnector, SquareCredential,
 };
 use brokerdesk_connectors::types::TransactionQuery;
-use brokerdesk_connectors::{ConnectorError, Payments};
+use brokerdesk_connectors::{AccountActivity, ConnectorError, Payments};
 use brokerdesk_model::AccountId;
+use brokerdesk_model::{ActivityKind, ActivityStatus};
 use chrono::{DateTime, Utc};
 use rust_decimal_macros::dec;
 use support::{fast_policy, fixture, fixture_json};
@@ -192,7 +193,9 @@ async fn balances_are_not_available_and_square_is_not_asked() {
         .await;
     let c = connector(&server.uri());
     match c.payment_balances(&location()).await {
-        Err(ConnectorError::Rejected(m)) => assert_eq!(m, BALANCES_UNAVAILABLE),
+        Err(ConnectorError::BalanceUnknown(brokerdesk_model::BalanceUnknown::NotReported {
+            note,
+        })) => assert_eq!(note, BALANCES_UNAVAILABLE),
         other => panic!("{other:?}"),
     }
 }
@@ -304,4 +307,79 @@ fn production_and_sandbox_urls() {
     );
     assert!(SquareConfig::sandbox().is_sandbox());
     assert!(!SquareConfig::production().is_sandbox());
+}
+
+/// Activity: the location's payments and payouts, merged newest first, a payout's money
+/// leaving the balance (negative), and the payouts' cursor carried on alone.
+#[tokio::test]
+async fn activity_merges_payments_and_payouts_newest_first() {
+    let server = MockServer::start().await;
+    mount_locations(&server).await;
+    square("/v2/payments")
+        .and(query_param("location_id", LOCATION))
+        .and(query_param_is_missing("cursor"))
+        .respond_with(ok(PAYMENTS))
+        .expect(1)
+        .mount(&server)
+        .await;
+    square("/v2/payouts")
+        .and(query_param("location_id", LOCATION))
+        .and(query_param("sort_order", "DESC"))
+        .and(query_param_is_missing("cursor"))
+        .respond_with(ok("spec_example_GET_v2_payouts.json"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let recorded = fixture_json("square", "spec_example_GET_v2_payouts.json");
+    let square_cursor = recorded["cursor"].as_str().expect("a cursor").to_owned();
+    square("/v2/payouts")
+        .and(query_param("cursor", square_cursor.as_str()))
+        .respond_with(ResponseTemplate::new(200).set_body_raw("{}", "application/json"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let c = connector(&server.uri());
+    let page = c
+        .activity(&location(), &TransactionQuery::default())
+        .await
+        .unwrap();
+    let ids: Vec<&str> = page.entries.iter().map(|e| e.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        [
+            "po_b345d2c7-90b3-4f0b-a2aa-df1def7f8afc",
+            "po_f3c0fb38-a5ce-427d-b858-52b925b72e45",
+            "bP9mAsEMYPUGjjGNaNO5ZDVyLhSZY"
+        ],
+        "newest first across both lists"
+    );
+    let paid = &page.entries[0];
+    assert_eq!(paid.kind, ActivityKind::Payout);
+    assert_eq!(paid.amount, dec!(-62.59), "a payout leaves the balance");
+    assert_eq!(paid.fee, Some(dec!(0.95)));
+    assert_eq!(paid.status, ActivityStatus::Completed);
+    assert_eq!(paid.counterparty.as_deref(), Some("Card"));
+    assert_eq!(
+        page.entries[1].amount,
+        dec!(1.03),
+        "a negative payout came in"
+    );
+    let sale = &page.entries[2];
+    assert_eq!(
+        (sale.kind, sale.amount, sale.status),
+        (ActivityKind::Payment, dec!(5.55), ActivityStatus::Completed)
+    );
+    assert_eq!(sale.account_id, location());
+
+    // Payments are read to the end; only the payouts go on.
+    let next = TransactionQuery {
+        cursor: page.next_cursor.clone(),
+        ..TransactionQuery::default()
+    };
+    assert!(next.cursor.is_some());
+    let page2 = c.activity(&location(), &next).await.unwrap();
+    assert!(
+        page2.entries.is_empty() && page2.next_cursor.is_none(),
+        "{page2:?}"
+    );
 }

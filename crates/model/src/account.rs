@@ -32,6 +32,32 @@ pub struct AccountSnapshot {
     /// connection: its market data where it has some, else the broker's positions payload.
     #[serde(default)]
     pub prices: std::collections::BTreeMap<crate::ids::Symbol, PriceSource>,
+    /// Set when the institution gave no balance figure for this account: `balances` are then
+    /// zeros that mean nothing, and the card shows this note instead of figures (and totals
+    /// leave the account out).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub balance_unknown: Option<BalanceUnknown>,
+}
+
+/// Why an account has no balance figure. The note is for the user, written by the vendor's
+/// connector (never a vendor name in the UI's own code).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "reason")]
+pub enum BalanceUnknown {
+    /// The vendor has no endpoint for it (the note says where the money can be seen
+    /// instead). The connection itself is fine.
+    NotReported { note: String },
+    /// This account's sign-in at its institution expired (one login among several of the
+    /// connection); linking it again restores it. The connection's other accounts are fine.
+    SignInExpired { note: String },
+}
+
+impl BalanceUnknown {
+    pub fn note(&self) -> &str {
+        match self {
+            BalanceUnknown::NotReported { note } | BalanceUnknown::SignInExpired { note } => note,
+        }
+    }
 }
 
 /// Where a position's price (and so its value and P&L) comes from.
@@ -85,7 +111,25 @@ mod tests {
                 .unwrap()
                 .with_timezone(&Utc),
             prices: Default::default(),
+            balance_unknown: None,
         }
+    }
+
+    #[test]
+    fn an_unknown_balance_round_trips_and_is_absent_when_known() {
+        let mut s = snapshot();
+        assert!(
+            serde_json::to_value(&s)
+                .unwrap()
+                .get("balance_unknown")
+                .is_none()
+        );
+        s.balance_unknown = Some(BalanceUnknown::NotReported {
+            note: "no balance endpoint".into(),
+        });
+        let json = serde_json::to_value(&s).unwrap();
+        assert_eq!(json["balance_unknown"]["reason"], "not_reported");
+        assert_eq!(serde_json::from_value::<AccountSnapshot>(json).unwrap(), s);
     }
 
     #[test]

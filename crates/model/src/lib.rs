@@ -26,7 +26,7 @@ pub mod trading;
 pub mod vault;
 pub mod vendors;
 
-pub use account::{AccountSnapshot, AccountsOverview, Balances, PriceSource};
+pub use account::{AccountSnapshot, AccountsOverview, BalanceUnknown, Balances, PriceSource};
 pub use activity::{ActivityEntry, ActivityKind, ActivityStatus};
 pub use app_info::AppInfo;
 pub use connection::{

@@ -294,25 +294,28 @@ impl Connection {
                 let modes = futures::future::join_all(
                     reads
                         .iter()
-                        .map(|(account_id, _, _)| self.account_mode(account_id)),
+                        .map(|(account_id, _, _, _)| self.account_mode(account_id)),
                 )
                 .await;
                 let snapshots: Vec<AccountSnapshot> = reads
                     .into_iter()
                     .zip(modes)
-                    .map(|((account_id, balances, positions), mode)| {
-                        // Priced by this connection only: its quotes, else its own payload.
-                        let (positions, prices) = pricing::price(positions, &quotes, as_of);
-                        AccountSnapshot {
-                            connection: connection.clone(),
-                            account_id,
-                            mode,
-                            balances,
-                            positions,
-                            as_of,
-                            prices,
-                        }
-                    })
+                    .map(
+                        |((account_id, balances, positions, balance_unknown), mode)| {
+                            // Priced by this connection only: its quotes, else its own payload.
+                            let (positions, prices) = pricing::price(positions, &quotes, as_of);
+                            AccountSnapshot {
+                                connection: connection.clone(),
+                                account_id,
+                                mode,
+                                balances,
+                                positions,
+                                as_of,
+                                prices,
+                                balance_unknown,
+                            }
+                        },
+                    )
                     .collect();
                 *self.last_read.lock().unwrap_or_else(|p| p.into_inner()) = Some(snapshots.clone());
                 Ok(snapshots)
@@ -424,26 +427,47 @@ impl Connection {
         self.quotes.store(quotes);
     }
 
-    async fn read_accounts(
-        &self,
-    ) -> Result<
-        Vec<(
-            brokerdesk_model::AccountId,
-            brokerdesk_model::Balances,
-            Vec<brokerdesk_model::Position>,
-        )>,
-        ConnectorError,
-    > {
+    /// Reads the accounts, then each account's balances and positions at once. An account
+    /// whose balance the institution cannot give (`ConnectorError::BalanceUnknown`) is still
+    /// listed, with the reason and no figures; any other failure fails the read.
+    async fn read_accounts(&self) -> Result<Vec<AccountRead>, ConnectorError> {
         let ids = self.portfolio.accounts().await?;
         let reads = futures::future::try_join_all(ids.into_iter().map(|id| async move {
-            let (balances, positions) = futures::future::try_join(
-                self.portfolio.balances(&id),
-                self.portfolio.positions(&id),
-            )
-            .await?;
-            Ok::<_, ConnectorError>((id, balances, positions))
+            let (balances, positions) =
+                futures::future::join(self.portfolio.balances(&id), self.portfolio.positions(&id))
+                    .await;
+            let (balances, unknown) = match balances {
+                Ok(b) => (b, None),
+                Err(ConnectorError::BalanceUnknown(why)) => (no_figures(), Some(why)),
+                Err(e) => return Err(e),
+            };
+            let positions = match positions {
+                Ok(p) => p,
+                // The same account's login expired: no holdings to show either.
+                Err(ConnectorError::BalanceUnknown(_)) if unknown.is_some() => Vec::new(),
+                Err(e) => return Err(e),
+            };
+            Ok::<_, ConnectorError>((id, balances, positions, unknown))
         }))
         .await?;
         Ok(reads)
+    }
+}
+
+/// One account as read: its id, balances, positions, and why it has no balance if so.
+type AccountRead = (
+    brokerdesk_model::AccountId,
+    brokerdesk_model::Balances,
+    Vec<brokerdesk_model::Position>,
+    Option<brokerdesk_model::BalanceUnknown>,
+);
+
+/// The placeholder balances of an account without figures (never shown: the note is).
+fn no_figures() -> brokerdesk_model::Balances {
+    brokerdesk_model::Balances {
+        currency: String::new(),
+        cash: rust_decimal::Decimal::ZERO,
+        buying_power: rust_decimal::Decimal::ZERO,
+        equity: rust_decimal::Decimal::ZERO,
     }
 }

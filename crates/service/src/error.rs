@@ -68,7 +68,8 @@ impl ServiceError {
                 ConnectorError::NeedsSignIn(_) => ErrorCode::NeedsSignIn,
                 ConnectorError::Unavailable(_)
                 | ConnectorError::BadResponse(_)
-                | ConnectorError::RateLimited { .. } => ErrorCode::Unavailable,
+                | ConnectorError::RateLimited { .. }
+                | ConnectorError::BalanceUnknown(_) => ErrorCode::Unavailable,
                 ConnectorError::Rejected(_) => ErrorCode::Rejected,
                 ConnectorError::NeedsConfirmation(_) => ErrorCode::OrderWarnings,
             },

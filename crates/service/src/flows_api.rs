@@ -94,7 +94,37 @@ impl BrokerageService {
     ) -> Result<OAuthStarted, ServiceError> {
         self.inner
             .flows
-            .portal_start(self, connection, opener)
+            .portal_start(self, connection, None, opener)
+            .await
+    }
+
+    /// Connects a remote search hit: the portal of the user's connection to the hit's
+    /// aggregator, opened on that institution. Without such a connection, says what to add
+    /// first (the aggregator's keys) instead of failing silently.
+    pub async fn portal_start_for_hit(
+        &self,
+        hit: &brokerdesk_model::search::RemoteInstitution,
+        opener: &dyn BrowserOpener,
+    ) -> Result<OAuthStarted, ServiceError> {
+        self.inner.vault.authorize(Action::Read)?;
+        let through = brokerdesk_connectors::registry::DESCRIPTORS
+            .iter()
+            .find(|d| d.aggregator == Some(hit.aggregator));
+        let connection =
+            self.connections().await.into_iter().find(|c| {
+                c.portal().is_some() && through.is_some_and(|d| d.id == c.vendor.as_str())
+            });
+        let Some(connection) = connection else {
+            let name = through.map_or("the aggregator", |d| d.name);
+            return Err(ServiceError::InvalidInput(format!(
+                "{} is reached through {name}: connect {name} with its keys first (Connect → \
+                 {name}), then connect {} from the search.",
+                hit.name, hit.name
+            )));
+        };
+        self.inner
+            .flows
+            .portal_start(self, &connection.id, Some(&hit.id), opener)
             .await
     }
 

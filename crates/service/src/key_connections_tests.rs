@@ -6,8 +6,8 @@
 use crate::{BrokerageService, ServiceConfig};
 use brokerdesk_model::vault::Role;
 use brokerdesk_model::{
-    AccountId, AccountsOverview, ConnectionId, ConnectionStatus, ConnectionSummary, ErrorCode,
-    IpcError, KeyConnectionArgs, TradingMode, VendorId,
+    AccountId, AccountsOverview, BalanceUnknown, ConnectionId, ConnectionStatus, ConnectionSummary,
+    ErrorCode, IpcError, KeyConnectionArgs, TradingMode, VendorId,
 };
 use rust_decimal_macros::dec;
 use secrecy::SecretString;
@@ -405,12 +405,25 @@ async fn a_square_token_is_checked_and_the_missing_balance_is_said_not_invented(
         .await
         .unwrap();
     assert_eq!(added.display_name, "Square — sandbox");
-    // Square's public API has no balance: the connection says so instead of showing $0.
-    assert!(
-        matches!(&added.status, ConnectionStatus::Degraded(why) if why.contains("does not report an account balance")),
+    // Square's public API has no balance: the connection is fine (Connected, not a permanent
+    // "Degraded"), and each location shows the honest note instead of $0.
+    assert_eq!(
+        added.status,
+        ConnectionStatus::Connected,
         "{:?}",
         added.status
     );
+    let overview = service.accounts_overview().await.unwrap();
+    let locations = account_of(&overview, &added.id);
+    assert!(!locations.is_empty(), "the locations are listed");
+    for l in &locations {
+        assert!(
+            matches!(&l.balance_unknown, Some(BalanceUnknown::NotReported { note }) if note.contains("no balance endpoint")),
+            "{:?}",
+            l.balance_unknown
+        );
+    }
+    assert!(overview.unreachable.iter().all(|c| c.id != added.id));
     assert_eq!(service.vault().credentials().unwrap().len(), 1);
     assert!(!registry_text(&config).contains(SQUARE_TOKEN));
     lock_drops_and_unlock_rebuilds(&service, &added).await;
@@ -440,7 +453,8 @@ async fn plaid_keys_show_the_items_accounts_with_their_holdings() {
     );
     balance["accounts"] = holdings["accounts"].clone();
     Mock::given(method("POST"))
-        .and(path("/accounts/balance/get"))
+        // The same accounts with cached balances (`/accounts/get`) between live reads.
+        .and(wiremock::matchers::path_regex("^/accounts(/balance)?/get$"))
         .respond_with(ResponseTemplate::new(200).set_body_json(balance))
         .mount(&server)
         .await;
@@ -667,7 +681,21 @@ async fn plaid_hosted_link_adds_the_item_and_seals_its_access_token() {
             "plaid",
             "spec_example_POST_item_public_token_exchange_200_example-1.json",
         ))
-        .expect(1)
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    // Linking a second institution gives a second Item.
+    let mut second_item = fixture_json(
+        "plaid",
+        "spec_example_POST_item_public_token_exchange_200_example-1.json",
+    );
+    second_item["access_token"] = serde_json::json!("access-sandbox-second-item-token");
+    second_item["item_id"] = serde_json::json!("second-item");
+    Mock::given(method("POST"))
+        .and(path("/item/public_token/exchange"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(&second_item))
+        .with_priority(2)
         .mount(&server)
         .await;
     let holdings = fixture_json(
@@ -685,7 +713,8 @@ async fn plaid_hosted_link_adds_the_item_and_seals_its_access_token() {
     );
     balance["accounts"] = holdings["accounts"].clone();
     Mock::given(method("POST"))
-        .and(path("/accounts/balance/get"))
+        // The same accounts with cached balances (`/accounts/get`) between live reads.
+        .and(wiremock::matchers::path_regex("^/accounts(/balance)?/get$"))
         .respond_with(ResponseTemplate::new(200).set_body_json(balance))
         .mount(&server)
         .await;
@@ -756,4 +785,107 @@ async fn plaid_hosted_link_adds_the_item_and_seals_its_access_token() {
     );
     let overview = service.accounts_overview().await.unwrap();
     assert_eq!(account_of(&overview, &added.id).len(), 4, "{overview:?}");
+
+    // Linking again adds an Item beside the first (whose token stays: overwriting it would
+    // orphan that Item at Plaid).
+    let started = service.portal_start(&added.id, &browser).await.unwrap();
+    let back_to = server
+        .received_requests()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.url.path() == "/link/token/create")
+        .last()
+        .map(|r| serde_json::from_slice::<serde_json::Value>(&r.body).unwrap())
+        .unwrap()["hosted_link"]["completion_redirect_uri"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let finishing = {
+        let service = service.clone();
+        let flow = started.flow_id.clone();
+        tokio::spawn(async move { service.oauth_finish(&flow).await })
+    };
+    reqwest::get(&back_to).await.unwrap();
+    finishing.await.unwrap().unwrap();
+    let sealed = service.vault().with_store(|s| s.get(credential)).unwrap();
+    let fields: BTreeMap<String, String> =
+        serde_json::from_str(secrecy::ExposeSecret::expose_secret(&sealed)).unwrap();
+    assert_eq!(fields.get("access_token").map(String::as_str), Some(access));
+    assert_eq!(
+        fields.get("access_token.2").map(String::as_str),
+        Some("access-sandbox-second-item-token")
+    );
+}
+
+/// A remote search hit connects through its aggregator's portal, opened on that institution;
+/// with no connection to that aggregator yet, the user is told what to add first.
+#[tokio::test]
+async fn a_remote_search_hit_opens_its_aggregators_portal_on_that_institution() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/institutions/search"))
+        .respond_with(reply(
+            200,
+            "plaid",
+            "spec_example_POST_institutions_search_200_example-1.json",
+        ))
+        .mount(&server)
+        .await;
+    let mut created = fixture_json(
+        "plaid",
+        "spec_example_POST_link_token_create_200_example-1.json",
+    );
+    created["hosted_link_url"] = serde_json::json!("https://secure.plaid.com/hl/for-a-hit");
+    Mock::given(method("POST"))
+        .and(path("/link/token/create"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(&created))
+        .mount(&server)
+        .await;
+    let (_dir, _config, service) = service_at("plaid", &server.uri()).await;
+    let hit = brokerdesk_model::search::RemoteInstitution {
+        id: "ins_109508".into(),
+        name: "First Platypus Bank".into(),
+        aggregator: brokerdesk_model::catalog::Aggregator::Plaid,
+        url: None,
+        logo_url: None,
+        trading: None,
+    };
+    let browser = CapturingBrowser(std::sync::Mutex::new(None));
+
+    let first = service
+        .portal_start_for_hit(&hit, &browser)
+        .await
+        .unwrap_err();
+    assert_eq!(IpcError::from(&first).code, ErrorCode::InvalidInput);
+    assert!(
+        first
+            .to_string()
+            .contains("connect Plaid with its keys first"),
+        "{first}"
+    );
+
+    service
+        .add_key_connection(args(
+            "plaid",
+            &[("client_id", "client-1"), ("secret", "plaid-secret-value")],
+            true,
+        ))
+        .await
+        .unwrap();
+    let started = service.portal_start_for_hit(&hit, &browser).await.unwrap();
+    assert_eq!(
+        started.authorize_url,
+        "https://secure.plaid.com/hl/for-a-hit"
+    );
+    let create = server
+        .received_requests()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.url.path() == "/link/token/create")
+        .unwrap();
+    let body: serde_json::Value = serde_json::from_slice(&create.body).unwrap();
+    assert_eq!(body["institution_id"], "ins_109508", "{body}");
+    service.oauth_cancel(&started.flow_id).unwrap();
 }

@@ -34,11 +34,16 @@ pub fn AccountCard(props: &AccountCardProps) -> Html {
                     <span class="muted refreshed" title="Last successful refresh">{ format!("as of {}", crate::time::local_time(at)) }</span>
                 }
             </header>
-            <div class="figures">
-                { figure("Cash", "cash", format_usd(s.balances.cash)) }
-                { figure("Buying power", "buying-power", format_usd(s.balances.buying_power)) }
-                { figure("Equity", "equity", format_usd(s.balances.equity)) }
-            </div>
+            // No figure rather than an invented $0: the connector's own note says why.
+            if let Some(unknown) = &s.balance_unknown {
+                <p class="muted balance-unknown" data-field="balance-unknown">{ unknown.note() }</p>
+            } else {
+                <div class="figures">
+                    { figure("Cash", "cash", format_usd(s.balances.cash)) }
+                    { figure("Buying power", "buying-power", format_usd(s.balances.buying_power)) }
+                    { figure("Equity", "equity", format_usd(s.balances.equity)) }
+                </div>
+            }
             <PositionsTable positions={s.positions.clone()} quotes={props.quotes.clone()} prices={s.prices.clone()} />
         </section>
     }

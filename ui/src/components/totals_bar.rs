@@ -19,10 +19,17 @@ pub fn TotalsBar(props: &TotalsBarProps) -> Html {
     let usd: Vec<_> = props
         .accounts
         .iter()
+        .filter(|a| a.balance_unknown.is_none())
         .filter(|a| a.balances.currency.eq_ignore_ascii_case("USD"))
         .collect();
     let sum = |f: fn(&AccountSnapshot) -> Decimal| usd.iter().map(|a| f(a)).sum::<Decimal>();
-    let others = props.accounts.len() - usd.len();
+    // Accounts the institution gives no balance for are neither summed nor "other currencies".
+    let unknown = props
+        .accounts
+        .iter()
+        .filter(|a| a.balance_unknown.is_some())
+        .count();
+    let others = props.accounts.len() - usd.len() - unknown;
     html! {
         <section class="card totals" id="totals">
             <div class="figures">
@@ -35,6 +42,9 @@ pub fn TotalsBar(props: &TotalsBarProps) -> Html {
             </div>
             if props.unreachable > 0 {
                 <p class="muted" id="totals-incomplete">{ format!("{} connection(s) could not be read: their accounts are not in these totals.", props.unreachable) }</p>
+            }
+            if unknown > 0 {
+                <p class="muted" id="totals-without-balance">{ format!("{unknown} account(s) without a balance figure are not in these totals.") }</p>
             }
             if others > 0 {
                 <p class="muted">{ format!("{others} account(s) in other currencies are not in these totals.") }</p>

@@ -8,11 +8,12 @@ use super::credential::PayPalCredential;
 use super::http::PayPalHttp;
 use super::http::client::{GetBalances, ListTransactions, RequestToken};
 use super::http::error::to_connector;
+use super::http::models::TransactionDetail;
 use super::http::parse::{self, MAX_WINDOW, Walk};
 use crate::ConnectorError;
-use crate::capability::Payments;
+use crate::capability::{AccountActivity, Payments};
 use crate::http::{Endpoint, HttpError, LatencySnapshot};
-use crate::types::{PaymentBalance, TransactionPage, TransactionQuery};
+use crate::types::{ActivityPage, PaymentBalance, TransactionPage, TransactionQuery};
 use async_trait::async_trait;
 use brokerdesk_model::AccountId;
 use chrono::{DateTime, TimeZone, Utc};
@@ -138,6 +139,64 @@ impl PayPalConnector {
     }
 }
 
+impl PayPalConnector {
+    /// One page of the transaction search (see `Payments::transactions` for the walk) and
+    /// the cursor to the next.
+    async fn search(
+        &self,
+        account: &AccountId,
+        query: &TransactionQuery,
+    ) -> Result<(Vec<TransactionDetail>, Option<String>), ConnectorError> {
+        self.check(account).await?;
+        let mut walk = match &query.cursor {
+            Some(c) => Walk::decode(c)?,
+            None => {
+                let until = whole_seconds(query.until.unwrap_or_else(Utc::now));
+                let since = whole_seconds(
+                    query
+                        .since
+                        .unwrap_or(until - MAX_WINDOW + chrono::Duration::seconds(1)),
+                );
+                if since > until {
+                    return Ok((Vec::new(), None));
+                }
+                Walk {
+                    since,
+                    window_end: until,
+                    page: 1,
+                    page_size: query
+                        .limit
+                        .unwrap_or(self.config.default_page_size)
+                        .clamp(1, 500),
+                }
+            }
+        };
+        loop {
+            let reply = self
+                .call(&ListTransactions {
+                    start_date: parse::wire_time(walk.window_start()),
+                    end_date: parse::wire_time(walk.window_end),
+                    page: walk.page,
+                    page_size: walk.page_size,
+                })
+                .await?;
+            let transactions = reply.transaction_details;
+            let full = u32::try_from(transactions.len()).unwrap_or(u32::MAX) >= walk.page_size;
+            // total_pages is optional; a full page without it may have a successor.
+            let total = reply
+                .total_pages
+                .unwrap_or(if full { walk.page + 1 } else { walk.page });
+            let next = walk.next(total);
+            match next {
+                Some(n) if transactions.is_empty() => walk = n,
+                _ => {
+                    return Ok((transactions, next.map(|n| n.encode())));
+                }
+            }
+        }
+    }
+}
+
 fn account_of(b: &super::http::models::Balances) -> AccountId {
     AccountId::new(b.account_id.as_deref().unwrap_or(UNNAMED_ACCOUNT))
 }
@@ -171,59 +230,35 @@ impl Payments for PayPalConnector {
         account: &AccountId,
         query: &TransactionQuery,
     ) -> Result<TransactionPage, ConnectorError> {
-        self.check(account).await?;
-        let mut walk = match &query.cursor {
-            Some(c) => Walk::decode(c)?,
-            None => {
-                let until = whole_seconds(query.until.unwrap_or_else(Utc::now));
-                let since = whole_seconds(
-                    query
-                        .since
-                        .unwrap_or(until - MAX_WINDOW + chrono::Duration::seconds(1)),
-                );
-                if since > until {
-                    return Ok(TransactionPage::default());
-                }
-                Walk {
-                    since,
-                    window_end: until,
-                    page: 1,
-                    page_size: query
-                        .limit
-                        .unwrap_or(self.config.default_page_size)
-                        .clamp(1, 500),
-                }
-            }
-        };
-        loop {
-            let reply = self
-                .call(&ListTransactions {
-                    start_date: parse::wire_time(walk.window_start()),
-                    end_date: parse::wire_time(walk.window_end),
-                    page: walk.page,
-                    page_size: walk.page_size,
-                })
-                .await?;
-            let transactions = reply
-                .transaction_details
-                .iter()
-                .map(parse::transaction)
-                .collect::<Result<Vec<_>, _>>()?;
-            let full = u32::try_from(transactions.len()).unwrap_or(u32::MAX) >= walk.page_size;
-            // total_pages is optional; a full page without it may have a successor.
-            let total = reply
-                .total_pages
-                .unwrap_or(if full { walk.page + 1 } else { walk.page });
-            let next = walk.next(total);
-            match next {
-                Some(n) if transactions.is_empty() => walk = n,
-                _ => {
-                    return Ok(TransactionPage {
-                        transactions,
-                        next_cursor: next.map(|n| n.encode()),
-                    });
-                }
-            }
-        }
+        let (details, next_cursor) = self.search(account, query).await?;
+        let transactions = details
+            .iter()
+            .map(parse::transaction)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(TransactionPage {
+            transactions,
+            next_cursor,
+        })
+    }
+}
+
+#[async_trait]
+impl AccountActivity for PayPalConnector {
+    /// The same walk through 31-day windows, each transaction with its kind from PayPal's
+    /// event code and the payer as the counterparty.
+    async fn activity(
+        &self,
+        account: &AccountId,
+        query: &TransactionQuery,
+    ) -> Result<ActivityPage, ConnectorError> {
+        let (details, next_cursor) = self.search(account, query).await?;
+        let entries = details
+            .iter()
+            .map(|d| parse::activity(d, account))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(ActivityPage {
+            entries,
+            next_cursor,
+        })
     }
 }

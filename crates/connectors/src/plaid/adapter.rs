@@ -26,6 +26,9 @@ pub struct LinkRequest {
     pub redirect_uri: Option<String>,
     /// An existing Item to repair (update mode after ITEM_LOGIN_REQUIRED).
     pub access_token: Option<SecretString>,
+    /// An institution of Plaid's directory (`ins_…`) to open Link on (`institution_id`, which
+    /// the spec documents as "used for certain legacy use cases": Plaid may ignore it).
+    pub institution_id: Option<String>,
 }
 
 /// A Link session. The link token (with our client secret) reads the session's results, and
@@ -63,10 +66,47 @@ impl std::fmt::Debug for PlaidItem {
     }
 }
 
+/// One linked Item (one login at one institution) and what the connector keeps about it.
+struct ItemState {
+    access_token: SecretString,
+    /// When `/accounts/balance/get` (billed per call) last ran for this Item.
+    live_balance_at: std::sync::Mutex<Option<std::time::Instant>>,
+    /// The accounts it listed last, so an expired login still shows them (marked).
+    accounts: std::sync::Mutex<Vec<String>>,
+    /// Set while Plaid says the login expired (ITEM_LOGIN_REQUIRED): the note for its accounts.
+    expired: std::sync::Mutex<Option<String>>,
+    /// `/transactions/sync`: the cursor reached and the transactions seen (by id), in memory
+    /// for this run; the service stores activity by id, so a restart reads from the start.
+    sync: tokio::sync::Mutex<SyncState>,
+}
+
+#[derive(Default)]
+struct SyncState {
+    cursor: Option<String>,
+    seen: std::collections::BTreeMap<String, brokerdesk_model::ActivityEntry>,
+}
+
+impl ItemState {
+    fn new(access_token: SecretString) -> Self {
+        Self {
+            access_token,
+            live_balance_at: std::sync::Mutex::new(None),
+            accounts: std::sync::Mutex::new(Vec::new()),
+            expired: std::sync::Mutex::new(None),
+            sync: tokio::sync::Mutex::new(SyncState::default()),
+        }
+    }
+}
+
+fn locked<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
 pub struct PlaidConnector {
     http: PlaidHttp,
     config: PlaidConfig,
-    access_token: Option<SecretString>,
+    /// Every Item linked through this connection (linking again adds one).
+    items: Vec<ItemState>,
 }
 
 impl std::fmt::Debug for PlaidConnector {
@@ -74,7 +114,7 @@ impl std::fmt::Debug for PlaidConnector {
         f.debug_struct("PlaidConnector")
             .field("http", &self.http)
             .field("environment", &self.config.environment)
-            .field("linked", &self.access_token.is_some())
+            .field("items", &self.items.len())
             .finish()
     }
 }
@@ -84,24 +124,67 @@ impl PlaidConnector {
         Ok(Self {
             http: PlaidHttp::new(&config, credential)?,
             config,
-            access_token: None,
+            items: Vec::new(),
         })
     }
 
-    /// The same connector reading one linked Item.
+    /// The same connector reading one more linked Item.
     pub fn with_access_token(mut self, access_token: SecretString) -> Self {
-        self.access_token = Some(access_token);
+        self.items.push(ItemState::new(access_token));
         self
+    }
+
+    /// The next balance read asks Plaid for live balances (`/accounts/balance/get`) whatever
+    /// the time since the last one: the user asked for it.
+    pub fn request_live_balances(&self) {
+        for item in &self.items {
+            *locked(&item.live_balance_at) = None;
+        }
+    }
+
+    fn no_item() -> ConnectorError {
+        ConnectorError::NeedsSignIn("no account is linked through Plaid yet".into())
+    }
+
+    /// The Item an account belongs to, as the last listing said (listing them first if it
+    /// is not known yet). With one Item there is nothing to choose: Plaid itself answers
+    /// for an account it does not have.
+    async fn item_of(&self, account: &AccountId) -> Result<&ItemState, ConnectorError> {
+        let find = || {
+            self.items
+                .iter()
+                .find(|i| locked(&i.accounts).iter().any(|a| a == account.as_str()))
+        };
+        if let Some(item) = find() {
+            return Ok(item);
+        }
+        match self.items.as_slice() {
+            [] => Err(Self::no_item()),
+            [only] => Ok(only),
+            _ => {
+                self.accounts().await?;
+                find().ok_or_else(|| ConnectorError::UnknownAccount(account.clone()))
+            }
+        }
+    }
+
+    /// An account of an Item whose login expired has no figures, only the note.
+    fn expired(item: &ItemState) -> Result<(), ConnectorError> {
+        match locked(&item.expired).clone() {
+            Some(why) => Err(ConnectorError::BalanceUnknown(
+                brokerdesk_model::BalanceUnknown::SignInExpired {
+                    note: format!(
+                        "This institution's login expired at Plaid ({why}); use \"Link accounts\" \
+                         to sign in again."
+                    ),
+                },
+            )),
+            None => Ok(()),
+        }
     }
 
     pub fn latency(&self) -> Option<LatencySnapshot> {
         self.http.api.latency().snapshot()
-    }
-
-    fn token(&self) -> Result<SecretString, ConnectorError> {
-        self.access_token.clone().ok_or_else(|| {
-            ConnectorError::NeedsSignIn("no account is linked through Plaid yet".into())
-        })
     }
 
     async fn send<E: crate::http::Endpoint>(&self, e: &E) -> Result<E::Output, ConnectorError> {
@@ -125,10 +208,18 @@ impl PlaidConnector {
         match &r.access_token {
             // Update mode names the Item and no products.
             Some(t) => body["access_token"] = json!(t.expose_secret()),
-            None => body["products"] = json!(self.config.products),
+            None => {
+                body["products"] = json!(self.config.products);
+                if !self.config.optional_products.is_empty() {
+                    body["optional_products"] = json!(self.config.optional_products);
+                }
+            }
         }
         if let Some(uri) = &r.redirect_uri {
             body["redirect_uri"] = json!(uri);
+        }
+        if let Some(id) = &r.institution_id {
+            body["institution_id"] = json!(id);
         }
         let t = self.send(&ep::CreateLinkToken(body)).await?;
         let hosted_link_url = t.hosted_link_url.ok_or_else(|| {
@@ -209,29 +300,80 @@ impl PlaidConnector {
 
 #[async_trait]
 impl Portfolio for PlaidConnector {
+    /// The accounts of every Item. An Item whose login expired (an `ITEM_ERROR`, e.g.
+    /// ITEM_LOGIN_REQUIRED) keeps the accounts it listed before, marked by their balances;
+    /// it never hides the other Items' accounts. Only when no Item can be read at all is the
+    /// connection's read an error.
     async fn accounts(&self) -> Result<Vec<AccountId>, ConnectorError> {
-        let h = self
-            .send(&ep::GetHoldings {
-                access_token: self.token()?,
+        if self.items.is_empty() {
+            return Err(Self::no_item());
+        }
+        let reads = futures::future::join_all(self.items.iter().map(|item| async move {
+            self.send(&ep::GetHoldings {
+                access_token: item.access_token.clone(),
                 account_ids: None,
             })
-            .await?;
-        Ok(h.accounts
-            .into_iter()
-            .map(|a| AccountId::new(a.account_id))
-            .collect())
+            .await
+        }))
+        .await;
+        let mut out = Vec::new();
+        let mut first_error = None;
+        for (item, read) in self.items.iter().zip(reads) {
+            match read {
+                Ok(h) => {
+                    let ids: Vec<String> = h.accounts.into_iter().map(|a| a.account_id).collect();
+                    *locked(&item.accounts) = ids;
+                    *locked(&item.expired) = None;
+                }
+                Err(ConnectorError::NeedsSignIn(why)) => {
+                    *locked(&item.expired) = Some(why.clone());
+                    if locked(&item.accounts).is_empty() {
+                        first_error.get_or_insert(ConnectorError::NeedsSignIn(why));
+                    }
+                }
+                Err(e) => return Err(e),
+            }
+            out.extend(locked(&item.accounts).iter().map(AccountId::new));
+        }
+        match (out.is_empty(), first_error) {
+            (true, Some(e)) => Err(e),
+            _ => Ok(out),
+        }
     }
 
-    /// Real-time balances (`/accounts/balance/get`) of the one account.
+    /// Balances, billing-aware: Plaid bills `/accounts/balance/get` per call, so it runs at
+    /// most once per `live_balance_every` per Item (and when the user asks,
+    /// `request_live_balances`); in between, `/accounts/get` gives the balances Plaid last
+    /// fetched, free.
     async fn balances(&self, account: &AccountId) -> Result<Balances, ConnectorError> {
-        let r = self
-            .http
-            .api
-            .send(&ep::GetBalance {
-                access_token: self.token()?,
-                account_ids: Some(vec![account.as_str().to_owned()]),
-            })
-            .await;
+        let item = self.item_of(account).await?;
+        Self::expired(item)?;
+        let live = locked(&item.live_balance_at)
+            .is_none_or(|at| at.elapsed() >= self.config.live_balance_every);
+        let r = if live {
+            // Marked before the call: concurrent reads of the Item's accounts share one.
+            *locked(&item.live_balance_at) = Some(std::time::Instant::now());
+            let r = self
+                .http
+                .api
+                .send(&ep::GetBalance {
+                    access_token: item.access_token.clone(),
+                    account_ids: Some(vec![account.as_str().to_owned()]),
+                })
+                .await;
+            if r.is_err() {
+                // Not billed for a failure: try again next time.
+                *locked(&item.live_balance_at) = None;
+            }
+            r
+        } else {
+            self.http
+                .api
+                .send(&ep::GetAccounts {
+                    access_token: item.access_token.clone(),
+                })
+                .await
+        };
         let r = match r {
             Ok(r) => r,
             Err(HttpError::Status { code: Some(c), .. }) if c.ends_with(":INVALID_ACCOUNT_ID") => {
@@ -247,9 +389,11 @@ impl Portfolio for PlaidConnector {
     }
 
     async fn positions(&self, account: &AccountId) -> Result<Vec<Position>, ConnectorError> {
+        let item = self.item_of(account).await?;
+        Self::expired(item)?;
         let h = self
             .send(&ep::GetHoldings {
-                access_token: self.token()?,
+                access_token: item.access_token.clone(),
                 account_ids: None,
             })
             .await?;
@@ -257,6 +401,59 @@ impl Portfolio for PlaidConnector {
             return Err(ConnectorError::UnknownAccount(account.clone()));
         }
         Ok(parse::positions(&h, account.as_str()))
+    }
+}
+
+/// Pages of `/transactions/sync` read in one call at most (500 changes each).
+const MAX_SYNC_PAGES: usize = 20;
+
+#[async_trait]
+impl crate::AccountActivity for PlaidConnector {
+    /// The account's bank or card transactions (the `transactions` product): its Item's
+    /// changes since the last sync are applied (added, modified, removed), then the account's
+    /// transactions come newest first, filtered by `since`/`until`. One page (no cursor):
+    /// the sync cursor is Plaid's own, kept per Item.
+    async fn activity(
+        &self,
+        account: &AccountId,
+        query: &crate::types::TransactionQuery,
+    ) -> Result<crate::types::ActivityPage, ConnectorError> {
+        let item = self.item_of(account).await?;
+        Self::expired(item)?;
+        let mut state = item.sync.lock().await;
+        for _ in 0..MAX_SYNC_PAGES {
+            let page = self
+                .send(&ep::SyncTransactions {
+                    access_token: item.access_token.clone(),
+                    cursor: state.cursor.clone(),
+                    count: 500,
+                })
+                .await?;
+            for t in page.added.iter().chain(&page.modified) {
+                let entry = parse::activity(t)?;
+                state.seen.insert(entry.id.clone(), entry);
+            }
+            for r in &page.removed {
+                state.seen.remove(&r.transaction_id);
+            }
+            state.cursor = Some(page.next_cursor);
+            if !page.has_more {
+                break;
+            }
+        }
+        let mut entries: Vec<_> = state
+            .seen
+            .values()
+            .filter(|e| e.account_id == *account)
+            .filter(|e| query.since.is_none_or(|s| e.time >= s))
+            .filter(|e| query.until.is_none_or(|u| e.time <= u))
+            .cloned()
+            .collect();
+        entries.sort_by_key(|e| std::cmp::Reverse(e.time));
+        Ok(crate::types::ActivityPage {
+            entries,
+            next_cursor: None,
+        })
     }
 }
 

@@ -55,7 +55,17 @@ pub struct PlaidConfig {
     pub language: String,
     /// Products Link asks for and institution search filters on.
     pub products: Vec<String>,
+    /// Products Link adds where the institution supports them (not a search filter):
+    /// `transactions`, so an Item's cash movements (a transfer to Venmo or Cash App, named as
+    /// the counterparty) reach the Activity page.
+    pub optional_products: Vec<String>,
+    /// The least time between two live balance reads (`/accounts/balance/get`, billed per
+    /// call) of one Item; reads in between use `/accounts/get`.
+    pub live_balance_every: Duration,
 }
+
+/// Plaid bills live balance reads per call: at most one per Item every 15 minutes.
+pub const LIVE_BALANCE_EVERY: Duration = Duration::from_secs(15 * 60);
 
 impl PlaidConfig {
     pub fn new(environment: PlaidEnvironment) -> Self {
@@ -66,6 +76,8 @@ impl PlaidConfig {
             country_codes: vec!["US".into()],
             language: "en".into(),
             products: vec!["investments".into()],
+            optional_products: vec!["transactions".into()],
+            live_balance_every: LIVE_BALANCE_EVERY,
         }
     }
 

@@ -4,8 +4,8 @@
 use super::{LinkRequest, PlaidConfig, PlaidConnector, PlaidCredential, PlaidEnvironment};
 use crate::directory::InstitutionDirectory;
 use crate::vendor::{
-    AggregatorPortal, Capabilities, FormInput, KeyConfig, OpenRequest, Prepared, Secrets,
-    VendorDescriptor, VendorError, default_name, keys_label, latency_of,
+    AggregatorPortal, Capabilities, FormInput, KeyConfig, OpenRequest, PortalSecret, Prepared,
+    Secrets, VendorDescriptor, VendorError, default_name, keys_label, latency_of,
 };
 use crate::{ConnectorError, Portfolio};
 use async_trait::async_trait;
@@ -85,17 +85,19 @@ fn open(req: &OpenRequest<'_>) -> Result<Capabilities, VendorError> {
     let mut plaid = PlaidConnector::new(PlaidConfig::new(environment), credential)?;
     // Without an Item yet (no access token), the keys are checked with a directory search,
     // and "Link accounts" (Hosted Link) adds the Item.
-    let linked = secrets.optional("access_token");
-    if let Some(token) = linked {
-        plaid = plaid.with_access_token(SecretString::from(token));
+    // One access token per Item: linking again adds one (`PortalSecret::Add`).
+    let linked = secrets.repeated("access_token");
+    for token in &linked {
+        plaid = plaid.with_access_token(SecretString::from(*token));
     }
-    let has_item = linked.is_some();
+    let has_item = !linked.is_empty();
     let c = Arc::new(plaid);
     let (probe, read) = (Arc::clone(&c), Arc::clone(&c));
     // Our stable id for the user at Plaid: the connection id, nothing personal.
     let client_user_id = req.connection.to_owned();
     Ok(Capabilities {
         portfolio: Some(c.clone() as Arc<dyn Portfolio>),
+        activity: Some(c.clone() as Arc<dyn crate::AccountActivity>),
         portal: Some(Arc::new(PlaidPortal::new(Arc::clone(&c), client_user_id))),
         directory: Some(c as Arc<dyn InstitutionDirectory>),
         latency: latency_of(move || probe.latency().map(|l| l.last)),
@@ -133,9 +135,14 @@ impl PlaidPortal {
     }
 }
 
-#[async_trait]
-impl AggregatorPortal for PlaidPortal {
-    async fn portal_url(&self, back_to: &url::Url) -> Result<url::Url, ConnectorError> {
+impl PlaidPortal {
+    /// A Hosted Link session (on one institution when given) whose completion comes back
+    /// to `back_to`.
+    async fn open_link(
+        &self,
+        back_to: &url::Url,
+        institution_id: Option<String>,
+    ) -> Result<url::Url, ConnectorError> {
         let token = self
             .plaid
             .create_link_token(&LinkRequest {
@@ -143,6 +150,7 @@ impl AggregatorPortal for PlaidPortal {
                 completion_redirect_uri: Some(back_to.to_string()),
                 redirect_uri: None,
                 access_token: None,
+                institution_id,
             })
             .await?;
         *self.link_token.lock().unwrap_or_else(|p| p.into_inner()) = Some(token.link_token);
@@ -150,8 +158,26 @@ impl AggregatorPortal for PlaidPortal {
             ConnectorError::BadResponse(format!("Plaid's Hosted Link URL is not a URL: {e}"))
         })
     }
+}
 
-    async fn completed(&self) -> Result<Option<(String, SecretString)>, ConnectorError> {
+#[async_trait]
+impl AggregatorPortal for PlaidPortal {
+    async fn portal_url(&self, back_to: &url::Url) -> Result<url::Url, ConnectorError> {
+        self.open_link(back_to, None).await
+    }
+
+    /// Link opened on an institution from Plaid's own search.
+    async fn portal_url_for(
+        &self,
+        back_to: &url::Url,
+        institution: &str,
+    ) -> Result<url::Url, ConnectorError> {
+        self.open_link(back_to, Some(institution.to_owned())).await
+    }
+
+    /// The new Item's access token, added beside the connection's other Items (never
+    /// replacing one: that would orphan its Item at Plaid).
+    async fn completed(&self) -> Result<Option<PortalSecret>, ConnectorError> {
         let link_token = self
             .link_token
             .lock()
@@ -172,6 +198,9 @@ impl AggregatorPortal for PlaidPortal {
             ));
         };
         let item = self.plaid.exchange_public_token(public).await?;
-        Ok(Some(("access_token".to_owned(), item.access_token)))
+        Ok(Some(PortalSecret::Add {
+            field: "access_token".to_owned(),
+            secret: item.access_token,
+        }))
     }
 }

@@ -4,12 +4,15 @@ use super::config::StripeConfig;
 use super::credential::{StripeKey, StripeMode};
 use super::http::client::{GetBalance, GetBalanceTransaction, ListBalanceTransactions};
 use super::http::error::to_connector;
+use super::http::models::BalanceTransaction;
 use super::http::parse::{self, Cursor};
 use super::http::{StripeHttp, StripePost};
 use crate::ConnectorError;
-use crate::capability::Payments;
+use crate::capability::{AccountActivity, Payments};
 use crate::http::{HttpError, LatencySnapshot};
-use crate::types::{PaymentBalance, PaymentTransaction, TransactionPage, TransactionQuery};
+use crate::types::{
+    ActivityPage, PaymentBalance, PaymentTransaction, TransactionPage, TransactionQuery,
+};
 use async_trait::async_trait;
 use brokerdesk_model::AccountId;
 
@@ -72,6 +75,48 @@ impl StripeConnector {
         }
     }
 
+    /// One page of balance transactions and the cursor to the next.
+    async fn list(
+        &self,
+        account: &AccountId,
+        query: &TransactionQuery,
+    ) -> Result<(Vec<BalanceTransaction>, Option<String>), ConnectorError> {
+        self.check(account)?;
+        let (starting_after, created_gte, created_lte) = match &query.cursor {
+            Some(c) => {
+                let c = Cursor::decode(c)?;
+                (Some(c.starting_after), c.created_gte, c.created_lte)
+            }
+            None => (
+                None,
+                query.since.map(|t| t.timestamp()),
+                query.until.map(|t| t.timestamp()),
+            ),
+        };
+        let list = self
+            .http
+            .get(&ListBalanceTransactions {
+                limit: query.limit.unwrap_or(self.default_page_size).clamp(1, 100),
+                starting_after,
+                created_gte,
+                created_lte,
+            })
+            .await
+            .map_err(to_connector)?;
+        let next_cursor = match (list.has_more, list.data.last()) {
+            (true, Some(last)) => Some(
+                Cursor {
+                    starting_after: last.id.clone(),
+                    created_gte,
+                    created_lte,
+                }
+                .encode(),
+            ),
+            _ => None,
+        };
+        Ok((list.data, next_cursor))
+    }
+
     fn check(&self, account: &AccountId) -> Result<(), ConnectorError> {
         if *account == self.account {
             Ok(())
@@ -100,46 +145,34 @@ impl Payments for StripeConnector {
         account: &AccountId,
         query: &TransactionQuery,
     ) -> Result<TransactionPage, ConnectorError> {
-        self.check(account)?;
-        let (starting_after, created_gte, created_lte) = match &query.cursor {
-            Some(c) => {
-                let c = Cursor::decode(c)?;
-                (Some(c.starting_after), c.created_gte, c.created_lte)
-            }
-            None => (
-                None,
-                query.since.map(|t| t.timestamp()),
-                query.until.map(|t| t.timestamp()),
-            ),
-        };
-        let list = self
-            .http
-            .get(&ListBalanceTransactions {
-                limit: query.limit.unwrap_or(self.default_page_size).clamp(1, 100),
-                starting_after,
-                created_gte,
-                created_lte,
-            })
-            .await
-            .map_err(to_connector)?;
+        let (list, next_cursor) = self.list(account, query).await?;
         let transactions = list
-            .data
             .iter()
             .map(parse::transaction)
             .collect::<Result<Vec<_>, _>>()?;
-        let next_cursor = match (list.has_more, list.data.last()) {
-            (true, Some(last)) => Some(
-                Cursor {
-                    starting_after: last.id.clone(),
-                    created_gte,
-                    created_lte,
-                }
-                .encode(),
-            ),
-            _ => None,
-        };
         Ok(TransactionPage {
             transactions,
+            next_cursor,
+        })
+    }
+}
+
+#[async_trait]
+impl AccountActivity for StripeConnector {
+    /// The same balance transactions, each with its kind (payout, payment, refund, fee,
+    /// transfer) from Stripe's `type`.
+    async fn activity(
+        &self,
+        account: &AccountId,
+        query: &TransactionQuery,
+    ) -> Result<ActivityPage, ConnectorError> {
+        let (list, next_cursor) = self.list(account, query).await?;
+        let entries = list
+            .iter()
+            .map(|t| parse::activity(t, account))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(ActivityPage {
+            entries,
             next_cursor,
         })
     }

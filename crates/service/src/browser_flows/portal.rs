@@ -9,7 +9,7 @@
 use super::{BrowserFlows, FlowHost};
 use crate::error::ServiceError;
 use brokerdesk_connectors::ConnectorError;
-use brokerdesk_connectors::vendor::AggregatorPortal;
+use brokerdesk_connectors::vendor::{AggregatorPortal, PortalSecret, repeated_key};
 use brokerdesk_model::{ConnectionId, ConnectionSummary, OAuthStarted, ServiceEvent};
 use brokerdesk_oauth::{BrowserOpener, ReturnListener, check_browser_url};
 use brokerdesk_vault::Action;
@@ -53,11 +53,13 @@ impl PortalFlows {
 }
 
 impl BrowserFlows {
-    /// Opens the aggregator's portal for `connection` in the system browser.
+    /// Opens the aggregator's portal for `connection` in the system browser, on
+    /// `institution` (an id from that aggregator's directory) when given.
     pub(crate) async fn portal_start(
         &self,
         host: &dyn FlowHost,
         connection: &ConnectionId,
+        institution: Option<&str>,
         opener: &dyn BrowserOpener,
     ) -> Result<OAuthStarted, ServiceError> {
         self.vault.authorize(Action::Read)?;
@@ -74,13 +76,14 @@ impl BrowserFlows {
             .map_err(|e| ServiceError::Internal(format!("cannot listen on loopback: {e}")))?;
         let back_to = url::Url::parse(listener.redirect_uri())
             .map_err(|e| ServiceError::Internal(format!("listener address: {e}")))?;
-        let url = portal
-            .portal_url(&back_to)
-            .await
-            .map_err(|source| ServiceError::Connector {
-                connection: c.id.clone(),
-                source,
-            })?;
+        let url = match institution {
+            Some(id) => portal.portal_url_for(&back_to, id).await,
+            None => portal.portal_url(&back_to).await,
+        }
+        .map_err(|source| ServiceError::Connector {
+            connection: c.id.clone(),
+            source,
+        })?;
         // The address comes from the aggregator's reply: only https is opened (or shown).
         check_browser_url(&url).map_err(|e| ServiceError::Connector {
             connection: c.id.clone(),
@@ -159,8 +162,8 @@ impl BrowserFlows {
                 connection: connection.clone(),
                 source,
             })?;
-        if let Some((field, secret)) = produced {
-            self.seal_into_connection(host, &connection, &field, &secret)?;
+        if let Some(produced) = produced {
+            self.seal_into_connection(host, &connection, produced)?;
         }
         let c = host.connection(&connection).await?;
         // New accounts show at once, whatever the read says about the connection's health.
@@ -169,14 +172,14 @@ impl BrowserFlows {
         Ok(c.summary())
     }
 
-    /// Adds `field` to the vault record of a key connection, then rebuilds the connection
-    /// from the vault so that it uses it.
+    /// Seals what the portal produced into the vault record of a key connection (a set field
+    /// replaced; an added one under the first free name of its field, so linking again never
+    /// overwrites an earlier login), then rebuilds the connection from the vault.
     fn seal_into_connection(
         &self,
         host: &dyn FlowHost,
         connection: &ConnectionId,
-        field: &str,
-        secret: &SecretString,
+        produced: PortalSecret,
     ) -> Result<(), ServiceError> {
         let credential = host.credential_of(connection)?;
         self.vault.with_store(|s| {
@@ -187,8 +190,18 @@ impl BrowserFlows {
                         "the stored keys are unreadable".into(),
                     )
                 })?;
+            let (key, secret) = match &produced {
+                PortalSecret::Set { field, secret } => (field.clone(), secret),
+                PortalSecret::Add { field, secret } => {
+                    let free = (1..)
+                        .map(|n| repeated_key(field, n))
+                        .find(|k| !fields.contains_key(k))
+                        .unwrap_or_else(|| field.clone());
+                    (free, secret)
+                }
+            };
             fields.insert(
-                field.to_owned(),
+                key,
                 serde_json::Value::String(secret.expose_secret().to_owned()),
             );
             let updated = zeroize::Zeroizing::new(serde_json::Value::Object(fields).to_string());

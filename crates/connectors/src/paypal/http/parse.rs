@@ -4,6 +4,7 @@
 use super::models as m;
 use crate::ConnectorError;
 use crate::types::{PaymentBalance, PaymentTransaction};
+use brokerdesk_model::{AccountId, ActivityEntry, ActivityKind, ActivityStatus};
 use chrono::{DateTime, Duration, SecondsFormat, TimeZone, Utc};
 use rust_decimal::Decimal;
 
@@ -100,6 +101,63 @@ pub fn transaction(d: &m::TransactionDetail) -> Result<PaymentTransaction, Conne
             .or_else(|| t.transaction_event_code.clone()),
         counterparty: d.payer_info.as_ref().and_then(counterparty),
         status: status(t.transaction_status.as_deref()),
+    })
+}
+
+/// What kind of movement a PayPal event code (`T` + 4 digits, PayPal's "Transaction event
+/// codes" reference) is: its first two digits name the group.
+pub fn kind(event_code: Option<&str>) -> ActivityKind {
+    let Some(code) = event_code else {
+        return ActivityKind::Other;
+    };
+    match code {
+        // Refunds and reversals of payments (T1106 reversal, T1107 refund, T1201 chargeback…).
+        "T1106" | "T1107" | "T1108" | "T1201" | "T1202" => return ActivityKind::Refund,
+        _ => {}
+    }
+    match code.get(..3) {
+        Some("T00") | Some("T07") | Some("T10") => ActivityKind::Payment,
+        Some("T01") => ActivityKind::Fee,
+        // Bank deposits and withdrawals, card funding, transfers between accounts.
+        Some("T03") | Some("T04") | Some("T05") | Some("T06") | Some("T17") | Some("T20")
+        | Some("T22") => ActivityKind::Transfer,
+        Some("T08") | Some("T09") => ActivityKind::Interest,
+        _ => ActivityKind::Other,
+    }
+}
+
+fn activity_status(code: Option<&str>) -> ActivityStatus {
+    match code {
+        Some("P") => ActivityStatus::Pending,
+        Some("D") => ActivityStatus::Failed,
+        Some("V") => ActivityStatus::Cancelled,
+        // S (success) and F (partially refunded: the payment itself went through).
+        _ => ActivityStatus::Completed,
+    }
+}
+
+/// A transaction as an activity line: PayPal's signed amount, its fee as a cost, the payer
+/// as the counterparty, the kind from the event code.
+pub fn activity(
+    d: &m::TransactionDetail,
+    account: &AccountId,
+) -> Result<ActivityEntry, ConnectorError> {
+    let p = transaction(d)?;
+    let info = &d.transaction_info;
+    Ok(ActivityEntry {
+        id: p.id,
+        account_id: account.clone(),
+        time: p.time,
+        kind: kind(info.transaction_event_code.as_deref()),
+        amount: p.amount,
+        currency: p.currency,
+        fee: p.fee,
+        status: activity_status(info.transaction_status.as_deref()),
+        counterparty: p.counterparty,
+        description: p.description,
+        symbol: None,
+        quantity: None,
+        price: None,
     })
 }
 
@@ -234,6 +292,23 @@ mod tests {
         assert_eq!(w.next(3).unwrap().page, 2);
         assert_eq!(w.next(1), None, "range within one window, last page");
         assert_eq!(w.next(0), None, "an empty window is the last one too");
+    }
+
+    #[test]
+    fn event_codes_map_to_kinds() {
+        for (code, k) in [
+            (Some("T0006"), ActivityKind::Payment),
+            (Some("T0400"), ActivityKind::Transfer),
+            (Some("T0300"), ActivityKind::Transfer),
+            (Some("T0106"), ActivityKind::Fee),
+            (Some("T1107"), ActivityKind::Refund),
+            (Some("T9900"), ActivityKind::Other),
+            (None, ActivityKind::Other),
+        ] {
+            assert_eq!(kind(code), k, "{code:?}");
+        }
+        assert_eq!(activity_status(Some("V")), ActivityStatus::Cancelled);
+        assert_eq!(activity_status(Some("P")), ActivityStatus::Pending);
     }
 
     #[test]

@@ -75,6 +75,42 @@ endpoint!(
     idempotent = true
 );
 
+/// `/accounts/get`: the accounts with the balances Plaid last fetched (free, unlike
+/// `/accounts/balance/get`, which Plaid bills per call).
+pub struct GetAccounts {
+    pub access_token: SecretString,
+}
+endpoint!(
+    GetAccounts,
+    Post,
+    m::AccountsBalance,
+    |s| path = "/accounts/get".into(),
+    body = Some(json!({ "access_token": s.access_token.expose_secret() })),
+    idempotent = true
+);
+
+/// `/transactions/sync`: one page of changes after `cursor` (none: from the start).
+pub struct SyncTransactions {
+    pub access_token: SecretString,
+    pub cursor: Option<String>,
+    /// 1..=500.
+    pub count: u32,
+}
+endpoint!(
+    SyncTransactions,
+    Post,
+    m::TransactionsSync,
+    |s| path = "/transactions/sync".into(),
+    body = Some({
+        let mut b = json!({ "access_token": s.access_token.expose_secret(), "count": s.count });
+        if let Some(c) = &s.cursor {
+            b["cursor"] = json!(c);
+        }
+        b
+    }),
+    idempotent = true
+);
+
 pub struct SearchInstitutions {
     pub query: String,
     pub products: Vec<String>,

@@ -162,3 +162,65 @@ mod tests {
         assert!(shown.contains("2020-03-27T12:56:34Z"), "{shown}");
     }
 }
+
+/// `/transactions/sync`: what changed since the cursor.
+#[derive(Debug, Deserialize)]
+pub struct TransactionsSync {
+    #[serde(default)]
+    pub added: Vec<Transaction>,
+    #[serde(default)]
+    pub modified: Vec<Transaction>,
+    #[serde(default)]
+    pub removed: Vec<RemovedTransaction>,
+    pub next_cursor: String,
+    pub has_more: bool,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Transaction {
+    pub transaction_id: String,
+    pub account_id: String,
+    /// Positive for money OUT of the account (Plaid's convention).
+    #[serde(deserialize_with = "crate::decimal::exact")]
+    pub amount: rust_decimal::Decimal,
+    #[serde(default)]
+    pub iso_currency_code: Option<String>,
+    #[serde(default)]
+    pub unofficial_currency_code: Option<String>,
+    /// `YYYY-MM-DD`.
+    pub date: String,
+    #[serde(default)]
+    pub datetime: Option<String>,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub merchant_name: Option<String>,
+    #[serde(default)]
+    pub pending: bool,
+    #[serde(default)]
+    pub counterparties: Vec<Counterparty>,
+    #[serde(default)]
+    pub personal_finance_category: Option<FinanceCategory>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Counterparty {
+    pub name: String,
+    /// `merchant`, `financial_institution`, `payment_app`, `marketplace`, …
+    #[serde(default, rename = "type")]
+    pub kind: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct FinanceCategory {
+    pub primary: String,
+    #[serde(default)]
+    pub detailed: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RemovedTransaction {
+    pub transaction_id: String,
+    #[serde(default)]
+    pub account_id: Option<String>,
+}

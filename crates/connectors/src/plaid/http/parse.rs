@@ -90,3 +90,67 @@ pub fn institution(i: &m::Institution) -> RemoteInstitution {
         trading: Some(false),
     }
 }
+
+/// A bank or card transaction as an activity line. Plaid's amount is positive for money
+/// OUT of the account, so the sign flips; the counterparty is the one Plaid names (a
+/// payment app such as Venmo first, else the merchant), so "transfer to Venmo" says Venmo.
+pub fn activity(
+    t: &m::Transaction,
+) -> Result<brokerdesk_model::ActivityEntry, crate::ConnectorError> {
+    use brokerdesk_model::{AccountId, ActivityEntry, ActivityKind, ActivityStatus};
+    let bad = |what: &str| {
+        crate::ConnectorError::BadResponse(format!("transaction {}: {what}", t.transaction_id))
+    };
+    let time = match &t.datetime {
+        Some(dt) => chrono::DateTime::parse_from_rfc3339(dt)
+            .map_err(|_| bad("unreadable datetime"))?
+            .with_timezone(&chrono::Utc),
+        None => chrono::NaiveDate::parse_from_str(&t.date, "%Y-%m-%d")
+            .map_err(|_| bad("unreadable date"))?
+            .and_hms_opt(0, 0, 0)
+            .ok_or_else(|| bad("unreadable date"))?
+            .and_utc(),
+    };
+    let category = t.personal_finance_category.as_ref();
+    let kind = match category.map(|c| c.primary.as_str()) {
+        Some("TRANSFER_IN") | Some("TRANSFER_OUT") => ActivityKind::Transfer,
+        Some("BANK_FEES") => ActivityKind::Fee,
+        Some("INCOME") => match category.and_then(|c| c.detailed.as_deref()) {
+            Some("INCOME_DIVIDENDS") => ActivityKind::Dividend,
+            Some("INCOME_INTEREST_EARNED") => ActivityKind::Interest,
+            _ => ActivityKind::Payment,
+        },
+        _ => ActivityKind::Payment,
+    };
+    let counterparty = t
+        .counterparties
+        .iter()
+        .find(|c| c.kind.as_deref() == Some("payment_app"))
+        .map(|c| c.name.clone())
+        .or_else(|| t.merchant_name.clone())
+        .or_else(|| t.counterparties.first().map(|c| c.name.clone()));
+    Ok(ActivityEntry {
+        id: t.transaction_id.clone(),
+        account_id: AccountId::new(&t.account_id),
+        time,
+        kind,
+        amount: -t.amount,
+        currency: t
+            .iso_currency_code
+            .clone()
+            .or_else(|| t.unofficial_currency_code.clone())
+            .unwrap_or_else(|| "USD".into())
+            .to_ascii_uppercase(),
+        fee: None,
+        status: if t.pending {
+            ActivityStatus::Pending
+        } else {
+            ActivityStatus::Completed
+        },
+        counterparty,
+        description: t.name.clone(),
+        symbol: None,
+        quantity: None,
+        price: None,
+    })
+}

@@ -14,6 +14,37 @@ pub struct ListLocations;
 endpoint!(ListLocations, Get, m::ListLocations, |s| path =
     "/v2/locations".into());
 
+pub struct ListPayouts {
+    pub location_id: String,
+    pub begin_time: Option<String>,
+    pub end_time: Option<String>,
+    pub cursor: Option<String>,
+    pub limit: u32,
+}
+endpoint!(
+    ListPayouts,
+    Get,
+    m::ListPayouts,
+    |s| path = "/v2/payouts".into(),
+    query = {
+        let mut q = vec![
+            ("location_id", s.location_id.clone()),
+            ("sort_order", "DESC".to_owned()),
+            ("limit", s.limit.to_string()),
+        ];
+        if let Some(t) = &s.begin_time {
+            q.push(("begin_time", t.clone()));
+        }
+        if let Some(t) = &s.end_time {
+            q.push(("end_time", t.clone()));
+        }
+        if let Some(c) = &s.cursor {
+            q.push(("cursor", c.clone()));
+        }
+        q
+    }
+);
+
 pub struct ListPayments {
     pub location_id: String,
     /// RFC 3339; inclusive.

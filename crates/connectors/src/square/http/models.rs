@@ -7,7 +7,8 @@ use serde::Deserialize;
 pub struct Money {
     #[serde(default)]
     pub amount: Option<i64>,
-    #[serde(default)]
+    /// `currency` per the `Money` schema; the spec's own payout example says `currency_code`.
+    #[serde(default, alias = "currency_code")]
     pub currency: Option<String>,
 }
 
@@ -63,6 +64,44 @@ pub struct Payment {
 
 #[derive(Debug, Deserialize)]
 pub struct ProcessingFee {
+    #[serde(default)]
+    pub amount_money: Option<Money>,
+}
+
+/// `GET /v2/payouts` (`ListPayoutsResponse`).
+#[derive(Debug, Deserialize)]
+pub struct ListPayouts {
+    #[serde(default)]
+    pub payouts: Vec<Payout>,
+    #[serde(default)]
+    pub cursor: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Payout {
+    pub id: String,
+    /// SENT, FAILED or PAID.
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(default)]
+    pub created_at: Option<String>,
+    /// What left the Square balance for the destination (negative: a debit from the bank).
+    #[serde(default)]
+    pub amount_money: Option<Money>,
+    #[serde(default)]
+    pub destination: Option<Destination>,
+    #[serde(default)]
+    pub payout_fee: Vec<PayoutFee>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Destination {
+    #[serde(default, rename = "type")]
+    pub kind: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PayoutFee {
     #[serde(default)]
     pub amount_money: Option<Money>,
 }

@@ -4,6 +4,7 @@
 use super::models as m;
 use crate::ConnectorError;
 use crate::types::PaymentTransaction;
+use brokerdesk_model::{AccountId, ActivityEntry, ActivityKind, ActivityStatus};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
@@ -65,6 +66,137 @@ pub fn payment(p: &m::Payment) -> Result<PaymentTransaction, ConnectorError> {
 
 /// Square's cursor belongs to the query that produced it, so ours carries that query's time
 /// range too: `sq1|<begin>|<end>|<square cursor>`.
+fn time(
+    raw: Option<&str>,
+    bad: impl Fn(&str) -> ConnectorError,
+) -> Result<DateTime<Utc>, ConnectorError> {
+    let raw = raw.ok_or_else(|| bad("no created_at"))?;
+    Ok(DateTime::parse_from_rfc3339(raw)
+        .map_err(|_| bad("unreadable created_at"))?
+        .with_timezone(&Utc))
+}
+
+/// A payment as an activity line: money in from the buyer.
+pub fn payment_activity(
+    p: &m::Payment,
+    account: &AccountId,
+) -> Result<ActivityEntry, ConnectorError> {
+    let t = payment(p)?;
+    Ok(ActivityEntry {
+        id: t.id,
+        account_id: account.clone(),
+        time: t.time,
+        kind: ActivityKind::Payment,
+        amount: t.amount,
+        currency: t.currency,
+        fee: t.fee,
+        status: match p.status.as_deref() {
+            Some("COMPLETED") => ActivityStatus::Completed,
+            Some("CANCELED") => ActivityStatus::Cancelled,
+            Some("FAILED") => ActivityStatus::Failed,
+            // APPROVED (authorized, not captured) and PENDING.
+            _ => ActivityStatus::Pending,
+        },
+        counterparty: t.counterparty,
+        description: t.description,
+        symbol: None,
+        quantity: None,
+        price: None,
+    })
+}
+
+/// A payout as an activity line: money out of the Square balance to the seller's bank or
+/// card, so its sign is flipped (a negative payout, a debit from the bank, comes in).
+pub fn payout_activity(
+    p: &m::Payout,
+    account: &AccountId,
+) -> Result<ActivityEntry, ConnectorError> {
+    let bad = |what: &str| ConnectorError::BadResponse(format!("payout {}: {what}", p.id));
+    let time = time(p.created_at.as_deref(), bad)?;
+    let (amount, currency) = p
+        .amount_money
+        .as_ref()
+        .and_then(money)
+        .ok_or_else(|| bad("no amount"))?;
+    let fees: Vec<Decimal> = p
+        .payout_fee
+        .iter()
+        .filter_map(|f| f.amount_money.as_ref().and_then(money))
+        .filter(|(_, c)| *c == currency)
+        .map(|(a, _)| a)
+        .collect();
+    Ok(ActivityEntry {
+        id: p.id.clone(),
+        account_id: account.clone(),
+        time,
+        kind: ActivityKind::Payout,
+        amount: -amount,
+        currency,
+        fee: (!fees.is_empty()).then(|| fees.iter().sum()),
+        status: match p.status.as_deref() {
+            Some("PAID") => ActivityStatus::Completed,
+            Some("FAILED") => ActivityStatus::Failed,
+            // SENT: on its way to the bank.
+            _ => ActivityStatus::Pending,
+        },
+        counterparty: p
+            .destination
+            .as_ref()
+            .and_then(|d| d.kind.as_deref())
+            .map(|k| match k {
+                "BANK_ACCOUNT" => "Bank account".to_owned(),
+                "CARD" => "Card".to_owned(),
+                other => other.to_ascii_lowercase(),
+            }),
+        description: Some("Payout".into()),
+        symbol: None,
+        quantity: None,
+        price: None,
+    })
+}
+
+/// Where an activity listing stands: each source's own Square cursor (`None` once it is
+/// read to the end) and the time filters of the first page.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ActivityCursor {
+    pub begin_time: Option<String>,
+    pub end_time: Option<String>,
+    pub payments: Option<String>,
+    pub payouts: Option<String>,
+}
+
+impl ActivityCursor {
+    pub fn encode(&self) -> String {
+        let o = |v: &Option<String>| v.clone().unwrap_or_default();
+        // Square's cursors are base64-like; `|` never occurs in them, nor in RFC 3339 times.
+        format!(
+            "sqa1|{}|{}|{}|{}",
+            o(&self.begin_time),
+            o(&self.end_time),
+            o(&self.payments),
+            o(&self.payouts)
+        )
+    }
+
+    pub fn decode(raw: &str) -> Result<ActivityCursor, ConnectorError> {
+        let bad = || ConnectorError::Rejected(format!("not a Square activity cursor: {raw:?}"));
+        let parts: Vec<&str> = raw.split('|').collect();
+        let [tag, begin, end, payments, payouts] = parts.as_slice() else {
+            return Err(bad());
+        };
+        let opt = |s: &str| (!s.is_empty()).then(|| s.to_owned());
+        if *tag != "sqa1" || (payments.is_empty() && payouts.is_empty()) {
+            return Err(bad());
+        }
+        Ok(ActivityCursor {
+            begin_time: opt(begin),
+            end_time: opt(end),
+            payments: opt(payments),
+            payouts: opt(payouts),
+        })
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Cursor {
     pub begin_time: Option<String>,

@@ -4,6 +4,7 @@
 use super::models as m;
 use crate::ConnectorError;
 use crate::types::{PaymentBalance, PaymentTransaction};
+use brokerdesk_model::{AccountId, ActivityEntry, ActivityKind, ActivityStatus};
 use chrono::{DateTime, TimeZone, Utc};
 use rust_decimal::Decimal;
 
@@ -91,6 +92,55 @@ pub fn transaction(t: &m::BalanceTransaction) -> Result<PaymentTransaction, Conn
     })
 }
 
+/// What kind of movement a balance transaction is, from its `type`.
+pub fn kind(kind: &str) -> ActivityKind {
+    match kind {
+        "payout" | "payout_cancel" | "payout_failure" => ActivityKind::Payout,
+        "charge" | "payment" => ActivityKind::Payment,
+        "refund"
+        | "payment_refund"
+        | "payment_failure_refund"
+        | "refund_failure"
+        | "application_fee_refund" => ActivityKind::Refund,
+        "stripe_fee" | "application_fee" | "stripe_fx_fee" | "tax_fee" => ActivityKind::Fee,
+        "transfer"
+        | "transfer_cancel"
+        | "transfer_failure"
+        | "transfer_refund"
+        | "topup"
+        | "topup_reversal"
+        | "connect_collection_transfer" => ActivityKind::Transfer,
+        _ => ActivityKind::Other,
+    }
+}
+
+/// A balance transaction as an activity line: the gross amount (signed by Stripe: payouts
+/// and refunds are negative) and its fee; `available` is completed, `pending` pending.
+pub fn activity(
+    t: &m::BalanceTransaction,
+    account: &AccountId,
+) -> Result<ActivityEntry, ConnectorError> {
+    let p = transaction(t)?;
+    Ok(ActivityEntry {
+        id: p.id,
+        account_id: account.clone(),
+        time: p.time,
+        kind: kind(&t.kind),
+        amount: p.amount,
+        currency: p.currency,
+        fee: p.fee.filter(|f| !f.is_zero()),
+        status: match t.status.as_str() {
+            "available" => ActivityStatus::Completed,
+            _ => ActivityStatus::Pending,
+        },
+        counterparty: None,
+        description: p.description,
+        symbol: None,
+        quantity: None,
+        price: None,
+    })
+}
+
 /// Stripe's `starting_after` must come with the same filters as the first page, so our
 /// cursor carries them: `st1|<last id>|<created gte>|<created lte>`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -172,6 +222,30 @@ mod tests {
             (out[2].currency.as_str(), out[2].pending),
             ("EUR", dec!(3.00))
         );
+    }
+
+    #[test]
+    fn types_map_to_kinds_and_jpy_stays_whole() {
+        let t: m::BalanceTransaction = serde_json::from_str(
+            r#"{"id":"txn_1","amount":-5000,"created":1700000000,"currency":"jpy","fee":0,
+                "net":-5000,"status":"pending","type":"payout"}"#,
+        )
+        .unwrap();
+        let a = activity(&t, &AccountId::new("self")).unwrap();
+        assert_eq!(a.kind, ActivityKind::Payout);
+        assert_eq!((a.amount, a.currency.as_str()), (dec!(-5000), "JPY"));
+        assert_eq!((a.status, a.fee), (ActivityStatus::Pending, None));
+        for (t, k) in [
+            ("charge", ActivityKind::Payment),
+            ("payment", ActivityKind::Payment),
+            ("refund", ActivityKind::Refund),
+            ("stripe_fee", ActivityKind::Fee),
+            ("application_fee", ActivityKind::Fee),
+            ("transfer", ActivityKind::Transfer),
+            ("adjustment", ActivityKind::Other),
+        ] {
+            assert_eq!(kind(t), k, "{t}");
+        }
     }
 
     #[test]
