@@ -49,6 +49,7 @@ pub fn configure<R: Runtime>(
             commands::oauth::oauth_finish,
             commands::oauth::oauth_cancel,
             commands::oauth::portal_start,
+            commands::oauth::portal_start_for_hit,
             commands::connections::institutions_search,
             commands::trading::order_place,
             commands::trading::order_answer_warnings,

@@ -129,6 +129,11 @@ fn sample_args(name: &str, sandbox_url: &str) -> serde_json::Value {
         "quotes" => serde_json::json!({ "connection": "paper-local", "symbols": ["AAPL"] }),
         "break_resolve" => serde_json::json!({ "id": 999 }),
         "portal_start" => serde_json::json!({ "id": "paper-local" }),
+        // No aggregator connected: refused with what to add first.
+        "portal_start_for_hit" => serde_json::json!({ "hit": {
+            "id": "ins_1", "name": "Some Bank", "aggregator": "plaid",
+            "url": null, "logo_url": null, "trading": null,
+        }}),
         "institutions_search" => serde_json::json!({ "query": "fidelity" }),
         "live_arm" => serde_json::json!({ "minutes": 5 }),
         "settings_set_max_order_pct" => serde_json::json!({ "percent": "30" }),
@@ -217,6 +222,7 @@ fn every_command_answers_and_no_reply_ever_carries_a_secret() {
                 | "oauth_finish"
                 | "oauth_cancel"
                 | "portal_start"
+                | "portal_start_for_hit"
                 | "order_answer_warnings",
                 Err(err),
             ) => {

@@ -293,6 +293,21 @@ impl Command for PortalStart {
     type Output = OAuthStarted;
 }
 
+/// Connects a remote search hit: the portal of the user's connection to the hit's
+/// aggregator, opened on that institution.
+pub struct PortalStartForHit;
+
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct RemoteHitArgs {
+    pub hit: crate::search::RemoteInstitution,
+}
+
+impl Command for PortalStartForHit {
+    const NAME: &'static str = "portal_start_for_hit";
+    type Args = RemoteHitArgs;
+    type Output = OAuthStarted;
+}
+
 pub struct OAuthCancel;
 
 impl Command for OAuthCancel {
@@ -431,6 +446,7 @@ pub const ALL: &[&str] = &[
     OAuthFinish::NAME,
     OAuthCancel::NAME,
     PortalStart::NAME,
+    PortalStartForHit::NAME,
     SearchRemoteInstitutions::NAME,
     RemoveConnection::NAME,
     PlaceOrder::NAME,

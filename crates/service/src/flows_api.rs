@@ -163,11 +163,7 @@ impl BrokerageService {
 
     /// The catalog and every vendor's ways to connect, for the Connect page.
     pub fn vendor_catalog(&self) -> brokerdesk_model::vendors::VendorCatalog {
-        let mut catalog = brokerdesk_connectors::registry::vendor_catalog();
-        for vendor in &mut catalog.vendors {
-            vendor.oauth_presets = crate::browser_flows::preset_infos(vendor.id.as_str());
-        }
-        catalog
+        vendor_catalog()
     }
 
     /// Whether the user's own OAuth app is registered for a preset (never its secret).
@@ -188,4 +184,14 @@ impl BrokerageService {
         self.guard_connecting()?;
         self.inner.flows.save_oauth_client(args)
     }
+}
+
+/// The catalog and every vendor's ways to connect (with its OAuth sign-ins' rules), for the
+/// Connect page and the CLI.
+pub fn vendor_catalog() -> brokerdesk_model::vendors::VendorCatalog {
+    let mut catalog = brokerdesk_connectors::registry::vendor_catalog();
+    for vendor in &mut catalog.vendors {
+        vendor.oauth_presets = crate::browser_flows::preset_infos(vendor.id.as_str());
+    }
+    catalog
 }

@@ -50,8 +50,6 @@ mod vault_access;
 #[cfg(test)]
 mod vault_tests;
 
-/// The vendors' registry: the catalog and each vendor's ways to connect, for the fronts.
-pub use brokerdesk_connectors::registry::vendor_catalog;
 /// The paper exchange's options, for `brokerdesk sandbox serve`.
 pub use brokerdesk_paper::{
     PriceSource, ReplayEnd, SandboxConfig, SandboxCredentials, engine::CalendarKind,
@@ -61,6 +59,8 @@ pub use browser_flows::{OAUTH_CLIENT_LABEL, OAuthOverrides, oauth_vendors};
 pub use config::{DEFAULT_SANDBOX_ADDR, ServiceConfig};
 pub use connection::{AccountModes, ConnectionParts, LatencyProbe};
 pub use error::{LargeOrder, ServiceError};
+/// The vendors' registry: the catalog and each vendor's ways to connect, for the fronts.
+pub use flows_api::vendor_catalog;
 pub use oauth_tokens::VaultTokenStore;
 pub use paper_connection::{PaperOpenError, serve_sandbox};
 pub use service::{BrokerageService, LOCAL_PAPER_CONNECTION};

@@ -76,6 +76,19 @@ pub async fn portal_start<R: Runtime>(
         .map_err(ipc)
 }
 
+/// A remote search hit connected through its aggregator's portal, opened on it.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn portal_start_for_hit<R: Runtime>(
+    app: AppHandle<R>,
+    service: State<'_, BrokerageService>,
+    hit: brokerdesk_model::search::RemoteInstitution,
+) -> Result<OAuthStarted, IpcError> {
+    service
+        .portal_start_for_hit(&hit, &SystemBrowser(app))
+        .await
+        .map_err(ipc)
+}
+
 #[tauri::command(rename_all = "snake_case")]
 pub async fn oauth_finish(
     service: State<'_, BrokerageService>,

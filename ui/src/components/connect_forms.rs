@@ -88,6 +88,8 @@ pub enum BrowserFlowKind {
     /// A sign-in with this OAuth preset (a catalog id).
     SignIn(String),
     Portal(brokerdesk_model::ConnectionId),
+    /// An institution found by an aggregator's search, linked through that aggregator.
+    PortalForHit(brokerdesk_model::search::RemoteInstitution),
 }
 
 #[derive(Properties, PartialEq)]
@@ -123,6 +125,10 @@ pub fn BrowserFlow(props: &BrowserFlowProps) -> Html {
                     BrowserFlowKind::Portal(id) => {
                         let args = brokerdesk_model::ipc::ConnectionIdArgs { id };
                         ipc::call::<brokerdesk_model::ipc::PortalStart>(&args).await
+                    }
+                    BrowserFlowKind::PortalForHit(hit) => {
+                        let args = brokerdesk_model::ipc::RemoteHitArgs { hit };
+                        ipc::call::<brokerdesk_model::ipc::PortalStartForHit>(&args).await
                     }
                 };
                 let started = match started {
@@ -182,6 +188,15 @@ pub fn BrowserFlow(props: &BrowserFlowProps) -> Html {
             "Link accounts".to_owned(),
             "secondary link-accounts",
             "portal",
+        ),
+        BrowserFlowKind::PortalForHit(hit) => (
+            format!(
+                "Link {} in {}'s portal, in your browser. If no browser opened, open:",
+                hit.name, props.name
+            ),
+            format!("Connect through {}", props.name),
+            "connect-hit",
+            "hit",
         ),
     };
     html! {

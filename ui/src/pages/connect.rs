@@ -210,7 +210,8 @@ fn remote_card(r: &RemoteInstitution, catalog: &VendorCatalog) -> Html {
                 <h2>{ &r.name }</h2>
                 <span class="badge">{ format!("Through {through}") }</span>
             </header>
-            <p class="muted">{ format!("Found by {through}'s own search. Link it with \u{201c}Link accounts\u{201d} on your {through} connection above. {trading}") }</p>
+            <p class="muted">{ format!("Found by {through}'s own search. {trading}") }</p>
+            <BrowserFlow kind={BrowserFlowKind::PortalForHit(r.clone())} name={through.to_owned()} />
         </section>
     }
 }
