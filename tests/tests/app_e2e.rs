@@ -842,3 +842,52 @@ async fn an_ibkr_warning_is_shown_in_the_ticket_and_confirmed_by_the_user() {
     drop(driver);
     gateway.verify().await;
 }
+
+/// An institution with several ways in offers each as a choice on its card; OAuth starts with
+/// registering the user's own OAuth app in the app (not a terminal step), whose secret goes
+/// into the vault and never back into the page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oauth_is_a_choice_on_the_card_and_the_oauth_app_is_registered_in_the_app() {
+    const APP_SECRET: &str = "oauth-app-secret-typed-in-the-page";
+    let app = app_binary();
+    let data_root = tempfile::tempdir().expect("a temp dir");
+    let driver = start_driver(data_root.path(), &[]);
+    let client = connect(&driver, &app).await;
+    text_of(&client, CASH).await;
+    create_vault(&client).await;
+
+    click(&client, "#nav-connect").await;
+    type_into(&client, "#institution-search", "alpaca").await;
+    click(&client, r#"[data-institution="alpaca"] .connect-button"#).await;
+    // The API key form first (the catalog's preferred way), OAuth one click away.
+    text_of(&client, "#alpaca-key_id").await;
+    click(&client, "#alpaca-way-oauth").await;
+    let shown = text_of(&client, "#oauth-app-alpaca-redirect-shown").await;
+    assert!(shown.starts_with("http://127.0.0.1:"), "{shown}");
+    type_into(&client, "#oauth-app-alpaca-client_id", "my-app-id-4242").await;
+    // Without its secret Alpaca's app is refused, and nothing is stored.
+    click(&client, "#oauth-app-alpaca-save").await;
+    let refused = text_of(&client, ".oauth-app .error-banner").await;
+    assert!(refused.contains("client secret"), "{refused}");
+    type_into(&client, "#oauth-app-alpaca-client_secret", APP_SECRET).await;
+    click(&client, "#oauth-app-alpaca-save").await;
+    let saved = wait_for_text(
+        &client,
+        "#oauth-app-alpaca-registered",
+        "saved in the vault",
+        Duration::from_secs(15),
+    )
+    .await;
+    assert!(
+        saved.contains("…4242") && saved.contains("with its secret"),
+        "{saved}"
+    );
+    text_of(&client, "#oauth-start").await;
+    save_screenshot(&client, "connect-oauth-app").await;
+    let page = client.source().await.expect("page source");
+    assert!(
+        !page.contains(APP_SECRET),
+        "the app's secret stayed in the webview"
+    );
+    client.close().await.expect("session closed");
+}
