@@ -1,5 +1,6 @@
 //! `brokerdesk`: the terminal front of Brokerdesk. Same service as the app, no window.
 
+mod activity_cmd;
 mod connect_cmd;
 mod oauth_cmd;
 mod render;
@@ -71,6 +72,8 @@ enum Command {
         #[command(subcommand)]
         cmd: sandbox_cmd::SandboxCommand,
     },
+    /// Every connection's money movements: fills, dividends, fees, transfers, payments.
+    Activity(activity_cmd::ActivityArgs),
     /// Create, unlock and manage the local vault of keys and tokens.
     Vault {
         #[command(subcommand)]
@@ -139,6 +142,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Command::Orders => trade_cmd::orders(&service, json).await?,
             Command::Reconcile => trade_cmd::reconcile(&service, json).await?,
             Command::Status => trade_cmd::status(&service, json).await?,
+            Command::Activity(args) => activity_cmd::run(&service, args, json).await?,
             Command::Settings { cmd } => trade_cmd::settings(&service, cmd, json)?,
             read => {
                 let overview = service.accounts_overview().await?;

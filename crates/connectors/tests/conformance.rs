@@ -34,6 +34,8 @@ enum Body {
     Json(&'static str),
     /// A Stripe-style list around one recorded object.
     ListOf(&'static str),
+    /// A plain JSON array of recorded objects (Alpaca's lists).
+    ArrayOf(&'static [&'static str]),
     /// A recorded file with one value replaced (JSON pointer, JSON value), where the
     /// generated example has a placeholder (an `{}` id) the vendor never sends.
     Patched(&'static str, &'static str, &'static str),
@@ -48,6 +50,8 @@ struct Offers {
     payments: bool,
     portal: bool,
     directory: bool,
+    /// The accounts' money movements (the Activity page).
+    activity: bool,
 }
 
 struct Recording {
@@ -74,6 +78,7 @@ const NOTHING: Offers = Offers {
     payments: false,
     portal: false,
     directory: false,
+    activity: false,
 };
 const PAYMENTS: Offers = Offers {
     portfolio: true,
@@ -110,6 +115,14 @@ fn recordings() -> Vec<Recording> {
                 ),
                 ("GET", "^/v2/orders$", Body::Json("[]")),
                 (
+                    "GET",
+                    "^/v2/account/activities$",
+                    Body::ArrayOf(&[
+                        "spec_x-example_TradingActivities.json",
+                        "spec_x-example_NonTradeActivities.json",
+                    ]),
+                ),
+                (
                     "POST",
                     "^/v2/orders$",
                     Body::File("alpaca-py_test_market_order_POST_v2_orders.json"),
@@ -119,6 +132,7 @@ fn recordings() -> Vec<Recording> {
                 portfolio: true,
                 trading: true,
                 market: true,
+                activity: true,
                 ..NOTHING
             },
             quote: Some("AAPL"),
@@ -372,6 +386,14 @@ async fn serve(recording: &Recording) -> MockServer {
                     serde_json::from_str(value).expect("a JSON value");
                 json.to_string()
             }
+            Body::ArrayOf(names) => format!(
+                "[{}]",
+                names
+                    .iter()
+                    .map(|n| fixture(recording.vendor, n))
+                    .collect::<Vec<_>>()
+                    .join(",")
+            ),
             Body::ListOf(name) => format!(
                 r#"{{"object": "list", "has_more": false, "url": "/", "data": [{}]}}"#,
                 fixture(recording.vendor, name)
@@ -396,6 +418,7 @@ fn offers(c: &Capabilities) -> Offers {
         payments: c.payments.is_some(),
         portal: c.portal.is_some(),
         directory: c.directory.is_some(),
+        activity: c.activity.is_some(),
     }
 }
 
@@ -528,6 +551,28 @@ async fn conforms(recording: &Recording) {
         pay.transactions(first, &TransactionQuery::default())
             .await
             .unwrap_or_else(|e| panic!("{vendor}: transactions: {e}"));
+    }
+    // Declared activity must read, for the first account of either kind.
+    if let Some(a) = &caps.activity {
+        let first = match (&account, &caps.payments) {
+            (Some(first), _) => first.clone(),
+            (None, Some(pay)) => pay
+                .payment_accounts()
+                .await
+                .unwrap_or_else(|e| panic!("{vendor}: payment accounts: {e}"))
+                .first()
+                .cloned()
+                .expect("a payment account"),
+            (None, None) => panic!("{vendor}: activity without any account to read"),
+        };
+        let page = a
+            .activity(&first, &TransactionQuery::default())
+            .await
+            .unwrap_or_else(|e| panic!("{vendor}: activity: {e}"));
+        assert!(
+            page.entries.iter().all(|e| e.account_id == first),
+            "{vendor}: activity of another account"
+        );
     }
     if let Some(d) = &caps.directory {
         d.search_institutions("bank")

@@ -96,6 +96,8 @@ pub(crate) struct Inner {
     pub(crate) events: broadcast::Sender<ServiceEvent>,
     /// OAuth sign-ins and aggregator portals under way in the system browser.
     pub(crate) flows: BrowserFlows,
+    /// Every connection's money movements, stored and synced (the Activity page).
+    pub(crate) activity: crate::activity::ActivityState,
 }
 
 /// The one core behind the app and the CLI. Cheap to clone: clones share everything.
@@ -162,6 +164,7 @@ impl BrokerageService {
             }
         };
         let journal = Journal::open(&config.data_dir.join("orders.sqlite3"))?;
+        let activity = crate::activity::ActivityState::open(&config.data_dir)?;
         let vault = VaultAccess::open(&config.data_dir, config.auto_lock);
         let (events, _) = broadcast::channel(1024);
         Ok(Self {
@@ -176,6 +179,7 @@ impl BrokerageService {
                 session: Session::default(),
                 attached: RwLock::new(Vec::new()),
                 orders: Orders::new(journal),
+                activity,
                 events,
             }),
         })
@@ -218,11 +222,25 @@ impl BrokerageService {
     /// Attaches a connection built in code (embedders, tests, benchmarks). It is read, traded
     /// and reconciled like any other, and is not saved.
     pub fn attach(&self, parts: ConnectionParts) {
+        self.attach_connection(Connection::new(parts));
+    }
+
+    /// As [`Self::attach`], with the accounts' money movements too (the Activity page).
+    pub fn attach_with_activity(
+        &self,
+        parts: ConnectionParts,
+        activity: Arc<dyn brokerdesk_connectors::AccountActivity>,
+    ) {
+        self.attach_connection(Connection::new(parts).with_activity(Some(activity)));
+    }
+
+    /// As [`Self::attach`], for a connection already built (with its optional capabilities).
+    pub(crate) fn attach_connection(&self, connection: Connection) {
         self.inner
             .attached
             .write()
             .unwrap_or_else(|p| p.into_inner())
-            .push(Arc::new(Connection::new(parts)));
+            .push(Arc::new(connection));
     }
 
     /// The connections to use now: the sandbox, the user's own while the vault is unlocked,
