@@ -160,7 +160,7 @@ fn filters_narrow_by_connection_account_kind_time_and_text() {
         }),
         ["d1"]
     );
-    let at = |secs| Some(Utc.timestamp_opt(1_700_000_000 + secs, 0).unwrap());
+    let at = |secs: i64| Some(Utc.timestamp_opt(1_700_000_000 + secs, 0).unwrap());
     assert_eq!(
         ids(ActivityFilter {
             since: at(20),
