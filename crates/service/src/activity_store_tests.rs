@@ -39,8 +39,13 @@ fn the_same_entry_twice_is_one_row_and_a_change_updates_it() {
     let (_dir, mut s) = store();
     let e = entry("a1", "ACC", 0, ActivityKind::Fill);
     assert_eq!(
-        s.upsert(&conn("c"), "C", TradingMode::Paper, &[e.clone()])
-            .unwrap(),
+        s.upsert(
+            &conn("c"),
+            "C",
+            TradingMode::Paper,
+            std::slice::from_ref(&e)
+        )
+        .unwrap(),
         1
     );
     assert_eq!(
