@@ -47,6 +47,7 @@ const MIGRATIONS: &[M<'static>] = &[M::up(
     CREATE INDEX activity_by_time ON activity(time_us, seq);
     CREATE INDEX activity_by_account ON activity(account, time_us, seq);
     CREATE INDEX activity_by_kind ON activity(kind, time_us, seq);
+    CREATE INDEX activity_by_account_kind ON activity(account, kind, time_us, seq);
     CREATE INDEX activity_by_connection ON activity(connection, account, time_us);",
 )];
 
@@ -172,9 +173,9 @@ fn where_clause(filter: &ActivityFilter, cursor: Option<&ActivityCursor>) -> (St
     }
     if let Some(c) = cursor {
         // Strictly after the cursor in page order (time desc, seq desc).
-        parts.push("(a.time_us < ? OR (a.time_us = ? AND a.seq < ?))".into());
-        let t = micros(c.time);
-        args.extend([Value::Integer(t), Value::Integer(t), Value::Integer(c.seq)]);
+        // A row value, so SQLite seeks the (time, seq) indexes instead of scanning.
+        parts.push("(a.time_us, a.seq) < (?, ?)".into());
+        args.extend([Value::Integer(micros(c.time)), Value::Integer(c.seq)]);
     }
     let clause = if parts.is_empty() {
         String::new()
