@@ -771,14 +771,15 @@ async fn the_activity_page_lists_a_paper_fill_filters_it_and_exports_csv() {
             .is_some_and(|h| h.starts_with("time,connection,mode,account,kind")),
         "{csv}"
     );
+    // The sandbox may fill the 2 shares in parts: one line per execution, all MSFT fills.
     let rows: Vec<&str> = lines.collect();
-    assert_eq!(rows.len(), 1, "{csv}");
-    assert!(
-        rows[0].contains(",fill,completed,-")
-            && rows[0].contains(",USD,")
-            && rows[0].contains("MSFT"),
-        "{csv}"
-    );
+    assert!(!rows.is_empty(), "{csv}");
+    for row in &rows {
+        assert!(
+            row.contains(",fill,completed,-") && row.contains(",USD,") && row.contains("MSFT"),
+            "{csv}"
+        );
+    }
     save_screenshot(&client, "activity-export").await;
 
     client.close().await.expect("session closed");
