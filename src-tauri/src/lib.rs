@@ -60,6 +60,9 @@ pub fn configure<R: Runtime>(
             commands::trading::break_resolve,
             commands::trading::live_arm,
             commands::trading::live_disarm,
+            commands::activity::activity_list,
+            commands::activity::activity_export_csv,
+            commands::activity::activity_sync,
         ])
 }
 

@@ -891,3 +891,88 @@ async fn oauth_is_a_choice_on_the_card_and_the_oauth_app_is_registered_in_the_ap
     );
     client.close().await.expect("session closed");
 }
+
+/// Issue 15 (Activity): a paper fill placed in the app shows as a fill line on the Activity
+/// page (kind, a negative USD amount), the kind filter hides and shows it, and the CSV export
+/// writes it to the file whose path the page shows.
+#[tokio::test]
+async fn the_activity_page_lists_a_paper_fill_filters_it_and_exports_csv() {
+    let app = app_binary();
+    let data_root = tempfile::tempdir().expect("a temp dir");
+    let data_dir = data_root.path().join("data");
+    let driver = start_driver(&data_dir, &[]);
+    let client = connect(&driver, &app).await;
+    text_of(&client, CASH).await;
+
+    click(&client, "#nav-orders").await;
+    client
+        .wait()
+        .at_most(Duration::from_secs(30))
+        .for_element(Locator::XPath(
+            "//select[@id='ticket-account']/option[contains(., 'Paper (local)')]",
+        ))
+        .await
+        .expect("the paper account is on the ticket")
+        .click()
+        .await
+        .expect("account chosen");
+    type_into(&client, "#ticket-symbol", "MSFT").await;
+    type_into(&client, "#ticket-qty", "2").await;
+    click(&client, "#ticket-review").await;
+    click(&client, "#ticket-submit").await;
+    text_of(&client, "#ticket-result").await;
+    let order = r#"#blotter tr[data-symbol="MSFT"]"#;
+    wait_for_exact(
+        &client,
+        &format!("{order} [data-field=\"status\"]"),
+        "Filled",
+    )
+    .await;
+
+    click(&client, "#nav-activity").await;
+    let fill = r#"#activity-table tr[data-kind="fill"]"#;
+    // The fill arrives through the sync the order stream's fill starts (no timers).
+    let text = wait_for_text(&client, fill, "MSFT", Duration::from_secs(30)).await;
+    assert!(
+        text.contains("fill") && text.contains("Paper (local)"),
+        "{text}"
+    );
+    let amount = text_of(&client, &format!("{fill} td.num")).await;
+    assert!(
+        amount.starts_with('-') && amount.ends_with(" USD"),
+        "a buy takes USD out: {amount}"
+    );
+    save_screenshot(&client, "activity").await;
+
+    // Filter by kind: dividends hide the fill, fills show it again.
+    click(&client, "#activity-kind option[value='dividend']").await;
+    text_of(&client, "#activity-empty").await;
+    click(&client, "#activity-kind option[value='fill']").await;
+    wait_for_text(&client, fill, "MSFT", Duration::from_secs(10)).await;
+
+    click(&client, "#activity-export").await;
+    let shown = text_of(&client, "#activity-export-path code").await;
+    let path = PathBuf::from(&shown);
+    assert!(path.starts_with(&data_dir), "{shown}");
+    let csv = std::fs::read_to_string(&path).expect("the exported file");
+    let mut lines = csv.lines();
+    assert!(
+        lines
+            .next()
+            .is_some_and(|h| h.starts_with("time,connection,mode,account,kind")),
+        "{csv}"
+    );
+    // The sandbox may fill the 2 shares in parts: one line per execution, all MSFT fills.
+    let rows: Vec<&str> = lines.collect();
+    assert!(!rows.is_empty(), "{csv}");
+    for row in &rows {
+        assert!(
+            row.contains(",fill,completed,-") && row.contains(",USD,") && row.contains("MSFT"),
+            "{csv}"
+        );
+    }
+    save_screenshot(&client, "activity-export").await;
+
+    client.close().await.expect("session closed");
+    drop(driver);
+}

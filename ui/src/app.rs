@@ -3,7 +3,9 @@
 use crate::components::NavBar;
 use crate::ipc;
 use crate::live::{Live, LiveFeed};
-use crate::pages::{AccountsPage, ConnectPage, OrdersPage, Page, SettingsPage, UnlockPage};
+use crate::pages::{
+    AccountsPage, ActivityPage, ConnectPage, OrdersPage, Page, SettingsPage, UnlockPage,
+};
 use crate::session::Session;
 use brokerdesk_model::ipc::{GetVaultState, NoArgs};
 use brokerdesk_model::vault::VaultState;
@@ -61,6 +63,7 @@ pub fn App() -> Html {
             Page::Accounts => html! { <AccountsPage /> },
             Page::Connect => html! { <ConnectPage /> },
             Page::Orders => html! { <OrdersPage /> },
+            Page::Activity => html! { <ActivityPage /> },
             Page::Settings => html! { <SettingsPage /> },
         };
         html! {

@@ -18,6 +18,8 @@ pub struct LiveFeed {
     pub breaks: u32,
     /// Bumped when the vault locked, unlocked or changed (auto-lock happens in the backend).
     pub vault: u32,
+    /// Bumped when new money movements were stored (the Activity page re-reads).
+    pub activity: u32,
     /// Latest status per connection, as pushed.
     pub connections: Rc<BTreeMap<String, ConnectionSummary>>,
     /// Each connection's own latest quotes: one connection's price never stands in for
@@ -41,6 +43,7 @@ impl Reducible for LiveFeed {
                 next.accounts = next.accounts.wrapping_add(1);
             }
             ServiceEvent::Breaks { .. } => next.breaks = next.breaks.wrapping_add(1),
+            ServiceEvent::ActivityChanged => next.activity = next.activity.wrapping_add(1),
             ServiceEvent::Connection(c) => {
                 let mut map = (*next.connections).clone();
                 map.insert(c.id.to_string(), c);

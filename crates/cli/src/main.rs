@@ -1,5 +1,6 @@
 //! `brokerdesk`: the terminal front of Brokerdesk. Same service as the app, no window.
 
+mod activity_cmd;
 mod connect_cmd;
 mod connections_cmd;
 mod live_cmd;
@@ -92,6 +93,8 @@ enum Command {
         #[command(subcommand)]
         cmd: sandbox_cmd::SandboxCommand,
     },
+    /// Every connection's money movements: fills, dividends, fees, transfers, payments.
+    Activity(activity_cmd::ActivityArgs),
     /// Create, unlock and manage the local vault of keys and tokens.
     Vault {
         #[command(subcommand)]
@@ -177,6 +180,7 @@ async fn run_on(
         Command::Cancel(args) => orders_cmd::cancel(service, args, json).await?,
         Command::Reconcile { cmd } => reconcile_cmd::run(service, cmd, json).await?,
         Command::Status => trade_cmd::status(service, json).await?,
+        Command::Activity(args) => activity_cmd::run(service, args, json).await?,
         Command::Settings { cmd } => trade_cmd::settings(service, cmd, json)?,
         Command::Disconnect(args) => connections_cmd::disconnect(service, args, json).await?,
         Command::Portal(args) => {

@@ -617,3 +617,143 @@ async fn secrets_are_not_in_debug_output() {
     let s = format!("{c:?}");
     assert!(!s.contains(SECRET), "{s}");
 }
+
+/// The Activity capability over Alpaca's documented examples: the request carries
+/// `direction=desc`, `page_size`, `after` (from `since`) and `page_token` (from the cursor);
+/// a fill becomes a signed cash amount (−side × qty × price), a dividend keeps its net amount.
+#[tokio::test]
+async fn account_activity_maps_fills_and_non_trade_activities() {
+    use brokerdesk_connectors::AccountActivity;
+    use brokerdesk_connectors::types::TransactionQuery;
+    use brokerdesk_model::{ActivityKind, ActivityStatus};
+    let server = MockServer::start().await;
+    mount_account(&server, "spec_example_GET_v2_account.json").await;
+    let mut fee = fixture_json("alpaca", "spec_x-example_NonTradeActivities.json");
+    fee["activity_type"] = "CFEE".into();
+    fee["id"] = "20190802::fee".into();
+    fee["net_amount"] = "-0.25".into();
+    fee["status"] = "canceled".into();
+    let mut odd = fee.clone();
+    odd["activity_type"] = "MISC".into();
+    odd["id"] = "20190802::misc".into();
+    let mut sell = fixture_json("alpaca", "spec_x-example_TradingActivities.json");
+    sell["side"] = "sell".into();
+    sell["id"] = "20220202::sell".into();
+    let first = vec![
+        fixture_json("alpaca", "spec_x-example_TradingActivities.json"),
+        sell,
+        fixture_json("alpaca", "spec_x-example_NonTradeActivities.json"),
+    ];
+    Mock::given(method("GET"))
+        .and(path("/v2/account/activities"))
+        .and(query_param("direction", "desc"))
+        .and(query_param("page_size", "3"))
+        .and(query_param("after", "2019-01-01T00:00:00.000000Z"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(first))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v2/account/activities"))
+        .and(query_param(
+            "page_token",
+            "20190801011955195::5f596936-6f23-4cef-bdf1-3806aae57dbf",
+        ))
+        .respond_with(ResponseTemplate::new(200).set_body_json(vec![fee, odd]))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let c = connector(&server.uri());
+    let account = c.accounts().await.expect("accounts")[0].clone();
+    let since = "2019-01-01T00:00:00Z".parse().expect("time");
+    let page = c
+        .activity(
+            &account,
+            &TransactionQuery {
+                since: Some(since),
+                limit: Some(3),
+                ..TransactionQuery::default()
+            },
+        )
+        .await
+        .expect("first page");
+    let rows: Vec<_> = page
+        .entries
+        .iter()
+        .map(|e| (e.kind, e.amount, e.currency.as_str(), e.status))
+        .collect();
+    assert_eq!(
+        rows,
+        vec![
+            (
+                ActivityKind::Fill,
+                dec!(-349.56),
+                "USD",
+                ActivityStatus::Completed
+            ),
+            (
+                ActivityKind::Fill,
+                dec!(349.56),
+                "USD",
+                ActivityStatus::Completed
+            ),
+            (
+                ActivityKind::Dividend,
+                dec!(1.02),
+                "USD",
+                ActivityStatus::Completed
+            ),
+        ]
+    );
+    assert_eq!(page.entries[0].account_id, account);
+    assert_eq!(
+        page.entries[0].id,
+        "20220202135509981::2d7be4ff-d1f3-43e9-856a-0f5cf5c5088e"
+    );
+    assert_eq!(page.entries[0].symbol, Some(Symbol::new("AAPL")));
+    assert_eq!(
+        page.entries[2].time,
+        "2019-08-01T00:00:00Z"
+            .parse::<chrono::DateTime<chrono::Utc>>()
+            .expect("t")
+    );
+    let cursor = page.next_cursor.expect("a full page has a next one");
+    let next = c
+        .activity(
+            &account,
+            &TransactionQuery {
+                cursor: Some(cursor),
+                limit: Some(3),
+                ..TransactionQuery::default()
+            },
+        )
+        .await
+        .expect("second page");
+    assert_eq!(next.next_cursor, None, "a short page is the last");
+    assert_eq!(
+        next.entries
+            .iter()
+            .map(|e| (e.kind, e.amount, e.status))
+            .collect::<Vec<_>>(),
+        vec![
+            (ActivityKind::Fee, dec!(-0.25), ActivityStatus::Cancelled),
+            (ActivityKind::Other, dec!(-0.25), ActivityStatus::Cancelled),
+        ]
+    );
+    assert!(
+        next.entries[1]
+            .description
+            .as_deref()
+            .is_some_and(|d| d.starts_with("MISC")),
+        "an unknown type keeps its code in the description"
+    );
+    // An account this credential does not serve is refused before any request.
+    let err = c
+        .activity(
+            &AccountId::new("NOT-THIS-ONE"),
+            &TransactionQuery::default(),
+        )
+        .await
+        .expect_err("unknown account");
+    assert!(matches!(err, ConnectorError::UnknownAccount(_)));
+}

@@ -34,6 +34,8 @@ enum Body {
     Json(&'static str),
     /// A Stripe-style list around one recorded object.
     ListOf(&'static str),
+    /// A plain JSON array of recorded objects (Alpaca's lists).
+    ArrayOf(&'static [&'static str]),
     /// A recorded file with one value replaced (JSON pointer, JSON value), where the
     /// generated example has a placeholder (an `{}` id) the vendor never sends.
     Patched(&'static str, &'static str, &'static str),
@@ -48,6 +50,7 @@ struct Offers {
     payments: bool,
     portal: bool,
     directory: bool,
+    /// The accounts' money movements (the Activity page).
     activity: bool,
 }
 
@@ -113,6 +116,14 @@ fn recordings() -> Vec<Recording> {
                 ),
                 ("GET", "^/v2/orders$", Body::Json("[]")),
                 (
+                    "GET",
+                    "^/v2/account/activities$",
+                    Body::ArrayOf(&[
+                        "spec_x-example_TradingActivities.json",
+                        "spec_x-example_NonTradeActivities.json",
+                    ]),
+                ),
+                (
                     "POST",
                     "^/v2/orders$",
                     Body::File("alpaca-py_test_market_order_POST_v2_orders.json"),
@@ -122,6 +133,7 @@ fn recordings() -> Vec<Recording> {
                 portfolio: true,
                 trading: true,
                 market: true,
+                activity: true,
                 ..NOTHING
             },
             quote: Some("AAPL"),
@@ -392,6 +404,14 @@ async fn serve(recording: &Recording) -> MockServer {
                     serde_json::from_str(value).expect("a JSON value");
                 json.to_string()
             }
+            Body::ArrayOf(names) => format!(
+                "[{}]",
+                names
+                    .iter()
+                    .map(|n| fixture(recording.vendor, n))
+                    .collect::<Vec<_>>()
+                    .join(",")
+            ),
             Body::ListOf(name) => format!(
                 r#"{{"object": "list", "has_more": false, "url": "/", "data": [{}]}}"#,
                 fixture(recording.vendor, name)

@@ -119,3 +119,60 @@ pub struct ActivityEntry {
     pub quantity: Option<Decimal>,
     pub price: Option<Decimal>,
 }
+
+/// Which stored movements to list (every field narrows; empty/`None` means no restriction).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActivityFilter {
+    #[serde(default)]
+    pub connections: Vec<crate::ids::ConnectionId>,
+    #[serde(default)]
+    pub accounts: Vec<AccountId>,
+    #[serde(default)]
+    pub kinds: Vec<ActivityKind>,
+    /// From this time on (inclusive).
+    #[serde(default)]
+    pub since: Option<DateTime<Utc>>,
+    /// Before this time (exclusive).
+    #[serde(default)]
+    pub until: Option<DateTime<Utc>>,
+    /// Free text, matched (case-insensitively, as plain text) against the description, the
+    /// counterparty and the symbol.
+    #[serde(default)]
+    pub search: Option<String>,
+}
+
+/// Where the next page starts: after the last row shown, by (time, row number), so rows with
+/// equal times are neither skipped nor repeated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActivityCursor {
+    pub time: DateTime<Utc>,
+    pub seq: i64,
+}
+
+/// One line of the Activity page: the movement and the connection it came through.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ActivityRow {
+    pub connection: crate::ids::ConnectionId,
+    pub connection_name: String,
+    pub mode: crate::connection::TradingMode,
+    pub entry: ActivityEntry,
+}
+
+/// A connection whose activity could not be read at the last sync (the others still show).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActivitySyncError {
+    pub connection: crate::ids::ConnectionId,
+    pub connection_name: String,
+    pub message: String,
+}
+
+/// A page of the Activity list, newest first.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ActivityList {
+    pub rows: Vec<ActivityRow>,
+    /// `None` on the last page.
+    pub next: Option<ActivityCursor>,
+    /// How many rows match the filter in all.
+    pub total: u64,
+    pub sync_errors: Vec<ActivitySyncError>,
+}

@@ -28,4 +28,7 @@ pub enum ServiceEvent {
     Breaks { open: usize },
     /// The vault locked or unlocked (connections come and go with it).
     Vault,
+    /// New or changed money movements were stored (or a connection's activity failed to
+    /// read): re-read the Activity page.
+    ActivityChanged,
 }

@@ -426,6 +426,52 @@ impl Command for SetMaxOrderPct {
     type Output = crate::Settings;
 }
 
+/// A page of the Activity list (stored movements of every connection), newest first.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ActivityArgs {
+    #[serde(default)]
+    pub filter: crate::ActivityFilter,
+    /// Continue after this row (`ActivityList::next`); `None` for the first page.
+    #[serde(default)]
+    pub cursor: Option<crate::ActivityCursor>,
+    #[serde(default)]
+    pub limit: Option<u32>,
+}
+
+pub struct GetActivity;
+
+impl Command for GetActivity {
+    const NAME: &'static str = "activity_list";
+    type Args = ActivityArgs;
+    type Output = crate::ActivityList;
+}
+
+/// Writes the movements matching `filter` to a CSV file in the app's exports folder (inside
+/// its data folder) and answers with the file's path: the webview never names a path.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ExportActivityArgs {
+    #[serde(default)]
+    pub filter: crate::ActivityFilter,
+}
+
+pub struct ExportActivityCsv;
+
+impl Command for ExportActivityCsv {
+    const NAME: &'static str = "activity_export_csv";
+    type Args = ExportActivityArgs;
+    type Output = String;
+}
+
+/// Reads every connection's new activity now (the page's Refresh); answers with the
+/// connections that failed.
+pub struct SyncActivity;
+
+impl Command for SyncActivity {
+    const NAME: &'static str = "activity_sync";
+    type Args = NoArgs;
+    type Output = Vec<crate::ActivitySyncError>;
+}
+
 /// Every command name; the shell's build script turns each into a grantable permission.
 pub const ALL: &[&str] = &[
     GetAccountsOverview::NAME,
@@ -460,6 +506,9 @@ pub const ALL: &[&str] = &[
     DisarmLive::NAME,
     GetSettings::NAME,
     SetMaxOrderPct::NAME,
+    GetActivity::NAME,
+    ExportActivityCsv::NAME,
+    SyncActivity::NAME,
 ];
 
 #[cfg(test)]

@@ -27,7 +27,10 @@ pub mod vault;
 pub mod vendors;
 
 pub use account::{AccountSnapshot, AccountsOverview, BalanceUnknown, Balances, PriceSource};
-pub use activity::{ActivityEntry, ActivityKind, ActivityStatus};
+pub use activity::{
+    ActivityCursor, ActivityEntry, ActivityFilter, ActivityKind, ActivityList, ActivityRow,
+    ActivityStatus, ActivitySyncError,
+};
 pub use app_info::AppInfo;
 pub use connection::{
     AlpacaEnvironment, ApiKeyConnectionArgs, ConnectionStatus, ConnectionSummary, IbkrGatewayArgs,

@@ -55,6 +55,8 @@ pub struct Connection {
     portal: Option<Arc<dyn AggregatorPortal>>,
     directory: Option<Arc<dyn brokerdesk_connectors::directory::InstitutionDirectory>>,
     account_modes: Option<Arc<dyn AccountModes>>,
+    /// The accounts' money movements, where the vendor reports them (the Activity page).
+    activity: Option<Arc<dyn brokerdesk_connectors::AccountActivity>>,
     /// Each account's mode as last learnt from `account_modes` (for the blotter).
     known_modes: Mutex<HashMap<AccountId, TradingMode>>,
     /// Whatever must live as long as the connection (the local sandbox, keep-alive tasks).
@@ -140,9 +142,23 @@ impl Connection {
             portal: None,
             directory: None,
             account_modes: None,
+            activity: None,
             known_modes: Mutex::new(HashMap::new()),
             _keep: parts.keep,
         }
+    }
+
+    /// The accounts' money movements, where the vendor reports them.
+    pub fn with_activity(
+        mut self,
+        activity: Option<Arc<dyn brokerdesk_connectors::AccountActivity>>,
+    ) -> Self {
+        self.activity = activity;
+        self
+    }
+
+    pub fn activity(&self) -> Option<Arc<dyn brokerdesk_connectors::AccountActivity>> {
+        self.activity.clone()
     }
 
     /// The aggregator portal for linking more accounts, where the connection has one.

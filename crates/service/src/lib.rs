@@ -3,6 +3,11 @@
 //! It owns the connections, fans requests out to them concurrently, and turns every failure
 //! into an error code the fronts can act on. It knows nothing about Tauri or terminals.
 
+mod activity;
+mod activity_csv;
+mod activity_store;
+#[cfg(test)]
+mod activity_tests;
 mod atomic_file;
 mod authorization;
 #[cfg(test)]

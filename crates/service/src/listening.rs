@@ -67,6 +67,8 @@ impl BrokerageService {
                 if filled {
                     // Balances and positions moved: read them once, now.
                     self.reread(c).await;
+                    // And the fill is a new line of activity.
+                    self.request_activity_sync();
                 }
             }
             StreamUpdate::Quote(quote) => {

@@ -87,7 +87,7 @@ pub(crate) fn connection(
         market,
         streams,
         payments: _,
-        activity: _,
+        activity,
         portal,
         directory,
         account_modes,
@@ -109,7 +109,8 @@ pub(crate) fn connection(
         keep,
     })
     .with_portal(portal)
-    .with_directory(directory);
+    .with_directory(directory)
+    .with_activity(activity);
     match account_modes {
         Some(modes) => connection.with_account_modes(modes),
         None => connection,

@@ -98,6 +98,8 @@ pub(crate) struct Inner {
     pub(crate) flows: BrowserFlows,
     /// Orders the broker holds back with warnings, waiting for the user's answer.
     pub(crate) warnings: crate::order_warnings::PendingWarnings,
+    /// Every connection's money movements, stored and synced (the Activity page).
+    pub(crate) activity: crate::activity::ActivityState,
 }
 
 /// The one core behind the app and the CLI. Cheap to clone: clones share everything.
@@ -164,6 +166,7 @@ impl BrokerageService {
             }
         };
         let journal = Journal::open(&config.data_dir.join("orders.sqlite3"))?;
+        let activity = crate::activity::ActivityState::open(&config.data_dir)?;
         let vault = VaultAccess::open(&config.data_dir, config.auto_lock);
         let (events, _) = broadcast::channel(1024);
         Ok(Self {
@@ -179,6 +182,7 @@ impl BrokerageService {
                 attached: RwLock::new(Vec::new()),
                 orders: Orders::new(journal),
                 warnings: Default::default(),
+                activity,
                 events,
             }),
         })
@@ -221,11 +225,25 @@ impl BrokerageService {
     /// Attaches a connection built in code (embedders, tests, benchmarks). It is read, traded
     /// and reconciled like any other, and is not saved.
     pub fn attach(&self, parts: ConnectionParts) {
+        self.attach_connection(Connection::new(parts));
+    }
+
+    /// As [`Self::attach`], with the accounts' money movements too (the Activity page).
+    pub fn attach_with_activity(
+        &self,
+        parts: ConnectionParts,
+        activity: Arc<dyn brokerdesk_connectors::AccountActivity>,
+    ) {
+        self.attach_connection(Connection::new(parts).with_activity(Some(activity)));
+    }
+
+    /// As [`Self::attach`], for a connection already built (with its optional capabilities).
+    pub(crate) fn attach_connection(&self, connection: Connection) {
         self.inner
             .attached
             .write()
             .unwrap_or_else(|p| p.into_inner())
-            .push(Arc::new(Connection::new(parts)));
+            .push(Arc::new(connection));
     }
 
     /// The connections to use now: the sandbox, the user's own while the vault is unlocked,

@@ -48,6 +48,9 @@ impl BrokerageService {
         let mut last_seen = String::new();
         let mut seen_breaks = HashSet::new();
         let mut ticks: u64 = 0;
+        // Activity: at a slow rate, and at once when a connection with it opens.
+        let mut last_activity: Option<Instant> = None;
+        let mut activity_sources: Vec<brokerdesk_model::ConnectionId> = Vec::new();
         let polling = self.inner.config.rest_polling;
         loop {
             tick.tick().await;
@@ -59,6 +62,17 @@ impl BrokerageService {
             }
             let connections = self.connections().await;
             self.listen(&connections);
+            let sources: Vec<_> = connections
+                .iter()
+                .filter(|c| c.activity().is_some())
+                .map(|c| c.id.clone())
+                .collect();
+            let opened = sources.iter().any(|id| !activity_sources.contains(id));
+            activity_sources = sources;
+            if opened || last_activity.is_none_or(|t| t.elapsed() >= crate::activity::SYNC_EVERY) {
+                last_activity = Some(Instant::now());
+                self.request_activity_sync();
+            }
             if polling {
                 let every = self.inner.config.refresh_every;
                 if last_refresh.is_none_or(|t| t.elapsed() >= every) {

@@ -1,6 +1,7 @@
 //! IPC commands, grouped by area. Each is a few lines over the service; names and types come
 //! from `brokerdesk_model::ipc`.
 
+pub mod activity;
 pub mod app;
 pub mod connections;
 pub mod oauth;

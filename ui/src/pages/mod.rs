@@ -1,10 +1,12 @@
 mod accounts;
+mod activity;
 mod connect;
 mod orders;
 mod settings;
 mod unlock;
 
 pub use accounts::AccountsPage;
+pub use activity::ActivityPage;
 pub use connect::ConnectPage;
 pub use orders::OrdersPage;
 pub use settings::SettingsPage;
@@ -15,17 +17,25 @@ pub enum Page {
     Accounts,
     Connect,
     Orders,
+    Activity,
     Settings,
 }
 
 impl Page {
-    pub const ALL: [Page; 4] = [Page::Accounts, Page::Connect, Page::Orders, Page::Settings];
+    pub const ALL: [Page; 5] = [
+        Page::Accounts,
+        Page::Connect,
+        Page::Orders,
+        Page::Activity,
+        Page::Settings,
+    ];
 
     pub fn title(self) -> &'static str {
         match self {
             Page::Accounts => "Accounts",
             Page::Connect => "Connect",
             Page::Orders => "Orders",
+            Page::Activity => "Activity",
             Page::Settings => "Settings",
         }
     }
@@ -36,6 +46,7 @@ impl Page {
             Page::Accounts => "accounts",
             Page::Connect => "connect",
             Page::Orders => "orders",
+            Page::Activity => "activity",
             Page::Settings => "settings",
         }
     }

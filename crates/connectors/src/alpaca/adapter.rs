@@ -18,7 +18,7 @@ use tokio::sync::OnceCell;
 
 #[derive(Debug)]
 pub struct AlpacaConnector {
-    http: AlpacaHttp,
+    pub(super) http: AlpacaHttp,
     config: AlpacaConfig,
     /// Kept for the streams, which authenticate in-band.
     credential: AlpacaCredential,
@@ -55,7 +55,7 @@ impl AlpacaConnector {
             .await
     }
 
-    async fn check(&self, account: &AccountId) -> Result<(), ConnectorError> {
+    pub(super) async fn check(&self, account: &AccountId) -> Result<(), ConnectorError> {
         if self.account_id().await? == account {
             Ok(())
         } else {
@@ -144,6 +144,8 @@ impl AlpacaConnector {
                 activity_type: activity_type.map(str::to_owned),
                 page_size,
                 page_token: page_token.map(str::to_owned),
+                after: None,
+                until: None,
             })
             .await?;
         list.iter().map(parse::activity).collect()

@@ -6,7 +6,7 @@ use crate::vendor::{
     Capabilities, FormInput, OAuthOffers, OAuthSupport, OpenRequest, Prepared, Secrets, TokenGrant,
     VendorDescriptor, VendorError, latency_of,
 };
-use crate::{MarketData, Portfolio, Streams, Trading};
+use crate::{AccountActivity, MarketData, Portfolio, Streams, Trading};
 use brokerdesk_model::catalog::{
     Capabilities as Caps, Capability, Institution, InstitutionKind, SignIn,
 };
@@ -220,6 +220,7 @@ pub fn capabilities(connector: AlpacaConnector) -> Capabilities {
         portfolio: Some(connector.clone() as Arc<dyn Portfolio>),
         trading: Some(connector.clone() as Arc<dyn Trading>),
         market: Some(connector.clone() as Arc<dyn MarketData>),
+        activity: Some(connector.clone() as Arc<dyn AccountActivity>),
         // Trade updates and quotes pushed: the local sandbox serves both streams like Alpaca.
         streams: Some(connector as Arc<dyn Streams>),
         latency: latency_of(move || probe.latency().map(|l| l.last)),

@@ -1,6 +1,7 @@
 //! Alpaca: Trading API v2 and Market Data API v2, for live, Alpaca's paper environment and the
 //! local paper sandbox alike (only the base URLs differ).
 
+pub mod activity;
 pub mod adapter;
 pub mod config;
 pub mod credential;

@@ -107,6 +107,9 @@ pub struct ListActivities {
     pub activity_type: Option<String>,
     pub page_size: Option<u32>,
     pub page_token: Option<String>,
+    /// RFC 3339; only activities strictly after / before.
+    pub after: Option<String>,
+    pub until: Option<String>,
 }
 endpoint!(
     ListActivities,
@@ -123,6 +126,12 @@ endpoint!(
         }
         if let Some(t) = &s.page_token {
             q.push(("page_token", t.clone()));
+        }
+        if let Some(t) = &s.after {
+            q.push(("after", t.clone()));
+        }
+        if let Some(t) = &s.until {
+            q.push(("until", t.clone()));
         }
         q
     }

@@ -150,6 +150,18 @@ pub struct Activity {
     pub date: Option<String>,
     #[serde(default)]
     pub transaction_time: Option<String>,
+    /// FILL only: "buy" / "sell" (and "sell_short").
+    #[serde(default)]
+    pub side: Option<String>,
+    /// Non-trade only: "executed", "correct", "canceled".
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(default)]
+    pub activity_sub_type: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub created_at: Option<String>,
 }
 
 /// Parallel arrays, one element per time window.
