@@ -75,7 +75,7 @@ impl BrowserFlows {
                 .then(|| connection.clone() as Arc<dyn brokerdesk_connectors::Trading>),
             market: offers
                 .quotes
-                .then(|| connection as Arc<dyn brokerdesk_connectors::MarketData>),
+                .then_some(connection as Arc<dyn brokerdesk_connectors::MarketData>),
             streams: None,
             latency: None,
             keep: Vec::new(),
