@@ -890,3 +890,25 @@ async fn account_activity_from_the_activities_listing() {
     // 1 of 1000 read: the next page starts at offset 1.
     assert_eq!(got.next_cursor.as_deref(), Some("1"));
 }
+
+/// A brokerage found by SnapTrade's search opens the portal on that brokerage (`broker` is its
+/// slug), not on the full list.
+#[tokio::test]
+async fn the_portal_for_a_search_hit_names_its_brokerage() {
+    use brokerdesk_connectors::vendor::AggregatorPortal;
+    let server = MockServer::start().await;
+    mount(
+        &server,
+        "POST",
+        "/snapTrade/login",
+        ok("spec_synth_POST_snapTrade_login.json"),
+    )
+    .await;
+    let c = connector(&server.uri());
+    let back = url::Url::parse("http://127.0.0.1:53682/snaptrade/done").expect("url");
+    c.portal_url_for(&back, "ROBINHOOD").await.expect("link");
+    let requests = server.received_requests().await.expect("requests");
+    let body: Value = serde_json::from_slice(&requests[0].body).expect("json body");
+    assert_eq!(body["broker"], "ROBINHOOD", "{body}");
+    assert_eq!(body["customRedirect"], back.as_str(), "{body}");
+}

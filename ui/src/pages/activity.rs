@@ -215,7 +215,7 @@ pub fn ActivityPage() -> Html {
         }
     } else {
         html! {
-            <table class="activity-table" id="activity-table">
+            <table class="positions activity-table" id="activity-table">
                 <thead><tr>
                     <th>{ "Time (UTC)" }</th><th>{ "Account" }</th><th>{ "Kind" }</th>
                     <th>{ "Description / counterparty" }</th><th class="num">{ "Amount" }</th>
@@ -229,8 +229,10 @@ pub fn ActivityPage() -> Html {
         <>
             <header class="page-header">
                 <h1>{ "Activity" }</h1>
-                <button id="activity-refresh" onclick={on_refresh}>{ "Refresh" }</button>
-                <button id="activity-export" onclick={on_export}>{ "Export CSV" }</button>
+                <div class="row">
+                    <button class="secondary" id="activity-refresh" onclick={on_refresh}>{ "Refresh" }</button>
+                    <button id="activity-export" onclick={on_export}>{ "Export CSV" }</button>
+                </div>
             </header>
             <div class="activity-filters">
                 <label>{ "Account " }

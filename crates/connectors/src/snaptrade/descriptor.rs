@@ -155,4 +155,24 @@ impl AggregatorPortal for SnapTradeConnector {
             ConnectorError::BadResponse(format!("SnapTrade's portal link is not a URL: {e}"))
         })
     }
+
+    /// A brokerage found by SnapTrade's search (its slug, as the directory gives it): the
+    /// portal opens on that brokerage's sign-in (`broker`).
+    async fn portal_url_for(
+        &self,
+        back_to: &url::Url,
+        institution: &str,
+    ) -> Result<url::Url, ConnectorError> {
+        let link = self
+            .portal_link(
+                back_to,
+                ConnectionType::TradeIfAvailable,
+                Some(institution),
+                None,
+            )
+            .await?;
+        url::Url::parse(&link.url).map_err(|e| {
+            ConnectorError::BadResponse(format!("SnapTrade's portal link is not a URL: {e}"))
+        })
+    }
 }
