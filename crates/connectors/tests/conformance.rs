@@ -315,12 +315,18 @@ fn recordings() -> Vec<Recording> {
                     "^/api/v1/snapTrade/login$",
                     Body::File("spec_synth_POST_snapTrade_login.json"),
                 ),
+                (
+                    "GET",
+                    "^/api/v1/accounts/[^/]+/activities$",
+                    Body::File("spec_synth_GET_accounts_accountId_activities.json"),
+                ),
             ],
             offers: Offers {
                 portfolio: true,
                 trading: true,
                 portal: true,
                 directory: true,
+                activity: true,
                 ..NOTHING
             },
             quote: None,
