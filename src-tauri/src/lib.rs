@@ -32,6 +32,7 @@ pub fn configure<R: Runtime>(
             commands::app::settings_get,
             commands::app::settings_set_max_order_pct,
             commands::portfolio::accounts_overview,
+            commands::portfolio::refresh_live_balances,
             commands::vault::vault_state,
             commands::vault::vault_create,
             commands::vault::vault_unlock,

@@ -128,7 +128,9 @@ fn sample_args(name: &str, sandbox_url: &str) -> serde_json::Value {
         }),
         "quotes" => serde_json::json!({ "connection": "paper-local", "symbols": ["AAPL"] }),
         "break_resolve" => serde_json::json!({ "id": 999 }),
-        "portal_start" => serde_json::json!({ "id": "paper-local" }),
+        "portal_start" => serde_json::json!({ "id": "paper-local", "purpose": "bank_and_cards" }),
+        // The sandbox's balances are not billed: refused, saying so.
+        "refresh_live_balances" => serde_json::json!({ "id": "paper-local" }),
         // No aggregator connected: refused with what to add first.
         "portal_start_for_hit" => serde_json::json!({ "hit": {
             "id": "ins_1", "name": "Some Bank", "aggregator": "plaid",
@@ -225,6 +227,7 @@ fn every_command_answers_and_no_reply_ever_carries_a_secret() {
                 | "oauth_cancel"
                 | "portal_start"
                 | "portal_start_for_hit"
+                | "refresh_live_balances"
                 | "order_answer_warnings",
                 Err(err),
             ) => {

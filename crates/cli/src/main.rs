@@ -41,7 +41,12 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// List every account with its cash, buying power and equity.
-    Accounts,
+    Accounts {
+        /// Read this connection's balances live first, where its vendor bills each live
+        /// read and so reads them live only every so often (`brokerdesk status` says which).
+        #[arg(long, value_name = "CONNECTION")]
+        live_balances: Option<String>,
+    },
     /// Show each account's balances and positions.
     Positions,
     /// Latest quotes for one or more symbols, from one connection's own market data.
@@ -188,7 +193,8 @@ async fn run_on(
                 true => Box::new(brokerdesk_oauth::PrintUrl::stderr()),
                 false => Box::new(brokerdesk_oauth::SystemBrowser),
             };
-            let summary = portal_cmd::visit(service, &args.connection, opener.as_ref())
+            let purpose = args.purpose.map(Into::into);
+            let summary = portal_cmd::visit(service, &args.connection, purpose, opener.as_ref())
                 .await
                 .context("accounts not linked")?;
             match json {
@@ -211,7 +217,20 @@ async fn run_on(
                 anyhow::bail!("`live arm` cannot be wrapped in another `live arm`")
             }
         },
-        Command::Accounts | Command::Positions => {
+        Command::Accounts {
+            live_balances: Some(id),
+        } => {
+            let id = brokerdesk_model::ConnectionId::new(id);
+            let overview = service.refresh_live_balances(&id).await?;
+            match json {
+                true => serde_json::to_string_pretty(&overview)? + "\n",
+                false => render::accounts(&overview),
+            }
+        }
+        Command::Accounts {
+            live_balances: None,
+        }
+        | Command::Positions => {
             let overview = service.accounts_overview().await?;
             match (command, json) {
                 (_, true) => serde_json::to_string_pretty(&overview)? + "\n",

@@ -196,3 +196,28 @@ fn an_unknown_side_type_or_time_in_force_is_refused_never_guessed() {
     let orders: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(orders.as_array().unwrap().is_empty());
 }
+
+/// `accounts --live-balances CONNECTION` is the app's "Refresh balances now": a connection
+/// whose balances are not billed per read says so instead of pretending; `portal --for` takes
+/// what to link, and a connection without a portal says that.
+#[test]
+fn live_balances_and_link_purposes_are_cli_options_with_clear_refusals() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = brokerdesk(dir.path(), &["accounts", "--live-balances", "paper-local"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("reads live balances on every refresh already"),
+        "{err}"
+    );
+
+    let out = brokerdesk(dir.path(), &["portal", "paper-local", "--for", "bank"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("has no portal"), "{err}");
+
+    let out = brokerdesk(dir.path(), &["portal", "paper-local", "--for", "savings"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("investments") && err.contains("bank"), "{err}");
+}

@@ -97,7 +97,9 @@ async fn portal_prints_the_https_link_and_finishes_when_the_browser_comes_back()
     let printed = Shared::default();
     let visit = {
         let (service, id, out) = (service.clone(), added.id.to_string(), printed.clone());
-        tokio::spawn(async move { portal_cmd::visit(&service, &id, &PrintUrl::to(out)).await })
+        tokio::spawn(
+            async move { portal_cmd::visit(&service, &id, None, &PrintUrl::to(out)).await },
+        )
     };
     let deadline = Instant::now() + Duration::from_secs(10);
     let text = loop {

@@ -115,6 +115,17 @@ pub trait AccountActivity: Send + Sync {
     ) -> Result<ActivityPage, ConnectorError>;
 }
 
+/// Balances the vendor bills per live read: read live at most every [`live_every`]
+/// (otherwise from the vendor's own recent copy), and live at once when the user asks.
+///
+/// [`live_every`]: BilledBalances::live_every
+pub trait BilledBalances: Send + Sync {
+    /// The least time between two automatic live reads.
+    fn live_every(&self) -> std::time::Duration;
+    /// The next balance read of every account is live, whatever the time since the last.
+    fn read_live_next(&self);
+}
+
 /// Which of a connection's streams an update is about.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum StreamKind {

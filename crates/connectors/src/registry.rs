@@ -81,6 +81,7 @@ pub fn vendor_catalog() -> VendorCatalog {
                 // Filled by the service, which knows the OAuth presets' rules.
                 oauth_presets: Vec::new(),
                 portal: d.aggregator.is_some(),
+                link_purposes: d.link_purposes.to_vec(),
             })
             .collect(),
     }

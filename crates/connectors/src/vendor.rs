@@ -14,6 +14,7 @@ use async_trait::async_trait;
 use brokerdesk_model::catalog::{Aggregator, Institution};
 use brokerdesk_model::connection::{check_server_url, is_loopback};
 use brokerdesk_model::key_fields::KeyForm;
+use brokerdesk_model::vendors::LinkPurpose;
 use brokerdesk_model::{AccountId, TradingMode};
 use futures::future::BoxFuture;
 use secrecy::SecretString;
@@ -38,19 +39,22 @@ pub trait AccountModes: Send + Sync {
 /// An aggregator's portal for linking more accounts, opened in the system browser.
 #[async_trait]
 pub trait AggregatorPortal: Send + Sync {
-    /// The portal's address; when the user is done it sends the browser to `back_to`.
-    async fn portal_url(&self, back_to: &url::Url) -> Result<url::Url, ConnectorError>;
+    /// The portal's address, linking accounts for `purpose` (one of the descriptor's
+    /// `link_purposes`); when the user is done it sends the browser to `back_to`.
+    async fn portal_url(
+        &self,
+        back_to: &url::Url,
+        purpose: LinkPurpose,
+    ) -> Result<url::Url, ConnectorError>;
 
     /// The portal opened on one institution of the aggregator's directory (its id as the
-    /// directory gave it), where the aggregator can preselect one; else the plain portal.
+    /// directory gave it), where the aggregator can preselect one, for what that institution
+    /// offers; else the plain portal for its first purpose.
     async fn portal_url_for(
         &self,
         back_to: &url::Url,
         institution: &str,
-    ) -> Result<url::Url, ConnectorError> {
-        let _ = institution;
-        self.portal_url(back_to).await
-    }
+    ) -> Result<url::Url, ConnectorError>;
 
     /// Called once the browser is back: a secret to seal into the connection's vault record
     /// (e.g. the access token of the Item just linked), if the portal produced one.
@@ -98,6 +102,8 @@ pub struct Capabilities {
     pub payments: Option<Arc<dyn PaymentAccounts>>,
     /// The accounts' money movements (the Activity page).
     pub activity: Option<Arc<dyn AccountActivity>>,
+    /// Balances billed per live read, read live on a schedule and on request.
+    pub billed_balances: Option<Arc<dyn crate::BilledBalances>>,
     pub portal: Option<Arc<dyn AggregatorPortal>>,
     pub directory: Option<Arc<dyn InstitutionDirectory>>,
     pub account_modes: Option<Arc<dyn AccountModes>>,
@@ -282,6 +288,8 @@ pub struct VendorDescriptor {
     pub name: &'static str,
     /// Set when other institutions are reached through this vendor's portal.
     pub aggregator: Option<Aggregator>,
+    /// What its portal links, the first being the default (empty without a portal).
+    pub link_purposes: &'static [LinkPurpose],
     /// Its catalog entries (its own, and for an aggregator none of the institutions it
     /// reaches: those are in the registry's list of aggregated institutions).
     pub catalog: fn() -> Vec<Institution>,

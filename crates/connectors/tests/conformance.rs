@@ -356,6 +356,14 @@ fn recordings() -> Vec<Recording> {
                     "^/investments/holdings/get$",
                     Body::File("spec_example_POST_investments_holdings_get_200_example-1.json"),
                 ),
+                // The account list is `/accounts/get`'s; its recorded example names other
+                // accounts than the holdings', so the holdings example's accounts (the same
+                // Account objects) answer it.
+                (
+                    "POST",
+                    "^/accounts/get$",
+                    Body::File("spec_example_POST_investments_holdings_get_200_example-1.json"),
+                ),
                 (
                     "POST",
                     "^/transactions/sync$",
@@ -584,11 +592,21 @@ async fn conforms(recording: &Recording) {
     }
     if let Some(portal) = &caps.portal {
         let back = url::Url::parse("http://127.0.0.1:9/back").expect("url");
-        let link = portal
-            .portal_url(&back)
-            .await
-            .unwrap_or_else(|e| panic!("{vendor}: portal: {e}"));
-        assert_eq!(link.scheme(), "https", "{vendor}: the portal is https");
+        let purposes = brokerdesk_connectors::registry::DESCRIPTORS
+            .iter()
+            .find(|d| d.id == vendor)
+            .map_or(&[][..], |d| d.link_purposes);
+        assert!(
+            !purposes.is_empty(),
+            "{vendor}: a portal says what it links"
+        );
+        for purpose in purposes {
+            let link = portal
+                .portal_url(&back, *purpose)
+                .await
+                .unwrap_or_else(|e| panic!("{vendor}: portal for {purpose:?}: {e}"));
+            assert_eq!(link.scheme(), "https", "{vendor}: the portal is https");
+        }
     }
 }
 

@@ -8,7 +8,8 @@ use brokerdesk_connectors::directory::InstitutionDirectory;
 use brokerdesk_connectors::plaid::{
     LinkRequest, PlaidConfig, PlaidConnector, PlaidCredential, PlaidEnvironment,
 };
-use brokerdesk_connectors::{ConnectorError, Portfolio};
+use brokerdesk_connectors::{BilledBalances, ConnectorError, Portfolio};
+use brokerdesk_model::vendors::LinkPurpose;
 use brokerdesk_model::{AccountId, PositionSide, Symbol};
 use rust_decimal_macros::dec;
 use secrecy::{ExposeSecret, SecretString};
@@ -117,6 +118,7 @@ async fn hosted_link_returns_the_url_for_the_system_browser() {
             redirect_uri: None,
             access_token: None,
             institution_id: None,
+            purpose: LinkPurpose::Investments,
         })
         .await
         .expect("link token");
@@ -164,6 +166,7 @@ async fn update_mode_names_the_item_and_a_missing_hosted_url_is_an_error() {
             redirect_uri: Some("https://app.example/plaid-oauth".into()),
             access_token: Some(SecretString::from(TOKEN.to_owned())),
             institution_id: None,
+            purpose: LinkPurpose::Investments,
         })
         .await
         .expect_err("no hosted url");
@@ -219,6 +222,13 @@ async fn an_exchange_that_fails_on_the_server_is_not_resent() {
 #[tokio::test]
 async fn holdings_become_accounts_and_positions() {
     let server = MockServer::start().await;
+    expect(
+        &server,
+        "/accounts/get",
+        json!({"access_token": TOKEN}),
+        ok(balances_reply("accounts_get")),
+    )
+    .await;
     expect(
         &server,
         "/investments/holdings/get",
@@ -393,7 +403,7 @@ async fn item_login_required_asks_to_sign_in_with_plaids_words() {
     let server = MockServer::start().await;
     let body = fixture_json("plaid", "spec_example_PlaidError_ITEM_LOGIN_REQUIRED.json");
     Mock::given(method("POST"))
-        .and(path("/investments/holdings/get"))
+        .and(path("/accounts/get"))
         .respond_with(ResponseTemplate::new(400).set_body_json(body))
         .mount(&server)
         .await;
@@ -460,7 +470,7 @@ async fn other_plaid_errors_are_typed() {
     for (response, want) in cases {
         let server = MockServer::start().await;
         Mock::given(method("POST"))
-            .and(path("/investments/holdings/get"))
+            .and(path("/accounts/get"))
             .respond_with(response)
             .mount(&server)
             .await;
@@ -523,7 +533,7 @@ async fn rate_limits_and_server_errors_are_retried_then_unavailable() {
     ] {
         let server = MockServer::start().await;
         Mock::given(method("POST"))
-            .and(path("/investments/holdings/get"))
+            .and(path("/accounts/get"))
             .respond_with(response)
             .mount(&server)
             .await;
@@ -546,7 +556,7 @@ async fn institution_search_and_lookup() {
     expect(
         &server,
         "/institutions/search",
-        json!({"query": "theoretical", "products": ["investments"], "country_codes": ["US"], "options": {"include_optional_metadata": true}}),
+        json!({"query": "theoretical", "products": null, "country_codes": ["US"], "options": {"include_optional_metadata": true}}),
         ok(spec("institutions_search")),
     )
     .await;
@@ -720,7 +730,7 @@ async fn live_balances_run_at_most_once_per_item_per_interval() {
         }
     }
     assert_eq!(billed(&server).await, 1, "one live read in the interval");
-    c.request_live_balances();
+    BilledBalances::read_live_next(&c);
     c.balances(&AccountId::new(IRA)).await.unwrap();
     assert_eq!(
         billed(&server).await,
@@ -744,23 +754,31 @@ async fn an_expired_item_marks_only_its_own_accounts() {
         "mask": "0000", "name": "Other", "official_name": null, "subtype": "brokerage", "type": "investment"
     }]);
     other["holdings"] = json!([]);
-    // The first Item reads once, then its login expires.
+    // The first Item lists its accounts once, then its login expires.
     Mock::given(method("POST"))
-        .and(path("/investments/holdings/get"))
+        .and(path("/accounts/get"))
         .and(body_json(json!({"access_token": TOKEN})))
-        .respond_with(ok(spec("investments_holdings_get")))
+        .respond_with(ok(balances_reply("accounts_get")))
         .up_to_n_times(1)
         .with_priority(1)
         .mount(&server)
         .await;
     Mock::given(method("POST"))
-        .and(path("/investments/holdings/get"))
+        .and(path("/accounts/get"))
         .and(body_json(json!({"access_token": TOKEN})))
         .respond_with(ResponseTemplate::new(400).set_body_raw(
             support::fixture("plaid", "spec_example_PlaidError_ITEM_LOGIN_REQUIRED.json"),
             "application/json",
         ))
         .with_priority(2)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/accounts/get"))
+        .and(body_json(json!({"access_token": OTHER})))
+        .respond_with(ok(
+            json!({"accounts": other["accounts"].clone(), "item": {}, "request_id": "x"}),
+        ))
         .mount(&server)
         .await;
     Mock::given(method("POST"))
@@ -866,4 +884,154 @@ async fn transactions_sync_becomes_activity_with_the_sign_flipped() {
         .find(|e| e.counterparty.as_deref() == Some("Burger King"))
         .expect("the modified one");
     assert_eq!(doordash.amount, dec!(-28.34));
+}
+
+/// A bank or card login asks Link for `transactions` (so banks without investments are listed
+/// and their transactions sync) and takes holdings only where the bank also has them.
+#[tokio::test]
+async fn a_bank_or_card_login_asks_link_for_transactions() {
+    let server = MockServer::start().await;
+    let mut reply = spec("link_token_create");
+    reply["hosted_link_url"] = json!("https://secure.plaid.com/hl/bank");
+    expect(
+        &server,
+        "/link/token/create",
+        json!({
+            "client_name": "Brokerdesk",
+            "user": {"client_user_id": "bd-user-1"},
+            "country_codes": ["US"],
+            "language": "en",
+            "products": ["transactions"],
+            "optional_products": ["investments"],
+            "hosted_link": {"is_mobile_app": false, "completion_redirect_uri": "http://127.0.0.1:53682/plaid/done"},
+        }),
+        ok(reply),
+    )
+    .await;
+    let t = partner(&server.uri())
+        .create_link_token(&LinkRequest {
+            client_user_id: "bd-user-1".into(),
+            completion_redirect_uri: Some("http://127.0.0.1:53682/plaid/done".into()),
+            redirect_uri: None,
+            access_token: None,
+            institution_id: None,
+            purpose: LinkPurpose::BankAndCards,
+        })
+        .await
+        .expect("a link token for a bank login");
+    assert_eq!(t.hosted_link_url, "https://secure.plaid.com/hl/bank");
+}
+
+/// An Item linked for a bank lists every account from `/accounts/get` (Plaid's example: a
+/// checking account, a 401k and a student loan); the bank and loan accounts hold no
+/// securities and never ask for holdings, which a bank-only Item does not have.
+#[tokio::test]
+async fn a_bank_login_lists_its_accounts_and_its_bank_accounts_hold_no_securities() {
+    const CHECKING: &str = "blgvvBlXw3cq5GMPwqB6s6q4dLKB9WcVqGDGo";
+    const LOAN: &str = "XMBvvyMGQ1UoLbKByoMqH3nXMj84ALSdE5B58";
+    let server = MockServer::start().await;
+    expect(
+        &server,
+        "/accounts/get",
+        json!({"access_token": TOKEN}),
+        ok(spec("accounts_get")),
+    )
+    .await;
+    Mock::given(method("POST"))
+        .and(path("/accounts/balance/get"))
+        .respond_with(ok(spec("accounts_get")))
+        .mount(&server)
+        .await;
+    // What Plaid answers an Item without the investments product.
+    Mock::given(method("POST"))
+        .and(path("/investments/holdings/get"))
+        .respond_with(plaid_error(
+            400,
+            "ITEM_ERROR",
+            "PRODUCTS_NOT_SUPPORTED",
+            "the requested product is not supported by this item",
+            None,
+        ))
+        .mount(&server)
+        .await;
+    let c = connector(&server.uri());
+    let accounts = c.accounts().await.expect("the bank's accounts");
+    assert_eq!(accounts.len(), 3, "{accounts:?}");
+    for bank in [CHECKING, LOAN] {
+        let p = c
+            .positions(&AccountId::new(bank))
+            .await
+            .expect("no holdings");
+        assert!(p.is_empty(), "{bank}: {p:?}");
+    }
+    let holdings_asked = server
+        .received_requests()
+        .await
+        .expect("recorded")
+        .iter()
+        .filter(|r| r.url.path() == "/investments/holdings/get")
+        .count();
+    assert_eq!(
+        holdings_asked, 0,
+        "a bank account's holdings are not asked for"
+    );
+    let b = c
+        .balances(&AccountId::new(CHECKING))
+        .await
+        .expect("balances");
+    assert_eq!(
+        (b.cash, b.equity, b.currency.as_str()),
+        (dec!(100), dec!(110), "USD")
+    );
+}
+
+/// A search hit is linked for what the institution offers, as Plaid's directory lists its
+/// products: a bank without investments (Plaid's example, Houndstooth Bank) for its bank and
+/// card accounts, a brokerage for its holdings.
+#[tokio::test]
+async fn a_search_hit_opens_link_for_what_the_institution_offers() {
+    use brokerdesk_connectors::plaid::descriptor::PlaidPortal;
+    use brokerdesk_connectors::vendor::AggregatorPortal;
+    use std::sync::Arc;
+    for (products, asked) in [
+        (None, "transactions"),
+        (
+            Some(json!(["balance", "investments", "transactions"])),
+            "investments",
+        ),
+    ] {
+        let server = MockServer::start().await;
+        let mut institution = spec("institutions_get_by_id");
+        if let Some(p) = products {
+            institution["institution"]["products"] = p;
+        }
+        Mock::given(method("POST"))
+            .and(path("/institutions/get_by_id"))
+            .respond_with(ok(institution))
+            .mount(&server)
+            .await;
+        let mut reply = spec("link_token_create");
+        reply["hosted_link_url"] = json!("https://secure.plaid.com/hl/hit");
+        Mock::given(method("POST"))
+            .and(path("/link/token/create"))
+            .respond_with(ok(reply))
+            .mount(&server)
+            .await;
+        let portal = PlaidPortal::new(Arc::new(partner(&server.uri())), "bd-user-1".into());
+        let back = url::Url::parse("http://127.0.0.1:9/back").unwrap();
+        portal
+            .portal_url_for(&back, "ins_109512")
+            .await
+            .expect("link opened on the institution");
+        let create = server
+            .received_requests()
+            .await
+            .expect("recorded")
+            .into_iter()
+            .find(|r| r.url.path() == "/link/token/create")
+            .expect("a link token was created");
+        let body: Value = serde_json::from_slice(&create.body).unwrap();
+        assert_eq!(body["products"], json!([asked]), "{body}");
+        assert_eq!(body["institution_id"], json!("ins_109512"));
+    }
 }

@@ -403,6 +403,7 @@ async fn drive_plaid(url: &str, seen: &mut Seen) {
                 redirect_uri: None,
                 access_token: Some(SecretString::from(PLAID_ACCESS_TOKEN)),
                 institution_id: None,
+                purpose: brokerdesk_model::vendors::LinkPurpose::BankAndCards,
             })
             .await,
     );
@@ -463,6 +464,7 @@ async fn plaid_keeps_its_secret_and_every_token_out_of_logs_and_errors() {
     for (p, name) in [
         ("/institutions/search", "institutions_search"),
         ("/investments/holdings/get", "investments_holdings_get"),
+        ("/accounts/get", "accounts_get"),
         ("/accounts/balance/get", "accounts_balance_get"),
     ] {
         mount(&ok, "POST", p, plaid_spec(name).to_string()).await;

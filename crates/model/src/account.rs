@@ -97,6 +97,7 @@ mod tests {
                 status: ConnectionStatus::Connected,
                 latency_ms: Some(0),
                 last_refresh: None,
+                live_balances_every_min: None,
             },
             account_id: AccountId::new("PAPER-1"),
             mode: TradingMode::Paper,

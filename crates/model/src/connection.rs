@@ -47,6 +47,10 @@ pub struct ConnectionSummary {
     /// When the institution last answered a full refresh.
     #[serde(default)]
     pub last_refresh: Option<DateTime<Utc>>,
+    /// Set when the vendor bills each live balance read: balances are read live at most
+    /// every this many minutes, and at once on request (`ipc::RefreshLiveBalances`).
+    #[serde(default)]
+    pub live_balances_every_min: Option<u32>,
 }
 
 /// Where an Alpaca connection points: the same API at three addresses.

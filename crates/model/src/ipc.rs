@@ -283,14 +283,33 @@ impl Command for SearchRemoteInstitutions {
     type Output = Vec<crate::search::RemoteInstitution>;
 }
 
-/// Opens an aggregator connection's portal (SnapTrade) to link more accounts; finished and
-/// cancelled like a sign-in, with `oauth_finish` / `oauth_cancel`.
+/// Opens an aggregator connection's portal to link more accounts, for one of what it links
+/// (`VendorInfo::link_purposes`; `None`: its first); finished and cancelled like a sign-in,
+/// with `oauth_finish` / `oauth_cancel`.
 pub struct PortalStart;
+
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PortalStartArgs {
+    pub id: ConnectionId,
+    #[serde(default)]
+    pub purpose: Option<crate::vendors::LinkPurpose>,
+}
 
 impl Command for PortalStart {
     const NAME: &'static str = "portal_start";
-    type Args = ConnectionIdArgs;
+    type Args = PortalStartArgs;
     type Output = OAuthStarted;
+}
+
+/// Reads a connection's balances live now, where its vendor bills each live read and so
+/// reads them live only every so often (`ConnectionSummary::live_balances_every_min`); then
+/// every account, as `accounts_overview`.
+pub struct RefreshLiveBalances;
+
+impl Command for RefreshLiveBalances {
+    const NAME: &'static str = "refresh_live_balances";
+    type Args = ConnectionIdArgs;
+    type Output = crate::AccountsOverview;
 }
 
 /// Connects a remote search hit: the portal of the user's connection to the hit's
@@ -492,6 +511,7 @@ pub const ALL: &[&str] = &[
     OAuthFinish::NAME,
     OAuthCancel::NAME,
     PortalStart::NAME,
+    RefreshLiveBalances::NAME,
     PortalStartForHit::NAME,
     SearchRemoteInstitutions::NAME,
     RemoveConnection::NAME,

@@ -42,6 +42,38 @@ pub struct VendorInfo {
     pub oauth_presets: Vec<OAuthPresetInfo>,
     /// Its connections have a portal to link more accounts (`ipc::PortalStart`).
     pub portal: bool,
+    /// What its portal can link, one "Link accounts" choice each (empty without a portal).
+    #[serde(default)]
+    pub link_purposes: Vec<LinkPurpose>,
+}
+
+/// What a visit to an aggregator's portal links: the aggregator asks the institution for
+/// different data (and lists different institutions) for each.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LinkPurpose {
+    /// Brokerage and retirement accounts: holdings.
+    Investments,
+    /// Bank and credit card accounts: balances and transactions.
+    BankAndCards,
+}
+
+impl LinkPurpose {
+    /// The label of its "Link accounts" button.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Investments => "Link a brokerage account",
+            Self::BankAndCards => "Link a bank or card account",
+        }
+    }
+
+    /// What it links, in a sentence.
+    pub fn noun(self) -> &'static str {
+        match self {
+            Self::Investments => "brokerage accounts",
+            Self::BankAndCards => "bank or card accounts",
+        }
+    }
 }
 
 /// One OAuth sign-in a vendor offers (its production, or its sandbox), as the Connect page

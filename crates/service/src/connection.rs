@@ -53,6 +53,8 @@ pub struct Connection {
     /// The last read, for reconciliation and the quote subscriptions without reading again.
     last_read: Mutex<Option<Vec<AccountSnapshot>>>,
     portal: Option<Arc<dyn AggregatorPortal>>,
+    /// Balances the vendor bills per live read (read live on a schedule and on request).
+    billed_balances: Option<Arc<dyn brokerdesk_connectors::BilledBalances>>,
     directory: Option<Arc<dyn brokerdesk_connectors::directory::InstitutionDirectory>>,
     account_modes: Option<Arc<dyn AccountModes>>,
     /// The accounts' money movements, where the vendor reports them (the Activity page).
@@ -140,6 +142,7 @@ impl Connection {
                 next_attempt: None,
             }),
             portal: None,
+            billed_balances: None,
             directory: None,
             account_modes: None,
             activity: None,
@@ -169,6 +172,18 @@ impl Connection {
 
     pub fn portal(&self) -> Option<Arc<dyn AggregatorPortal>> {
         self.portal.clone()
+    }
+
+    pub fn with_billed_balances(
+        mut self,
+        billed: Option<Arc<dyn brokerdesk_connectors::BilledBalances>>,
+    ) -> Self {
+        self.billed_balances = billed;
+        self
+    }
+
+    pub fn billed_balances(&self) -> Option<Arc<dyn brokerdesk_connectors::BilledBalances>> {
+        self.billed_balances.clone()
     }
 
     /// The aggregator's institution search, where the connection has one.
@@ -246,6 +261,10 @@ impl Connection {
             status: h.status,
             latency_ms: h.latency_ms,
             last_refresh: h.last_refresh,
+            live_balances_every_min: self
+                .billed_balances
+                .as_ref()
+                .map(|b| u32::try_from(b.live_every().as_secs().div_ceil(60)).unwrap_or(u32::MAX)),
         }
     }
 

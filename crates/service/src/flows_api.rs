@@ -2,11 +2,12 @@
 //! fronts call, and [`FlowHost`] over the service. Depends on `service` and `browser_flows`;
 //! neither depends on it.
 
-use crate::browser_flows::{FlowHost, OAuthOverrides};
+use crate::browser_flows::{FlowHost, OAuthOverrides, PortalTarget};
 use crate::connection::Connection;
 use crate::error::ServiceError;
 use crate::registry::ConnectionRecord;
 use crate::service::BrokerageService;
+use brokerdesk_model::vendors::LinkPurpose;
 use brokerdesk_model::{ConnectionId, ConnectionSummary, OAuthStarted, ServiceEvent, VendorId};
 use brokerdesk_oauth::BrowserOpener;
 use brokerdesk_vault::{Action, CredentialId};
@@ -86,15 +87,17 @@ impl BrokerageService {
         self.inner.flows.oauth_cancel(flow_id)
     }
 
-    /// Opens the aggregator's portal for `connection` in the system browser.
+    /// Opens the aggregator's portal for `connection` in the system browser, to link
+    /// `purpose` (`None`: the first the aggregator offers).
     pub async fn portal_start(
         &self,
         connection: &ConnectionId,
+        purpose: Option<LinkPurpose>,
         opener: &dyn BrowserOpener,
     ) -> Result<OAuthStarted, ServiceError> {
         self.inner
             .flows
-            .portal_start(self, connection, None, opener)
+            .portal_start(self, connection, PortalTarget::Purpose(purpose), opener)
             .await
     }
 
@@ -124,7 +127,12 @@ impl BrokerageService {
         };
         self.inner
             .flows
-            .portal_start(self, &connection.id, Some(&hit.id), opener)
+            .portal_start(
+                self,
+                &connection.id,
+                PortalTarget::Institution(&hit.id),
+                opener,
+            )
             .await
     }
 

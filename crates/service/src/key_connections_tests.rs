@@ -5,6 +5,7 @@
 
 use crate::{BrokerageService, ServiceConfig};
 use brokerdesk_model::vault::Role;
+use brokerdesk_model::vendors::LinkPurpose;
 use brokerdesk_model::{
     AccountId, AccountsOverview, BalanceUnknown, ConnectionId, ConnectionStatus, ConnectionSummary,
     ErrorCode, IpcError, KeyConnectionArgs, TradingMode, VendorId,
@@ -485,6 +486,40 @@ async fn plaid_keys_show_the_items_accounts_with_their_holdings() {
         plaid.iter().any(|a| !a.positions.is_empty()),
         "holdings show"
     );
+
+    // Plaid bills live balance reads: they run every 15 minutes, and when the user asks.
+    let summary = service
+        .list_connections()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|c| c.id == added.id)
+        .unwrap();
+    assert_eq!(summary.live_balances_every_min, Some(15));
+    let billed = || async {
+        server
+            .received_requests()
+            .await
+            .unwrap()
+            .iter()
+            .filter(|r| r.url.path() == "/accounts/balance/get")
+            .count()
+    };
+    let before = billed().await;
+    service.accounts_overview().await.unwrap();
+    assert_eq!(
+        billed().await,
+        before,
+        "within 15 minutes: Plaid's cached balances"
+    );
+    let overview = service.refresh_live_balances(&added.id).await.unwrap();
+    assert_eq!(account_of(&overview, &added.id).len(), 4);
+    assert_eq!(billed().await, before + 1, "asked for: one live read");
+    let err = service
+        .refresh_live_balances(&ConnectionId::new("paper-local"))
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("every refresh already"), "{err}");
     lock_drops_and_unlock_rebuilds(&service, &added).await;
 }
 
@@ -542,7 +577,10 @@ async fn snaptrade_portal_opens_in_the_browser_and_comes_back_to_our_listener() 
         .unwrap();
 
     let browser = CapturingBrowser(std::sync::Mutex::new(None));
-    let started = service.portal_start(&added.id, &browser).await.unwrap();
+    let started = service
+        .portal_start(&added.id, None, &browser)
+        .await
+        .unwrap();
     let opened = browser
         .0
         .lock()
@@ -582,13 +620,16 @@ async fn snaptrade_portal_opens_in_the_browser_and_comes_back_to_our_listener() 
     assert_eq!(summary.id, added.id);
 
     // A second visit, cancelled: finishing says so, and the port is closed.
-    let again = service.portal_start(&added.id, &browser).await.unwrap();
+    let again = service
+        .portal_start(&added.id, None, &browser)
+        .await
+        .unwrap();
     service.oauth_cancel(&again.flow_id).unwrap();
     let err = service.oauth_finish(&again.flow_id).await.unwrap_err();
     assert!(err.to_string().contains("cancelled"), "{err}");
     // The paper sandbox has no portal.
     let err = service
-        .portal_start(&ConnectionId::new("paper-local"), &browser)
+        .portal_start(&ConnectionId::new("paper-local"), None, &browser)
         .await
         .unwrap_err();
     assert!(err.to_string().contains("no portal"), "{err}");
@@ -634,7 +675,10 @@ async fn a_portal_link_that_is_not_https_is_never_opened() {
             .await
             .unwrap();
         let browser = CapturingBrowser(std::sync::Mutex::new(None));
-        let err = service.portal_start(&added.id, &browser).await.unwrap_err();
+        let err = service
+            .portal_start(&added.id, None, &browser)
+            .await
+            .unwrap_err();
         assert!(err.to_string().contains("only https"), "{bad}: {err}");
         assert!(!err.to_string().contains("t0k3n"), "{err}");
         assert!(browser.0.lock().unwrap().is_none(), "{bad} was opened");
@@ -743,7 +787,10 @@ async fn plaid_hosted_link_adds_the_item_and_seals_its_access_token() {
     );
 
     let browser = CapturingBrowser(std::sync::Mutex::new(None));
-    let started = service.portal_start(&added.id, &browser).await.unwrap();
+    let started = service
+        .portal_start(&added.id, None, &browser)
+        .await
+        .unwrap();
     assert_eq!(
         started.authorize_url,
         "https://secure.plaid.com/hl/e2e-session"
@@ -756,6 +803,8 @@ async fn plaid_hosted_link_adds_the_item_and_seals_its_access_token() {
         .find(|r| r.url.path() == "/link/token/create")
         .unwrap();
     let body: serde_json::Value = serde_json::from_slice(&create.body).unwrap();
+    // The first thing Plaid links is a brokerage: its holdings.
+    assert_eq!(body["products"], serde_json::json!(["investments"]));
     let back_to = body["hosted_link"]["completion_redirect_uri"]
         .as_str()
         .unwrap()
@@ -786,10 +835,13 @@ async fn plaid_hosted_link_adds_the_item_and_seals_its_access_token() {
     let overview = service.accounts_overview().await.unwrap();
     assert_eq!(account_of(&overview, &added.id).len(), 4, "{overview:?}");
 
-    // Linking again adds an Item beside the first (whose token stays: overwriting it would
-    // orphan that Item at Plaid).
-    let started = service.portal_start(&added.id, &browser).await.unwrap();
-    let back_to = server
+    // Linking again — a bank this time — adds an Item beside the first (whose token stays:
+    // overwriting it would orphan that Item at Plaid).
+    let started = service
+        .portal_start(&added.id, Some(LinkPurpose::BankAndCards), &browser)
+        .await
+        .unwrap();
+    let body = server
         .received_requests()
         .await
         .unwrap()
@@ -797,7 +849,9 @@ async fn plaid_hosted_link_adds_the_item_and_seals_its_access_token() {
         .filter(|r| r.url.path() == "/link/token/create")
         .last()
         .map(|r| serde_json::from_slice::<serde_json::Value>(&r.body).unwrap())
-        .unwrap()["hosted_link"]["completion_redirect_uri"]
+        .unwrap();
+    assert_eq!(body["products"], serde_json::json!(["transactions"]));
+    let back_to = body["hosted_link"]["completion_redirect_uri"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -840,6 +894,16 @@ async fn a_remote_search_hit_opens_its_aggregators_portal_on_that_institution() 
     Mock::given(method("POST"))
         .and(path("/link/token/create"))
         .respond_with(ResponseTemplate::new(200).set_body_json(&created))
+        .mount(&server)
+        .await;
+    // What the directory says the institution offers: a bank (no investments).
+    Mock::given(method("POST"))
+        .and(path("/institutions/get_by_id"))
+        .respond_with(reply(
+            200,
+            "plaid",
+            "spec_example_POST_institutions_get_by_id_200_example-1.json",
+        ))
         .mount(&server)
         .await;
     let (_dir, _config, service) = service_at("plaid", &server.uri()).await;
@@ -887,5 +951,10 @@ async fn a_remote_search_hit_opens_its_aggregators_portal_on_that_institution() 
         .unwrap();
     let body: serde_json::Value = serde_json::from_slice(&create.body).unwrap();
     assert_eq!(body["institution_id"], "ins_109508", "{body}");
+    assert_eq!(
+        body["products"],
+        serde_json::json!(["transactions"]),
+        "a bank is linked for its bank accounts"
+    );
     service.oauth_cancel(&started.flow_id).unwrap();
 }

@@ -524,6 +524,24 @@ impl BrokerageService {
         overview
     }
 
+    /// Reads a connection's balances live now where its vendor bills live reads (and so
+    /// reads them live only every so often), then every connection as `refresh` does.
+    pub async fn refresh_live_balances(
+        &self,
+        id: &ConnectionId,
+    ) -> Result<AccountsOverview, ServiceError> {
+        self.guard(Action::Read)?;
+        let connection = self.connection(id).await?;
+        let billed = connection.billed_balances().ok_or_else(|| {
+            ServiceError::InvalidInput(format!(
+                "{} reads live balances on every refresh already",
+                connection.display_name
+            ))
+        })?;
+        billed.read_live_next();
+        Ok(self.refresh().await)
+    }
+
     /// The accounts of one connection.
     pub async fn connection_accounts(
         &self,

@@ -69,9 +69,10 @@ pub async fn portal_start<R: Runtime>(
     app: AppHandle<R>,
     service: State<'_, BrokerageService>,
     id: brokerdesk_model::ConnectionId,
+    purpose: Option<brokerdesk_model::vendors::LinkPurpose>,
 ) -> Result<OAuthStarted, IpcError> {
     service
-        .portal_start(&id, &SystemBrowser(app))
+        .portal_start(&id, purpose, &SystemBrowser(app))
         .await
         .map_err(ipc)
 }

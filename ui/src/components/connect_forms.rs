@@ -10,6 +10,7 @@ use brokerdesk_model::ipc::{
     VendorArgs,
 };
 use brokerdesk_model::key_fields::{FieldDefault, FieldKind, KeyField};
+use brokerdesk_model::vendors::LinkPurpose;
 use brokerdesk_model::vendors::VendorInfo;
 use brokerdesk_model::{ConnectionSummary, IpcError, KeyConnectionArgs, VendorId};
 use std::collections::BTreeMap;
@@ -87,7 +88,11 @@ impl ConnectAttempt {
 pub enum BrowserFlowKind {
     /// A sign-in with this OAuth preset (a catalog id).
     SignIn(String),
-    Portal(brokerdesk_model::ConnectionId),
+    /// A connection's portal, to link what this purpose names (`None`: the only one there is).
+    Portal(
+        brokerdesk_model::ConnectionId,
+        Option<brokerdesk_model::vendors::LinkPurpose>,
+    ),
     /// An institution found by an aggregator's search, linked through that aggregator.
     PortalForHit(brokerdesk_model::search::RemoteInstitution),
 }
@@ -122,8 +127,8 @@ pub fn BrowserFlow(props: &BrowserFlowProps) -> Html {
                         };
                         ipc::call::<OAuthStart>(&args).await
                     }
-                    BrowserFlowKind::Portal(id) => {
-                        let args = brokerdesk_model::ipc::ConnectionIdArgs { id };
+                    BrowserFlowKind::Portal(id, purpose) => {
+                        let args = brokerdesk_model::ipc::PortalStartArgs { id, purpose };
                         ipc::call::<brokerdesk_model::ipc::PortalStart>(&args).await
                     }
                     BrowserFlowKind::PortalForHit(hit) => {
@@ -170,6 +175,7 @@ pub fn BrowserFlow(props: &BrowserFlowProps) -> Html {
             }
         })
     };
+    let portal_id;
     let (waiting, start_label, start_class, id) = match &props.kind {
         BrowserFlowKind::SignIn(_) => (
             format!(
@@ -180,15 +186,25 @@ pub fn BrowserFlow(props: &BrowserFlowProps) -> Html {
             "",
             "oauth",
         ),
-        BrowserFlowKind::Portal(_) => (
-            format!(
-                "Link your accounts in {}'s portal, in your browser. If no browser opened, open:",
-                props.name
-            ),
-            "Link accounts".to_owned(),
-            "secondary link-accounts",
-            "portal",
-        ),
+        BrowserFlowKind::Portal(_, purpose) => {
+            portal_id = match purpose {
+                None => "portal".to_owned(),
+                Some(LinkPurpose::Investments) => "portal-investments".to_owned(),
+                Some(LinkPurpose::BankAndCards) => "portal-bank".to_owned(),
+            };
+            (
+                format!(
+                    "Link your {} in {}'s portal, in your browser. If no browser opened, open:",
+                    purpose.map_or("accounts", LinkPurpose::noun),
+                    props.name
+                ),
+                purpose
+                    .map_or("Link accounts", LinkPurpose::label)
+                    .to_owned(),
+                "secondary link-accounts",
+                portal_id.as_str(),
+            )
+        }
         BrowserFlowKind::PortalForHit(hit) => (
             format!(
                 "Link {} in {}'s portal, in your browser. If no browser opened, open:",

@@ -4,7 +4,8 @@
 //! holds no vendor list and names no vendor.
 
 use crate::components::{
-    BrowserFlow, BrowserFlowKind, ConnectionBadge, ErrorBanner, ModeBadge, OAuthSignIn, VendorForm,
+    BrowserFlow, BrowserFlowKind, ConnectionBadge, ErrorBanner, ModeBadge, OAuthSignIn,
+    RefreshLiveBalances, VendorForm,
 };
 use crate::hooks::{Load, use_command};
 use crate::ipc;
@@ -260,9 +261,19 @@ fn YourConnections(props: &YourConnectionsProps) -> Html {
                 <td><ConnectionBadge status={c.status.clone()} latency_ms={c.latency_ms} /></td>
                 <td class="muted">{ c.last_refresh.map(|t| format!("as of {}", crate::time::local_time(t))).unwrap_or_default() }</td>
                 <td class="row">
-                    // Aggregators link more accounts on their own pages.
+                    // Aggregators link more accounts on their own pages, one button per kind of
+                    // account they link when there are several.
                     if let Some(vendor) = props.catalog.vendor(c.vendor.as_str()).filter(|v| v.portal) {
-                        <BrowserFlow kind={BrowserFlowKind::Portal(c.id.clone())} name={vendor.name.clone()} />
+                        if vendor.link_purposes.len() > 1 {
+                            { for vendor.link_purposes.iter().map(|p| html! {
+                                <BrowserFlow kind={BrowserFlowKind::Portal(c.id.clone(), Some(*p))} name={vendor.name.clone()} />
+                            }) }
+                        } else {
+                            <BrowserFlow kind={BrowserFlowKind::Portal(c.id.clone(), None)} name={vendor.name.clone()} />
+                        }
+                    }
+                    if let Some(minutes) = c.live_balances_every_min {
+                        <RefreshLiveBalances id={c.id.clone()} every_min={minutes} on_done={list.reload.clone()} />
                     }
                     if c.id.as_str() != "paper-local" {
                         <button class="secondary remove-connection" onclick={remove}>{ "Remove" }</button>

@@ -24,6 +24,7 @@ pub static DESCRIPTOR: VendorDescriptor = VendorDescriptor {
     id: ID,
     name: NAME,
     aggregator: None,
+    link_purposes: &[],
     catalog,
     form: Some(form),
     prepare: Some(|input| async move { prepare(input) }.boxed()),

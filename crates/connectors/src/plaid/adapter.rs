@@ -1,6 +1,6 @@
 //! The Plaid connector: Hosted Link, token exchange, holdings and balances, institution search.
 
-use super::config::PlaidConfig;
+use super::config::{PlaidConfig, link_products};
 use super::credential::PlaidCredential;
 use super::http::client as ep;
 use super::http::error::to_connector;
@@ -10,6 +10,7 @@ use crate::capability::Portfolio;
 use crate::directory::{InstitutionDirectory, RemoteInstitution};
 use crate::http::{HttpError, LatencySnapshot};
 use async_trait::async_trait;
+use brokerdesk_model::vendors::LinkPurpose;
 use brokerdesk_model::{AccountId, Balances, Position};
 use secrecy::SecretString;
 use serde_json::json;
@@ -29,6 +30,8 @@ pub struct LinkRequest {
     /// An institution of Plaid's directory (`ins_…`) to open Link on (`institution_id`, which
     /// the spec documents as "used for certain legacy use cases": Plaid may ignore it).
     pub institution_id: Option<String>,
+    /// What the user links: the products Link asks for (`link_products`).
+    pub purpose: LinkPurpose,
 }
 
 /// A Link session. The link token (with our client secret) reads the session's results, and
@@ -71,8 +74,9 @@ struct ItemState {
     access_token: SecretString,
     /// When `/accounts/balance/get` (billed per call) last ran for this Item.
     live_balance_at: std::sync::Mutex<Option<std::time::Instant>>,
-    /// The accounts it listed last, so an expired login still shows them (marked).
-    accounts: std::sync::Mutex<Vec<String>>,
+    /// The accounts it listed last (id and Plaid's account type), so an expired login still
+    /// shows them (marked).
+    accounts: std::sync::Mutex<Vec<(String, Option<String>)>>,
     /// Set while Plaid says the login expired (ITEM_LOGIN_REQUIRED): the note for its accounts.
     expired: std::sync::Mutex<Option<String>>,
     /// `/transactions/sync`: the cursor reached and the transactions seen (by id), in memory
@@ -134,14 +138,6 @@ impl PlaidConnector {
         self
     }
 
-    /// The next balance read asks Plaid for live balances (`/accounts/balance/get`) whatever
-    /// the time since the last one: the user asked for it.
-    pub fn request_live_balances(&self) {
-        for item in &self.items {
-            *locked(&item.live_balance_at) = None;
-        }
-    }
-
     fn no_item() -> ConnectorError {
         ConnectorError::NeedsSignIn("no account is linked through Plaid yet".into())
     }
@@ -151,9 +147,11 @@ impl PlaidConnector {
     /// for an account it does not have.
     async fn item_of(&self, account: &AccountId) -> Result<&ItemState, ConnectorError> {
         let find = || {
-            self.items
-                .iter()
-                .find(|i| locked(&i.accounts).iter().any(|a| a == account.as_str()))
+            self.items.iter().find(|i| {
+                locked(&i.accounts)
+                    .iter()
+                    .any(|(a, _)| a == account.as_str())
+            })
         };
         if let Some(item) = find() {
             return Ok(item);
@@ -209,10 +207,9 @@ impl PlaidConnector {
             // Update mode names the Item and no products.
             Some(t) => body["access_token"] = json!(t.expose_secret()),
             None => {
-                body["products"] = json!(self.config.products);
-                if !self.config.optional_products.is_empty() {
-                    body["optional_products"] = json!(self.config.optional_products);
-                }
+                let (products, optional) = link_products(r.purpose);
+                body["products"] = json!(products);
+                body["optional_products"] = json!(optional);
             }
         }
         if let Some(uri) = &r.redirect_uri {
@@ -296,22 +293,36 @@ impl PlaidConnector {
             .await?;
         Ok(parse::institution(&r.institution))
     }
+
+    /// The products Plaid lists for an institution of its directory.
+    pub async fn institution_products(
+        &self,
+        institution_id: &str,
+    ) -> Result<Vec<String>, ConnectorError> {
+        let r = self
+            .send(&ep::GetInstitution {
+                institution_id: institution_id.to_owned(),
+                country_codes: self.config.country_codes.clone(),
+            })
+            .await?;
+        Ok(r.institution.products)
+    }
 }
 
 #[async_trait]
 impl Portfolio for PlaidConnector {
-    /// The accounts of every Item. An Item whose login expired (an `ITEM_ERROR`, e.g.
-    /// ITEM_LOGIN_REQUIRED) keeps the accounts it listed before, marked by their balances;
-    /// it never hides the other Items' accounts. Only when no Item can be read at all is the
-    /// connection's read an error.
+    /// The accounts of every Item — bank, card, loan and investment alike — from
+    /// `/accounts/get` (free; holdings would fail on a bank-only login). An Item whose login
+    /// expired (an `ITEM_ERROR`, e.g. ITEM_LOGIN_REQUIRED) keeps the accounts it listed
+    /// before, marked by their balances; it never hides the other Items' accounts. Only when
+    /// no Item can be read at all is the connection's read an error.
     async fn accounts(&self) -> Result<Vec<AccountId>, ConnectorError> {
         if self.items.is_empty() {
             return Err(Self::no_item());
         }
         let reads = futures::future::join_all(self.items.iter().map(|item| async move {
-            self.send(&ep::GetHoldings {
+            self.send(&ep::GetAccounts {
                 access_token: item.access_token.clone(),
-                account_ids: None,
             })
             .await
         }))
@@ -320,9 +331,13 @@ impl Portfolio for PlaidConnector {
         let mut first_error = None;
         for (item, read) in self.items.iter().zip(reads) {
             match read {
-                Ok(h) => {
-                    let ids: Vec<String> = h.accounts.into_iter().map(|a| a.account_id).collect();
-                    *locked(&item.accounts) = ids;
+                Ok(r) => {
+                    let listed = r
+                        .accounts
+                        .into_iter()
+                        .map(|a| (a.account_id, a.type_))
+                        .collect();
+                    *locked(&item.accounts) = listed;
                     *locked(&item.expired) = None;
                 }
                 Err(ConnectorError::NeedsSignIn(why)) => {
@@ -333,7 +348,11 @@ impl Portfolio for PlaidConnector {
                 }
                 Err(e) => return Err(e),
             }
-            out.extend(locked(&item.accounts).iter().map(AccountId::new));
+            out.extend(
+                locked(&item.accounts)
+                    .iter()
+                    .map(|(id, _)| AccountId::new(id)),
+            );
         }
         match (out.is_empty(), first_error) {
             (true, Some(e)) => Err(e),
@@ -343,7 +362,7 @@ impl Portfolio for PlaidConnector {
 
     /// Balances, billing-aware: Plaid bills `/accounts/balance/get` per call, so it runs at
     /// most once per `live_balance_every` per Item (and when the user asks,
-    /// `request_live_balances`); in between, `/accounts/get` gives the balances Plaid last
+    /// `BilledBalances::read_live_next`); in between, `/accounts/get` gives the balances Plaid last
     /// fetched, free.
     async fn balances(&self, account: &AccountId) -> Result<Balances, ConnectorError> {
         let item = self.item_of(account).await?;
@@ -388,9 +407,18 @@ impl Portfolio for PlaidConnector {
             .ok_or_else(|| ConnectorError::UnknownAccount(account.clone()))
     }
 
+    /// Holdings of an investment account; a bank, card or loan account holds no securities
+    /// (and its Item may not have the investments product at all).
     async fn positions(&self, account: &AccountId) -> Result<Vec<Position>, ConnectorError> {
         let item = self.item_of(account).await?;
         Self::expired(item)?;
+        let kind = locked(&item.accounts)
+            .iter()
+            .find(|(id, _)| id == account.as_str())
+            .and_then(|(_, kind)| kind.clone());
+        if kind.as_deref().is_some_and(|k| k != "investment") {
+            return Ok(Vec::new());
+        }
         let h = self
             .send(&ep::GetHoldings {
                 access_token: item.access_token.clone(),
@@ -401,6 +429,21 @@ impl Portfolio for PlaidConnector {
             return Err(ConnectorError::UnknownAccount(account.clone()));
         }
         Ok(parse::positions(&h, account.as_str()))
+    }
+}
+
+/// Plaid bills `/accounts/balance/get` per call.
+impl crate::BilledBalances for PlaidConnector {
+    fn live_every(&self) -> std::time::Duration {
+        self.config.live_balance_every
+    }
+
+    /// The next balance read asks Plaid for live balances (`/accounts/balance/get`) whatever
+    /// the time since the last one: the user asked for it.
+    fn read_live_next(&self) {
+        for item in &self.items {
+            *locked(&item.live_balance_at) = None;
+        }
     }
 }
 
@@ -470,7 +513,9 @@ impl InstitutionDirectory for PlaidConnector {
         let r = self
             .send(&ep::SearchInstitutions {
                 query: query.trim().to_owned(),
-                products: self.config.products.clone(),
+                // Every institution: a brokerage links for its holdings, a bank for its
+                // transactions (`purpose_for`).
+                products: Vec::new(),
                 country_codes: self.config.country_codes.clone(),
             })
             .await?;

@@ -1,6 +1,7 @@
 //! Which Plaid environment, and how hard we may push it.
 
 use crate::http::{HttpPolicy, RateLimit};
+use brokerdesk_model::vendors::LinkPurpose;
 use std::time::Duration;
 
 pub const SANDBOX_URL: &str = "https://sandbox.plaid.com";
@@ -53,12 +54,6 @@ pub struct PlaidConfig {
     /// ISO-3166-1 alpha-2 codes for Link and institution search.
     pub country_codes: Vec<String>,
     pub language: String,
-    /// Products Link asks for and institution search filters on.
-    pub products: Vec<String>,
-    /// Products Link adds where the institution supports them (not a search filter):
-    /// `transactions`, so an Item's cash movements (a transfer to Venmo or Cash App, named as
-    /// the counterparty) reach the Activity page.
-    pub optional_products: Vec<String>,
     /// The least time between two live balance reads (`/accounts/balance/get`, billed per
     /// call) of one Item; reads in between use `/accounts/get`.
     pub live_balance_every: Duration,
@@ -75,8 +70,6 @@ impl PlaidConfig {
             client_name: "Brokerdesk".into(),
             country_codes: vec!["US".into()],
             language: "en".into(),
-            products: vec!["investments".into()],
-            optional_products: vec!["transactions".into()],
             live_balance_every: LIVE_BALANCE_EVERY,
         }
     }
@@ -91,5 +84,28 @@ impl PlaidConfig {
 
     pub fn base_url(&self) -> &str {
         self.environment.base_url()
+    }
+}
+
+/// The products Link asks for (`products`: the institution must support all of them, which
+/// also narrows the institutions Link lists) and adds where supported (`optional_products`),
+/// by what the user links. Investments also asks for `transactions`, so an Item's cash
+/// movements reach the Activity page; a bank or card login asks for `transactions` (Venmo or
+/// Cash App transfers appear there, named as the counterparty) and takes holdings where the
+/// bank also keeps a brokerage account.
+pub fn link_products(purpose: LinkPurpose) -> (&'static [&'static str], &'static [&'static str]) {
+    match purpose {
+        LinkPurpose::Investments => (&["investments"], &["transactions"]),
+        LinkPurpose::BankAndCards => (&["transactions"], &["investments"]),
+    }
+}
+
+/// What a Link opened on `institution` is for: its holdings when it offers them, else its
+/// bank and card accounts (Plaid lists an institution's products in its directory).
+pub fn purpose_for(products: &[String]) -> LinkPurpose {
+    if products.iter().any(|p| p == "investments") {
+        LinkPurpose::Investments
+    } else {
+        LinkPurpose::BankAndCards
     }
 }

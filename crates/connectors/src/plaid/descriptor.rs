@@ -11,6 +11,7 @@ use crate::{ConnectorError, Portfolio};
 use async_trait::async_trait;
 use brokerdesk_model::catalog::Aggregator;
 use brokerdesk_model::key_fields::{KeyField, KeyForm};
+use brokerdesk_model::vendors::LinkPurpose;
 use futures::FutureExt;
 use secrecy::SecretString;
 use std::sync::{Arc, Mutex};
@@ -22,6 +23,7 @@ pub static DESCRIPTOR: VendorDescriptor = VendorDescriptor {
     id: ID,
     name: NAME,
     aggregator: Some(Aggregator::Plaid),
+    link_purposes: &[LinkPurpose::Investments, LinkPurpose::BankAndCards],
     catalog: Vec::new,
     form: Some(form),
     prepare: Some(|input| async move { prepare(input) }.boxed()),
@@ -98,6 +100,7 @@ fn open(req: &OpenRequest<'_>) -> Result<Capabilities, VendorError> {
     Ok(Capabilities {
         portfolio: Some(c.clone() as Arc<dyn Portfolio>),
         activity: Some(c.clone() as Arc<dyn crate::AccountActivity>),
+        billed_balances: Some(c.clone() as Arc<dyn crate::BilledBalances>),
         portal: Some(Arc::new(PlaidPortal::new(Arc::clone(&c), client_user_id))),
         directory: Some(c as Arc<dyn InstitutionDirectory>),
         latency: latency_of(move || probe.latency().map(|l| l.last)),
@@ -142,6 +145,7 @@ impl PlaidPortal {
         &self,
         back_to: &url::Url,
         institution_id: Option<String>,
+        purpose: LinkPurpose,
     ) -> Result<url::Url, ConnectorError> {
         let token = self
             .plaid
@@ -151,6 +155,7 @@ impl PlaidPortal {
                 redirect_uri: None,
                 access_token: None,
                 institution_id,
+                purpose,
             })
             .await?;
         *self.link_token.lock().unwrap_or_else(|p| p.into_inner()) = Some(token.link_token);
@@ -162,17 +167,25 @@ impl PlaidPortal {
 
 #[async_trait]
 impl AggregatorPortal for PlaidPortal {
-    async fn portal_url(&self, back_to: &url::Url) -> Result<url::Url, ConnectorError> {
-        self.open_link(back_to, None).await
+    async fn portal_url(
+        &self,
+        back_to: &url::Url,
+        purpose: LinkPurpose,
+    ) -> Result<url::Url, ConnectorError> {
+        self.open_link(back_to, None, purpose).await
     }
 
-    /// Link opened on an institution from Plaid's own search.
+    /// Link opened on an institution from Plaid's own search, for what it offers: its
+    /// holdings if it has them, else its bank and card accounts.
     async fn portal_url_for(
         &self,
         back_to: &url::Url,
         institution: &str,
     ) -> Result<url::Url, ConnectorError> {
-        self.open_link(back_to, Some(institution.to_owned())).await
+        let products = self.plaid.institution_products(institution).await?;
+        let purpose = super::config::purpose_for(&products);
+        self.open_link(back_to, Some(institution.to_owned()), purpose)
+            .await
     }
 
     /// The new Item's access token, added beside the connection's other Items (never

@@ -1,5 +1,6 @@
-//! Plaid: investment holdings and balances of accounts linked through Plaid Link (Hosted Link,
-//! opened in the system browser), and Plaid's institution search. The user brings their own
+//! Plaid: balances of bank, card and investment accounts, investment holdings and bank and card
+//! transactions, of accounts linked through Plaid Link (Hosted Link, opened in the system
+//! browser; a brokerage or a bank login, `LinkPurpose`), and Plaid's institution search. The user brings their own
 //! Plaid client id and secret (Plaid Link needs a secret, so Brokerdesk cannot be a public
 //! client); both stay in the vault.
 
@@ -10,5 +11,5 @@ pub mod descriptor;
 pub mod http;
 
 pub use adapter::{LinkRequest, LinkToken, PlaidConnector, PlaidItem};
-pub use config::{PlaidConfig, PlaidEnvironment};
+pub use config::{PlaidConfig, PlaidEnvironment, link_products, purpose_for};
 pub use credential::PlaidCredential;

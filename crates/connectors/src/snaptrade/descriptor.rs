@@ -14,6 +14,7 @@ use crate::{AccountActivity, ConnectorError, Portfolio, Trading};
 use async_trait::async_trait;
 use brokerdesk_model::catalog::Aggregator;
 use brokerdesk_model::key_fields::{KeyField, KeyForm};
+use brokerdesk_model::vendors::LinkPurpose;
 use futures::FutureExt;
 use secrecy::ExposeSecret;
 use std::sync::Arc;
@@ -25,6 +26,7 @@ pub static DESCRIPTOR: VendorDescriptor = VendorDescriptor {
     id: ID,
     name: NAME,
     aggregator: Some(Aggregator::SnapTrade),
+    link_purposes: &[LinkPurpose::Investments],
     catalog: Vec::new,
     form: Some(form),
     prepare: Some(|input| prepare(input).boxed()),
@@ -147,7 +149,12 @@ fn open(req: &OpenRequest<'_>) -> Result<Capabilities, VendorError> {
 /// SnapTrade's Connection Portal: its `customRedirect` is our loopback listener.
 #[async_trait]
 impl AggregatorPortal for SnapTradeConnector {
-    async fn portal_url(&self, back_to: &url::Url) -> Result<url::Url, ConnectorError> {
+    /// SnapTrade links brokerages only (its one purpose).
+    async fn portal_url(
+        &self,
+        back_to: &url::Url,
+        _purpose: LinkPurpose,
+    ) -> Result<url::Url, ConnectorError> {
         let link = self
             .portal_link(back_to, ConnectionType::TradeIfAvailable, None, None)
             .await?;

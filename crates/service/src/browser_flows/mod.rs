@@ -13,6 +13,7 @@ mod portal;
 
 pub use oauth::{OAUTH_CLIENT_LABEL, OAuthOverrides, oauth_vendors};
 pub(crate) use oauth_client::preset_infos;
+pub(crate) use portal::PortalTarget;
 
 use crate::connection::{Connection, ConnectionParts};
 use crate::error::ServiceError;

@@ -10,6 +10,7 @@ use super::{BrowserFlows, FlowHost};
 use crate::error::ServiceError;
 use brokerdesk_connectors::ConnectorError;
 use brokerdesk_connectors::vendor::{AggregatorPortal, PortalSecret, repeated_key};
+use brokerdesk_model::vendors::LinkPurpose;
 use brokerdesk_model::{ConnectionId, ConnectionSummary, OAuthStarted, ServiceEvent};
 use brokerdesk_oauth::{BrowserOpener, ReturnListener, check_browser_url};
 use brokerdesk_vault::Action;
@@ -21,6 +22,15 @@ use tokio::sync::watch;
 
 /// How long the portal may take: linking a brokerage includes its own sign-in and 2FA.
 const PORTAL_TIMEOUT: Duration = Duration::from_secs(10 * 60);
+
+/// Where a portal visit opens.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum PortalTarget<'a> {
+    /// For this purpose (`None`: the aggregator's first).
+    Purpose(Option<LinkPurpose>),
+    /// On an institution of the aggregator's directory (its id there).
+    Institution(&'a str),
+}
 
 struct PortalFlow {
     connection: ConnectionId,
@@ -53,13 +63,13 @@ impl PortalFlows {
 }
 
 impl BrowserFlows {
-    /// Opens the aggregator's portal for `connection` in the system browser, on
-    /// `institution` (an id from that aggregator's directory) when given.
+    /// Opens the aggregator's portal for `connection` in the system browser: for one of
+    /// what it links, or on an institution of its directory.
     pub(crate) async fn portal_start(
         &self,
         host: &dyn FlowHost,
         connection: &ConnectionId,
-        institution: Option<&str>,
+        target: PortalTarget<'_>,
         opener: &dyn BrowserOpener,
     ) -> Result<OAuthStarted, ServiceError> {
         self.vault.authorize(Action::Read)?;
@@ -76,9 +86,26 @@ impl BrowserFlows {
             .map_err(|e| ServiceError::Internal(format!("cannot listen on loopback: {e}")))?;
         let back_to = url::Url::parse(listener.redirect_uri())
             .map_err(|e| ServiceError::Internal(format!("listener address: {e}")))?;
-        let url = match institution {
-            Some(id) => portal.portal_url_for(&back_to, id).await,
-            None => portal.portal_url(&back_to).await,
+        let url = match target {
+            PortalTarget::Institution(id) => portal.portal_url_for(&back_to, id).await,
+            PortalTarget::Purpose(asked) => {
+                let offered = brokerdesk_connectors::registry::DESCRIPTORS
+                    .iter()
+                    .find(|d| d.id == c.vendor.as_str())
+                    .map_or(&[][..], |d| d.link_purposes);
+                let purpose = match asked {
+                    None => offered.first().copied(),
+                    Some(p) => offered.contains(&p).then_some(p),
+                }
+                .ok_or_else(|| {
+                    ServiceError::InvalidInput(format!(
+                        "{} cannot link {}",
+                        c.display_name,
+                        asked.map_or("accounts", |p| p.noun())
+                    ))
+                })?;
+                portal.portal_url(&back_to, purpose).await
+            }
         }
         .map_err(|source| ServiceError::Connector {
             connection: c.id.clone(),
