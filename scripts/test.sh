@@ -35,6 +35,15 @@ fi
 
 step "end-to-end: the real app under Xvfb through tauri-driver"
 cargo build -p brokerdesk-desktop -p brokerdesk-cli --locked   # the e2e drives both
+# The Linux packages of that same debug build (seconds: no second compile); the e2e installs
+# the .deb, starts the installed app and removes it again.
+step "Linux packages of the debug build (.deb, .rpm)"
+(cd src-tauri && tauri bundle --debug --bundles deb,rpm)
+deb=$(ls -t "$CARGO_TARGET_DIR"/debug/bundle/deb/*.deb 2>/dev/null | head -n 1)
+[ -n "$deb" ] || { echo "no .deb was built" >&2; exit 1; }
+export BROKERDESK_E2E_DEB="$deb" BROKERDESK_REQUIRE_DEB_INSTALL=1
+# Installing needs root: ask for sudo now (the test uses `sudo -n`), as setup did for apt.
+[ "$(id -u)" -eq 0 ] || sudo -v
 xvfb_pid=""
 if [ -z "${DISPLAY:-}" ]; then
   display=99

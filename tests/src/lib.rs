@@ -1,1 +1,142 @@
-//! End-to-end tests live in `tests/`; this crate has no library code.
+//! What the end-to-end tests share: tauri-driver started for one data dir, a WebDriver session
+//! with an app binary, and small waits. The tests themselves live in `tests/`.
+//!
+//! Needs: a display (`DISPLAY`, e.g. Xvfb), `tauri-driver` and `WebKitWebDriver` on PATH.
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// tauri-driver, stopped with SIGTERM so that it also stops WebKitWebDriver.
+pub struct Driver {
+    child: Child,
+    port: u16,
+    /// Marks every process this driver starts (they inherit it), so none outlives the test.
+    tag: String,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-s", "TERM", "--", &self.child.id().to_string()])
+            .status();
+        let _ = self.child.wait();
+        // WebKitWebDriver does not always take the app down with it when two sessions end at
+        // once; a leftover app would hold the test's stdout open. Stop whatever carries our tag.
+        for pid in tagged_processes(&self.tag) {
+            let _ = Command::new("kill")
+                .args(["-s", "TERM", "--", &pid])
+                .status();
+        }
+    }
+}
+
+/// The processes whose environment carries `BROKERDESK_E2E_TAG=tag`.
+pub fn tagged_processes(tag: &str) -> Vec<String> {
+    let marker = format!("BROKERDESK_E2E_TAG={tag}");
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            let pid = e.file_name().to_string_lossy().into_owned();
+            let environ = std::fs::read(e.path().join("environ")).ok()?;
+            environ
+                .split(|b| *b == 0)
+                .any(|var| var == marker.as_bytes())
+                .then_some(pid)
+        })
+        .filter(|pid| pid.parse::<u32>().is_ok_and(|p| p != std::process::id()))
+        .collect()
+}
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free loopback port")
+}
+
+impl Driver {
+    /// The tag every process it starts carries (`BROKERDESK_E2E_TAG`).
+    pub fn tag(&self) -> &str {
+        &self.tag
+    }
+}
+
+/// tauri-driver for an app that will use `data_dir` and `env`.
+pub fn start_driver(data_dir: &Path, env: &[(&str, &str)]) -> Driver {
+    let port = free_port();
+    let native_port = free_port();
+    let tag = format!("{}-{port}", std::process::id());
+    // The app inherits this environment through WebKitWebDriver.
+    let child =
+        Command::new(std::env::var("TAURI_DRIVER").unwrap_or_else(|_| "tauri-driver".into()))
+            .args([
+                "--port",
+                &port.to_string(),
+                "--native-port",
+                &native_port.to_string(),
+            ])
+            .env("BROKERDESK_DATA_DIR", data_dir)
+            .envs(env.iter().copied())
+            .env("BROKERDESK_E2E_TAG", &tag)
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("tauri-driver on PATH (cargo install tauri-driver)");
+    let driver = Driver { child, port, tag };
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "tauri-driver did not listen on {port}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    driver
+}
+
+/// A WebDriver session that starts `app`.
+pub async fn connect(driver: &Driver, app: &Path) -> Client {
+    let mut caps = serde_json::Map::new();
+    caps.insert("browserName".into(), "wry".into());
+    caps.insert(
+        "tauri:options".into(),
+        serde_json::json!({ "application": app.display().to_string() }),
+    );
+    ClientBuilder::rustls()
+        .expect("TLS roots")
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{}", driver.port))
+        .await
+        .expect("a WebDriver session with the app")
+}
+
+/// The text of the first element matching `css`, waiting up to 30 s for it.
+pub async fn text_of(client: &Client, css: &str) -> String {
+    client
+        .wait()
+        .at_most(Duration::from_secs(30))
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|err| panic!("{css} never appeared: {err}"))
+        .text()
+        .await
+        .expect("element text")
+}
+
+/// A screenshot into `BROKERDESK_E2E_SCREENSHOTS`, when set.
+pub async fn save_screenshot(client: &Client, name: &str) {
+    if let Some(dir) = std::env::var_os("BROKERDESK_E2E_SCREENSHOTS") {
+        let png = client.screenshot().await.expect("a screenshot");
+        let _ = std::fs::create_dir_all(&dir);
+        std::fs::write(Path::new(&dir).join(format!("{name}.png")), png).expect("screenshot saved");
+    }
+}
+
+/// The paper account's cash on the Accounts page.
+pub const PAPER_CASH: &str = r#".account[data-connection="paper-local"] [data-field="cash"]"#;
