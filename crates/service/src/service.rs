@@ -498,10 +498,25 @@ impl BrokerageService {
             .into_iter()
             .filter(|c| wanted(c))
             .collect();
-        let reads = futures::future::join_all(connections.iter().map(|c| async move {
-            let before = c.summary().status;
-            let read = c.read().await;
-            (c, before, read)
+        // Connections read for the first time (just opened, e.g. at unlock) report progress:
+        // with many accounts the first sync is long and the page should say how far it is.
+        let first: Vec<bool> = connections.iter().map(|c| c.claim_first_read()).collect();
+        let total = u32::try_from(first.iter().filter(|f| **f).count()).unwrap_or(u32::MAX);
+        let done = std::sync::atomic::AtomicU32::new(0);
+        if total > 0 {
+            self.publish(ServiceEvent::SyncProgress { done: 0, total });
+        }
+        let reads = futures::future::join_all(connections.iter().zip(first).map(|(c, first)| {
+            let done = &done;
+            async move {
+                let before = c.summary().status;
+                let read = c.read().await;
+                if first {
+                    let done = done.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+                    self.publish(ServiceEvent::SyncProgress { done, total });
+                }
+                (c, before, read)
+            }
         }))
         .await;
         let mut overview = AccountsOverview {

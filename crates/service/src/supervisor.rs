@@ -54,7 +54,9 @@ impl BrokerageService {
         let polling = self.inner.config.rest_polling;
         loop {
             tick.tick().await;
-            let _ = self.vault().enforce_auto_lock();
+            if let Ok(true) = self.vault().enforce_auto_lock() {
+                self.publish(ServiceEvent::VaultAutoLocked);
+            }
             // Locked (by the timer or elsewhere): the user's connections go, keys and all.
             self.sync_session();
             if self.vault().authorize(Action::Read).is_err() {
