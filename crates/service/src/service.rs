@@ -423,32 +423,39 @@ impl BrokerageService {
 
     /// Locks the vault and drops the user's connections (keys, streams and all).
     pub fn lock(&self) -> Result<VaultState, ServiceError> {
-        let state = self.inner.vault.lock()?;
+        self.inner.session.set_user_locking(true);
+        let state = self.inner.vault.lock();
         self.sync_session();
-        Ok(state)
+        self.inner.session.set_user_locking(false);
+        state
     }
 
     /// Brings the session in line with the vault after it changed elsewhere (an auto-lock, a
     /// lock or unlock through the vault handle): drops the connections when it is locked, opens
-    /// them when it is unlocked. Publishes one event when anything changed.
-    pub(crate) fn sync_session(&self) {
+    /// them when it is unlocked. Publishes one event when anything changed. Returns whether
+    /// it dropped the connections (the vault locked).
+    pub(crate) fn sync_session(&self) -> bool {
         let unlocked = self
             .inner
             .vault
             .state()
             .map(|s| s.unlocked)
             .unwrap_or(false);
-        let changed = match (unlocked, self.inner.session.is_open()) {
+        let (changed, closed) = match (unlocked, self.inner.session.is_open()) {
             (true, false) => {
                 self.inner.session.open(self.build_linked());
-                true
+                (true, false)
             }
-            (false, true) => self.inner.session.close(),
-            _ => false,
+            (false, true) => {
+                let closed = self.inner.session.close();
+                (closed, closed)
+            }
+            _ => (false, false),
         };
         if changed {
             self.publish(ServiceEvent::Vault);
         }
+        closed
     }
 
     /// Connecting an institution stores a key, and keys live only in the vault.

@@ -54,11 +54,13 @@ impl BrokerageService {
         let polling = self.inner.config.rest_polling;
         loop {
             tick.tick().await;
-            if let Ok(true) = self.vault().enforce_auto_lock() {
+            let _ = self.vault().enforce_auto_lock();
+            // Locked (by the timer or elsewhere): the user's connections go, keys and all.
+            // The user's own Lock closes the session itself (`lock`), so a close found here is
+            // the idle timer's, whichever read noticed the time was up.
+            if self.sync_session() && !self.inner.session.user_locking() {
                 self.publish(ServiceEvent::VaultAutoLocked);
             }
-            // Locked (by the timer or elsewhere): the user's connections go, keys and all.
-            self.sync_session();
             if self.vault().authorize(Action::Read).is_err() {
                 continue;
             }
