@@ -1319,3 +1319,140 @@ async fn every_page_is_reachable_by_keyboard_with_a_visible_focus_ring() {
     client.close().await.expect("session closed");
     drop(driver);
 }
+
+/// A loopback IBKR gateway whose account list answers after `delay` (a slow institution).
+async fn slow_gateway(delay: Duration) -> wiremock::MockServer {
+    use wiremock::matchers::{method, path, path_regex};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let gateway = MockServer::start().await;
+    let ok = |body: serde_json::Value| ResponseTemplate::new(200).set_body_json(body);
+    Mock::given(method("GET"))
+        .and(path("/v1/api/portfolio/accounts"))
+        .respond_with(
+            ok(serde_json::json!([{ "id": "DU123456", "currency": "USD" }])).set_delay(delay),
+        )
+        .mount(&gateway)
+        .await;
+    for (verb, p, body) in [
+        (
+            "GET",
+            "/v1/api/iserver/accounts",
+            serde_json::json!({ "accounts": ["DU123456"], "selectedAccount": "DU123456" }),
+        ),
+        (
+            "GET",
+            "/v1/api/iserver/account/orders",
+            serde_json::json!({ "orders": [] }),
+        ),
+        (
+            "GET",
+            "/v1/api/portfolio/DU123456/positions/0",
+            serde_json::json!([]),
+        ),
+        (
+            "POST",
+            "/v1/api/tickle",
+            ibkr_fixture("spec_example_POST_tickle__success.json"),
+        ),
+    ] {
+        Mock::given(method(verb))
+            .and(path(p))
+            .respond_with(ok(body))
+            .mount(&gateway)
+            .await;
+    }
+    Mock::given(method("GET"))
+        .and(path_regex(r"^/v1/api/portfolio/[^/]+/summary$"))
+        .respond_with(ok(ibkr_fixture(
+            "spec_example_GET_portfolio_accountId_summary__success.json",
+        )))
+        .mount(&gateway)
+        .await;
+    gateway
+}
+
+/// Issue 18: unlocking with several slow connections shows how far their first sync is.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_first_sync_of_several_slow_connections_shows_its_progress() {
+    let gateways = [
+        slow_gateway(Duration::from_millis(1500)).await,
+        slow_gateway(Duration::from_millis(3000)).await,
+        slow_gateway(Duration::from_millis(4500)).await,
+    ];
+    let app = app_binary();
+    let data_root = tempfile::tempdir().expect("a temp dir");
+    let driver = start_driver(&data_root.path().join("app"), &[]);
+    let client = connect(&driver, &app).await;
+    text_of(&client, CASH).await;
+    create_vault(&client).await;
+    for gateway in &gateways {
+        // Away and back: the Connect page starts afresh (no card left open).
+        click(&client, "#nav-accounts").await;
+        on_page(&client, "accounts").await;
+        click(&client, "#nav-connect").await;
+        type_into(&client, "#institution-search", "interactive").await;
+        click(&client, r#"[data-institution="ibkr"] .connect-button"#).await;
+        type_into(
+            &client,
+            "#ibkr-gateway_url",
+            &format!("{}/v1/api", gateway.uri()),
+        )
+        .await;
+        click(&client, "#ibkr-connect").await;
+        let connected = text_of(&client, "#connect-result").await;
+        assert!(connected.contains("Connected"), "{connected}");
+    }
+    click(&client, "#nav-accounts").await;
+    click(&client, "#lock-vault").await;
+    on_page(&client, "unlock").await;
+    type_into(&client, "#unlock-password", PASSWORD).await;
+    click(&client, "#unlock-submit").await;
+
+    // The three open anew: their first reads are counted as they answer.
+    let text = wait_for_text(
+        &client,
+        "#sync-progress-text",
+        "of 3 connections",
+        Duration::from_secs(10),
+    )
+    .await;
+    assert!(text.starts_with("Syncing "), "{text}");
+    let bar = client
+        .find(Locator::Id("sync-progress-bar"))
+        .await
+        .expect("the progress bar");
+    let now: u32 = bar
+        .attr("aria-valuenow")
+        .await
+        .expect("attribute")
+        .expect("aria-valuenow")
+        .parse()
+        .expect("a count");
+    assert!(now < 3, "{now}");
+    assert_eq!(
+        bar.attr("aria-valuemax")
+            .await
+            .expect("attribute")
+            .as_deref(),
+        Some("3")
+    );
+    axe(&client, "first-sync progress").await;
+    // The fastest two answer before the slowest: the count moves on.
+    wait_for_text(
+        &client,
+        "#sync-progress-text",
+        "Syncing 2 of 3 connections",
+        Duration::from_secs(10),
+    )
+    .await;
+    save_screenshot(&client, "sync-progress").await;
+    // Done: the bar goes away.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while client.find(Locator::Id("sync-progress")).await.is_ok() {
+        assert!(Instant::now() < deadline, "the progress never finished");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+
+    client.close().await.expect("session closed");
+    drop(driver);
+}
