@@ -86,6 +86,14 @@ setup_build() {
     mkdir -p "$TOOLS_DIR"
     npm install --prefix "$TOOLS_DIR" --no-audit --no-fund --silent @tauri-apps/cli@2 binaryen@132
   fi
+  # axe-core, pinned: the end-to-end test injects its axe.min.js into every page (accessibility).
+  if [ ! -f "$TOOLS_DIR/node_modules/axe-core/axe.min.js" ] \
+    || ! grep -q '"version": "4.11.0"' "$TOOLS_DIR/node_modules/axe-core/package.json"; then
+    command -v npm >/dev/null 2>&1 || apt_install_missing nodejs npm
+    log "npm: installing axe-core@4.11.0 into $TOOLS_DIR"
+    mkdir -p "$TOOLS_DIR"
+    npm install --prefix "$TOOLS_DIR" --no-audit --no-fund --silent axe-core@4.11.0
+  fi
   export PATH="$TOOLS_DIR/node_modules/.bin:$PATH"
 }
 

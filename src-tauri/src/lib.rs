@@ -5,6 +5,7 @@
 
 mod commands;
 mod events;
+pub mod notifications;
 mod stronghold;
 
 use brokerdesk_service::{BrokerageService, ServiceConfig};
@@ -20,10 +21,17 @@ pub fn configure<R: Runtime>(
         // For the OAuth sign-in's system browser; called from Rust only, so no capability
         // grants its commands to the webview.
         .plugin(tauri_plugin_opener::init())
+        // Fills, rejections, disconnections and auto-lock, shown from Rust
+        // (`notifications`); the webview is granted none of the plugin's commands.
+        .plugin(tauri_plugin_notification::init())
         .manage(service)
         .setup(|app| {
             let service = app.state::<BrokerageService>().inner().clone();
             tauri::async_runtime::spawn(events::forward(app.handle().clone(), service.clone()));
+            tauri::async_runtime::spawn(notifications::watch(
+                service.clone(),
+                notifications::PluginNotifier(app.handle().clone()),
+            ));
             tauri::async_runtime::spawn(service.supervise());
             Ok(())
         })
@@ -31,6 +39,8 @@ pub fn configure<R: Runtime>(
             commands::app::app_info,
             commands::app::settings_get,
             commands::app::settings_set_max_order_pct,
+            commands::app::settings_set_theme,
+            commands::app::settings_set_notifications,
             commands::portfolio::accounts_overview,
             commands::portfolio::refresh_live_balances,
             commands::vault::vault_state,

@@ -976,3 +976,483 @@ async fn the_activity_page_lists_a_paper_fill_filters_it_and_exports_csv() {
     client.close().await.expect("session closed");
     drop(driver);
 }
+
+// ---- Issue 18 (polish): themes, shortcuts, axe-core on every page, keyboard reach. ----
+
+/// axe-core's browser build, installed (pinned) by scripts/setup.sh beside @tauri-apps/cli.
+fn axe_source() -> String {
+    let path = std::env::var_os("BROKERDESK_AXE_JS")
+        .map(PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("HOME").map(|home| {
+                Path::new(&home)
+                    .join(".local/share/brokerdesk-tools/node_modules/axe-core/axe.min.js")
+            })
+        })
+        .expect("HOME or BROKERDESK_AXE_JS");
+    std::fs::read_to_string(&path).unwrap_or_else(|err| {
+        panic!(
+            "axe-core is missing at {} ({err}): run scripts/setup.sh",
+            path.display()
+        )
+    })
+}
+
+/// Runs axe-core on the page as it is now; prints every violation, and fails on any serious
+/// or critical one.
+async fn axe(client: &Client, what: &str) {
+    let loaded = client
+        .execute(
+            "return typeof window.axe === 'object' && typeof window.axe.run === 'function';",
+            vec![],
+        )
+        .await
+        .expect("probe axe");
+    if loaded != serde_json::Value::Bool(true) {
+        client
+            .execute(&format!("{}\n;return true;", axe_source()), vec![])
+            .await
+            .expect("axe-core injected");
+    }
+    let raw = client
+        .execute_async(
+            r#"const done = arguments[arguments.length - 1];
+               window.axe.run(document, { resultTypes: ['violations'] })
+                 .then(r => done(JSON.stringify(r.violations.map(v => ({
+                     id: v.id, impact: v.impact, help: v.help,
+                     nodes: v.nodes.map(n => n.target.join(' ') + ' — ' + (n.failureSummary || '')).slice(0, 5)
+                 })))))
+                 .catch(e => done(JSON.stringify({ error: String(e) })));"#,
+            vec![],
+        )
+        .await
+        .expect("axe.run answered");
+    let text = raw.as_str().expect("axe's answer as JSON text");
+    let answer: serde_json::Value = serde_json::from_str(text).expect("axe JSON");
+    assert!(
+        answer.get("error").is_none(),
+        "axe failed on {what}: {answer}"
+    );
+    let violations = answer.as_array().expect("a list of violations");
+    let mut blocking = Vec::new();
+    for v in violations {
+        let impact = v["impact"].as_str().unwrap_or("unknown");
+        eprintln!(
+            "axe [{what}] {impact} {}: {} {}",
+            v["id"], v["help"], v["nodes"]
+        );
+        if matches!(impact, "serious" | "critical") {
+            blocking.push(format!("{} ({impact}): {}", v["id"], v["nodes"]));
+        }
+    }
+    eprintln!(
+        "axe [{what}]: {} violation(s), {} serious or critical",
+        violations.len(),
+        blocking.len()
+    );
+    assert!(
+        blocking.is_empty(),
+        "serious/critical accessibility violations on {what}:\n{}",
+        blocking.join("\n")
+    );
+}
+
+/// Presses keys as a user would (WebDriver key actions on whatever has focus).
+async fn press(client: &Client, keys: &[char]) {
+    use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+    let mut sequence = KeyActions::new("keyboard".into());
+    for &key in keys {
+        sequence = sequence
+            .then(KeyAction::Down { value: key })
+            .then(KeyAction::Up { value: key });
+    }
+    client
+        .perform_actions(sequence)
+        .await
+        .expect("keys pressed");
+}
+
+async fn script(client: &Client, js: &str) -> serde_json::Value {
+    client
+        .execute(js, vec![])
+        .await
+        .unwrap_or_else(|err| panic!("{js}: {err}"))
+}
+
+async fn theme_now(client: &Client) -> (String, String) {
+    let v = script(
+        client,
+        "return [document.documentElement.getAttribute('data-theme') || '', \
+         getComputedStyle(document.body).backgroundColor];",
+    )
+    .await;
+    (
+        v[0].as_str().unwrap_or_default().to_owned(),
+        v[1].as_str().unwrap_or_default().to_owned(),
+    )
+}
+
+async fn choose_theme(client: &Client, theme: &str) {
+    click(client, "#nav-settings").await;
+    click(client, &format!("#theme-{theme}")).await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while theme_now(client).await.0 != theme {
+        assert!(Instant::now() < deadline, "data-theme never became {theme}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The page's id once it shows.
+async fn on_page(client: &Client, slug: &str) {
+    client
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Id(&format!("page-{slug}")))
+        .await
+        .unwrap_or_else(|err| panic!("page {slug} never showed: {err}"));
+}
+
+const PAGES: [&str; 5] = ["accounts", "connect", "orders", "activity", "settings"];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn themes_switch_and_persist_and_every_page_passes_axe_in_both() {
+    let app = app_binary();
+    let data_root = tempfile::tempdir().expect("a temp dir");
+    let data_dir = data_root.path().join("data");
+    let driver = start_driver(&data_dir, &[]);
+    let client = connect(&driver, &app).await;
+    assert_eq!(text_of(&client, CASH).await, "$100,000.00");
+    // The page always carries a resolved theme (System asks the OS).
+    let (first, _) = theme_now(&client).await;
+    assert!(first == "light" || first == "dark", "{first:?}");
+
+    choose_theme(&client, "light").await;
+    let (_, light_bg) = theme_now(&client).await;
+    choose_theme(&client, "dark").await;
+    let (_, dark_bg) = theme_now(&client).await;
+    assert_ne!(light_bg, dark_bg, "the background follows the theme");
+    assert_eq!(dark_bg, "rgb(15, 20, 25)");
+    // Kept by the service, in settings.json.
+    let saved = std::fs::read_to_string(data_dir.join("settings.json")).expect("settings.json");
+    assert!(saved.contains("\"theme\": \"dark\""), "{saved}");
+
+    for theme in ["light", "dark"] {
+        choose_theme(&client, theme).await;
+        for page in PAGES {
+            click(&client, &format!("#nav-{page}")).await;
+            on_page(&client, page).await;
+            // Let the page's reads land before judging it.
+            tokio::time::sleep(Duration::from_millis(700)).await;
+            axe(&client, &format!("{page} ({theme})")).await;
+            save_screenshot(&client, &format!("{page}-{theme}")).await;
+        }
+        // The vault's creation form, on Settings with no vault yet.
+        click(&client, "#nav-accounts").await;
+        click(&client, "#create-vault-hint button").await;
+        client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Id("new-password"))
+            .await
+            .expect("the create-vault form");
+        axe(&client, &format!("create vault ({theme})")).await;
+        save_screenshot(&client, &format!("create-vault-{theme}")).await;
+    }
+
+    // The unlock page, in both themes (its theme comes from the last choice, remembered).
+    click(&client, "#nav-accounts").await;
+    create_vault(&client).await;
+    for theme in ["dark", "light"] {
+        choose_theme(&client, theme).await;
+        click(&client, "#lock-vault").await;
+        on_page(&client, "unlock").await;
+        assert_eq!(theme_now(&client).await.0, theme);
+        axe(&client, &format!("unlock ({theme})")).await;
+        save_screenshot(&client, &format!("unlock-{theme}")).await;
+        type_into(&client, "#unlock-password", PASSWORD).await;
+        click(&client, "#unlock-submit").await;
+        // Back where the user was: Settings, where the theme was chosen.
+        on_page(&client, "settings").await;
+    }
+
+    client.close().await.expect("session closed");
+    drop(driver);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shortcuts_open_the_help_go_to_pages_and_never_fire_while_typing() {
+    let app = app_binary();
+    let data_root = tempfile::tempdir().expect("a temp dir");
+    let driver = start_driver(&data_root.path().join("data"), &[]);
+    let client = connect(&driver, &app).await;
+    assert_eq!(text_of(&client, CASH).await, "$100,000.00");
+
+    // `?` opens the list as a modal dialog with focus inside; Tab stays inside; Escape closes.
+    press(&client, &['?']).await;
+    let dialog = text_of(&client, "#shortcut-help").await;
+    assert!(dialog.contains("Go to Orders"), "{dialog}");
+    assert_eq!(
+        script(&client, "return document.activeElement.id;").await,
+        "shortcut-help-close"
+    );
+    press(&client, &['\u{e004}', '\u{e004}', '\u{e004}']).await; // Tab ×3
+    assert_eq!(
+        script(
+            &client,
+            "return document.getElementById('shortcut-help').contains(document.activeElement);"
+        )
+        .await,
+        true,
+        "focus left the dialog"
+    );
+    axe(&client, "shortcut help").await;
+    save_screenshot(&client, "shortcut-help").await;
+    // Page shortcuts do nothing while the dialog is open.
+    press(&client, &['g', 'o']).await;
+    assert!(client.find(Locator::Id("page-orders")).await.is_err());
+    press(&client, &['\u{e00c}']).await; // Escape
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while client.find(Locator::Id("shortcut-help")).await.is_ok() {
+        assert!(Instant::now() < deadline, "Escape did not close the dialog");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    // `g o` goes to Orders, `g c` to Connect, `g s` to Settings, `g a` back.
+    press(&client, &['g', 'o']).await;
+    on_page(&client, "orders").await;
+    press(&client, &['g', 'c']).await;
+    on_page(&client, "connect").await;
+    // Typing in a field is typing: `n`, `g`, `s` go into the search, nowhere else.
+    click(&client, "#institution-search").await;
+    press(&client, &['n', 'g', 's']).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    on_page(&client, "connect").await;
+    assert_eq!(
+        client
+            .find(Locator::Id("institution-search"))
+            .await
+            .expect("search")
+            .prop("value")
+            .await
+            .expect("value")
+            .as_deref(),
+        Some("ngs")
+    );
+    // Out of the field, `/` comes back to the search, `n` opens a new order.
+    script(&client, "document.activeElement.blur(); return true;").await;
+    press(&client, &['g', 'a']).await;
+    on_page(&client, "accounts").await;
+    press(&client, &['/']).await;
+    on_page(&client, "connect").await;
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while script(&client, "return document.activeElement.id;").await != "institution-search" {
+        assert!(Instant::now() < deadline, "`/` did not focus the search");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    script(&client, "document.activeElement.blur(); return true;").await;
+    press(&client, &['n']).await;
+    on_page(&client, "orders").await;
+
+    client.close().await.expect("session closed");
+    drop(driver);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_page_is_reachable_by_keyboard_with_a_visible_focus_ring() {
+    let app = app_binary();
+    let data_root = tempfile::tempdir().expect("a temp dir");
+    let driver = start_driver(&data_root.path().join("data"), &[]);
+    let client = connect(&driver, &app).await;
+    assert_eq!(text_of(&client, CASH).await, "$100,000.00");
+
+    // The main controls of each page, each of which Tab must reach from the top.
+    let pages: [(&str, &[&str]); 5] = [
+        (
+            "accounts",
+            &["nav-accounts", "nav-settings", "shortcuts-button"],
+        ),
+        ("connect", &["institution-search"]),
+        ("orders", &["ticket-account", "ticket-symbol", "ticket-qty"]),
+        ("activity", &["activity-search"]),
+        (
+            "settings",
+            &["max-order-pct", "max-order-pct-save", "notify-fills"],
+        ),
+    ];
+    for (page, wanted) in pages {
+        click(&client, &format!("#nav-{page}")).await;
+        on_page(&client, page).await;
+        tokio::time::sleep(Duration::from_millis(700)).await;
+        script(
+            &client,
+            "document.activeElement.blur(); window.scrollTo(0, 0); return true;",
+        )
+        .await;
+        let mut reached = std::collections::BTreeSet::new();
+        let mut ring_missing = Vec::new();
+        for _ in 0..60 {
+            press(&client, &['\u{e004}']).await;
+            let now = script(
+                &client,
+                "const e = document.activeElement; const s = getComputedStyle(e); \
+                 return [e.id || e.tagName, s.outlineStyle, s.outlineWidth];",
+            )
+            .await;
+            let id = now[0].as_str().unwrap_or_default().to_owned();
+            if now[1] == "none" || now[2] == "0px" {
+                ring_missing.push(id.clone());
+            }
+            reached.insert(id);
+        }
+        for id in wanted {
+            assert!(
+                reached.contains(*id),
+                "Tab never reached #{id} on {page}; reached {reached:?}"
+            );
+        }
+        assert!(
+            ring_missing.iter().all(|id| id == "BODY"),
+            "no visible focus ring on {ring_missing:?} ({page})"
+        );
+    }
+
+    client.close().await.expect("session closed");
+    drop(driver);
+}
+
+/// A loopback IBKR gateway whose account list answers after `delay` (a slow institution).
+async fn slow_gateway(delay: Duration) -> wiremock::MockServer {
+    use wiremock::matchers::{method, path, path_regex};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let gateway = MockServer::start().await;
+    let ok = |body: serde_json::Value| ResponseTemplate::new(200).set_body_json(body);
+    Mock::given(method("GET"))
+        .and(path("/v1/api/portfolio/accounts"))
+        .respond_with(
+            ok(serde_json::json!([{ "id": "DU123456", "currency": "USD" }])).set_delay(delay),
+        )
+        .mount(&gateway)
+        .await;
+    for (verb, p, body) in [
+        (
+            "GET",
+            "/v1/api/iserver/accounts",
+            serde_json::json!({ "accounts": ["DU123456"], "selectedAccount": "DU123456" }),
+        ),
+        (
+            "GET",
+            "/v1/api/iserver/account/orders",
+            serde_json::json!({ "orders": [] }),
+        ),
+        (
+            "GET",
+            "/v1/api/portfolio/DU123456/positions/0",
+            serde_json::json!([]),
+        ),
+        (
+            "POST",
+            "/v1/api/tickle",
+            ibkr_fixture("spec_example_POST_tickle__success.json"),
+        ),
+    ] {
+        Mock::given(method(verb))
+            .and(path(p))
+            .respond_with(ok(body))
+            .mount(&gateway)
+            .await;
+    }
+    Mock::given(method("GET"))
+        .and(path_regex(r"^/v1/api/portfolio/[^/]+/summary$"))
+        .respond_with(ok(ibkr_fixture(
+            "spec_example_GET_portfolio_accountId_summary__success.json",
+        )))
+        .mount(&gateway)
+        .await;
+    gateway
+}
+
+/// Issue 18: unlocking with several slow connections shows how far their first sync is.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_first_sync_of_several_slow_connections_shows_its_progress() {
+    let gateways = [
+        slow_gateway(Duration::from_millis(1500)).await,
+        slow_gateway(Duration::from_millis(3000)).await,
+        slow_gateway(Duration::from_millis(4500)).await,
+    ];
+    let app = app_binary();
+    let data_root = tempfile::tempdir().expect("a temp dir");
+    let driver = start_driver(&data_root.path().join("app"), &[]);
+    let client = connect(&driver, &app).await;
+    text_of(&client, CASH).await;
+    create_vault(&client).await;
+    for gateway in &gateways {
+        // Away and back: the Connect page starts afresh (no card left open).
+        click(&client, "#nav-accounts").await;
+        on_page(&client, "accounts").await;
+        click(&client, "#nav-connect").await;
+        type_into(&client, "#institution-search", "interactive").await;
+        click(&client, r#"[data-institution="ibkr"] .connect-button"#).await;
+        type_into(
+            &client,
+            "#ibkr-gateway_url",
+            &format!("{}/v1/api", gateway.uri()),
+        )
+        .await;
+        click(&client, "#ibkr-connect").await;
+        let connected = text_of(&client, "#connect-result").await;
+        assert!(connected.contains("Connected"), "{connected}");
+    }
+    click(&client, "#nav-accounts").await;
+    click(&client, "#lock-vault").await;
+    on_page(&client, "unlock").await;
+    type_into(&client, "#unlock-password", PASSWORD).await;
+    click(&client, "#unlock-submit").await;
+
+    // The three open anew: their first reads are counted as they answer.
+    let text = wait_for_text(
+        &client,
+        "#sync-progress-text",
+        "of 3 connections",
+        Duration::from_secs(10),
+    )
+    .await;
+    assert!(text.starts_with("Syncing "), "{text}");
+    let bar = client
+        .find(Locator::Id("sync-progress-bar"))
+        .await
+        .expect("the progress bar");
+    let now: u32 = bar
+        .attr("aria-valuenow")
+        .await
+        .expect("attribute")
+        .expect("aria-valuenow")
+        .parse()
+        .expect("a count");
+    assert!(now < 3, "{now}");
+    assert_eq!(
+        bar.attr("aria-valuemax")
+            .await
+            .expect("attribute")
+            .as_deref(),
+        Some("3")
+    );
+    axe(&client, "first-sync progress").await;
+    // The fastest two answer before the slowest: the count moves on.
+    wait_for_text(
+        &client,
+        "#sync-progress-text",
+        "Syncing 2 of 3 connections",
+        Duration::from_secs(10),
+    )
+    .await;
+    save_screenshot(&client, "sync-progress").await;
+    // Done: the bar goes away.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while client.find(Locator::Id("sync-progress")).await.is_ok() {
+        assert!(Instant::now() < deadline, "the progress never finished");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+
+    client.close().await.expect("session closed");
+    drop(driver);
+}

@@ -1,6 +1,7 @@
 //! The shell of the UI: the vault gate, navigation and the current page.
 
-use crate::components::NavBar;
+use crate::components::{NavBar, Shortcuts, SyncProgress};
+use crate::hooks::use_theme;
 use crate::ipc;
 use crate::live::{Live, LiveFeed};
 use crate::pages::{
@@ -41,6 +42,7 @@ pub fn App() -> Html {
             });
         });
     }
+    use_theme((*vault).clone());
     let session = Session {
         vault: (*vault).clone(),
         set_vault: {
@@ -69,6 +71,7 @@ pub fn App() -> Html {
         html! {
             <div class="shell">
                 <NavBar current={*page} />
+                <Shortcuts />
                 <main class="page" id={format!("page-{}", page.slug())}>
                     if let Some(err) = &*vault_error {
                         <div class="error-banner" role="alert">
@@ -76,6 +79,7 @@ pub fn App() -> Html {
                             <span class="error-detail">{ err }</span>
                         </div>
                     }
+                    <SyncProgress />
                     { content }
                 </main>
             </div>

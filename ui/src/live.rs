@@ -20,6 +20,8 @@ pub struct LiveFeed {
     pub vault: u32,
     /// Bumped when new money movements were stored (the Activity page re-reads).
     pub activity: u32,
+    /// The first sync of just-opened connections: (answered, of), as pushed.
+    pub sync: Option<(u32, u32)>,
     /// Latest status per connection, as pushed.
     pub connections: Rc<BTreeMap<String, ConnectionSummary>>,
     /// Each connection's own latest quotes: one connection's price never stands in for
@@ -44,6 +46,9 @@ impl Reducible for LiveFeed {
             }
             ServiceEvent::Breaks { .. } => next.breaks = next.breaks.wrapping_add(1),
             ServiceEvent::ActivityChanged => next.activity = next.activity.wrapping_add(1),
+            ServiceEvent::SyncProgress { done, total } => next.sync = Some((done, total)),
+            // `Vault` comes with it and re-reads the vault; the notification is the shell's.
+            ServiceEvent::VaultAutoLocked => {}
             ServiceEvent::Connection(c) => {
                 let mut map = (*next.connections).clone();
                 map.insert(c.id.to_string(), c);

@@ -7,6 +7,7 @@ mod ipc;
 mod live;
 mod pages;
 mod session;
+mod theme;
 mod time;
 
 fn main() {

@@ -31,4 +31,9 @@ pub enum ServiceEvent {
     /// New or changed money movements were stored (or a connection's activity failed to
     /// read): re-read the Activity page.
     ActivityChanged,
+    /// Connections opened for the first time are being read: `done` of `total` have answered
+    /// (or failed). The last one has `done == total`.
+    SyncProgress { done: u32, total: u32 },
+    /// The vault locked itself after the idle time (besides [`ServiceEvent::Vault`]).
+    VaultAutoLocked,
 }

@@ -445,6 +445,34 @@ impl Command for SetMaxOrderPct {
     type Output = crate::Settings;
 }
 
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ThemeArgs {
+    pub theme: crate::Theme,
+}
+
+/// Sets the colour theme (System / Light / Dark).
+pub struct SetTheme;
+
+impl Command for SetTheme {
+    const NAME: &'static str = "settings_set_theme";
+    type Args = ThemeArgs;
+    type Output = crate::Settings;
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct NotificationsArgs {
+    pub notifications: crate::NotificationSettings,
+}
+
+/// Sets which events become native notifications.
+pub struct SetNotifications;
+
+impl Command for SetNotifications {
+    const NAME: &'static str = "settings_set_notifications";
+    type Args = NotificationsArgs;
+    type Output = crate::Settings;
+}
+
 /// A page of the Activity list (stored movements of every connection), newest first.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ActivityArgs {
@@ -526,6 +554,8 @@ pub const ALL: &[&str] = &[
     DisarmLive::NAME,
     GetSettings::NAME,
     SetMaxOrderPct::NAME,
+    SetTheme::NAME,
+    SetNotifications::NAME,
     GetActivity::NAME,
     ExportActivityCsv::NAME,
     SyncActivity::NAME,

@@ -43,6 +43,6 @@ pub use market::Quote;
 pub use order::{Order, OrderQuantity, OrderSide, OrderStatus, OrderType, TimeInForce};
 pub use position::{Position, PositionSide};
 pub use reconcile::{BreakKind, ReconciliationBreak};
-pub use settings::Settings;
+pub use settings::{NotificationSettings, Settings, Theme};
 pub use ticket_form::{QuantityKind, TicketField, TicketForm};
 pub use trading::{BlotterEntry, OrderPlacement, OrderTicket, OrderWarnings};

@@ -15,12 +15,87 @@ pub struct Settings {
     /// The fat-finger limit: an order whose value is above this percentage of the account's
     /// equity must be confirmed a second time.
     pub max_order_pct: Decimal,
+    /// Light, dark, or as the system says. Older files have none: the system's.
+    #[serde(default)]
+    pub theme: Theme,
+    /// Which events become a native notification. Older files have none: all of them.
+    #[serde(default)]
+    pub notifications: NotificationSettings,
 }
 
 impl Default for Settings {
     fn default() -> Self {
         Self {
             max_order_pct: DEFAULT_MAX_ORDER_PCT,
+            theme: Theme::default(),
+            notifications: NotificationSettings::default(),
+        }
+    }
+}
+
+/// The colour theme the user chose.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Theme {
+    /// Follows the system's light or dark preference (`prefers-color-scheme`).
+    #[default]
+    System,
+    Light,
+    Dark,
+}
+
+impl Theme {
+    pub const ALL: [Theme; 3] = [Theme::System, Theme::Light, Theme::Dark];
+
+    pub fn slug(self) -> &'static str {
+        match self {
+            Theme::System => "system",
+            Theme::Light => "light",
+            Theme::Dark => "dark",
+        }
+    }
+
+    pub fn from_slug(slug: &str) -> Option<Theme> {
+        Theme::ALL.into_iter().find(|t| t.slug() == slug)
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Theme::System => "System",
+            Theme::Light => "Light",
+            Theme::Dark => "Dark",
+        }
+    }
+}
+
+/// One switch per kind of native notification; each is on until the user turns it off.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotificationSettings {
+    /// An order filled (wholly or partly).
+    #[serde(default = "on")]
+    pub fills: bool,
+    /// An order was rejected.
+    #[serde(default = "on")]
+    pub rejections: bool,
+    /// A connection that was connected lost its institution.
+    #[serde(default = "on")]
+    pub disconnections: bool,
+    /// The vault locked itself after the idle time.
+    #[serde(default = "on")]
+    pub auto_lock: bool,
+}
+
+fn on() -> bool {
+    true
+}
+
+impl Default for NotificationSettings {
+    fn default() -> Self {
+        Self {
+            fills: true,
+            rejections: true,
+            disconnections: true,
+            auto_lock: true,
         }
     }
 }
@@ -48,6 +123,24 @@ mod tests {
         assert_eq!(check_max_order_pct(dec!(1000)).unwrap(), dec!(1000));
         for bad in [dec!(0), dec!(-5), dec!(1000.01)] {
             assert!(check_max_order_pct(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_file_from_before_themes_reads_with_the_system_theme_and_every_notification_on() {
+        let old: Settings = serde_json::from_str(r#"{"max_order_pct":"10"}"#).unwrap();
+        assert_eq!(old.theme, Theme::System);
+        assert_eq!(old.notifications, NotificationSettings::default());
+        assert!(old.notifications.fills && old.notifications.auto_lock);
+        let partial: Settings = serde_json::from_str(
+            r#"{"max_order_pct":"10","theme":"dark","notifications":{"fills":false}}"#,
+        )
+        .unwrap();
+        assert_eq!(partial.theme, Theme::Dark);
+        assert!(!partial.notifications.fills);
+        assert!(partial.notifications.rejections);
+        for theme in Theme::ALL {
+            assert_eq!(Theme::from_slug(theme.slug()), Some(theme));
         }
     }
 }

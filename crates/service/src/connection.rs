@@ -12,6 +12,7 @@ use brokerdesk_model::{
 use chrono::{DateTime, Utc};
 use std::collections::BTreeSet;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -61,6 +62,8 @@ pub struct Connection {
     activity: Option<Arc<dyn brokerdesk_connectors::AccountActivity>>,
     /// Each account's mode as last learnt from `account_modes` (for the blotter).
     known_modes: Mutex<HashMap<AccountId, TradingMode>>,
+    /// No read has been started yet: the first one counts in the first-sync progress.
+    first_read: AtomicBool,
     /// Whatever must live as long as the connection (the local sandbox, keep-alive tasks).
     _keep: Vec<Box<dyn std::any::Any + Send + Sync>>,
 }
@@ -147,8 +150,15 @@ impl Connection {
             account_modes: None,
             activity: None,
             known_modes: Mutex::new(HashMap::new()),
+            first_read: AtomicBool::new(true),
             _keep: parts.keep,
         }
+    }
+
+    /// True once, for whoever starts this connection's first read (so two reads at once do
+    /// not both count it in the first-sync progress).
+    pub(crate) fn claim_first_read(&self) -> bool {
+        self.first_read.swap(false, Ordering::SeqCst)
     }
 
     /// The accounts' money movements, where the vendor reports them.

@@ -70,6 +70,12 @@ impl EventCoalescer {
                 }
             }
             ServiceEvent::AccountsChanged => self.accounts_changed = true,
+            // Only the newest count of a first sync matters to the page.
+            progress @ ServiceEvent::SyncProgress { .. } => {
+                self.other
+                    .retain(|e| !matches!(e, ServiceEvent::SyncProgress { .. }));
+                self.other.push(progress);
+            }
             other => self.other.push(other),
         }
     }
@@ -194,5 +200,17 @@ mod tests {
         assert!(c.flush().is_empty(), "flushed once");
         c.lagged();
         assert_eq!(c.flush(), vec![ServiceEvent::AccountsChanged]);
+        for done in 0..=3 {
+            c.push(ServiceEvent::SyncProgress { done, total: 3 });
+        }
+        c.push(ServiceEvent::Breaks { open: 1 });
+        assert_eq!(
+            c.flush(),
+            vec![
+                ServiceEvent::SyncProgress { done: 3, total: 3 },
+                ServiceEvent::Breaks { open: 1 }
+            ],
+            "one progress, the newest"
+        );
     }
 }

@@ -423,32 +423,39 @@ impl BrokerageService {
 
     /// Locks the vault and drops the user's connections (keys, streams and all).
     pub fn lock(&self) -> Result<VaultState, ServiceError> {
-        let state = self.inner.vault.lock()?;
+        self.inner.session.set_user_locking(true);
+        let state = self.inner.vault.lock();
         self.sync_session();
-        Ok(state)
+        self.inner.session.set_user_locking(false);
+        state
     }
 
     /// Brings the session in line with the vault after it changed elsewhere (an auto-lock, a
     /// lock or unlock through the vault handle): drops the connections when it is locked, opens
-    /// them when it is unlocked. Publishes one event when anything changed.
-    pub(crate) fn sync_session(&self) {
+    /// them when it is unlocked. Publishes one event when anything changed. Returns whether
+    /// it dropped the connections (the vault locked).
+    pub(crate) fn sync_session(&self) -> bool {
         let unlocked = self
             .inner
             .vault
             .state()
             .map(|s| s.unlocked)
             .unwrap_or(false);
-        let changed = match (unlocked, self.inner.session.is_open()) {
+        let (changed, closed) = match (unlocked, self.inner.session.is_open()) {
             (true, false) => {
                 self.inner.session.open(self.build_linked());
-                true
+                (true, false)
             }
-            (false, true) => self.inner.session.close(),
-            _ => false,
+            (false, true) => {
+                let closed = self.inner.session.close();
+                (closed, closed)
+            }
+            _ => (false, false),
         };
         if changed {
             self.publish(ServiceEvent::Vault);
         }
+        closed
     }
 
     /// Connecting an institution stores a key, and keys live only in the vault.
@@ -498,10 +505,25 @@ impl BrokerageService {
             .into_iter()
             .filter(|c| wanted(c))
             .collect();
-        let reads = futures::future::join_all(connections.iter().map(|c| async move {
-            let before = c.summary().status;
-            let read = c.read().await;
-            (c, before, read)
+        // Connections read for the first time (just opened, e.g. at unlock) report progress:
+        // with many accounts the first sync is long and the page should say how far it is.
+        let first: Vec<bool> = connections.iter().map(|c| c.claim_first_read()).collect();
+        let total = u32::try_from(first.iter().filter(|f| **f).count()).unwrap_or(u32::MAX);
+        let done = std::sync::atomic::AtomicU32::new(0);
+        if total > 0 {
+            self.publish(ServiceEvent::SyncProgress { done: 0, total });
+        }
+        let reads = futures::future::join_all(connections.iter().zip(first).map(|(c, first)| {
+            let done = &done;
+            async move {
+                let before = c.summary().status;
+                let read = c.read().await;
+                if first {
+                    let done = done.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+                    self.publish(ServiceEvent::SyncProgress { done, total });
+                }
+                (c, before, read)
+            }
         }))
         .await;
         let mut overview = AccountsOverview {

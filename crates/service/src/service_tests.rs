@@ -616,3 +616,46 @@ async fn the_supervisor_follows_young_orders_every_tick_and_resting_ones_less_of
     let blotter = service.blotter().await.unwrap();
     assert_eq!(blotter[0].order.status, OrderStatus::New);
 }
+
+#[tokio::test]
+async fn a_first_sync_of_many_slow_connections_reports_its_progress_once() {
+    let (_dir, config) = config();
+    let service = BrokerageService::start(config).await.unwrap();
+    // Slow, and each slower than the last: they answer one after another.
+    for i in 0..5u64 {
+        service.attach(slow_parts(
+            &format!("slow-{i}"),
+            TradingMode::Paper,
+            Duration::from_millis(100 + 60 * i),
+        ));
+    }
+    let mut events = service.subscribe();
+    let progress = |events: &mut tokio::sync::broadcast::Receiver<ServiceEvent>| {
+        let mut seen = Vec::new();
+        while let Ok(event) = events.try_recv() {
+            if let ServiceEvent::SyncProgress { done, total } = event {
+                seen.push((done, total));
+            }
+        }
+        seen
+    };
+    service.accounts_overview().await.unwrap();
+    // The five slow ones and the local paper connection, each counted once as it answers.
+    let seen = progress(&mut events);
+    assert_eq!(
+        seen,
+        (0..=6).map(|done| (done, 6)).collect::<Vec<_>>(),
+        "progress from 0 of 6 to 6 of 6"
+    );
+    // The next read is no first sync: nothing is reported.
+    service.accounts_overview().await.unwrap();
+    assert_eq!(progress(&mut events), Vec::new());
+    // A connection opened later is a first sync of one.
+    service.attach(slow_parts(
+        "late",
+        TradingMode::Paper,
+        Duration::from_millis(50),
+    ));
+    service.accounts_overview().await.unwrap();
+    assert_eq!(progress(&mut events), vec![(0, 1), (1, 1)]);
+}

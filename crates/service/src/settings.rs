@@ -5,8 +5,8 @@
 
 use crate::BrokerageService;
 use crate::error::ServiceError;
-use brokerdesk_model::Settings;
 use brokerdesk_model::settings::check_max_order_pct;
+use brokerdesk_model::{NotificationSettings, Settings, Theme};
 use brokerdesk_vault::Action;
 use rust_decimal::Decimal;
 use std::path::{Path, PathBuf};
@@ -69,6 +69,39 @@ impl BrokerageService {
         self.inner.settings.save(&settings)?;
         Ok(settings)
     }
+
+    /// Sets the colour theme.
+    pub fn set_theme(&self, theme: Theme) -> Result<Settings, ServiceError> {
+        self.update_settings(|s| s.theme = theme)
+    }
+
+    /// Sets which events become native notifications.
+    pub fn set_notifications(
+        &self,
+        notifications: NotificationSettings,
+    ) -> Result<Settings, ServiceError> {
+        self.update_settings(|s| s.notifications = notifications)
+    }
+
+    fn update_settings(
+        &self,
+        change: impl FnOnce(&mut Settings),
+    ) -> Result<Settings, ServiceError> {
+        self.inner.vault.authorize(Action::Read)?;
+        let _ = self.inner.vault.touch();
+        let mut settings = self.inner.settings.load()?;
+        change(&mut settings);
+        self.inner.settings.save(&settings)?;
+        Ok(settings)
+    }
+
+    /// The notification switches, for the shell deciding whether to notify. Unlike
+    /// [`Self::settings`] this does not need the vault unlocked: "the vault locked itself" is
+    /// told while it is locked, and the switches are no secret (they never reach the webview
+    /// this way). An unreadable file notifies nothing rather than guessing.
+    pub fn notification_settings(&self) -> Result<NotificationSettings, ServiceError> {
+        Ok(self.inner.settings.load()?.notifications)
+    }
 }
 
 #[cfg(test)]
@@ -83,6 +116,7 @@ mod tests {
         assert_eq!(file.load().unwrap().max_order_pct, dec!(25));
         file.save(&Settings {
             max_order_pct: dec!(10),
+            ..Settings::default()
         })
         .unwrap();
         assert_eq!(file.load().unwrap().max_order_pct, dec!(10));
@@ -94,5 +128,28 @@ mod tests {
         assert!(file.load().unwrap_err().to_string().contains("remove it"));
         std::fs::write(dir.path().join("settings.json"), b"{").unwrap();
         assert!(file.load().is_err());
+    }
+
+    #[tokio::test]
+    async fn theme_and_notifications_are_kept_beside_the_limit_and_read_while_locked() {
+        let (_dir, config) = crate::service_tests::config();
+        let service = BrokerageService::start(config).await.unwrap();
+        crate::service_tests::trader(&service).await;
+        service.set_max_order_pct(dec!(12)).unwrap();
+        let after = service.set_theme(Theme::Dark).unwrap();
+        assert_eq!((after.theme, after.max_order_pct), (Theme::Dark, dec!(12)));
+        let off = NotificationSettings {
+            fills: false,
+            ..NotificationSettings::default()
+        };
+        service.set_notifications(off).unwrap();
+        let read = service.settings().unwrap();
+        assert_eq!(read.theme, Theme::Dark);
+        assert_eq!(read.notifications, off);
+        service.lock().unwrap();
+        // Locked: the page's settings are refused, the shell still reads the switches.
+        assert!(service.settings().is_err());
+        assert!(service.set_theme(Theme::Light).is_err());
+        assert_eq!(service.notification_settings().unwrap(), off);
     }
 }

@@ -56,7 +56,11 @@ impl BrokerageService {
             tick.tick().await;
             let _ = self.vault().enforce_auto_lock();
             // Locked (by the timer or elsewhere): the user's connections go, keys and all.
-            self.sync_session();
+            // The user's own Lock closes the session itself (`lock`), so a close found here is
+            // the idle timer's, whichever read noticed the time was up.
+            if self.sync_session() && !self.inner.session.user_locking() {
+                self.publish(ServiceEvent::VaultAutoLocked);
+            }
             if self.vault().authorize(Action::Read).is_err() {
                 continue;
             }

@@ -193,3 +193,59 @@ async fn reading_accounts_counts_as_activity_and_idleness_locks() {
         ErrorCode::VaultLocked
     );
 }
+
+#[tokio::test]
+async fn the_supervisor_says_when_the_idle_timer_locked_the_vault_and_not_when_the_user_did() {
+    let dir = tempfile::tempdir().unwrap();
+    let service = BrokerageService::start(ServiceConfig::new(dir.path().to_path_buf()))
+        .await
+        .unwrap();
+    let clock = brokerdesk_vault::ManualClock::new(chrono::Utc::now());
+    service
+        .vault()
+        .swap_store(Box::new(brokerdesk_vault::StrongholdVault::new(
+            dir.path(),
+            brokerdesk_vault::VaultOptions {
+                idle_timeout: Some(std::time::Duration::from_secs(60)),
+                clock: std::sync::Arc::new(clock.clone()),
+                ..brokerdesk_vault::VaultOptions::default()
+            },
+        )));
+    service
+        .vault()
+        .create(pw("correct horse battery"), Role::Trader)
+        .await
+        .unwrap();
+    let mut events = service.subscribe();
+    let supervisor = tokio::spawn(service.clone().supervise());
+    // Waits up to `within` for the supervisor's auto-lock event.
+    async fn auto_locked(
+        events: &mut tokio::sync::broadcast::Receiver<brokerdesk_model::ServiceEvent>,
+        within: std::time::Duration,
+    ) -> bool {
+        tokio::time::timeout(within, async {
+            loop {
+                match events.recv().await {
+                    Ok(brokerdesk_model::ServiceEvent::VaultAutoLocked) => return true,
+                    Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                    Err(_) => return false,
+                }
+            }
+        })
+        .await
+        .unwrap_or(false)
+    }
+    // The session opens on the supervisor's next tick; then the user locks: no such event.
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    service.lock().unwrap();
+    assert!(!auto_locked(&mut events, std::time::Duration::from_millis(2500)).await);
+
+    service.unlock(pw("correct horse battery")).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+    // Idle past the timeout: whichever read notices, the supervisor tells it once.
+    clock.advance(std::time::Duration::from_secs(61));
+    assert!(!service.vault().state().unwrap().unlocked);
+    assert!(auto_locked(&mut events, std::time::Duration::from_secs(5)).await);
+    assert!(!auto_locked(&mut events, std::time::Duration::from_millis(1500)).await);
+    supervisor.abort();
+}

@@ -1,6 +1,6 @@
 //! Facts about the running app, and the user's settings.
 
-use brokerdesk_model::{AppInfo, IpcError, Settings};
+use brokerdesk_model::{AppInfo, IpcError, NotificationSettings, Settings, Theme};
 use brokerdesk_service::BrokerageService;
 use rust_decimal::Decimal;
 use tauri::State;
@@ -22,4 +22,22 @@ pub fn settings_set_max_order_pct(
     percent: Decimal,
 ) -> Result<Settings, IpcError> {
     service.set_max_order_pct(percent).map_err(super::ipc)
+}
+
+/// The colour theme (System / Light / Dark).
+#[tauri::command(rename_all = "snake_case")]
+pub fn settings_set_theme(
+    service: State<'_, BrokerageService>,
+    theme: Theme,
+) -> Result<Settings, IpcError> {
+    service.set_theme(theme).map_err(super::ipc)
+}
+
+/// Which events become native notifications.
+#[tauri::command(rename_all = "snake_case")]
+pub fn settings_set_notifications(
+    service: State<'_, BrokerageService>,
+    notifications: NotificationSettings,
+) -> Result<Settings, IpcError> {
+    service.set_notifications(notifications).map_err(super::ipc)
 }

@@ -99,7 +99,7 @@ pub fn Blotter(props: &BlotterProps) -> Html {
                 <thead><tr>
                     <th>{ "Time" }</th><th>{ "Account" }</th><th>{ "Mode" }</th><th>{ "Side" }</th><th>{ "Symbol" }</th>
                     <th class="num">{ "Qty" }</th><th>{ "Type" }</th><th class="num">{ "Price" }</th>
-                    <th class="num">{ "Filled" }</th><th class="num">{ "Avg fill" }</th><th>{ "Status" }</th><th></th>
+                    <th class="num">{ "Filled" }</th><th class="num">{ "Avg fill" }</th><th>{ "Status" }</th><th><span class="visually-hidden">{ "Actions" }</span></th>
                 </tr></thead>
                 <tbody>
                     if props.entries.is_empty() {

@@ -372,7 +372,7 @@ pub fn OrderTicketForm(props: &OrderTicketProps) -> Html {
                 <div class="row">
                     <input id="ticket-qty" inputmode="decimal" value={form.quantity.clone()} placeholder="10"
                         oninput={on_input(set(TicketField::Quantity))} />
-                    <select id="ticket-qty-kind" onchange={on_select(set(TicketField::QuantityKind))}>
+                    <select id="ticket-qty-kind" aria-label="Quantity in" onchange={on_select(set(TicketField::QuantityKind))}>
                         { opt(QuantityKind::Shares.as_str(), "shares", qty_kind) }{ opt(QuantityKind::Dollars.as_str(), "dollars", qty_kind) }
                     </select>
                 </div>

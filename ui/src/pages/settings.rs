@@ -1,7 +1,8 @@
 //! The Settings page: the vault, stored credentials, and where the app keeps its data.
 
 use crate::components::{
-    CreateVaultForm, CredentialsTable, ErrorBanner, LiveArming, OrderLimit, VaultPanel,
+    CreateVaultForm, CredentialsTable, ErrorBanner, LiveArming, NotificationSwitches, OrderLimit,
+    ThemeSwitch, VaultPanel,
 };
 use crate::hooks::{Load, use_command};
 use crate::session::use_session;
@@ -61,6 +62,8 @@ pub fn SettingsPage() -> Html {
             // Settings are read like accounts: with no vault yet, or with it unlocked.
             if session.vault.as_ref().is_some_and(|v| !v.initialized || v.unlocked) {
                 <section class="card" id="settings-orders"><h2>{ "Order size limit" }</h2><OrderLimit /></section>
+                <section class="card" id="settings-appearance"><h2>{ "Appearance" }</h2><ThemeSwitch /></section>
+                <section class="card" id="settings-notifications"><h2>{ "Notifications" }</h2><NotificationSwitches /></section>
             }
             <section class="card"><h2>{ "About" }</h2>{ about }</section>
         </>

@@ -51,7 +51,8 @@ pub fn UnlockPage() -> Html {
         })
     };
     html! {
-        <div class="unlock" id="page-unlock">
+        // The page's one main landmark (axe: landmark-one-main, region).
+        <main class="unlock" id="page-unlock">
             <form class="card unlock-card" {onsubmit}>
                 <div class="brand">{ "Brokerdesk" }</div>
                 <h1>{ "Unlock your vault" }</h1>
@@ -66,6 +67,6 @@ pub fn UnlockPage() -> Html {
                     { if *busy { "Unlocking…" } else { "Unlock" } }
                 </button>
             </form>
-        </div>
+        </main>
     }
 }
