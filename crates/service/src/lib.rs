@@ -35,6 +35,9 @@ mod order_warnings;
 mod orders;
 mod orders_journal;
 pub mod paper_connection;
+mod position_detail;
+#[cfg(test)]
+mod position_detail_tests;
 mod pricing;
 mod quoting;
 mod reconcile;

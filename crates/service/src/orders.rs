@@ -208,7 +208,7 @@ impl BrokerageService {
             .await
     }
 
-    async fn refresh_orders_where(
+    pub(crate) async fn refresh_orders_where(
         &self,
         wanted: impl Fn(&JournaledOrder) -> bool,
     ) -> Result<usize, ServiceError> {

@@ -6,7 +6,7 @@
 use crate::BrokerageService;
 use crate::error::ServiceError;
 use brokerdesk_model::Settings;
-use brokerdesk_model::settings::check_max_order_pct;
+use brokerdesk_model::settings::{check_base_currency, check_max_order_pct};
 use brokerdesk_vault::Action;
 use rust_decimal::Decimal;
 use std::path::{Path, PathBuf};
@@ -42,6 +42,7 @@ impl SettingsFile {
         let settings: Settings =
             serde_json::from_slice(&bytes).map_err(|e| unusable(e.to_string()))?;
         check_max_order_pct(settings.max_order_pct).map_err(unusable)?;
+        check_base_currency(&settings.base_currency).map_err(unusable)?;
         Ok(settings)
     }
 
@@ -69,6 +70,17 @@ impl BrokerageService {
         self.inner.settings.save(&settings)?;
         Ok(settings)
     }
+
+    /// Sets the currency totals are shown in (an ISO 4217 code).
+    pub fn set_base_currency(&self, code: &str) -> Result<Settings, ServiceError> {
+        self.inner.vault.authorize(Action::Read)?;
+        let _ = self.inner.vault.touch();
+        let code = check_base_currency(code).map_err(ServiceError::InvalidInput)?;
+        let mut settings = self.inner.settings.load()?;
+        settings.base_currency = code;
+        self.inner.settings.save(&settings)?;
+        Ok(settings)
+    }
 }
 
 #[cfg(test)]
@@ -83,6 +95,7 @@ mod tests {
         assert_eq!(file.load().unwrap().max_order_pct, dec!(25));
         file.save(&Settings {
             max_order_pct: dec!(10),
+            ..Settings::default()
         })
         .unwrap();
         assert_eq!(file.load().unwrap().max_order_pct, dec!(10));
