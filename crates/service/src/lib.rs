@@ -19,6 +19,7 @@ mod connection_record;
 mod error;
 pub mod events;
 mod flows_api;
+pub mod fx_rates;
 mod journal;
 mod key_connections;
 #[cfg(test)]

@@ -23,3 +23,11 @@ pub fn settings_set_max_order_pct(
 ) -> Result<Settings, IpcError> {
     service.set_max_order_pct(percent).map_err(super::ipc)
 }
+
+#[tauri::command(rename_all = "snake_case")]
+pub fn settings_set_base_currency(
+    service: State<'_, BrokerageService>,
+    code: String,
+) -> Result<Settings, IpcError> {
+    service.set_base_currency(&code).map_err(super::ipc)
+}
