@@ -1,7 +1,8 @@
 //! The Settings page: the vault, stored credentials, and where the app keeps its data.
 
 use crate::components::{
-    CreateVaultForm, CredentialsTable, ErrorBanner, LiveArming, OrderLimit, VaultPanel,
+    BaseCurrency, CreateVaultForm, CredentialsTable, ErrorBanner, LiveArming, OrderLimit,
+    VaultPanel,
 };
 use crate::hooks::{Load, use_command};
 use crate::session::use_session;
@@ -46,7 +47,6 @@ pub fn SettingsPage() -> Html {
         Some(state) => html! {
             <>
                 <VaultPanel state={state.clone()} />
-                <h3>{ "Stored credentials" }</h3>
                 <CredentialsTable />
             </>
         },
@@ -61,6 +61,7 @@ pub fn SettingsPage() -> Html {
             // Settings are read like accounts: with no vault yet, or with it unlocked.
             if session.vault.as_ref().is_some_and(|v| !v.initialized || v.unlocked) {
                 <section class="card" id="settings-orders"><h2>{ "Order size limit" }</h2><OrderLimit /></section>
+                <section class="card" id="settings-currency"><h2>{ "Base currency" }</h2><BaseCurrency /></section>
             }
             <section class="card"><h2>{ "About" }</h2>{ about }</section>
         </>
