@@ -61,6 +61,24 @@ impl ErrorCode {
         Self::Internal,
     ];
 
+    /// Whether the backend's message for this code is written for the user (which field was
+    /// refused and why, the order's figures, the broker's warnings, the steps to sign in), so
+    /// the UI shows it under the explanation. Otherwise it may quote a transport or vendor
+    /// error and sits behind a disclosure.
+    pub fn message_is_for_people(self) -> bool {
+        match self {
+            Self::VaultLocked
+            | Self::Forbidden
+            | Self::InvalidInput
+            | Self::NeedsSignIn
+            | Self::NeedsConfirmation
+            | Self::OrderWarnings => true,
+            Self::NotFound | Self::Unavailable | Self::Rejected | Self::Ipc | Self::Internal => {
+                false
+            }
+        }
+    }
+
     /// What happened and what to do, in one or two sentences for the user. The backend's own
     /// words (which may quote a transport error) go behind a disclosure, never in this text.
     /// An exhaustive `match`: a new code does not compile until it has its sentence.
@@ -84,8 +102,9 @@ impl ErrorCode {
                  Reload the page to see what exists now."
             }
             Self::NeedsSignIn => {
-                "The institution ended the sign-in. Sign in to it again from the Connect page; \
-                 nothing else needs to change."
+                "The institution did not accept the sign-in (it expired, or the key was refused). \
+                 Sign in again from the Connect page with current credentials; nothing else needs \
+                 to change."
             }
             Self::Unavailable => {
                 "The institution could not be reached or did not answer in time. Check your \

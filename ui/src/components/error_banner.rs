@@ -11,7 +11,8 @@ pub struct ErrorBannerProps {
 }
 
 /// A failed call for people: what happened and what to do (`ErrorCode::explain`, one sentence
-/// per code), and the backend's own words — which may quote a transport error — behind a
+/// per code), then the backend's own words: shown where they are written for the user (a
+/// refused field, the order's figures), else — they may quote a transport error — behind a
 /// disclosure, never in the main text.
 #[component]
 pub fn ErrorBanner(props: &ErrorBannerProps) -> Html {
@@ -23,7 +24,11 @@ pub fn ErrorBanner(props: &ErrorBannerProps) -> Html {
         <div class="error-banner" role="alert" data-code={props.error.code.as_str()}>
             <div class="error-body">
                 <p class="error-explained">{ props.error.code.explain() }</p>
-                <ErrorDetails detail={props.error.message.clone()} />
+                if props.error.code.message_is_for_people() {
+                    <p class="error-message">{ &props.error.message }</p>
+                } else {
+                    <ErrorDetails detail={props.error.message.clone()} />
+                }
             </div>
             if let Some(retry) = retry {
                 <button class="secondary" onclick={retry}>{ "Try again" }</button>
