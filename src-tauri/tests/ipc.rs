@@ -137,6 +137,10 @@ fn sample_args(name: &str, sandbox_url: &str) -> serde_json::Value {
         "institutions_search" => serde_json::json!({ "query": "fidelity" }),
         "live_arm" => serde_json::json!({ "minutes": 5 }),
         "settings_set_max_order_pct" => serde_json::json!({ "percent": "30" }),
+        "settings_set_base_currency" => serde_json::json!({ "code": "EUR" }),
+        "position_detail" => serde_json::json!({
+            "connection": "paper-local", "account": "PA-SANDBOX-1", "symbol": "AAPL", "range": "1m",
+        }),
         "activity_list" => serde_json::json!({ "filter": {}, "cursor": null, "limit": 10 }),
         "activity_export_csv" => serde_json::json!({ "filter": { "kinds": ["fill"] } }),
         "vault_create" | "vault_unlock" => {

@@ -24,6 +24,8 @@ const H: f64 = 240.0;
 const LEFT: f64 = 72.0;
 const BOTTOM: f64 = 22.0;
 const TOP: f64 = 8.0;
+/// Room for a fill's marker at the right edge (a fill after the last bar sits there).
+const RIGHT: f64 = 10.0;
 
 /// Maps times and prices to pixels; figures shown stay the exact decimals.
 struct Scale {
@@ -36,7 +38,7 @@ struct Scale {
 impl Scale {
     fn x(&self, t: DateTime<Utc>) -> f64 {
         let span = (self.t1 - self.t0).max(1) as f64;
-        LEFT + (W - LEFT) * (t.timestamp() - self.t0) as f64 / span
+        LEFT + (W - LEFT - RIGHT) * (t.timestamp() - self.t0) as f64 / span
     }
     fn y(&self, p: Decimal) -> f64 {
         let span = (self.hi - self.lo).to_f64().unwrap_or(0.0);
@@ -129,7 +131,7 @@ pub fn PriceChart(props: &PriceChartProps) -> Html {
                 <text class="axis-label" x={LEFT.to_string()} y={(H - 4.0).to_string()}>
                     { DateTime::from_timestamp(s.t0, 0).map(|t| date(t, short_span)).unwrap_or_default() }
                 </text>
-                <text class="axis-label" x={W.to_string()} y={(H - 4.0).to_string()} text-anchor="end">
+                <text class="axis-label" x={(W - RIGHT).to_string()} y={(H - 4.0).to_string()} text-anchor="end">
                     { DateTime::from_timestamp(s.t1, 0).map(|t| date(t, short_span)).unwrap_or_default() }
                 </text>
                 <polyline class="price-line" points={line.join(" ")} fill="none" />

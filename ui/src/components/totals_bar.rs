@@ -86,7 +86,7 @@ fn Group(props: &GroupProps) -> Html {
     let buying = sum(|a| a.balances.buying_power);
     let per_currency = matches!(equity, Total::PerCurrency(_));
     let (title, id_prefix) = match props.kind {
-        "paper" => ("Paper (simulated money)", "paper-"),
+        "paper" => ("Paper equity (simulated)", "paper-"),
         _ => ("Equity", ""),
     };
     html! {
