@@ -74,6 +74,9 @@ pub fn configure<R: Runtime>(
             commands::activity::activity_list,
             commands::activity::activity_export_csv,
             commands::activity::activity_sync,
+            commands::position::position_detail,
+            commands::money::fx_rates,
+            commands::app::settings_set_base_currency,
         ])
 }
 

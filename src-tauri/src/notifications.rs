@@ -266,6 +266,7 @@ mod tests {
                 updated_at: None,
             },
             submitted_at: chrono::Utc::now(),
+            currency: None,
         }))
     }
 
@@ -278,6 +279,7 @@ mod tests {
             status,
             latency_ms: None,
             last_refresh: None,
+            live_balances_every_min: None,
         })
     }
 

@@ -143,6 +143,10 @@ fn sample_args(name: &str, sandbox_url: &str) -> serde_json::Value {
         "settings_set_notifications" => serde_json::json!({ "notifications": {
             "fills": true, "rejections": false, "disconnections": true, "auto_lock": true,
         }}),
+        "settings_set_base_currency" => serde_json::json!({ "code": "EUR" }),
+        "position_detail" => serde_json::json!({
+            "connection": "paper-local", "account": "PA-SANDBOX-1", "symbol": "AAPL", "range": "1m",
+        }),
         "activity_list" => serde_json::json!({ "filter": {}, "cursor": null, "limit": 10 }),
         "activity_export_csv" => serde_json::json!({ "filter": { "kinds": ["fill"] } }),
         "vault_create" | "vault_unlock" => {

@@ -123,7 +123,13 @@ async fn main() {
         ours.push(a);
         base.push(h);
     }
-    let ms = |s: &[Sample]| median(s.iter().map(|x| x.first_paint.as_secs_f64() * 1e3).collect());
+    let ms = |s: &[Sample]| {
+        median(
+            s.iter()
+                .map(|x| x.first_paint.as_secs_f64() * 1e3)
+                .collect(),
+        )
+    };
     let mib = |s: &[Sample]| median(s.iter().map(|x| x.pss_kib as f64 / 1024.0).collect());
     let (a_ms, h_ms, a_mib, h_mib) = (ms(&ours), ms(&base), mib(&ours), mib(&base));
     println!(

@@ -939,8 +939,8 @@ async fn the_activity_page_lists_a_paper_fill_filters_it_and_exports_csv() {
     );
     let amount = text_of(&client, &format!("{fill} td.num")).await;
     assert!(
-        amount.starts_with('-') && amount.ends_with(" USD"),
-        "a buy takes USD out: {amount}"
+        amount.starts_with("-$"),
+        "a buy takes US dollars out, written in dollars: {amount}"
     );
     save_screenshot(&client, "activity").await;
 
@@ -1452,6 +1452,191 @@ async fn a_first_sync_of_several_slow_connections_shows_its_progress() {
         assert!(Instant::now() < deadline, "the progress never finished");
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+
+    client.close().await.expect("session closed");
+    drop(driver);
+}
+
+/// Issue 18 (position detail): a paper buy placed in the app, then the position opened from
+/// its row with the keyboard: the page shows the sandbox's own price chart with the fill
+/// marked, the cost basis and the fill; Trade opens the ticket on that account and symbol.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_paper_position_opens_its_detail_with_chart_cost_basis_and_fill_and_trades_from_there() {
+    let app = app_binary();
+    let data_root = tempfile::tempdir().expect("a temp dir");
+    let driver = start_driver(&data_root.path().join("data"), &[]);
+    let client = connect(&driver, &app).await;
+    text_of(&client, CASH).await;
+
+    click(&client, "#nav-orders").await;
+    client
+        .wait()
+        .at_most(Duration::from_secs(30))
+        .for_element(Locator::XPath(
+            "//select[@id='ticket-account']/option[contains(., 'Paper (local)')]",
+        ))
+        .await
+        .expect("the paper account is on the ticket")
+        .click()
+        .await
+        .expect("account chosen");
+    type_into(&client, "#ticket-symbol", "AAPL").await;
+    // One share: the sandbox may fill larger orders in parts (one fill each).
+    type_into(&client, "#ticket-qty", "1").await;
+    click(&client, "#ticket-review").await;
+    click(&client, "#ticket-submit").await;
+    wait_for_exact(
+        &client,
+        r#"#blotter tr[data-symbol="AAPL"] [data-field="status"]"#,
+        "Filled",
+    )
+    .await;
+
+    click(&client, "#nav-accounts").await;
+    let open = r#".account[data-connection="paper-local"] [data-open-position="AAPL"]"#;
+    // Reached and pressed with the keyboard: a button, Enter on it.
+    let button = client
+        .wait()
+        .at_most(Duration::from_secs(30))
+        .for_element(Locator::Css(open))
+        .await
+        .expect("the AAPL position has its button");
+    button.send_keys("\u{E007}").await.expect("Enter pressed");
+    text_of(&client, "#page-position").await;
+    assert_eq!(text_of(&client, "#page-position h1").await, "AAPL");
+
+    // The chart: bars from the sandbox, the fill marked as a buy.
+    let chart = client
+        .wait()
+        .at_most(Duration::from_secs(30))
+        .for_element(Locator::Css("svg#price-chart"))
+        .await
+        .expect("the price chart");
+    let points: usize = chart
+        .attr("data-points")
+        .await
+        .expect("attribute")
+        .and_then(|p| p.parse().ok())
+        .expect("a number of bars");
+    assert!(points >= 15, "a month of daily bars: {points}");
+    assert_eq!(
+        chart
+            .attr("data-fills")
+            .await
+            .expect("attribute")
+            .as_deref(),
+        Some("1")
+    );
+    client
+        .find(Locator::Css("svg#price-chart .fill-mark.buy"))
+        .await
+        .expect("the buy is marked on the chart");
+
+    // Cost basis in dollars, the one fill listed with its price.
+    let cost = text_of(&client, r#"#position-figures [data-field="cost-basis"]"#).await;
+    assert!(cost.starts_with('$') && cost != "$0.00", "{cost}");
+    let fill = text_of(&client, "#fills-table tr.fill-row").await;
+    assert!(fill.contains("Buy") && fill.contains('$'), "{fill}");
+    let total = text_of(&client, r#"#position-figures [data-field="total-pl"]"#).await;
+    assert!(
+        total != "unknown",
+        "the broker reports the position's P&L: {total}"
+    );
+    let orders = text_of(&client, "#position-orders").await;
+    assert!(orders.contains("Filled"), "{orders}");
+    save_screenshot(&client, "position-detail").await;
+
+    // Another range reads the same account's bars again.
+    click(&client, "#range-1w").await;
+    wait_for_text(
+        &client,
+        "#range-1w[aria-pressed='true']",
+        "1W",
+        Duration::from_secs(10),
+    )
+    .await;
+    text_of(&client, "svg#price-chart").await;
+
+    // Trade: the ticket on this account and symbol.
+    click(&client, "#position-trade").await;
+    let symbol = client
+        .wait()
+        .at_most(Duration::from_secs(30))
+        .for_element(Locator::Css(
+            "#position-page-ticket #ticket-symbol, #ticket-symbol",
+        ))
+        .await
+        .expect("the ticket opened");
+    assert_eq!(
+        symbol.prop("value").await.expect("value").as_deref(),
+        Some("AAPL")
+    );
+    let account = client
+        .execute(
+            "const s = document.getElementById('ticket-account'); return s.options[s.selectedIndex].text;",
+            vec![],
+        )
+        .await
+        .expect("the chosen account");
+    assert!(
+        account
+            .as_str()
+            .is_some_and(|a| a.contains("Paper (local)")),
+        "{account}"
+    );
+    save_screenshot(&client, "position-trade").await;
+
+    client.close().await.expect("session closed");
+    drop(driver);
+}
+
+/// Issue 18 (no stale counts): the credential count on Settings is the table's own list: one
+/// credential stored in the app shows as one, and removing it makes both say none at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_credential_count_follows_the_table_under_it() {
+    let app = app_binary();
+    let data_root = tempfile::tempdir().expect("a temp dir");
+    let driver = start_driver(data_root.path(), &[]);
+    let client = connect(&driver, &app).await;
+    text_of(&client, CASH).await;
+    create_vault(&client).await;
+    wait_for_exact(&client, "#credentials-count", "Stored credentials (0)").await;
+
+    // One credential stored after the vault was opened: the OAuth app of a vendor.
+    click(&client, "#nav-connect").await;
+    type_into(&client, "#institution-search", "alpaca").await;
+    click(&client, r#"[data-institution="alpaca"] .connect-button"#).await;
+    click(&client, "#alpaca-way-oauth").await;
+    type_into(&client, "#oauth-app-alpaca-client_id", "count-app-7777").await;
+    type_into(
+        &client,
+        "#oauth-app-alpaca-client_secret",
+        "count-app-secret",
+    )
+    .await;
+    click(&client, "#oauth-app-alpaca-save").await;
+    wait_for_text(
+        &client,
+        "#oauth-app-alpaca-registered",
+        "saved in the vault",
+        Duration::from_secs(15),
+    )
+    .await;
+
+    click(&client, "#nav-settings").await;
+    wait_for_exact(&client, "#credentials-count", "Stored credentials (1)").await;
+    let rows = client
+        .find_all(Locator::Css("#credentials tbody tr"))
+        .await
+        .expect("rows");
+    assert_eq!(rows.len(), 1);
+    save_screenshot(&client, "settings-credentials-count").await;
+
+    // Removed (two clicks): the count and the table change together.
+    click(&client, "#credentials tbody tr button").await;
+    click(&client, "#credentials tbody tr button.danger").await;
+    text_of(&client, "#no-credentials").await;
+    wait_for_exact(&client, "#credentials-count", "Stored credentials (0)").await;
 
     client.close().await.expect("session closed");
     drop(driver);

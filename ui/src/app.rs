@@ -5,8 +5,10 @@ use crate::hooks::use_theme;
 use crate::ipc;
 use crate::live::{Live, LiveFeed};
 use crate::pages::{
-    AccountsPage, ActivityPage, ConnectPage, OrdersPage, Page, SettingsPage, UnlockPage,
+    AccountsPage, ActivityPage, ConnectPage, OrdersPage, Page, PositionPage, SettingsPage,
+    UnlockPage,
 };
+use crate::route::{PositionRoute, PositionRouter};
 use crate::session::Session;
 use brokerdesk_model::ipc::{GetVaultState, NoArgs};
 use brokerdesk_model::vault::VaultState;
@@ -54,6 +56,16 @@ pub fn App() -> Html {
             Callback::from(move |to: Page| page.set(to))
         },
     };
+    let position = use_state(|| None::<PositionRoute>);
+    let router = PositionRouter {
+        open: {
+            let (page, position) = (page.clone(), position.clone());
+            Callback::from(move |to: PositionRoute| {
+                position.set(Some(to));
+                page.set(Page::Position);
+            })
+        },
+    };
     let locked = session
         .vault
         .as_ref()
@@ -67,6 +79,7 @@ pub fn App() -> Html {
             Page::Orders => html! { <OrdersPage /> },
             Page::Activity => html! { <ActivityPage /> },
             Page::Settings => html! { <SettingsPage /> },
+            Page::Position => html! { <PositionPage route={(*position).clone()} /> },
         };
         html! {
             <div class="shell">
@@ -75,8 +88,10 @@ pub fn App() -> Html {
                 <main class="page" id={format!("page-{}", page.slug())}>
                     if let Some(err) = &*vault_error {
                         <div class="error-banner" role="alert">
-                            <strong>{ "The vault's state is unknown." }</strong>
-                            <span class="error-detail">{ err }</span>
+                            <div class="error-body">
+                                <p class="error-explained">{ brokerdesk_model::ErrorCode::Ipc.explain() }</p>
+                                <crate::components::ErrorDetails detail={err.clone()} />
+                            </div>
                         </div>
                     }
                     <SyncProgress />
@@ -87,7 +102,9 @@ pub fn App() -> Html {
     };
     html! {
         <ContextProvider<Session> context={session}>
-            <ContextProvider<Live> context={live}>{ body }</ContextProvider<Live>>
+            <ContextProvider<Live> context={live}>
+                <ContextProvider<PositionRouter> context={router}>{ body }</ContextProvider<PositionRouter>>
+            </ContextProvider<Live>>
         </ContextProvider<Session>>
     }
 }

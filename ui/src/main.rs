@@ -6,6 +6,7 @@ mod hooks;
 mod ipc;
 mod live;
 mod pages;
+mod route;
 mod session;
 mod theme;
 mod time;

@@ -71,6 +71,7 @@ mod tests {
             connection: ConnectionId::new("paper-local"),
             connection_name: "Paper (local)".into(),
             mode: TradingMode::Paper,
+            currency: None,
             account: AccountId::new("a"),
             order: Order {
                 id: OrderId::new(id),

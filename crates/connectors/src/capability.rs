@@ -6,7 +6,9 @@ use crate::types::{
     TransactionQuery,
 };
 use async_trait::async_trait;
+use brokerdesk_model::position_detail::{BarTimeframe, PriceBar};
 use brokerdesk_model::{AccountId, Balances, ClientOrderId, OrderId, Position, Symbol};
+use chrono::{DateTime, Utc};
 
 /// Read access to an institution's accounts, balances and positions.
 #[async_trait]
@@ -77,6 +79,21 @@ pub trait Trading: Send + Sync {
 pub trait MarketData: Send + Sync {
     /// Latest quotes; symbols the vendor has nothing for are left out.
     async fn latest_quotes(&self, symbols: &[Symbol]) -> Result<Vec<Quote>, ConnectorError>;
+
+    /// Price history of one symbol: bars of `timeframe` between `start` and `end`, oldest
+    /// first, at most `limit` of them (the newest kept). `Ok(None)` when this vendor offers no
+    /// price history (the default): the UI says so rather than borrow another's.
+    async fn bars(
+        &self,
+        symbol: &Symbol,
+        timeframe: BarTimeframe,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Option<Vec<PriceBar>>, ConnectorError> {
+        let _ = (symbol, timeframe, start, end, limit);
+        Ok(None)
+    }
 }
 
 /// A payment account (PayPal, Stripe, Square): its balances and its transactions.

@@ -11,6 +11,7 @@ use brokerdesk_connectors::types::{
     TimeInForce,
 };
 use brokerdesk_connectors::{ConnectorError, MarketData, Portfolio, Trading};
+use brokerdesk_model::position_detail::BarTimeframe;
 use brokerdesk_model::{AccountId, ClientOrderId, OrderId, PositionSide, Symbol};
 use rust_decimal_macros::dec;
 use support::{fast_policy, fixture, fixture_json};
@@ -127,10 +128,124 @@ async fn sandbox_suite() {
     let account = suite_portfolio(&c).await;
     suite_order_round_trip(&c, &account, "AAPL").await;
     c.clock().await.expect("clock");
+    suite_bars(&c).await;
     server.abort();
 }
 
+/// A month of daily bars: oldest first, within the span, no more than the limit.
+pub async fn suite_bars(c: &AlpacaConnector) {
+    let end = chrono::Utc::now();
+    let start = end - chrono::Duration::days(31);
+    let bars = c
+        .bars(&Symbol::new("AAPL"), BarTimeframe::Day, start, end, 10)
+        .await
+        .expect("bars")
+        .expect("Alpaca offers price history");
+    assert!(!bars.is_empty(), "a month of sessions has bars");
+    assert!(bars.len() <= 10, "the limit holds: {}", bars.len());
+    assert!(
+        bars.windows(2).all(|w| w[0].time < w[1].time),
+        "oldest first"
+    );
+    assert!(
+        bars.iter()
+            .all(|b| b.time >= start - chrono::Duration::days(1) && b.time <= end)
+    );
+    assert!(bars.iter().all(|b| b.low <= b.high && b.close > dec!(0)));
+}
+
 // ---- recorded responses ----
+
+/// `GET /v2/stocks/{symbol}/bars` as Alpaca's spec shows it: the query we send (timeframe,
+/// span, limit, feed, newest first), exact decimals from JSON numbers, and the next page
+/// followed with its token until the server has no more.
+#[tokio::test]
+async fn bars_follow_pages_and_read_exact_decimals() {
+    let server = MockServer::start().await;
+    let token = "QUFQTHxNfDIwMjItMDEtMDNUMDk6MDA6MDAuMDAwMDAwMDAwWg==";
+    Mock::given(method("GET"))
+        .and(path("/v2/stocks/AAPL/bars"))
+        .and(header("APCA-API-KEY-ID", KEY))
+        .and(query_param("timeframe", "1Min"))
+        .and(query_param("start", "2022-01-03T00:00:00Z"))
+        .and(query_param("end", "2022-01-04T00:00:00Z"))
+        // One bar came on the first page: the next asks only for what is still wanted.
+        .and(query_param("limit", "49"))
+        .and(query_param("sort", "desc"))
+        .and(query_param("feed", "iex"))
+        .and(query_param("page_token", token))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "bars": null, "symbol": "AAPL", "next_page_token": null
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v2/stocks/AAPL/bars"))
+        .and(query_param("timeframe", "1Min"))
+        .and(query_param("limit", "50"))
+        .respond_with(ok_fixture("spec_example_GET_v2_stocks_symbol_bars.json"))
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    let c = connector(&server.uri());
+    let at = |s: &str| {
+        chrono::DateTime::parse_from_rfc3339(s)
+            .unwrap()
+            .with_timezone(&chrono::Utc)
+    };
+    let bars = c
+        .bars(
+            &Symbol::new("AAPL"),
+            BarTimeframe::Minute,
+            at("2022-01-03T00:00:00Z"),
+            at("2022-01-04T00:00:00Z"),
+            50,
+        )
+        .await
+        .expect("bars")
+        .expect("Alpaca offers price history");
+    assert_eq!(bars.len(), 1);
+    let b = &bars[0];
+    assert_eq!(b.time, at("2022-01-03T09:00:00Z"));
+    assert_eq!(
+        (b.open, b.high, b.low, b.close, b.volume),
+        (
+            dec!(178.26),
+            dec!(178.26),
+            dec!(178.21),
+            dec!(178.21),
+            dec!(1118)
+        )
+    );
+}
+
+/// A bar the vendor sends with a broken time is an error, not a point at the epoch.
+#[tokio::test]
+async fn a_bar_with_a_bad_time_is_refused() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v2/stocks/AAPL/bars"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "bars": [{"t": "yesterday", "o": 1, "h": 1, "l": 1, "c": 1, "v": 1}],
+            "symbol": "AAPL", "next_page_token": null
+        })))
+        .mount(&server)
+        .await;
+    let now = chrono::Utc::now();
+    let err = connector(&server.uri())
+        .bars(
+            &Symbol::new("AAPL"),
+            BarTimeframe::Day,
+            now - chrono::Duration::days(5),
+            now,
+            10,
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ConnectorError::BadResponse(_)), "{err:?}");
+}
 
 #[tokio::test]
 async fn account_balances_are_exact_decimals_from_strings() {

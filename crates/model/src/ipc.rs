@@ -519,6 +519,41 @@ impl Command for SyncActivity {
     type Output = Vec<crate::ActivitySyncError>;
 }
 
+/// One position looked at closely (the position page): price history from the account's own
+/// market data, the user's fills, cost basis, P&L and the orders on the symbol.
+pub struct GetPositionDetail;
+
+impl Command for GetPositionDetail {
+    const NAME: &'static str = "position_detail";
+    type Args = crate::position_detail::PositionDetailArgs;
+    type Output = crate::position_detail::PositionDetail;
+}
+
+/// The latest reference rates the service holds (fetched at most once a day), for totals in
+/// the user's base currency.
+pub struct GetFxRates;
+
+impl Command for GetFxRates {
+    const NAME: &'static str = "fx_rates";
+    type Args = NoArgs;
+    type Output = crate::fx::FxRatesReply;
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct BaseCurrencyArgs {
+    /// An ISO 4217 code, e.g. `EUR`.
+    pub code: String,
+}
+
+/// Sets the currency totals are shown in.
+pub struct SetBaseCurrency;
+
+impl Command for SetBaseCurrency {
+    const NAME: &'static str = "settings_set_base_currency";
+    type Args = BaseCurrencyArgs;
+    type Output = crate::Settings;
+}
+
 /// Every command name; the shell's build script turns each into a grantable permission.
 pub const ALL: &[&str] = &[
     GetAccountsOverview::NAME,
@@ -559,6 +594,9 @@ pub const ALL: &[&str] = &[
     GetActivity::NAME,
     ExportActivityCsv::NAME,
     SyncActivity::NAME,
+    GetPositionDetail::NAME,
+    GetFxRates::NAME,
+    SetBaseCurrency::NAME,
 ];
 
 #[cfg(test)]

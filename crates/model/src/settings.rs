@@ -21,12 +21,23 @@ pub struct Settings {
     /// Which events become a native notification. Older files have none: all of them.
     #[serde(default)]
     pub notifications: NotificationSettings,
+    /// The ISO 4217 code totals are shown in (other currencies converted at a published
+    /// rate). Absent in files written before it existed: US dollars.
+    #[serde(default = "default_base_currency")]
+    pub base_currency: String,
+}
+
+pub const DEFAULT_BASE_CURRENCY: &str = "USD";
+
+fn default_base_currency() -> String {
+    DEFAULT_BASE_CURRENCY.to_owned()
 }
 
 impl Default for Settings {
     fn default() -> Self {
         Self {
             max_order_pct: DEFAULT_MAX_ORDER_PCT,
+            base_currency: default_base_currency(),
             theme: Theme::default(),
             notifications: NotificationSettings::default(),
         }
@@ -100,6 +111,18 @@ impl Default for NotificationSettings {
     }
 }
 
+/// Checks a base currency the user picked: a code ISO 4217 knows (upper-cased).
+pub fn check_base_currency(code: &str) -> Result<String, String> {
+    let style = crate::money::currency_style(code);
+    if !style.known || style.code.len() != 3 {
+        return Err(format!(
+            "{:?} is not an ISO 4217 currency code (for example USD, EUR, JPY)",
+            code.trim()
+        ));
+    }
+    Ok(style.code)
+}
+
 /// Checks a limit typed by the user: more than 0, at most [`MAX_ORDER_PCT_CEILING`].
 pub fn check_max_order_pct(percent: Decimal) -> Result<Decimal, String> {
     if percent <= Decimal::ZERO || percent > MAX_ORDER_PCT_CEILING {
@@ -141,6 +164,17 @@ mod tests {
         assert!(partial.notifications.rejections);
         for theme in Theme::ALL {
             assert_eq!(Theme::from_slug(theme.slug()), Some(theme));
+        }
+    }
+
+    #[test]
+    fn the_base_currency_defaults_to_dollars_and_must_be_iso() {
+        assert_eq!(Settings::default().base_currency, "USD");
+        let old: Settings = serde_json::from_str(r#"{"max_order_pct":"10"}"#).unwrap();
+        assert_eq!(old.base_currency, "USD");
+        assert_eq!(check_base_currency(" eur ").unwrap(), "EUR");
+        for bad in ["", "XYZ", "EURO", "US"] {
+            assert!(check_base_currency(bad).is_err(), "{bad}");
         }
     }
 }

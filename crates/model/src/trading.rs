@@ -82,6 +82,10 @@ pub struct BlotterEntry {
     pub account: AccountId,
     pub order: Order,
     pub submitted_at: DateTime<Utc>,
+    /// The account's currency (prices and amounts are in it), where the connection's last read
+    /// said; absent, the figures are shown without a currency sign rather than with a wrong one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
 }
 
 /// An order the broker holds back with warnings until the user answers: yes places it (and may

@@ -43,6 +43,10 @@ pub struct ServiceConfig {
     /// Where the local sandbox's prices come from: the seeded simulation (default) or a
     /// replayed CSV. Changed at run time with `LocalSandbox::sandbox().set_price_source`.
     pub sandbox_prices: brokerdesk_paper::PriceSource,
+    /// Where the exchange rates for base-currency totals are fetched (at most once a day);
+    /// `None`: never (the default in code, so tests stay offline). `from_env` sets the ECB's
+    /// file unless `BROKERDESK_FX_RATES` is `off` or another https (or loopback) address.
+    pub fx_rates_url: Option<String>,
 }
 
 /// Where Alpaca clients find the app's sandbox by default (same as `brokerdesk sandbox serve`).
@@ -61,6 +65,7 @@ impl ServiceConfig {
             rest_polling: true,
             key_vendor_urls: BTreeMap::new(),
             sandbox_prices: brokerdesk_paper::PriceSource::Simulated,
+            fx_rates_url: None,
         }
     }
 
@@ -96,7 +101,32 @@ impl ServiceConfig {
                 ))
             })?;
         }
+        config.fx_rates_url = match std::env::var("BROKERDESK_FX_RATES") {
+            Err(_) => Some(crate::fx_rates::ECB_DAILY_URL.to_owned()),
+            Ok(v) => parse_fx_rates(&v)?,
+        };
         Ok(config)
+    }
+}
+
+/// `BROKERDESK_FX_RATES`: `off`, or the address of a file in the ECB's format (https, or
+/// http on this computer for a stand-in).
+fn parse_fx_rates(text: &str) -> Result<Option<String>, ServiceError> {
+    let text = text.trim();
+    if parse_switch(text) == Some(false) {
+        return Ok(None);
+    }
+    let ok = url::Url::parse(text).is_ok_and(|u| {
+        u.scheme() == "https"
+            || (u.scheme() == "http"
+                && matches!(u.host_str(), Some("127.0.0.1" | "localhost" | "[::1]")))
+    });
+    if ok {
+        Ok(Some(text.to_owned()))
+    } else {
+        Err(ServiceError::Config(format!(
+            "BROKERDESK_FX_RATES={text:?} is neither `off` nor an https address"
+        )))
     }
 }
 

@@ -383,6 +383,17 @@ impl Connection {
             .clone()
     }
 
+    /// An account's currency as the last read reported it.
+    pub fn account_currency(&self, account: &AccountId) -> Option<String> {
+        self.last_read
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()?
+            .iter()
+            .find(|s| &s.account_id == account)
+            .map(|s| s.balances.currency.clone())
+    }
+
     /// The symbols of every position in the last read.
     pub fn held_symbols(&self) -> BTreeSet<Symbol> {
         self.last_read()

@@ -437,6 +437,52 @@ impl Journal {
         Ok(out)
     }
 
+    /// Fills of one symbol in one account, oldest first, with their times (the position page
+    /// marks them on the price chart).
+    pub fn symbol_fills(
+        &self,
+        connection: &ConnectionId,
+        account: &AccountId,
+        symbol: &Symbol,
+    ) -> Result<Vec<(DateTime<Utc>, Fill)>, ServiceError> {
+        let mut stmt = self
+            .db
+            .prepare(
+                "SELECT seq, side, qty, price, at FROM fills
+                 WHERE connection = ?1 AND account = ?2 AND symbol = ?3 ORDER BY seq",
+            )
+            .map_err(err("listing fills"))?;
+        let rows = stmt
+            .query_map(
+                params![connection.as_str(), account.as_str(), symbol.as_str()],
+                |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, String>(3)?,
+                        r.get::<_, String>(4)?,
+                    ))
+                },
+            )
+            .map_err(err("listing fills"))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (seq, side, qty, price, at) = row.map_err(err("listing fills"))?;
+            out.push((
+                time(&at)?,
+                Fill {
+                    seq,
+                    symbol: symbol.clone(),
+                    side: json(&format!("\"{side}\""))?,
+                    qty: dec(&qty)?,
+                    price: dec(&price)?,
+                },
+            ));
+        }
+        Ok(out)
+    }
+
     /// The highest fill sequence number so far (0 with none).
     pub fn last_seq(&self) -> Result<i64, ServiceError> {
         self.db

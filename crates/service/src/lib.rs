@@ -19,6 +19,7 @@ mod connection_record;
 mod error;
 pub mod events;
 mod flows_api;
+pub mod fx_rates;
 mod journal;
 mod key_connections;
 #[cfg(test)]
@@ -35,6 +36,9 @@ mod order_warnings;
 mod orders;
 mod orders_journal;
 pub mod paper_connection;
+mod position_detail;
+#[cfg(test)]
+mod position_detail_tests;
 mod pricing;
 mod quoting;
 mod reconcile;

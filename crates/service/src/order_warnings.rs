@@ -177,6 +177,7 @@ impl BrokerageService {
                     account: pending.account.clone(),
                     order,
                     submitted_at: pending.submitted_at,
+                    currency: connection.account_currency(&pending.account),
                 };
                 self.publish(ServiceEvent::Order(Box::new(entry.clone())));
                 self.publish(ServiceEvent::AccountsChanged);

@@ -117,6 +117,7 @@ impl BrokerageService {
             connection: connection.id.clone(),
             connection_name: connection.display_name.clone(),
             mode,
+            currency: connection.account_currency(&ticket.account),
             account: ticket.account,
             order,
             submitted_at,
@@ -208,7 +209,7 @@ impl BrokerageService {
             .await
     }
 
-    async fn refresh_orders_where(
+    pub(crate) async fn refresh_orders_where(
         &self,
         wanted: impl Fn(&JournaledOrder) -> bool,
     ) -> Result<usize, ServiceError> {
@@ -262,6 +263,7 @@ impl BrokerageService {
                         account: order.account.clone(),
                         order: report,
                         submitted_at: order.submitted_at,
+                        currency: connection.account_currency(&order.account),
                     })));
                 }
                 Ok(None)
@@ -290,10 +292,16 @@ pub(crate) fn entry(
     o: JournaledOrder,
     connections: &HashMap<ConnectionId, Arc<Connection>>,
 ) -> BlotterEntry {
-    let (name, mode) = connections
+    let (name, mode, currency) = connections
         .get(&o.connection)
-        .map(|c| (c.display_name.clone(), c.known_account_mode(&o.account)))
-        .unwrap_or_else(|| (o.connection.to_string(), TradingMode::Live));
+        .map(|c| {
+            (
+                c.display_name.clone(),
+                c.known_account_mode(&o.account),
+                c.account_currency(&o.account),
+            )
+        })
+        .unwrap_or_else(|| (o.connection.to_string(), TradingMode::Live, None));
     let order = o
         .broker_order
         .clone()
@@ -305,5 +313,6 @@ pub(crate) fn entry(
         account: o.account,
         order,
         submitted_at: o.submitted_at,
+        currency,
     }
 }

@@ -100,6 +100,8 @@ pub(crate) struct Inner {
     pub(crate) warnings: crate::order_warnings::PendingWarnings,
     /// Every connection's money movements, stored and synced (the Activity page).
     pub(crate) activity: crate::activity::ActivityState,
+    /// Exchange rates for base-currency totals, cached in the data dir.
+    pub(crate) fx: crate::fx_rates::FxState,
 }
 
 /// The one core behind the app and the CLI. Cheap to clone: clones share everything.
@@ -173,6 +175,7 @@ impl BrokerageService {
             inner: Arc::new(Inner {
                 registry: Registry::new(&config.data_dir, vault.clone()),
                 settings: crate::settings::SettingsFile::new(&config.data_dir),
+                fx: crate::fx_rates::FxState::new(&config.data_dir, config.fx_rates_url.clone()),
                 config,
                 flows: BrowserFlows::new(vault.clone()),
                 vault,

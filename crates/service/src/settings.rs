@@ -5,7 +5,7 @@
 
 use crate::BrokerageService;
 use crate::error::ServiceError;
-use brokerdesk_model::settings::check_max_order_pct;
+use brokerdesk_model::settings::{check_base_currency, check_max_order_pct};
 use brokerdesk_model::{NotificationSettings, Settings, Theme};
 use brokerdesk_vault::Action;
 use rust_decimal::Decimal;
@@ -42,6 +42,7 @@ impl SettingsFile {
         let settings: Settings =
             serde_json::from_slice(&bytes).map_err(|e| unusable(e.to_string()))?;
         check_max_order_pct(settings.max_order_pct).map_err(unusable)?;
+        check_base_currency(&settings.base_currency).map_err(unusable)?;
         Ok(settings)
     }
 
@@ -101,6 +102,17 @@ impl BrokerageService {
     /// this way). An unreadable file notifies nothing rather than guessing.
     pub fn notification_settings(&self) -> Result<NotificationSettings, ServiceError> {
         Ok(self.inner.settings.load()?.notifications)
+    }
+
+    /// Sets the currency totals are shown in (an ISO 4217 code).
+    pub fn set_base_currency(&self, code: &str) -> Result<Settings, ServiceError> {
+        self.inner.vault.authorize(Action::Read)?;
+        let _ = self.inner.vault.touch();
+        let code = check_base_currency(code).map_err(ServiceError::InvalidInput)?;
+        let mut settings = self.inner.settings.load()?;
+        settings.base_currency = code;
+        self.inner.settings.save(&settings)?;
+        Ok(settings)
     }
 }
 

@@ -41,3 +41,12 @@ pub fn settings_set_notifications(
 ) -> Result<Settings, IpcError> {
     service.set_notifications(notifications).map_err(super::ipc)
 }
+
+/// The currency totals are shown in (an ISO 4217 code).
+#[tauri::command(rename_all = "snake_case")]
+pub fn settings_set_base_currency(
+    service: State<'_, BrokerageService>,
+    code: String,
+) -> Result<Settings, IpcError> {
+    service.set_base_currency(&code).map_err(super::ipc)
+}

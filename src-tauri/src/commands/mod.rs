@@ -4,8 +4,10 @@
 pub mod activity;
 pub mod app;
 pub mod connections;
+pub mod money;
 pub mod oauth;
 pub mod portfolio;
+pub mod position;
 pub mod trading;
 pub mod vault;
 

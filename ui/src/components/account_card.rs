@@ -1,5 +1,5 @@
 use super::{ConnectionBadge, ModeBadge, PositionsTable};
-use brokerdesk_model::money::format_usd;
+use brokerdesk_model::money::format_money;
 use brokerdesk_model::{AccountSnapshot, ConnectionSummary};
 use yew::prelude::*;
 
@@ -15,6 +15,7 @@ pub struct AccountCardProps {
 #[component]
 pub fn AccountCard(props: &AccountCardProps) -> Html {
     let s = &props.snapshot;
+    let money = |v| format_money(v, &s.balances.currency);
     let figure = |label: &'static str, field: &'static str, value: String| {
         html! {
             <div class="figure">
@@ -39,12 +40,13 @@ pub fn AccountCard(props: &AccountCardProps) -> Html {
                 <p class="muted balance-unknown" data-field="balance-unknown">{ unknown.note() }</p>
             } else {
                 <div class="figures">
-                    { figure("Cash", "cash", format_usd(s.balances.cash)) }
-                    { figure("Buying power", "buying-power", format_usd(s.balances.buying_power)) }
-                    { figure("Equity", "equity", format_usd(s.balances.equity)) }
+                    { figure("Cash", "cash", money(s.balances.cash)) }
+                    { figure("Buying power", "buying-power", money(s.balances.buying_power)) }
+                    { figure("Equity", "equity", money(s.balances.equity)) }
                 </div>
             }
-            <PositionsTable positions={s.positions.clone()} quotes={props.quotes.clone()} prices={s.prices.clone()} />
+            <PositionsTable positions={s.positions.clone()} quotes={props.quotes.clone()} prices={s.prices.clone()}
+                currency={s.balances.currency.clone()} connection={s.connection.id.clone()} account={s.account_id.clone()} />
         </section>
     }
 }

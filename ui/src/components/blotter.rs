@@ -3,7 +3,7 @@
 use crate::components::ModeBadge;
 use crate::ipc;
 use brokerdesk_model::ipc::{CancelOrder, CancelOrderArgs};
-use brokerdesk_model::money::format_usd;
+use brokerdesk_model::money::{format_grouped, format_price};
 use brokerdesk_model::order::{OrderQuantity, OrderStatus, OrderType};
 use brokerdesk_model::{BlotterEntry, IpcError};
 use yew::prelude::*;
@@ -39,15 +39,20 @@ pub fn Blotter(props: &BlotterProps) -> Html {
     let error = use_state(|| None::<IpcError>);
     let row = |e: &BlotterEntry| {
         let o = &e.order;
+        // In the account's currency; without one known, the figure alone (never a wrong sign).
+        let money = |v: rust_decimal::Decimal| match &e.currency {
+            Some(c) => format_price(v, c),
+            None => format_grouped(v, v.normalize().scale().max(2)),
+        };
         let qty = match o.quantity {
             Some(OrderQuantity::Qty(q)) => q.normalize().to_string(),
-            Some(OrderQuantity::Notional(n)) => format_usd(n),
+            Some(OrderQuantity::Notional(n)) => money(n),
             None => "—".into(),
         };
         let price = match (o.limit_price, o.stop_price) {
-            (Some(l), Some(s)) => format!("{} / {}", format_usd(s), format_usd(l)),
-            (Some(l), None) => format_usd(l),
-            (None, Some(s)) => format_usd(s),
+            (Some(l), Some(s)) => format!("{} / {}", money(s), money(l)),
+            (Some(l), None) => money(l),
+            (None, Some(s)) => money(s),
             (None, None) => "—".into(),
         };
         let cancel = {
@@ -81,7 +86,7 @@ pub fn Blotter(props: &BlotterProps) -> Html {
                 <td>{ kind(o.order_type) }</td>
                 <td class="num">{ price }</td>
                 <td class="num" data-field="filled">{ o.filled_qty.normalize().to_string() }</td>
-                <td class="num">{ o.filled_avg_price.map(format_usd).unwrap_or_else(|| "—".into()) }</td>
+                <td class="num">{ o.filled_avg_price.map(money).unwrap_or_else(|| "—".into()) }</td>
                 <td data-field="status" class={classes!("status", status.replace(' ', "-"))}>{ status.clone() }</td>
                 <td>if o.status.is_open() && !o.id.as_str().starts_with("pending-") {
                     <button class="secondary cancel" onclick={cancel}>{ "Cancel" }</button>

@@ -76,8 +76,15 @@ pub fn CredentialsTable() -> Html {
             </table>
         },
     };
+    // The count is the length of the very list the table shows (one source): it cannot
+    // disagree with the rows under it, and it changes with them on every reload.
+    let heading = match &*list.state {
+        Load::Ready(items) => format!("Stored credentials ({})", items.len()),
+        _ => "Stored credentials".to_owned(),
+    };
     html! {
         <>
+            <h3 id="credentials-count">{ heading }</h3>
             if let Some(err) = &*error { <p class="form-error" role="alert">{ err }</p> }
             { body }
         </>

@@ -1,4 +1,4 @@
-use brokerdesk_model::{ErrorCode, IpcError};
+use brokerdesk_model::IpcError;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
@@ -10,23 +10,10 @@ pub struct ErrorBannerProps {
     pub on_retry: Option<Callback<()>>,
 }
 
-/// What a failed call means for the user, then the backend's own words.
-fn headline(code: ErrorCode) -> &'static str {
-    match code {
-        ErrorCode::VaultLocked => "The vault is locked.",
-        ErrorCode::Forbidden => "Not allowed.",
-        ErrorCode::InvalidInput => "That input was refused.",
-        ErrorCode::NotFound => "Not found.",
-        ErrorCode::NeedsSignIn => "Sign in again to continue.",
-        ErrorCode::Unavailable => "The institution could not be reached.",
-        ErrorCode::Rejected => "The institution refused the request.",
-        ErrorCode::NeedsConfirmation => "This order needs a second confirmation.",
-        ErrorCode::OrderWarnings => "The broker asks you to confirm this order.",
-        ErrorCode::Ipc => "The app's backend did not answer.",
-        ErrorCode::Internal => "Something went wrong inside Brokerdesk.",
-    }
-}
-
+/// A failed call for people: what happened and what to do (`ErrorCode::explain`, one sentence
+/// per code), then the backend's own words: shown where they are written for the user (a
+/// refused field, the order's figures), else — they may quote a transport error — behind a
+/// disclosure, never in the main text.
 #[component]
 pub fn ErrorBanner(props: &ErrorBannerProps) -> Html {
     let retry = props
@@ -35,11 +22,33 @@ pub fn ErrorBanner(props: &ErrorBannerProps) -> Html {
         .map(|on_retry| Callback::from(move |_: MouseEvent| on_retry.emit(())));
     html! {
         <div class="error-banner" role="alert" data-code={props.error.code.as_str()}>
-            <strong>{ headline(props.error.code) }</strong>
-            <span class="error-detail">{ &props.error.message }</span>
+            <div class="error-body">
+                <p class="error-explained">{ props.error.code.explain() }</p>
+                if props.error.code.message_is_for_people() {
+                    <p class="error-message">{ &props.error.message }</p>
+                } else {
+                    <ErrorDetails detail={props.error.message.clone()} />
+                }
+            </div>
             if let Some(retry) = retry {
                 <button class="secondary" onclick={retry}>{ "Try again" }</button>
             }
         </div>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct ErrorDetailsProps {
+    pub detail: String,
+}
+
+/// The raw detail of an error, closed by default.
+#[component]
+pub fn ErrorDetails(props: &ErrorDetailsProps) -> Html {
+    html! {
+        <details class="error-details">
+            <summary>{ "Details" }</summary>
+            <p class="error-detail">{ &props.detail }</p>
+        </details>
     }
 }

@@ -12,7 +12,7 @@ use crate::live::use_live;
 use brokerdesk_model::ipc::{
     AnswerOrderWarnings, AnswerOrderWarningsArgs, GetQuotes, PlaceOrder, PlaceOrderArgs, QuotesArgs,
 };
-use brokerdesk_model::money::format_usd;
+use brokerdesk_model::money::format_price;
 use brokerdesk_model::order::{OrderQuantity, OrderSide, OrderType, TimeInForce};
 use brokerdesk_model::{
     AccountSnapshot, BlotterEntry, ErrorCode, IpcError, OrderPlacement, OrderTicket, OrderWarnings,
@@ -26,23 +26,30 @@ pub struct OrderTicketProps {
     /// Accounts that can take orders.
     pub accounts: Vec<AccountSnapshot>,
     pub on_placed: Callback<BlotterEntry>,
+    /// Opens the ticket on this account (connection, account) instead of the first.
+    #[prop_or_default]
+    pub account: Option<(brokerdesk_model::ConnectionId, brokerdesk_model::AccountId)>,
+    /// Opens the ticket with this symbol filled in.
+    #[prop_or_default]
+    pub symbol: Option<Symbol>,
 }
 
 /// "Buy 2 AAPL at market" / "Sell $500 of MSFT, limit $410.00".
-fn describe(t: &OrderTicket) -> String {
+fn describe(t: &OrderTicket, currency: &str) -> String {
+    let money = |v| format_price(v, currency);
     let side = match t.side {
         OrderSide::Buy => "Buy",
         OrderSide::Sell => "Sell",
     };
     let what = match t.quantity {
         OrderQuantity::Qty(q) => format!("{} {}", q.normalize(), t.symbol),
-        OrderQuantity::Notional(n) => format!("{} of {}", format_usd(n), t.symbol),
+        OrderQuantity::Notional(n) => format!("{} of {}", money(n), t.symbol),
     };
     let price = match (t.order_type, t.limit_price, t.stop_price) {
-        (OrderType::Limit, Some(l), _) => format!("limit {}", format_usd(l)),
-        (OrderType::Stop, _, Some(s)) => format!("stop {}", format_usd(s)),
+        (OrderType::Limit, Some(l), _) => format!("limit {}", money(l)),
+        (OrderType::Stop, _, Some(s)) => format!("stop {}", money(s)),
         (OrderType::StopLimit, Some(l), Some(s)) => {
-            format!("stop {} limit {}", format_usd(s), format_usd(l))
+            format!("stop {} limit {}", money(s), money(l))
         }
         _ => "at market".to_owned(),
     };
@@ -61,8 +68,26 @@ struct LargeOrder {
 
 #[component]
 pub fn OrderTicketForm(props: &OrderTicketProps) -> Html {
-    let form = use_state(TicketForm::default);
-    let account_index = use_state(|| 0usize);
+    let form = {
+        let symbol = props.symbol.clone();
+        use_state(move || TicketForm {
+            symbol: symbol.map(|s| s.to_string()).unwrap_or_default(),
+            ..TicketForm::default()
+        })
+    };
+    let account_index = {
+        let wanted = props.account.clone();
+        let accounts = props.accounts.clone();
+        use_state(move || {
+            wanted
+                .and_then(|(c, a)| {
+                    accounts
+                        .iter()
+                        .position(|s| s.connection.id == c && s.account_id == a)
+                })
+                .unwrap_or(0)
+        })
+    };
     let review = use_state(|| None::<OrderTicket>);
     let large = use_state(|| None::<LargeOrder>);
     let typed_symbol = use_state(String::new);
@@ -343,6 +368,8 @@ pub fn OrderTicketForm(props: &OrderTicketProps) -> Html {
     let order_type = form.order_type.as_str();
     let tif = form.time_in_force.as_str();
     let is_live = account.is_some_and(|a| a.mode == TradingMode::Live);
+    // Prices and amounts are in the account's own currency.
+    let currency = account.map_or("USD", |a| a.balances.currency.as_str());
     html! {
         <section class="card" id="order-ticket">
             <h2>{ "New order" }</h2>
@@ -358,8 +385,8 @@ pub fn OrderTicketForm(props: &OrderTicketProps) -> Html {
                     <span class="muted quote-line" id="ticket-quote">{
                         match &quote {
                             Some(q) => format!("Bid {} · Ask {}",
-                                q.bid.map(format_usd).unwrap_or_else(|| "—".into()),
-                                q.ask.map(format_usd).unwrap_or_else(|| "—".into())),
+                                q.bid.map(|v| format_price(v, currency)).unwrap_or_else(|| "—".into()),
+                                q.ask.map(|v| format_price(v, currency)).unwrap_or_else(|| "—".into())),
                             None => String::new(),
                         }
                     }</span>
@@ -402,7 +429,7 @@ pub fn OrderTicketForm(props: &OrderTicketProps) -> Html {
             </form>
             if let (Some(t), Some(a), None, false) = (&*review, account, &*large, waiting) {
                 <div class={classes!("confirm", if is_live { "live" } else { "paper" })} id="order-confirm" role="dialog" aria-label="Confirm order">
-                    <p class="confirm-what" id="confirm-what">{ describe(t) }</p>
+                    <p class="confirm-what" id="confirm-what">{ describe(t, currency) }</p>
                     <p>{ "Account: " }<strong id="confirm-account">{ format!("{} · {}", a.connection.display_name, a.account_id) }</strong>{ " " }<ModeBadge mode={a.mode} /></p>
                     <p class="muted">{
                         if is_live {
@@ -422,7 +449,7 @@ pub fn OrderTicketForm(props: &OrderTicketProps) -> Html {
             }
             if let (Some(l), Some(a)) = (&*large, account) {
                 <div class={classes!("confirm", "large", if is_live { "live" } else { "paper" })} id="order-large" role="alertdialog" aria-label="Confirm a large order">
-                    <p class="confirm-what">{ describe(&l.ticket) }{ " " }<ModeBadge mode={a.mode} /></p>
+                    <p class="confirm-what">{ describe(&l.ticket, currency) }{ " " }<ModeBadge mode={a.mode} /></p>
                     <p class="form-error" id="large-why">{ &l.why }</p>
                     <label for="large-symbol">{ format!("Type {} to confirm this order a second time", l.ticket.symbol) }</label>
                     <input id="large-symbol" autocomplete="off" value={(*typed_symbol).clone()} oninput={on_typed_symbol} />

@@ -1,5 +1,8 @@
-use brokerdesk_model::money::{format_grouped, format_usd};
-use brokerdesk_model::{Position, PositionSide, PriceSource, Quote, Symbol};
+use crate::route::{PositionRoute, use_position_router};
+use brokerdesk_model::money::{format_grouped, format_money, format_price};
+use brokerdesk_model::{
+    AccountId, ConnectionId, Position, PositionSide, PriceSource, Quote, Symbol,
+};
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -14,6 +17,13 @@ pub struct PositionsTableProps {
     /// Where each position's price came from, as the backend read it.
     #[prop_or_default]
     pub prices: BTreeMap<Symbol, PriceSource>,
+    /// The account's currency: every price and amount is in it.
+    pub currency: String,
+    /// Where the positions are held: with both, each row opens its position page.
+    #[prop_or_default]
+    pub connection: Option<ConnectionId>,
+    #[prop_or_default]
+    pub account: Option<AccountId>,
 }
 
 /// The price a position is marked at: the last trade, else the middle of the spread.
@@ -42,7 +52,24 @@ fn marked(p: &Position, price: Decimal) -> Position {
 
 #[component]
 pub fn PositionsTable(props: &PositionsTableProps) -> Html {
+    let router = use_position_router();
+    let cur = props.currency.as_str();
     let row = |p: &Position| {
+        // Clicking the row (or the symbol's button, for the keyboard) opens the position page.
+        let open = match (&router, &props.connection, &props.account) {
+            (Some(router), Some(connection), Some(account)) => {
+                let route = PositionRoute {
+                    connection: connection.clone(),
+                    account: account.clone(),
+                    symbol: p.symbol.clone(),
+                };
+                let open = router.open.clone();
+                Some(Callback::from(move |_: MouseEvent| {
+                    open.emit(route.clone())
+                }))
+            }
+            _ => None,
+        };
         let live = props.quotes.get(&p.symbol).and_then(mark);
         // A streamed quote of this connection wins; else the price the backend says it used.
         let broker_price = match live {
@@ -75,18 +102,29 @@ pub fn PositionsTable(props: &PositionsTableProps) -> Html {
             "gain"
         };
         html! {
-            <tr data-symbol={p.symbol.to_string()}>
-                <td>{ p.symbol.as_str() }</td>
+            <tr data-symbol={p.symbol.to_string()} class={classes!(open.is_some().then_some("opens"))} onclick={open.clone()}>
+                <td>
+                    if let Some(open) = open.clone() {
+                        // The row's click is for the mouse; this button is the keyboard's way in.
+                        <button class="link open-position" data-open-position={p.symbol.to_string()}
+                            title={format!("Open {} (chart, fills, orders)", p.symbol)}
+                            onclick={Callback::from(move |e: MouseEvent| { e.stop_propagation(); open.emit(e) })}>
+                            { p.symbol.as_str() }
+                        </button>
+                    } else {
+                        { p.symbol.as_str() }
+                    }
+                </td>
                 <td>{ side }</td>
                 <td class="num">{ format_grouped(qty, qty.scale()) }</td>
-                <td class="num">{ format_usd(p.avg_entry_price) }</td>
-                <td class="num" title={source}>{ format_usd(p.current_price) }
+                <td class="num">{ format_price(p.avg_entry_price, cur) }</td>
+                <td class="num" title={source}>{ format_price(p.current_price, cur) }
                     if let Some(PriceSource::Positions { as_of }) = broker_price {
                         <span class="muted price-source" data-field="price-source">{ format!(" broker's price, {}", crate::time::local_time(*as_of)) }</span>
                     }
                 </td>
-                <td class="num">{ format_usd(p.market_value) }</td>
-                <td class={classes!("num", pl_class)}>{ format_usd(p.unrealized_pl) }</td>
+                <td class="num">{ format_money(p.market_value, cur) }</td>
+                <td class={classes!("num", pl_class)}>{ format_money(p.unrealized_pl, cur) }</td>
             </tr>
         }
     };

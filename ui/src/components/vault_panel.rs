@@ -68,7 +68,6 @@ pub fn VaultPanel(props: &VaultPanelProps) -> Html {
         <dl class="facts" id="vault-panel">
             <dt>{ "State" }</dt><dd id="vault-state">{ "Unlocked" }</dd>
             <dt>{ "Profile" }</dt><dd id="vault-role">{ role }</dd>
-            <dt>{ "Credentials" }</dt><dd>{ props.state.credentials.unwrap_or(0) }</dd>
             <dt><label for="auto-lock">{ "Lock after" }</label></dt>
             <dd>
                 <select id="auto-lock" onchange={on_auto_lock}>

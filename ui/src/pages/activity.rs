@@ -2,7 +2,7 @@
 //! filters, search, "Load more" (keyset pages), CSV export and a Refresh. It re-reads when the
 //! backend says new activity was stored (no timers).
 
-use crate::components::ErrorBanner;
+use crate::components::{ErrorBanner, ErrorDetails};
 use crate::ipc;
 use crate::live::use_live;
 use brokerdesk_model::ipc::{
@@ -202,7 +202,7 @@ pub fn ActivityPage() -> Html {
                 </td>
                 <td class="kind">{ e.kind.as_str() }</td>
                 <td class="description">{ text }</td>
-                <td class={classes!("num", sign)}>{ format!("{} {}", e.amount, e.currency) }</td>
+                <td class={classes!("num", sign)}>{ brokerdesk_model::money::format_money(e.amount, &e.currency) }</td>
                 <td class="status">{ e.status.as_str() }</td>
             </tr>
         }
@@ -263,8 +263,10 @@ pub fn ActivityPage() -> Html {
             }
             { for shown.errors.iter().map(|e| html! {
                 <div class="error-banner activity-sync-error" role="alert">
-                    <strong>{ format!("{}: activity could not be read.", e.connection_name) }</strong>
-                    <span class="error-detail">{ &e.message }</span>
+                    <div class="error-body">
+                        <p class="error-explained">{ format!("{}: its activity could not be read this time. The rows below are what was read before; press Refresh to try again.", e.connection_name) }</p>
+                        <ErrorDetails detail={e.message.clone()} />
+                    </div>
                 </div>
             }) }
             if let Some(path) = &*exported {

@@ -2,6 +2,7 @@ mod accounts;
 mod activity;
 mod connect;
 mod orders;
+mod position;
 mod settings;
 mod unlock;
 
@@ -9,6 +10,7 @@ pub use accounts::AccountsPage;
 pub use activity::ActivityPage;
 pub use connect::ConnectPage;
 pub use orders::OrdersPage;
+pub use position::PositionPage;
 pub use settings::SettingsPage;
 pub use unlock::UnlockPage;
 
@@ -19,6 +21,9 @@ pub enum Page {
     Orders,
     Activity,
     Settings,
+    /// One position (which one: `route::PositionRoute`); reached from a positions table, so
+    /// not in the navigation's `ALL`.
+    Position,
 }
 
 impl Page {
@@ -37,6 +42,7 @@ impl Page {
             Page::Orders => "Orders",
             Page::Activity => "Activity",
             Page::Settings => "Settings",
+            Page::Position => "Position",
         }
     }
 
@@ -48,6 +54,7 @@ impl Page {
             Page::Orders => "orders",
             Page::Activity => "activity",
             Page::Settings => "settings",
+            Page::Position => "position",
         }
     }
 }

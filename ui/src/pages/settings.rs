@@ -1,8 +1,8 @@
 //! The Settings page: the vault, stored credentials, and where the app keeps its data.
 
 use crate::components::{
-    CreateVaultForm, CredentialsTable, ErrorBanner, LiveArming, NotificationSwitches, OrderLimit,
-    ThemeSwitch, VaultPanel,
+    BaseCurrency, CreateVaultForm, CredentialsTable, ErrorBanner, LiveArming, NotificationSwitches,
+    OrderLimit, ThemeSwitch, VaultPanel,
 };
 use crate::hooks::{Load, use_command};
 use crate::session::use_session;
@@ -47,7 +47,6 @@ pub fn SettingsPage() -> Html {
         Some(state) => html! {
             <>
                 <VaultPanel state={state.clone()} />
-                <h3>{ "Stored credentials" }</h3>
                 <CredentialsTable />
             </>
         },
@@ -64,6 +63,7 @@ pub fn SettingsPage() -> Html {
                 <section class="card" id="settings-orders"><h2>{ "Order size limit" }</h2><OrderLimit /></section>
                 <section class="card" id="settings-appearance"><h2>{ "Appearance" }</h2><ThemeSwitch /></section>
                 <section class="card" id="settings-notifications"><h2>{ "Notifications" }</h2><NotificationSwitches /></section>
+                <section class="card" id="settings-currency"><h2>{ "Base currency" }</h2><BaseCurrency /></section>
             }
             <section class="card"><h2>{ "About" }</h2>{ about }</section>
         </>

@@ -13,7 +13,9 @@ use crate::types::{
     PortfolioHistory, Quote, ReplaceRequest, Snapshot, Trade,
 };
 use async_trait::async_trait;
+use brokerdesk_model::position_detail::{BarTimeframe, PriceBar};
 use brokerdesk_model::{AccountId, Balances, ClientOrderId, OrderId, Position, Symbol};
+use chrono::{DateTime, Utc};
 use tokio::sync::OnceCell;
 
 #[derive(Debug)]
@@ -349,6 +351,70 @@ impl MarketData for AlpacaConnector {
             .send(&ep::LatestQuotes(self.symbols(symbols)))
             .await?;
         r.quotes.iter().map(|(s, q)| parse::quote(s, q)).collect()
+    }
+
+    async fn bars(
+        &self,
+        symbol: &Symbol,
+        timeframe: BarTimeframe,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Option<Vec<PriceBar>>, ConnectorError> {
+        // Newest first so the limit keeps the newest; pages followed until the limit is met
+        // (Alpaca caps a page at 10,000 bars; a few pages at most for a chart).
+        const MAX_PAGES: usize = 20;
+        let rfc = |t: DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let mut out: Vec<PriceBar> = Vec::new();
+        let mut page_token = None;
+        for _ in 0..MAX_PAGES {
+            let want = limit.saturating_sub(u32::try_from(out.len()).unwrap_or(u32::MAX));
+            if want == 0 {
+                break;
+            }
+            let page = self
+                .http
+                .data
+                .send(&ep::SymbolBars {
+                    symbol: symbol.as_str().to_owned(),
+                    timeframe: match timeframe {
+                        BarTimeframe::Minute => "1Min",
+                        BarTimeframe::FiveMinutes => "5Min",
+                        BarTimeframe::Hour => "1Hour",
+                        BarTimeframe::Day => "1Day",
+                    },
+                    start: rfc(start),
+                    end: rfc(end),
+                    limit: want.min(10_000),
+                    feed: self.config.feed.clone(),
+                    sort: "desc",
+                    page_token: page_token.take(),
+                })
+                .await?;
+            for b in page.bars.iter().flatten() {
+                let bar = parse::bar(symbol.as_str(), b)?;
+                out.push(PriceBar {
+                    time: bar.timestamp,
+                    open: bar.open,
+                    high: bar.high,
+                    low: bar.low,
+                    close: bar.close,
+                    volume: bar.volume,
+                });
+            }
+            match page.next_page_token.filter(|t| !t.is_empty()) {
+                Some(t) => page_token = Some(t),
+                None => break,
+            }
+        }
+        // Whatever order the server used, the chart wants oldest first, one bar per time.
+        out.sort_by_key(|b| b.time);
+        out.dedup_by_key(|b| b.time);
+        let keep = usize::try_from(limit).unwrap_or(usize::MAX);
+        if out.len() > keep {
+            out.drain(..out.len() - keep);
+        }
+        Ok(Some(out))
     }
 }
 

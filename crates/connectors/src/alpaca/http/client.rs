@@ -209,6 +209,40 @@ endpoint!(
     query = s.0.query()
 );
 
+/// `GET /v2/stocks/{symbol}/bars`: one symbol's historical bars, a page at a time.
+pub struct SymbolBars {
+    pub symbol: String,
+    /// Alpaca's timeframe text: `1Min`, `5Min`, `1Hour`, `1Day`.
+    pub timeframe: &'static str,
+    pub start: String,
+    pub end: String,
+    pub limit: u32,
+    pub feed: String,
+    /// `desc`: the newest first, so a limit keeps the newest bars.
+    pub sort: &'static str,
+    pub page_token: Option<String>,
+}
+endpoint!(
+    SymbolBars,
+    Get,
+    m::SymbolBars,
+    |s| path = format!("/v2/stocks/{}/bars", segment(&s.symbol)),
+    query = {
+        let mut q = vec![
+            ("timeframe", s.timeframe.to_owned()),
+            ("start", s.start.clone()),
+            ("end", s.end.clone()),
+            ("limit", s.limit.to_string()),
+            ("feed", s.feed.clone()),
+            ("sort", s.sort.to_owned()),
+        ];
+        if let Some(t) = &s.page_token {
+            q.push(("page_token", t.clone()));
+        }
+        q
+    }
+);
+
 /// The raw client: one HTTP client per Alpaca API, sharing the credential.
 #[derive(Clone, Debug)]
 pub struct AlpacaHttp {

@@ -211,6 +211,15 @@ pub struct Bar {
     pub v: Decimal,
 }
 
+/// One symbol's bars (`GET /v2/stocks/{symbol}/bars`). `bars` is `null` when there are none.
+#[derive(Debug, Deserialize)]
+pub struct SymbolBars {
+    #[serde(default)]
+    pub bars: Option<Vec<Bar>>,
+    #[serde(default)]
+    pub next_page_token: Option<String>,
+}
+
 #[derive(Debug, Deserialize)]
 pub struct LatestQuotes {
     #[serde(default)]
