@@ -258,20 +258,33 @@ fn commands(ops: &[Op], config: EngineConfig) -> Vec<Command> {
             Op::Replace { nth, offset, qty } => match ids.get(nth % ids.len().max(1)).copied() {
                 Some((a, id)) => {
                     let new_id = Uuid::from_u128(n);
-                    let limit = e
-                        .order(&id)
-                        .and_then(|o| o.limit_price)
-                        .map(|p| (p + Decimal::new(offset, 2)).max(Decimal::ONE));
+                    let moved = |p: Decimal| (p + Decimal::new(offset, 2)).max(Decimal::ONE);
+                    let order = e.order(&id);
+                    let limit = order.and_then(|o| o.limit_price).map(moved);
                     ids.push((a, new_id));
-                    CommandKind::Replace {
-                        account: accounts()[a].clone(),
-                        order_id: id,
-                        new_id,
-                        changes: ReplaceRequest {
+                    // A leg takes only its own price (take-profit limit, stop-loss stop).
+                    let changes = match order {
+                        Some(o) if o.parent.is_some() && o.order_type == OrderType::Limit => {
+                            ReplaceRequest {
+                                limit_price: limit,
+                                ..Default::default()
+                            }
+                        }
+                        Some(o) if o.parent.is_some() => ReplaceRequest {
+                            stop_price: o.stop_price.map(moved),
+                            ..Default::default()
+                        },
+                        _ => ReplaceRequest {
                             qty: Some(Decimal::from(qty)),
                             limit_price: limit,
                             ..Default::default()
                         },
+                    };
+                    CommandKind::Replace {
+                        account: accounts()[a].clone(),
+                        order_id: id,
+                        new_id,
+                        changes,
                     }
                 }
                 None => CommandKind::Clock,
@@ -515,12 +528,24 @@ proptest! {
             check_classes(&live, &ev, &mut filled, &asked)?;
             live_events.extend(ev);
         }
-        // Replay through the journal's encoding, as a restart does.
-        let encoded: Vec<String> = cmds.iter().map(|c| serde_json::to_string(c).unwrap()).collect();
+        // Replay through the journal's binary rows, as a restart does; the events digest of
+        // each replayed command matches the one the live run would have journaled.
+        let mut check = Engine::new(config.clone());
+        let rows: Vec<(Vec<u8>, Vec<u8>)> = cmds
+            .iter()
+            .map(|c| {
+                let row = crate::store::rows::encode_command(c).unwrap();
+                (row, crate::store::rows::encode_events(&check.apply(c.clone())))
+            })
+            .collect();
         let mut replay = Engine::new(config);
         let mut replay_events = Vec::new();
-        for line in &encoded {
-            replay_events.extend(replay.apply(serde_json::from_str(line).unwrap()));
+        for ((row, digest), original) in rows.iter().zip(&cmds) {
+            let cmd = crate::store::rows::decode_command(row).unwrap();
+            prop_assert_eq!(&cmd, original);
+            let ev = replay.apply(cmd);
+            prop_assert_eq!(&crate::store::rows::encode_events(&ev), digest);
+            replay_events.extend(ev);
         }
         prop_assert_eq!(&live_events, &replay_events);
         prop_assert!(live == replay, "replayed state differs");

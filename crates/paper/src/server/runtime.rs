@@ -25,7 +25,7 @@ use tokio::sync::{broadcast, mpsc, oneshot};
 use super::market_data::{MarketData, MarketTick};
 use crate::engine::watchlists::Watchlists;
 use crate::engine::{Command, CommandKind, Engine, EngineConfig, EngineSnapshot, Event, Timestamp};
-use crate::store::{Journal, StoreError};
+use crate::store::{Journal, StoreError, rows};
 use serde::{Deserialize, Serialize};
 
 /// Equity samples kept per account for the portfolio history (a minute apart).
@@ -441,8 +441,8 @@ struct Snapshots {
 /// Work for the journal thread, in the order the exchange produced it.
 enum Commit {
     Batch {
-        /// (command, events) as JSON.
-        entries: Vec<(String, String)>,
+        /// (command, events digest), encoded by `store::rows`.
+        entries: Vec<(Vec<u8>, Vec<u8>)>,
         published: Vec<Arc<Event>>,
         ticks: Vec<MarketTick>,
         /// Replies and reads, released once `entries` (and all before) are committed.
@@ -477,8 +477,8 @@ fn run(
                 Err(_) => break,
             }
         }
-        // Encoded here, before the command moves into the engine: no clones of it or its events.
-        let mut entries: Vec<(String, String)> = Vec::new();
+        // Encoded here, before the command moves into the engine: no clones of it.
+        let mut entries: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
         let mut deliver: Vec<Deliver> = Vec::new();
         let mut ticks = Vec::new();
         let mut published: Vec<Arc<Event>> = Vec::new();
@@ -494,11 +494,11 @@ fn run(
                         let now = Utc::now().max(last.unwrap_or_default());
                         last = Some(now);
                         let cmd = Command::new(now, kind);
-                        let cmd_json = serde_json::to_string(&cmd);
+                        let encoded = rows::encode_command(&cmd);
                         let ev = state.apply(cmd, &mut ticks);
-                        match (cmd_json, serde_json::to_string(&ev)) {
-                            (Ok(c), Ok(e)) => entries.push((c, e)),
-                            (Err(e), _) | (_, Err(e)) => encode_failed = Some(e),
+                        match encoded {
+                            Ok(c) => entries.push((c, rows::encode_events(&ev))),
+                            Err(e) => encode_failed = Some(e),
                         }
                         if publishing {
                             published.extend(ev.iter().cloned().map(Arc::new));

@@ -6,7 +6,9 @@
 //! HTTP layer acknowledges an order only after its batch committed.
 
 mod checkpointer;
+pub mod rows;
 
+use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OptionalExtension, params};
 use std::path::{Path, PathBuf};
 
@@ -20,6 +22,13 @@ pub enum StoreError {
     Sqlite(#[from] rusqlite::Error),
     #[error("journal encoding: {0}")]
     Json(#[from] serde_json::Error),
+    #[error("journal command encoding: {0}")]
+    Encode(#[from] rmp_serde::encode::Error),
+    #[error("journal command at {seq} unreadable: {source}")]
+    Decode {
+        seq: i64,
+        source: rmp_serde::decode::Error,
+    },
     #[error("creating the data dir {path}: {source}")]
     DataDir {
         path: PathBuf,
@@ -71,6 +80,8 @@ impl Journal {
         conn.execute_batch(
             "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
              -- AUTOINCREMENT: numbers are never reused, even after snapshots prune the table.
+             -- Rows hold BLOBs (`rows`); older ones JSON text. TEXT affinity stores a BLOB
+             -- as is, so both kinds live in one table and nothing needs rewriting.
              CREATE TABLE IF NOT EXISTS journal (
                  seq INTEGER PRIMARY KEY AUTOINCREMENT,
                  command TEXT NOT NULL,
@@ -110,13 +121,13 @@ impl Journal {
     pub fn append(&mut self, entries: &[(Command, Vec<Event>)]) -> Result<i64, StoreError> {
         let encoded = entries
             .iter()
-            .map(|(c, e)| Ok((serde_json::to_string(c)?, serde_json::to_string(e)?)))
+            .map(|(c, e)| Ok((rows::encode_command(c)?, rows::encode_events(e))))
             .collect::<Result<Vec<_>, StoreError>>()?;
         self.append_encoded(&encoded)
     }
 
-    /// `append` for entries already encoded as JSON (command, events).
-    pub fn append_encoded(&mut self, entries: &[(String, String)]) -> Result<i64, StoreError> {
+    /// `append` for entries already encoded (`rows::encode_command`, `rows::encode_events`).
+    pub fn append_encoded(&mut self, entries: &[(Vec<u8>, Vec<u8>)]) -> Result<i64, StoreError> {
         let tx = self.conn.transaction()?;
         {
             let mut stmt =
@@ -185,11 +196,27 @@ impl Journal {
         let mut last = after;
         while let Some(row) = rows.next()? {
             let seq: i64 = row.get(0)?;
-            let cmd: String = row.get(1)?;
-            let recorded: String = row.get(2)?;
-            let cmd: Command = serde_json::from_str(&cmd)?;
-            let recorded: Vec<Event> = serde_json::from_str(&recorded)?;
-            if apply(cmd) != recorded {
+            let same = match (row.get_ref(1)?, row.get_ref(2)?) {
+                (ValueRef::Blob(cmd), ValueRef::Blob(recorded)) => {
+                    let cmd = rows::decode_command(cmd)
+                        .map_err(|source| StoreError::Decode { seq, source })?;
+                    rows::encode_events(&apply(cmd)) == recorded
+                }
+                // A row from before the binary format: JSON text, full events.
+                (ValueRef::Text(cmd), ValueRef::Text(recorded)) => {
+                    let cmd: Command = serde_json::from_slice(cmd)?;
+                    let recorded: Vec<Event> = serde_json::from_slice(recorded)?;
+                    apply(cmd) == recorded
+                }
+                _ => {
+                    return Err(StoreError::Sqlite(rusqlite::Error::InvalidColumnType(
+                        1,
+                        "command".into(),
+                        row.get_ref(1)?.data_type(),
+                    )));
+                }
+            };
+            if !same {
                 return Err(StoreError::Diverged { seq });
             }
             last = seq;
