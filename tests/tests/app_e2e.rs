@@ -291,8 +291,9 @@ const SECRET: &str = "PKE2E-3b9f0c6d-never-in-the-webview";
 async fn the_vault_is_the_sign_in_create_lock_refuse_unlock_and_auto_lock() {
     let app = app_binary();
     let data_root = tempfile::tempdir().expect("a temp dir");
-    // Six seconds of idleness lock the vault, so that auto-lock is seen within the test.
-    let driver = start_driver(data_root.path(), &[("BROKERDESK_AUTO_LOCK_MINUTES", "0.1")]);
+    // Twenty seconds of idleness lock the vault, so that auto-lock is seen within the test (and
+    // not before the steps below, which take seconds each on a loaded machine).
+    let driver = start_driver(data_root.path(), &[("BROKERDESK_AUTO_LOCK_MINUTES", "0.3334")]);
     let client = connect(&driver, &app).await;
 
     // First start: no vault, the paper account is shown with an invitation to create one.
@@ -313,7 +314,7 @@ async fn the_vault_is_the_sign_in_create_lock_refuse_unlock_and_auto_lock() {
     assert!(text_of(&client, "#vault-role").await.starts_with("Trader"));
     assert_eq!(
         text_of(&client, "#auto-lock option:checked").await,
-        "6 seconds"
+        "20 seconds"
     );
     assert_eq!(
         text_of(&client, "#no-credentials").await,
@@ -368,7 +369,7 @@ async fn the_vault_is_the_sign_in_create_lock_refuse_unlock_and_auto_lock() {
     assert_eq!(text_of(&client, CASH).await, "$100,000.00");
 
     // Idle: the backend locks the vault, and the UI returns to the Unlock page by itself.
-    let deadline = Instant::now() + Duration::from_secs(30);
+    let deadline = Instant::now() + Duration::from_secs(60);
     while client.find(Locator::Id("page-unlock")).await.is_err() {
         assert!(
             Instant::now() < deadline,
