@@ -96,15 +96,21 @@ impl BrokerdeskMcp {
             .map_err(|e| format!("the audit log could not be written: {e}"))
     }
 
-    /// Arguments as the audit log keeps them: JSON, account numbers masked.
-    fn logged_arguments(
+    /// Arguments as the audit log keeps them: JSON, account numbers masked, and never a
+    /// stored secret (an assistant could be tricked into sending one back as an argument).
+    async fn logged_arguments(
         &self,
         args: Option<&serde_json::Map<String, serde_json::Value>>,
     ) -> String {
         let text = args
             .map(|a| serde_json::to_string(a).unwrap_or_default())
             .unwrap_or_else(|| "{}".into());
-        mask_digit_runs(&self.known.scrub(&text))
+        let text = mask_digit_runs(&self.known.scrub(&text));
+        match self.service.contains_secret(&text).await {
+            Ok(false) => text,
+            Ok(true) => "(withheld: the arguments contained a stored secret)".into(),
+            Err(_) => "(withheld: the arguments could not be checked for secrets)".into(),
+        }
     }
 }
 
@@ -304,7 +310,7 @@ impl ServerHandler for BrokerdeskMcp {
     ) -> Result<CallToolResponse, ErrorData> {
         let client = client_name(&context);
         let tool = request.name.to_string();
-        let arguments = self.logged_arguments(request.arguments.as_ref());
+        let arguments = self.logged_arguments(request.arguments.as_ref()).await;
         let known_tool = self.tool_router.get(&tool).is_some();
         let reply = self
             .tool_router
