@@ -333,6 +333,18 @@ impl ServerHandler for BrokerdeskMcp {
                 return Err(err);
             }
         };
+        // The SDK answers arguments it cannot read with plain text: put it in the envelope
+        // like every other refusal.
+        let reply = match (&reply.structured_content, reply.is_error) {
+            (None, Some(true)) => Self::respond(
+                &tool,
+                Err(ToolError {
+                    code: "invalid_input",
+                    message: summary(&reply),
+                }),
+            ),
+            _ => reply,
+        };
         let reply = match self.checked(&reply).await {
             Ok(reply) => reply,
             Err(why) => Self::respond(
