@@ -1,4 +1,5 @@
 mod account_card;
+mod assistant_audit;
 pub mod blotter;
 mod breaks_panel;
 mod connect_forms;
@@ -17,6 +18,7 @@ mod totals_bar;
 mod vault_panel;
 
 pub use account_card::{AccountCard, UnreachableConnection};
+pub use assistant_audit::AssistantAudit;
 pub use blotter::Blotter;
 pub use breaks_panel::BreaksPanel;
 pub use connect_forms::{BrowserFlow, BrowserFlowKind, VendorForm};

@@ -62,6 +62,7 @@ pub fn SettingsPage() -> Html {
             if session.vault.as_ref().is_some_and(|v| !v.initialized || v.unlocked) {
                 <section class="card" id="settings-orders"><h2>{ "Order size limit" }</h2><OrderLimit /></section>
             }
+            if session.vault.as_ref().is_some_and(|v| !v.initialized || v.unlocked) { <section class="card" id="settings-assistant"><h2>{ "Assistant activity" }</h2><crate::components::AssistantAudit /></section> }
             <section class="card"><h2>{ "About" }</h2>{ about }</section>
         </>
     }
