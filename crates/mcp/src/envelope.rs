@@ -1,4 +1,4 @@
-//! The trust boundary around every result, after Alpaca's own MCP server (its
+//! The trust boundary around every result, after a broker's own published MCP server (its
 //! `TrustBoundaryMiddleware`): server-written facts (which tool, which account and connection,
 //! as of when) sit beside `data`, and a `_brokerdesk_security` block tells the model plainly
 //! that text in the fields it lists came from vendors or other people and is data, never

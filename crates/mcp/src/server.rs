@@ -124,10 +124,13 @@ fn client_name(context: &RequestContext<RoleServer>) -> String {
 
 /// First line of an error reply, for the audit row.
 fn summary(result: &CallToolResult) -> String {
-    if let Some(v) = &result.structured_content {
-        if let Some(m) = v.pointer("/error/message").and_then(|m| m.as_str()) {
-            return m.chars().take(300).collect();
-        }
+    if let Some(m) = result
+        .structured_content
+        .as_ref()
+        .and_then(|v| v.pointer("/error/message"))
+        .and_then(|m| m.as_str())
+    {
+        return m.chars().take(300).collect();
     }
     result
         .content

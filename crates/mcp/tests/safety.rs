@@ -3,6 +3,8 @@
 //! or full account number ever reaches a reply or the audit log, outside text is marked
 //! untrusted, and malformed arguments are errors, never a panic.
 
+#![allow(clippy::unwrap_used)] // Test code: a failed unwrap is a failed test.
+
 mod support;
 
 use brokerdesk_model::vault::{CredentialKind, Role};
@@ -137,7 +139,7 @@ async fn no_secret_or_full_account_number_in_any_reply_or_the_audit_log() {
         ("get_quotes", json!({"symbols": ["AAPL"]})),
         ("get_activity", json!({})),
         ("get_reconciliation", json!({})),
-        ("search_institutions", json!({"query": "alpaca"})),
+        ("search_institutions", json!({"query": "bank"})),
         ("list_orders", json!({})),
         (
             "place_paper_order",
@@ -302,9 +304,9 @@ async fn malformed_arguments_are_errors_and_the_server_keeps_serving() {
         if let serde_json::Value::Object(m) = args {
             params = params.with_arguments(m);
         }
-        match client.call_tool(params).await {
-            Ok(r) => assert!(is_error(&r), "{tool} {shown_args}: {}", seen(&r)),
-            Err(_) => {} // a protocol error is an MCP error too
+        // A protocol error (`Err`) is an MCP error too; a reply must be an error reply.
+        if let Ok(r) = client.call_tool(params).await {
+            assert!(is_error(&r), "{tool} {shown_args}: {}", seen(&r));
         }
     }
     let unknown = client

@@ -1,7 +1,7 @@
 //! An in-process MCP client (the official Rust SDK's) talking to `BrokerdeskMcp` over a pipe,
 //! and a live stand-in connection that counts every order sent to it.
 
-#![allow(dead_code)]
+#![allow(dead_code, clippy::unwrap_used)] // Test code: a failed unwrap is a failed test.
 
 use async_trait::async_trait;
 use brokerdesk_connectors::{ConnectorError, Portfolio, Trading};
