@@ -107,6 +107,11 @@ setup_test() {
     log "pip: installing alpaca-py"
     python3 -m pip install --quiet --disable-pip-version-check alpaca-py
   fi
+  # The official MCP Python SDK, the client that drives `brokerdesk mcp` in crates/cli/tests/mcp.rs.
+  if ! python3 -c "import mcp.client.stdio" >/dev/null 2>&1; then
+    log "pip: installing mcp"
+    python3 -m pip install --quiet --disable-pip-version-check "mcp>=2.3,<3"
+  fi
   # The OAuth end-to-end test: oidc-provider (npm ci from its lockfile), Chromium, chromedriver.
   bash "$REPO/crates/oauth/tests/oidc/setup.sh"
   if ! command -v tauri-driver >/dev/null 2>&1 || ! cargo install --list | grep -q '^tauri-driver v2\.'; then

@@ -23,7 +23,7 @@ step "cargo clippy (UI for wasm32)"
 cargo clippy -p brokerdesk-ui --target wasm32-unknown-unknown --locked -- -D warnings
 
 # Tests that need installed tools fail instead of skipping when those are missing.
-export BROKERDESK_REQUIRE_OAUTH_E2E=1 BROKERDESK_REQUIRE_ALPACA_PY=1
+export BROKERDESK_REQUIRE_OAUTH_E2E=1 BROKERDESK_REQUIRE_ALPACA_PY=1 BROKERDESK_REQUIRE_MCP_PY=1
 
 step "cargo test --workspace"
 cargo test --workspace --exclude brokerdesk-e2e --locked

@@ -77,6 +77,7 @@ pub fn configure<R: Runtime>(
             commands::position::position_detail,
             commands::money::fx_rates,
             commands::app::settings_set_base_currency,
+            commands::assistant::assistant_audit_list,
         ])
 }
 

@@ -4,6 +4,7 @@ mod activity_cmd;
 mod connect_cmd;
 mod connections_cmd;
 mod live_cmd;
+mod mcp_cmd;
 mod oauth_cmd;
 mod orders_cmd;
 mod portal_cmd;
@@ -100,6 +101,9 @@ enum Command {
     },
     /// Every connection's money movements: fills, dividends, fees, transfers, payments.
     Activity(activity_cmd::ActivityArgs),
+    /// Serve the Model Context Protocol on stdin/stdout, so an AI assistant (Claude Desktop and
+    /// others) can read your accounts and trade paper. Unlocks with BROKERDESK_PASSWORD.
+    Mcp,
     /// Create, unlock and manage the local vault of keys and tokens.
     Vault {
         #[command(subcommand)]
@@ -151,6 +155,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     .await;
             }
             Command::Oauth { cmd } => return oauth_cmd::run(cmd, &config.data_dir).await,
+            Command::Mcp => return mcp_cmd::run(config).await,
             Command::Connect(args) => {
                 print!("{}", connect_cmd::run(args, config, cli.json).await?);
                 return Ok(());
@@ -241,6 +246,7 @@ async fn run_on(
         Command::Connect(_)
         | Command::Oauth { .. }
         | Command::Sandbox { .. }
+        | Command::Mcp
         | Command::Vault { .. } => {
             anyhow::bail!("this command opens its own session; run it on its own")
         }
@@ -283,6 +289,7 @@ async fn run_armed(
         Command::Connect(_)
             | Command::Oauth { .. }
             | Command::Sandbox { .. }
+            | Command::Mcp
             | Command::Vault { .. }
             | Command::Live {
                 cmd: live_cmd::LiveCommand::Arm(_)

@@ -354,6 +354,12 @@ fn password(input: PasswordInput, lines: &mut Lines) -> anyhow::Result<SecretStr
 
 /// The password for a command that reads accounts while a vault exists: the environment, else
 /// a prompt.
+/// The session password from the environment only, never a prompt (for `brokerdesk mcp`,
+/// whose standard input is the protocol).
+pub fn session_password_from_env() -> Option<SecretString> {
+    env_secret(PASSWORD_ENV)
+}
+
 pub fn session_password() -> anyhow::Result<SecretString> {
     if let Some(p) = env_secret(PASSWORD_ENV) {
         return Ok(p);

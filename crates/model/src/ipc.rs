@@ -554,6 +554,23 @@ impl Command for SetBaseCurrency {
     type Output = crate::Settings;
 }
 
+/// The newest tool calls AI assistants made through `brokerdesk mcp` (Settings › Assistant
+/// activity), newest first.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct AssistantAuditArgs {
+    /// At most this many (default 100, at most 1000).
+    #[serde(default)]
+    pub limit: Option<u32>,
+}
+
+pub struct ListAssistantAudit;
+
+impl Command for ListAssistantAudit {
+    const NAME: &'static str = "assistant_audit_list";
+    type Args = AssistantAuditArgs;
+    type Output = Vec<crate::AssistantCall>;
+}
+
 /// Every command name; the shell's build script turns each into a grantable permission.
 pub const ALL: &[&str] = &[
     GetAccountsOverview::NAME,
@@ -597,6 +614,7 @@ pub const ALL: &[&str] = &[
     GetPositionDetail::NAME,
     GetFxRates::NAME,
     SetBaseCurrency::NAME,
+    ListAssistantAudit::NAME,
 ];
 
 #[cfg(test)]

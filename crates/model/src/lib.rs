@@ -7,6 +7,7 @@
 pub mod account;
 pub mod activity;
 pub mod app_info;
+pub mod assistant;
 pub mod catalog;
 pub mod connection;
 pub mod error;
@@ -34,6 +35,7 @@ pub use activity::{
     ActivityStatus, ActivitySyncError,
 };
 pub use app_info::AppInfo;
+pub use assistant::{AssistantCall, CallOutcome};
 pub use connection::{
     AlpacaEnvironment, ApiKeyConnectionArgs, ConnectionStatus, ConnectionSummary, IbkrGatewayArgs,
     KeyConnectionArgs, OAuthStarted, TradingMode,

@@ -8,6 +8,7 @@ mod activity_csv;
 mod activity_store;
 #[cfg(test)]
 mod activity_tests;
+mod assistant_audit;
 mod atomic_file;
 mod authorization;
 #[cfg(test)]
@@ -45,6 +46,7 @@ mod reconcile;
 mod reconciling;
 mod registry;
 mod registry_v2;
+mod secret_scan;
 mod service;
 #[cfg(test)]
 mod service_tests;

@@ -40,6 +40,21 @@ impl BrokerageService {
         })
     }
 
+    /// Whether an order on `account` of `connection` would be paper or live: the same fact
+    /// [`Self::place_order`] gates on (a front that only ever trades paper checks it first).
+    pub async fn account_mode(
+        &self,
+        connection: &ConnectionId,
+        account: &AccountId,
+    ) -> Result<TradingMode, ServiceError> {
+        self.vault().authorize(Action::Read)?;
+        Ok(self
+            .connection(connection)
+            .await?
+            .account_mode(account)
+            .await)
+    }
+
     /// Places an order from the ticket. The order is journaled (with its new client order id)
     /// before it is sent, and sent exactly once: a lost reply is settled by asking the broker
     /// for that client order id, never by sending again.

@@ -3,6 +3,7 @@
 
 pub mod activity;
 pub mod app;
+pub mod assistant;
 pub mod connections;
 pub mod money;
 pub mod oauth;

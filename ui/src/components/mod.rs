@@ -1,4 +1,5 @@
 mod account_card;
+mod assistant_audit;
 mod base_currency;
 pub mod blotter;
 mod breaks_panel;
@@ -25,6 +26,7 @@ mod totals_bar;
 mod vault_panel;
 
 pub use account_card::{AccountCard, UnreachableConnection};
+pub use assistant_audit::AssistantAudit;
 pub use base_currency::BaseCurrency;
 pub use blotter::Blotter;
 pub use breaks_panel::BreaksPanel;

@@ -65,6 +65,7 @@ pub fn SettingsPage() -> Html {
                 <section class="card" id="settings-notifications"><h2>{ "Notifications" }</h2><NotificationSwitches /></section>
                 <section class="card" id="settings-currency"><h2>{ "Base currency" }</h2><BaseCurrency /></section>
             }
+            if session.vault.as_ref().is_some_and(|v| !v.initialized || v.unlocked) { <section class="card" id="settings-assistant"><h2>{ "Assistant activity" }</h2><crate::components::AssistantAudit /></section> }
             <section class="card"><h2>{ "About" }</h2>{ about }</section>
         </>
     }
