@@ -293,7 +293,10 @@ async fn the_vault_is_the_sign_in_create_lock_refuse_unlock_and_auto_lock() {
     let data_root = tempfile::tempdir().expect("a temp dir");
     // Twenty seconds of idleness lock the vault, so that auto-lock is seen within the test (and
     // not before the steps below, which take seconds each on a loaded machine).
-    let driver = start_driver(data_root.path(), &[("BROKERDESK_AUTO_LOCK_MINUTES", "0.3334")]);
+    let driver = start_driver(
+        data_root.path(),
+        &[("BROKERDESK_AUTO_LOCK_MINUTES", "0.3334")],
+    );
     let client = connect(&driver, &app).await;
 
     // First start: no vault, the paper account is shown with an invitation to create one.
