@@ -98,6 +98,8 @@ pub struct Capabilities {
     pub payments: Option<Arc<dyn PaymentAccounts>>,
     /// The accounts' money movements (the Activity page).
     pub activity: Option<Arc<dyn AccountActivity>>,
+    /// Past equity, read once per account to start the net worth chart before the app.
+    pub equity_history: Option<Arc<dyn crate::capability::EquityHistory>>,
     pub portal: Option<Arc<dyn AggregatorPortal>>,
     pub directory: Option<Arc<dyn InstitutionDirectory>>,
     pub account_modes: Option<Arc<dyn AccountModes>>,
