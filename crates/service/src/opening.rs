@@ -88,6 +88,7 @@ pub(crate) fn connection(
         streams,
         payments: _,
         activity,
+        equity_history,
         portal,
         directory,
         account_modes,
@@ -110,7 +111,8 @@ pub(crate) fn connection(
     })
     .with_portal(portal)
     .with_directory(directory)
-    .with_activity(activity);
+    .with_activity(activity)
+    .with_equity_history(equity_history);
     match account_modes {
         Some(modes) => connection.with_account_modes(modes),
         None => connection,
