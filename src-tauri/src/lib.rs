@@ -63,6 +63,7 @@ pub fn configure<R: Runtime>(
             commands::activity::activity_list,
             commands::activity::activity_export_csv,
             commands::activity::activity_sync,
+            commands::net_worth::net_worth_history,
         ])
 }
 

@@ -472,6 +472,21 @@ impl Command for SyncActivity {
     type Output = Vec<crate::ActivitySyncError>;
 }
 
+/// Net worth over time: each account's equity series and the totals (live and paper apart,
+/// per currency).
+pub struct NetWorthHistory;
+
+impl Command for NetWorthHistory {
+    const NAME: &'static str = "net_worth_history";
+    type Args = NetWorthArgs;
+    type Output = crate::net_worth::NetWorthHistory;
+}
+
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct NetWorthArgs {
+    pub query: crate::net_worth::NetWorthQuery,
+}
+
 /// Every command name; the shell's build script turns each into a grantable permission.
 pub const ALL: &[&str] = &[
     GetAccountsOverview::NAME,
@@ -509,6 +524,7 @@ pub const ALL: &[&str] = &[
     GetActivity::NAME,
     ExportActivityCsv::NAME,
     SyncActivity::NAME,
+    NetWorthHistory::NAME,
 ];
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ pub mod account;
 pub mod activity;
 pub mod app_info;
 pub mod catalog;
+pub mod chart;
 pub mod connection;
 pub mod error;
 pub mod event;

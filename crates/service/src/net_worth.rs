@@ -11,7 +11,7 @@ use brokerdesk_model::net_worth::{
 };
 use brokerdesk_model::{AccountSnapshot, TradingMode};
 use brokerdesk_vault::Action;
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{TimeDelta, Utc};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -130,7 +130,9 @@ impl BrokerageService {
     }
 
     /// Reads the vendor's history of each of `accounts` that needs it (never back-filled, or
-    /// a gap) from connections that offer it. Answers how many rows were added.
+    /// a gap) from connections that offer it, waiting for one under way. Answers how many
+    /// rows were added.
+    #[cfg(test)]
     pub(crate) async fn backfill_net_worth(&self, accounts: &[AccountSnapshot]) -> usize {
         let _running = self.inner.net_worth.backfilling.lock().await;
         self.backfill_accounts(accounts).await
@@ -236,8 +238,8 @@ impl BrokerageService {
 
 /// When a stored time is (for the tests).
 #[cfg(test)]
-pub(crate) fn at(s: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(s)
+pub(crate) fn at(s: &str) -> chrono::DateTime<Utc> {
+    chrono::DateTime::parse_from_rfc3339(s)
         .expect("an RFC 3339 time")
         .with_timezone(&Utc)
 }

@@ -4,6 +4,7 @@
 pub mod activity;
 pub mod app;
 pub mod connections;
+pub mod net_worth;
 pub mod oauth;
 pub mod portfolio;
 pub mod trading;
