@@ -4,7 +4,8 @@ use crate::components::NavBar;
 use crate::ipc;
 use crate::live::{Live, LiveFeed};
 use crate::pages::{
-    AccountsPage, ActivityPage, ConnectPage, OrdersPage, Page, SettingsPage, UnlockPage,
+    AccountsPage, ActivityPage, AllocationPage, ConnectPage, OrdersPage, Page, SettingsPage,
+    UnlockPage,
 };
 use crate::session::Session;
 use brokerdesk_model::ipc::{GetVaultState, NoArgs};
@@ -61,6 +62,7 @@ pub fn App() -> Html {
     } else {
         let content = match *page {
             Page::Accounts => html! { <AccountsPage /> },
+            Page::Allocation => html! { <AllocationPage /> },
             Page::Connect => html! { <ConnectPage /> },
             Page::Orders => html! { <OrdersPage /> },
             Page::Activity => html! { <ActivityPage /> },

@@ -6,6 +6,7 @@
 
 pub mod account;
 pub mod activity;
+pub mod allocation;
 pub mod app_info;
 pub mod catalog;
 pub mod chart;

@@ -1,5 +1,6 @@
 mod accounts;
 mod activity;
+mod allocation;
 mod connect;
 mod orders;
 mod settings;
@@ -7,6 +8,7 @@ mod unlock;
 
 pub use accounts::AccountsPage;
 pub use activity::ActivityPage;
+pub use allocation::AllocationPage;
 pub use connect::ConnectPage;
 pub use orders::OrdersPage;
 pub use settings::SettingsPage;
@@ -15,6 +17,7 @@ pub use unlock::UnlockPage;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Page {
     Accounts,
+    Allocation,
     Connect,
     Orders,
     Activity,
@@ -22,8 +25,9 @@ pub enum Page {
 }
 
 impl Page {
-    pub const ALL: [Page; 5] = [
+    pub const ALL: [Page; 6] = [
         Page::Accounts,
+        Page::Allocation,
         Page::Connect,
         Page::Orders,
         Page::Activity,
@@ -33,6 +37,7 @@ impl Page {
     pub fn title(self) -> &'static str {
         match self {
             Page::Accounts => "Accounts",
+            Page::Allocation => "Allocation",
             Page::Connect => "Connect",
             Page::Orders => "Orders",
             Page::Activity => "Activity",
@@ -44,6 +49,7 @@ impl Page {
     pub fn slug(self) -> &'static str {
         match self {
             Page::Accounts => "accounts",
+            Page::Allocation => "allocation",
             Page::Connect => "connect",
             Page::Orders => "orders",
             Page::Activity => "activity",
