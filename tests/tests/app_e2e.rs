@@ -112,6 +112,9 @@ fn start_driver(data_dir: &Path, env: &[(&str, &str)]) -> Driver {
 }
 
 async fn connect(driver: &Driver, app: &Path) -> Client {
+    // Both of rustls's providers are built in (the service, used to seed data, brings the
+    // second): name one, once per process.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let mut caps = serde_json::Map::new();
     caps.insert("browserName".into(), "wry".into());
     caps.insert(
@@ -998,7 +1001,10 @@ fn seed_net_worth(data_dir: &Path) -> usize {
                 mode: TradingMode::Live,
                 currency: "USD".into(),
                 time,
-                equity: rust_decimal::Decimal::new(1_000_000 + a * 10_000 + (step * 7919) % 5_000, 2),
+                equity: rust_decimal::Decimal::new(
+                    1_000_000 + a * 10_000 + (step * 7919) % 5_000,
+                    2,
+                ),
             });
         };
         for d in (3..=5 * 365).rev() {
@@ -1104,7 +1110,13 @@ async fn the_net_worth_chart_switches_ranges_over_a_seeded_history_and_allocatio
     let live_total = text_of(&client, ".nw-legend li:first-child").await;
     assert!(live_total.starts_with("Live total (USD)"), "{live_total}");
     click(&client, "#nw-include-paper").await;
-    wait_for_text(&client, ".nw-legend", "Paper total (USD)", Duration::from_secs(15)).await;
+    wait_for_text(
+        &client,
+        ".nw-legend",
+        "Paper total (USD)",
+        Duration::from_secs(15),
+    )
+    .await;
     assert_eq!(
         text_of(&client, ".nw-legend li:first-child").await,
         live_total,
@@ -1130,7 +1142,12 @@ async fn the_net_worth_chart_switches_ranges_over_a_seeded_history_and_allocatio
     click(&client, "#ticket-review").await;
     click(&client, "#ticket-submit").await;
     let order = r#"#blotter tr[data-symbol="MSFT"]"#;
-    wait_for_exact(&client, &format!("{order} [data-field=\"status\"]"), "Filled").await;
+    wait_for_exact(
+        &client,
+        &format!("{order} [data-field=\"status\"]"),
+        "Filled",
+    )
+    .await;
 
     click(&client, "#nav-allocation").await;
     let assets = wait_for_text(

@@ -275,13 +275,14 @@ pub fn NetWorthChart(props: &NetWorthChartProps) -> Html {
                     }
                 }
             };
+            let recorded_only = h.accounts.iter().filter(|a| !a.backfilled).count();
             let notes = h.accounts.iter().filter(|a| !a.backfilled).map(|a| {
                 let from = a
                     .first_seen
                     .map(|t| t.format("%Y-%m-%d").to_string())
                     .unwrap_or_else(|| "now".into());
                 html! {
-                    <li>{ format!("{} · {}: the institution offers no past history; recorded by Brokerdesk since {from}.", a.connection_name, a.key.account) }</li>
+                    <li>{ format!("{} · {}: since {from}", a.connection_name, a.key.account) }</li>
                 }
             });
             html! {
@@ -308,8 +309,11 @@ pub fn NetWorthChart(props: &NetWorthChartProps) -> Html {
                     <div class="nw-chart" id="net-worth-chart" data-points={h.accounts.iter().map(|a| a.points.len()).sum::<usize>().to_string()}>
                         { chart }
                     </div>
-                    if h.accounts.iter().any(|a| !a.backfilled) {
-                        <ul class="muted nw-notes">{ for notes }</ul>
+                    if recorded_only > 0 {
+                        <details class="muted nw-notes" id="nw-recorded-only">
+                            <summary>{ format!("{recorded_only} account(s) without past history from their institution: recorded by Brokerdesk from its first read") }</summary>
+                            <ul>{ for notes }</ul>
+                        </details>
                     }
                 </>
             }

@@ -39,7 +39,13 @@ fn table(
                             <th scope="row">{ &s.label }</th>
                             <td class="num">{ amount(s.value, currency) }</td>
                             <td class="num">{ percent(s.value, total) }</td>
-                            <td class="alloc-bar-cell" aria-hidden="true"><span class="alloc-bar" style={format!("width: {width}%")}></span></td>
+                            <td class="alloc-bar-cell" aria-hidden="true">
+                                // An SVG attribute, not a style: the CSP allows no inline styles.
+                                <svg class="alloc-bar" viewBox="0 0 100 8" preserveAspectRatio="none">
+                                    <rect class="alloc-bar-bg" width="100" height="8" rx="2" />
+                                    <rect class="alloc-bar-fill" width={width.to_string()} height="8" rx="2" />
+                                </svg>
+                            </td>
                         </tr>
                     }
                 }) }
