@@ -1060,20 +1060,28 @@ async fn the_net_worth_chart_switches_ranges_over_a_seeded_history_and_allocatio
         click(&client, &format!("#nw-range-{range}")).await;
         let deadline = Instant::now() + Duration::from_secs(20);
         let points = loop {
-            let pressed = attr_of(&client, &format!("#nw-range-{range}"), "aria-pressed").await;
+            // The answer for this range is drawn (not the previous one still).
+            let shown = attr_of(&client, "#net-worth-chart", "data-range").await;
             let points = attr_of(&client, "#net-worth-chart", "data-points")
                 .await
                 .and_then(|p| p.parse::<usize>().ok())
                 .unwrap_or(0);
-            if pressed.as_deref() == Some("true") && points > previous {
+            if shown.as_deref() == Some(range) {
                 break points;
             }
-            assert!(
-                Instant::now() < deadline,
-                "{range}: {points} points, not more than {previous}"
-            );
+            assert!(Instant::now() < deadline, "{range} never drawn");
             tokio::time::sleep(Duration::from_millis(100)).await;
         };
+        assert!(
+            points > previous,
+            "{range}: {points} points, not more than {previous}"
+        );
+        assert_eq!(
+            attr_of(&client, &format!("#nw-range-{range}"), "aria-pressed")
+                .await
+                .as_deref(),
+            Some("true")
+        );
         // Let the chart paint, then read how long data → painted took.
         tokio::time::sleep(Duration::from_millis(500)).await;
         let ms = client

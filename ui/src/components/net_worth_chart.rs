@@ -306,7 +306,7 @@ pub fn NetWorthChart(props: &NetWorthChartProps) -> Html {
                             </label>
                         }
                     </div>
-                    <div class="nw-chart" id="net-worth-chart" data-points={h.accounts.iter().map(|a| a.points.len()).sum::<usize>().to_string()}>
+                    <div class="nw-chart" id="net-worth-chart" data-range={h.range.label()} data-points={h.accounts.iter().map(|a| a.points.len()).sum::<usize>().to_string()}>
                         { chart }
                     </div>
                     if recorded_only > 0 {
