@@ -118,12 +118,26 @@ impl BrokerageService {
             tracing::warn!(error = %err, "net worth snapshot not stored");
             return;
         }
-        // Back-fill in the background; the refresh does not wait for vendors' history.
+        // Back-fill in the background; the refresh does not wait for vendors' history. Only
+        // where a connection offers one, and holding the service weakly: a background task
+        // must not keep a dropped service (and its sandbox) alive.
+        let offered = self
+            .connections()
+            .await
+            .iter()
+            .any(|c| c.equity_history().is_some());
+        if !offered {
+            return;
+        }
         if let Ok(running) = Arc::clone(&self.inner.net_worth.backfilling).try_lock_owned() {
-            let service = self.clone();
+            let service = Arc::downgrade(&self.inner);
             let accounts = accounts.to_vec();
             tokio::spawn(async move {
-                service.backfill_accounts(&accounts).await;
+                if let Some(inner) = service.upgrade() {
+                    BrokerageService { inner }
+                        .backfill_accounts(&accounts)
+                        .await;
+                }
                 drop(running);
             });
         }
