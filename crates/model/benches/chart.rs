@@ -9,7 +9,7 @@ use rust_decimal::Decimal;
 use std::hint::black_box;
 
 fn series_to_svg(c: &mut Criterion) {
-    let start = DateTime::from_timestamp(1_638_576_000, 0).unwrap(); // 2021-12-04
+    let start = DateTime::from_timestamp(1_638_576_000, 0).expect("a time"); // 2021-12-04
     let end = start + Duration::days(5 * 365 + 1);
     let lines: Vec<Vec<EquityPoint>> = (0..10)
         .map(|a| {
@@ -21,7 +21,7 @@ fn series_to_svg(c: &mut Criterion) {
                 .collect()
         })
         .collect();
-    let utc = FixedOffset::east_opt(0).unwrap();
+    let utc = FixedOffset::east_opt(0).expect("UTC");
     c.bench_function(
         "net worth chart: 10 accounts × 5 y daily → SVG (800 px)",
         |b| {
