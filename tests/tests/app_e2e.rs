@@ -1049,7 +1049,8 @@ async fn the_net_worth_chart_switches_ranges_over_a_seeded_history_and_allocatio
     let date = |t: &str| t.split(' ').count() == 2;
     let month = |t: &str| t.len() == 3 && t.chars().all(|c| c.is_ascii_alphabetic());
     let year = |t: &str| t.len() == 4 && t.starts_with("20");
-    let kinds: [(&str, &dyn Fn(&str) -> bool); 5] = [
+    type TickIs<'a> = &'a dyn Fn(&str) -> bool;
+    let kinds: [(&str, TickIs<'_>); 5] = [
         ("1D", &hours),
         ("1W", &date),
         ("1M", &date),
