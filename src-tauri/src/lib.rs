@@ -78,6 +78,7 @@ pub fn configure<R: Runtime>(
             commands::money::fx_rates,
             commands::app::settings_set_base_currency,
             commands::assistant::assistant_audit_list,
+            commands::net_worth::net_worth_history,
         ])
 }
 

@@ -149,6 +149,9 @@ fn sample_args(name: &str, sandbox_url: &str) -> serde_json::Value {
         }),
         "activity_list" => serde_json::json!({ "filter": {}, "cursor": null, "limit": 10 }),
         "activity_export_csv" => serde_json::json!({ "filter": { "kinds": ["fill"] } }),
+        "net_worth_history" => {
+            serde_json::json!({ "query": { "range": "1W", "include_paper": true } })
+        }
         "vault_create" | "vault_unlock" => {
             serde_json::json!({ "password": PASSWORD, "role": "trader" })
         }
@@ -547,4 +550,39 @@ fn the_vendor_catalog_brings_the_catalog_and_every_vendors_form_to_the_ui() {
             .filter_map(|v| v.form.as_ref())
             .all(|f| !f.fields.is_empty())
     );
+}
+
+/// The net worth history over IPC: the paper account's refresh is stored and answered apart
+/// (paper totals), the live totals hold none of it, and a range outside the enum is refused.
+#[test]
+fn net_worth_history_keeps_paper_out_of_the_live_total() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = ServiceConfig::new(dir.path().to_path_buf());
+    config.paper_starting_cash = Decimal::new(4_321_099, 2);
+    let (_app, webview) = app(config);
+    invoke(&webview, GetAccountsOverview::NAME).expect("a refresh stores a snapshot");
+
+    let args =
+        |paper: bool| serde_json::json!({ "query": { "range": "1D", "include_paper": paper } });
+    let live = invoke_with(&webview, ipc::NetWorthHistory::NAME, args(false)).expect("answers");
+    assert_eq!(live["accounts"], serde_json::json!([]), "{live}");
+    assert_eq!(live["live_totals"], serde_json::json!({}));
+    assert_eq!(live["range"], "1D");
+
+    let both = invoke_with(&webview, ipc::NetWorthHistory::NAME, args(true)).expect("answers");
+    let history: brokerdesk_model::net_worth::NetWorthHistory =
+        serde_json::from_value(both.clone()).expect("the contract's type");
+    assert_eq!(history.accounts.len(), 1);
+    assert_eq!(history.accounts[0].mode, TradingMode::Paper);
+    assert!(
+        history.live_totals.is_empty(),
+        "paper never in the live total"
+    );
+    assert_eq!(
+        both["paper_totals"]["USD"][0]["equity"], "43210.99",
+        "exact, as a string"
+    );
+
+    let bad = serde_json::json!({ "query": { "range": "2D" } });
+    assert!(invoke_with(&webview, ipc::NetWorthHistory::NAME, bad).is_err());
 }

@@ -102,6 +102,9 @@ pub fn start_driver(data_dir: &Path, env: &[(&str, &str)]) -> Driver {
 
 /// A WebDriver session that starts `app`.
 pub async fn connect(driver: &Driver, app: &Path) -> Client {
+    // Both of rustls's providers are built in (the service, which the tests use to seed data,
+    // brings the second): name one, once per process.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let mut caps = serde_json::Map::new();
     caps.insert("browserName".into(), "wry".into());
     caps.insert(

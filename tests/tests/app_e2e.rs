@@ -4,61 +4,13 @@
 //! `BROKERDESK_E2E_APP` naming the built app binary. `scripts/test.sh` provides all of them; run
 //! alone without them, the test fails and says what is missing rather than passing silently.
 
-use fantoccini::{Client, ClientBuilder, Locator};
-use std::net::TcpListener;
+use brokerdesk_e2e::{
+    PAPER_CASH as CASH, connect, free_port, save_screenshot, start_driver, text_of,
+};
+use fantoccini::{Client, Locator};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-
-/// tauri-driver, stopped with SIGTERM so that it also stops WebKitWebDriver.
-struct Driver {
-    child: Child,
-    port: u16,
-    /// Marks every process this driver starts (they inherit it), so none outlives the test.
-    tag: String,
-}
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .args(["-s", "TERM", "--", &self.child.id().to_string()])
-            .status();
-        let _ = self.child.wait();
-        // WebKitWebDriver does not always take the app down with it when two sessions end at
-        // once; a leftover app would hold the test's stdout open. Stop whatever carries our tag.
-        for pid in tagged_processes(&self.tag) {
-            let _ = Command::new("kill")
-                .args(["-s", "TERM", "--", &pid])
-                .status();
-        }
-    }
-}
-
-fn tagged_processes(tag: &str) -> Vec<String> {
-    let marker = format!("BROKERDESK_E2E_TAG={tag}");
-    let Ok(entries) = std::fs::read_dir("/proc") else {
-        return Vec::new();
-    };
-    entries
-        .filter_map(|e| e.ok())
-        .filter_map(|e| {
-            let pid = e.file_name().to_string_lossy().into_owned();
-            let environ = std::fs::read(e.path().join("environ")).ok()?;
-            environ
-                .split(|b| *b == 0)
-                .any(|var| var == marker.as_bytes())
-                .then_some(pid)
-        })
-        .filter(|pid| pid.parse::<u32>().is_ok_and(|p| p != std::process::id()))
-        .collect()
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free loopback port")
-}
 
 fn app_binary() -> PathBuf {
     let path = std::env::var_os("BROKERDESK_E2E_APP")
@@ -78,75 +30,6 @@ fn app_binary() -> PathBuf {
     );
     path
 }
-
-fn start_driver(data_dir: &Path, env: &[(&str, &str)]) -> Driver {
-    let port = free_port();
-    let native_port = free_port();
-    let tag = format!("{}-{port}", std::process::id());
-    // The app inherits this environment through WebKitWebDriver.
-    let child =
-        Command::new(std::env::var("TAURI_DRIVER").unwrap_or_else(|_| "tauri-driver".into()))
-            .args([
-                "--port",
-                &port.to_string(),
-                "--native-port",
-                &native_port.to_string(),
-            ])
-            .env("BROKERDESK_DATA_DIR", data_dir)
-            .envs(env.iter().copied())
-            .env("BROKERDESK_E2E_TAG", &tag)
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("tauri-driver on PATH (cargo install tauri-driver)");
-    let driver = Driver { child, port, tag };
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            Instant::now() < deadline,
-            "tauri-driver did not listen on {port}"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    driver
-}
-
-async fn connect(driver: &Driver, app: &Path) -> Client {
-    let mut caps = serde_json::Map::new();
-    caps.insert("browserName".into(), "wry".into());
-    caps.insert(
-        "tauri:options".into(),
-        serde_json::json!({ "application": app.display().to_string() }),
-    );
-    ClientBuilder::rustls()
-        .expect("TLS roots")
-        .capabilities(caps)
-        .connect(&format!("http://127.0.0.1:{}", driver.port))
-        .await
-        .expect("a WebDriver session with the app")
-}
-
-async fn text_of(client: &Client, css: &str) -> String {
-    client
-        .wait()
-        .at_most(Duration::from_secs(30))
-        .for_element(Locator::Css(css))
-        .await
-        .unwrap_or_else(|err| panic!("{css} never appeared: {err}"))
-        .text()
-        .await
-        .expect("element text")
-}
-
-async fn save_screenshot(client: &Client, name: &str) {
-    if let Some(dir) = std::env::var_os("BROKERDESK_E2E_SCREENSHOTS") {
-        let png = client.screenshot().await.expect("a screenshot");
-        let _ = std::fs::create_dir_all(&dir);
-        std::fs::write(Path::new(&dir).join(format!("{name}.png")), png).expect("screenshot saved");
-    }
-}
-
-const CASH: &str = r#".account[data-connection="paper-local"] [data-field="cash"]"#;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn accounts_page_shows_the_backend_paper_cash_and_navigation_works() {
@@ -1641,6 +1524,209 @@ async fn the_credential_count_follows_the_table_under_it() {
     click(&client, "#credentials tbody tr button.danger").await;
     text_of(&client, "#no-credentials").await;
     wait_for_exact(&client, "#credentials-count", "Stored credentials (0)").await;
+
+    client.close().await.expect("session closed");
+    drop(driver);
+}
+/// Ten live accounts with five years of daily closes and, for the last two days, a point
+/// every ten minutes: written into the data dir's history before the app starts.
+fn seed_net_worth(data_dir: &Path) -> usize {
+    use brokerdesk_model::net_worth::AccountKey;
+    use brokerdesk_model::{AccountId, ConnectionId, TradingMode};
+    use brokerdesk_service::NetWorthSnapshot;
+    use chrono::{TimeDelta, Timelike, Utc};
+    let now = Utc::now().with_nanosecond(0).expect("a time");
+    let mut rows = Vec::new();
+    for a in 0..10i64 {
+        let key = AccountKey {
+            connection: ConnectionId::new("e2e-broker"),
+            account: AccountId::new(format!("E2E-{a}")),
+        };
+        let mut push = |time, step: i64| {
+            rows.push(NetWorthSnapshot {
+                key: key.clone(),
+                connection_name: "Seeded broker".into(),
+                mode: TradingMode::Live,
+                currency: "USD".into(),
+                time,
+                equity: rust_decimal::Decimal::new(
+                    1_000_000 + a * 10_000 + (step * 7919) % 5_000,
+                    2,
+                ),
+            });
+        };
+        for d in (3..=5 * 365).rev() {
+            push(now - TimeDelta::days(d), d);
+        }
+        for m in (0..2 * 24 * 6).rev() {
+            push(now - TimeDelta::minutes(10 * m + 1), m);
+        }
+    }
+    std::fs::create_dir_all(data_dir).expect("the data dir");
+    brokerdesk_service::import_net_worth(data_dir, &rows).expect("history seeded");
+    rows.len()
+}
+
+async fn attr_of(client: &Client, css: &str, name: &str) -> Option<String> {
+    client
+        .find(Locator::Css(css))
+        .await
+        .ok()?
+        .attr(name)
+        .await
+        .ok()
+        .flatten()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_net_worth_chart_switches_ranges_over_a_seeded_history_and_allocation_shows_paper() {
+    let app = app_binary();
+    let data_root = tempfile::tempdir().expect("a temp dir");
+    let data_dir = data_root.path().join("data");
+    seed_net_worth(&data_dir);
+    let driver = start_driver(&data_dir, &[]);
+    let client = connect(&driver, &app).await;
+    text_of(&client, CASH).await;
+    text_of(&client, "#net-worth-chart svg").await;
+
+    // Each range shows more of the same history than the one before, ticked in its own unit.
+    let mut previous = 0usize;
+    let mut paint_ms = Vec::new();
+    // Hours for a day, dates for a week or a month, months for a year, years for all.
+    let hours = |t: &str| t.contains(':');
+    let date = |t: &str| t.split(' ').count() == 2;
+    let month = |t: &str| t.len() == 3 && t.chars().all(|c| c.is_ascii_alphabetic());
+    let year = |t: &str| t.len() == 4 && t.starts_with("20");
+    type TickIs<'a> = &'a dyn Fn(&str) -> bool;
+    let kinds: [(&str, TickIs<'_>); 5] = [
+        ("1D", &hours),
+        ("1W", &date),
+        ("1M", &date),
+        ("1Y", &month),
+        ("All", &year),
+    ];
+    for (range, tick_is) in kinds {
+        click(&client, &format!("#nw-range-{range}")).await;
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let points = loop {
+            // The answer for this range is drawn (not the previous one still).
+            let shown = attr_of(&client, "#net-worth-chart", "data-range").await;
+            let points = attr_of(&client, "#net-worth-chart", "data-points")
+                .await
+                .and_then(|p| p.parse::<usize>().ok())
+                .unwrap_or(0);
+            if shown.as_deref() == Some(range) {
+                break points;
+            }
+            assert!(Instant::now() < deadline, "{range} never drawn");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
+        assert!(
+            points > previous,
+            "{range}: {points} points, not more than {previous}"
+        );
+        assert_eq!(
+            attr_of(&client, &format!("#nw-range-{range}"), "aria-pressed")
+                .await
+                .as_deref(),
+            Some("true")
+        );
+        // Let the chart paint, then read how long data → painted took.
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let ms = client
+            .execute("return window.__bdChartPaintMs;", vec![])
+            .await
+            .expect("the page's measure");
+        paint_ms.push((range, ms.as_f64().expect("a number")));
+        let lines = client
+            .find_all(Locator::Css("#net-worth-chart path.nw-line"))
+            .await
+            .expect("lines");
+        assert_eq!(lines.len(), 11, "{range}: the total and ten accounts");
+        let ticks: Vec<String> = {
+            let mut t = Vec::new();
+            for e in client
+                .find_all(Locator::Css("#net-worth-chart text.nw-xtick"))
+                .await
+                .expect("ticks")
+            {
+                t.push(e.text().await.expect("tick text"));
+            }
+            t
+        };
+        assert!(ticks.len() >= 2, "{range}: {ticks:?}");
+        assert!(ticks.iter().any(|t| tick_is(t)), "{range}: {ticks:?}");
+        save_screenshot(&client, &format!("net-worth-{range}")).await;
+        previous = points;
+    }
+    eprintln!("net worth chart, data → painted (ms): {paint_ms:?}");
+    let all = paint_ms.last().expect("All").1;
+    assert!(all <= 100.0, "5 years × 10 accounts painted in {all} ms");
+
+    // Paper is shown apart on request, never in the live total.
+    let live_total = text_of(&client, ".nw-legend li:first-child").await;
+    assert!(live_total.starts_with("Live total (USD)"), "{live_total}");
+    click(&client, "#nw-include-paper").await;
+    wait_for_text(
+        &client,
+        ".nw-legend",
+        "Paper total (USD)",
+        Duration::from_secs(15),
+    )
+    .await;
+    assert_eq!(
+        text_of(&client, ".nw-legend li:first-child").await,
+        live_total,
+        "showing paper leaves the live total as it was"
+    );
+    save_screenshot(&client, "net-worth-paper").await;
+
+    // Allocation: buy a paper position, then the page shows it in the paper group only.
+    click(&client, "#nav-orders").await;
+    client
+        .wait()
+        .at_most(Duration::from_secs(30))
+        .for_element(Locator::XPath(
+            "//select[@id='ticket-account']/option[contains(., 'Paper (local)')]",
+        ))
+        .await
+        .expect("the paper account is on the ticket")
+        .click()
+        .await
+        .expect("account chosen");
+    type_into(&client, "#ticket-symbol", "MSFT").await;
+    type_into(&client, "#ticket-qty", "1").await;
+    click(&client, "#ticket-review").await;
+    click(&client, "#ticket-submit").await;
+    let order = r#"#blotter tr[data-symbol="MSFT"]"#;
+    wait_for_exact(
+        &client,
+        &format!("{order} [data-field=\"status\"]"),
+        "Filled",
+    )
+    .await;
+
+    click(&client, "#nav-allocation").await;
+    let assets = wait_for_text(
+        &client,
+        "#alloc-paper-usd-asset",
+        "MSFT",
+        Duration::from_secs(30),
+    )
+    .await;
+    assert!(assets.contains("USD"), "{assets}");
+    let classes = text_of(&client, "#alloc-paper-usd-class").await;
+    assert!(
+        classes.contains("Equity") && classes.contains("Cash"),
+        "{classes}"
+    );
+    let split = text_of(&client, "#alloc-paper-usd-cash").await;
+    assert!(split.contains("Invested"), "{split}");
+    assert!(
+        client.find(Locator::Css("#alloc-live-usd")).await.is_err(),
+        "no live account is connected: no live group, paper is never counted as live"
+    );
+    save_screenshot(&client, "allocation").await;
 
     client.close().await.expect("session closed");
     drop(driver);

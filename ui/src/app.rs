@@ -5,8 +5,8 @@ use crate::hooks::use_theme;
 use crate::ipc;
 use crate::live::{Live, LiveFeed};
 use crate::pages::{
-    AccountsPage, ActivityPage, ConnectPage, OrdersPage, Page, PositionPage, SettingsPage,
-    UnlockPage,
+    AccountsPage, ActivityPage, AllocationPage, ConnectPage, OrdersPage, Page, PositionPage,
+    SettingsPage, UnlockPage,
 };
 use crate::route::{PositionRoute, PositionRouter};
 use crate::session::Session;
@@ -75,6 +75,7 @@ pub fn App() -> Html {
     } else {
         let content = match *page {
             Page::Accounts => html! { <AccountsPage /> },
+            Page::Allocation => html! { <AllocationPage /> },
             Page::Connect => html! { <ConnectPage /> },
             Page::Orders => html! { <OrdersPage /> },
             Page::Activity => html! { <ActivityPage /> },

@@ -143,6 +143,19 @@ pub trait BilledBalances: Send + Sync {
     fn read_live_next(&self);
 }
 
+/// An account's past equity as the institution recorded it (the net worth chart's back-fill).
+///
+/// Daily figures from `since` (a day, not a time: the vendor's own daily closes) to now, oldest
+/// first, in the account's currency. Days without a figure are left out.
+#[async_trait]
+pub trait EquityHistory: Send + Sync {
+    async fn equity_history(
+        &self,
+        account: &AccountId,
+        since: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<brokerdesk_model::net_worth::EquityPoint>, ConnectorError>;
+}
+
 /// Which of a connection's streams an update is about.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum StreamKind {

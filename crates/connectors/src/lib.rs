@@ -40,7 +40,7 @@ pub mod types;
 pub mod vendor;
 
 pub use capability::{
-    AccountActivity, BilledBalances, MarketData, Payments, Portfolio, StreamControl, StreamHandle,
-    StreamKind, StreamUpdate, Streams, Trading,
+    AccountActivity, BilledBalances, EquityHistory, MarketData, Payments, Portfolio, StreamControl,
+    StreamHandle, StreamKind, StreamUpdate, Streams, Trading,
 };
 pub use error::{ConnectorError, OrderWarnings};

@@ -52,7 +52,12 @@ pub const LOCAL_SANDBOX: &str = "paper";
 
 /// The local paper exchange speaks Alpaca's API: its connector's capabilities.
 pub fn sandbox_capabilities(connector: crate::alpaca::AlpacaConnector) -> Capabilities {
-    crate::alpaca::descriptor::capabilities(connector)
+    // Its history is its own stored snapshots from its first start: its history endpoint
+    // only covers the running process, so there is nothing older to back-fill.
+    Capabilities {
+        equity_history: None,
+        ..crate::alpaca::descriptor::capabilities(connector)
+    }
 }
 
 /// The whole catalog: the local sandbox, every vendor's entries, then the institutions

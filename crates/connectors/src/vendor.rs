@@ -104,6 +104,8 @@ pub struct Capabilities {
     pub activity: Option<Arc<dyn AccountActivity>>,
     /// Balances billed per live read, read live on a schedule and on request.
     pub billed_balances: Option<Arc<dyn crate::BilledBalances>>,
+    /// Past equity, read once per account to start the net worth chart before the app.
+    pub equity_history: Option<Arc<dyn crate::capability::EquityHistory>>,
     pub portal: Option<Arc<dyn AggregatorPortal>>,
     pub directory: Option<Arc<dyn InstitutionDirectory>>,
     pub account_modes: Option<Arc<dyn AccountModes>>,

@@ -872,3 +872,78 @@ async fn account_activity_maps_fills_and_non_trade_activities() {
         .expect_err("unknown account");
     assert!(matches!(err, ConnectorError::UnknownAccount(_)));
 }
+
+/// The net worth back-fill: daily portfolio history (`timeframe=1D`, a `period` reaching back
+/// to `since`), read from the spec's 1D example; days before `since`, and the zero equity of
+/// the days before the account was funded, are left out.
+#[tokio::test]
+async fn equity_history_reads_daily_portfolio_history_from_since() {
+    use brokerdesk_connectors::EquityHistory;
+    let server = MockServer::start().await;
+    mount_account(&server, "spec_example_GET_v2_account.json").await;
+    let mut history = fixture_json("alpaca", "spec_x-example_PortfolioHistory_1D.json");
+    // Two unfunded days in front, as Alpaca reports them for a new account.
+    for (key, zero) in [("timestamp", 1_697_068_800_i64), ("equity", 0)] {
+        let list = history[key].as_array_mut().expect("an array");
+        list.insert(0, serde_json::json!(zero));
+        list.insert(
+            0,
+            serde_json::json!(zero - 86_400 * i64::from(key == "timestamp")),
+        );
+    }
+    Mock::given(method("GET"))
+        .and(path("/v2/account/portfolio/history"))
+        .and(query_param("timeframe", "1D"))
+        .and(header("APCA-API-KEY-ID", KEY))
+        .respond_with(ResponseTemplate::new(200).set_body_json(&history))
+        .expect(2)
+        .mount(&server)
+        .await;
+    let c = connector(&server.uri());
+    let account = AccountId::new("PALPACA_123");
+
+    let all = c
+        .equity_history(&account, chrono::DateTime::from_timestamp(0, 0).unwrap())
+        .await
+        .expect("history");
+    let got: Vec<(i64, rust_decimal::Decimal)> =
+        all.iter().map(|p| (p.time.timestamp(), p.equity)).collect();
+    assert_eq!(
+        got,
+        vec![
+            (1_697_241_600, dec!(2784.79)),
+            (1_697_500_800, dec!(2794.79)),
+            (1_697_587_200, dec!(2805.46)),
+            (1_697_673_600, dec!(2774.16)),
+            (1_697_760_000, dec!(2748.73)),
+        ],
+        "exact decimals, leading unfunded zeros dropped"
+    );
+
+    let since = chrono::DateTime::from_timestamp(1_697_587_200 + 3_600, 0).unwrap();
+    let tail = c.equity_history(&account, since).await.expect("history");
+    assert_eq!(
+        tail.iter().map(|p| p.equity).collect::<Vec<_>>(),
+        vec![dec!(2805.46), dec!(2774.16), dec!(2748.73)],
+        "from since's day on"
+    );
+    let requests = server.received_requests().await.expect("recorded");
+    let periods: Vec<String> = requests
+        .iter()
+        .filter(|r| r.url.path() == "/v2/account/portfolio/history")
+        .filter_map(|r| {
+            r.url
+                .query_pairs()
+                .find(|(k, _)| k == "period")
+                .map(|(_, v)| v.into_owned())
+        })
+        .collect();
+    assert_eq!(periods.len(), 2, "a period on every request");
+    assert!(periods.iter().all(|p| p.ends_with('A')), "{periods:?}");
+
+    assert!(matches!(
+        c.equity_history(&AccountId::new("NOT-THIS-ONE"), since)
+            .await,
+        Err(ConnectorError::UnknownAccount(_))
+    ));
+}

@@ -571,6 +571,21 @@ impl Command for ListAssistantAudit {
     type Output = Vec<crate::AssistantCall>;
 }
 
+/// Net worth over time: each account's equity series and the totals (live and paper apart,
+/// per currency).
+pub struct NetWorthHistory;
+
+impl Command for NetWorthHistory {
+    const NAME: &'static str = "net_worth_history";
+    type Args = NetWorthArgs;
+    type Output = crate::net_worth::NetWorthHistory;
+}
+
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct NetWorthArgs {
+    pub query: crate::net_worth::NetWorthQuery,
+}
+
 /// Every command name; the shell's build script turns each into a grantable permission.
 pub const ALL: &[&str] = &[
     GetAccountsOverview::NAME,
@@ -615,6 +630,7 @@ pub const ALL: &[&str] = &[
     GetFxRates::NAME,
     SetBaseCurrency::NAME,
     ListAssistantAudit::NAME,
+    NetWorthHistory::NAME,
 ];
 
 #[cfg(test)]

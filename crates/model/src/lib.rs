@@ -6,9 +6,11 @@
 
 pub mod account;
 pub mod activity;
+pub mod allocation;
 pub mod app_info;
 pub mod assistant;
 pub mod catalog;
+pub mod chart;
 pub mod connection;
 pub mod error;
 pub mod event;
@@ -18,6 +20,7 @@ pub mod ipc;
 pub mod key_fields;
 pub mod market;
 pub mod money;
+pub mod net_worth;
 pub mod order;
 pub mod position;
 pub mod position_detail;
@@ -45,7 +48,7 @@ pub use event::ServiceEvent;
 pub use ids::{AccountId, ClientOrderId, ConnectionId, OrderId, Symbol, VendorId};
 pub use market::Quote;
 pub use order::{Order, OrderQuantity, OrderSide, OrderStatus, OrderType, TimeInForce};
-pub use position::{Position, PositionSide};
+pub use position::{AssetClass, Position, PositionSide};
 pub use reconcile::{BreakKind, ReconciliationBreak};
 pub use settings::{NotificationSettings, Settings, Theme};
 pub use ticket_form::{QuantityKind, TicketField, TicketForm};

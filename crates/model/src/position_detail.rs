@@ -205,6 +205,7 @@ mod tests {
             current_price: dec!(105),
             market_value: dec!(210),
             unrealized_pl: dec!(10),
+            asset_class: crate::AssetClass::Equity,
         }
     }
 

@@ -60,6 +60,8 @@ pub struct Connection {
     account_modes: Option<Arc<dyn AccountModes>>,
     /// The accounts' money movements, where the vendor reports them (the Activity page).
     activity: Option<Arc<dyn brokerdesk_connectors::AccountActivity>>,
+    /// The accounts' past equity, where the vendor keeps it (the net worth back-fill).
+    equity_history: Option<Arc<dyn brokerdesk_connectors::EquityHistory>>,
     /// Each account's mode as last learnt from `account_modes` (for the blotter).
     known_modes: Mutex<HashMap<AccountId, TradingMode>>,
     /// No read has been started yet: the first one counts in the first-sync progress.
@@ -149,6 +151,7 @@ impl Connection {
             directory: None,
             account_modes: None,
             activity: None,
+            equity_history: None,
             known_modes: Mutex::new(HashMap::new()),
             first_read: AtomicBool::new(true),
             _keep: parts.keep,
@@ -172,6 +175,19 @@ impl Connection {
 
     pub fn activity(&self) -> Option<Arc<dyn brokerdesk_connectors::AccountActivity>> {
         self.activity.clone()
+    }
+
+    /// The accounts' past equity, where the vendor keeps it.
+    pub fn with_equity_history(
+        mut self,
+        history: Option<Arc<dyn brokerdesk_connectors::EquityHistory>>,
+    ) -> Self {
+        self.equity_history = history;
+        self
+    }
+
+    pub fn equity_history(&self) -> Option<Arc<dyn brokerdesk_connectors::EquityHistory>> {
+        self.equity_history.clone()
     }
 
     /// The aggregator portal for linking more accounts, where the connection has one.

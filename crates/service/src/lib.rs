@@ -28,6 +28,10 @@ mod key_connections_tests;
 mod listening;
 #[cfg(test)]
 mod live_guard_tests;
+mod net_worth;
+mod net_worth_store;
+#[cfg(test)]
+mod net_worth_tests;
 #[cfg(test)]
 mod oauth_flow_tests;
 mod oauth_tokens;
@@ -72,6 +76,8 @@ pub use connection::{AccountModes, ConnectionParts, LatencyProbe};
 pub use error::{LargeOrder, ServiceError};
 /// The vendors' registry: the catalog and each vendor's ways to connect, for the fronts.
 pub use flows_api::vendor_catalog;
+pub use net_worth::{FILE as NET_WORTH_FILE, import_net_worth};
+pub use net_worth_store::Snapshot as NetWorthSnapshot;
 pub use oauth_tokens::VaultTokenStore;
 pub use paper_connection::{PaperOpenError, serve_sandbox};
 pub use service::{BrokerageService, LOCAL_PAPER_CONNECTION};

@@ -89,6 +89,7 @@ pub(crate) fn connection(
         payments: _,
         activity,
         billed_balances,
+        equity_history,
         portal,
         directory,
         account_modes,
@@ -112,7 +113,8 @@ pub(crate) fn connection(
     .with_portal(portal)
     .with_directory(directory)
     .with_activity(activity)
-    .with_billed_balances(billed_balances);
+    .with_billed_balances(billed_balances)
+    .with_equity_history(equity_history);
     match account_modes {
         Some(modes) => connection.with_account_modes(modes),
         None => connection,

@@ -126,6 +126,7 @@ impl Portfolio for NoHistory {
             current_price: dec!(10),
             market_value: dec!(10),
             unrealized_pl: dec!(1),
+            asset_class: brokerdesk_model::AssetClass::Equity,
         }])
     }
 }

@@ -133,6 +133,7 @@ mod tests {
             current_price: dec!(100),
             market_value: dec!(200),
             unrealized_pl: dec!(0),
+            asset_class: Default::default(),
         }
     }
 

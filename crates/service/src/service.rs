@@ -102,6 +102,8 @@ pub(crate) struct Inner {
     pub(crate) activity: crate::activity::ActivityState,
     /// Exchange rates for base-currency totals, cached in the data dir.
     pub(crate) fx: crate::fx_rates::FxState,
+    /// Every account's equity over time (the net worth chart).
+    pub(crate) net_worth: crate::net_worth::NetWorthState,
 }
 
 /// The one core behind the app and the CLI. Cheap to clone: clones share everything.
@@ -169,6 +171,7 @@ impl BrokerageService {
         };
         let journal = Journal::open(&config.data_dir.join("orders.sqlite3"))?;
         let activity = crate::activity::ActivityState::open(&config.data_dir)?;
+        let net_worth = crate::net_worth::NetWorthState::open(&config.data_dir)?;
         let vault = VaultAccess::open(&config.data_dir, config.auto_lock);
         let (events, _) = broadcast::channel(1024);
         Ok(Self {
@@ -186,6 +189,7 @@ impl BrokerageService {
                 orders: Orders::new(journal),
                 warnings: Default::default(),
                 activity,
+                net_worth,
                 events,
             }),
         })
@@ -546,6 +550,7 @@ impl BrokerageService {
                 }
             }
         }
+        self.record_net_worth(&overview.accounts).await;
         overview
     }
 

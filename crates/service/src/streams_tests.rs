@@ -116,6 +116,7 @@ impl Portfolio for FakeBroker {
             current_price: self.payload,
             market_value: self.payload * dec!(2),
             unrealized_pl: (self.payload - dec!(50)) * dec!(2),
+            asset_class: Default::default(),
         }])
     }
 }

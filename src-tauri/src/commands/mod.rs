@@ -6,6 +6,7 @@ pub mod app;
 pub mod assistant;
 pub mod connections;
 pub mod money;
+pub mod net_worth;
 pub mod oauth;
 pub mod portfolio;
 pub mod position;

@@ -2,7 +2,7 @@
 //! the equity chart and the reconciliation panel.
 
 use crate::components::{
-    AccountCard, BreaksPanel, EquityChart, ErrorBanner, TotalsBar, UnreachableConnection,
+    AccountCard, BreaksPanel, ErrorBanner, NetWorthChart, TotalsBar, UnreachableConnection,
 };
 use crate::hooks::{Load, use_command};
 use crate::ipc;
@@ -11,12 +11,8 @@ use crate::pages::Page;
 use crate::session::use_session;
 use brokerdesk_model::ipc::{GetAccountsOverview, GetQuotes, NoArgs, QuotesArgs};
 use brokerdesk_model::{ConnectionId, ServiceEvent, Symbol};
-use rust_decimal::Decimal;
 use std::collections::BTreeSet;
 use yew::prelude::*;
-
-/// Points kept for the equity chart (one per refresh, about five seconds apart).
-const CHART_POINTS: usize = 720;
 
 /// Every connection's card in one stable order (the sandbox first, then by connection), so a
 /// connection going down changes its card, not the page's layout.
@@ -49,7 +45,6 @@ fn cards(
 pub fn AccountsPage() -> Html {
     let overview = use_command::<GetAccountsOverview>(NoArgs {});
     let live = use_live();
-    let equity = use_mut_ref(Vec::<Decimal>::new);
     {
         // Pushed changes re-read the overview; the figures swap in place, no reload flash.
         let reload = overview.reload.clone();
@@ -102,24 +97,16 @@ pub fn AccountsPage() -> Html {
             }
         });
     }
-    // A total with a connection missing is not a point on the chart: it would fake a crash.
-    if let Load::Ready(view) = &*overview.state
-        && view.unreachable.is_empty()
-    {
-        let total: Decimal = view
-            .accounts
-            .iter()
-            .filter(|a| a.balances.currency.eq_ignore_ascii_case("USD"))
-            .map(|a| a.balances.equity)
-            .sum();
-        let mut points = equity.borrow_mut();
-        if points.last() != Some(&total) || points.len() < 2 {
-            points.push(total);
-            if points.len() > CHART_POINTS {
-                points.remove(0);
-            }
+    // Every overview read stores a snapshot: the history is read again after each.
+    let version = {
+        let seen = use_mut_ref(|| (0usize, 0u64));
+        let ptr = std::rc::Rc::as_ptr(&overview.state) as usize;
+        let mut seen = seen.borrow_mut();
+        if seen.0 != ptr && matches!(&*overview.state, Load::Ready(_)) {
+            *seen = (ptr, seen.1.wrapping_add(1));
         }
-    }
+        seen.1
+    };
     let quotes = live.as_ref().map(|l| l.quotes.clone()).unwrap_or_default();
     let refresh = {
         let reload = overview.reload.clone();
@@ -133,7 +120,7 @@ pub fn AccountsPage() -> Html {
         Load::Ready(view) => html! {
             <>
                 <TotalsBar accounts={view.accounts.clone()} unreachable={view.unreachable.len()} />
-                <section class="card"><EquityChart points={equity.borrow().clone()} /></section>
+                <section class="card"><NetWorthChart {version} /></section>
                 <div class="account-cards">{ for cards(view, &quotes) }</div>
                 if view.accounts.is_empty() && view.unreachable.is_empty() {
                     <p class="muted">{ "No accounts yet. Connect an institution on the Connect page." }</p>

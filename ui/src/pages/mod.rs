@@ -1,5 +1,6 @@
 mod accounts;
 mod activity;
+mod allocation;
 mod connect;
 mod orders;
 mod position;
@@ -8,6 +9,7 @@ mod unlock;
 
 pub use accounts::AccountsPage;
 pub use activity::ActivityPage;
+pub use allocation::AllocationPage;
 pub use connect::ConnectPage;
 pub use orders::OrdersPage;
 pub use position::PositionPage;
@@ -17,6 +19,7 @@ pub use unlock::UnlockPage;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Page {
     Accounts,
+    Allocation,
     Connect,
     Orders,
     Activity,
@@ -27,8 +30,9 @@ pub enum Page {
 }
 
 impl Page {
-    pub const ALL: [Page; 5] = [
+    pub const ALL: [Page; 6] = [
         Page::Accounts,
+        Page::Allocation,
         Page::Connect,
         Page::Orders,
         Page::Activity,
@@ -38,6 +42,7 @@ impl Page {
     pub fn title(self) -> &'static str {
         match self {
             Page::Accounts => "Accounts",
+            Page::Allocation => "Allocation",
             Page::Connect => "Connect",
             Page::Orders => "Orders",
             Page::Activity => "Activity",
@@ -50,6 +55,7 @@ impl Page {
     pub fn slug(self) -> &'static str {
         match self {
             Page::Accounts => "accounts",
+            Page::Allocation => "allocation",
             Page::Connect => "connect",
             Page::Orders => "orders",
             Page::Activity => "activity",

@@ -2,6 +2,7 @@
 //! key pair), its OAuth preset, and how a saved connection opens.
 
 use super::{AlpacaConfig, AlpacaConnector, AlpacaCredential};
+use crate::capability::EquityHistory;
 use crate::vendor::{
     Capabilities, FormInput, OAuthOffers, OAuthSupport, OpenRequest, Prepared, Secrets, TokenGrant,
     VendorDescriptor, VendorError, latency_of,
@@ -222,6 +223,7 @@ pub fn capabilities(connector: AlpacaConnector) -> Capabilities {
         trading: Some(connector.clone() as Arc<dyn Trading>),
         market: Some(connector.clone() as Arc<dyn MarketData>),
         activity: Some(connector.clone() as Arc<dyn AccountActivity>),
+        equity_history: Some(connector.clone() as Arc<dyn EquityHistory>),
         // Trade updates and quotes pushed: the local sandbox serves both streams like Alpaca.
         streams: Some(connector as Arc<dyn Streams>),
         latency: latency_of(move || probe.latency().map(|l| l.last)),
@@ -248,6 +250,7 @@ fn open_with_token(grant: &TokenGrant<'_>) -> Result<Capabilities, crate::Connec
     Ok(Capabilities {
         portfolio: Some(connector.clone() as Arc<dyn Portfolio>),
         trading: Some(connector.clone() as Arc<dyn Trading>),
+        equity_history: Some(connector.clone() as Arc<dyn EquityHistory>),
         market: Some(connector as Arc<dyn MarketData>),
         ..Capabilities::default()
     })

@@ -6,6 +6,7 @@ pub mod adapter;
 pub mod config;
 pub mod credential;
 pub mod descriptor;
+pub mod equity_history;
 pub mod http;
 pub mod websocket;
 

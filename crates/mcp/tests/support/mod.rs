@@ -102,6 +102,7 @@ impl Portfolio for LiveBroker {
             current_price: dec!(400),
             market_value: dec!(2000),
             unrealized_pl: dec!(100),
+            asset_class: brokerdesk_model::AssetClass::Equity,
         }])
     }
 }

@@ -38,6 +38,9 @@ pub struct Position {
     pub market_value: Option<Decimal>,
     #[serde(default, deserialize_with = "exact_opt")]
     pub unrealized_pl: Option<Decimal>,
+    /// `us_equity`, `us_option` or `crypto`.
+    #[serde(default)]
+    pub asset_class: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

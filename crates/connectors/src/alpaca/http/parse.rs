@@ -7,7 +7,9 @@ use crate::types::{
     Activity, Asset, Bar, HistoryPoint, MarketClock, Order, OrderQuantity, OrderRequest, OrderSide,
     OrderStatus, OrderType, PortfolioHistory, Quote, ReplaceRequest, Snapshot, TimeInForce, Trade,
 };
-use brokerdesk_model::{Balances, ClientOrderId, OrderId, Position, PositionSide, Symbol};
+use brokerdesk_model::{
+    AssetClass, Balances, ClientOrderId, OrderId, Position, PositionSide, Symbol,
+};
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 
@@ -50,6 +52,12 @@ pub fn position(p: &m::Position) -> Result<Position, ConnectorError> {
         current_price: p.current_price.unwrap_or(Decimal::ZERO),
         market_value: p.market_value.unwrap_or(Decimal::ZERO),
         unrealized_pl: p.unrealized_pl.unwrap_or(Decimal::ZERO),
+        asset_class: match p.asset_class.as_deref() {
+            Some("us_equity") => AssetClass::Equity,
+            Some("us_option") => AssetClass::Option,
+            Some("crypto") => AssetClass::Crypto,
+            _ => AssetClass::Other,
+        },
     })
 }
 

@@ -83,6 +83,9 @@ pub struct Position {
     /// Entries per page on this gateway (30 on older ones, 100 in the spec's example).
     #[serde(default)]
     pub page_size: Option<u32>,
+    /// `STK`, `OPT`, `CRYPTO`, `FUT`, `CASH`…
+    #[serde(default)]
+    pub asset_class: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -5,7 +5,9 @@ use crate::ConnectorError;
 use crate::types::{
     Order, OrderQuantity, OrderRequest, OrderSide, OrderStatus, OrderType, Quote, TimeInForce,
 };
-use brokerdesk_model::{Balances, ClientOrderId, OrderId, Position, PositionSide, Symbol};
+use brokerdesk_model::{
+    AssetClass, Balances, ClientOrderId, OrderId, Position, PositionSide, Symbol,
+};
 use chrono::DateTime;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
@@ -53,6 +55,12 @@ pub fn position(p: &m::Position) -> Position {
         current_price: p.mkt_price.unwrap_or(Decimal::ZERO),
         market_value: p.mkt_value.unwrap_or(Decimal::ZERO),
         unrealized_pl: p.unrealized_pnl.unwrap_or(Decimal::ZERO),
+        asset_class: match p.asset_class.as_deref() {
+            Some("STK") => AssetClass::Equity,
+            Some("OPT") => AssetClass::Option,
+            Some("CRYPTO") => AssetClass::Crypto,
+            _ => AssetClass::Other,
+        },
     }
 }
 

@@ -74,6 +74,7 @@ pub fn positions(h: &m::Holdings, account_id: &str) -> Vec<Position> {
                 current_price: price,
                 market_value: market_value.abs(),
                 unrealized_pl,
+                asset_class: Default::default(),
             }
         })
         .collect()

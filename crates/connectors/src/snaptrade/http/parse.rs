@@ -69,6 +69,8 @@ pub fn position(p: &m::AccountPosition) -> Option<Position> {
         current_price: price,
         market_value,
         unrealized_pl,
+        // SnapTrade's position payload read here carries no class.
+        asset_class: Default::default(),
     })
 }
 
