@@ -999,7 +999,14 @@ async fn on_page(client: &Client, slug: &str) {
         .unwrap_or_else(|err| panic!("page {slug} never showed: {err}"));
 }
 
-const PAGES: [&str; 5] = ["accounts", "connect", "orders", "activity", "settings"];
+const PAGES: [&str; 6] = [
+    "accounts",
+    "allocation",
+    "connect",
+    "orders",
+    "activity",
+    "settings",
+];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn themes_switch_and_persist_and_every_page_passes_axe_in_both() {
@@ -1431,6 +1438,7 @@ async fn a_paper_position_opens_its_detail_with_chart_cost_basis_and_fill_and_tr
     );
     let orders = text_of(&client, "#position-orders").await;
     assert!(orders.contains("Filled"), "{orders}");
+    axe(&client, "position").await;
     save_screenshot(&client, "position-detail").await;
 
     // Another range reads the same account's bars again.
@@ -1472,6 +1480,15 @@ async fn a_paper_position_opens_its_detail_with_chart_cost_basis_and_fill_and_tr
         "{account}"
     );
     save_screenshot(&client, "position-trade").await;
+
+    // The same page in the dark theme, judged by axe again.
+    choose_theme(&client, "dark").await;
+    click(&client, "#nav-accounts").await;
+    click(&client, open).await;
+    on_page(&client, "position").await;
+    text_of(&client, "svg#price-chart").await;
+    axe(&client, "position (dark)").await;
+    save_screenshot(&client, "position-dark").await;
 
     client.close().await.expect("session closed");
     drop(driver);
