@@ -40,4 +40,4 @@ if [ -z "${DISPLAY:-}" ]; then
   for _ in $(seq 50); do [ -e "/tmp/.X11-unix/X$display" ] && break; sleep 0.1; done
 fi
 BROKERDESK_BENCH_APP="$app" BROKERDESK_BENCH_HELLO="$hello" \
-  cargo bench -p brokerdesk-e2e --bench startup --locked
+  cargo bench -p brokerdesk-e2e --bench startup --locked --profile dev   # the bench only waits on the apps
