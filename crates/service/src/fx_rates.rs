@@ -6,41 +6,37 @@
 //! The UI asks only when its accounts hold more than one currency: a user whose money is all
 //! in one currency never makes this request.
 
-use crate::error::ServiceError;
-use crate::service::BrokerageService;
 use brokerdesk_model::fx::{FxRates, FxRatesReply};
-use brokerdesk_vault::Action;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
-/// Where the rates come from unless the configuration says otherwise.
-pub const ECB_DAILY_URL: &str = "https://www.ecb.europa.eu/stats/eurofxref/eurofxref-daily.xml";
+pub use crate::config::ECB_DAILY_URL;
 /// How the source is named next to a converted total.
 pub const ECB_SOURCE: &str = "European Central Bank euro reference rates";
 /// Rates fetched less than this long ago are not fetched again.
-const FRESH_FOR: Duration = Duration::hours(24);
+pub(crate) const FRESH_FOR: Duration = Duration::hours(24);
 /// After a failed fetch, the next try waits this long (no request on every page view).
-const RETRY_AFTER: Duration = Duration::hours(1);
+pub(crate) const RETRY_AFTER: Duration = Duration::hours(1);
 /// The ECB's file is about 2 kB; anything far larger is not it.
-const MAX_BYTES: usize = 256 * 1024;
+pub(crate) const MAX_BYTES: usize = 256 * 1024;
 
 /// The file kept in the data dir.
 #[derive(Serialize, Deserialize)]
-struct Cached {
-    fetched_at: DateTime<Utc>,
-    rates: FxRates,
+pub(crate) struct Cached {
+    pub(crate) fetched_at: DateTime<Utc>,
+    pub(crate) rates: FxRates,
 }
 
 /// The rates' cache and the one fetch at a time.
 pub(crate) struct FxState {
-    path: PathBuf,
+    pub(crate) path: PathBuf,
     /// `None`: never fetch (tests, or `BROKERDESK_FX_RATES=off`).
-    url: Option<String>,
+    pub(crate) url: Option<String>,
     /// The last failed attempt and why, so a failure is said and not retried at once.
-    last_failure: tokio::sync::Mutex<Option<(DateTime<Utc>, String)>>,
+    pub(crate) last_failure: tokio::sync::Mutex<Option<(DateTime<Utc>, String)>>,
 }
 
 impl FxState {
@@ -52,7 +48,7 @@ impl FxState {
         }
     }
 
-    fn load(&self) -> Result<Option<Cached>, String> {
+    pub(crate) fn load(&self) -> Result<Option<Cached>, String> {
         match std::fs::read(&self.path) {
             Ok(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(|e| {
                 format!(
@@ -66,7 +62,7 @@ impl FxState {
     }
 
     /// The rates, fetched first when the saved ones are a day old (or missing).
-    async fn get(&self, now: DateTime<Utc>) -> FxRatesReply {
+    pub(crate) async fn get(&self, now: DateTime<Utc>) -> FxRatesReply {
         let mut failure = self.last_failure.lock().await;
         let (cached, mut problem) = match self.load() {
             Ok(c) => (c, None),
@@ -126,7 +122,7 @@ impl FxState {
     }
 }
 
-async fn fetch(url: &str) -> Result<FxRates, String> {
+pub(crate) async fn fetch(url: &str) -> Result<FxRates, String> {
     let client = reqwest::Client::builder()
         .timeout(std::time::Duration::from_secs(10))
         .build()
@@ -214,14 +210,6 @@ pub fn parse_ecb(xml: &str) -> Result<FxRates, String> {
     })
 }
 
-impl BrokerageService {
-    /// The reference rates for totals in the base currency (see the module).
-    pub async fn fx_rates(&self) -> Result<FxRatesReply, ServiceError> {
-        self.vault().authorize(Action::Read)?;
-        Ok(self.inner.fx.get(Utc::now()).await)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -229,7 +217,7 @@ mod tests {
     use wiremock::matchers::{method, path};
     use wiremock::{Mock, MockServer, ResponseTemplate};
 
-    fn recorded() -> String {
+    pub(crate) fn recorded() -> String {
         std::fs::read_to_string(concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/tests/fixtures/ecb/eurofxref-daily.xml"
@@ -238,7 +226,7 @@ mod tests {
     }
 
     #[test]
-    fn the_recorded_file_reads_exactly() {
+    pub(crate) fn the_recorded_file_reads_exactly() {
         let r = parse_ecb(&recorded()).unwrap();
         assert_eq!(r.anchor, "EUR");
         assert_eq!(r.date, NaiveDate::from_ymd_opt(2024, 6, 28).unwrap());
@@ -250,7 +238,7 @@ mod tests {
     }
 
     #[test]
-    fn a_file_that_is_not_the_ecbs_is_refused() {
+    pub(crate) fn a_file_that_is_not_the_ecbs_is_refused() {
         for bad in [
             "",
             "<html><body>Service unavailable</body></html>",
@@ -266,7 +254,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn fetched_once_a_day_then_served_from_the_data_dir() {
+    pub(crate) async fn fetched_once_a_day_then_served_from_the_data_dir() {
         let server = MockServer::start().await;
         Mock::given(method("GET"))
             .and(path("/stats/eurofxref/eurofxref-daily.xml"))
@@ -290,7 +278,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_failed_fetch_keeps_the_last_rates_and_says_why() {
+    pub(crate) async fn a_failed_fetch_keeps_the_last_rates_and_says_why() {
         let server = MockServer::start().await;
         Mock::given(method("GET"))
             .respond_with(ResponseTemplate::new(503))

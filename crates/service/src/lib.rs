@@ -4,6 +4,7 @@
 //! into an error code the fronts can act on. It knows nothing about Tauri or terminals.
 
 mod activity;
+mod activity_api;
 mod activity_csv;
 mod activity_store;
 #[cfg(test)]
@@ -21,6 +22,7 @@ mod error;
 pub mod events;
 mod flows_api;
 pub mod fx_rates;
+mod fx_rates_api;
 mod journal;
 mod key_connections;
 #[cfg(test)]
@@ -29,6 +31,7 @@ mod listening;
 #[cfg(test)]
 mod live_guard_tests;
 mod net_worth;
+mod net_worth_api;
 mod net_worth_store;
 #[cfg(test)]
 mod net_worth_tests;
@@ -38,6 +41,7 @@ mod oauth_tokens;
 mod opening;
 mod order_size;
 mod order_warnings;
+mod order_warnings_api;
 mod orders;
 mod orders_journal;
 pub mod paper_connection;

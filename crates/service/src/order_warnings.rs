@@ -7,14 +7,8 @@
 //! marks it not sent; so does an answer that comes too late. A restart forgets the questions,
 //! and the journal's usual rule closes such an order: the broker has no trace of it.
 
-use crate::connection::Connection;
-use crate::error::ServiceError;
-use crate::service::BrokerageService;
-use brokerdesk_connectors::{ConnectorError, OrderWarnings as BrokerWarnings};
 use brokerdesk_model::order::OrderRequest;
-use brokerdesk_model::{
-    AccountId, BlotterEntry, ClientOrderId, ConnectionId, OrderWarnings, ServiceEvent,
-};
+use brokerdesk_model::{AccountId, ClientOrderId, ConnectionId};
 use chrono::{DateTime, TimeDelta, Utc};
 use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
@@ -24,24 +18,24 @@ use std::sync::Mutex;
 pub(crate) const ANSWER_WITHIN: TimeDelta = TimeDelta::minutes(3);
 
 #[derive(Clone)]
-struct Pending {
-    connection: ConnectionId,
-    account: AccountId,
-    request: OrderRequest,
-    submitted_at: DateTime<Utc>,
-    reply_id: String,
-    expires_at: DateTime<Utc>,
+pub(crate) struct Pending {
+    pub(crate) connection: ConnectionId,
+    pub(crate) account: AccountId,
+    pub(crate) request: OrderRequest,
+    pub(crate) submitted_at: DateTime<Utc>,
+    pub(crate) reply_id: String,
+    pub(crate) expires_at: DateTime<Utc>,
 }
 
 /// The questions waiting for an answer, by confirmation id (minted here: the broker's reply id
 /// never comes back from the fronts as a key).
 #[derive(Default)]
 pub(crate) struct PendingWarnings {
-    held: Mutex<HashMap<String, Pending>>,
+    pub(crate) held: Mutex<HashMap<String, Pending>>,
 }
 
 impl PendingWarnings {
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Pending>> {
+    pub(crate) fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Pending>> {
         self.held.lock().unwrap_or_else(|p| p.into_inner())
     }
 
@@ -54,7 +48,7 @@ impl PendingWarnings {
     }
 
     /// Removes the questions whose time is up and returns their orders.
-    fn expire(&self, now: DateTime<Utc>) -> Vec<ClientOrderId> {
+    pub(crate) fn expire(&self, now: DateTime<Utc>) -> Vec<ClientOrderId> {
         let mut held = self.lock();
         let gone: Vec<String> = held
             .iter()
@@ -65,156 +59,5 @@ impl PendingWarnings {
             .filter_map(|k| held.remove(&k))
             .map(|p| p.request.client_order_id)
             .collect()
-    }
-}
-
-impl BrokerageService {
-    /// Holds an order the broker answered with warnings; the error carries them to the front.
-    pub(crate) fn hold_for_answer(
-        &self,
-        connection: &Connection,
-        account: &AccountId,
-        request: &OrderRequest,
-        submitted_at: DateTime<Utc>,
-        warnings: BrokerWarnings,
-    ) -> ServiceError {
-        let confirmation = uuid::Uuid::new_v4().simple().to_string();
-        let expires_at = Utc::now() + ANSWER_WITHIN;
-        self.inner.warnings.lock().insert(
-            confirmation.clone(),
-            Pending {
-                connection: connection.id.clone(),
-                account: account.clone(),
-                request: request.clone(),
-                submitted_at,
-                reply_id: warnings.reply_id,
-                expires_at,
-            },
-        );
-        ServiceError::OrderWarnings(Box::new(OrderWarnings {
-            confirmation,
-            connection: connection.id.clone(),
-            connection_name: connection.display_name.clone(),
-            account: account.clone(),
-            client_order_id: request.client_order_id.clone(),
-            symbol: request.symbol.clone(),
-            messages: warnings.messages,
-            expires_at,
-        }))
-    }
-
-    /// Closes, as not sent, the orders whose question was never answered in time.
-    pub(crate) async fn expire_warnings(&self) -> Result<(), ServiceError> {
-        let now = Utc::now();
-        for cid in self.inner.warnings.expire(now) {
-            self.orders()
-                .run(move |j| j.mark_not_sent(&cid, now))
-                .await?;
-        }
-        Ok(())
-    }
-
-    /// The user's answer to an order's warnings. Yes: `Ok(Some(entry))` once the broker placed
-    /// it, or `ServiceError::OrderWarnings` again if it has more to say. No: `Ok(None)`, the
-    /// order withdrawn and journaled as not sent. Same guard as placing the order (trader role,
-    /// the live arm for a live account); an unknown, answered or expired confirmation is
-    /// `WarningsExpired`.
-    pub async fn answer_order_warnings(
-        &self,
-        confirmation: &str,
-        confirmed: bool,
-    ) -> Result<Option<BlotterEntry>, ServiceError> {
-        self.expire_warnings().await?;
-        let pending = self
-            .inner
-            .warnings
-            .lock()
-            .get(confirmation)
-            .cloned()
-            .ok_or(ServiceError::WarningsExpired)?;
-        let connection = self.connection(&pending.connection).await?;
-        let mode = connection.account_mode(&pending.account).await;
-        // Like cancelling, a no takes no risk: the trader role, never the live arm.
-        self.authorize_order(
-            &connection.id,
-            if confirmed {
-                mode
-            } else {
-                brokerdesk_model::TradingMode::Paper
-            },
-        )?;
-        let _ = self.vault().touch();
-        // Taken only now: a refused guard leaves the question for an answer after arming.
-        if self.inner.warnings.lock().remove(confirmation).is_none() {
-            return Err(ServiceError::WarningsExpired);
-        }
-        let cid = pending.request.client_order_id.clone();
-        let Some(trading) = connection.trading.clone() else {
-            self.close_unsent(&cid).await?;
-            return Err(ServiceError::InvalidInput(format!(
-                "{} does not take orders",
-                connection.display_name
-            )));
-        };
-        let answered = trading
-            .confirm_order(
-                &pending.account,
-                &pending.request,
-                &pending.reply_id,
-                confirmed,
-            )
-            .await;
-        match answered {
-            Ok(order) => {
-                let (c, o) = (cid.clone(), order.clone());
-                self.orders()
-                    .run(move |j| j.record_broker_order(&c, &o, Utc::now()))
-                    .await?;
-                let entry = BlotterEntry {
-                    connection: connection.id.clone(),
-                    connection_name: connection.display_name.clone(),
-                    mode,
-                    account: pending.account.clone(),
-                    order,
-                    submitted_at: pending.submitted_at,
-                    currency: connection.account_currency(&pending.account),
-                };
-                self.publish(ServiceEvent::Order(Box::new(entry.clone())));
-                self.publish(ServiceEvent::AccountsChanged);
-                Ok(Some(entry))
-            }
-            Err(ConnectorError::NeedsConfirmation(more)) => Err(self.hold_for_answer(
-                &connection,
-                &pending.account,
-                &pending.request,
-                pending.submitted_at,
-                more,
-            )),
-            // A no places nothing, whatever the broker answered.
-            Err(_) if !confirmed => {
-                self.close_unsent(&cid).await?;
-                Ok(None)
-            }
-            Err(source) => {
-                if matches!(source, ConnectorError::Rejected(_)) {
-                    self.close_unsent(&cid).await?;
-                }
-                // Otherwise the outcome is unknown: the order refresh asks the broker for it.
-                self.publish(ServiceEvent::AccountsChanged);
-                Err(ServiceError::Connector {
-                    connection: connection.id.clone(),
-                    source,
-                })
-            }
-        }
-    }
-
-    async fn close_unsent(&self, cid: &ClientOrderId) -> Result<(), ServiceError> {
-        let cid = cid.clone();
-        self.orders()
-            .run(move |j| j.mark_not_sent(&cid, Utc::now()))
-            .await?;
-        self.publish(ServiceEvent::AccountsChanged);
-        Ok(())
     }
 }
