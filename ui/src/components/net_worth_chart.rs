@@ -239,7 +239,7 @@ pub fn NetWorthChart(props: &NetWorthChartProps) -> Html {
                     let last = |l: &Line<'_>| {
                         l.points
                             .last()
-                            .map(|p| format!("{} {c}", p.equity.round_dp(2)))
+                            .map(|p| brokerdesk_model::money::format_money(p.equity, c))
                             .unwrap_or_else(|| "—".into())
                     };
                     let summary = drawn

@@ -11,7 +11,7 @@ use rust_decimal::Decimal;
 use yew::prelude::*;
 
 fn amount(v: Decimal, currency: &str) -> String {
-    format!("{} {currency}", v.round_dp(2))
+    brokerdesk_model::money::format_money(v, currency)
 }
 
 fn percent(part: Decimal, total: Decimal) -> String {
