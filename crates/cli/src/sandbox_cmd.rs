@@ -79,6 +79,10 @@ pub struct ServeArgs {
     /// What a replay does at the end of its file: `loop` (start over) or `stop`.
     #[arg(long, default_value = "loop", requires = "prices")]
     prices_end: ReplayEnd,
+    /// The share of fills (0–100 %) that take only part of what is resting, as Alpaca's own
+    /// paper trading does; 0 fills every order whole (tests that count shares).
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u8).range(0..=100))]
+    partial_fill_pct: u8,
 }
 
 impl std::fmt::Debug for ServeArgs {
@@ -93,6 +97,7 @@ impl std::fmt::Debug for ServeArgs {
             .field("durability", &self.durability)
             .field("prices", &self.prices)
             .field("prices_end", &self.prices_end)
+            .field("partial_fill_pct", &self.partial_fill_pct)
             .finish()
     }
 }
@@ -181,6 +186,7 @@ pub async fn run(
                     },
                     None => PriceSource::Simulated,
                 },
+                random_partial_fill_pct: args.partial_fill_pct,
                 ..base
             };
             eprintln!(

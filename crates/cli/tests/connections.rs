@@ -117,6 +117,9 @@ async fn connect_with_stdin_secrets_cancel_accept_a_break_and_disconnect() {
         Command::new(env!("CARGO_BIN_EXE_brokerdesk"))
             .args(["sandbox", "serve", "--addr", &format!("127.0.0.1:{port}")])
             .args(["--key", SANDBOX_KEY, "--secret", SANDBOX_SECRET])
+            // Whole fills: the test counts shares, and a random partial fill completing after
+            // the break was accepted would be a new break.
+            .args(["--partial-fill-pct", "0"])
             .env("BROKERDESK_DATA_DIR", server_dir.path())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
