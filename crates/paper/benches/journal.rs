@@ -45,65 +45,7 @@ fn entry(n: u128) -> (Command, Vec<Event>) {
     (cmd, events)
 }
 
-/// A market buy that fills at once: a command and two events (accepted, filled).
-fn market_fill() -> (Command, Vec<Event>) {
-    let (Command { at, kind }, _) = entry(2);
-    let CommandKind::Submit(mut req) = kind else {
-        unreachable!("entry() makes a submit")
-    };
-    req.order_type = OrderType::Market;
-    req.limit_price = None;
-    let mut e = Engine::new(EngineConfig::default());
-    e.apply(Command::new(
-        at,
-        CommandKind::OpenAccount {
-            account: req.account.clone(),
-            kind: AccountKind::Margin,
-            cash: Decimal::from(1_000_000),
-        },
-    ));
-    e.apply(Command::new(
-        at,
-        CommandKind::Quote(Quote {
-            symbol: req.symbol.clone(),
-            bid_price: Decimal::new(18_742, 2),
-            bid_size: Decimal::ONE_HUNDRED,
-            ask_price: Decimal::new(18_743, 2),
-            ask_size: Decimal::ONE_HUNDRED,
-        }),
-    ));
-    let cmd = Command::new(at, CommandKind::Submit(req));
-    let events = e.apply(cmd.clone());
-    assert_eq!(events.len(), 2);
-    (cmd, events)
-}
-
-/// Bytes one journal row takes (command, events), as stored.
-fn row_bytes(entry: &(Command, Vec<Event>)) -> (i64, i64) {
-    let dir = tempfile::tempdir().unwrap();
-    let mut j = Journal::open_dir(dir.path(), Durability::Normal).unwrap();
-    j.append(std::slice::from_ref(entry)).unwrap();
-    drop(j);
-    let conn = rusqlite::Connection::open(dir.path().join("journal.sqlite3")).unwrap();
-    conn.query_row(
-        "SELECT length(CAST(command AS BLOB)), length(CAST(events AS BLOB)) FROM journal",
-        [],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )
-    .unwrap()
-}
-
 fn journal(c: &mut Criterion) {
-    for (name, e) in [
-        ("limit order (1 event)", entry(1)),
-        ("market fill (2 events)", market_fill()),
-    ] {
-        let (cmd, ev) = row_bytes(&e);
-        println!(
-            "journal row, {name}: command {cmd} B, events {ev} B ({} B/event)",
-            ev / e.1.len() as i64
-        );
-    }
     let mut g = c.benchmark_group("journal");
     g.warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(3))

@@ -462,14 +462,7 @@ impl Engine {
         else {
             return reject(Rejection::OrderNotFound, out);
         };
-        // A bracket's, OTO's or OCO's exit leg: its price may move (Alpaca's leg replace).
-        if old.parent.is_some() && old.status.is_open() && !self.orders.contains_key(&new_id) {
-            if let Err(rejection) = self.replace_leg(&old, new_id, &changes, out) {
-                reject(rejection, out);
-            }
-            return;
-        }
-        // Replacing a parent would give it a new id and break its links to its legs.
+        // Replacing would give the order a new id and break its links to its legs.
         if !old.status.is_open()
             || old.order_class != OrderClass::Simple
             || matches!(old.time_in_force, TimeInForce::Ioc | TimeInForce::Fok)
