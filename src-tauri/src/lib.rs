@@ -79,6 +79,9 @@ pub fn configure<R: Runtime>(
             commands::app::settings_set_base_currency,
             commands::assistant::assistant_audit_list,
             commands::net_worth::net_worth_history,
+            commands::sandbox::sandbox_controls,
+            commands::sandbox::sandbox_set_prices,
+            commands::sandbox::sandbox_reset,
         ])
 }
 

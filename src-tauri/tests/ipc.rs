@@ -144,6 +144,8 @@ fn sample_args(name: &str, sandbox_url: &str) -> serde_json::Value {
             "fills": true, "rejections": false, "disconnections": true, "auto_lock": true,
         }}),
         "settings_set_base_currency" => serde_json::json!({ "code": "EUR" }),
+        "sandbox_set_prices" => serde_json::json!({ "prices": { "kind": "simulated" } }),
+        "sandbox_reset" => serde_json::json!({ "confirmed": true }),
         "position_detail" => serde_json::json!({
             "connection": "paper-local", "account": "PA-SANDBOX-1", "symbol": "AAPL", "range": "1m",
         }),

@@ -150,6 +150,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         .context("could not start the async runtime")?;
     runtime.block_on(async {
         let command = match command {
+            Command::Sandbox {
+                cmd: sandbox_cmd::SandboxCommand::Prices(args),
+            } => {
+                let service = open_service(config).await?;
+                print!("{}", sandbox_cmd::prices(&service, args, cli.json).await?);
+                return Ok(());
+            }
             Command::Sandbox { cmd } => {
                 return sandbox_cmd::run(cmd, &config.data_dir, config.sandbox_addr, cli.json)
                     .await;

@@ -23,6 +23,75 @@ pub enum SandboxCommand {
     /// Reset the paper account of the running sandbox: cancel its orders, forget its
     /// positions and fills, restore its starting cash. Asks first unless `--yes`.
     Reset(ResetArgs),
+    /// Show or choose where the sandbox's prices come from (as Settings › Paper sandbox does;
+    /// saved, so the app uses it from its next start): `--simulated`, or `--replay FILE`.
+    Prices(PricesArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct PricesArgs {
+    /// Use the seeded simulation (the default).
+    #[arg(long, conflicts_with = "replay")]
+    simulated: bool,
+    /// Replay this CSV or Parquet file of quotes, trades or bars (its full path).
+    #[arg(long)]
+    replay: Option<std::path::PathBuf>,
+    /// At the end of the file: `loop` (start again) or `stop` (keep the last prices).
+    #[arg(long, value_enum, default_value = "loop", requires = "replay")]
+    at_end: AtEndArg,
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum AtEndArg {
+    Loop,
+    Stop,
+}
+
+/// `brokerdesk sandbox prices`: through the service, which owns the sandbox in this process
+/// (or says which process does).
+pub async fn prices(
+    service: &brokerdesk_service::BrokerageService,
+    args: PricesArgs,
+    json: bool,
+) -> anyhow::Result<String> {
+    use brokerdesk_model::sandbox::{ReplayAtEnd, SandboxPrices};
+    let chosen = match (args.simulated, args.replay) {
+        (true, _) => Some(SandboxPrices::Simulated),
+        (false, Some(path)) => {
+            let path = std::path::absolute(&path)
+                .with_context(|| format!("cannot use {}", path.display()))?;
+            Some(SandboxPrices::Replay {
+                path: path.display().to_string(),
+                at_end: match args.at_end {
+                    AtEndArg::Loop => ReplayAtEnd::Loop,
+                    AtEndArg::Stop => ReplayAtEnd::Stop,
+                },
+            })
+        }
+        (false, None) => None,
+    };
+    let controls = match chosen {
+        Some(prices) => service.set_sandbox_prices(prices).await?,
+        None => service.sandbox_controls()?,
+    };
+    if json {
+        return Ok(serde_json::to_string_pretty(&controls)? + "\n");
+    }
+    let mut out = match (&controls.unavailable, &controls.prices) {
+        (Some(why), _) => format!("The sandbox does not run here: {why}\n"),
+        (None, SandboxPrices::Simulated) => "Prices: simulated (seeded random walk)\n".to_owned(),
+        (None, SandboxPrices::Replay { path, at_end }) => format!(
+            "Prices: replaying {path}, {} at its end\n",
+            match at_end {
+                ReplayAtEnd::Loop => "starting again",
+                ReplayAtEnd::Stop => "stopping",
+            }
+        ),
+    };
+    if let Some(note) = &controls.prices_note {
+        out.push_str(&format!("Note: {note}\n"));
+    }
+    Ok(out)
 }
 
 #[derive(Debug, clap::Args)]
@@ -160,6 +229,10 @@ pub async fn run(
                 );
             }
             Ok(())
+        }
+        // Opened on the service by `main` (it owns the sandbox in this process).
+        SandboxCommand::Prices(_) => {
+            anyhow::bail!("`sandbox prices` runs on the service")
         }
         SandboxCommand::Serve(args) => {
             if args.cash.is_sign_negative() {

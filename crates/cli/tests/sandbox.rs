@@ -326,3 +326,67 @@ async fn price_and_reset_from_the_terminal_and_a_replayed_price_file() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// `sandbox prices`: the choice Settings › Paper sandbox makes, from the terminal; saved, so the
+/// next start (the app's, or this command's) uses it; a file that cannot be replayed is refused.
+#[test]
+fn the_price_source_is_chosen_and_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let prices = dir.path().join("prices.csv");
+    std::fs::write(
+        &prices,
+        "timestamp,symbol,price,size\n2024-01-02T14:30:00Z,AAPL,187.23,10\n",
+    )
+    .unwrap();
+    let cli = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_brokerdesk"))
+            .args(args)
+            .env("BROKERDESK_DATA_DIR", dir.path().join("data"))
+            .env("BROKERDESK_SANDBOX_ADDR", "127.0.0.1:0")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    };
+    let text = |out: &std::process::Output| String::from_utf8_lossy(&out.stdout).into_owned();
+    let out = cli(&["sandbox", "prices"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text(&out).contains("simulated"), "{}", text(&out));
+
+    let out = cli(&[
+        "sandbox",
+        "prices",
+        "--replay",
+        prices.to_str().unwrap(),
+        "--at-end",
+        "stop",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text(&out).contains("replaying"), "{}", text(&out));
+
+    // A later start keeps it.
+    let out = cli(&["--json", "sandbox", "prices"]);
+    let shown: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(shown["prices"]["kind"], "replay", "{shown}");
+    assert_eq!(shown["prices"]["path"], prices.to_str().unwrap());
+    assert_eq!(shown["prices"]["at_end"], "stop");
+
+    // Refused, and the saved choice stays.
+    let out = cli(&["sandbox", "prices", "--replay", "/nowhere/prices.csv"]);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("/nowhere/prices.csv"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = cli(&["--json", "sandbox", "prices"]);
+    let shown: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(shown["prices"]["kind"], "replay", "{shown}");
+}

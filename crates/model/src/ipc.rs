@@ -571,6 +571,45 @@ impl Command for ListAssistantAudit {
     type Output = Vec<crate::AssistantCall>;
 }
 
+/// The local sandbox's controls: where its prices come from, its starting cash.
+pub struct GetSandboxControls;
+
+impl Command for GetSandboxControls {
+    const NAME: &'static str = "sandbox_controls";
+    type Args = NoArgs;
+    type Output = crate::sandbox::SandboxControls;
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SandboxPricesArgs {
+    pub prices: crate::sandbox::SandboxPrices,
+}
+
+/// Takes the sandbox's prices from the simulation or a replayed file from now on (saved).
+pub struct SetSandboxPrices;
+
+impl Command for SetSandboxPrices {
+    const NAME: &'static str = "sandbox_set_prices";
+    type Args = SandboxPricesArgs;
+    type Output = crate::sandbox::SandboxControls;
+}
+
+/// `confirmed` must be true: the UI sets it only after the user confirmed in a dialog.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SandboxResetArgs {
+    pub confirmed: bool,
+}
+
+/// Resets the paper account: every order cancelled, positions and fills forgotten, the starting
+/// cash restored (journaled by the exchange).
+pub struct ResetSandbox;
+
+impl Command for ResetSandbox {
+    const NAME: &'static str = "sandbox_reset";
+    type Args = SandboxResetArgs;
+    type Output = crate::sandbox::SandboxControls;
+}
+
 /// Net worth over time: each account's equity series and the totals (live and paper apart,
 /// per currency).
 pub struct NetWorthHistory;
@@ -631,6 +670,9 @@ pub const ALL: &[&str] = &[
     SetBaseCurrency::NAME,
     ListAssistantAudit::NAME,
     NetWorthHistory::NAME,
+    GetSandboxControls::NAME,
+    SetSandboxPrices::NAME,
+    ResetSandbox::NAME,
 ];
 
 #[cfg(test)]

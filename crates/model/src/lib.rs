@@ -25,6 +25,7 @@ pub mod order;
 pub mod position;
 pub mod position_detail;
 pub mod reconcile;
+pub mod sandbox;
 pub mod search;
 pub mod settings;
 pub mod ticket_form;

@@ -25,6 +25,9 @@ pub struct Settings {
     /// rate). Absent in files written before it existed: US dollars.
     #[serde(default = "default_base_currency")]
     pub base_currency: String,
+    /// Where the local sandbox's prices come from. Older files have none: the simulation.
+    #[serde(default)]
+    pub sandbox_prices: crate::sandbox::SandboxPrices,
 }
 
 pub const DEFAULT_BASE_CURRENCY: &str = "USD";
@@ -40,6 +43,7 @@ impl Default for Settings {
             base_currency: default_base_currency(),
             theme: Theme::default(),
             notifications: NotificationSettings::default(),
+            sandbox_prices: crate::sandbox::SandboxPrices::default(),
         }
     }
 }

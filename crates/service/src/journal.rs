@@ -16,8 +16,9 @@ use rust_decimal::Decimal;
 use std::path::Path;
 use std::str::FromStr;
 
-const MIGRATIONS: &[M<'static>] = &[M::up(
-    "CREATE TABLE orders (
+const MIGRATIONS: &[M<'static>] = &[
+    M::up(
+        "CREATE TABLE orders (
         client_order_id TEXT PRIMARY KEY,
         connection TEXT NOT NULL,
         account TEXT NOT NULL,
@@ -74,7 +75,19 @@ const MIGRATIONS: &[M<'static>] = &[M::up(
         still_present INTEGER NOT NULL,
         resolved_at TEXT
     );",
-)];
+    ),
+    // The accounts the user reset (the local sandbox's Settings › Reset): the journal's
+    // expectations start again from nothing there.
+    M::up(
+        "CREATE TABLE account_resets (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        connection TEXT NOT NULL,
+        account TEXT NOT NULL,
+        after_seq INTEGER NOT NULL,
+        at TEXT NOT NULL
+    );",
+    ),
+];
 
 /// An order as the journal holds it.
 #[derive(Clone, Debug, PartialEq)]
@@ -515,6 +528,55 @@ impl Journal {
         }
         tx.commit().map_err(err("commit"))?;
         Ok(added == 1)
+    }
+
+    /// Every account of `connection` was reset to holding nothing (a paper account's reset):
+    /// the expectations start again from there, no baseline carries over, and the breaks still
+    /// open are answered by it. Recorded in `account_resets`. Returns the accounts reset.
+    pub fn restart_accounts(
+        &mut self,
+        connection: &ConnectionId,
+        at: DateTime<Utc>,
+    ) -> Result<Vec<AccountId>, ServiceError> {
+        let last = self.last_seq()?;
+        let tx = self.db.transaction().map_err(err("begin"))?;
+        let accounts: Vec<String> = {
+            let mut stmt = tx
+                .prepare("SELECT account FROM accounts_seen WHERE connection = ?1")
+                .map_err(err("reading accounts"))?;
+            let rows = stmt
+                .query_map(params![connection.as_str()], |r| r.get(0))
+                .map_err(err("reading accounts"))?;
+            rows.collect::<Result<_, _>>()
+                .map_err(err("reading accounts"))?
+        };
+        for account in &accounts {
+            let keys = params![connection.as_str(), account];
+            tx.execute(
+                "UPDATE accounts_seen SET after_seq = ?3 WHERE connection = ?1 AND account = ?2",
+                params![connection.as_str(), account, last],
+            )
+            .map_err(err("resetting an account"))?;
+            tx.execute(
+                "DELETE FROM baselines WHERE connection = ?1 AND account = ?2",
+                keys,
+            )
+            .map_err(err("resetting an account"))?;
+            tx.execute(
+                "UPDATE breaks SET resolved_at = ?3 WHERE connection = ?1 AND account = ?2
+                 AND resolved_at IS NULL",
+                params![connection.as_str(), account, at.to_rfc3339()],
+            )
+            .map_err(err("resetting an account"))?;
+            tx.execute(
+                "INSERT INTO account_resets (connection, account, after_seq, at)
+                 VALUES (?1, ?2, ?3, ?4)",
+                params![connection.as_str(), account, last, at.to_rfc3339()],
+            )
+            .map_err(err("recording a reset"))?;
+        }
+        tx.commit().map_err(err("commit"))?;
+        Ok(accounts.into_iter().map(AccountId::new).collect())
     }
 
     /// The account's starting point and the sequence number it counts fills from.

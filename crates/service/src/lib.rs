@@ -54,6 +54,10 @@ mod reconcile;
 mod reconciling;
 mod registry;
 mod registry_v2;
+mod sandbox_controls;
+mod sandbox_controls_api;
+#[cfg(test)]
+mod sandbox_controls_tests;
 mod secret_scan;
 mod service;
 #[cfg(test)]

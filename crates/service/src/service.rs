@@ -7,17 +7,20 @@ use crate::connection::{Connection, ConnectionParts};
 use crate::error::ServiceError;
 use crate::journal::Journal;
 use crate::orders_journal::Orders;
-use crate::paper_connection::LocalSandbox;
+use crate::paper_connection::{LocalSandbox, PaperOpenError};
 use crate::registry::{ConnectionRecord, Registry, SignInKind};
+use crate::sandbox_controls::{SandboxControl, price_source, sandbox_prices};
 use crate::session::Session;
 use crate::vault_access::VaultAccess;
 use brokerdesk_connectors::registry as vendors;
 use brokerdesk_connectors::{ConnectorError, Portfolio};
+use brokerdesk_model::sandbox::SandboxPrices;
 use brokerdesk_model::vault::VaultState;
 use brokerdesk_model::{
     AccountSnapshot, AccountsOverview, AppInfo, ConnectionId, ConnectionSummary, ServiceEvent,
     TradingMode, VendorId,
 };
+use brokerdesk_paper::PriceSource;
 use brokerdesk_vault::{Action, CredentialId};
 use secrecy::SecretString;
 use std::sync::{Arc, RwLock};
@@ -72,6 +75,51 @@ fn unavailable(
     connection
 }
 
+/// Opens the local sandbox with the prices set in code, or else the ones saved in Settings. A
+/// saved replay whose file cannot be opened any more does not cost the user the sandbox: it
+/// starts on the simulation, and the returned note says why.
+async fn open_sandbox(
+    config: &ServiceConfig,
+    settings: &crate::settings::SettingsFile,
+) -> Result<(LocalSandbox, SandboxPrices, Option<String>), PaperOpenError> {
+    let dir = config.data_dir.join("paper");
+    let open = |source: PriceSource| {
+        LocalSandbox::open_with_prices(
+            &dir,
+            config.paper_starting_cash,
+            config.sandbox_addr,
+            config.sandbox_credentials.clone(),
+            source,
+        )
+    };
+    let saved = match &config.sandbox_prices {
+        PriceSource::Simulated => settings
+            .load()
+            .map(|s| s.sandbox_prices)
+            .unwrap_or_default(),
+        given => sandbox_prices(given),
+    };
+    let source = match price_source(&saved) {
+        Ok(source) => source,
+        Err(why) => {
+            let sandbox = open(PriceSource::Simulated).await?;
+            return Ok((sandbox, SandboxPrices::Simulated, Some(why)));
+        }
+    };
+    match open(source).await {
+        Ok(sandbox) => Ok((sandbox, saved, None)),
+        Err(PaperOpenError::InUse) => Err(PaperOpenError::InUse),
+        Err(err) if saved != SandboxPrices::Simulated => {
+            tracing::warn!(error = %err, "the saved price replay could not be opened");
+            let sandbox = open(PriceSource::Simulated).await?;
+            let note =
+                format!("the saved price replay could not be used ({err}); prices are simulated");
+            Ok((sandbox, SandboxPrices::Simulated, Some(note)))
+        }
+        Err(err) => Err(err),
+    }
+}
+
 /// What Settings shows about the local sandbox: never its secret.
 struct SandboxFacts {
     url: String,
@@ -87,6 +135,8 @@ pub(crate) struct Inner {
     paper: Arc<Connection>,
     /// The local sandbox's URL, key id and key file, when it runs in this process.
     sandbox: Option<SandboxFacts>,
+    /// The sandbox's price source and reset (Settings › Paper sandbox).
+    pub(crate) sandbox_control: SandboxControl,
     /// The user's own connections, open while the vault is unlocked.
     pub(crate) session: Session,
     /// Connections attached in code (embedders, tests, benchmarks).
@@ -125,16 +175,11 @@ impl BrokerageService {
         })?;
         let id = ConnectionId::new(LOCAL_PAPER_CONNECTION);
         let name = "Paper (local)".to_owned();
-        let (paper, sandbox_facts) = match LocalSandbox::open_with_prices(
-            &config.data_dir.join("paper"),
-            config.paper_starting_cash,
-            config.sandbox_addr,
-            config.sandbox_credentials.clone(),
-            config.sandbox_prices.clone(),
-        )
-        .await
-        {
-            Ok(sandbox) => {
+        let settings = crate::settings::SettingsFile::new(&config.data_dir);
+        let opened = open_sandbox(&config, &settings).await;
+        let (paper, sandbox_facts, sandbox_control) = match opened {
+            Ok((sandbox, prices, note)) => {
+                let sandbox = Arc::new(sandbox);
                 let facts = SandboxFacts {
                     url: sandbox.url().to_owned(),
                     key_id: sandbox.key_id().to_owned(),
@@ -147,7 +192,7 @@ impl BrokerageService {
                         source,
                     })?;
                 let mut capabilities = vendors::sandbox_capabilities(connector);
-                capabilities.keep.push(Box::new(sandbox));
+                capabilities.keep.push(Box::new(Arc::clone(&sandbox)));
                 let connection = crate::opening::connection(
                     id,
                     VendorId::new(vendors::LOCAL_SANDBOX),
@@ -155,10 +200,18 @@ impl BrokerageService {
                     TradingMode::Paper,
                     capabilities,
                 );
-                (connection, Some(facts))
+                let control =
+                    SandboxControl::new(Ok(sandbox), prices, note, config.paper_starting_cash);
+                (connection, Some(facts), control)
             }
             Err(err) => {
                 tracing::warn!(error = %err, "paper sandbox unavailable");
+                let control = SandboxControl::new(
+                    Err(err.to_string()),
+                    SandboxPrices::Simulated,
+                    None,
+                    config.paper_starting_cash,
+                );
                 let connection = unavailable(
                     id,
                     VendorId::new(vendors::LOCAL_SANDBOX),
@@ -166,7 +219,7 @@ impl BrokerageService {
                     TradingMode::Paper,
                     err.to_string(),
                 );
-                (connection, None)
+                (connection, None, control)
             }
         };
         let journal = Journal::open(&config.data_dir.join("orders.sqlite3"))?;
@@ -177,7 +230,8 @@ impl BrokerageService {
         Ok(Self {
             inner: Arc::new(Inner {
                 registry: Registry::new(&config.data_dir, vault.clone()),
-                settings: crate::settings::SettingsFile::new(&config.data_dir),
+                settings,
+                sandbox_control,
                 fx: crate::fx_rates::FxState::new(&config.data_dir, config.fx_rates_url.clone()),
                 config,
                 flows: BrowserFlows::new(vault.clone()),

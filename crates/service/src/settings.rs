@@ -84,7 +84,7 @@ impl BrokerageService {
         self.update_settings(|s| s.notifications = notifications)
     }
 
-    fn update_settings(
+    pub(crate) fn update_settings(
         &self,
         change: impl FnOnce(&mut Settings),
     ) -> Result<Settings, ServiceError> {

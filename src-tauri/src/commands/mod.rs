@@ -10,6 +10,7 @@ pub mod net_worth;
 pub mod oauth;
 pub mod portfolio;
 pub mod position;
+pub mod sandbox;
 pub mod trading;
 pub mod vault;
 

@@ -64,6 +64,7 @@ pub fn SettingsPage() -> Html {
                 <section class="card" id="settings-appearance"><h2>{ "Appearance" }</h2><ThemeSwitch /></section>
                 <section class="card" id="settings-notifications"><h2>{ "Notifications" }</h2><NotificationSwitches /></section>
                 <section class="card" id="settings-currency"><h2>{ "Base currency" }</h2><BaseCurrency /></section>
+                <section class="card" id="settings-sandbox"><h2>{ "Paper sandbox" }</h2><crate::components::SandboxControls /></section>
             }
             if session.vault.as_ref().is_some_and(|v| !v.initialized || v.unlocked) { <section class="card" id="settings-assistant"><h2>{ "Assistant activity" }</h2><crate::components::AssistantAudit /></section> }
             <section class="card"><h2>{ "About" }</h2>{ about }</section>
