@@ -259,7 +259,7 @@ impl Engine {
         } else {
             self.set_reservation(id);
         }
-        if let Some(order) = self.orders.get(&id) {
+        if let Some(order) = self.orders.shared(&id) {
             let fill = Fill {
                 qty,
                 price,
@@ -381,9 +381,10 @@ impl Engine {
             _ => {}
         }
         self.open_orders = self.open_orders.saturating_sub(1);
+        let order = || self.orders.shared(&id).cloned();
         match status {
-            OrderStatus::Canceled => out.push(Event::Canceled { order: o.clone() }),
-            OrderStatus::Expired => out.push(Event::Expired { order: o.clone() }),
+            OrderStatus::Canceled => out.extend(order().map(|order| Event::Canceled { order })),
+            OrderStatus::Expired => out.extend(order().map(|order| Event::Expired { order })),
             _ => {}
         }
         if has_legs && matches!(status, OrderStatus::Canceled | OrderStatus::Expired) {
@@ -507,10 +508,12 @@ impl Engine {
                 if let Some(o) = self.orders.get_mut(&id) {
                     o.replaced_by = Some(new_id);
                 }
-                if let (Some(old), Some(new)) = (self.orders.get(&id), self.orders.get(&new_id)) {
+                if let (Some(old), Some(new)) =
+                    (self.orders.shared(&id), self.orders.shared(&new_id))
+                {
                     out.push(Event::Replaced {
-                        old: Box::new(old.clone()),
-                        new: Box::new(new.clone()),
+                        old: old.clone(),
+                        new: new.clone(),
                     });
                 }
                 self.execute_new(new_id, out);

@@ -288,7 +288,7 @@ impl Engine {
         }
         for &id in &live {
             self.arm(id);
-            if let Some(o) = self.orders.get(&id) {
+            if let Some(o) = self.orders.shared(&id) {
                 out.push(Event::Accepted { order: o.clone() });
             }
         }
