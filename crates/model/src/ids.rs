@@ -1,19 +1,18 @@
 //! Identifier newtypes, so that an order id can never be passed where an account id is expected.
 
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Deserialize, Serialize};
 use std::fmt;
-use std::sync::Arc;
 
 macro_rules! string_id {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
-        /// Shared text: cloning one (every order and event carries ids) is a count increment.
-        #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-        pub struct $name(Arc<str>);
+        #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(String);
 
         impl $name {
             pub fn new(value: impl Into<String>) -> Self {
-                Self(Arc::from(value.into()))
+                Self(value.into())
             }
 
             pub fn as_str(&self) -> &str {
@@ -29,25 +28,13 @@ macro_rules! string_id {
 
         impl From<&str> for $name {
             fn from(value: &str) -> Self {
-                Self(Arc::from(value))
+                Self(value.to_owned())
             }
         }
 
         impl From<String> for $name {
             fn from(value: String) -> Self {
-                Self(Arc::from(value))
-            }
-        }
-
-        impl Serialize for $name {
-            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.serialize_str(&self.0)
-            }
-        }
-
-        impl<'de> Deserialize<'de> for $name {
-            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                String::deserialize(d).map(Self::from)
+                Self(value)
             }
         }
     };
@@ -75,13 +62,13 @@ string_id!(
 );
 
 /// A ticker symbol, normalised to upper case so that `aapl` and `AAPL` are the same instrument.
-/// Shared text like the ids above: the paper engine clones symbols into every order and fill.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Symbol(Arc<str>);
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(into = "String", from = "String")]
+pub struct Symbol(String);
 
 impl Symbol {
     pub fn new(value: impl AsRef<str>) -> Self {
-        Self(Arc::from(value.as_ref().trim().to_ascii_uppercase()))
+        Self(value.as_ref().trim().to_ascii_uppercase())
     }
 
     pub fn as_str(&self) -> &str {
@@ -109,19 +96,7 @@ impl From<String> for Symbol {
 
 impl From<Symbol> for String {
     fn from(value: Symbol) -> Self {
-        value.0.to_string()
-    }
-}
-
-impl Serialize for Symbol {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.0)
-    }
-}
-
-impl<'de> Deserialize<'de> for Symbol {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d).map(Self::from)
+        value.0
     }
 }
 

@@ -278,7 +278,7 @@ impl Engine {
         } else {
             self.set_reservation(id);
         }
-        if let Some(order) = self.orders.shared(&id) {
+        if let Some(order) = self.orders.get(&id) {
             let fill = Fill {
                 qty,
                 price,
@@ -446,10 +446,9 @@ impl Engine {
             _ => {}
         }
         self.open_orders = self.open_orders.saturating_sub(1);
-        let order = || self.orders.shared(&id).cloned();
         match status {
-            OrderStatus::Canceled => out.extend(order().map(|order| Event::Canceled { order })),
-            OrderStatus::Expired => out.extend(order().map(|order| Event::Expired { order })),
+            OrderStatus::Canceled => out.push(Event::Canceled { order: o.clone() }),
+            OrderStatus::Expired => out.push(Event::Expired { order: o.clone() }),
             _ => {}
         }
         if has_legs && matches!(status, OrderStatus::Canceled | OrderStatus::Expired) {
@@ -580,12 +579,10 @@ impl Engine {
                 if let Some(o) = self.orders.get_mut(&id) {
                     o.replaced_by = Some(new_id);
                 }
-                if let (Some(old), Some(new)) =
-                    (self.orders.shared(&id), self.orders.shared(&new_id))
-                {
+                if let (Some(old), Some(new)) = (self.orders.get(&id), self.orders.get(&new_id)) {
                     out.push(Event::Replaced {
-                        old: old.clone(),
-                        new: new.clone(),
+                        old: Box::new(old.clone()),
+                        new: Box::new(new.clone()),
                     });
                 }
                 self.execute_new(new_id, out);

@@ -355,10 +355,10 @@ impl Engine {
                 let class = req.class;
                 let id = self.accept(req, adm, None);
                 self.create_legs(id, &class);
-                if let Some(o) = self.orders.shared(&id) {
+                if let Some(o) = self.orders.get(&id) {
                     out.push(Event::Accepted { order: o.clone() });
                     for leg in &o.legs {
-                        if let Some(l) = self.orders.shared(leg) {
+                        if let Some(l) = self.orders.get(leg) {
                             out.push(Event::Accepted { order: l.clone() });
                         }
                     }

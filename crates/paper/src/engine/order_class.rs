@@ -288,7 +288,7 @@ impl Engine {
         }
         for &id in &live {
             self.arm(id);
-            if let Some(o) = self.orders.shared(&id) {
+            if let Some(o) = self.orders.get(&id) {
                 out.push(Event::Accepted { order: o.clone() });
             }
         }
@@ -514,10 +514,10 @@ impl Engine {
         if status != OrderStatus::Held {
             self.arm(new_id);
         }
-        if let (Some(o), Some(n)) = (self.orders.shared(&old.id), self.orders.shared(&new_id)) {
+        if let (Some(o), Some(n)) = (self.orders.get(&old.id), self.orders.get(&new_id)) {
             out.push(Event::Replaced {
-                old: o.clone(),
-                new: n.clone(),
+                old: Box::new(o.clone()),
+                new: Box::new(n.clone()),
             });
         }
         if status == OrderStatus::New {

@@ -6,38 +6,29 @@
 //! fixed-capacity chunks rather than one `Vec`: a growing `Vec` copies every order it holds
 //! each time it doubles (a fifth of the engine's time in the round-trip bench), a new chunk
 //! copies nothing.
-//!
-//! Each order is shared (`Arc`): an event carries the order as it was by taking a reference,
-//! not a copy; changing an order an unsent event still holds copies it then (`Arc::make_mut`).
 
-use std::sync::Arc;
 use uuid::Uuid;
 
 use super::fasthash::FastMap;
 use super::types::Order;
 
-/// Orders per chunk.
+/// Orders per chunk (~400 KB).
 const CHUNK: usize = 1024;
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub(super) struct OrderStore {
     /// Every chunk but the last is full; none grows past `CHUNK`, so none ever reallocates.
-    chunks: Vec<Vec<Arc<Order>>>,
+    chunks: Vec<Vec<Order>>,
     index: FastMap<Uuid, usize>,
     len: usize,
 }
 
 impl OrderStore {
-    fn at(&self, i: usize) -> Option<&Arc<Order>> {
+    fn at(&self, i: usize) -> Option<&Order> {
         self.chunks.get(i / CHUNK).and_then(|c| c.get(i % CHUNK))
     }
 
     pub(super) fn get(&self, id: &Uuid) -> Option<&Order> {
-        self.shared(id).map(|o| &**o)
-    }
-
-    /// The order as events carry it (a reference count, no copy).
-    pub(super) fn shared(&self, id: &Uuid) -> Option<&Arc<Order>> {
         self.index.get(id).and_then(|&i| self.at(i))
     }
 
@@ -46,13 +37,12 @@ impl OrderStore {
             Some(&i) => self
                 .chunks
                 .get_mut(i / CHUNK)
-                .and_then(|c| c.get_mut(i % CHUNK))
-                .map(Arc::make_mut),
+                .and_then(|c| c.get_mut(i % CHUNK)),
             None => None,
         }
     }
 
-    fn push(&mut self, order: Arc<Order>) {
+    fn push(&mut self, order: Order) {
         match self.chunks.last_mut() {
             Some(c) if c.len() < CHUNK => c.push(order),
             _ => {
@@ -71,12 +61,7 @@ impl OrderStore {
     /// Adds a new order; an id already present (admission refuses those) is overwritten in
     /// place so the creation order stays as it was.
     pub(super) fn insert(&mut self, order: Order) {
-        self.insert_shared(Arc::new(order));
-    }
-
-    fn insert_shared(&mut self, order: Arc<Order>) {
-        let slot = self.index.get(&order.id).copied();
-        match slot.and_then(|i| self.chunks.get_mut(i / CHUNK)?.get_mut(i % CHUNK)) {
+        match self.get_mut(&order.id) {
             Some(slot) => *slot = order,
             None => {
                 self.index.insert(order.id, self.len);
@@ -89,7 +74,7 @@ impl OrderStore {
     pub(super) fn retain(&mut self, keep: impl Fn(&Order) -> bool) {
         let old = std::mem::take(self);
         for order in old.chunks.into_iter().flatten().filter(|o| keep(o)) {
-            self.insert_shared(order);
+            self.insert(order);
         }
     }
 
@@ -99,10 +84,6 @@ impl OrderStore {
 
     /// Oldest first.
     pub(super) fn iter(&self) -> impl DoubleEndedIterator<Item = &Order> + Clone + '_ {
-        self.iter_shared().map(|o| &**o)
-    }
-
-    pub(super) fn iter_shared(&self) -> impl DoubleEndedIterator<Item = &Arc<Order>> + Clone + '_ {
         self.chunks.iter().flatten()
     }
 }

@@ -4,7 +4,6 @@
 use brokerdesk_model::{AccountId, Symbol};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
-use std::sync::Arc;
 use uuid::Uuid;
 
 use super::rejection::Rejection;
@@ -340,22 +339,6 @@ pub struct Fill {
     pub position_qty: Decimal,
 }
 
-/// Events share the engine's orders (`Arc<Order>`: the order as it was when the event
-/// happened, without copying it); on the wire an order is written as itself.
-pub(crate) mod shared_order {
-    use super::Order;
-    use serde::{Deserialize, Deserializer, Serialize, Serializer};
-    use std::sync::Arc;
-
-    pub fn serialize<S: Serializer>(o: &Arc<Order>, s: S) -> Result<S::Ok, S::Error> {
-        Order::serialize(o, s)
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Arc<Order>, D::Error> {
-        Order::deserialize(d).map(Arc::new)
-    }
-}
-
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum Event {
@@ -372,32 +355,26 @@ pub enum Event {
     },
     /// Alpaca's `new` (or `accepted` while queued for the open).
     Accepted {
-        #[serde(with = "shared_order")]
-        order: Arc<Order>,
+        order: Order,
     },
     PartiallyFilled {
-        #[serde(with = "shared_order")]
-        order: Arc<Order>,
+        order: Order,
         fill: Fill,
     },
     Filled {
-        #[serde(with = "shared_order")]
-        order: Arc<Order>,
+        order: Order,
         fill: Fill,
     },
     Canceled {
-        #[serde(with = "shared_order")]
-        order: Arc<Order>,
+        order: Order,
     },
     Expired {
-        #[serde(with = "shared_order")]
-        order: Arc<Order>,
+        order: Order,
     },
+    /// Boxed: two orders would make every event twice as large.
     Replaced {
-        #[serde(with = "shared_order")]
-        old: Arc<Order>,
-        #[serde(with = "shared_order")]
-        new: Arc<Order>,
+        old: Box<Order>,
+        new: Box<Order>,
     },
     /// A command the venue refused; nothing changed.
     Rejected {

@@ -79,8 +79,8 @@ fn latest(events: &[Event], id: Uuid) -> Option<&Order> {
         | Event::PartiallyFilled { order, .. }
         | Event::Filled { order, .. }
         | Event::Canceled { order }
-        | Event::Expired { order } => (order.id == id).then_some(&**order),
-        Event::Replaced { new, .. } => (new.id == id).then_some(&**new),
+        | Event::Expired { order } => (order.id == id).then_some(order),
+        Event::Replaced { new, .. } => (new.id == id).then_some(new),
         _ => None,
     })
 }
