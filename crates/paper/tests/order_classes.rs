@@ -228,3 +228,75 @@ async fn an_oco_exits_a_position_with_a_limit_and_a_stop() {
     assert_eq!(status_of(&s, &id).await, "canceled");
     s.stop().await;
 }
+
+async fn patch(s: &Server, id: &str, body: Value) -> (u16, Value) {
+    let r = s
+        .client
+        .patch(s.url(&format!("/v2/orders/{id}")))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.json().await.unwrap())
+}
+
+/// Alpaca lets a bracket's exits move: `limit_price` on the take-profit leg, `stop_price` on
+/// the stop-loss leg, each by `PATCH /v2/orders/{leg_id}`; the answer is the new leg.
+#[tokio::test]
+async fn a_bracket_legs_prices_are_replaced_by_patch() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start(whole_fills(dir.path())).await;
+    price(&s, "100.00").await;
+    let (status, order) = s
+        .post(
+            "/v2/orders",
+            json!({"symbol": "AAPL", "qty": "10", "side": "buy", "type": "market",
+                   "time_in_force": "gtc", "order_class": "bracket",
+                   "take_profit": {"limit_price": "130"},
+                   "stop_loss": {"stop_price": "70"}}),
+        )
+        .await;
+    assert_eq!(status, 200, "{order}");
+    let id = order["id"].as_str().unwrap().to_owned();
+    let tp = order["legs"][0]["id"].as_str().unwrap().to_owned();
+    let sl = order["legs"][1]["id"].as_str().unwrap().to_owned();
+
+    let (status, new_tp) = patch(&s, &tp, json!({"limit_price": "120"})).await;
+    assert_eq!(status, 200, "{new_tp}");
+    assert_ne!(new_tp["id"], Value::String(tp.clone()));
+    assert_eq!(new_tp["limit_price"], "120");
+    assert_eq!(new_tp["replaces"], Value::String(tp.clone()));
+    assert_eq!(new_tp["order_class"], "bracket");
+    assert_eq!(new_tp["status"], "new");
+    assert_eq!(status_of(&s, &tp).await, "replaced");
+    let (status, new_sl) = patch(&s, &sl, json!({"stop_price": "80"})).await;
+    assert_eq!(status, 200, "{new_sl}");
+    assert_eq!(new_sl["stop_price"], "80");
+    let nested = s.get(&format!("/v2/orders/{id}?nested=true")).await;
+    assert_eq!(nested["legs"][0]["id"], new_tp["id"]);
+    assert_eq!(nested["legs"][1]["id"], new_sl["id"]);
+
+    // Only the leg's own price, and the take-profit above the stop-loss: Alpaca's 422 shape.
+    let new_tp_id = new_tp["id"].as_str().unwrap().to_owned();
+    for body in [
+        json!({"qty": "5"}),
+        json!({"stop_price": "90"}),
+        json!({"limit_price": "79"}),
+    ] {
+        let (status, err) = patch(&s, &new_tp_id, body).await;
+        assert_eq!(status, 422, "{err}");
+        assert_eq!(err["code"], 42210000);
+    }
+    // The entry itself still cannot be replaced.
+    let (status, _) = patch(&s, &id, json!({"qty": "3"})).await;
+    assert_eq!(status, 422);
+
+    // The moved take-profit trades at its new price and cancels the moved stop-loss.
+    price(&s, "121.00").await;
+    eventually(|| async { status_of(&s, &new_tp_id).await == "filled" }).await;
+    assert_eq!(
+        status_of(&s, new_sl["id"].as_str().unwrap()).await,
+        "canceled"
+    );
+    s.stop().await;
+}

@@ -127,7 +127,18 @@ impl Engine {
         let mut wanted = self.wanted_qty(o, price, size);
         if let Some(cap) = self.exit_cap(o) {
             if cap.is_zero() {
-                self.close_order(id, OrderStatus::Canceled, out);
+                // Nothing left to close: the exit is done. Shares other orders hold: it waits.
+                let position = self
+                    .accounts
+                    .get(&o.account)
+                    .map_or(Decimal::ZERO, |a| a.position_qty(&o.symbol));
+                let flat = match o.side {
+                    Side::Sell => position <= Decimal::ZERO,
+                    Side::Buy => position >= Decimal::ZERO,
+                };
+                if flat {
+                    self.close_order(id, OrderStatus::Canceled, out);
+                }
                 return false;
             }
             wanted = wanted.min(cap);
@@ -241,6 +252,14 @@ impl Engine {
             order.filled_at = Some(now);
         }
         let position_qty = account.position_qty(&order.symbol);
+        // A sell that held no shares (admitted as a short while flat) sold shares of a long
+        // that other orders hold: their holds must shrink to what is left.
+        let overheld = signed < Decimal::ZERO
+            && account
+                .positions
+                .get(&order.symbol)
+                .is_some_and(|h| h.held_for_orders > h.qty.max(Decimal::ZERO));
+        let overheld = overheld.then(|| (order.account.clone(), order.symbol.clone()));
         let leaves_qty = order.qty.map_or(Decimal::ZERO, |q| q - order.filled_qty);
         self.activities.push(FillActivity {
             account: order.account.clone(),
@@ -280,6 +299,52 @@ impl Engine {
         }
         if linked {
             self.after_fill(id, out);
+        }
+        if let Some((account, symbol)) = overheld {
+            self.trim_holds(&account, &symbol);
+        }
+    }
+
+    /// Cuts the share holds of `account`'s open sells of `symbol`, newest first, until they
+    /// hold no more than the long position. Rare (a short sell trading into a long), so a scan.
+    fn trim_holds(&mut self, account: &AccountId, symbol: &Symbol) {
+        let excess = |e: &Self| {
+            e.accounts
+                .get(account)
+                .and_then(|a| a.positions.get(symbol))
+                .map_or(Decimal::ZERO, |h| {
+                    h.held_for_orders - h.qty.max(Decimal::ZERO)
+                })
+        };
+        let holders: Vec<Uuid> = self
+            .orders
+            .iter()
+            .rev()
+            .filter(|o| {
+                o.status.is_open()
+                    && o.held_qty > Decimal::ZERO
+                    && &o.account == account
+                    && &o.symbol == symbol
+            })
+            .map(|o| o.id)
+            .collect();
+        for id in holders {
+            let over = excess(self);
+            if over <= Decimal::ZERO {
+                return;
+            }
+            let Some(o) = self.orders.get_mut(&id) else {
+                continue;
+            };
+            let cut = o.held_qty.min(over);
+            o.held_qty -= cut;
+            if let Some(h) = self
+                .accounts
+                .get_mut(account)
+                .and_then(|a| a.positions.get_mut(symbol))
+            {
+                h.held_for_orders -= cut;
+            }
         }
     }
 
@@ -462,7 +527,14 @@ impl Engine {
         else {
             return reject(Rejection::OrderNotFound, out);
         };
-        // Replacing would give the order a new id and break its links to its legs.
+        // A bracket's, OTO's or OCO's exit leg: its price may move (Alpaca's leg replace).
+        if old.parent.is_some() && old.status.is_open() && !self.orders.contains_key(&new_id) {
+            if let Err(rejection) = self.replace_leg(&old, new_id, &changes, out) {
+                reject(rejection, out);
+            }
+            return;
+        }
+        // Replacing a parent would give it a new id and break its links to its legs.
         if !old.status.is_open()
             || old.order_class != OrderClass::Simple
             || matches!(old.time_in_force, TimeInForce::Ioc | TimeInForce::Fok)

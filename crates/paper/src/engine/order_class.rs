@@ -395,20 +395,167 @@ impl Engine {
         }
     }
 
-    /// An exit never opens a position: it trades at most the position it closes. Returns
-    /// the quantity it may still trade.
+    /// PATCH of an open exit leg: a take-profit's `limit_price` or a stop-loss's
+    /// `stop_price`, nothing else. As for any replace, the leg gets a new id (the old one
+    /// ends `replaced`); the parent lists the new one, which keeps the old one's place in the
+    /// group (held or live) for what the old one had left to fill.
+    pub(super) fn replace_leg(
+        &mut self,
+        old: &Order,
+        new_id: Uuid,
+        changes: &ReplaceRequest,
+        out: &mut Vec<Event>,
+    ) -> Result<(), Rejection> {
+        let take_profit = old.order_type == OrderType::Limit;
+        let only_price = changes.qty.is_none()
+            && changes.time_in_force.is_none()
+            && changes.trail.is_none()
+            && changes.client_order_id.is_none()
+            && if take_profit {
+                changes.limit_price.is_some() && changes.stop_price.is_none()
+            } else {
+                changes.stop_price.is_some() && changes.limit_price.is_none()
+            };
+        if !only_price {
+            return Err(invalid(if take_profit {
+                "only limit_price can be replaced on a take_profit leg"
+            } else {
+                "only stop_price can be replaced on a stop_loss leg"
+            }));
+        }
+        let (limit_price, stop_price) = (
+            changes.limit_price.or(old.limit_price),
+            changes.stop_price.or(old.stop_price),
+        );
+        let (tp, sl) = if take_profit {
+            let tp = TakeProfit {
+                limit_price: limit_price.unwrap_or_default(),
+            };
+            check_prices(Some(&tp), None)?;
+            (Some(tp.limit_price), None)
+        } else {
+            let sl = StopLoss {
+                stop_price: stop_price.unwrap_or_default(),
+                limit_price,
+            };
+            check_prices(None, Some(&sl))?;
+            (None, Some(sl.stop_price))
+        };
+        // The take-profit stays on the profitable side of the stop-loss it is paired with.
+        for partner in self.partners(old) {
+            let Some(p) = self.orders.get(&partner).filter(|p| p.status.is_open()) else {
+                continue;
+            };
+            let (tp, sl) = match (tp, sl) {
+                (Some(tp), _) => (tp, p.stop_price.unwrap_or_default()),
+                (_, Some(sl)) => (p.limit_price.unwrap_or_default(), sl),
+                _ => continue,
+            };
+            let ordered = match old.side {
+                Side::Sell => tp > sl,
+                Side::Buy => tp < sl,
+            };
+            if !ordered {
+                return Err(invalid(match old.side {
+                    Side::Sell => "take_profit.limit_price must be > stop_loss.stop_price",
+                    Side::Buy => "take_profit.limit_price must be < stop_loss.stop_price",
+                }));
+            }
+        }
+        let status = match old.status {
+            OrderStatus::PartiallyFilled => OrderStatus::New,
+            s => s,
+        };
+        let mut discard = Vec::new();
+        self.close_order(old.id, OrderStatus::Replaced, &mut discard);
+        let now = self.now_ts();
+        self.seq += 1;
+        let leg = Order {
+            id: new_id,
+            client_order_id: new_id.to_string(),
+            created_at: now,
+            updated_at: now,
+            submitted_at: now,
+            filled_at: None,
+            expired_at: None,
+            canceled_at: None,
+            replaced_at: None,
+            replaced_by: None,
+            replaces: Some(old.id),
+            qty: old.qty.map(|_| old.leaves().max(Decimal::ZERO)),
+            filled_qty: Decimal::ZERO,
+            filled_avg_price: None,
+            filled_notional: Decimal::ZERO,
+            limit_price,
+            stop_price,
+            hwm: None,
+            status,
+            seq: self.seq,
+            triggered: false,
+            reserved: Decimal::ZERO,
+            reserve_price: Decimal::ZERO,
+            held_qty: Decimal::ZERO,
+            ..old.clone()
+        };
+        self.client_ids
+            .entry(leg.account.clone())
+            .or_default()
+            .insert(leg.client_order_id.clone(), new_id);
+        self.orders.insert(leg);
+        self.open_orders += 1;
+        if let Some(o) = self.orders.get_mut(&old.id) {
+            o.replaced_by = Some(new_id);
+        }
+        if let Some(parent) = old.parent.and_then(|p| self.orders.get_mut(&p)) {
+            for l in parent.legs.iter_mut().filter(|l| **l == old.id) {
+                *l = new_id;
+            }
+        }
+        if status != OrderStatus::Held {
+            self.arm(new_id);
+        }
+        if let (Some(o), Some(n)) = (self.orders.get(&old.id), self.orders.get(&new_id)) {
+            out.push(Event::Replaced {
+                old: Box::new(o.clone()),
+                new: Box::new(n.clone()),
+            });
+        }
+        if status == OrderStatus::New {
+            self.execute_new(new_id, out);
+        }
+        Ok(())
+    }
+
+    /// An exit never opens a position: it trades at most the position it closes, less the
+    /// shares other orders hold (a simple sell admitted against them, another group's exit).
+    /// Its own hold and its partners' count as its own: partners share one hold (a bracket's
+    /// take-profit holds the shares, its stop-loss none). Returns the quantity it may trade.
     pub(super) fn exit_cap(&self, o: &Order) -> Option<Decimal> {
         let exit = o.parent.is_some() || o.order_class == OrderClass::Oco;
         if !exit {
             return None;
         }
-        let position = self
+        let holding = self
             .accounts
             .get(&o.account)
-            .map_or(Decimal::ZERO, |a| a.position_qty(&o.symbol));
+            .and_then(|a| a.positions.get(&o.symbol));
+        let Some(h) = holding else {
+            return Some(Decimal::ZERO);
+        };
         Some(match o.side {
-            Side::Sell => position.max(Decimal::ZERO),
-            Side::Buy => (-position).max(Decimal::ZERO),
+            Side::Sell => {
+                let group: Decimal = self
+                    .partners(o)
+                    .iter()
+                    .filter_map(|p| self.orders.get(p))
+                    .filter(|p| p.status.is_open())
+                    .map(|p| p.held_qty)
+                    .sum::<Decimal>()
+                    + o.held_qty;
+                let others = (h.held_for_orders - group).max(Decimal::ZERO);
+                (h.qty - others).max(Decimal::ZERO)
+            }
+            Side::Buy => (-h.qty).max(Decimal::ZERO),
         })
     }
 }

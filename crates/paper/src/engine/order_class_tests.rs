@@ -353,7 +353,7 @@ fn alpaca_refuses_exits_on_the_wrong_side_of_the_entry() {
 }
 
 #[test]
-fn links_survive_a_snapshot_and_legs_cannot_be_replaced() {
+fn links_survive_a_snapshot_and_a_replaced_leg() {
     let mut h = Harness::new(CalendarKind::Nyse);
     quote(&mut h, dec!(100.00), dec!(100.02));
     let mut r = h.req(margin(), "AAPL", Side::Buy, OrderType::Limit, dec!(10));
@@ -365,17 +365,232 @@ fn links_survive_a_snapshot_and_legs_cannot_be_replaced() {
     assert_eq!(h.order(1).legs.len(), 2);
     quote(&mut h, dec!(98.00), dec!(98.50));
     assert_eq!(h.order(1).status, OrderStatus::Filled);
-    // Replacing a live leg would cut its links: refused.
+    // A leg replace without its price changes nothing; with it, the parent lists the new leg.
     let ev = h.cmd(CommandKind::Replace {
         account: margin(),
         order_id: leg(&h, 1, 1).id,
         new_id: Uuid::from_u128(99),
         changes: ReplaceRequest::default(),
     });
-    assert_eq!(rejection(&ev).as_deref(), Some("order is not replaceable"));
+    assert_eq!(
+        rejection(&ev).as_deref(),
+        Some("only stop_price can be replaced on a stop_loss leg")
+    );
+    let ev = h.cmd(CommandKind::Replace {
+        account: margin(),
+        order_id: leg(&h, 1, 1).id,
+        new_id: Uuid::from_u128(99),
+        changes: ReplaceRequest {
+            stop_price: Some(dec!(94)),
+            ..ReplaceRequest::default()
+        },
+    });
+    assert_eq!(rejection(&ev), None);
+    assert_eq!(leg(&h, 1, 1).id, Uuid::from_u128(99));
     let image = serde_json::to_string(&h.e.snapshot()).unwrap();
     h.e = Engine::restore(serde_json::from_str(&image).unwrap());
     quote(&mut h, dec!(105.00), dec!(105.02));
     assert_eq!(leg(&h, 1, 0).status, OrderStatus::Filled);
     assert_eq!(leg(&h, 1, 1).status, OrderStatus::Canceled);
+}
+
+fn patch(h: &mut Harness, id: Uuid, new_id: u128, changes: ReplaceRequest) -> Vec<Event> {
+    h.cmd(CommandKind::Replace {
+        account: margin(),
+        order_id: id,
+        new_id: Uuid::from_u128(new_id),
+        changes,
+    })
+}
+
+#[test]
+fn a_live_take_profit_leg_moves_its_limit_and_keeps_its_partner() {
+    let mut h = Harness::new(CalendarKind::Nyse);
+    quote(&mut h, dec!(100.00), dec!(100.02));
+    let mut r = h.req(margin(), "AAPL", Side::Buy, OrderType::Market, dec!(10));
+    r.class = bracket(dec!(105), dec!(95));
+    h.submit(r);
+    let (tp, sl) = (leg(&h, 1, 0), leg(&h, 1, 1));
+    let ev = patch(
+        &mut h,
+        tp.id,
+        900,
+        ReplaceRequest {
+            limit_price: Some(dec!(106)),
+            ..ReplaceRequest::default()
+        },
+    );
+    assert_eq!(rejection(&ev), None);
+    let new_id = Uuid::from_u128(900);
+    assert!(
+        matches!(&ev[..], [Event::Replaced { old, new }] if old.id == tp.id && new.id == new_id)
+    );
+    let old = h.e.order(&tp.id).unwrap();
+    assert_eq!(
+        (old.status, old.replaced_by),
+        (OrderStatus::Replaced, Some(new_id))
+    );
+    let new = leg(&h, 1, 0);
+    assert_eq!(new.id, new_id);
+    assert_eq!(
+        (
+            new.status,
+            new.limit_price,
+            new.qty,
+            new.parent,
+            new.replaces
+        ),
+        (
+            OrderStatus::New,
+            Some(dec!(106)),
+            Some(dec!(10)),
+            Some(h.order(1).id),
+            Some(tp.id)
+        )
+    );
+    assert_eq!(new.order_class, OrderClass::Bracket);
+    // Still the only thing holding the shares.
+    let r = h.req(margin(), "AAPL", Side::Sell, OrderType::Market, dec!(1));
+    assert!(rejection(&h.submit(r)).is_some());
+    // The old limit no longer trades; the new one does, and cancels the stop-loss.
+    quote(&mut h, dec!(105.50), dec!(105.52));
+    assert_eq!(position(&h, &margin()), dec!(10));
+    quote(&mut h, dec!(106.00), dec!(106.02));
+    assert_eq!(leg(&h, 1, 0).status, OrderStatus::Filled);
+    assert_eq!(h.e.order(&sl.id).unwrap().status, OrderStatus::Canceled);
+    assert_eq!(position(&h, &margin()), Decimal::ZERO);
+    assert_eq!(h.e.open_orders, 0);
+}
+
+#[test]
+fn a_held_stop_loss_leg_moves_its_stop_and_goes_live_with_the_entry() {
+    let mut h = Harness::new(CalendarKind::Nyse);
+    quote(&mut h, dec!(100.00), dec!(100.02));
+    let mut r = h.req(margin(), "AAPL", Side::Buy, OrderType::Limit, dec!(10));
+    r.limit_price = Some(dec!(99));
+    r.class = bracket(dec!(101), dec!(97));
+    h.submit(r);
+    let sl = leg(&h, 1, 1);
+    let ev = patch(
+        &mut h,
+        sl.id,
+        901,
+        ReplaceRequest {
+            stop_price: Some(dec!(96.50)),
+            ..ReplaceRequest::default()
+        },
+    );
+    assert_eq!(rejection(&ev), None);
+    let new = leg(&h, 1, 1);
+    assert_eq!(
+        (new.id, new.status, new.stop_price),
+        (Uuid::from_u128(901), OrderStatus::Held, Some(dec!(96.50)))
+    );
+    // The entry fills: both legs (the replacement among them) go live.
+    quote(&mut h, dec!(98.97), dec!(98.99));
+    assert_eq!(h.order(1).status, OrderStatus::Filled);
+    assert_eq!(leg(&h, 1, 1).status, OrderStatus::New);
+    // 96.90 would have triggered the old stop (97); the new one (96.50) waits.
+    quote(&mut h, dec!(96.90), dec!(96.92));
+    assert_eq!(position(&h, &margin()), dec!(10));
+    quote(&mut h, dec!(96.40), dec!(96.42));
+    assert_eq!(position(&h, &margin()), Decimal::ZERO);
+    assert_eq!(leg(&h, 1, 0).status, OrderStatus::Canceled);
+}
+
+#[test]
+fn a_leg_replace_takes_only_its_own_price_on_the_right_side_of_its_partner() {
+    let mut h = Harness::new(CalendarKind::Nyse);
+    quote(&mut h, dec!(100.00), dec!(100.02));
+    let mut r = h.req(margin(), "AAPL", Side::Buy, OrderType::Market, dec!(10));
+    r.class = bracket(dec!(105), dec!(95));
+    h.submit(r);
+    let (tp, sl) = (leg(&h, 1, 0), leg(&h, 1, 1));
+    let refused = [
+        (
+            tp.id,
+            ReplaceRequest {
+                qty: Some(dec!(5)),
+                ..ReplaceRequest::default()
+            },
+            "only limit_price can be replaced on a take_profit leg",
+        ),
+        (
+            tp.id,
+            ReplaceRequest {
+                stop_price: Some(dec!(90)),
+                ..ReplaceRequest::default()
+            },
+            "only limit_price can be replaced on a take_profit leg",
+        ),
+        (
+            sl.id,
+            ReplaceRequest {
+                limit_price: Some(dec!(94)),
+                ..ReplaceRequest::default()
+            },
+            "only stop_price can be replaced on a stop_loss leg",
+        ),
+        (
+            tp.id,
+            ReplaceRequest {
+                limit_price: Some(dec!(95)),
+                ..ReplaceRequest::default()
+            },
+            "take_profit.limit_price must be > stop_loss.stop_price",
+        ),
+        (
+            sl.id,
+            ReplaceRequest {
+                stop_price: Some(dec!(94.001)),
+                ..ReplaceRequest::default()
+            },
+            "sub-penny",
+        ),
+    ];
+    for (n, (id, changes, message)) in refused.into_iter().enumerate() {
+        let ev = patch(&mut h, id, 950 + n as u128, changes);
+        let got = rejection(&ev).unwrap_or_default();
+        assert!(got.contains(message), "{got}");
+    }
+    assert_eq!((leg(&h, 1, 0).id, leg(&h, 1, 1).id), (tp.id, sl.id));
+    // The parent itself is still not replaceable (it would lose its legs).
+    let ev = patch(
+        &mut h,
+        Uuid::from_u128(1),
+        960,
+        ReplaceRequest {
+            qty: Some(dec!(3)),
+            ..ReplaceRequest::default()
+        },
+    );
+    assert_eq!(rejection(&ev), Some(Rejection::NotReplaceable.to_string()));
+}
+
+/// Found by the engine proptest ("held 41 > qty 40"): a margin short sell queued while the
+/// account was flat trades after a bracket entry made it long, selling shares the take-profit
+/// holds. The holds shrink to the position instead of exceeding it.
+#[test]
+fn a_short_sell_trading_into_a_held_long_shrinks_the_exit_hold() {
+    let mut h = Harness::new(CalendarKind::Nyse);
+    h.quote("AAPL", dec!(50.00), 0, dec!(50.02), 0);
+    let first = h.req(margin(), "AAPL", Side::Sell, OrderType::Market, dec!(1));
+    assert_eq!(rejection(&h.submit(first)), None);
+    let mut r = h.req(margin(), "AAPL", Side::Buy, OrderType::Market, dec!(42));
+    r.class = bracket(dec!(60), dec!(40));
+    assert_eq!(rejection(&h.submit(r)), None);
+    let second = h.req(margin(), "AAPL", Side::Sell, OrderType::Market, dec!(1));
+    assert_eq!(rejection(&h.submit(second)), None);
+    // Market orders by arrival: short 1, buy 42 (its legs go live holding 41), sell 1.
+    h.quote("AAPL", dec!(50.00), 2, dec!(50.02), 42);
+    assert_eq!(h.order(3).status, OrderStatus::Filled);
+    assert_eq!(position(&h, &margin()), dec!(40));
+    let held = h.e.account(&margin()).unwrap().positions[&Symbol::new("AAPL")].held_for_orders;
+    assert_eq!(held, dec!(40));
+    let tp = leg(&h, 2, 0);
+    assert_eq!((tp.status, tp.held_qty), (OrderStatus::New, dec!(40)));
+    // The exit still closes exactly the position when it trades, never opening a short.
+    quote(&mut h, dec!(60.00), dec!(60.02));
+    assert_eq!(position(&h, &margin()), Decimal::ZERO);
+    assert_eq!(leg(&h, 2, 0).filled_qty, dec!(40));
 }

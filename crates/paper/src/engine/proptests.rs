@@ -258,20 +258,33 @@ fn commands(ops: &[Op], config: EngineConfig) -> Vec<Command> {
             Op::Replace { nth, offset, qty } => match ids.get(nth % ids.len().max(1)).copied() {
                 Some((a, id)) => {
                     let new_id = Uuid::from_u128(n);
-                    let limit = e
-                        .order(&id)
-                        .and_then(|o| o.limit_price)
-                        .map(|p| (p + Decimal::new(offset, 2)).max(Decimal::ONE));
+                    let moved = |p: Decimal| (p + Decimal::new(offset, 2)).max(Decimal::ONE);
+                    let order = e.order(&id);
+                    let limit = order.and_then(|o| o.limit_price).map(moved);
                     ids.push((a, new_id));
-                    CommandKind::Replace {
-                        account: accounts()[a].clone(),
-                        order_id: id,
-                        new_id,
-                        changes: ReplaceRequest {
+                    // A leg takes only its own price (take-profit limit, stop-loss stop).
+                    let changes = match order {
+                        Some(o) if o.parent.is_some() && o.order_type == OrderType::Limit => {
+                            ReplaceRequest {
+                                limit_price: limit,
+                                ..Default::default()
+                            }
+                        }
+                        Some(o) if o.parent.is_some() => ReplaceRequest {
+                            stop_price: o.stop_price.map(moved),
+                            ..Default::default()
+                        },
+                        _ => ReplaceRequest {
                             qty: Some(Decimal::from(qty)),
                             limit_price: limit,
                             ..Default::default()
                         },
+                    };
+                    CommandKind::Replace {
+                        account: accounts()[a].clone(),
+                        order_id: id,
+                        new_id,
+                        changes,
                     }
                 }
                 None => CommandKind::Clock,
