@@ -14,6 +14,7 @@ mod order_body;
 mod restart_tests;
 pub mod runtime;
 pub mod series;
+mod session_cache;
 mod streams;
 mod trading;
 mod watchlists_api;
