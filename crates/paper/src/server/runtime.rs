@@ -1,7 +1,7 @@
 //! The exchange as a running service. One thread owns the engine and the journal; everything
 //! else talks to it through an `ExchangeHandle`.
 //!
-//! If the exchange thread ever panics (or the journal thread stops), the state in memory may
+//! If the exchange thread ever panics (or a journal write fails), the state in memory may
 //! hold commands that never reached the journal, so it is thrown away: the exchange thread
 //! reopens the journal and rebuilds from it, exactly as a restart of the process would. Callers
 //! meanwhile get `ExchangeGone` (503 over HTTP) at once instead of waiting.
@@ -180,7 +180,7 @@ pub struct ExchangeHandle {
     health: Arc<Health>,
 }
 
-/// Waits for the exchange thread (and the journal thread it joins) to end.
+/// Waits for the exchange thread (its journal closed and last snapshot saved) to end.
 pub struct StopWaiter(Arc<Health>);
 
 impl StopWaiter {
@@ -203,7 +203,7 @@ struct Health {
     rebuilding: AtomicBool,
     /// Rebuilds since start (each one a failure that should not have happened).
     rebuilds: AtomicU64,
-    /// Set when the exchange thread has returned (its journal thread joined before).
+    /// Set when the exchange thread has returned (its journal closed before).
     stopped: AtomicBool,
 }
 
@@ -512,7 +512,7 @@ fn run(
     Stop::Closed
 }
 
-/// A snapshot being encoded off the journal thread, for the journal position it covers.
+/// A snapshot being encoded off the exchange thread, for the journal position it covers.
 struct Encoding {
     covers: i64,
     thread: std::thread::JoinHandle<Result<String, serde_json::Error>>,
