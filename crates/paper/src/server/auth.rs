@@ -3,6 +3,7 @@
 
 use axum::extract::FromRequestParts;
 use axum::http::StatusCode;
+use axum::http::header::{AUTHORIZATION, HeaderName};
 use axum::http::request::Parts;
 use brokerdesk_model::AccountId;
 use subtle::{ConditionallySelectable, ConstantTimeEq};
@@ -54,10 +55,13 @@ impl FromRequestParts<AppState> for Authed {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
-        let found = match (header("apca-api-key-id"), header("apca-api-secret-key")) {
+        // Static names: a `&str` name is parsed and validated again on every lookup.
+        static KEY_ID: HeaderName = HeaderName::from_static("apca-api-key-id");
+        static SECRET: HeaderName = HeaderName::from_static("apca-api-secret-key");
+        let header = |name: &HeaderName| parts.headers.get(name).and_then(|v| v.to_str().ok());
+        let found = match (header(&KEY_ID), header(&SECRET)) {
             (Some(key), Some(secret)) => check(&state.credentials, Some(key), secret),
-            _ => header("authorization")
+            _ => header(&AUTHORIZATION)
                 .and_then(|v| {
                     v.strip_prefix("Bearer ")
                         .or_else(|| v.strip_prefix("bearer "))

@@ -12,7 +12,7 @@
 //! whole cents once, as `Decimal`; no account money is ever computed here.
 
 use brokerdesk_model::Symbol;
-use chrono::{Datelike, Duration, NaiveDate};
+use chrono::{Datelike, Duration, DurationRound, NaiveDate, TimeDelta};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use std::collections::HashMap;
@@ -20,6 +20,7 @@ use std::sync::{Arc, Mutex};
 
 pub use super::market_data::Anchor;
 use super::market_data::Bar;
+use super::session_cache::SessionCache;
 use crate::engine::calendar::{new_york_midnight, new_york_session};
 use crate::engine::{Session, Timestamp};
 
@@ -43,10 +44,50 @@ struct Day {
 }
 
 /// The generated past of one symbol.
-#[derive(Debug)]
 pub struct SymbolHistory {
     anchor: Anchor,
     days: Vec<Day>,
+    /// Where drawn sessions are kept (and this history's id there); `None`: drawn every time.
+    cache: Option<(Arc<SessionCache>, u64)>,
+}
+
+impl std::fmt::Debug for SymbolHistory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SymbolHistory")
+            .field("anchor", &self.anchor)
+            .field("days", &self.days.len())
+            .finish()
+    }
+}
+
+/// The start of the epoch-aligned `n`-minute bucket holding `t` (as `series::Width::bucket`).
+fn bucket(n: u32, t: Timestamp) -> Timestamp {
+    t.duration_trunc(TimeDelta::minutes(i64::from(n.clamp(1, 1380))))
+        .unwrap_or(t)
+}
+
+/// A session's minute bars merged per `n`-minute bucket, oldest first, exactly as the series
+/// aggregation merges them (first bar, then `merge` of each later one), so feeding these
+/// partial bars to it gives the same bars, to the decimal scale, as feeding it the minutes.
+fn chunks(n: u32, minutes: &[Bar]) -> Vec<Bar> {
+    let mut out: Vec<Bar> = Vec::with_capacity(minutes.len() / n.max(1) as usize + 2);
+    let mut current: Option<(Timestamp, Bar)> = None;
+    for m in minutes {
+        let b = bucket(n, m.t);
+        match &mut current {
+            Some((at, acc)) if *at == b => acc.merge(m),
+            _ => {
+                if let Some((_, done)) = current.take() {
+                    out.push(done);
+                }
+                let mut acc = m.clone();
+                acc.t = b;
+                current = Some((b, acc));
+            }
+        }
+    }
+    out.extend(current.map(|(_, b)| b));
+    out
 }
 
 /// A SplitMix64 step: spreads a key over all bits, so nearby days get unrelated streams.
@@ -270,7 +311,45 @@ impl SymbolHistory {
             close = cents(close_f);
         }
         days.reverse();
-        Self { anchor, days }
+        Self {
+            anchor,
+            days,
+            cache: None,
+        }
+    }
+
+    /// Keeps drawn sessions in `cache` from now on.
+    pub fn cached(mut self, cache: Arc<SessionCache>) -> Self {
+        let id = cache.history_id();
+        self.cache = Some((cache, id));
+        self
+    }
+
+    /// Session `i`'s minute bars (from the cache when it has them).
+    fn session_minutes(&self, i: usize) -> Arc<[Bar]> {
+        let day = &self.days[i];
+        match &self.cache {
+            Some((cache, id)) => cache.get_or_draw(*id, i as u32, 1, || minutes_of(day)),
+            None => minutes_of(day).into(),
+        }
+    }
+
+    /// Session `i`'s minutes merged per `n`-minute bucket (`chunks`).
+    fn session_chunks(&self, i: usize, n: u32) -> Arc<[Bar]> {
+        let day = &self.days[i];
+        // Drawn without keeping the minutes: a long query would push everything else out.
+        let draw = || chunks(n, &minutes_of(day));
+        match &self.cache {
+            Some((cache, id)) => cache.get_or_draw(*id, i as u32, n, draw),
+            None => draw().into(),
+        }
+    }
+
+    /// The indices of the sessions overlapping `[lo, hi)`.
+    fn sessions_in(&self, lo: Timestamp, hi: Timestamp) -> std::ops::Range<usize> {
+        let first = self.days.partition_point(|d| d.session.close <= lo);
+        let last = self.days.partition_point(|d| d.session.open < hi);
+        first..last.max(first)
     }
 
     pub fn anchor(&self) -> Anchor {
@@ -283,29 +362,64 @@ impl SymbolHistory {
     }
 
     /// Minute bars with `lo <= t < hi`, oldest first or newest first: only the sessions
-    /// overlapping the range are drawn, one at a time as the iterator reaches them.
+    /// overlapping the range are drawn (or taken from the cache), one at a time as the
+    /// iterator reaches them.
     pub fn minutes(
         &self,
         lo: Timestamp,
         hi: Timestamp,
         desc: bool,
     ) -> Box<dyn Iterator<Item = Bar> + Send + '_> {
-        let first = self.days.partition_point(|d| d.session.close <= lo);
-        let last = self.days.partition_point(|d| d.session.open < hi);
-        let days = self.days.get(first..last.max(first)).unwrap_or_default();
-        let in_range = move |b: &Bar| lo <= b.t && b.t < hi;
+        let in_range = move |b: &&Bar| lo <= b.t && b.t < hi;
+        let session = move |i: usize| {
+            let bars = self.session_minutes(i);
+            let order: Box<dyn Iterator<Item = usize> + Send> = if desc {
+                Box::new((0..bars.len()).rev())
+            } else {
+                Box::new(0..bars.len())
+            };
+            order.filter_map(move |k| bars.get(k).filter(in_range).cloned())
+        };
+        let range = self.sessions_in(lo, hi);
         if desc {
-            Box::new(days.iter().rev().flat_map(move |d| {
-                let mut v = minutes_of(d);
-                v.retain(in_range);
-                v.into_iter().rev()
-            }))
+            Box::new(range.rev().flat_map(session))
         } else {
-            Box::new(days.iter().flat_map(move |d| {
-                let mut v = minutes_of(d);
-                v.retain(in_range);
-                v.into_iter()
-            }))
+            Box::new(range.flat_map(session))
+        }
+    }
+
+    /// Bars to aggregate to `n`-minute buckets over `lo <= t < hi`: for a session wholly in
+    /// the range, its minutes already merged per bucket (`chunks`, cached); for one the range
+    /// cuts, its minutes in the range. The series aggregation merges them into the same bars
+    /// as from the minutes alone.
+    pub fn intraday(
+        &self,
+        n: u32,
+        lo: Timestamp,
+        hi: Timestamp,
+        desc: bool,
+    ) -> Box<dyn Iterator<Item = Bar> + Send + '_> {
+        if n <= 1 {
+            return self.minutes(lo, hi, desc);
+        }
+        let session = move |i: usize| -> Box<dyn Iterator<Item = Bar> + Send + '_> {
+            let s = &self.days[i].session;
+            if lo <= s.open && s.close <= hi {
+                let bars = self.session_chunks(i, n);
+                if desc {
+                    Box::new((0..bars.len()).rev().map(move |k| bars[k].clone()))
+                } else {
+                    Box::new((0..bars.len()).map(move |k| bars[k].clone()))
+                }
+            } else {
+                self.minutes(lo.max(s.open), hi.min(s.close), desc)
+            }
+        };
+        let range = self.sessions_in(lo, hi);
+        if desc {
+            Box::new(range.rev().flat_map(session))
+        } else {
+            Box::new(range.flat_map(session))
         }
     }
 }
@@ -315,6 +429,8 @@ impl SymbolHistory {
 pub struct HistoryBook {
     seed: u64,
     built: Mutex<HashMap<Symbol, Arc<SymbolHistory>>>,
+    /// Drawn sessions of every symbol, within one budget.
+    cache: Arc<SessionCache>,
 }
 
 impl HistoryBook {
@@ -322,6 +438,7 @@ impl HistoryBook {
         Self {
             seed,
             built: Mutex::new(HashMap::new()),
+            cache: Arc::new(SessionCache::new(super::session_cache::BUDGET_BARS)),
         }
     }
 
@@ -334,7 +451,9 @@ impl HistoryBook {
         match built.get(symbol) {
             Some(h) if h.anchor == anchor => h.clone(),
             _ => {
-                let h = Arc::new(SymbolHistory::build(self.seed, symbol, anchor));
+                let h = Arc::new(
+                    SymbolHistory::build(self.seed, symbol, anchor).cached(Arc::clone(&self.cache)),
+                );
                 built.insert(symbol.clone(), h.clone());
                 h
             }

@@ -4,6 +4,7 @@
 pub mod auth;
 mod configurations_api;
 pub mod control;
+mod counter;
 mod extract;
 mod guard;
 pub mod history;
@@ -14,6 +15,7 @@ mod order_body;
 mod restart_tests;
 pub mod runtime;
 pub mod series;
+mod session_cache;
 mod streams;
 mod trading;
 mod watchlists_api;
@@ -396,13 +398,7 @@ impl Sandbox {
     /// for a server bound to `bound`: requests must be addressed to it (`Host`), and none may
     /// come from a web page (see `guard`).
     pub fn router(&self, bound: SocketAddr) -> Router {
-        let requests = Arc::clone(&self.requests);
-        router(self.state.clone(), bound).layer(axum::middleware::from_fn(
-            move |request: axum::extract::Request, next: axum::middleware::Next| {
-                requests.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                next.run(request)
-            },
-        ))
+        router(self.state.clone(), bound).layer(counter::CountLayer(Arc::clone(&self.requests)))
     }
 
     /// How many HTTP requests the routes have answered (WebSocket upgrades included).

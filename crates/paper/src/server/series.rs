@@ -172,8 +172,12 @@ impl Sources {
                 .filter(|b| lo <= b.t && b.t < hi)
                 .cloned()
                 .collect();
+            let n = match width {
+                Width::Minutes(n) => n,
+                _ => 1,
+            };
             let past: Stream<'_, Bar> = match &self.history {
-                Some(h) => h.minutes(lo, hi, desc),
+                Some(h) => h.intraday(n, lo, hi, desc),
                 None => Box::new(std::iter::empty()),
             };
             if desc {
@@ -473,5 +477,72 @@ mod tests {
         for bad in ["", "!!!", "QUFQTA==", "QUFQTHwxfDJ8Mw=="] {
             assert_eq!(PageToken::decode(bad), None, "{bad}");
         }
+    }
+    /// Bars from cached sessions (whole ones merged per bucket, cut ones as minutes; a second
+    /// pass hitting the cache; a cache too small to keep much) are the bars aggregated straight
+    /// from freshly drawn minutes, to the decimal scale (`Debug` shows it; the JSON follows it).
+    #[test]
+    fn cached_sessions_give_the_bars_drawn_minutes_give() {
+        use super::super::session_cache::SessionCache;
+        let t = |s: &str| chrono::DateTime::parse_from_rfc3339(s).unwrap().to_utc();
+        let anchor = super::super::history::Anchor {
+            at: t("2026-12-03T19:00:00Z"),
+            price: rust_decimal::Decimal::new(23017, 2),
+        };
+        let sym = Symbol::new("AAPL");
+        let plain = SymbolHistory::build(42, &sym, anchor);
+        let big = Arc::new(SessionCache::new(super::super::session_cache::BUDGET_BARS));
+        let tiny = Arc::new(SessionCache::new(500));
+        let sources = |cache: &Arc<SessionCache>| Sources {
+            history: Some(Arc::new(
+                SymbolHistory::build(42, &sym, anchor).cached(Arc::clone(cache)),
+            )),
+            ..Sources::default()
+        };
+        let (cached, small) = (sources(&big), sources(&tiny));
+        let ranges = [
+            (t("2025-12-01T00:00:00Z"), t("2026-12-03T19:00:00Z")),
+            // Cut inside sessions at both ends (14:47 and 16:35 UTC are mid-session).
+            (t("2026-09-15T14:47:00Z"), t("2026-10-20T16:35:00Z")),
+            (t("2026-11-02T14:30:00Z"), t("2026-11-02T20:59:00Z")),
+        ];
+        let widths = [
+            Width::Minutes(1),
+            Width::Minutes(5),
+            Width::Minutes(7),
+            Width::Minutes(60),
+            Width::Minutes(240),
+            Width::Minutes(1380),
+        ];
+        let mut compared = 0;
+        for (lo, hi) in ranges {
+            for width in widths {
+                for desc in [false, true] {
+                    let upto = hi.checked_add_signed(width.span()).unwrap();
+                    let minutes: Stream<'_, Bar> = plain.minutes(lo, upto, desc);
+                    let want: Vec<String> = Aggregate {
+                        inner: minutes.peekable(),
+                        width,
+                        desc,
+                    }
+                    .filter(|b| lo <= b.t && b.t <= hi)
+                    .map(|b| format!("{b:?}"))
+                    .collect();
+                    compared += want.len();
+                    let got = |s: &Sources| -> Vec<String> {
+                        s.bars(width, lo, hi, desc)
+                            .map(|b| format!("{b:?}"))
+                            .collect()
+                    };
+                    for pass in 0..2 {
+                        assert_eq!(got(&cached), want, "{width:?} {lo} {hi} {desc} {pass}");
+                        assert_eq!(got(&small), want, "small {width:?} {lo} {hi} {desc}");
+                    }
+                }
+            }
+        }
+        assert!(compared > 100_000, "{compared}");
+        assert!(big.bars() > 0 && big.bars() <= super::super::session_cache::BUDGET_BARS);
+        assert!(tiny.bars() <= 500);
     }
 }

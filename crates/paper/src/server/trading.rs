@@ -118,7 +118,18 @@ async fn submit(
         .filter_map(|leg| latest(&events, *leg).cloned())
         .collect();
     let legs = (!order.legs.is_empty()).then_some(legs.as_slice());
-    Ok(Json(wire::OrderWire(order, legs)).into_response())
+    // Into a buffer sized for an order (~900 bytes): axum's `Json` starts at 128 and regrows.
+    let mut body = Vec::with_capacity(1024 * (1 + legs.map_or(0, <[Order]>::len)));
+    serde_json::to_writer(&mut body, &wire::OrderWire(order, legs))
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, 50010000, e.to_string()))?;
+    Ok((
+        [(
+            axum::http::header::CONTENT_TYPE,
+            axum::http::HeaderValue::from_static("application/json"),
+        )],
+        body,
+    )
+        .into_response())
 }
 
 #[derive(Deserialize, Default)]
