@@ -1351,18 +1351,10 @@ async fn a_first_sync_of_several_slow_connections_shows_its_progress() {
     drop(driver);
 }
 
-/// Issue 18 (position detail): a paper buy placed in the app, then the position opened from
-/// its row with the keyboard: the page shows the sandbox's own price chart with the fill
-/// marked, the cost basis and the fill; Trade opens the ticket on that account and symbol.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_paper_position_opens_its_detail_with_chart_cost_basis_and_fill_and_trades_from_there() {
-    let app = app_binary();
-    let data_root = tempfile::tempdir().expect("a temp dir");
-    let driver = start_driver(&data_root.path().join("data"), &[]);
-    let client = connect(&driver, &app).await;
-    text_of(&client, CASH).await;
-
-    click(&client, "#nav-orders").await;
+/// Buys one share of `symbol` on the paper account from the Orders page's ticket and waits for
+/// the blotter to show it filled. One share: the sandbox may fill larger orders in parts.
+async fn buy_one_paper_share(client: &Client, symbol: &str) {
+    click(client, "#nav-orders").await;
     client
         .wait()
         .at_most(Duration::from_secs(30))
@@ -1374,17 +1366,132 @@ async fn a_paper_position_opens_its_detail_with_chart_cost_basis_and_fill_and_tr
         .click()
         .await
         .expect("account chosen");
-    type_into(&client, "#ticket-symbol", "AAPL").await;
-    // One share: the sandbox may fill larger orders in parts (one fill each).
-    type_into(&client, "#ticket-qty", "1").await;
-    click(&client, "#ticket-review").await;
-    click(&client, "#ticket-submit").await;
+    type_into(client, "#ticket-symbol", symbol).await;
+    type_into(client, "#ticket-qty", "1").await;
+    click(client, "#ticket-review").await;
+    click(client, "#ticket-submit").await;
     wait_for_exact(
-        &client,
-        r#"#blotter tr[data-symbol="AAPL"] [data-field="status"]"#,
+        client,
+        &format!(r#"#blotter tr[data-symbol="{symbol}"] [data-field="status"]"#),
         "Filled",
     )
     .await;
+}
+
+/// Settings › Paper sandbox: a reset asks first, then leaves the starting cash, no position
+/// and no reconciliation break; a replay file is chosen by its path and kept.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_paper_sandbox_is_reset_and_its_prices_chosen_in_settings() {
+    let app = app_binary();
+    let data_root = tempfile::tempdir().expect("a temp dir");
+    let driver = start_driver(
+        &data_root.path().join("data"),
+        &[("BROKERDESK_PAPER_CASH", "43210.99")],
+    );
+    let client = connect(&driver, &app).await;
+    assert_eq!(text_of(&client, CASH).await, "$43,210.99");
+    buy_one_paper_share(&client, "MSFT").await;
+    click(&client, "#nav-accounts").await;
+    text_of(
+        &client,
+        r#".account[data-connection="paper-local"] [data-open-position="MSFT"]"#,
+    )
+    .await;
+
+    click(&client, "#nav-settings").await;
+    click(&client, "#sandbox-reset").await;
+    let question = text_of(&client, "#sandbox-reset-question").await;
+    assert!(question.contains("$43,210.99"), "{question}");
+    // Cancel changes nothing.
+    click(&client, "#sandbox-reset-no").await;
+    click(&client, "#sandbox-reset").await;
+    script(
+        &client,
+        "document.getElementById('settings-sandbox').scrollIntoView()",
+    )
+    .await;
+    save_screenshot(&client, "settings-sandbox-reset").await;
+    click(&client, "#sandbox-reset-yes").await;
+    wait_for_text(
+        &client,
+        "#sandbox-controls-done",
+        "is reset",
+        Duration::from_secs(30),
+    )
+    .await;
+
+    click(&client, "#nav-accounts").await;
+    wait_for_exact(&client, CASH, "$43,210.99").await;
+    let positions = client
+        .find_all(Locator::Css(
+            r#".account[data-connection="paper-local"] [data-open-position]"#,
+        ))
+        .await
+        .expect("a query");
+    assert!(positions.is_empty(), "a position outlived the reset");
+    // The journal's fill of the share is not a break against the reset account (the panel
+    // reconciles when the page opens).
+    click(&client, "#nav-orders").await;
+    click(&client, "#nav-accounts").await;
+    wait_for_exact(&client, CASH, "$43,210.99").await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let breaks = client
+        .find_all(Locator::Css("#breaks tbody tr"))
+        .await
+        .expect("a query");
+    assert!(breaks.is_empty(), "the reset shows as a break");
+
+    // A replay file, by its path; kept after a reload of the page.
+    let file = data_root.path().join("prices.csv");
+    std::fs::write(
+        &file,
+        "timestamp,symbol,price,size\n2024-01-02T14:30:00Z,AAPL,187.23,10\n",
+    )
+    .expect("a prices file");
+    click(&client, "#nav-settings").await;
+    click(&client, "#sandbox-prices-replay").await;
+    type_into(&client, "#sandbox-replay-path", &file.display().to_string()).await;
+    click(&client, "#sandbox-prices-save").await;
+    wait_for_text(
+        &client,
+        "#sandbox-controls-done",
+        "Replaying",
+        Duration::from_secs(30),
+    )
+    .await;
+    script(
+        &client,
+        "document.getElementById('settings-sandbox').scrollIntoView()",
+    )
+    .await;
+    save_screenshot(&client, "settings-sandbox").await;
+    click(&client, "#nav-accounts").await;
+    click(&client, "#nav-settings").await;
+    let path = client
+        .wait()
+        .at_most(Duration::from_secs(30))
+        .for_element(Locator::Css("#sandbox-replay-path"))
+        .await
+        .expect("the replay path is shown")
+        .prop("value")
+        .await
+        .expect("a value");
+    assert_eq!(path.as_deref(), Some(file.display().to_string().as_str()));
+    client.close().await.expect("session closed");
+}
+
+/// Issue 18 (position detail): a paper buy placed in the app, then the position opened from
+/// its row with the keyboard: the page shows the sandbox's own price chart with the fill
+/// marked, the cost basis and the fill; Trade opens the ticket on that account and symbol.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_paper_position_opens_its_detail_with_chart_cost_basis_and_fill_and_trades_from_there() {
+    let app = app_binary();
+    let data_root = tempfile::tempdir().expect("a temp dir");
+    let driver = start_driver(&data_root.path().join("data"), &[]);
+    let client = connect(&driver, &app).await;
+    text_of(&client, CASH).await;
+
+    buy_one_paper_share(&client, "AAPL").await;
 
     click(&client, "#nav-accounts").await;
     let open = r#".account[data-connection="paper-local"] [data-open-position="AAPL"]"#;

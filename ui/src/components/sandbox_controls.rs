@@ -167,7 +167,7 @@ pub fn SandboxControls() -> Html {
     html! {
         <div id="sandbox-controls">
             <form {onsubmit} id="sandbox-prices">
-                <fieldset>
+                <fieldset class="sandbox-prices">
                     <legend>{ "Prices" }</legend>
                     <label class="check" for="sandbox-prices-simulated">
                         <input type="radio" name="sandbox-prices" id="sandbox-prices-simulated"
@@ -191,7 +191,7 @@ pub fn SandboxControls() -> Html {
                             </select>
                         </div>
                     }
-                    <button type="submit" class="secondary" id="sandbox-prices-save" disabled={*busy}>{ "Use these prices" }</button>
+                    <p><button type="submit" class="secondary" id="sandbox-prices-save" disabled={*busy}>{ "Use these prices" }</button></p>
                 </fieldset>
             </form>
             if let Some(note) = &current.prices_note {
