@@ -112,7 +112,6 @@ impl Attached {
         client: &str,
         args: LiveOrderArgs,
     ) -> ToolResult {
-        let args = args.0;
         let symbol = tools::symbol(&args.symbol)?;
         let quantity = tools::quantity_of(&args)?;
         let Some(reference) = args.account_ref.as_deref() else {
@@ -257,10 +256,9 @@ impl Drop for Attached {
     }
 }
 
-/// The arguments of `place_live_order`: those of a paper order, `account_ref` required.
-#[derive(Clone, Debug, Deserialize, JsonSchema)]
-#[serde(transparent)]
-pub struct LiveOrderArgs(pub PaperOrderArgs);
+/// The arguments of `place_live_order`: those of a paper order (one schema for both tools),
+/// with `account_ref` required, which the tool checks.
+pub type LiveOrderArgs = PaperOrderArgs;
 
 fn waiting(client: &str) -> ToolError {
     ToolError {
