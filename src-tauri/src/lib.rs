@@ -32,7 +32,7 @@ pub fn configure<R: Runtime>(
                 service.clone(),
                 notifications::PluginNotifier(app.handle().clone()),
             ));
-            tauri::async_runtime::spawn(service.supervise());
+            tauri::async_runtime::spawn(service.clone().supervise());
             // AI assistants attach here (`brokerdesk mcp` relays to it); the app runs on
             // without them if the socket cannot be opened.
             #[cfg(unix)]

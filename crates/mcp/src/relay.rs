@@ -24,22 +24,19 @@ where
         let r = tokio::io::copy(&mut input, &mut to_app).await;
         // The client is done: the app sees end of input and closes its side.
         let _ = to_app.shutdown().await;
-        r
+        r.map_err(|e| format!("relay to the app: {e}"))?;
+        // Keep relaying the app's last answers: the session ends with the app's side.
+        std::future::pending::<Result<(), String>>().await
     };
     let downstream = async {
         let r = tokio::io::copy(&mut from_app, &mut output).await;
         let _ = output.flush().await;
-        r
+        r.map(|_| ())
+            .map_err(|e| format!("relay from the app: {e}"))
     };
-    // The session ends when the app's side ends (it closes after the client's input ends).
     tokio::select! {
-        down = downstream => down.map(|_| ()).map_err(|e| format!("relay from the app: {e}")),
-        up = async {
-            let r = upstream.await;
-            // Keep relaying the answers: wait forever here, the downstream branch finishes.
-            if r.is_err() { return r; }
-            std::future::pending().await
-        } => up.map(|_| ()).map_err(|e| format!("relay to the app: {e}")),
+        down = downstream => down,
+        up = upstream => up,
     }
 }
 
