@@ -17,9 +17,16 @@ async fn an_attached_assistant_is_asked_first_and_reads_the_apps_own_paper_accou
     let app = PathBuf::from(
         std::env::var_os("BROKERDESK_E2E_APP").expect("BROKERDESK_E2E_APP names the built app"),
     );
-    assert!(std::env::var_os("DISPLAY").is_some(), "no DISPLAY: start Xvfb first");
+    assert!(
+        std::env::var_os("DISPLAY").is_some(),
+        "no DISPLAY: start Xvfb first"
+    );
     let cli = app.with_file_name("brokerdesk");
-    assert!(cli.is_file(), "build brokerdesk-cli next to the app: {}", cli.display());
+    assert!(
+        cli.is_file(),
+        "build brokerdesk-cli next to the app: {}",
+        cli.display()
+    );
     let root = tempfile::tempdir().expect("a temp dir");
     let data_dir = root.path().join("data");
     let runtime = root.path().join("run");
@@ -52,7 +59,10 @@ async fn an_attached_assistant_is_asked_first_and_reads_the_apps_own_paper_accou
 
     // The app asks, over the Accounts page, naming the client.
     let title = text_of(&client, "#assistant-prompt-title").await;
-    assert_eq!(title, "Allow brokerdesk-e2e-assistant to read your accounts?");
+    assert_eq!(
+        title,
+        "Allow brokerdesk-e2e-assistant to read your accounts?"
+    );
     save_screenshot(&client, "assistant-consent").await;
     client
         .find(Locator::Id("assistant-allow-once"))
@@ -69,13 +79,16 @@ async fn an_attached_assistant_is_asked_first_and_reads_the_apps_own_paper_accou
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "stdout: {stdout}\nstderr: {stderr}");
-    assert!(stderr.contains("attached to the running Brokerdesk app"), "{stderr}");
-    let reply: serde_json::Value = serde_json::from_str(
-        stdout.lines().last().expect("one JSON line"),
-    )
-    .expect("JSON");
+    assert!(
+        stderr.contains("attached to the running Brokerdesk app"),
+        "{stderr}"
+    );
+    let reply: serde_json::Value =
+        serde_json::from_str(stdout.lines().last().expect("one JSON line")).expect("JSON");
     assert_eq!(reply["is_error"], false, "{reply}");
-    let accounts = reply["data"]["data"]["accounts"].as_array().expect("accounts");
+    let accounts = reply["data"]["data"]["accounts"]
+        .as_array()
+        .expect("accounts");
     let paper = accounts
         .iter()
         .find(|a| a["connection"] == "paper-local")
