@@ -32,7 +32,16 @@ pub fn configure<R: Runtime>(
                 service.clone(),
                 notifications::PluginNotifier(app.handle().clone()),
             ));
-            tauri::async_runtime::spawn(service.supervise());
+            tauri::async_runtime::spawn(service.clone().supervise());
+            // AI assistants attach here (`brokerdesk mcp` relays to it); the app runs on
+            // without them if the socket cannot be opened.
+            #[cfg(unix)]
+            tauri::async_runtime::spawn(async move {
+                match brokerdesk_mcp::attach::start(service).await {
+                    Ok(path) => tracing::info!(socket = %path.display(), "assistants can attach"),
+                    Err(why) => tracing::warn!("assistants cannot attach: {why}"),
+                }
+            });
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -78,6 +87,11 @@ pub fn configure<R: Runtime>(
             commands::money::fx_rates,
             commands::app::settings_set_base_currency,
             commands::assistant::assistant_audit_list,
+            commands::assistant::assistant_questions,
+            commands::assistant::assistant_answer_consent,
+            commands::assistant::assistant_answer_order,
+            commands::assistant::assistant_allowed_list,
+            commands::assistant::assistant_allowed_revoke,
             commands::net_worth::net_worth_history,
             commands::sandbox::sandbox_controls,
             commands::sandbox::sandbox_set_prices,

@@ -123,6 +123,11 @@ fn sample_args(name: &str, sandbox_url: &str) -> serde_json::Value {
         "order_answer_warnings" => {
             serde_json::json!({ "confirmation": "nope", "confirmed": false })
         }
+        "assistant_answer_consent" => serde_json::json!({ "id": "nope", "answer": "deny" }),
+        "assistant_answer_order" => serde_json::json!({ "id": "nope", "decision": "decline" }),
+        "assistant_allowed_revoke" => {
+            serde_json::json!({ "client": "nobody", "executable": "unknown" })
+        }
         "order_cancel" => serde_json::json!({
             "connection": "paper-local", "account": "PA-SANDBOX-1", "order_id": "nope",
         }),
@@ -241,7 +246,9 @@ fn every_command_answers_and_no_reply_ever_carries_a_secret() {
                 | "portal_start"
                 | "portal_start_for_hit"
                 | "refresh_live_balances"
-                | "order_answer_warnings",
+                | "order_answer_warnings"
+                | "assistant_answer_consent"
+                | "assistant_answer_order",
                 Err(err),
             ) => {
                 assert!(err.get("code").is_some(), "{name}: {err}")

@@ -86,6 +86,7 @@ pub fn App() -> Html {
             <div class="shell">
                 <NavBar current={*page} />
                 <Shortcuts />
+                <crate::components::AssistantPrompt />
                 <main class="page" id={format!("page-{}", page.slug())}>
                     if let Some(err) = &*vault_error {
                         <div class="error-banner" role="alert">

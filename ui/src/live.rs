@@ -20,6 +20,8 @@ pub struct LiveFeed {
     pub vault: u32,
     /// Bumped when new money movements were stored (the Activity page re-reads).
     pub activity: u32,
+    /// Bumped when an attached AI assistant's questions changed (the prompt re-reads them).
+    pub assistant: u32,
     /// The first sync of just-opened connections: (answered, of), as pushed.
     pub sync: Option<(u32, u32)>,
     /// Latest status per connection, as pushed.
@@ -49,6 +51,7 @@ impl Reducible for LiveFeed {
             ServiceEvent::SyncProgress { done, total } => next.sync = Some((done, total)),
             // `Vault` comes with it and re-reads the vault; the notification is the shell's.
             ServiceEvent::VaultAutoLocked => {}
+            ServiceEvent::AssistantQuestions => next.assistant = next.assistant.wrapping_add(1),
             ServiceEvent::Connection(c) => {
                 let mut map = (*next.connections).clone();
                 map.insert(c.id.to_string(), c);

@@ -102,8 +102,10 @@ enum Command {
     /// Every connection's money movements: fills, dividends, fees, transfers, payments.
     Activity(activity_cmd::ActivityArgs),
     /// Serve the Model Context Protocol on stdin/stdout, so an AI assistant (Claude Desktop and
-    /// others) can read your accounts and trade paper. Unlocks with BROKERDESK_PASSWORD.
-    Mcp,
+    /// others) can read your accounts and trade paper. Attaches to the running app when it
+    /// runs on the same data dir (the app asks your consent); else serves headless, unlocked
+    /// with BROKERDESK_PASSWORD.
+    Mcp(mcp_cmd::McpArgs),
     /// Create, unlock and manage the local vault of keys and tokens.
     Vault {
         #[command(subcommand)]
@@ -162,7 +164,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     .await;
             }
             Command::Oauth { cmd } => return oauth_cmd::run(cmd, &config.data_dir).await,
-            Command::Mcp => return mcp_cmd::run(config).await,
+            Command::Mcp(args) => return mcp_cmd::run(config, args).await,
             Command::Connect(args) => {
                 print!("{}", connect_cmd::run(args, config, cli.json).await?);
                 return Ok(());
@@ -253,7 +255,7 @@ async fn run_on(
         Command::Connect(_)
         | Command::Oauth { .. }
         | Command::Sandbox { .. }
-        | Command::Mcp
+        | Command::Mcp(_)
         | Command::Vault { .. } => {
             anyhow::bail!("this command opens its own session; run it on its own")
         }
@@ -296,7 +298,7 @@ async fn run_armed(
         Command::Connect(_)
             | Command::Oauth { .. }
             | Command::Sandbox { .. }
-            | Command::Mcp
+            | Command::Mcp(_)
             | Command::Vault { .. }
             | Command::Live {
                 cmd: live_cmd::LiveCommand::Arm(_)

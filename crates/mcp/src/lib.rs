@@ -8,8 +8,13 @@
 //! - `server`: the rmcp handler, and the path every reply takes out (masking, the secret
 //!   check, the audit row; the audit log itself is the service's, so the app can show it).
 
+#[cfg(unix)]
+pub mod attach;
+pub mod attached;
 pub mod envelope;
 pub mod masking;
+#[cfg(unix)]
+pub mod relay;
 pub mod server;
 pub mod tools;
 

@@ -45,8 +45,9 @@ impl From<ServiceError> for ToolError {
             brokerdesk_model::ErrorCode::VaultLocked => format!(
                 "{err}. Brokerdesk's vault is locked, so your accounts cannot be read. \
                  Brokerdesk never takes the vault password from an assistant: the user unlocks \
-                 it by starting `brokerdesk mcp` with BROKERDESK_PASSWORD in its environment \
-                 (see the README's \"Use with an AI assistant\")."
+                 it in the Brokerdesk app (when this server is attached to the running app), or \
+                 starts `brokerdesk mcp` with BROKERDESK_PASSWORD in its environment (see the \
+                 README's \"Use with an AI assistant\")."
             ),
             _ => mask_digit_runs(&err.to_string()),
         };
@@ -209,7 +210,7 @@ pub struct CancelArgs {
 
 // ---------- helpers ----------
 
-fn symbol(raw: &str) -> Result<Symbol, ToolError> {
+pub(crate) fn symbol(raw: &str) -> Result<Symbol, ToolError> {
     let s = raw.trim().to_uppercase();
     let ok = !s.is_empty()
         && s.chars().count() <= MAX_SYMBOL_CHARS
@@ -226,7 +227,7 @@ fn symbol(raw: &str) -> Result<Symbol, ToolError> {
     }
 }
 
-fn source_of(a: &AccountSnapshot) -> Source {
+pub(crate) fn source_of(a: &AccountSnapshot) -> Source {
     Source::account(
         &a.connection.id,
         &a.connection.display_name,
@@ -245,7 +246,7 @@ fn mode_word(mode: TradingMode) -> &'static str {
 
 /// The overview, each account number learnt for the final scan, narrowed to one account when
 /// `account_ref` names one.
-async fn accounts(
+pub(crate) async fn accounts(
     service: &BrokerageService,
     known: &KnownAccounts,
     account: Option<&str>,
@@ -713,7 +714,7 @@ pub async fn search_institutions(service: &BrokerageService, args: SearchArgs) -
     })
 }
 
-fn order_json(e: &brokerdesk_model::BlotterEntry) -> Value {
+pub(crate) fn order_json(e: &brokerdesk_model::BlotterEntry) -> Value {
     let o = &e.order;
     json!({
         "order_id": o.id,
@@ -754,26 +755,77 @@ pub async fn list_orders(service: &BrokerageService, known: &KnownAccounts) -> T
     })
 }
 
-/// The words an assistant relays when asked to trade on a live account.
-pub fn live_refusal(account: &str, connection_name: &str) -> String {
-    format!(
-        "Refused: {account} at {connection_name} is a live account (real money). Brokerdesk only \
-         places paper orders for an assistant. To trade on the live account, the user opens the \
-         Brokerdesk app, arms live trading and places and confirms the order there."
-    )
+/// The words an assistant relays when asked to trade on a live account with the paper tool.
+/// `attached`: this server is attached to the running app, where live orders can be confirmed.
+pub fn live_refusal(account: &str, connection_name: &str, attached: bool) -> String {
+    if attached {
+        format!(
+            "Refused: {account} at {connection_name} is a live account (real money), and \
+             place_paper_order only places paper orders. For a live order use place_live_order: \
+             the user must have armed live trading in the Brokerdesk app, and confirms that \
+             specific order there before anything is sent."
+        )
+    } else {
+        format!(
+            "Refused: {account} at {connection_name} is a live account (real money). Brokerdesk \
+             only places paper orders for an assistant. To trade on the live account, the user \
+             opens the Brokerdesk app, arms live trading and places and confirms the order there."
+        )
+    }
+}
+
+/// The order an assistant asked for, on `account`. Never `confirm_large`: a large order is the
+/// user's to confirm, in the app or the CLI.
+pub(crate) fn order_ticket(
+    account: &AccountSnapshot,
+    symbol: Symbol,
+    quantity: OrderQuantity,
+    args: &PaperOrderArgs,
+) -> OrderTicket {
+    OrderTicket {
+        connection: account.connection.id.clone(),
+        account: account.account_id.clone(),
+        symbol,
+        side: match args.side {
+            Side::Buy => OrderSide::Buy,
+            Side::Sell => OrderSide::Sell,
+        },
+        quantity,
+        order_type: match args.order_type {
+            Kind::Market => OrderType::Market,
+            Kind::Limit => OrderType::Limit,
+            Kind::Stop => OrderType::Stop,
+            Kind::StopLimit => OrderType::StopLimit,
+        },
+        time_in_force: match args.time_in_force {
+            Tif::Day => TimeInForce::Day,
+            Tif::Gtc => TimeInForce::Gtc,
+            Tif::Ioc => TimeInForce::Ioc,
+            Tif::Fok => TimeInForce::Fok,
+        },
+        limit_price: args.limit_price.map(|d| d.0),
+        stop_price: args.stop_price.map(|d| d.0),
+        confirm_large: false,
+    }
+}
+
+/// `qty` or `notional`, exactly one.
+pub(crate) fn quantity_of(args: &PaperOrderArgs) -> Result<OrderQuantity, ToolError> {
+    match (args.qty, args.notional) {
+        (Some(q), None) => Ok(OrderQuantity::Qty(q.0)),
+        (None, Some(n)) => Ok(OrderQuantity::Notional(n.0)),
+        _ => Err(ToolError::invalid("give either qty or notional")),
+    }
 }
 
 pub async fn place_paper_order(
     service: &BrokerageService,
     known: &KnownAccounts,
     args: PaperOrderArgs,
+    attached: bool,
 ) -> ToolResult {
     let symbol = symbol(&args.symbol)?;
-    let quantity = match (args.qty, args.notional) {
-        (Some(q), None) => OrderQuantity::Qty(q.0),
-        (None, Some(n)) => OrderQuantity::Notional(n.0),
-        _ => return Err(ToolError::invalid("give either qty or notional")),
-    };
+    let quantity = quantity_of(&args)?;
     let (chosen, _) = match args.account_ref.as_deref() {
         Some(r) => accounts(service, known, Some(r)).await?,
         None => {
@@ -808,35 +860,11 @@ pub async fn place_paper_order(
             message: live_refusal(
                 &mask_account(account.account_id.as_str()),
                 &account.connection.display_name,
+                attached,
             ),
         });
     }
-    let ticket = OrderTicket {
-        connection: account.connection.id.clone(),
-        account: account.account_id.clone(),
-        symbol,
-        side: match args.side {
-            Side::Buy => OrderSide::Buy,
-            Side::Sell => OrderSide::Sell,
-        },
-        quantity,
-        order_type: match args.order_type {
-            Kind::Market => OrderType::Market,
-            Kind::Limit => OrderType::Limit,
-            Kind::Stop => OrderType::Stop,
-            Kind::StopLimit => OrderType::StopLimit,
-        },
-        time_in_force: match args.time_in_force {
-            Tif::Day => TimeInForce::Day,
-            Tif::Gtc => TimeInForce::Gtc,
-            Tif::Ioc => TimeInForce::Ioc,
-            Tif::Fok => TimeInForce::Fok,
-        },
-        limit_price: args.limit_price.map(|d| d.0),
-        stop_price: args.stop_price.map(|d| d.0),
-        // Never: a large order is the user's to confirm, in the app or the CLI.
-        confirm_large: false,
-    };
+    let ticket = order_ticket(&account, symbol, quantity, &args);
     let entry = match service.place_order(ticket).await {
         Ok(entry) => entry,
         Err(err @ ServiceError::NeedsConfirmation(_)) => {
@@ -994,7 +1022,7 @@ mod tests {
 
     #[test]
     fn the_live_refusal_says_what_to_do() {
-        let m = live_refusal("••••1234", "Broker — live");
+        let m = live_refusal("••••1234", "Broker — live", false);
         assert!(m.contains("only places paper orders"));
         assert!(m.contains("arms live trading"));
     }

@@ -36,4 +36,7 @@ pub enum ServiceEvent {
     SyncProgress { done: u32, total: u32 },
     /// The vault locked itself after the idle time (besides [`ServiceEvent::Vault`]).
     VaultAutoLocked,
+    /// An attached AI assistant's questions changed (one asked, answered, expired or
+    /// withdrawn): re-read them (`assistant_questions`).
+    AssistantQuestions,
 }

@@ -608,6 +608,69 @@ impl Command for ResetSandbox {
     const NAME: &'static str = "sandbox_reset";
     type Args = SandboxResetArgs;
     type Output = crate::sandbox::SandboxControls;
+
+/// The questions attached AI assistants are waiting on (consent, live orders), oldest first.
+pub struct ListAssistantQuestions;
+
+impl Command for ListAssistantQuestions {
+    const NAME: &'static str = "assistant_questions";
+    type Args = NoArgs;
+    type Output = Vec<crate::AssistantQuestion>;
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ConsentAnswerArgs {
+    pub id: String,
+    pub answer: crate::ConsentAnswer,
+}
+
+/// The user's answer to "Allow <client> to read your accounts?"; the questions still waiting.
+pub struct AnswerAssistantConsent;
+
+impl Command for AnswerAssistantConsent {
+    const NAME: &'static str = "assistant_answer_consent";
+    type Args = ConsentAnswerArgs;
+    type Output = Vec<crate::AssistantQuestion>;
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct OrderDecisionArgs {
+    pub id: String,
+    pub decision: crate::OrderDecision,
+}
+
+/// Confirm or decline a live order an assistant asked for. Confirm places it (live trading
+/// must still be armed); the result is the order as placed, `None` when declined.
+pub struct AnswerAssistantOrder;
+
+impl Command for AnswerAssistantOrder {
+    const NAME: &'static str = "assistant_answer_order";
+    type Args = OrderDecisionArgs;
+    type Output = Option<BlotterEntry>;
+}
+
+/// The clients allowed "always" (Settings).
+pub struct ListAllowedAssistants;
+
+impl Command for ListAllowedAssistants {
+    const NAME: &'static str = "assistant_allowed_list";
+    type Args = NoArgs;
+    type Output = Vec<crate::AllowedAssistant>;
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct RevokeAssistantArgs {
+    pub client: String,
+    pub executable: String,
+}
+
+/// Revokes an "always" allowance; the list after.
+pub struct RevokeAssistant;
+
+impl Command for RevokeAssistant {
+    const NAME: &'static str = "assistant_allowed_revoke";
+    type Args = RevokeAssistantArgs;
+    type Output = Vec<crate::AllowedAssistant>;
 }
 
 /// Net worth over time: each account's equity series and the totals (live and paper apart,
@@ -669,6 +732,11 @@ pub const ALL: &[&str] = &[
     GetFxRates::NAME,
     SetBaseCurrency::NAME,
     ListAssistantAudit::NAME,
+    ListAssistantQuestions::NAME,
+    AnswerAssistantConsent::NAME,
+    AnswerAssistantOrder::NAME,
+    ListAllowedAssistants::NAME,
+    RevokeAssistant::NAME,
     NetWorthHistory::NAME,
     GetSandboxControls::NAME,
     SetSandboxPrices::NAME,

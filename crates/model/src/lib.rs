@@ -39,7 +39,10 @@ pub use activity::{
     ActivityStatus, ActivitySyncError,
 };
 pub use app_info::AppInfo;
-pub use assistant::{AssistantCall, CallOutcome};
+pub use assistant::{
+    AllowedAssistant, AssistantAsk, AssistantCall, AssistantQuestion, CallOutcome, ConsentAnswer,
+    LiveOrderAsk, OrderDecision,
+};
 pub use connection::{
     AlpacaEnvironment, ApiKeyConnectionArgs, ConnectionStatus, ConnectionSummary, IbkrGatewayArgs,
     KeyConnectionArgs, OAuthStarted, TradingMode,

@@ -128,6 +128,12 @@ fn cut(s: &str) -> String {
     }
 }
 
+/// Writes one row now, on the calling thread (one small WAL insert): for the service's own
+/// rows (the user's answers to an attached assistant's questions).
+pub(crate) fn record_now(data_dir: &Path, call: &AssistantCall) -> Result<(), ServiceError> {
+    AuditStore::open(data_dir)?.record(call)
+}
+
 impl BrokerageService {
     /// Writes one assistant tool call to the audit log. Needs no sign-in: a refused call (a
     /// locked vault) is exactly what the user must be able to see afterwards.

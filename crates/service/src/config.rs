@@ -50,6 +50,13 @@ pub struct ServiceConfig {
     /// `None`: never (the default in code, so tests stay offline). `from_env` sets the ECB's
     /// file unless `BROKERDESK_FX_RATES` is `off` or another https (or loopback) address.
     pub fx_rates_url: Option<String>,
+    /// How long an attached assistant's tool call waits for the user's answer in the app
+    /// before it answers "waiting for your answer in the Brokerdesk app" (45 s; tests shorten
+    /// it). The question stays open after that.
+    pub assistant_wait: Duration,
+    /// How long a live order an assistant asked for waits for the user's confirmation before
+    /// it expires unplaced (3 minutes, as a broker's order warnings).
+    pub assistant_order_expiry: Duration,
 }
 
 /// Where Alpaca clients find the app's sandbox by default (same as `brokerdesk sandbox serve`).
@@ -69,6 +76,8 @@ impl ServiceConfig {
             key_vendor_urls: BTreeMap::new(),
             sandbox_prices: brokerdesk_paper::PriceSource::Simulated,
             fx_rates_url: None,
+            assistant_wait: Duration::from_secs(45),
+            assistant_order_expiry: Duration::from_secs(3 * 60),
         }
     }
 

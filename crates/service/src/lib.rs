@@ -10,6 +10,9 @@ mod activity_store;
 #[cfg(test)]
 mod activity_tests;
 mod assistant_audit;
+mod assistant_clients;
+mod assistant_consent;
+mod assistant_consent_api;
 mod atomic_file;
 mod authorization;
 #[cfg(test)]
@@ -73,6 +76,8 @@ mod vault_access;
 #[cfg(test)]
 mod vault_tests;
 
+pub use assistant_consent::{AnswerWaiter, Answered, AssistantOrderOutcome, WaitOutcome};
+pub use assistant_consent_api::AssistantPeer;
 /// The paper exchange's options, for `brokerdesk sandbox serve`.
 pub use brokerdesk_paper::{
     PriceSource, ReplayEnd, SandboxConfig, SandboxCredentials, engine::CalendarKind,

@@ -103,6 +103,17 @@ impl BrokerageService {
         );
         judge(symbol, notional?, equity, limit_pct).map_err(ServiceError::NeedsConfirmation)
     }
+
+    /// The order's value as the guard reckons it (shown on an assistant's live order ticket);
+    /// `None` when no price is known.
+    pub(crate) async fn estimate_order_value(
+        &self,
+        connection: &Connection,
+        ticket: &OrderTicket,
+    ) -> Option<Decimal> {
+        let symbol = Symbol::new(ticket.symbol.as_str().trim().to_uppercase());
+        notional(connection, ticket, &symbol).await.ok().flatten()
+    }
 }
 
 /// The order's value; `None` when no price is known for a quantity.

@@ -148,6 +148,8 @@ pub(crate) struct Inner {
     pub(crate) flows: BrowserFlows,
     /// Orders the broker holds back with warnings, waiting for the user's answer.
     pub(crate) warnings: crate::order_warnings::PendingWarnings,
+    /// Questions app-attached AI assistants wait on (consent, live orders).
+    pub(crate) assistant: crate::assistant_consent::AssistantQuestions,
     /// Every connection's money movements, stored and synced (the Activity page).
     pub(crate) activity: crate::activity::ActivityState,
     /// Exchange rates for base-currency totals, cached in the data dir.
@@ -242,6 +244,7 @@ impl BrokerageService {
                 attached: RwLock::new(Vec::new()),
                 orders: Orders::new(journal),
                 warnings: Default::default(),
+                assistant: Default::default(),
                 activity,
                 net_worth,
                 events,
@@ -264,6 +267,12 @@ impl BrokerageService {
     }
 
     /// The vault: the app's sign-in, and the only place credentials live.
+    /// Where this service keeps its data (the app and the CLI find the assistant socket from
+    /// it).
+    pub fn data_dir(&self) -> &std::path::Path {
+        &self.inner.config.data_dir
+    }
+
     pub fn vault(&self) -> &VaultAccess {
         &self.inner.vault
     }

@@ -1,5 +1,7 @@
 mod account_card;
+mod assistant_allowed;
 mod assistant_audit;
+mod assistant_prompt;
 mod base_currency;
 pub mod blotter;
 mod breaks_panel;
@@ -27,7 +29,9 @@ mod totals_bar;
 mod vault_panel;
 
 pub use account_card::{AccountCard, UnreachableConnection};
+pub use assistant_allowed::AssistantAllowed;
 pub use assistant_audit::AssistantAudit;
+pub use assistant_prompt::AssistantPrompt;
 pub use base_currency::BaseCurrency;
 pub use blotter::Blotter;
 pub use breaks_panel::BreaksPanel;

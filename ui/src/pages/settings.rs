@@ -67,6 +67,7 @@ pub fn SettingsPage() -> Html {
                 <section class="card" id="settings-sandbox"><h2>{ "Paper sandbox" }</h2><crate::components::SandboxControls /></section>
             }
             if session.vault.as_ref().is_some_and(|v| !v.initialized || v.unlocked) { <section class="card" id="settings-assistant"><h2>{ "Assistant activity" }</h2><crate::components::AssistantAudit /></section> }
+            if session.vault.as_ref().is_some_and(|v| v.unlocked) { <section class="card" id="settings-assistants-allowed"><h2>{ "Assistants allowed always" }</h2><crate::components::AssistantAllowed /></section> }
             <section class="card"><h2>{ "About" }</h2>{ about }</section>
         </>
     }
