@@ -7,6 +7,9 @@ started=$(date +%s)
 setup_test
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$REPO/target}"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+# Incremental state of every past run piles up in the kept cache (16 GB seen) and a clean
+# clone rebuilds the workspace crates anyway.
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 cd "$REPO"
 
 step() { log "$* ($(($(date +%s) - started)) s)"; }

@@ -608,6 +608,7 @@ impl Command for ResetSandbox {
     const NAME: &'static str = "sandbox_reset";
     type Args = SandboxResetArgs;
     type Output = crate::sandbox::SandboxControls;
+}
 
 /// The questions attached AI assistants are waiting on (consent, live orders), oldest first.
 pub struct ListAssistantQuestions;
