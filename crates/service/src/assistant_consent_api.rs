@@ -136,7 +136,7 @@ impl BrokerageService {
             let held = self.inner.assistant.lock();
             match held.get(id) {
                 Some(h) if h.question.ask == AssistantAsk::Consent => h.question.clone(),
-                _ => return Err(ServiceError::WarningsExpired),
+                _ => return Err(ServiceError::AssistantQuestionGone),
             }
         };
         if answer == ConsentAnswer::Always {
@@ -165,7 +165,7 @@ impl BrokerageService {
                 .map_err(|e| ServiceError::Internal(format!("saving assistant clients: {e}")))??;
         }
         let Some(held) = self.inner.assistant.take(id) else {
-            return Err(ServiceError::WarningsExpired);
+            return Err(ServiceError::AssistantQuestionGone);
         };
         let _ = held.answer.send(Some(Answered::Consent(answer)));
         let (outcome, words) = match answer {
@@ -242,7 +242,7 @@ impl BrokerageService {
     /// The user's answer to an assistant's live order. Confirm: checked again (live trading
     /// still armed) and placed through the normal order path (role, size limit, journal);
     /// while the guard refuses, the question stays for an answer after arming. Decline: nothing
-    /// is sent. An unknown, answered or expired id is `WarningsExpired`.
+    /// is sent. An unknown, answered or expired id is `AssistantQuestionGone`.
     pub async fn answer_assistant_order(
         &self,
         id: &str,
@@ -257,7 +257,7 @@ impl BrokerageService {
                     ticket: Some(ticket),
                     ..
                 }) => (question.clone(), ticket.clone()),
-                _ => return Err(ServiceError::WarningsExpired),
+                _ => return Err(ServiceError::AssistantQuestionGone),
             }
         };
         if decision == OrderDecision::Confirm {
@@ -266,7 +266,7 @@ impl BrokerageService {
             self.authorize_order(&connection.id, mode)?;
         }
         let Some(held) = self.inner.assistant.take(id) else {
-            return Err(ServiceError::WarningsExpired);
+            return Err(ServiceError::AssistantQuestionGone);
         };
         self.publish(ServiceEvent::AssistantQuestions);
         if decision == OrderDecision::Decline {

@@ -57,6 +57,13 @@ pub enum ServiceError {
          were answered already); the order was not sent — place it again"
     )]
     WarningsExpired,
+    /// No assistant's question waits under this id: answered already, expired, or its assistant
+    /// went away.
+    #[error(
+        "this assistant's question is no longer open (answered already, expired, or the \
+         assistant disconnected); nothing was sent"
+    )]
+    AssistantQuestionGone,
 }
 
 impl ServiceError {
@@ -81,7 +88,7 @@ impl ServiceError {
             Self::ConnectionsTampered { .. } => ErrorCode::Forbidden,
             Self::NeedsConfirmation(_) => ErrorCode::NeedsConfirmation,
             Self::OrderWarnings(_) => ErrorCode::OrderWarnings,
-            Self::WarningsExpired => ErrorCode::NotFound,
+            Self::WarningsExpired | Self::AssistantQuestionGone => ErrorCode::NotFound,
         }
     }
 }
