@@ -10,6 +10,7 @@ use brokerdesk_model::ipc::{
     AnswerAssistantConsent, AnswerAssistantOrder, ConsentAnswerArgs, ListAssistantQuestions,
     NoArgs, OrderDecisionArgs,
 };
+use brokerdesk_model::money::{format_money, format_price};
 use brokerdesk_model::{
     AssistantAsk, AssistantQuestion, ConsentAnswer, LiveOrderAsk, OrderDecision, OrderQuantity,
 };
@@ -18,21 +19,24 @@ use yew::prelude::*;
 fn ticket(o: &LiveOrderAsk) -> Html {
     let qty = match o.quantity {
         OrderQuantity::Qty(q) => format!("{q} shares"),
-        OrderQuantity::Notional(n) => format!("{n} {}", o.currency),
+        OrderQuantity::Notional(n) => format_money(n, &o.currency),
     };
-    let opt = |d: Option<rust_decimal::Decimal>| d.map(|d| d.to_string()).unwrap_or("—".into());
+    let opt = |d: Option<rust_decimal::Decimal>| {
+        d.map(|d| format_price(d, &o.currency))
+            .unwrap_or("—".into())
+    };
     html! {
         <dl class="assistant-ticket" id="assistant-order-ticket">
             <dt>{ "Account" }</dt><dd>{ format!("{} {}", o.connection_name, o.account) }</dd>
             <dt>{ "Symbol" }</dt><dd>{ o.symbol.as_str().to_owned() }</dd>
-            <dt>{ "Side" }</dt><dd>{ format!("{:?}", o.side).to_lowercase() }</dd>
+            <dt>{ "Side" }</dt><dd>{ o.side.to_string() }</dd>
             <dt>{ "Quantity" }</dt><dd>{ qty }</dd>
-            <dt>{ "Type" }</dt><dd>{ format!("{:?}", o.order_type).to_lowercase() }</dd>
+            <dt>{ "Type" }</dt><dd>{ o.order_type.to_string().replace('_', " ") }</dd>
             <dt>{ "Limit price" }</dt><dd>{ opt(o.limit_price) }</dd>
             <dt>{ "Stop price" }</dt><dd>{ opt(o.stop_price) }</dd>
-            <dt>{ "Time in force" }</dt><dd>{ format!("{:?}", o.time_in_force).to_lowercase() }</dd>
+            <dt>{ "Time in force" }</dt><dd>{ o.time_in_force.to_string() }</dd>
             <dt>{ "Estimated value" }</dt>
-            <dd>{ o.estimated_value.map(|v| format!("{v} {}", o.currency)).unwrap_or("unknown (no price)".into()) }</dd>
+            <dd>{ o.estimated_value.map(|v| format_money(v, &o.currency)).unwrap_or("unknown (no price)".into()) }</dd>
         </dl>
     }
 }
