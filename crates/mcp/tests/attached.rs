@@ -7,25 +7,17 @@
 
 mod support;
 
-use async_trait::async_trait;
-use brokerdesk_connectors::{ConnectorError, Portfolio, Trading};
 use brokerdesk_mcp::attach::AttachListener;
-use brokerdesk_model::order::{OrderFilter, OrderRequest};
 use brokerdesk_model::vault::Role;
-use brokerdesk_model::{
-    AccountId, AssistantAsk, Balances, CallOutcome, ClientOrderId, ConnectionId, ConsentAnswer,
-    Order, OrderDecision, OrderId, OrderStatus, Position, TradingMode, VendorId,
-};
-use brokerdesk_service::{BrokerageService, ConnectionParts, ServiceConfig};
+use brokerdesk_model::{AssistantAsk, CallOutcome, ConsentAnswer, OrderDecision, TradingMode};
+use brokerdesk_service::{BrokerageService, ServiceConfig};
 use rmcp::ServiceExt;
 use rust_decimal_macros::dec;
 use secrecy::SecretString;
 use serde_json::json;
 use std::path::Path;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
-use support::{Client, TestClient, call, data, is_error, seen};
+use support::{Client, TestClient, attach_accepting_live, call, data, is_error, orders_sent, seen};
 
 const PASSWORD: &str = "correct horse battery staple 42";
 
@@ -263,84 +255,6 @@ async fn a_locked_app_refuses_without_asking() {
     assert!(service.assistant_questions().is_empty());
 }
 
-/// A live broker that takes orders and counts them.
-struct Accepting {
-    sent: AtomicUsize,
-}
-
-#[async_trait]
-impl Portfolio for Accepting {
-    async fn accounts(&self) -> Result<Vec<AccountId>, ConnectorError> {
-        Ok(vec![AccountId::new("LIVE00012345678")])
-    }
-    async fn balances(&self, _: &AccountId) -> Result<Balances, ConnectorError> {
-        Ok(Balances {
-            currency: "USD".into(),
-            cash: dec!(2500),
-            buying_power: dec!(2500),
-            equity: dec!(4500),
-        })
-    }
-    async fn positions(&self, _: &AccountId) -> Result<Vec<Position>, ConnectorError> {
-        Ok(vec![])
-    }
-}
-
-#[async_trait]
-impl Trading for Accepting {
-    async fn submit_order(&self, _: &AccountId, r: &OrderRequest) -> Result<Order, ConnectorError> {
-        self.sent.fetch_add(1, Ordering::SeqCst);
-        Ok(Order {
-            id: OrderId::new("live-1"),
-            client_order_id: Some(r.client_order_id.clone()),
-            symbol: r.symbol.clone(),
-            side: r.side,
-            order_type: r.order_type,
-            time_in_force: r.time_in_force,
-            quantity: Some(r.quantity),
-            filled_qty: dec!(0),
-            filled_avg_price: None,
-            limit_price: r.limit_price,
-            stop_price: r.stop_price,
-            status: OrderStatus::Accepted,
-            created_at: Some(chrono::Utc::now()),
-            updated_at: Some(chrono::Utc::now()),
-        })
-    }
-    async fn cancel_order(&self, _: &AccountId, _: &OrderId) -> Result<(), ConnectorError> {
-        Ok(())
-    }
-    async fn orders(&self, _: &AccountId, _: &OrderFilter) -> Result<Vec<Order>, ConnectorError> {
-        Ok(vec![])
-    }
-    async fn order_by_client_id(
-        &self,
-        _: &AccountId,
-        _: &ClientOrderId,
-    ) -> Result<Option<Order>, ConnectorError> {
-        Ok(None)
-    }
-}
-
-fn attach_live(service: &BrokerageService) -> Arc<Accepting> {
-    let broker = Arc::new(Accepting {
-        sent: AtomicUsize::new(0),
-    });
-    service.attach(ConnectionParts {
-        id: ConnectionId::new("live-broker"),
-        vendor: VendorId::new("standin"),
-        display_name: "Standin Broker — live".into(),
-        mode: TradingMode::Live,
-        portfolio: broker.clone(),
-        trading: Some(broker.clone()),
-        market: None,
-        streams: None,
-        latency: None,
-        keep: Vec::new(),
-    });
-    broker
-}
-
 /// An allowed connection and the live account's reference.
 async fn allowed(service: &BrokerageService, socket: &Path) -> (Client, serde_json::Value) {
     let client = attach(socket).await;
@@ -371,7 +285,7 @@ async fn a_live_order_is_refused_unless_armed_and_placed_only_when_confirmed() {
         true,
     )
     .await;
-    let broker = attach_live(&service);
+    let broker = attach_accepting_live(&service, "Standin Broker — live");
     let socket = listen(dir.path(), &service).await;
     let (client, live) = allowed(&service, &socket).await;
 
@@ -390,7 +304,7 @@ async fn a_live_order_is_refused_unless_armed_and_placed_only_when_confirmed() {
     let r = call(&client, "place_live_order", order(&live)).await;
     assert_eq!(data(&r)["error"]["code"], "declined", "{}", seen(&r));
     assert!(answered.await.unwrap().is_some());
-    assert_eq!(broker.sent.load(Ordering::SeqCst), 0);
+    assert_eq!(orders_sent(&broker), 0);
 
     // Confirmed: placed through the service, journaled.
     let answered = answer_order(&service, OrderDecision::Confirm);
@@ -398,7 +312,7 @@ async fn a_live_order_is_refused_unless_armed_and_placed_only_when_confirmed() {
     assert!(!is_error(&r), "{}", seen(&r));
     assert!(answered.await.unwrap().unwrap().starts_with("Ok(Some"));
     assert_eq!(data(&r)["data"]["placed"]["order_id"], "live-1");
-    assert_eq!(broker.sent.load(Ordering::SeqCst), 1);
+    assert_eq!(orders_sent(&broker), 1);
     let blotter = service.blotter().await.unwrap();
     assert!(
         blotter
@@ -436,7 +350,7 @@ async fn an_unanswered_live_order_waits_then_expires_and_nothing_is_sent() {
         true,
     )
     .await;
-    let broker = attach_live(&service);
+    let broker = attach_accepting_live(&service, "Standin Broker — live");
     let socket = listen(dir.path(), &service).await;
     let client = attach(&socket).await;
     answer_consent(&service, ConsentAnswer::AllowOnce);
@@ -477,7 +391,7 @@ async fn an_unanswered_live_order_waits_then_expires_and_nothing_is_sent() {
         .await
         .unwrap_err();
     assert!(late.to_string().contains("no longer open"), "{late}");
-    assert_eq!(broker.sent.load(Ordering::SeqCst), 0);
+    assert_eq!(orders_sent(&broker), 0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -8,8 +8,8 @@ use brokerdesk_connectors::{ConnectorError, Portfolio, Trading};
 use brokerdesk_mcp::BrokerdeskMcp;
 use brokerdesk_model::order::{OrderFilter, OrderRequest};
 use brokerdesk_model::{
-    AccountId, Balances, ClientOrderId, ConnectionId, Order, OrderId, Position, PositionSide,
-    Symbol, TradingMode, VendorId,
+    AccountId, Balances, ClientOrderId, ConnectionId, Order, OrderId, OrderStatus, Position,
+    PositionSide, Symbol, TradingMode, VendorId,
 };
 use brokerdesk_service::{BrokerageService, ConnectionParts, ServiceConfig};
 use rmcp::model::{CallToolRequestParams, CallToolResult, ClientConfig, Implementation};
@@ -74,9 +74,11 @@ pub fn is_error(result: &CallToolResult) -> bool {
     result.is_error == Some(true)
 }
 
-/// A live broker stand-in: one account with one position; counts orders sent to it.
+/// A live broker stand-in: one account with one position; counts orders sent to it, and
+/// accepts them or refuses them all.
 pub struct LiveBroker {
     pub sent: AtomicUsize,
+    accepts: bool,
 }
 
 #[async_trait]
@@ -109,11 +111,29 @@ impl Portfolio for LiveBroker {
 
 #[async_trait]
 impl Trading for LiveBroker {
-    async fn submit_order(&self, _: &AccountId, _: &OrderRequest) -> Result<Order, ConnectorError> {
+    async fn submit_order(&self, _: &AccountId, r: &OrderRequest) -> Result<Order, ConnectorError> {
         self.sent.fetch_add(1, Ordering::SeqCst);
-        Err(ConnectorError::Rejected(
-            "the stand-in takes no orders".into(),
-        ))
+        if !self.accepts {
+            return Err(ConnectorError::Rejected(
+                "the stand-in takes no orders".into(),
+            ));
+        }
+        Ok(Order {
+            id: OrderId::new("live-1"),
+            client_order_id: Some(r.client_order_id.clone()),
+            symbol: r.symbol.clone(),
+            side: r.side,
+            order_type: r.order_type,
+            time_in_force: r.time_in_force,
+            quantity: Some(r.quantity),
+            filled_qty: dec!(0),
+            filled_avg_price: None,
+            limit_price: r.limit_price,
+            stop_price: r.stop_price,
+            status: OrderStatus::Accepted,
+            created_at: Some(chrono::Utc::now()),
+            updated_at: Some(chrono::Utc::now()),
+        })
     }
     async fn cancel_order(&self, _: &AccountId, _: &OrderId) -> Result<(), ConnectorError> {
         Ok(())
@@ -130,10 +150,21 @@ impl Trading for LiveBroker {
     }
 }
 
-/// Attaches a live connection named `name` to `service`; the broker counts orders.
+/// Attaches a live connection named `name` to `service`; the broker counts orders and
+/// refuses them.
 pub fn attach_live(service: &BrokerageService, name: &str) -> Arc<LiveBroker> {
+    attach_broker(service, name, false)
+}
+
+/// [`attach_live`] with a broker that accepts every order.
+pub fn attach_accepting_live(service: &BrokerageService, name: &str) -> Arc<LiveBroker> {
+    attach_broker(service, name, true)
+}
+
+fn attach_broker(service: &BrokerageService, name: &str, accepts: bool) -> Arc<LiveBroker> {
     let broker = Arc::new(LiveBroker {
         sent: AtomicUsize::new(0),
+        accepts,
     });
     service.attach(ConnectionParts {
         id: ConnectionId::new("live-broker"),
