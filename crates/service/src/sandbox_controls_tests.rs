@@ -1,7 +1,7 @@
 //! Settings › Paper sandbox through the service: a replayed price file in use at once and after
 //! a restart, bad choices refused with nothing changed, and a reset that leaves no break behind.
 
-use crate::service_tests::{config, market_buy, paper_account, trader};
+use crate::service_tests::{config, eventually, market_buy, paper_account, trader};
 use crate::{BrokerageService, LOCAL_PAPER_CONNECTION};
 use brokerdesk_model::sandbox::{ReplayAtEnd, SandboxPrices};
 use brokerdesk_model::vault::Role;
@@ -153,15 +153,13 @@ async fn a_reset_needs_a_confirmation_and_the_trader_role_and_leaves_no_break() 
         ))
         .await
         .unwrap();
-    for _ in 0..100 {
-        let held = service.accounts_overview().await.unwrap().accounts[0]
+    eventually(|| async {
+        service.accounts_overview().await.unwrap().accounts[0]
             .positions
-            .len();
-        if held == 1 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+            .len()
+            == 1
+    })
+    .await;
     assert!(service.reconcile().await.unwrap().is_empty());
 
     let err = service.reset_sandbox(false).await.unwrap_err();
@@ -194,15 +192,13 @@ async fn a_reset_needs_a_confirmation_and_the_trader_role_and_leaves_no_break() 
         ))
         .await
         .unwrap();
-    for _ in 0..100 {
-        let positions = service.accounts_overview().await.unwrap().accounts[0]
+    eventually(|| async {
+        service.accounts_overview().await.unwrap().accounts[0]
             .positions
-            .clone();
-        if positions.first().is_some_and(|p| p.qty == dec!(1)) {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+            .first()
+            .is_some_and(|p| p.qty == dec!(1))
+    })
+    .await;
     assert!(service.reconcile().await.unwrap().is_empty());
 }
 

@@ -70,7 +70,9 @@ pub(crate) async fn paper_account(service: &BrokerageService) -> AccountId {
 }
 
 /// Waits until `check` holds (the sandbox fills on its own clock).
-async fn eventually<F: std::future::Future<Output = bool>>(mut check: impl FnMut() -> F) {
+pub(crate) async fn eventually<F: std::future::Future<Output = bool>>(
+    mut check: impl FnMut() -> F,
+) {
     for _ in 0..100 {
         if check().await {
             return;
