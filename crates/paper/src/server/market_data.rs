@@ -69,11 +69,58 @@ impl Bar {
         self.pv = self.pv.saturating_add(other.pv);
     }
 
+    /// The volume-weighted average price to 6 places (half to even), or the close without
+    /// volume. A page of 10,000 bars writes one each: integer arithmetic gives the same value
+    /// several times faster than `Decimal` division, except near a rounding midpoint, which is
+    /// left to `Decimal`.
     pub fn vw(&self) -> Decimal {
+        vw_by_integers(self.pv, self.v).unwrap_or_else(|| self.vw_by_decimals())
+    }
+
+    fn vw_by_decimals(&self) -> Decimal {
         self.pv
             .checked_div(self.v)
             .map_or(self.c, |vw| vw.round_dp(6))
     }
+}
+
+/// `(pv / v).round_dp(6)` for non-negative `pv`, positive `v` and a quotient below 10^12, when
+/// the quotient is not within 10^-15 of a midpoint between millionths. `Decimal` divides to 28
+/// significant digits (within 10^-16 of the true quotient below 10^12) and then rounds; far
+/// from a midpoint both roundings agree, and at an exact midpoint the quotient is exact.
+fn vw_by_integers(pv: Decimal, v: Decimal) -> Option<Decimal> {
+    use std::cmp::Ordering;
+    if pv.is_sign_negative() || v.is_sign_negative() || v.is_zero() {
+        return None;
+    }
+    // pv / v in millionths = (pv_m · 10^(v_scale + 6)) / (v_m · 10^pv_scale).
+    let num = pv
+        .mantissa()
+        .unsigned_abs()
+        .checked_mul(10u128.checked_pow(v.scale() + 6)?)?;
+    let den = v
+        .mantissa()
+        .unsigned_abs()
+        .checked_mul(10u128.checked_pow(pv.scale())?)?;
+    if den > u128::from(u64::MAX) {
+        return None;
+    }
+    let (q, r) = (num / den, num % den);
+    if q >= 10u128.pow(18) {
+        return None;
+    }
+    // r < den < 2^64: neither doubling nor the margin overflows.
+    let twice = 2 * r;
+    let gap = twice.abs_diff(den);
+    if gap != 0 && gap * 1_000_000_000 <= 2 * den {
+        return None;
+    }
+    let up = match twice.cmp(&den) {
+        Ordering::Greater => 1,
+        Ordering::Less => 0,
+        Ordering::Equal => q % 2,
+    };
+    Decimal::try_from_i128_with_scale(i128::try_from(q + up).ok()?, 6).ok()
 }
 
 #[derive(Clone, Debug)]
@@ -229,6 +276,76 @@ impl MarketData {
 
 #[cfg(test)]
 mod tests {
+
+    mod vw {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        fn bar(pv: Decimal, v: Decimal) -> Bar {
+            Bar {
+                pv,
+                v,
+                ..Bar::open(Timestamp::default(), Decimal::new(19050, 2), Decimal::ONE)
+            }
+        }
+
+        fn check(pv: Decimal, v: Decimal) -> Result<(), TestCaseError> {
+            let b = bar(pv, v);
+            prop_assert_eq!(b.vw(), b.vw_by_decimals(), "pv {} v {}", pv, v);
+            Ok(())
+        }
+
+        proptest! {
+            #[test]
+            fn the_integer_path_gives_the_decimal_value(
+                price in (1i64..100_000_000_000, 0u32..9),
+                v in (1i64..10_000_000_000, 0u32..3),
+                nudge in prop_oneof![Just(0i64), -1000i64..1000],
+                nudge_scale in 7u32..26,
+            ) {
+                let (price, v) = (Decimal::new(price.0, price.1), Decimal::new(v.0, v.1));
+                // pv as the bars sum it, then moved a hair: midpoints and their neighbours.
+                let pv = (price * v).checked_add(Decimal::new(nudge, nudge_scale)).unwrap_or(price * v);
+                check(pv.max(Decimal::ZERO), v)?;
+                // Exactly half a millionth above a millionth.
+                let half = (price.round_dp(6) + Decimal::new(5, 7)) * v;
+                check(half, v)?;
+            }
+
+            #[test]
+            fn any_parts_give_the_decimal_value(
+                pv in (any::<u32>(), any::<u32>(), any::<u32>(), any::<bool>(), 0u32..29),
+                v in (any::<u32>(), any::<u32>(), 0u32..29),
+            ) {
+                let pv = Decimal::from_parts(pv.0, pv.1, pv.2, pv.3, pv.4);
+                check(pv, Decimal::from_parts(v.0, v.1, 0, false, v.2))?;
+            }
+        }
+
+        #[test]
+        fn midpoints_round_half_to_even_and_no_volume_is_the_close() {
+            assert_eq!(
+                bar(Decimal::new(10_0000005, 7), Decimal::ONE).vw(),
+                Decimal::new(10_000000, 6)
+            );
+            assert_eq!(
+                bar(Decimal::new(10_0000015, 7), Decimal::ONE).vw(),
+                Decimal::new(10_000002, 6)
+            );
+            assert_eq!(
+                bar(Decimal::new(1, 0), Decimal::new(3, 0)).vw(),
+                Decimal::new(333333, 6)
+            );
+            assert_eq!(
+                bar(Decimal::new(2, 0), Decimal::new(3, 0)).vw(),
+                Decimal::new(666667, 6)
+            );
+            assert_eq!(
+                bar(Decimal::ONE, Decimal::ZERO).vw(),
+                Decimal::new(19050, 2)
+            );
+        }
+    }
     use super::*;
     use rust_decimal_macros::dec;
 

@@ -10,11 +10,12 @@ use brokerdesk_model::Symbol;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::auth::Authed;
 use super::extract::AlpacaQuery;
+use super::history_json::{Shape, write_page};
 use super::market_data::{Bar, SymbolData};
 use super::runtime::State;
 use super::series::{self, PageToken, Sources, TapeQuote, TapeTrade, Width};
@@ -417,126 +418,6 @@ fn sorted(mut symbols: Vec<Symbol>) -> Vec<Symbol> {
     symbols
 }
 
-/// A bar, trade or quote as the historical endpoints write it: serialised straight to bytes
-/// (a `Value` per item cost more than generating the item).
-#[derive(Serialize)]
-struct BarOut {
-    t: String,
-    o: f64,
-    h: f64,
-    l: f64,
-    c: f64,
-    v: f64,
-    n: u64,
-    vw: f64,
-}
-
-#[derive(Serialize)]
-struct TradeOut {
-    t: String,
-    x: &'static str,
-    p: f64,
-    s: f64,
-    c: [&'static str; 1],
-    i: u64,
-    z: &'static str,
-}
-
-#[derive(Serialize)]
-struct QuoteOut {
-    t: String,
-    ax: &'static str,
-    ap: f64,
-    #[serde(rename = "as")]
-    as_: f64,
-    bx: &'static str,
-    bp: f64,
-    bs: f64,
-    c: [&'static str; 1],
-    z: &'static str,
-}
-
-fn f(d: Decimal) -> f64 {
-    d.to_f64().unwrap_or(0.0)
-}
-
-fn bar_out(b: &Bar) -> BarOut {
-    BarOut {
-        t: wire::time(b.t),
-        o: f(b.o),
-        h: f(b.h),
-        l: f(b.l),
-        c: f(b.c),
-        v: f(b.v),
-        n: b.n,
-        vw: f(b.vw()),
-    }
-}
-
-fn trade_out(t: &TapeTrade) -> TradeOut {
-    TradeOut {
-        t: wire::time(t.t),
-        x: "V",
-        p: f(t.price),
-        s: f(t.size),
-        c: ["@"],
-        i: t.id,
-        z: "C",
-    }
-}
-
-fn quote_out(q: &TapeQuote) -> QuoteOut {
-    QuoteOut {
-        t: wire::time(q.t),
-        ax: "V",
-        ap: f(q.ask),
-        as_: f(q.ask_size),
-        bx: "V",
-        bp: f(q.bid),
-        bs: f(q.bid_size),
-        c: ["R"],
-        z: "C",
-    }
-}
-
-/// How the answer is shaped: keyed by symbol (`/v2/stocks/bars`) or one symbol's list
-/// (`/v2/stocks/{symbol}/bars`).
-#[derive(Clone, Copy)]
-enum Shape<'a> {
-    Many,
-    One(&'a Symbol),
-}
-
-/// Writes `{"<key>": ..., ["symbol": ...,] "next_page_token": ...}`.
-fn write_page<T: Serialize>(
-    key: &str,
-    shape: Shape<'_>,
-    page: Vec<(&Symbol, Vec<T>)>,
-    token: Option<PageToken>,
-) -> Result<Vec<u8>, serde_json::Error> {
-    let mut out = Vec::with_capacity(64 + page.iter().map(|(_, v)| v.len() * 120).sum::<usize>());
-    out.extend_from_slice(b"{");
-    serde_json::to_writer(&mut out, key)?;
-    out.extend_from_slice(b":");
-    match shape {
-        Shape::Many => {
-            let map: std::collections::BTreeMap<&str, &Vec<T>> =
-                page.iter().map(|(s, v)| (s.as_str(), v)).collect();
-            serde_json::to_writer(&mut out, &map)?;
-        }
-        Shape::One(sym) => {
-            let items = page.into_iter().next().map(|(_, v)| v).unwrap_or_default();
-            serde_json::to_writer(&mut out, &items)?;
-            out.extend_from_slice(b",\"symbol\":");
-            serde_json::to_writer(&mut out, sym.as_str())?;
-        }
-    }
-    out.extend_from_slice(b",\"next_page_token\":");
-    serde_json::to_writer(&mut out, &token.map(|t| t.encode()))?;
-    out.extend_from_slice(b"}");
-    Ok(out)
-}
-
 /// One page of a historical query, as the JSON body of the answer.
 async fn history_page(
     app: &AppState,
@@ -581,45 +462,26 @@ async fn history_page(
                     let (lo, hi) = resume(at);
                     src(s).bars(width, lo, hi, w.desc)
                 });
-                let page = page
-                    .into_iter()
-                    .map(|(s, v)| (s, v.iter().map(bar_out).collect()))
-                    .collect();
-                write_page("bars", shape, page, token)
+                write_page("bars", shape, &page, token)
             }
             None if kind == Need::Trades => {
                 let (page, token) = series::page(&symbols, w.token.as_ref(), w.limit, |s, at| {
                     let (lo, hi) = resume(at);
                     src(s).trades(lo, hi, w.desc)
                 });
-                let page = page
-                    .into_iter()
-                    .map(|(s, v)| (s, v.iter().map(trade_out).collect()))
-                    .collect();
-                write_page("trades", shape, page, token)
+                write_page("trades", shape, &page, token)
             }
             None => {
                 let (page, token) = series::page(&symbols, w.token.as_ref(), w.limit, |s, at| {
                     let (lo, hi) = resume(at);
                     src(s).quotes(lo, hi, w.desc)
                 });
-                let page = page
-                    .into_iter()
-                    .map(|(s, v)| (s, v.iter().map(quote_out).collect()))
-                    .collect();
-                write_page("quotes", shape, page, token)
+                write_page("quotes", shape, &page, token)
             }
         }
     })
     .await
-    .map_err(|_| ApiError::from(super::ExchangeGone))?
-    .map_err(|e| {
-        ApiError::new(
-            axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-            50010000,
-            e.to_string(),
-        )
-    })?;
+    .map_err(|_| ApiError::from(super::ExchangeGone))?;
     Ok((
         [(axum::http::header::CONTENT_TYPE, "application/json")],
         body,

@@ -8,6 +8,7 @@ mod counter;
 mod extract;
 mod guard;
 pub mod history;
+mod history_json;
 pub mod market_data;
 mod market_data_api;
 mod order_body;

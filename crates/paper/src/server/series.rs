@@ -53,9 +53,15 @@ impl Width {
     pub fn bucket(self, t: Timestamp) -> Timestamp {
         let date = || new_york_local(t).date();
         match self {
-            Self::Minutes(n) => t
-                .duration_trunc(TimeDelta::minutes(i64::from(n.clamp(1, 1380))))
-                .unwrap_or(t),
+            Self::Minutes(n) => {
+                let minutes = i64::from(n.clamp(1, 1380));
+                // Most bars asked for already start their bucket (minute bars at 1Min), and
+                // `duration_trunc` was a tenth of a 10,000-bar page.
+                if t.timestamp_subsec_nanos() == 0 && t.timestamp().rem_euclid(minutes * 60) == 0 {
+                    return t;
+                }
+                t.duration_trunc(TimeDelta::minutes(minutes)).unwrap_or(t)
+            }
             Self::Day => new_york_midnight(date()),
             Self::Week => {
                 let d = date();
