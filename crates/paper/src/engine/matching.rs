@@ -594,9 +594,23 @@ impl Engine {
         if !q.is_sane() {
             return;
         }
-        let symbol = q.symbol.clone();
         let (bid, ask) = (q.bid_price, q.ask_price);
-        self.quotes.insert(symbol.clone(), q);
+        // A symbol already quoted (every tick but its first) is updated in place: no key clone
+        // or allocation per tick, and the command's symbol serves the matching below.
+        let symbol = match self.quotes.get_mut(&q.symbol) {
+            Some(slot) => {
+                slot.bid_price = q.bid_price;
+                slot.bid_size = q.bid_size;
+                slot.ask_price = q.ask_price;
+                slot.ask_size = q.ask_size;
+                q.symbol
+            }
+            None => {
+                let symbol = q.symbol.clone();
+                self.quotes.insert(symbol.clone(), q);
+                symbol
+            }
+        };
         if self.books.get(&symbol).is_none_or(SymbolBook::is_empty) || !self.trading_window() {
             return;
         }

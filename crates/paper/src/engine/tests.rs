@@ -1000,3 +1000,30 @@ fn accounts_and_ticks_out_of_range_are_refused() {
         dec!(100.02)
     );
 }
+
+/// A quote for a symbol already quoted is updated in place (`on_quote`): every field of the
+/// new one must replace the old, and a resting order trades on the new figures.
+#[test]
+fn a_later_quote_replaces_every_field_of_the_earlier() {
+    let mut h = Harness::new(CalendarKind::Always);
+    h.quote("AAPL", dec!(100), 10, dec!(101), 20);
+    h.quote("AAPL", dec!(98), 3, dec!(99), 4);
+    let q = h.e.quote(&Symbol::new("AAPL")).unwrap().clone();
+    assert_eq!(
+        (
+            q.symbol.as_str(),
+            q.bid_price,
+            q.bid_size,
+            q.ask_price,
+            q.ask_size
+        ),
+        ("AAPL", dec!(98), dec!(3), dec!(99), dec!(4))
+    );
+    let mut req = h.req(margin(), "AAPL", Side::Buy, OrderType::Limit, dec!(10));
+    req.limit_price = Some(dec!(99.5));
+    h.submit(req);
+    // Only the new ask size (4) trades; the old one (20) would have filled all 10.
+    assert_eq!(h.order(1).filled_qty, dec!(4));
+    assert_eq!(h.order(1).filled_avg_price, Some(dec!(99)));
+    assert_eq!(h.e.quote(&Symbol::new("AAPL")).unwrap().ask_size, dec!(0));
+}
