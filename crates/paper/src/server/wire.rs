@@ -16,8 +16,8 @@ pub fn time(t: Timestamp) -> String {
     t.to_rfc3339_opts(SecondsFormat::Nanos, true)
 }
 
-/// `time(t)` written in place: an order answer has three to six timestamps, and a `String`
-/// each (chrono's formatter) was a share of the order path's allocations.
+/// `time(t)` written in place: an order answer has three to six timestamps, and chrono's
+/// formatter allocates a `String` for each.
 struct Rfc3339(Timestamp);
 
 impl fmt::Display for Rfc3339 {
