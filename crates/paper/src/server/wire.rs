@@ -1,9 +1,10 @@
 //! Alpaca Trading API v2 JSON shapes. Decimals go out as strings, as Alpaca sends them.
 
-use chrono::SecondsFormat;
+use chrono::{Datelike, SecondsFormat, Timelike};
 use rust_decimal::Decimal;
 use serde::Serialize;
 use serde_json::{Value, json};
+use std::fmt;
 use uuid::Uuid;
 
 use crate::engine::{
@@ -13,6 +14,38 @@ use crate::engine::{
 
 pub fn time(t: Timestamp) -> String {
     t.to_rfc3339_opts(SecondsFormat::Nanos, true)
+}
+
+/// `time(t)` written in place: an order answer has three to six timestamps, and chrono's
+/// formatter allocates a `String` for each.
+struct Rfc3339(Timestamp);
+
+impl fmt::Display for Rfc3339 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let t = self.0;
+        let (year, nanos) = (t.year(), t.nanosecond());
+        // Years beyond four digits and leap seconds take chrono's own rules.
+        let (Ok(year @ 0..=9999), 0..=999_999_999) = (u32::try_from(year), nanos) else {
+            return f.write_str(&time(t));
+        };
+        let mut b = *b"0000-00-00T00:00:00.000000000Z";
+        digits(&mut b[0..4], year);
+        digits(&mut b[5..7], t.month());
+        digits(&mut b[8..10], t.day());
+        digits(&mut b[11..13], t.hour());
+        digits(&mut b[14..16], t.minute());
+        digits(&mut b[17..19], t.second());
+        digits(&mut b[20..29], nanos);
+        f.write_str(std::str::from_utf8(&b).map_err(|_| fmt::Error)?)
+    }
+}
+
+/// `v` in decimal, zero-padded to fill `out` (its high digits dropped if it does not fit).
+fn digits(out: &mut [u8], mut v: u32) {
+    for d in out.iter_mut().rev() {
+        *d = b'0' + (v % 10) as u8;
+        v /= 10;
+    }
 }
 
 fn dec(d: Decimal) -> Value {
@@ -49,7 +82,7 @@ struct TimeStr(Timestamp);
 
 impl Serialize for TimeStr {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&time(self.0))
+        s.collect_str(&Rfc3339(self.0))
     }
 }
 
@@ -217,4 +250,42 @@ pub fn fill_activity(a: &FillActivity) -> Value {
 /// `{"code": 40410000, "message": "..."}`
 pub fn error(code: u32, message: impl Into<String>) -> Value {
     json!({ "code": code, "message": message.into() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{DateTime, TimeZone, Utc};
+
+    #[test]
+    fn timestamps_are_written_as_chrono_writes_them() {
+        let mut cases: Vec<DateTime<Utc>> = vec![
+            Utc.with_ymd_and_hms(2026, 12, 5, 3, 4, 5).unwrap(),
+            Utc.with_ymd_and_hms(0, 1, 1, 0, 0, 0).unwrap(),
+            Utc.with_ymd_and_hms(9999, 12, 31, 23, 59, 59).unwrap(),
+            Utc.with_ymd_and_hms(10000, 1, 1, 0, 0, 0).unwrap(),
+            Utc.with_ymd_and_hms(-1, 6, 15, 12, 0, 0).unwrap(),
+            Utc.timestamp_opt(1_700_000_000, 1).unwrap(),
+            Utc.timestamp_opt(1_700_000_000, 999_999_999).unwrap(),
+            // A leap second: chrono writes it as second 60.
+            Utc.timestamp_opt(1_483_228_799, 1_500_000_000).unwrap(),
+        ];
+        // Spread over the years the sandbox sees, odd nanoseconds included.
+        let mut x: i64 = 1;
+        for _ in 0..2_000 {
+            x = x
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            let secs = x.rem_euclid(4_102_444_800); // 1970 to 2100
+            let nanos = u32::try_from(x.rem_euclid(1_000_000_000)).unwrap();
+            cases.push(Utc.timestamp_opt(secs, nanos).unwrap());
+        }
+        for t in cases {
+            assert_eq!(Rfc3339(t).to_string(), time(t), "{t:?}");
+            assert_eq!(
+                serde_json::to_string(&TimeStr(t)).unwrap(),
+                format!("\"{}\"", time(t))
+            );
+        }
+    }
 }
