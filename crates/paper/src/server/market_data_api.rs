@@ -16,7 +16,8 @@ use serde_json::{Map, Value, json};
 use super::auth::Authed;
 use super::extract::AlpacaQuery;
 use super::history_json::{Shape, write_page};
-use super::market_data::{Bar, SymbolData};
+use super::history::HistoryBook;
+use super::market_data::{Anchor, Bar, SymbolData};
 use super::runtime::State;
 use super::series::{self, PageToken, Sources, TapeQuote, TapeTrade, Width};
 use super::{ApiError, AppState, wire};
@@ -343,8 +344,11 @@ enum Need {
     Quotes,
 }
 
+/// What `symbols` have in `[lo, hi)` on the live tape, with the anchor of their generated past.
+type Live = Vec<(Symbol, Option<Anchor>, Sources)>;
+
 /// Reads what `symbols` have in `[lo, hi)` from the exchange, then joins their generated past
-/// (built here, off the exchange thread, on first use).
+/// (built off the exchange thread, on first use).
 async fn read_sources(
     app: &AppState,
     symbols: Vec<Symbol>,
@@ -352,8 +356,32 @@ async fn read_sources(
     lo: Timestamp,
     hi: Timestamp,
 ) -> Result<Vec<(Symbol, Sources)>, ApiError> {
-    let live = app
-        .handle
+    let live = read_live(app, symbols, need, lo, hi).await?;
+    let book = app.history.clone();
+    tokio::task::spawn_blocking(move || joined(&book, live))
+        .await
+        .map_err(|_| ApiError::from(super::ExchangeGone))
+}
+
+/// Joins each symbol's generated past (built here on first use: call off the async threads).
+fn joined(book: &HistoryBook, live: Live) -> Vec<(Symbol, Sources)> {
+    live.into_iter()
+        .map(|(sym, genesis, mut src)| {
+            src.history = genesis.map(|g| book.get(&sym, g));
+            (sym, src)
+        })
+        .collect()
+}
+
+/// Reads what `symbols` have in `[lo, hi)` from the exchange.
+async fn read_live(
+    app: &AppState,
+    symbols: Vec<Symbol>,
+    need: Need,
+    lo: Timestamp,
+    hi: Timestamp,
+) -> Result<Live, ApiError> {
+    app.handle
         .read(move |s| {
             symbols
                 .into_iter()
@@ -397,18 +425,8 @@ async fn read_sources(
                 })
                 .collect::<Vec<_>>()
         })
-        .await?;
-    let book = app.history.clone();
-    tokio::task::spawn_blocking(move || {
-        live.into_iter()
-            .map(|(sym, genesis, mut src)| {
-                src.history = genesis.map(|g| book.get(&sym, g));
-                (sym, src)
-            })
-            .collect()
-    })
-    .await
-    .map_err(|_| ApiError::from(super::ExchangeGone))
+        .await
+        .map_err(ApiError::from)
 }
 
 /// Sorted, without repeats: Alpaca pages by symbol, then time.
@@ -445,8 +463,11 @@ async fn history_page(
         .checked_add_signed(chrono::Duration::seconds(1))
         .unwrap_or(w.hi);
     let symbols = sorted(symbols);
-    let sources = read_sources(app, symbols.clone(), need, w.lo, upto).await?;
+    let live = read_live(app, symbols.clone(), need, w.lo, upto).await?;
+    let book = app.history.clone();
+    // One blocking hop for the join and the page: each hop is a thread wake-up on the way.
     let body = tokio::task::spawn_blocking(move || {
+        let sources = joined(&book, live);
         let by_symbol: std::collections::HashMap<&Symbol, &Sources> =
             sources.iter().map(|(s, src)| (s, src)).collect();
         let empty = Sources::default();

@@ -298,9 +298,22 @@ impl Iterator for Aggregate<'_> {
     fn next(&mut self) -> Option<Bar> {
         let first = self.inner.next()?;
         let bucket = self.width.bucket(first.t);
+        // An epoch-aligned bucket of minutes is `[bucket, bucket + width)`: a comparison, not
+        // a truncation per peeked bar.
+        let minutes_end = match self.width {
+            Width::Minutes(n) => {
+                bucket.checked_add_signed(Duration::minutes(i64::from(n.clamp(1, 1380))))
+            }
+            _ => None,
+        };
+        let width = self.width;
+        let same = |b: &Bar| match minutes_end {
+            Some(end) => bucket <= b.t && b.t < end,
+            None => width.bucket(b.t) == bucket,
+        };
         let mut acc = first;
         acc.t = bucket;
-        while let Some(next) = self.inner.next_if(|b| self.width.bucket(b.t) == bucket) {
+        while let Some(next) = self.inner.next_if(same) {
             if self.desc {
                 // `next` is earlier: it opens the bar; the close stays.
                 let close = acc.c;
@@ -550,5 +563,64 @@ mod tests {
         assert!(compared > 100_000, "{compared}");
         assert!(big.bars() > 0 && big.bars() <= super::super::session_cache::BUDGET_BARS);
         assert!(tiny.bars() <= 500);
+    }
+
+    /// Reference for `Aggregate`: group consecutive bars by `Width::bucket`, one bar per group
+    /// (opened by the earliest bar, closed by the latest).
+    fn grouped(bars: &[Bar], width: Width) -> Vec<Bar> {
+        let mut out: Vec<Bar> = Vec::new();
+        for b in bars {
+            match out.last_mut() {
+                Some(last) if last.t == width.bucket(b.t) => last.merge(b),
+                _ => {
+                    let mut first = b.clone();
+                    first.t = width.bucket(b.t);
+                    out.push(first);
+                }
+            }
+        }
+        out
+    }
+
+    use proptest::prelude::Strategy as _;
+
+    proptest::proptest! {
+        /// Minute buckets are tested by range; the result is the grouping by truncation, in
+        /// both directions, for every minute and hour width.
+        #[test]
+        fn minute_aggregation_groups_as_the_bucket_rule_does(
+            gaps in proptest::collection::vec(0_i64..200, 1..300),
+            start in 1_600_000_000_i64..1_800_000_000,
+            n in proptest::prop_oneof![1_u32..=59, (1_u32..=23).prop_map(|h| h * 60)],
+        ) {
+            let width = Width::Minutes(n);
+            let mut at = start;
+            let bars: Vec<Bar> = gaps
+                .iter()
+                .enumerate()
+                .map(|(i, gap)| {
+                    // Seconds, so bars land inside, at the start and at the end of buckets.
+                    at += gap * 7;
+                    let t = chrono::DateTime::from_timestamp(at, 0).unwrap();
+                    let price = Decimal::new(10_000 + i64::try_from(i).unwrap(), 2);
+                    Bar::open(t, price, Decimal::from(gap + 1))
+                })
+                .collect();
+            let up: Vec<Bar> = Aggregate {
+                inner: ordered(bars.clone(), false).peekable(),
+                width,
+                desc: false,
+            }
+            .collect();
+            proptest::prop_assert_eq!(&up, &grouped(&bars, width));
+            let mut down: Vec<Bar> = Aggregate {
+                inner: ordered(bars.clone(), true).peekable(),
+                width,
+                desc: true,
+            }
+            .collect();
+            down.reverse();
+            proptest::prop_assert_eq!(down, up);
+        }
     }
 }
