@@ -350,6 +350,7 @@ impl Engine {
 
     pub(super) fn finish_filled(&mut self, id: Uuid) {
         self.detach(id);
+        let mut grouped = false;
         if let Some(o) = self.orders.get_mut(&id) {
             if o.status != OrderStatus::Filled {
                 o.status = OrderStatus::Filled;
@@ -357,25 +358,72 @@ impl Engine {
             }
             o.reserved = Decimal::ZERO;
             o.held_qty = Decimal::ZERO;
+            grouped = o.order_class != OrderClass::Simple;
         }
         self.open_orders = self.open_orders.saturating_sub(1);
+        if grouped {
+            self.rebalance_partners(id);
+        }
     }
 
-    /// Recomputes what an open order holds of its account's buying power.
+    /// Recomputes what an open order holds of its account's buying power. Covering exits that
+    /// cancel each other (`hold_group`) hold their largest need once, on the earliest of them.
     pub(super) fn set_reservation(&mut self, id: Uuid) {
         let Some(o) = self.orders.get_mut(&id) else {
             return;
         };
-        // Admission checked leaves × reserve price against buying power, so these stay in
-        // range; saturating keeps the bookkeeping from panicking if that ever broke.
-        let new = o
-            .leaves()
-            .max(Decimal::ZERO)
-            .saturating_mul(o.reserve_price);
-        if let Some(a) = self.accounts.get_mut(&o.account) {
-            a.reserved = a.reserved.saturating_add(new.saturating_sub(o.reserved));
+        // Most orders are simple: one look-up, as before groups existed.
+        if o.order_class == OrderClass::Simple {
+            let need = need_of(o);
+            if let Some(a) = self.accounts.get_mut(&o.account) {
+                a.reserved = a.reserved.saturating_add(need.saturating_sub(o.reserved));
+            }
+            o.reserved = need;
+            return;
         }
-        o.reserved = new;
+        let mut group = self.hold_group(id);
+        if group.is_empty() {
+            group.push(id); // an entry, a held leg, or an exit left alone: its own need
+        }
+        let members: Vec<(Uuid, u64, Decimal)> = group
+            .iter()
+            .filter_map(|g| self.orders.get(g).map(|o| (*g, o.seq, need_of(o))))
+            .collect();
+        let top = members.iter().map(|m| m.2).max().unwrap_or(Decimal::ZERO);
+        let holder = members.iter().min_by_key(|m| m.1).map(|m| m.0);
+        for (g, _, _) in &members {
+            self.reserve(
+                *g,
+                if Some(*g) == holder {
+                    top
+                } else {
+                    Decimal::ZERO
+                },
+            );
+        }
+    }
+
+    /// After `id` closed: its covering partners, if any, take over the hold it carried.
+    pub(super) fn rebalance_partners(&mut self, id: Uuid) {
+        let partner = self.orders.get(&id).and_then(|o| {
+            self.partners(o)
+                .into_iter()
+                .find(|p| self.orders.get(p).is_some_and(|p| p.status.is_open()))
+        });
+        if let Some(p) = partner {
+            self.set_reservation(p);
+        }
+    }
+
+    /// Sets what `id` holds of its account's buying power to `amount`.
+    fn reserve(&mut self, id: Uuid, amount: Decimal) {
+        let Some(o) = self.orders.get_mut(&id) else {
+            return;
+        };
+        if let Some(a) = self.accounts.get_mut(&o.account) {
+            a.reserved = a.reserved.saturating_add(amount.saturating_sub(o.reserved));
+        }
+        o.reserved = amount;
     }
 
     /// Puts an open order where it waits (book or schedule) and takes its share holds.
@@ -439,6 +487,7 @@ impl Engine {
         o.status = status;
         o.updated_at = now;
         let has_legs = !o.legs.is_empty();
+        let grouped = o.order_class != OrderClass::Simple;
         match status {
             OrderStatus::Canceled => o.canceled_at = Some(now),
             OrderStatus::Expired => o.expired_at = Some(now),
@@ -450,6 +499,9 @@ impl Engine {
             OrderStatus::Canceled => out.push(Event::Canceled { order: o.clone() }),
             OrderStatus::Expired => out.push(Event::Expired { order: o.clone() }),
             _ => {}
+        }
+        if grouped {
+            self.rebalance_partners(id);
         }
         if has_legs && matches!(status, OrderStatus::Canceled | OrderStatus::Expired) {
             self.after_close(id, out);
@@ -809,4 +861,13 @@ impl Engine {
             self.fill_from_quote(id, false, out);
         }
     }
+}
+
+/// What an open order needs of buying power alone: leaves × reserve price. Admission checked it
+/// against buying power, so it stays in range; saturating keeps the bookkeeping from panicking
+/// if that ever broke.
+fn need_of(o: &Order) -> Decimal {
+    o.leaves()
+        .max(Decimal::ZERO)
+        .saturating_mul(o.reserve_price)
 }

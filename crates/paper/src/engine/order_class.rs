@@ -297,9 +297,31 @@ impl Engine {
         }
     }
 
+    /// The open covering buys that share one buying-power hold with `id` (itself included):
+    /// exits that cancel each other can never both fill, so their group holds what its largest
+    /// member needs, once. Empty unless `id` is itself such an exit; held legs (not yet live)
+    /// hold nothing and are left out.
+    pub(super) fn hold_group(&self, id: Uuid) -> Vec<Uuid> {
+        let live_buy =
+            |o: &Order| o.side == Side::Buy && o.status.is_open() && o.status != OrderStatus::Held;
+        let Some(o) = self.orders.get(&id).filter(|o| live_buy(o)) else {
+            return Vec::new();
+        };
+        let mut group: Vec<Uuid> = self
+            .partners(o)
+            .into_iter()
+            .filter(|p| self.orders.get(p).is_some_and(&live_buy))
+            .collect();
+        if group.is_empty() {
+            return Vec::new();
+        }
+        group.push(id);
+        group
+    }
+
     /// The exits that cancel `id` (and that `id` cancels): a bracket leg's sibling, an OCO's
     /// other half. OTO legs and simple orders have none.
-    fn partners(&self, o: &Order) -> Vec<Uuid> {
+    pub(super) fn partners(&self, o: &Order) -> Vec<Uuid> {
         match (o.order_class, o.parent) {
             (OrderClass::Bracket, Some(p)) => self
                 .orders

@@ -594,3 +594,81 @@ fn a_short_sell_trading_into_a_held_long_shrinks_the_exit_hold() {
     assert_eq!(position(&h, &margin()), Decimal::ZERO);
     assert_eq!(leg(&h, 2, 0).filled_qty, dec!(40));
 }
+
+/// A leg's need of buying power: leaves × the price it reserves at.
+fn need(o: &Order) -> Decimal {
+    o.leaves() * o.reserve_price
+}
+
+fn reserved(h: &Harness) -> Decimal {
+    h.e.summary(&margin()).unwrap().reserved
+}
+
+#[test]
+fn a_short_entrys_two_covering_exits_hold_buying_power_once() {
+    let mut h = Harness::new(CalendarKind::Nyse);
+    quote(&mut h, dec!(100.00), dec!(100.02));
+    let mut r = h.req(margin(), "AAPL", Side::Sell, OrderType::Market, dec!(10));
+    r.class = bracket(dec!(95), dec!(105));
+    assert_eq!(rejection(&h.submit(r)), None);
+    assert_eq!(position(&h, &margin()), dec!(-10));
+    let (tp, sl) = (leg(&h, 1, 0), leg(&h, 1, 1));
+    assert_eq!((tp.side, sl.side), (Side::Buy, Side::Buy));
+    assert!(need(&tp) > Decimal::ZERO && need(&sl) > need(&tp));
+    // Only one of them can ever fill: the larger need is held, not both.
+    assert_eq!(reserved(&h), need(&sl));
+
+    // The take-profit fills 4: both legs now cover 6.
+    h.quote("AAPL", dec!(94.98), 500, dec!(95.00), 4);
+    let (tp, sl) = (leg(&h, 1, 0), leg(&h, 1, 1));
+    assert_eq!((tp.filled_qty, sl.qty), (dec!(4), Some(dec!(6))));
+    assert_eq!(reserved(&h), dec!(6) * sl.reserve_price);
+
+    // Moving the stop-loss (a new order joins the group) keeps one hold, of the new need.
+    let ev = patch(
+        &mut h,
+        sl.id,
+        950,
+        ReplaceRequest {
+            stop_price: Some(dec!(106)),
+            ..ReplaceRequest::default()
+        },
+    );
+    assert_eq!(rejection(&ev), None);
+    let (tp, sl) = (leg(&h, 1, 0), leg(&h, 1, 1));
+    assert_eq!(sl.id, Uuid::from_u128(950));
+    assert_eq!(reserved(&h), need(&sl).max(need(&tp)));
+    assert_eq!(reserved(&h), dec!(6) * dec!(106));
+
+    // The stop-loss fills: the take-profit is canceled and nothing is held any more.
+    quote(&mut h, dec!(106.50), dec!(106.52));
+    quote(&mut h, dec!(106.50), dec!(106.52));
+    assert_eq!(leg(&h, 1, 1).status, OrderStatus::Filled);
+    assert_eq!(leg(&h, 1, 0).status, OrderStatus::Canceled);
+    assert_eq!(position(&h, &margin()), Decimal::ZERO);
+    assert_eq!(reserved(&h), Decimal::ZERO);
+}
+
+#[test]
+fn an_exit_canceled_alone_leaves_its_partner_holding_what_it_needs() {
+    let mut h = Harness::new(CalendarKind::Nyse);
+    quote(&mut h, dec!(100.00), dec!(100.02));
+    let mut r = h.req(margin(), "AAPL", Side::Sell, OrderType::Market, dec!(10));
+    r.class = bracket(dec!(95), dec!(105));
+    assert_eq!(rejection(&h.submit(r)), None);
+    let (tp, sl) = (leg(&h, 1, 0), leg(&h, 1, 1));
+    // The earlier leg carries the group's hold; cancel it and the other must take it over.
+    assert_eq!((tp.reserved, sl.reserved), (need(&sl), Decimal::ZERO));
+    let ev = h.cmd(CommandKind::Cancel {
+        account: margin(),
+        order_id: tp.id,
+    });
+    assert!(
+        ev.iter()
+            .any(|e| matches!(e, Event::Canceled { order } if order.id == tp.id))
+    );
+    // Canceling one leg cancels only that leg (as a cancel of any order does).
+    let sl = h.e.order(&sl.id).unwrap().clone();
+    assert_eq!(sl.status, OrderStatus::New);
+    assert_eq!((sl.reserved, reserved(&h)), (need(&sl), need(&sl)));
+}

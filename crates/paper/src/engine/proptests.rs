@@ -329,6 +329,19 @@ fn check_invariants(e: &Engine, events: &[Event]) -> Result<(), TestCaseError> {
             .map(|o| o.reserved)
             .sum();
         prop_assert_eq!(a.reserved, open_reserved, "reservations balance in {}", id);
+        // Covering exits that cancel each other hold their largest need, once.
+        for o in e.orders(&id).filter(|o| o.status.is_open()) {
+            let group = e.hold_group(o.id);
+            let need = |x: &Order| x.leaves().max(Decimal::ZERO) * x.reserve_price;
+            if group.is_empty() {
+                prop_assert_eq!(o.reserved, need(o), "order {} holds its need", o.id);
+                continue;
+            }
+            let members: Vec<&Order> = group.iter().filter_map(|g| e.order(g)).collect();
+            let held: Decimal = members.iter().map(|m| m.reserved).sum();
+            let top = members.iter().map(|m| need(m)).max().unwrap_or_default();
+            prop_assert_eq!(held, top, "group of {} holds its largest need once", o.id);
+        }
         for (s, h) in &a.positions {
             prop_assert!(h.held_for_orders >= Decimal::ZERO);
             if a.kind == AccountKind::Cash {

@@ -15,8 +15,8 @@ use serde_json::{Map, Value, json};
 
 use super::auth::Authed;
 use super::extract::AlpacaQuery;
-use super::history_json::{Shape, write_page};
 use super::history::HistoryBook;
+use super::history_json::{Shape, write_page};
 use super::market_data::{Anchor, Bar, SymbolData};
 use super::runtime::State;
 use super::series::{self, PageToken, Sources, TapeQuote, TapeTrade, Width};
