@@ -61,6 +61,7 @@ mod sandbox_controls;
 mod sandbox_controls_api;
 #[cfg(test)]
 mod sandbox_controls_tests;
+mod sandbox_resets;
 mod secret_scan;
 mod service;
 #[cfg(test)]

@@ -9,8 +9,11 @@ use brokerdesk_connectors::ConnectorError;
 use brokerdesk_model::sandbox::{SandboxControls, SandboxPrices};
 use brokerdesk_model::{ConnectionId, ServiceEvent, TradingMode};
 use brokerdesk_vault::Action;
-use chrono::Utc;
 use std::sync::Arc;
+use std::time::Duration;
+
+/// How long a reset waits for the journal to follow it (a local SQLite write: milliseconds).
+const RESET_FOLLOWED_WITHIN: Duration = Duration::from_secs(10);
 
 impl BrokerageService {
     /// The prices in use, and whether this process runs the sandbox at all.
@@ -44,7 +47,8 @@ impl BrokerageService {
 
     /// Resets the paper account: every order cancelled, positions and fills forgotten, the
     /// starting cash restored (the exchange journals it). The app's own journal starts its
-    /// expectations for the account again from nothing, so the reset is not a break.
+    /// expectations for the account again from nothing (`sandbox_resets`, which follows every
+    /// reset, this one included), so the reset is not a break; this returns once it has.
     /// `confirmed` is the user's answer to "are you sure": anything else changes nothing.
     pub async fn reset_sandbox(&self, confirmed: bool) -> Result<SandboxControls, ServiceError> {
         if !confirmed {
@@ -54,21 +58,22 @@ impl BrokerageService {
         }
         self.may_control_sandbox()?;
         let sandbox = self.running_sandbox()?;
+        let mut followed = self.inner.resets_followed.subscribe();
+        let before = *followed.borrow_and_update();
         sandbox
             .sandbox()
             .reset_account(None)
             .await
             .map_err(|e| ServiceError::Internal(format!("the paper account was not reset: {e}")))?;
-        let paper = ConnectionId::new(LOCAL_PAPER_CONNECTION);
-        let reset = self
-            .orders()
-            .run(move |journal| journal.restart_accounts(&paper, Utc::now()))
-            .await?;
-        tracing::info!(accounts = reset.len(), "paper account reset");
-        self.publish(ServiceEvent::Breaks {
-            open: self.open_break_count().await?,
-        });
-        self.publish(ServiceEvent::AccountsChanged);
+        let journal_followed =
+            tokio::time::timeout(RESET_FOLLOWED_WITHIN, followed.wait_for(|n| *n > before)).await;
+        if !matches!(journal_followed, Ok(Ok(_))) {
+            return Err(ServiceError::Internal(
+                "the paper account was reset, but the app's journal has not caught up yet: \
+                 if a break shows, \"Accept broker\" resolves it"
+                    .into(),
+            ));
+        }
         Ok(self.inner.sandbox_control.controls())
     }
 
@@ -92,7 +97,7 @@ impl BrokerageService {
             })
     }
 
-    async fn open_break_count(&self) -> Result<usize, ServiceError> {
+    pub(crate) async fn open_break_count(&self) -> Result<usize, ServiceError> {
         self.orders()
             .run(|journal| Ok(journal.open_breaks()?.len()))
             .await

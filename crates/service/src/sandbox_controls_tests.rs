@@ -202,6 +202,89 @@ async fn a_reset_needs_a_confirmation_and_the_trader_role_and_leaves_no_break() 
     assert!(service.reconcile().await.unwrap().is_empty());
 }
 
+/// Another Alpaca client (or `brokerdesk sandbox reset` while the app runs) resets the account
+/// through the sandbox's own endpoint, past the service: the journal follows it all the same.
+#[tokio::test]
+async fn a_reset_sent_straight_to_the_sandbox_leaves_no_break_either() {
+    let (_dir, config) = config();
+    let service = BrokerageService::start(config).await.unwrap();
+    trader(&service).await;
+    let account = paper_account(&service).await;
+    service
+        .place_order(market_buy(
+            LOCAL_PAPER_CONNECTION,
+            &account,
+            "AAPL",
+            dec!(3),
+        ))
+        .await
+        .unwrap();
+    eventually(|| async {
+        service.accounts_overview().await.unwrap().accounts[0]
+            .positions
+            .len()
+            == 1
+    })
+    .await;
+    assert!(service.reconcile().await.unwrap().is_empty());
+    let mut events = service.subscribe();
+
+    let info = service.app_info();
+    let creds_dir = std::path::Path::new(info.sandbox_credentials_file.as_deref().unwrap())
+        .parent()
+        .unwrap()
+        .to_owned();
+    let creds = brokerdesk_paper::SandboxCredentials::load_or_create(&creds_dir).unwrap();
+    let answer = reqwest::Client::new()
+        .post(format!("{}/v2/sandbox/reset", info.sandbox_url.unwrap()))
+        .header("APCA-API-KEY-ID", creds.key_id())
+        .header("APCA-API-SECRET-KEY", creds.secret_key())
+        .json(&serde_json::json!({ "confirm": true }))
+        .send()
+        .await
+        .unwrap();
+    assert!(answer.status().is_success(), "{}", answer.status());
+
+    // The fronts hear of it, and by then the journal expects nothing of the old fill.
+    let heard = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            if let Ok(brokerdesk_model::ServiceEvent::Breaks { open }) = events.recv().await {
+                return open;
+            }
+        }
+    })
+    .await
+    .expect("no breaks event after the reset");
+    assert_eq!(heard, 0);
+    eventually(|| async {
+        service.accounts_overview().await.unwrap().accounts[0]
+            .positions
+            .is_empty()
+    })
+    .await;
+    assert!(
+        service.reconcile().await.unwrap().is_empty(),
+        "a reset from another client left a break"
+    );
+    service
+        .place_order(market_buy(
+            LOCAL_PAPER_CONNECTION,
+            &account,
+            "AAPL",
+            dec!(1),
+        ))
+        .await
+        .unwrap();
+    eventually(|| async {
+        service.accounts_overview().await.unwrap().accounts[0]
+            .positions
+            .first()
+            .is_some_and(|p| p.qty == dec!(1))
+    })
+    .await;
+    assert!(service.reconcile().await.unwrap().is_empty());
+}
+
 #[tokio::test]
 async fn a_viewer_may_look_but_not_reset_or_change_prices() {
     let (_dir, config) = config();

@@ -156,6 +156,8 @@ pub(crate) struct Inner {
     pub(crate) fx: crate::fx_rates::FxState,
     /// Every account's equity over time (the net worth chart).
     pub(crate) net_worth: crate::net_worth::NetWorthState,
+    /// Paper resets the journal has followed (`sandbox_resets`).
+    pub(crate) resets_followed: crate::sandbox_resets::ResetsFollowed,
 }
 
 /// The one core behind the app and the CLI. Cheap to clone: clones share everything.
@@ -229,7 +231,7 @@ impl BrokerageService {
         let net_worth = crate::net_worth::NetWorthState::open(&config.data_dir)?;
         let vault = VaultAccess::open(&config.data_dir, config.auto_lock);
         let (events, _) = broadcast::channel(1024);
-        Ok(Self {
+        let service = Self {
             inner: Arc::new(Inner {
                 registry: Registry::new(&config.data_dir, vault.clone()),
                 settings,
@@ -248,8 +250,11 @@ impl BrokerageService {
                 activity,
                 net_worth,
                 events,
+                resets_followed: Default::default(),
             }),
-        })
+        };
+        service.follow_sandbox_resets();
+        Ok(service)
     }
 
     pub fn app_info(&self) -> AppInfo {
