@@ -5,7 +5,7 @@ use crate::service_tests::{config, eventually, market_buy, paper_account, trader
 use crate::{BrokerageService, LOCAL_PAPER_CONNECTION};
 use brokerdesk_model::sandbox::{ReplayAtEnd, SandboxPrices};
 use brokerdesk_model::vault::Role;
-use brokerdesk_model::{ConnectionId, ErrorCode, IpcError, Symbol};
+use brokerdesk_model::{AccountId, ConnectionId, ErrorCode, IpcError, Symbol};
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 use secrecy::SecretString;
@@ -137,6 +137,23 @@ async fn a_bad_price_choice_is_refused_and_changes_nothing() {
     );
 }
 
+/// Buys `qty` AAPL on the paper account and waits until the account shows the position whole;
+/// the journal agrees with it (no break).
+async fn holds_aapl(service: &BrokerageService, account: &AccountId, qty: Decimal) {
+    service
+        .place_order(market_buy(LOCAL_PAPER_CONNECTION, account, "AAPL", qty))
+        .await
+        .unwrap();
+    eventually(|| async {
+        service.accounts_overview().await.unwrap().accounts[0]
+            .positions
+            .first()
+            .is_some_and(|p| p.qty == qty)
+    })
+    .await;
+    assert!(service.reconcile().await.unwrap().is_empty());
+}
+
 #[tokio::test]
 async fn a_reset_needs_a_confirmation_and_the_trader_role_and_leaves_no_break() {
     let (_dir, mut config) = config();
@@ -144,23 +161,7 @@ async fn a_reset_needs_a_confirmation_and_the_trader_role_and_leaves_no_break() 
     let service = BrokerageService::start(config).await.unwrap();
     trader(&service).await;
     let account = paper_account(&service).await;
-    service
-        .place_order(market_buy(
-            LOCAL_PAPER_CONNECTION,
-            &account,
-            "AAPL",
-            dec!(3),
-        ))
-        .await
-        .unwrap();
-    eventually(|| async {
-        service.accounts_overview().await.unwrap().accounts[0]
-            .positions
-            .len()
-            == 1
-    })
-    .await;
-    assert!(service.reconcile().await.unwrap().is_empty());
+    holds_aapl(&service, &account, dec!(3)).await;
 
     let err = service.reset_sandbox(false).await.unwrap_err();
     assert!(err.to_string().contains("must be confirmed"), "{err}");
@@ -183,23 +184,7 @@ async fn a_reset_needs_a_confirmation_and_the_trader_role_and_leaves_no_break() 
         "the reset left a break"
     );
     // Trading again counts from the reset.
-    service
-        .place_order(market_buy(
-            LOCAL_PAPER_CONNECTION,
-            &account,
-            "AAPL",
-            dec!(1),
-        ))
-        .await
-        .unwrap();
-    eventually(|| async {
-        service.accounts_overview().await.unwrap().accounts[0]
-            .positions
-            .first()
-            .is_some_and(|p| p.qty == dec!(1))
-    })
-    .await;
-    assert!(service.reconcile().await.unwrap().is_empty());
+    holds_aapl(&service, &account, dec!(1)).await;
 }
 
 /// Another Alpaca client (or `brokerdesk sandbox reset` while the app runs) resets the account
@@ -210,23 +195,7 @@ async fn a_reset_sent_straight_to_the_sandbox_leaves_no_break_either() {
     let service = BrokerageService::start(config).await.unwrap();
     trader(&service).await;
     let account = paper_account(&service).await;
-    service
-        .place_order(market_buy(
-            LOCAL_PAPER_CONNECTION,
-            &account,
-            "AAPL",
-            dec!(3),
-        ))
-        .await
-        .unwrap();
-    eventually(|| async {
-        service.accounts_overview().await.unwrap().accounts[0]
-            .positions
-            .len()
-            == 1
-    })
-    .await;
-    assert!(service.reconcile().await.unwrap().is_empty());
+    holds_aapl(&service, &account, dec!(3)).await;
     let mut events = service.subscribe();
 
     let info = service.app_info();
@@ -266,23 +235,7 @@ async fn a_reset_sent_straight_to_the_sandbox_leaves_no_break_either() {
         service.reconcile().await.unwrap().is_empty(),
         "a reset from another client left a break"
     );
-    service
-        .place_order(market_buy(
-            LOCAL_PAPER_CONNECTION,
-            &account,
-            "AAPL",
-            dec!(1),
-        ))
-        .await
-        .unwrap();
-    eventually(|| async {
-        service.accounts_overview().await.unwrap().accounts[0]
-            .positions
-            .first()
-            .is_some_and(|p| p.qty == dec!(1))
-    })
-    .await;
-    assert!(service.reconcile().await.unwrap().is_empty());
+    holds_aapl(&service, &account, dec!(1)).await;
 }
 
 #[tokio::test]
