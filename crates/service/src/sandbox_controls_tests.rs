@@ -238,6 +238,73 @@ async fn a_reset_sent_straight_to_the_sandbox_leaves_no_break_either() {
     holds_aapl(&service, &account, dec!(1)).await;
 }
 
+/// A reset inside a burst of events larger than the exchange's broadcast buffer: the follower
+/// (on this one runtime thread, held up meanwhile) misses the reset's own event and must find
+/// the reset from the account's new opening time.
+#[tokio::test(flavor = "current_thread")]
+async fn a_reset_lost_in_a_burst_of_events_is_followed_all_the_same() {
+    use brokerdesk_paper::engine::CommandKind;
+    let (_dir, config) = config();
+    let service = BrokerageService::start(config).await.unwrap();
+    trader(&service).await;
+    let account = paper_account(&service).await;
+    holds_aapl(&service, &account, dec!(3)).await;
+    let mut events = service.subscribe();
+    let sandbox = service.inner.sandbox_control.sandbox.clone().unwrap();
+    let handle = sandbox.sandbox().handle();
+    let cash = service.inner.sandbox_control.starting_cash;
+    // Cancels of orders that do not exist: one `rejected` event each, cheaply.
+    let burst = |from: u128, account: &AccountId| {
+        let account = account.clone();
+        move |_: &brokerdesk_paper::server::State| -> Vec<CommandKind> {
+            (from..from + 17_000)
+                .map(|n| CommandKind::Cancel {
+                    account: account.clone(),
+                    order_id: uuid::Uuid::from_u128(n),
+                })
+                .collect()
+        }
+    };
+    let (before, after) = (burst(1, &account), burst(100_000, &account));
+    let reset_account = account.clone();
+    // Blocks this runtime's only thread: the follower cannot run until the burst is over.
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            handle.plan(before).await.unwrap();
+            handle
+                .apply(CommandKind::ResetAccount {
+                    account: reset_account,
+                    cash,
+                })
+                .await
+                .unwrap();
+            handle.plan(after).await.unwrap();
+        });
+    })
+    .join()
+    .unwrap();
+
+    let heard = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            if let Ok(brokerdesk_model::ServiceEvent::Breaks { open }) = events.recv().await {
+                return open;
+            }
+        }
+    })
+    .await
+    .expect("the missed reset was not followed");
+    assert_eq!(heard, 0);
+    assert!(
+        service.reconcile().await.unwrap().is_empty(),
+        "a reset lost in a burst left a break"
+    );
+    holds_aapl(&service, &account, dec!(1)).await;
+}
+
 #[tokio::test]
 async fn a_viewer_may_look_but_not_reset_or_change_prices() {
     let (_dir, config) = config();
