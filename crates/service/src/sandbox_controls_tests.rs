@@ -154,6 +154,33 @@ async fn holds_aapl(service: &BrokerageService, account: &AccountId, qty: Decima
     assert!(service.reconcile().await.unwrap().is_empty());
 }
 
+/// A started service with a trader signed in whose paper account holds 3 AAPL, no break.
+async fn trader_holding_three_aapl() -> (tempfile::TempDir, BrokerageService, AccountId) {
+    let (dir, config) = config();
+    let service = BrokerageService::start(config).await.unwrap();
+    trader(&service).await;
+    let account = paper_account(&service).await;
+    holds_aapl(&service, &account, dec!(3)).await;
+    (dir, service, account)
+}
+
+/// The open breaks told by the next `Breaks` event (the journal followed a reset); `what` says
+/// what did not happen if none comes.
+async fn next_breaks(
+    events: &mut tokio::sync::broadcast::Receiver<brokerdesk_model::ServiceEvent>,
+    what: &str,
+) -> usize {
+    tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            if let Ok(brokerdesk_model::ServiceEvent::Breaks { open }) = events.recv().await {
+                return open;
+            }
+        }
+    })
+    .await
+    .expect(what)
+}
+
 #[tokio::test]
 async fn a_reset_needs_a_confirmation_and_the_trader_role_and_leaves_no_break() {
     let (_dir, mut config) = config();
@@ -191,11 +218,7 @@ async fn a_reset_needs_a_confirmation_and_the_trader_role_and_leaves_no_break() 
 /// through the sandbox's own endpoint, past the service: the journal follows it all the same.
 #[tokio::test]
 async fn a_reset_sent_straight_to_the_sandbox_leaves_no_break_either() {
-    let (_dir, config) = config();
-    let service = BrokerageService::start(config).await.unwrap();
-    trader(&service).await;
-    let account = paper_account(&service).await;
-    holds_aapl(&service, &account, dec!(3)).await;
+    let (_dir, service, account) = trader_holding_three_aapl().await;
     let mut events = service.subscribe();
 
     let info = service.app_info();
@@ -215,16 +238,10 @@ async fn a_reset_sent_straight_to_the_sandbox_leaves_no_break_either() {
     assert!(answer.status().is_success(), "{}", answer.status());
 
     // The fronts hear of it, and by then the journal expects nothing of the old fill.
-    let heard = tokio::time::timeout(Duration::from_secs(10), async {
-        loop {
-            if let Ok(brokerdesk_model::ServiceEvent::Breaks { open }) = events.recv().await {
-                return open;
-            }
-        }
-    })
-    .await
-    .expect("no breaks event after the reset");
-    assert_eq!(heard, 0);
+    assert_eq!(
+        next_breaks(&mut events, "no breaks event after the reset").await,
+        0
+    );
     eventually(|| async {
         service.accounts_overview().await.unwrap().accounts[0]
             .positions
@@ -244,11 +261,7 @@ async fn a_reset_sent_straight_to_the_sandbox_leaves_no_break_either() {
 #[tokio::test(flavor = "current_thread")]
 async fn a_reset_lost_in_a_burst_of_events_is_followed_all_the_same() {
     use brokerdesk_paper::engine::CommandKind;
-    let (_dir, config) = config();
-    let service = BrokerageService::start(config).await.unwrap();
-    trader(&service).await;
-    let account = paper_account(&service).await;
-    holds_aapl(&service, &account, dec!(3)).await;
+    let (_dir, service, account) = trader_holding_three_aapl().await;
     let mut events = service.subscribe();
     let sandbox = service.inner.sandbox_control.sandbox.clone().unwrap();
     let handle = sandbox.sandbox().handle();
@@ -288,16 +301,10 @@ async fn a_reset_lost_in_a_burst_of_events_is_followed_all_the_same() {
     .join()
     .unwrap();
 
-    let heard = tokio::time::timeout(Duration::from_secs(10), async {
-        loop {
-            if let Ok(brokerdesk_model::ServiceEvent::Breaks { open }) = events.recv().await {
-                return open;
-            }
-        }
-    })
-    .await
-    .expect("the missed reset was not followed");
-    assert_eq!(heard, 0);
+    assert_eq!(
+        next_breaks(&mut events, "the missed reset was not followed").await,
+        0
+    );
     assert!(
         service.reconcile().await.unwrap().is_empty(),
         "a reset lost in a burst left a break"
