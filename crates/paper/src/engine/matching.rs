@@ -375,10 +375,7 @@ impl Engine {
         // Most orders are simple: one look-up, as before groups existed.
         if o.order_class == OrderClass::Simple {
             let need = need_of(o);
-            if let Some(a) = self.accounts.get_mut(&o.account) {
-                a.reserved = a.reserved.saturating_add(need.saturating_sub(o.reserved));
-            }
-            o.reserved = need;
+            hold(&mut self.accounts, o, need);
             return;
         }
         let mut group = self.hold_group(id);
@@ -417,13 +414,9 @@ impl Engine {
 
     /// Sets what `id` holds of its account's buying power to `amount`.
     fn reserve(&mut self, id: Uuid, amount: Decimal) {
-        let Some(o) = self.orders.get_mut(&id) else {
-            return;
-        };
-        if let Some(a) = self.accounts.get_mut(&o.account) {
-            a.reserved = a.reserved.saturating_add(amount.saturating_sub(o.reserved));
+        if let Some(o) = self.orders.get_mut(&id) {
+            hold(&mut self.accounts, o, amount);
         }
-        o.reserved = amount;
     }
 
     /// Puts an open order where it waits (book or schedule) and takes its share holds.
@@ -870,4 +863,12 @@ fn need_of(o: &Order) -> Decimal {
     o.leaves()
         .max(Decimal::ZERO)
         .saturating_mul(o.reserve_price)
+}
+
+/// Sets what `o` holds of its account's buying power to `amount`, the account's total with it.
+fn hold(accounts: &mut BTreeMap<AccountId, Account>, o: &mut Order, amount: Decimal) {
+    if let Some(a) = accounts.get_mut(&o.account) {
+        a.reserved = a.reserved.saturating_add(amount.saturating_sub(o.reserved));
+    }
+    o.reserved = amount;
 }

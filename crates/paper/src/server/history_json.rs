@@ -16,7 +16,7 @@ use rust_decimal::prelude::ToPrimitive;
 
 use super::market_data::Bar;
 use super::series::{PageToken, TapeQuote, TapeTrade};
-use super::wire;
+use super::wire::{self, digits};
 use crate::engine::Timestamp;
 
 /// Largest mantissa written from its digits: below 10^15 a decimal converts to its nearest
@@ -176,14 +176,6 @@ impl HistoryWriter {
         self.out.extend_from_slice(&prefix);
         self.out.extend_from_slice(&rest);
         true
-    }
-}
-
-/// `value` in decimal, zero-padded to the slice's width.
-fn digits(into: &mut [u8], mut value: u32) {
-    for b in into.iter_mut().rev() {
-        *b = b'0' + (value % 10) as u8;
-        value /= 10;
     }
 }
 

@@ -41,7 +41,7 @@ impl fmt::Display for Rfc3339 {
 }
 
 /// `v` in decimal, zero-padded to fill `out` (its high digits dropped if it does not fit).
-fn digits(out: &mut [u8], mut v: u32) {
+pub(super) fn digits(out: &mut [u8], mut v: u32) {
     for d in out.iter_mut().rev() {
         *d = b'0' + (v % 10) as u8;
         v /= 10;
