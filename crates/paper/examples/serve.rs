@@ -18,6 +18,5 @@ async fn main() {
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
         .await
         .unwrap();
-    let router = sandbox.router(listener.local_addr().unwrap());
-    axum::serve(listener, router).await.unwrap();
+    sandbox.serve(listener).unwrap().await.unwrap().unwrap();
 }

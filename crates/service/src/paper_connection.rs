@@ -148,10 +148,12 @@ impl LocalSandbox {
             }
         };
         let bound = listener.local_addr().map_err(|e| failed(e.to_string()))?;
-        let router = sandbox.router(bound);
+        let serving = sandbox.serve(listener).map_err(|e| failed(e.to_string()))?;
         let server = tokio::spawn(async move {
-            if let Err(e) = axum::serve(listener, router).await {
-                tracing::error!(error = %e, "local sandbox server stopped");
+            match serving.await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => tracing::error!(error = %e, "local sandbox server stopped"),
+                Err(e) => tracing::error!(error = %e, "local sandbox server ended"),
             }
         });
         Ok(Self {

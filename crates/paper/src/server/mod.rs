@@ -402,6 +402,34 @@ impl Sandbox {
         router(self.state.clone(), bound).layer(counter::CountLayer(Arc::clone(&self.requests)))
     }
 
+    /// Serves the routes on `listener` from the exchange thread's runtime, so a request
+    /// reaches the exchange without a thread hop (see `runtime`); the way the service and
+    /// `brokerdesk sandbox serve` run it. Once the sandbox is dropped the server stops
+    /// accepting and closes its idle connections; the handle resolves then.
+    pub fn serve(
+        &self,
+        listener: TcpListener,
+    ) -> Result<tokio::task::JoinHandle<std::io::Result<()>>, SandboxError> {
+        let io = |source| SandboxError::Io {
+            path: "listener".into(),
+            source,
+        };
+        let bound = listener.local_addr().map_err(io)?;
+        // A Tokio listener belongs to the runtime it was made on: handed over as a plain
+        // socket, registered again on the exchange's.
+        let listener = listener.into_std().map_err(io)?;
+        let router = self.router(bound);
+        let mut closing = self.state.closing.clone();
+        Ok(self.handle.spawn(async move {
+            let listener = TcpListener::from_std(listener)?;
+            axum::serve(listener, router)
+                .with_graceful_shutdown(async move {
+                    let _ = closing.wait_for(|closed| *closed).await;
+                })
+                .await
+        }))
+    }
+
     /// How many HTTP requests the routes have answered (WebSocket upgrades included).
     pub fn requests(&self) -> u64 {
         self.requests.load(std::sync::atomic::Ordering::Relaxed)
@@ -457,11 +485,20 @@ pub async fn serve_with_shutdown(
     }
     let sandbox = Sandbox::start(config).await?;
     tracing::info!(%addr, "paper sandbox serving the Alpaca API");
-    axum::serve(listener, sandbox.router(addr))
-        .with_graceful_shutdown(shutdown)
-        .await
-        .map_err(|source| SandboxError::Io {
-            path: "http server".into(),
-            source,
-        })
+    let mut server = sandbox.serve(listener)?;
+    let stopped = |done: Result<std::io::Result<()>, tokio::task::JoinError>| {
+        done.map_err(std::io::Error::other)
+            .flatten()
+            .map_err(|source| SandboxError::Io {
+                path: "http server".into(),
+                source,
+            })
+    };
+    tokio::select! {
+        done = &mut server => return stopped(done),
+        () = shutdown => {}
+    }
+    // Dropping the sandbox tells the server to stop accepting and close idle connections.
+    drop(sandbox);
+    stopped(server.await)
 }

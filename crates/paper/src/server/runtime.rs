@@ -1,24 +1,31 @@
 //! The exchange as a running service. One thread owns the engine and the journal; everything
 //! else talks to it through an `ExchangeHandle`.
 //!
-//! If the exchange thread ever panics (or a journal write fails), the state in memory may
-//! hold commands that never reached the journal, so it is thrown away: the exchange thread
-//! reopens the journal and rebuilds from it, exactly as a restart of the process would. Callers
-//! meanwhile get `ExchangeGone` (503 over HTTP) at once instead of waiting.
+//! If the exchange ever panics (or a journal write fails), the state in memory may hold
+//! commands that never reached the journal, so it is thrown away: the exchange reopens the
+//! journal and rebuilds from it (on a blocking thread), exactly as a restart of the process
+//! would. Callers meanwhile get `ExchangeGone` (503 over HTTP) at once instead of waiting.
 //!
-//! The exchange thread drains its queue in batches: it stamps each command with the wall
-//! clock, applies it and encodes it, writes the whole batch in one transaction (group commit)
-//! and only after the commit answers the callers and publishes the events. So an acknowledged
+//! The exchange drains its queue in batches: it stamps each command with the wall clock,
+//! applies it and encodes it, writes the whole batch in one transaction (group commit) and
+//! only after the commit answers the callers and publishes the events. So an acknowledged
 //! order is always on disk, and one commit (one fsync with `Durability::Full`) is shared by
-//! every order that arrived meanwhile. Committing on the same thread (there used to be a
-//! journal thread) saves two thread wake-ups per batch, which cost more on a two-core machine
-//! than the overlap of applying with writing gained; and requests that arrive during a commit
-//! make the next batch larger, so commits get fewer under load.
+//! every order that arrived meanwhile.
+//!
+//! The exchange thread runs a single-threaded Tokio runtime, and the sandbox serves its HTTP
+//! API on that same runtime (`ExchangeHandle::spawn`). A request then reaches the exchange
+//! without crossing threads: its task queues the command and the exchange task, woken behind
+//! every connection that was ready in the same turn, applies all of them in one batch and
+//! commits once. Handing each batch from a runtime worker to a separate exchange thread and
+//! back cost two sleeps and wake-ups per batch, more than the HTTP work itself (see the
+//! crate's BENCHMARKS.md). Callers on other threads (the service, the market feed) send the
+//! same messages through the same queue.
 
 use brokerdesk_model::AccountId;
 use chrono::{DurationRound, TimeDelta, Utc};
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
+use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -175,6 +182,8 @@ enum Msg {
 #[derive(Clone)]
 pub struct ExchangeHandle {
     tx: mpsc::UnboundedSender<Msg>,
+    /// The exchange thread's runtime, where the sandbox's HTTP server runs.
+    runtime: tokio::runtime::Handle,
     events: broadcast::Sender<Arc<Event>>,
     market: broadcast::Sender<Arc<MarketTick>>,
     health: Arc<Health>,
@@ -248,6 +257,17 @@ impl ExchangeHandle {
         rx.await.map_err(|_| ExchangeGone)
     }
 
+    /// Runs `task` on the exchange thread's runtime (the sandbox's HTTP server goes there, so
+    /// its requests reach the exchange without a thread hop). The task ends with the exchange
+    /// thread at the latest.
+    pub fn spawn<F>(&self, task: F) -> tokio::task::JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.runtime.spawn(task)
+    }
+
     fn check_up(&self) -> Result<(), ExchangeGone> {
         if self.is_rebuilding() {
             Err(ExchangeGone)
@@ -301,8 +321,18 @@ pub fn start(
     let running = boot.run(journal)?;
     let (tx, rx) = mpsc::unbounded_channel();
     let health = Arc::new(Health::default());
+    let thread_failed = |source| StoreError::DataDir {
+        path: "paper-exchange thread".into(),
+        source,
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .thread_name("paper-exchange-blocking")
+        .build()
+        .map_err(thread_failed)?;
     let handle = ExchangeHandle {
         tx,
+        runtime: runtime.handle().clone(),
         events,
         market,
         health: Arc::clone(&health),
@@ -310,13 +340,13 @@ pub fn start(
     std::thread::Builder::new()
         .name("paper-exchange".into())
         .spawn(move || {
-            supervise(running, rx, boot, reopen, Arc::clone(&health));
+            runtime.block_on(supervise(running, rx, boot, reopen, Arc::clone(&health)));
             health.stopped.store(true, Ordering::Release);
+            // Whatever still runs here (connections a client keeps open) ends now; no waiting
+            // on blocking work such as a bars page being written.
+            runtime.shutdown_background();
         })
-        .map_err(|e| StoreError::DataDir {
-            path: "paper-exchange thread".into(),
-            source: e,
-        })?;
+        .map_err(thread_failed)?;
     Ok(handle)
 }
 
@@ -377,13 +407,13 @@ impl Boot {
     }
 }
 
-/// The exchange thread: runs the exchange, and whenever it fails rebuilds it from the journal.
+/// The exchange task: runs the exchange, and whenever it fails rebuilds it from the journal.
 /// Returns once every handle is gone.
-fn supervise(
+async fn supervise(
     mut running: Running,
     mut rx: mpsc::UnboundedReceiver<Msg>,
-    boot: Boot,
-    reopen: Reopen,
+    mut boot: Boot,
+    mut reopen: Reopen,
     health: Arc<Health>,
 ) {
     loop {
@@ -392,23 +422,35 @@ fn supervise(
             mut snapshots,
             mut writer,
         } = running;
-        // Unwind safety: after a panic nothing of `state` or the writer is kept (callers of
-        // the batch being applied lose their reply and see `ExchangeGone`), and the queue
-        // holds only whole messages.
-        let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| {
-            run(&mut state, &mut snapshots, &mut rx, &mut writer)
-        }));
+        let outcome = run(&mut state, &mut snapshots, &mut rx, &mut writer).await;
         writer.close();
         match outcome {
-            Ok(Stop::Closed) => return,
-            Ok(Stop::Failed) => {}
-            Err(_) => tracing::error!("the paper exchange panicked; rebuilding from the journal"),
+            Stop::Closed => return,
+            Stop::Failed => {}
+            Stop::Panicked => {
+                tracing::error!("the paper exchange panicked; rebuilding from the journal")
+            }
         }
         drop(state);
         health.rebuilding.store(true, Ordering::Release);
         health.rebuilds.fetch_add(1, Ordering::AcqRel);
         running = loop {
-            match reopen().and_then(|j| boot.run(j)) {
+            // Replaying a journal takes a while: off this thread, so the HTTP server beside
+            // it keeps answering (503, "retry") meanwhile.
+            let rebuild = tokio::task::spawn_blocking(move || {
+                let built = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                    reopen().and_then(|j| boot.run(j)).map_err(|e| e.to_string())
+                }))
+                .unwrap_or_else(|_| Err("the rebuild panicked".to_owned()));
+                (built, boot, reopen)
+            });
+            let built;
+            (built, boot, reopen) = match rebuild.await {
+                Ok(done) => done,
+                // Only if the runtime is shutting down: nothing left to serve.
+                Err(_) => return,
+            };
+            match built {
                 Ok(r) => break r,
                 Err(e) => {
                     tracing::error!(error = %e, "rebuilding the paper exchange failed; retrying");
@@ -417,7 +459,7 @@ fn supervise(
                     if rx.is_closed() {
                         return;
                     }
-                    std::thread::sleep(REBUILD_RETRY);
+                    tokio::time::sleep(REBUILD_RETRY).await;
                 }
             }
         };
@@ -439,9 +481,11 @@ enum Stop {
     Closed,
     /// The journal stopped or could not encode a command: the state is ahead of the journal.
     Failed,
+    /// Applying a batch panicked: the state may be half-changed.
+    Panicked,
 }
 
-fn run(
+async fn run(
     state: &mut State,
     snapshots: &mut Snapshots,
     rx: &mut mpsc::UnboundedReceiver<Msg>,
@@ -449,67 +493,93 @@ fn run(
 ) -> Stop {
     let mut last: Option<Timestamp> = state.engine.now();
     let mut batch = Vec::new();
-    while let Some(first) = rx.blocking_recv() {
+    while let Some(first) = rx.recv().await {
         batch.push(first);
+        // Let the connections whose requests came in meanwhile queue theirs first: a yield
+        // returns here only after the runtime looked at its sockets and ran every task that
+        // was ready, so they share this commit instead of each making one.
+        tokio::task::yield_now().await;
         while batch.len() < MAX_BATCH {
             match rx.try_recv() {
                 Ok(m) => batch.push(m),
                 Err(_) => break,
             }
         }
-        // Encoded here, before the command moves into the engine: no clones of it.
-        let mut entries: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
-        let mut deliver: Vec<Deliver> = Vec::new();
-        let mut ticks = Vec::new();
-        let mut published: Vec<Arc<Event>> = Vec::new();
-        let mut encode_failed = None;
-        // Events are copied for the streams only when someone listens.
-        let publishing = writer.events.receiver_count() > 0;
-        for msg in batch.drain(..) {
-            match msg {
-                Msg::Apply { plan, reply } => {
-                    let mut out = Vec::new();
-                    for kind in plan(state) {
-                        // The journal's clock never runs backwards, even if the wall clock does.
-                        let now = Utc::now().max(last.unwrap_or_default());
-                        last = Some(now);
-                        let cmd = Command::new(now, kind);
-                        let encoded = rows::encode_command(&cmd);
-                        let ev = state.apply(cmd, &mut ticks);
-                        match encoded {
-                            Ok(c) => entries.push((c, rows::encode_events(&ev))),
-                            Err(e) => encode_failed = Some(e),
-                        }
-                        if publishing {
-                            published.extend(ev.iter().cloned().map(Arc::new));
-                        }
-                        out.extend(ev);
-                    }
-                    deliver.push(Box::new(move || {
-                        let _ = reply.send(out);
-                    }));
-                }
-                Msg::Read(f) => deliver.push(f(state)),
-            }
-        }
-        if let Some(e) = encode_failed {
-            // The state holds a command that cannot be journaled: stop rather than ack it.
-            tracing::error!(error = %e, "journal encoding failed; the paper exchange rebuilds");
-            return Stop::Failed;
-        }
-        snapshots.pending += entries.len() as u64;
-        if writer.commit(&entries, published, ticks, deliver).is_err() {
-            return Stop::Failed; // nothing of this batch was acknowledged
-        }
-        // An image costs O(state); taking one only after as many commands as there are orders
-        // keeps that O(1) per command however large the state grows.
-        let due = snapshots.every.max(state.engine.order_count() as u64);
-        if snapshots.pending >= due {
-            snapshots.pending = 0;
-            writer.snapshot(Box::new(state.snapshot()));
+        // Unwind safety: after a panic nothing of `state` or the writer is kept (callers of
+        // the batch being applied lose their reply and see `ExchangeGone`), and the queue
+        // holds only whole messages.
+        let applied = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            apply_batch(state, snapshots, &mut batch, &mut last, writer)
+        }));
+        match applied {
+            Ok(Ok(())) => {}
+            Ok(Err(stop)) => return stop,
+            Err(_) => return Stop::Panicked,
         }
     }
     Stop::Closed
+}
+
+/// Applies, journals and answers one batch (blocking: the commit writes to disk).
+fn apply_batch(
+    state: &mut State,
+    snapshots: &mut Snapshots,
+    batch: &mut Vec<Msg>,
+    last: &mut Option<Timestamp>,
+    writer: &mut Writer,
+) -> Result<(), Stop> {
+    // Encoded here, before the command moves into the engine: no clones of it.
+    let mut entries: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
+    let mut deliver: Vec<Deliver> = Vec::new();
+    let mut ticks = Vec::new();
+    let mut published: Vec<Arc<Event>> = Vec::new();
+    let mut encode_failed = None;
+    // Events are copied for the streams only when someone listens.
+    let publishing = writer.events.receiver_count() > 0;
+    for msg in batch.drain(..) {
+        match msg {
+            Msg::Apply { plan, reply } => {
+                let mut out = Vec::new();
+                for kind in plan(state) {
+                    // The journal's clock never runs backwards, even if the wall clock does.
+                    let now = Utc::now().max(last.unwrap_or_default());
+                    *last = Some(now);
+                    let cmd = Command::new(now, kind);
+                    let encoded = rows::encode_command(&cmd);
+                    let ev = state.apply(cmd, &mut ticks);
+                    match encoded {
+                        Ok(c) => entries.push((c, rows::encode_events(&ev))),
+                        Err(e) => encode_failed = Some(e),
+                    }
+                    if publishing {
+                        published.extend(ev.iter().cloned().map(Arc::new));
+                    }
+                    out.extend(ev);
+                }
+                deliver.push(Box::new(move || {
+                    let _ = reply.send(out);
+                }));
+            }
+            Msg::Read(f) => deliver.push(f(state)),
+        }
+    }
+    if let Some(e) = encode_failed {
+        // The state holds a command that cannot be journaled: stop rather than ack it.
+        tracing::error!(error = %e, "journal encoding failed; the paper exchange rebuilds");
+        return Err(Stop::Failed);
+    }
+    snapshots.pending += entries.len() as u64;
+    if writer.commit(&entries, published, ticks, deliver).is_err() {
+        return Err(Stop::Failed); // nothing of this batch was acknowledged
+    }
+    // An image costs O(state); taking one only after as many commands as there are orders
+    // keeps that O(1) per command however large the state grows.
+    let due = snapshots.every.max(state.engine.order_count() as u64);
+    if snapshots.pending >= due {
+        snapshots.pending = 0;
+        writer.snapshot(Box::new(state.snapshot()));
+    }
+    Ok(())
 }
 
 /// A snapshot being encoded off the exchange thread, for the journal position it covers.
