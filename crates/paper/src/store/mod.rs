@@ -50,6 +50,9 @@ pub enum Durability {
 
 pub struct Journal {
     conn: Connection,
+    /// The highest entry number ever given out (kept or pruned into a snapshot): the next
+    /// entry gets the one after it, so numbers are never reused.
+    last_seq: i64,
     /// Copies the WAL into the database beside the writer (see `checkpointer`).
     checkpointer: Checkpointer,
 }
@@ -79,18 +82,26 @@ impl Journal {
         conn.busy_timeout(checkpointer::BUSY_TIMEOUT)?;
         conn.execute_batch(
             "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-             -- AUTOINCREMENT: numbers are never reused, even after snapshots prune the table.
+             -- Numbers are given by `append` (one past the highest ever given), never
+             -- reused even after snapshots prune the table. Journals made before that
+             -- declared AUTOINCREMENT, which also numbers explicit inserts correctly but
+             -- rewrites its counter page on every commit; new ones do without.
              -- Rows hold BLOBs (`rows`); older ones JSON text. TEXT affinity stores a BLOB
              -- as is, so both kinds live in one table and nothing needs rewriting.
              CREATE TABLE IF NOT EXISTS journal (
-                 seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                 seq INTEGER PRIMARY KEY,
                  command TEXT NOT NULL,
                  events TEXT NOT NULL
              );
              CREATE TABLE IF NOT EXISTS snapshots (seq INTEGER PRIMARY KEY, state TEXT NOT NULL);",
         )?;
+        let last_seq = highest_seq(&conn)?;
         let checkpointer = Checkpointer::start(path)?;
-        Ok(Self { conn, checkpointer })
+        Ok(Self {
+            conn,
+            last_seq,
+            checkpointer,
+        })
     }
 
     /// The engine configuration the journal was started with; a restart must reuse it, or
@@ -128,18 +139,35 @@ impl Journal {
 
     /// `append` for entries already encoded (`rows::encode_command`, `rows::encode_events`).
     pub fn append_encoded(&mut self, entries: &[(Vec<u8>, Vec<u8>)]) -> Result<i64, StoreError> {
-        let tx = self.conn.transaction()?;
-        {
-            let mut stmt =
-                tx.prepare_cached("INSERT INTO journal (command, events) VALUES (?1, ?2)")?;
-            for (cmd, events) in entries {
-                stmt.execute(params![cmd, events])?;
-            }
+        let count = i64::try_from(entries.len()).map_err(|_| too_many())?;
+        let last = self.last_seq.checked_add(count).ok_or_else(too_many)?;
+        // Cached statements: rusqlite's `transaction()` parses `BEGIN` and `COMMIT` anew on
+        // every call, a measurable share of a small batch's commit.
+        self.conn.prepare_cached("BEGIN")?.execute([])?;
+        let written = self.insert(entries).and_then(|()| {
+            self.conn.prepare_cached("COMMIT")?.execute([])?;
+            Ok(())
+        });
+        if let Err(e) = written {
+            // A failed insert (or commit) leaves the transaction open: nothing of it stays.
+            let _ = self.conn.execute_batch("ROLLBACK");
+            return Err(e);
         }
-        let last = tx.last_insert_rowid();
-        tx.commit()?;
+        self.last_seq = last;
         self.checkpointer.nudge();
         Ok(last)
+    }
+
+    fn insert(&self, entries: &[(Vec<u8>, Vec<u8>)]) -> Result<(), StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("INSERT INTO journal (seq, command, events) VALUES (?1, ?2, ?3)")?;
+        let mut seq = self.last_seq;
+        for (cmd, events) in entries {
+            seq += 1; // cannot overflow: checked for the whole batch
+            stmt.execute(params![seq, cmd, events])?;
+        }
+        Ok(())
     }
 
     /// Stores an image of the state as of entry `seq` and drops what it covers: the journal
@@ -225,6 +253,29 @@ impl Journal {
     }
 }
 
+fn too_many() -> StoreError {
+    StoreError::Sqlite(rusqlite::Error::IntegralValueOutOfRange(0, i64::MAX))
+}
+
+/// The highest entry number a journal ever gave out: its newest row, its newest snapshot, or
+/// (journals made with AUTOINCREMENT) SQLite's own counter, whichever is highest.
+fn highest_seq(conn: &Connection) -> Result<i64, StoreError> {
+    let counter: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence')",
+        [],
+        |r| r.get(0),
+    )?;
+    let query = if counter {
+        "SELECT max(ifnull((SELECT max(seq) FROM journal), 0),
+                    ifnull((SELECT max(seq) FROM snapshots), 0),
+                    ifnull((SELECT seq FROM sqlite_sequence WHERE name = 'journal'), 0))"
+    } else {
+        "SELECT max(ifnull((SELECT max(seq) FROM journal), 0),
+                    ifnull((SELECT max(seq) FROM snapshots), 0))"
+    };
+    Ok(conn.query_row(query, [], |r| r.get(0))?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -303,5 +354,29 @@ mod snapshot_tests {
             3
         );
         assert_eq!(seen, 1);
+    }
+
+    #[test]
+    fn numbers_go_on_after_a_reopen_even_when_a_snapshot_pruned_every_row() {
+        let dir = tempfile::tempdir().unwrap();
+        let cmd = Command::new(chrono::Utc::now(), crate::engine::CommandKind::Clock);
+        {
+            let mut j = Journal::open_dir(dir.path(), Durability::Normal).unwrap();
+            assert_eq!(j.append(&[(cmd.clone(), vec![]), (cmd.clone(), vec![])]).unwrap(), 2);
+            j.save_snapshot(2, "{}").unwrap();
+            assert_eq!(j.len().unwrap(), 0);
+        }
+        let mut j = Journal::open_dir(dir.path(), Durability::Normal).unwrap();
+        assert_eq!(j.append(&[(cmd.clone(), vec![])]).unwrap(), 3);
+        drop(j);
+        let mut j = Journal::open_dir(dir.path(), Durability::Normal).unwrap();
+        assert_eq!(j.append(&[(cmd, vec![])]).unwrap(), 4);
+        let mut seen = Vec::new();
+        j.replay(2, |_| {
+            seen.push(());
+            vec![]
+        })
+        .unwrap();
+        assert_eq!(seen.len(), 2);
     }
 }
