@@ -32,6 +32,18 @@ async fn stop_waits_for_the_exchange_and_journal_threads() {
         .await;
     assert_eq!(status, 200);
     assert!(sandbox_threads() >= 2, "exchange and journal threads run");
+    // The HTTP server runs on the exchange thread's runtime (no hop between them).
+    let on = s
+        .handle
+        .spawn(async { std::thread::current().name().map(str::to_owned) })
+        .await
+        .unwrap();
+    assert_eq!(on.as_deref(), Some("paper-exchange"));
+    let addr = s.addr;
     s.stop().await;
     assert_eq!(sandbox_threads(), 0, "threads left after stop");
+    assert!(
+        tokio::net::TcpStream::connect(addr).await.is_err(),
+        "still accepting connections after stop"
+    );
 }

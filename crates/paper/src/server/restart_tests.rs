@@ -43,6 +43,21 @@ async fn send(app: &Router, req: Request<Body>) -> (StatusCode, Option<String>, 
     )
 }
 
+/// `send`, but run where the sandbox serves HTTP: on the exchange thread's own runtime. A
+/// rebuild holding that thread would leave it unanswered, so it must come back within 5 s.
+async fn send_beside_exchange(
+    handle: &ExchangeHandle,
+    app: &Router,
+    req: Request<Body>,
+) -> (StatusCode, Option<String>, Value) {
+    let app = app.clone();
+    let served = handle.spawn(async move { send(&app, req).await });
+    tokio::time::timeout(Duration::from_secs(5), served)
+        .await
+        .expect("the exchange thread answers while it rebuilds")
+        .unwrap()
+}
+
 async fn wait_until(mut f: impl FnMut() -> bool) {
     for _ in 0..1000 {
         if f() {
@@ -123,12 +138,14 @@ async fn a_panicking_exchange_answers_503_then_rebuilds_with_its_orders() {
         assert_eq!(answer, Err(ExchangeGone), "the caller learns it failed");
         wait_until(|| handle.is_rebuilding()).await;
 
-        let (status, retry, body) = send(&app, request("GET", &order_path, None)).await;
+        let (status, retry, body) =
+            send_beside_exchange(&handle, &app, request("GET", &order_path, None)).await;
         assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
         assert_eq!(retry.as_deref(), Some("1"));
         assert_eq!(body["code"], 50310000);
         assert!(body["message"].as_str().unwrap().contains("restarting"));
-        let (status, _, _) = send(
+        let (status, _, _) = send_beside_exchange(
+            &handle,
             &app,
             request(
                 "POST",

@@ -161,6 +161,10 @@ pub struct ExchangeGone;
 /// Opens the journal again, for a rebuild after a failure.
 pub type Reopen = Box<dyn Fn() -> Result<Journal, StoreError> + Send>;
 
+/// How long the exchange thread, once every handle is gone, waits for blocking work it
+/// started (a bars page being written) before it ends.
+const STOP_GRACE: Duration = Duration::from_secs(2);
+
 /// How long a failed rebuild waits before trying again.
 const REBUILD_RETRY: Duration = Duration::from_secs(1);
 
@@ -341,10 +345,10 @@ pub fn start(
         .name("paper-exchange".into())
         .spawn(move || {
             runtime.block_on(supervise(running, rx, boot, reopen, Arc::clone(&health)));
+            // Every handle is gone, so no server runs here any more; a bars page still being
+            // written on the blocking pool gets a moment to finish.
+            runtime.shutdown_timeout(STOP_GRACE);
             health.stopped.store(true, Ordering::Release);
-            // Whatever still runs here (connections a client keeps open) ends now; no waiting
-            // on blocking work such as a bars page being written.
-            runtime.shutdown_background();
         })
         .map_err(thread_failed)?;
     Ok(handle)
@@ -439,7 +443,9 @@ async fn supervise(
             // it keeps answering (503, "retry") meanwhile.
             let rebuild = tokio::task::spawn_blocking(move || {
                 let built = std::panic::catch_unwind(AssertUnwindSafe(|| {
-                    reopen().and_then(|j| boot.run(j)).map_err(|e| e.to_string())
+                    reopen()
+                        .and_then(|j| boot.run(j))
+                        .map_err(|e| e.to_string())
                 }))
                 .unwrap_or_else(|_| Err("the rebuild panicked".to_owned()));
                 (built, boot, reopen)

@@ -362,7 +362,11 @@ mod snapshot_tests {
         let cmd = Command::new(chrono::Utc::now(), crate::engine::CommandKind::Clock);
         {
             let mut j = Journal::open_dir(dir.path(), Durability::Normal).unwrap();
-            assert_eq!(j.append(&[(cmd.clone(), vec![]), (cmd.clone(), vec![])]).unwrap(), 2);
+            assert_eq!(
+                j.append(&[(cmd.clone(), vec![]), (cmd.clone(), vec![])])
+                    .unwrap(),
+                2
+            );
             j.save_snapshot(2, "{}").unwrap();
             assert_eq!(j.len().unwrap(), 0);
         }

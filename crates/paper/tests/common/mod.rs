@@ -17,8 +17,8 @@ pub struct Server {
     pub dir: std::path::PathBuf,
     /// The running exchange, for tests that reach past HTTP.
     pub handle: ExchangeHandle,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
-    task: Option<tokio::task::JoinHandle<()>>,
+    sandbox: Option<Sandbox>,
+    serving: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
 }
 
 pub fn config(dir: &std::path::Path) -> SandboxConfig {
@@ -43,26 +43,17 @@ impl Server {
         let sandbox = Sandbox::start(config).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let router = sandbox.router(addr);
+        // Served the way the service and `sandbox serve` do: on the exchange thread's runtime.
+        let serving = sandbox.serve(listener).unwrap();
         let handle = sandbox.handle();
-        let task = tokio::spawn(async move {
-            axum::serve(listener, router)
-                .with_graceful_shutdown(async move {
-                    let _ = rx.await;
-                })
-                .await
-                .unwrap();
-            drop(sandbox);
-        });
         Self {
             base: format!("http://{addr}"),
             addr,
             client: authed_client(),
             dir,
             handle,
-            shutdown: Some(tx),
-            task: Some(task),
+            sandbox: Some(sandbox),
+            serving: Some(serving),
         }
     }
 
@@ -91,11 +82,10 @@ impl Server {
     /// Stops serving and waits for the exchange and journal threads to end, so a test that
     /// reopens the data directory never races the old journal.
     pub async fn stop(mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        if let Some(t) = self.task.take() {
-            let _ = t.await;
+        // Dropping the sandbox stops the server: no new connections, idle ones closed.
+        drop(self.sandbox.take());
+        if let Some(t) = self.serving.take() {
+            t.await.unwrap().unwrap();
         }
         let waiter = self.handle.stop_waiter();
         drop(self);
