@@ -88,7 +88,7 @@ async fn a_panicking_exchange_answers_503_then_rebuilds_with_its_orders() {
         cash: Decimal::from(100_000),
     };
     handle.apply(open).await.unwrap();
-    let state = AppState {
+    let state = AppState(Arc::new(AppParts {
         handle: handle.clone(),
         credentials: Arc::new(vec![Credential {
             key_id: KEY.into(),
@@ -99,7 +99,7 @@ async fn a_panicking_exchange_answers_503_then_rebuilds_with_its_orders() {
         feed: tokio::sync::mpsc::unbounded_channel().0,
         cash: Decimal::from(100_000),
         closing: tokio::sync::watch::channel(false).1,
-    };
+    }));
     let app = router(state, "127.0.0.1:8787".parse().unwrap());
 
     let (status, _, placed) = send(

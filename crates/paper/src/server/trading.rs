@@ -18,7 +18,7 @@ use super::auth::Authed;
 use super::extract::{AlpacaJson, AlpacaQuery};
 use super::order_body::OrderBody;
 use super::runtime::State;
-use super::{ApiError, AppState, wire};
+use super::{ApiError, AppState, order_json, wire};
 use crate::engine::calendar::new_york_local;
 use crate::engine::{
     ClassRequest, CommandKind, Event, Order, OrderRequest, OrderType, ReplaceRequest, Side,
@@ -118,18 +118,30 @@ async fn submit(
         .filter_map(|leg| latest(&events, *leg).cloned())
         .collect();
     let legs = (!order.legs.is_empty()).then_some(legs.as_slice());
-    // Into a buffer sized for an order (~900 bytes): axum's `Json` starts at 128 and regrows.
+    order_response(order, legs)
+}
+
+/// One order (and its legs) as the answer's JSON body.
+fn order_response(order: &Order, legs: Option<&[Order]>) -> Result<Response, ApiError> {
+    // Sized for an order (~900 bytes): axum's `Json` starts at 128 and regrows.
     let mut body = Vec::with_capacity(1024 * (1 + legs.map_or(0, <[Order]>::len)));
-    serde_json::to_writer(&mut body, &wire::OrderWire(order, legs))
-        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, 50010000, e.to_string()))?;
-    Ok((
+    order_json::write(&mut body, order, legs).map_err(unwritable)?;
+    Ok(json_body(body))
+}
+
+fn json_body(body: Vec<u8>) -> Response {
+    (
         [(
             axum::http::header::CONTENT_TYPE,
             axum::http::HeaderValue::from_static("application/json"),
         )],
         body,
     )
-        .into_response())
+        .into_response()
+}
+
+fn unwritable(e: std::io::Error) -> ApiError {
+    ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, 50010000, e.to_string())
 }
 
 #[derive(Deserialize, Default)]
@@ -198,11 +210,16 @@ async fn list_orders(
             pick
         })
         .await?;
-    let body: Vec<_> = groups
-        .iter()
-        .map(|(o, legs)| wire::OrderWire(o, legs.as_deref()))
-        .collect();
-    Ok(Json(body).into_response())
+    let mut body = Vec::with_capacity(1024 * groups.len() + 2);
+    body.push(b'[');
+    for (i, (o, legs)) in groups.iter().enumerate() {
+        if i > 0 {
+            body.push(b',');
+        }
+        order_json::write(&mut body, o, legs.as_deref()).map_err(unwritable)?;
+    }
+    body.push(b']');
+    Ok(json_body(body))
 }
 
 fn parse_id(id: &str) -> Result<Uuid, ApiError> {
@@ -248,8 +265,8 @@ async fn get_order(
                 })
         })
         .await?
-        .map(|(o, legs)| Json(wire::OrderWire(&o, legs.as_deref())).into_response())
         .ok_or_else(|| ApiError::not_found(format!("order not found for {id}")))
+        .and_then(|(o, legs)| order_response(&o, legs.as_deref()))
 }
 
 #[derive(Deserialize)]
@@ -266,13 +283,13 @@ async fn by_client_order_id(
     app.handle
         .read(move |s| s.engine.order_by_client_id(&account, &cid).cloned())
         .await?
-        .map(|o| Json(wire::OrderWire(&o, None)).into_response())
         .ok_or_else(|| {
             ApiError::not_found(format!(
                 "order not found for client_order_id {}",
                 q.client_order_id
             ))
         })
+        .and_then(|o| order_response(&o, None))
 }
 
 async fn cancel_order(

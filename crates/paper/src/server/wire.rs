@@ -18,7 +18,7 @@ pub fn time(t: Timestamp) -> String {
 
 /// `time(t)` written in place: an order answer has three to six timestamps, and chrono's
 /// formatter allocates a `String` for each.
-struct Rfc3339(Timestamp);
+pub(super) struct Rfc3339(pub(super) Timestamp);
 
 impl fmt::Display for Rfc3339 {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -57,7 +57,7 @@ fn name<T: Serialize>(v: T) -> Value {
 }
 
 /// Alpaca's `position_intent` for an order, from which way it moves the position.
-fn intent(o: &Order) -> &'static str {
+pub(super) fn intent(o: &Order) -> &'static str {
     match o.side {
         Side::Buy => "buy_to_open",
         Side::Sell => "sell_to_close",
