@@ -31,7 +31,9 @@ impl<T> Chunked<T> {
         self.chunks.get_mut(i / CHUNK).and_then(|c| c.get_mut(i % CHUNK))
     }
 
-    /// Appends `item`; returns its index.
+    /// Appends `item`; returns its index. Inlined so a large item is copied once, into its
+    /// slot, not first into this call's argument.
+    #[inline]
     pub(super) fn push(&mut self, item: T) -> usize {
         match self.chunks.last_mut() {
             Some(c) if c.len() < CHUNK => c.push(item),

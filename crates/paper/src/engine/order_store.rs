@@ -69,6 +69,7 @@ impl OrderStore {
 
     /// Adds a new order; an id already present (admission refuses those) is overwritten in
     /// place so the creation order stays as it was. Its client order id now finds it.
+    #[inline]
     pub(super) fn insert(&mut self, order: Order) {
         // One hash look-up for both cases (the entry API), not a get then an insert.
         let id = order.id;
