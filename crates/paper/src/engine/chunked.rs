@@ -28,7 +28,9 @@ impl<T> Chunked<T> {
     }
 
     pub(super) fn get_mut(&mut self, i: usize) -> Option<&mut T> {
-        self.chunks.get_mut(i / CHUNK).and_then(|c| c.get_mut(i % CHUNK))
+        self.chunks
+            .get_mut(i / CHUNK)
+            .and_then(|c| c.get_mut(i % CHUNK))
     }
 
     /// Appends `item`; returns its index. Inlined so a large item is copied once, into its
@@ -58,7 +60,10 @@ impl<T> Chunked<T> {
 
     /// Keeps the items `keep` accepts, in their order.
     pub(super) fn retain(&mut self, mut keep: impl FnMut(&T) -> bool) {
-        *self = std::mem::take(self).into_iter().filter(|t| keep(t)).collect();
+        *self = std::mem::take(self)
+            .into_iter()
+            .filter(|t| keep(t))
+            .collect();
     }
 }
 

@@ -761,16 +761,11 @@ impl Engine {
             return;
         };
         // Limits trade at the quote (`executable`), whose prices a fill does not move.
-        let touch = self
-            .quotes
-            .get(symbol)
-            .map(|q| (q.ask_price, q.bid_price));
-        let buy_crosses = |limit: Decimal| {
-            touch.is_some_and(|(ask, _)| ask > Decimal::ZERO && ask <= limit)
-        };
-        let sell_crosses = |limit: Decimal| {
-            touch.is_some_and(|(_, bid)| bid > Decimal::ZERO && bid >= limit)
-        };
+        let touch = self.quotes.get(symbol).map(|q| (q.ask_price, q.bid_price));
+        let buy_crosses =
+            |limit: Decimal| touch.is_some_and(|(ask, _)| ask > Decimal::ZERO && ask <= limit);
+        let sell_crosses =
+            |limit: Decimal| touch.is_some_and(|(_, bid)| bid > Decimal::ZERO && bid >= limit);
         // Most ticks move nothing: no trailing stop, no waiting market order, no stop hit and
         // no limit crossed is settled with this one look at the book.
         let quiet = book.trailing.is_empty()

@@ -54,7 +54,11 @@ impl OrderStore {
     }
 
     /// The latest order of `account` with this client order id.
-    pub(super) fn by_client_id(&self, account: &AccountId, client_order_id: &str) -> Option<&Order> {
+    pub(super) fn by_client_id(
+        &self,
+        account: &AccountId,
+        client_order_id: &str,
+    ) -> Option<&Order> {
         let h = client_hash(account, client_order_id);
         let orders = &self.orders;
         self.by_client
@@ -190,10 +194,7 @@ mod tests {
         }
         assert_eq!(store.len(), n);
         assert!(store.iter().map(|o| o.seq).eq(0..n as u64));
-        assert_eq!(
-            store.get(&Uuid::from_u128(1024 + 3)).unwrap().seq,
-            1024 + 3
-        );
+        assert_eq!(store.get(&Uuid::from_u128(1024 + 3)).unwrap().seq, 1024 + 3);
         assert_eq!(cid_of(&store, "A", "c1027"), Some(1027));
         // Same id again: replaced in place, and its client id moves with it.
         store.insert(order(&template, 7, "A", "again"));
