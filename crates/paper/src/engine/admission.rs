@@ -41,9 +41,9 @@ impl Engine {
         let same_cid = replacing.is_some_and(|o| o.client_order_id == req.client_order_id);
         if !same_cid
             && self
-                .client_ids
-                .get(&req.account)
-                .is_some_and(|ids| ids.contains_key(&req.client_order_id))
+                .orders
+                .by_client_id(&req.account, &req.client_order_id)
+                .is_some()
         {
             return Err(Rejection::DuplicateClientOrderId);
         }

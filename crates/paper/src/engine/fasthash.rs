@@ -65,7 +65,8 @@ impl Hasher for FxHasher {
     }
 }
 
-pub type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
+pub type FxBuild = BuildHasherDefault<FxHasher>;
+pub type FastMap<K, V> = HashMap<K, V, FxBuild>;
 
 #[cfg(test)]
 mod tests {

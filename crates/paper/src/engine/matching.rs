@@ -656,7 +656,8 @@ impl Engine {
                 symbol
             }
         };
-        if self.books.get(&symbol).is_none_or(SymbolBook::is_empty) || !self.trading_window() {
+        // An empty or absent book is `match_symbol`'s first, cheap exit.
+        if !self.trading_window() {
             return;
         }
         self.match_symbol(&symbol, ask, bid, out);
@@ -759,6 +760,35 @@ impl Engine {
         let Some(book) = self.books.get(symbol) else {
             return;
         };
+        // Limits trade at the quote (`executable`), whose prices a fill does not move.
+        let touch = self.quotes.get(symbol).map(|q| (q.ask_price, q.bid_price));
+        let buy_crosses =
+            |limit: Decimal| touch.is_some_and(|(ask, _)| ask > Decimal::ZERO && ask <= limit);
+        let sell_crosses =
+            |limit: Decimal| touch.is_some_and(|(_, bid)| bid > Decimal::ZERO && bid >= limit);
+        // Most ticks move nothing: no trailing stop, no waiting market order, no stop hit and
+        // no limit crossed is settled with this one look at the book.
+        let quiet = book.trailing.is_empty()
+            && book.market.is_empty()
+            && !book
+                .buy_stops
+                .first_key_value()
+                .is_some_and(|((stop, _), _)| buy_px > Decimal::ZERO && buy_px >= *stop)
+            && !book
+                .sell_stops
+                .first_key_value()
+                .is_some_and(|((stop, _), _)| sell_px > Decimal::ZERO && sell_px <= stop.0)
+            && !book
+                .buy_limits
+                .first_key_value()
+                .is_some_and(|((limit, _), _)| buy_crosses(limit.0))
+            && !book
+                .sell_limits
+                .first_key_value()
+                .is_some_and(|((limit, _), _)| sell_crosses(*limit));
+        if quiet {
+            return;
+        }
         let trailing: Vec<Uuid> = book.trailing.values().copied().collect();
         for id in trailing {
             self.trail_with(id, buy_px, sell_px);

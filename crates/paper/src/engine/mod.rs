@@ -16,6 +16,7 @@ pub mod validate;
 pub mod watchlists;
 
 mod admission;
+mod chunked;
 mod fasthash;
 mod matching;
 mod order_class;
@@ -141,8 +142,6 @@ pub struct Engine {
     accounts: BTreeMap<AccountId, Account>,
     /// By id, in creation order (for listings).
     orders: OrderStore,
-    /// Per account: client order id → order (nested so look-ups borrow, not clone).
-    client_ids: FastMap<AccountId, FastMap<String, Uuid>>,
     books: FastMap<Symbol, SymbolBook>,
     quotes: FastMap<Symbol, Quote>,
     trades: FastMap<Symbol, Trade>,
@@ -155,7 +154,7 @@ pub struct Engine {
     session: Option<Session>,
     /// Day trades after this session date count toward the 5-session window.
     daytrade_window: chrono::NaiveDate,
-    activities: Vec<FillActivity>,
+    activities: chunked::Chunked<FillActivity>,
     open_orders: usize,
 }
 
@@ -177,7 +176,6 @@ impl Engine {
             seq: 0,
             accounts: BTreeMap::new(),
             orders: OrderStore::default(),
-            client_ids: FastMap::default(),
             books: FastMap::default(),
             quotes: FastMap::default(),
             trades: FastMap::default(),
@@ -186,7 +184,7 @@ impl Engine {
             expiries: BTreeMap::new(),
             session: None,
             daytrade_window: chrono::NaiveDate::MIN,
-            activities: Vec::new(),
+            activities: chunked::Chunked::default(),
             open_orders: 0,
         }
     }
@@ -425,16 +423,6 @@ impl Engine {
             parent: None,
         };
         let id = order.id;
-        match self.client_ids.get_mut(&order.account) {
-            Some(ids) => {
-                ids.insert(order.client_order_id.clone(), id);
-            }
-            None => {
-                let mut ids = FastMap::default();
-                ids.insert(order.client_order_id.clone(), id);
-                self.client_ids.insert(order.account.clone(), ids);
-            }
-        }
         self.orders.insert(order);
         self.open_orders += 1;
         self.set_reservation(id);

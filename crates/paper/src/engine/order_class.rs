@@ -222,10 +222,6 @@ impl Engine {
                 parent: Some(parent_id),
                 ..parent.clone()
             };
-            self.client_ids
-                .entry(leg.account.clone())
-                .or_default()
-                .insert(leg.client_order_id.clone(), id);
             self.orders.insert(leg);
             self.open_orders += 1;
             if oco {
@@ -519,10 +515,6 @@ impl Engine {
             held_qty: Decimal::ZERO,
             ..old.clone()
         };
-        self.client_ids
-            .entry(leg.account.clone())
-            .or_default()
-            .insert(leg.client_order_id.clone(), new_id);
         self.orders.insert(leg);
         self.open_orders += 1;
         if let Some(o) = self.orders.get_mut(&old.id) {

@@ -1,101 +1,152 @@
-//! Every order the venue accepted, in creation order, found by id.
+//! Every order the venue accepted, in creation order, found by id or by client order id.
 //!
 //! An `Order` is a few hundred bytes; a hash map holding orders by value moves each of them
-//! on every resize (that copying was a third of an order's cost). Here the map holds only an
-//! index, which also gives the creation order that listings and snapshots need. Orders sit in
-//! fixed-capacity chunks rather than one `Vec`: a growing `Vec` copies every order it holds
-//! each time it doubles (a fifth of the engine's time in the round-trip bench), a new chunk
-//! copies nothing.
+//! on every resize (that copying was a third of an order's cost). Here the orders sit in a
+//! `Chunked` list (creation order, which listings and snapshots need) and the maps hold only
+//! their index. Both maps are kept here, by `insert` and `retain`, so they cannot disagree
+//! with the orders.
 
+use hashbrown::HashTable;
 use std::collections::hash_map::Entry;
+use std::hash::BuildHasher;
 use uuid::Uuid;
 
-use super::fasthash::FastMap;
+use super::chunked::Chunked;
+use super::fasthash::{FastMap, FxBuild};
 use super::types::Order;
+use brokerdesk_model::AccountId;
 
-/// Orders per chunk (~400 KB).
-const CHUNK: usize = 1024;
-
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default)]
 pub(super) struct OrderStore {
-    /// Every chunk but the last is full; none grows past `CHUNK`, so none ever reallocates.
-    chunks: Vec<Vec<Order>>,
+    orders: Chunked<Order>,
     index: FastMap<Uuid, usize>,
-    len: usize,
+    /// (account, client order id) → the latest order with it, as (hash, index). The hash is
+    /// kept so growing the table never reads a key string again (rehashing `String` keys
+    /// was a tenth of the engine's time), and no key string is cloned per order.
+    by_client: HashTable<(u64, usize)>,
+    /// The newest order's id and index: a command asks for the order it just created a dozen
+    /// times (admission, holds, book, fills, events), and a 16-byte compare beats hashing.
+    newest: Option<(Uuid, usize)>,
+}
+
+fn client_hash(account: &AccountId, client_order_id: &str) -> u64 {
+    FxBuild::default().hash_one((account.as_str(), client_order_id))
 }
 
 impl OrderStore {
-    fn at(&self, i: usize) -> Option<&Order> {
-        self.chunks.get(i / CHUNK).and_then(|c| c.get(i % CHUNK))
+    fn position(&self, id: &Uuid) -> Option<usize> {
+        match self.newest {
+            Some((newest, i)) if newest == *id => Some(i),
+            _ => self.index.get(id).copied(),
+        }
     }
 
     pub(super) fn get(&self, id: &Uuid) -> Option<&Order> {
-        self.index.get(id).and_then(|&i| self.at(i))
+        self.position(id).and_then(|i| self.orders.get(i))
     }
 
     pub(super) fn get_mut(&mut self, id: &Uuid) -> Option<&mut Order> {
-        match self.index.get(id) {
-            Some(&i) => self
-                .chunks
-                .get_mut(i / CHUNK)
-                .and_then(|c| c.get_mut(i % CHUNK)),
-            None => None,
-        }
-    }
-
-    fn push(&mut self, order: Order) {
-        match self.chunks.last_mut() {
-            Some(c) if c.len() < CHUNK => c.push(order),
-            _ => {
-                let mut c = Vec::with_capacity(CHUNK);
-                c.push(order);
-                self.chunks.push(c);
-            }
-        }
-        self.len += 1;
+        self.position(id).and_then(|i| self.orders.get_mut(i))
     }
 
     pub(super) fn contains_key(&self, id: &Uuid) -> bool {
-        self.index.contains_key(id)
+        self.position(id).is_some()
+    }
+
+    /// The latest order of `account` with this client order id.
+    pub(super) fn by_client_id(
+        &self,
+        account: &AccountId,
+        client_order_id: &str,
+    ) -> Option<&Order> {
+        let h = client_hash(account, client_order_id);
+        let orders = &self.orders;
+        self.by_client
+            .find(h, |&(eh, i)| {
+                eh == h
+                    && orders.get(i).is_some_and(|o| {
+                        o.client_order_id == client_order_id && &o.account == account
+                    })
+            })
+            .and_then(|&(_, i)| orders.get(i))
     }
 
     /// Adds a new order; an id already present (admission refuses those) is overwritten in
-    /// place so the creation order stays as it was.
+    /// place so the creation order stays as it was. Its client order id now finds it.
+    #[inline]
     pub(super) fn insert(&mut self, order: Order) {
         // One hash look-up for both cases (the entry API), not a get then an insert.
-        match self.index.entry(order.id) {
+        let id = order.id;
+        let i = match self.index.entry(id) {
             Entry::Occupied(e) => {
                 let i = *e.get();
-                if let Some(slot) = self
-                    .chunks
-                    .get_mut(i / CHUNK)
-                    .and_then(|c| c.get_mut(i % CHUNK))
-                {
+                self.forget_client_id(i);
+                if let Some(slot) = self.orders.get_mut(i) {
                     *slot = order;
                 }
+                i
             }
             Entry::Vacant(e) => {
-                e.insert(self.len);
-                self.push(order);
+                e.insert(self.orders.len());
+                let i = self.orders.push(order);
+                self.newest = Some((id, i));
+                i
+            }
+        };
+        let Some(o) = self.orders.get(i) else {
+            return;
+        };
+        let h = client_hash(&o.account, &o.client_order_id);
+        let orders = &self.orders;
+        let same = |&(eh, j): &(u64, usize)| {
+            eh == h
+                && orders.get(j).is_some_and(|p| {
+                    p.client_order_id == o.client_order_id && p.account == o.account
+                })
+        };
+        match self.by_client.entry(h, same, |&(eh, _)| eh) {
+            hashbrown::hash_table::Entry::Occupied(mut e) => e.get_mut().1 = i,
+            hashbrown::hash_table::Entry::Vacant(e) => {
+                e.insert((h, i));
             }
         }
     }
 
-    /// Keeps the orders `keep` accepts, in their order (an account reset drops its orders).
+    /// Drops the client-id entry that points at order `i`, if one does.
+    fn forget_client_id(&mut self, i: usize) {
+        let Some(o) = self.orders.get(i) else {
+            return;
+        };
+        let h = client_hash(&o.account, &o.client_order_id);
+        if let Ok(e) = self.by_client.find_entry(h, |&(_, j)| j == i) {
+            e.remove();
+        }
+    }
+
+    /// Keeps the orders `keep` accepts, in their order (an account reset drops its orders);
+    /// both maps are rebuilt, as indexes move.
     pub(super) fn retain(&mut self, keep: impl Fn(&Order) -> bool) {
         let old = std::mem::take(self);
-        for order in old.chunks.into_iter().flatten().filter(|o| keep(o)) {
+        for order in old.orders.into_iter().filter(|o| keep(o)) {
             self.insert(order);
         }
     }
 
     pub(super) fn len(&self) -> usize {
-        self.len
+        self.orders.len()
     }
 
     /// Oldest first.
     pub(super) fn iter(&self) -> impl DoubleEndedIterator<Item = &Order> + Clone + '_ {
-        self.chunks.iter().flatten()
+        self.orders.iter()
+    }
+}
+
+/// The maps are derived from the orders (inserted in creation order), so equal orders mean
+/// equal stores.
+impl PartialEq for OrderStore {
+    fn eq(&self, other: &Self) -> bool {
+        self.orders == other.orders
     }
 }
 
@@ -104,8 +155,7 @@ mod tests {
     use super::*;
     use rust_decimal::Decimal;
 
-    #[test]
-    fn orders_keep_their_creation_order_across_chunks_and_retain() {
+    fn template() -> Order {
         use crate::engine::tests::{Harness, margin};
         use crate::engine::{CalendarKind, OrderType, Side};
         let mut h = Harness::new(CalendarKind::Always);
@@ -116,34 +166,76 @@ mod tests {
             matches!(events[..], [crate::engine::Event::Accepted { .. }]),
             "{events:?}"
         );
-        let template = h.order(1).clone();
+        h.order(1).clone()
+    }
+
+    fn order(template: &Order, n: usize, account: &str, cid: &str) -> Order {
+        let mut o = template.clone();
+        o.id = Uuid::from_u128(n as u128);
+        o.seq = n as u64;
+        o.account = AccountId::new(account);
+        o.client_order_id = cid.to_owned();
+        o
+    }
+
+    fn cid_of(store: &OrderStore, account: &str, cid: &str) -> Option<u64> {
+        store
+            .by_client_id(&AccountId::new(account), cid)
+            .map(|o| o.seq)
+    }
+
+    #[test]
+    fn orders_keep_their_creation_order_and_ids_across_chunks_and_retain() {
+        let template = template();
         let mut store = OrderStore::default();
-        let n = CHUNK * 2 + 5;
+        let n = 1024 * 2 + 5;
         for i in 0..n {
-            let mut o = template.clone();
-            o.id = Uuid::from_u128(i as u128);
-            o.seq = i as u64;
-            store.insert(o);
+            store.insert(order(&template, i, "A", &format!("c{i}")));
         }
         assert_eq!(store.len(), n);
-        assert_eq!(store.chunks.len(), 3);
         assert!(store.iter().map(|o| o.seq).eq(0..n as u64));
-        assert_eq!(
-            store.get(&Uuid::from_u128(CHUNK as u128 + 3)).unwrap().seq,
-            CHUNK as u64 + 3
-        );
-        // Same id again: replaced in place.
-        let mut again = template.clone();
-        again.id = Uuid::from_u128(7);
-        again.seq = 9_999;
-        store.insert(again);
+        assert_eq!(store.get(&Uuid::from_u128(1024 + 3)).unwrap().seq, 1024 + 3);
+        assert_eq!(cid_of(&store, "A", "c1027"), Some(1027));
+        // Same id again: replaced in place, and its client id moves with it.
+        store.insert(order(&template, 7, "A", "again"));
         assert_eq!(store.len(), n);
-        assert_eq!(store.iter().nth(7).unwrap().seq, 9_999);
+        assert_eq!(store.iter().nth(7).unwrap().client_order_id, "again");
+        assert_eq!(cid_of(&store, "A", "again"), Some(7));
+        assert_eq!(cid_of(&store, "A", "c7"), None);
         store.retain(|o| o.seq % 2 == 1);
         assert_eq!(store.len(), n / 2);
         assert!(store.iter().all(|o| o.seq % 2 == 1));
         let last = Uuid::from_u128(n as u128 - 2);
         assert_eq!(store.get(&last).unwrap().seq, n as u64 - 2);
         assert!(store.get(&Uuid::from_u128(2)).is_none());
+        // After retain moved every order, ids and client ids still find the right ones.
+        for o in store.iter() {
+            assert_eq!(store.get(&o.id).unwrap().seq, o.seq);
+            assert_eq!(cid_of(&store, "A", &o.client_order_id), Some(o.seq));
+        }
+        assert_eq!(cid_of(&store, "A", "c2"), None);
+    }
+
+    #[test]
+    fn client_ids_are_per_account_and_the_latest_order_wins() {
+        let template = template();
+        let mut store = OrderStore::default();
+        store.insert(order(&template, 1, "A", "x"));
+        store.insert(order(&template, 2, "B", "x"));
+        assert_eq!(cid_of(&store, "A", "x"), Some(1));
+        assert_eq!(cid_of(&store, "B", "x"), Some(2));
+        assert_eq!(cid_of(&store, "C", "x"), None);
+        // A replacement may keep its predecessor's client order id: the new order answers.
+        store.insert(order(&template, 3, "A", "x"));
+        assert_eq!(cid_of(&store, "A", "x"), Some(3));
+        // An account reset drops its orders; the other account's survive.
+        store.retain(|o| o.account.as_str() != "A");
+        assert_eq!(cid_of(&store, "A", "x"), None);
+        assert_eq!(cid_of(&store, "B", "x"), Some(2));
+        assert_eq!(store.by_client.len(), 1);
+        // The newest order (3, of A) went with its account: no shortcut may still find it.
+        assert!(store.get(&Uuid::from_u128(3)).is_none());
+        assert!(!store.contains_key(&Uuid::from_u128(3)));
+        assert_eq!(store.get(&Uuid::from_u128(2)).unwrap().seq, 2);
     }
 }

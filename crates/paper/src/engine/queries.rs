@@ -45,10 +45,7 @@ impl Engine {
     }
 
     pub fn order_by_client_id(&self, account: &AccountId, client_order_id: &str) -> Option<&Order> {
-        self.client_ids
-            .get(account)
-            .and_then(|ids| ids.get(client_order_id))
-            .and_then(|id| self.orders.get(id))
+        self.orders.by_client_id(account, client_order_id)
     }
 
     /// An account's orders, oldest first.

@@ -43,7 +43,6 @@ impl Engine {
             self.cancel_if_open(order, &mut quiet);
         }
         self.orders.retain(|o| o.account != id);
-        self.client_ids.remove(&id);
         self.activities.retain(|a| a.account != id);
         let at = self.now_ts();
         let mut fresh = Account::new(id.clone(), kind, cash, at);

@@ -41,7 +41,7 @@ impl Engine {
             trades: sorted(&self.trades).into_iter().map(|(_, t)| t).collect(),
             prev_close: sorted(&self.prev_close),
             session: self.session,
-            activities: self.activities.clone(),
+            activities: self.activities.iter().cloned().collect(),
         }
     }
 
@@ -52,7 +52,7 @@ impl Engine {
         if let Some(session) = s.session {
             e.set_session(session);
         }
-        e.activities = s.activities;
+        e.activities = s.activities.into_iter().collect();
         e.accounts = s.accounts.into_iter().map(|a| (a.id.clone(), a)).collect();
         e.quotes = s
             .quotes
@@ -66,10 +66,6 @@ impl Engine {
             .collect();
         e.prev_close = s.prev_close.into_iter().collect();
         for o in s.orders {
-            e.client_ids
-                .entry(o.account.clone())
-                .or_default()
-                .insert(o.client_order_id.clone(), o.id);
             // Held legs wait in no book and no expiry list until their entry fills.
             if o.status.is_open() {
                 e.open_orders += 1;
@@ -109,7 +105,6 @@ impl PartialEq for Engine {
             && self.seq == other.seq
             && self.accounts == other.accounts
             && self.orders == other.orders
-            && self.client_ids == other.client_ids
             && books(self) == books(other)
             && self.quotes == other.quotes
             && self.trades == other.trades
