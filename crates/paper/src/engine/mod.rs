@@ -32,7 +32,7 @@ mod order_class_tests;
 #[cfg(test)]
 mod proptests;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 use brokerdesk_model::{AccountId, Symbol};
 use fasthash::FastMap;

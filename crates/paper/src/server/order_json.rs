@@ -14,7 +14,7 @@ use crate::engine::{Order, Timestamp, stable_uuid};
 /// Appends `o` (with `legs`, or `"legs":null`) as JSON to `out`.
 pub fn write(out: &mut Vec<u8>, o: &Order, legs: Option<&[Order]>) -> io::Result<()> {
     out.extend_from_slice(b"{\"id\":");
-    uuid(out, o.id);
+    uuid(out, o.id)?;
     out.extend_from_slice(b",\"client_order_id\":");
     string(out, &o.client_order_id)?;
     out.extend_from_slice(b",\"created_at\":");
@@ -24,29 +24,29 @@ pub fn write(out: &mut Vec<u8>, o: &Order, legs: Option<&[Order]>) -> io::Result
     out.extend_from_slice(b",\"submitted_at\":");
     time(out, o.submitted_at)?;
     out.extend_from_slice(b",\"filled_at\":");
-    opt_time(out, o.filled_at)?;
+    or_null(out, o.filled_at, time)?;
     out.extend_from_slice(b",\"expired_at\":");
-    opt_time(out, o.expired_at)?;
+    or_null(out, o.expired_at, time)?;
     out.extend_from_slice(b",\"canceled_at\":");
-    opt_time(out, o.canceled_at)?;
+    or_null(out, o.canceled_at, time)?;
     out.extend_from_slice(b",\"failed_at\":null,\"replaced_at\":");
-    opt_time(out, o.replaced_at)?;
+    or_null(out, o.replaced_at, time)?;
     out.extend_from_slice(b",\"replaced_by\":");
-    opt_uuid(out, o.replaced_by);
+    or_null(out, o.replaced_by, uuid)?;
     out.extend_from_slice(b",\"replaces\":");
-    opt_uuid(out, o.replaces);
+    or_null(out, o.replaces, uuid)?;
     out.extend_from_slice(b",\"asset_id\":");
-    uuid(out, stable_uuid(o.symbol.as_str()));
+    uuid(out, stable_uuid(o.symbol.as_str()))?;
     out.extend_from_slice(b",\"symbol\":");
     string(out, o.symbol.as_str())?;
     out.extend_from_slice(b",\"asset_class\":\"us_equity\",\"notional\":");
-    opt_decimal(out, o.notional)?;
+    or_null(out, o.notional, decimal)?;
     out.extend_from_slice(b",\"qty\":");
-    opt_decimal(out, o.qty)?;
+    or_null(out, o.qty, decimal)?;
     out.extend_from_slice(b",\"filled_qty\":");
     decimal(out, o.filled_qty)?;
     out.extend_from_slice(b",\"filled_avg_price\":");
-    opt_decimal(out, o.filled_avg_price)?;
+    or_null(out, o.filled_avg_price, decimal)?;
     out.extend_from_slice(b",\"order_class\":");
     name(out, &o.order_class)?;
     out.extend_from_slice(b",\"order_type\":");
@@ -60,9 +60,9 @@ pub fn write(out: &mut Vec<u8>, o: &Order, legs: Option<&[Order]>) -> io::Result
     out.extend_from_slice(b"\",\"time_in_force\":");
     name(out, &o.time_in_force)?;
     out.extend_from_slice(b",\"limit_price\":");
-    opt_decimal(out, o.limit_price)?;
+    or_null(out, o.limit_price, decimal)?;
     out.extend_from_slice(b",\"stop_price\":");
-    opt_decimal(out, o.stop_price)?;
+    or_null(out, o.stop_price, decimal)?;
     out.extend_from_slice(b",\"status\":");
     name(out, &o.status)?;
     out.extend_from_slice(if o.extended_hours {
@@ -84,18 +84,18 @@ pub fn write(out: &mut Vec<u8>, o: &Order, legs: Option<&[Order]>) -> io::Result
         None => out.extend_from_slice(b"null"),
     }
     out.extend_from_slice(b",\"trail_percent\":");
-    opt_decimal(out, o.trail_percent)?;
+    or_null(out, o.trail_percent, decimal)?;
     out.extend_from_slice(b",\"trail_price\":");
-    opt_decimal(out, o.trail_price)?;
+    or_null(out, o.trail_price, decimal)?;
     out.extend_from_slice(b",\"hwm\":");
-    opt_decimal(out, o.hwm)?;
+    or_null(out, o.hwm, decimal)?;
     out.extend_from_slice(b",\"subtag\":null,\"source\":null,\"expires_at\":");
-    opt_time(out, o.expires_at)?;
+    or_null(out, o.expires_at, time)?;
     out.push(b'}');
     Ok(())
 }
 
-fn uuid(out: &mut Vec<u8>, id: Uuid) {
+fn uuid(out: &mut Vec<u8>, id: Uuid) -> io::Result<()> {
     out.push(b'"');
     out.extend_from_slice(
         id.hyphenated()
@@ -103,12 +103,21 @@ fn uuid(out: &mut Vec<u8>, id: Uuid) {
             .as_bytes(),
     );
     out.push(b'"');
+    Ok(())
 }
 
-fn opt_uuid(out: &mut Vec<u8>, id: Option<Uuid>) {
-    match id {
-        Some(id) => uuid(out, id),
-        None => out.extend_from_slice(b"null"),
+/// `v` written by `write`, or `null`.
+fn or_null<T>(
+    out: &mut Vec<u8>,
+    v: Option<T>,
+    write: fn(&mut Vec<u8>, T) -> io::Result<()>,
+) -> io::Result<()> {
+    match v {
+        Some(v) => write(out, v),
+        None => {
+            out.extend_from_slice(b"null");
+            Ok(())
+        }
     }
 }
 
@@ -129,29 +138,9 @@ fn time(out: &mut Vec<u8>, t: Timestamp) -> io::Result<()> {
     write!(out, "\"{}\"", Rfc3339(t))
 }
 
-fn opt_time(out: &mut Vec<u8>, t: Option<Timestamp>) -> io::Result<()> {
-    match t {
-        Some(t) => time(out, t),
-        None => {
-            out.extend_from_slice(b"null");
-            Ok(())
-        }
-    }
-}
-
 /// Normalised, as a string (`"10"`, not `"10.00"`), as Alpaca sends numbers.
 fn decimal(out: &mut Vec<u8>, d: Decimal) -> io::Result<()> {
     write!(out, "\"{}\"", d.normalize())
-}
-
-fn opt_decimal(out: &mut Vec<u8>, d: Option<Decimal>) -> io::Result<()> {
-    match d {
-        Some(d) => decimal(out, d),
-        None => {
-            out.extend_from_slice(b"null");
-            Ok(())
-        }
-    }
 }
 
 /// An enum's wire name, from its serde name.
@@ -164,50 +153,20 @@ mod tests {
     #![allow(clippy::unwrap_used)] // Test code: a failed unwrap is a failed test.
 
     use super::*;
-    use crate::engine::{
-        AccountKind, Command, CommandKind, Engine, EngineConfig, OrderClass, OrderRequest,
-        OrderStatus, OrderType, Side, TimeInForce,
-    };
+    use crate::engine::tests::{Harness, margin};
+    use crate::engine::{CalendarKind, OrderClass, OrderStatus, OrderType, Side, TimeInForce};
     use crate::server::wire::OrderWire;
-    use brokerdesk_model::{AccountId, Symbol};
+    use brokerdesk_model::Symbol;
     use chrono::{TimeZone, Utc};
     use proptest::prelude::*;
 
     /// A resting limit order as the engine makes it; the proptest varies every field.
     fn template() -> Order {
-        let mut e = Engine::new(EngineConfig::default());
-        let t = Utc.timestamp_opt(1_764_000_000, 0).unwrap();
-        let account = AccountId::new("PA-JSON");
-        e.apply(Command::new(
-            t,
-            CommandKind::OpenAccount {
-                account: account.clone(),
-                kind: AccountKind::Margin,
-                cash: Decimal::from(1_000),
-            },
-        ));
-        let id = Uuid::from_u128(1);
-        e.apply(Command::new(
-            t,
-            CommandKind::Submit(OrderRequest {
-                account,
-                id,
-                client_order_id: "template".into(),
-                symbol: Symbol::new("AAPL"),
-                side: Side::Buy,
-                order_type: OrderType::Limit,
-                time_in_force: TimeInForce::Gtc,
-                qty: Some(Decimal::ONE),
-                notional: None,
-                limit_price: Some(Decimal::ONE),
-                stop_price: None,
-                trail_price: None,
-                trail_percent: None,
-                extended_hours: false,
-                class: Default::default(),
-            }),
-        ));
-        e.order(&id).unwrap().clone()
+        let mut h = Harness::new(CalendarKind::Always);
+        let mut req = h.req(margin(), "AAPL", Side::Buy, OrderType::Limit, Decimal::ONE);
+        req.limit_price = Some(Decimal::ONE);
+        h.submit(req);
+        h.order(1).clone()
     }
 
     fn when() -> impl Strategy<Value = Timestamp> {

@@ -34,6 +34,8 @@ pub enum StoreError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("journal entry numbers exhausted")]
+    NumbersExhausted,
     #[error("replay diverged from the journal at command {seq}")]
     Diverged { seq: i64 },
 }
@@ -139,8 +141,10 @@ impl Journal {
 
     /// `append` for entries already encoded (`rows::encode_command`, `rows::encode_events`).
     pub fn append_encoded(&mut self, entries: &[(Vec<u8>, Vec<u8>)]) -> Result<i64, StoreError> {
-        let count = i64::try_from(entries.len()).map_err(|_| too_many())?;
-        let last = self.last_seq.checked_add(count).ok_or_else(too_many)?;
+        let last = i64::try_from(entries.len())
+            .ok()
+            .and_then(|count| self.last_seq.checked_add(count))
+            .ok_or(StoreError::NumbersExhausted)?;
         // Cached statements: rusqlite's `transaction()` parses `BEGIN` and `COMMIT` anew on
         // every call, a measurable share of a small batch's commit.
         self.conn.prepare_cached("BEGIN")?.execute([])?;
@@ -251,10 +255,6 @@ impl Journal {
         }
         Ok(last)
     }
-}
-
-fn too_many() -> StoreError {
-    StoreError::Sqlite(rusqlite::Error::IntegralValueOutOfRange(0, i64::MAX))
 }
 
 /// The highest entry number a journal ever gave out: its newest row, its newest snapshot, or
