@@ -290,6 +290,11 @@ impl Sandbox {
             let creds = SandboxCredentials::load_or_create(&config.data_dir)?;
             config = config.with_credentials(&creds);
         }
+        // A price file that does not read is refused before the journal is touched.
+        let replay = match &config.prices {
+            PriceSource::Replay { path, at_end } => Some(control::open_replay(path, *at_end)?),
+            PriceSource::Simulated => None,
+        };
         let journal = Journal::open_dir(&config.data_dir, config.durability)?;
         let fresh = journal.is_empty()?;
         let replayed = journal.len()?;
@@ -324,9 +329,9 @@ impl Sandbox {
             })
             .await?;
 
-        let source: Box<dyn QuoteSource> = match &config.prices {
-            PriceSource::Replay { path, at_end } => Box::new(control::open_replay(path, *at_end)?),
-            PriceSource::Simulated => {
+        let source: Box<dyn QuoteSource> = match replay {
+            Some(r) => Box::new(r),
+            None => {
                 // Continue the tape from the last journaled prices; vary the stream after a
                 // restart so it does not replay the same moves.
                 let seed = config.seed ^ replayed;

@@ -1,11 +1,16 @@
-//! The journal: every command the engine applied, with the events it produced, in SQLite (WAL).
+//! The journal: every command the engine applied, with the events it produced.
 //!
 //! Commands are the source of truth (the engine is deterministic, so replaying them rebuilds
 //! the state); events are kept beside them for audit and to detect a replay that diverges.
-//! Writers append whole batches in one transaction, so one fsync covers many orders, and the
-//! HTTP layer acknowledges an order only after its batch committed.
+//! Writers append whole batches at once, so one fsync covers many orders, and the HTTP layer
+//! acknowledges an order only after its batch is written.
+//!
+//! Entries go to append-only segment files (`log`); SQLite (WAL) holds the engine
+//! configuration, snapshots, and the entries of journals written before the segment files,
+//! which replay first and are dropped by the next snapshot like any other.
 
 mod checkpointer;
+mod log;
 pub mod rows;
 
 use rusqlite::types::ValueRef;
@@ -13,6 +18,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use std::path::{Path, PathBuf};
 
 use checkpointer::Checkpointer;
+use log::Log;
 
 use crate::engine::{Command, EngineConfig, Event};
 
@@ -38,6 +44,21 @@ pub enum StoreError {
     NumbersExhausted,
     #[error("replay diverged from the journal at command {seq}")]
     Diverged { seq: i64 },
+    #[error("journal file {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("journal file {path} is damaged at byte {offset} ({what}); it was left as it is")]
+    Damaged {
+        path: PathBuf,
+        offset: u64,
+        what: String,
+    },
+    #[error("the journal in {0} is in use by another sandbox")]
+    InUse(PathBuf),
+    #[error("a journal batch too large to write")]
+    BatchTooLarge,
 }
 
 /// How hard a commit pushes to disk.
@@ -52,9 +73,9 @@ pub enum Durability {
 
 pub struct Journal {
     conn: Connection,
-    /// The highest entry number ever given out (kept or pruned into a snapshot): the next
-    /// entry gets the one after it, so numbers are never reused.
-    last_seq: i64,
+    /// Where entries are appended; the highest entry number ever given out (kept or pruned
+    /// into a snapshot) is its `last`, so numbers are never reused.
+    log: Log,
     /// Copies the WAL into the database beside the writer (see `checkpointer`).
     checkpointer: Checkpointer,
 }
@@ -97,11 +118,26 @@ impl Journal {
              );
              CREATE TABLE IF NOT EXISTS snapshots (seq INTEGER PRIMARY KEY, state TEXT NOT NULL);",
         )?;
-        let last_seq = highest_seq(&conn)?;
+        let in_rows = highest_seq(&conn)?;
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        let log = Log::open(dir, in_rows, durability == Durability::Full)?;
+        if log.last() < in_rows {
+            return Err(StoreError::Damaged {
+                path: dir.to_owned(),
+                offset: 0,
+                what: format!(
+                    "the segment files end at entry {} but the database knows entry {in_rows}",
+                    log.last()
+                ),
+            });
+        }
         let checkpointer = Checkpointer::start(path)?;
         Ok(Self {
             conn,
-            last_seq,
+            log,
             checkpointer,
         })
     }
@@ -141,41 +177,12 @@ impl Journal {
 
     /// `append` for entries already encoded (`rows::encode_command`, `rows::encode_events`).
     pub fn append_encoded(&mut self, entries: &[(Vec<u8>, Vec<u8>)]) -> Result<i64, StoreError> {
-        let last = i64::try_from(entries.len())
-            .ok()
-            .and_then(|count| self.last_seq.checked_add(count))
-            .ok_or(StoreError::NumbersExhausted)?;
-        // Cached statements: rusqlite's `transaction()` parses `BEGIN` and `COMMIT` anew on
-        // every call, a measurable share of a small batch's commit.
-        self.conn.prepare_cached("BEGIN")?.execute([])?;
-        let written = self.insert(entries).and_then(|()| {
-            self.conn.prepare_cached("COMMIT")?.execute([])?;
-            Ok(())
-        });
-        if let Err(e) = written {
-            // A failed insert (or commit) leaves the transaction open: nothing of it stays.
-            let _ = self.conn.execute_batch("ROLLBACK");
-            return Err(e);
-        }
-        self.last_seq = last;
-        self.checkpointer.nudge();
-        Ok(last)
-    }
-
-    fn insert(&self, entries: &[(Vec<u8>, Vec<u8>)]) -> Result<(), StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare_cached("INSERT INTO journal (seq, command, events) VALUES (?1, ?2, ?3)")?;
-        let mut seq = self.last_seq;
-        for (cmd, events) in entries {
-            seq += 1; // cannot overflow: checked for the whole batch
-            stmt.execute(params![seq, cmd, events])?;
-        }
-        Ok(())
+        self.log.append(entries)
     }
 
     /// Stores an image of the state as of entry `seq` and drops what it covers: the journal
-    /// before it and older images. One transaction, so a crash leaves either the old or the new.
+    /// before it and older images. The image replaces the older one in one transaction; the
+    /// segment files it covers go after that (a crash between leaves them to be skipped).
     pub fn save_snapshot(&mut self, seq: i64, state: &str) -> Result<(), StoreError> {
         let tx = self.conn.transaction()?;
         tx.execute(
@@ -186,7 +193,7 @@ impl Journal {
         tx.execute("DELETE FROM journal WHERE seq <= ?1", [seq])?;
         tx.commit()?;
         self.checkpointer.nudge();
-        Ok(())
+        self.log.rotate_and_prune(seq)
     }
 
     /// The newest image and the entry it covers up to.
@@ -203,10 +210,24 @@ impl Journal {
 
     /// Entries after the latest snapshot (or all of them).
     pub fn len(&self) -> Result<u64, StoreError> {
-        let n: i64 = self
+        let in_rows: i64 = self
             .conn
             .query_row("SELECT COUNT(*) FROM journal", [], |r| r.get(0))?;
-        Ok(n as u64)
+        let after = self.latest_snapshot_seq()?;
+        let mut in_log = 0u64;
+        self.log.read(after, |_| {
+            in_log += 1;
+            Ok(())
+        })?;
+        Ok(in_rows as u64 + in_log)
+    }
+
+    fn latest_snapshot_seq(&self) -> Result<i64, StoreError> {
+        Ok(self
+            .conn
+            .query_row("SELECT ifnull(max(seq), 0) FROM snapshots", [], |r| {
+                r.get(0)
+            })?)
     }
 
     /// Nothing was ever recorded: no entries and no snapshot.
@@ -226,6 +247,7 @@ impl Journal {
             .prepare("SELECT seq, command, events FROM journal WHERE seq > ?1 ORDER BY seq")?;
         let mut rows = stmt.query([after])?;
         let mut last = after;
+        // Rows first: a journal written before the segment files holds its older entries there.
         while let Some(row) = rows.next()? {
             let seq: i64 = row.get(0)?;
             let same = match (row.get_ref(1)?, row.get_ref(2)?) {
@@ -253,6 +275,23 @@ impl Journal {
             }
             last = seq;
         }
+        self.log.read(after.max(last), |entry| {
+            let seq = entry.seq;
+            if Some(seq) != last.checked_add(1) {
+                return Err(StoreError::Damaged {
+                    path: self.log.dir().to_owned(),
+                    offset: 0,
+                    what: format!("entries {} to {} are missing", last + 1, seq - 1),
+                });
+            }
+            let cmd = rows::decode_command(&entry.command)
+                .map_err(|source| StoreError::Decode { seq, source })?;
+            if rows::encode_events(&apply(cmd)) != entry.events {
+                return Err(StoreError::Diverged { seq });
+            }
+            last = seq;
+            Ok(())
+        })?;
         Ok(last)
     }
 }
