@@ -11,6 +11,7 @@
 
 mod checkpointer;
 mod log;
+mod order_codec;
 pub mod rows;
 
 use rusqlite::types::ValueRef;

@@ -1,7 +1,8 @@
 //! The journal's binary rows: a command as MessagePack, its events as a compact digest.
 //!
-//! Commands are the source of truth, so they are kept whole (MessagePack with field names:
-//! self-describing, so every serde shape of the command types round-trips). Events follow from
+//! Commands are the source of truth, so they are kept whole: a simple order in a fixed binary
+//! layout (`order_codec`, the hot path), anything else as MessagePack with field names
+//! (self-describing, so every serde shape of the command types round-trips). Events follow from
 //! the commands (the engine is deterministic); the journal keeps only what shows a divergence:
 //! per event a tag, the order's id, status, filled quantity and update time, and a fill's
 //! quantity, price and resulting position. A full order image (~900 bytes of JSON per event)
@@ -14,17 +15,27 @@
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
+use super::order_codec;
 use crate::engine::{Command, Event, Fill, Order, OrderStatus, Timestamp};
 
 /// First byte of every events digest: lets a later format change be told apart.
 const DIGEST_V1: u8 = 1;
 
+/// A simple order in the fixed layout (`order_codec`), anything else as MessagePack.
 pub fn encode_command(cmd: &Command) -> Result<Vec<u8>, rmp_serde::encode::Error> {
-    rmp_serde::to_vec_named(cmd)
+    match order_codec::encode(cmd) {
+        Some(bytes) => Ok(bytes),
+        None => rmp_serde::to_vec_named(cmd),
+    }
 }
 
 pub fn decode_command(bytes: &[u8]) -> Result<Command, rmp_serde::decode::Error> {
-    rmp_serde::from_slice(bytes)
+    match bytes.first() {
+        Some(&order_codec::TAG) => {
+            order_codec::decode(bytes).map_err(rmp_serde::decode::Error::Uncategorized)
+        }
+        _ => rmp_serde::from_slice(bytes),
+    }
 }
 
 /// The digest of a command's events (see the module doc).
