@@ -65,10 +65,10 @@ pub enum StoreError {
 /// How hard a commit pushes to disk.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum Durability {
-    /// fsync on every commit: acknowledged orders survive power loss too.
+    /// fsync on every batch: acknowledged orders survive power loss too.
     #[default]
     Full,
-    /// WAL without fsync per commit: survives a killed process, not a power cut.
+    /// No fsync per batch: survives a killed process, not a power cut.
     Normal,
 }
 
