@@ -1,4 +1,5 @@
-//! The sandbox's own controls: a price set by hand, an account reset, a replayed price file.
+//! The sandbox's own controls: a price set by hand, an account reset, a replayed price file, and
+//! handing its data dir to the next sandbox.
 
 #![allow(clippy::unwrap_used)]
 
@@ -7,7 +8,7 @@ mod common;
 use brokerdesk_paper::PriceSource;
 use brokerdesk_paper::ReplayEnd;
 use chrono::{Duration, Utc};
-use common::{Server, config, eventually};
+use common::{Server, authed_client, config, eventually};
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 use std::str::FromStr;
@@ -236,4 +237,44 @@ async fn a_broken_parquet_file_or_a_missing_one_is_a_clear_error() {
 /// and snapshot a moment later, and must not race the next server on the same journal.
 async fn settle() {
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+}
+
+/// A dropped sandbox gives up its journal at once, even while a client still holds a
+/// keep-alive connection and something still holds its exchange handle (the service does):
+/// a sandbox started next on the same data dir gets it, and the old handle answers "gone".
+#[tokio::test]
+async fn a_dropped_sandbox_frees_its_journal_for_the_next_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let sandbox = brokerdesk_paper::Sandbox::start(config(dir.path()))
+        .await
+        .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let serving = sandbox.serve(listener).unwrap();
+    let client = authed_client();
+    let r = client
+        .post(format!("http://{addr}/v2/orders"))
+        .json(&serde_json::json!({"symbol": "AAPL", "qty": "1", "side": "buy", "type": "market", "time_in_force": "day"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let held = sandbox.handle();
+    drop(sandbox);
+    // The server ends cleanly (not cancelled), the pooled connection notwithstanding.
+    serving.await.unwrap().unwrap();
+    let next = brokerdesk_paper::Sandbox::start(config(dir.path()))
+        .await
+        .expect("the next sandbox opens the journal");
+    let orders = next
+        .handle()
+        .read(|s| s.engine.order_count())
+        .await
+        .unwrap();
+    assert_eq!(orders, 1, "the order placed before is there");
+    assert!(
+        held.read(|_| ()).await.is_err(),
+        "the old exchange still answers"
+    );
+    drop(client);
 }

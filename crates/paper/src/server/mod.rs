@@ -459,6 +459,9 @@ impl Drop for Sandbox {
     fn drop(&mut self) {
         self.feed.abort();
         let _ = self.closing.send(true);
+        // Open connections keep handles alive; the exchange ends now anyway, so the journal
+        // is free for whoever opens this data dir next.
+        self.handle.close();
     }
 }
 

@@ -30,7 +30,7 @@ use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
-use tokio::sync::{broadcast, mpsc, oneshot};
+use tokio::sync::{broadcast, mpsc, oneshot, watch};
 
 use super::market_data::{MarketData, MarketTick};
 use crate::engine::watchlists::Watchlists;
@@ -180,6 +180,9 @@ enum Msg {
         reply: oneshot::Sender<Vec<Event>>,
     },
     Read(Reader),
+    /// The sandbox is gone: finish what came before, close the journal and end, even while
+    /// clients still hold connections (and so handles) open.
+    Close,
 }
 
 /// A cheap, cloneable way in to the running exchange.
@@ -191,6 +194,18 @@ pub struct ExchangeHandle {
     events: broadcast::Sender<Arc<Event>>,
     market: broadcast::Sender<Arc<MarketTick>>,
     health: Arc<Health>,
+    /// How many tasks `spawn` started are still running: the exchange thread lets them end
+    /// (the server's graceful shutdown) before it stops its runtime.
+    tasks: Arc<watch::Sender<usize>>,
+}
+
+/// Counts one spawned task as live until it ends (or is dropped).
+struct LiveTask(Arc<watch::Sender<usize>>);
+
+impl Drop for LiveTask {
+    fn drop(&mut self) {
+        self.0.send_modify(|n| *n = n.saturating_sub(1));
+    }
 }
 
 /// Waits for the exchange thread (its journal closed and last snapshot saved) to end.
@@ -269,7 +284,18 @@ impl ExchangeHandle {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        self.runtime.spawn(task)
+        self.tasks.send_modify(|n| *n += 1);
+        let live = LiveTask(Arc::clone(&self.tasks));
+        self.runtime.spawn(async move {
+            let _live = live;
+            task.await
+        })
+    }
+
+    /// Ends the exchange once what was sent before is done: the journal is closed (its lock
+    /// released for the next sandbox on this data dir) and later calls get `ExchangeGone`.
+    pub fn close(&self) {
+        let _ = self.tx.send(Msg::Close);
     }
 
     fn check_up(&self) -> Result<(), ExchangeGone> {
@@ -334,19 +360,28 @@ pub fn start(
         .thread_name("paper-exchange-blocking")
         .build()
         .map_err(thread_failed)?;
+    let tasks = Arc::new(watch::Sender::new(0usize));
+    let mut live_tasks = tasks.subscribe();
     let handle = ExchangeHandle {
         tx,
         runtime: runtime.handle().clone(),
         events,
         market,
         health: Arc::clone(&health),
+        tasks,
     };
     std::thread::Builder::new()
         .name("paper-exchange".into())
         .spawn(move || {
-            runtime.block_on(supervise(running, rx, boot, reopen, Arc::clone(&health)));
-            // Every handle is gone, so no server runs here any more; a bars page still being
-            // written on the blocking pool gets a moment to finish.
+            runtime.block_on(async {
+                supervise(running, rx, boot, reopen, Arc::clone(&health)).await;
+                // Every handle is gone, or the sandbox closed the exchange while clients kept
+                // connections open: the server, told to stop by the sandbox, closes them
+                // (answering what is in flight "unavailable") and ends.
+                let _ = tokio::time::timeout(STOP_GRACE, live_tasks.wait_for(|n| *n == 0)).await;
+            });
+            // Whatever is left ends with the runtime; a bars page still being written on the
+            // blocking pool gets a moment to finish.
             runtime.shutdown_timeout(STOP_GRACE);
             health.stopped.store(true, Ordering::Release);
         })
@@ -461,7 +496,11 @@ async fn supervise(
                 Err(e) => {
                     tracing::error!(error = %e, "rebuilding the paper exchange failed; retrying");
                     // Whatever slipped in before the flag was set is answered "unavailable".
-                    while rx.try_recv().is_ok() {}
+                    while let Ok(m) = rx.try_recv() {
+                        if matches!(m, Msg::Close) {
+                            return;
+                        }
+                    }
                     if rx.is_closed() {
                         return;
                     }
@@ -500,13 +539,21 @@ async fn run(
     let mut last: Option<Timestamp> = state.engine.now();
     let mut batch = Vec::new();
     while let Some(first) = rx.recv().await {
+        if matches!(first, Msg::Close) {
+            return Stop::Closed;
+        }
         batch.push(first);
         // Let the connections whose requests came in meanwhile queue theirs first: a yield
         // returns here only after the runtime looked at its sockets and ran every task that
         // was ready, so they share this commit instead of each making one.
         tokio::task::yield_now().await;
+        let mut close = false;
         while batch.len() < MAX_BATCH {
             match rx.try_recv() {
+                Ok(Msg::Close) => {
+                    close = true;
+                    break;
+                }
                 Ok(m) => batch.push(m),
                 Err(_) => break,
             }
@@ -518,6 +565,7 @@ async fn run(
             apply_batch(state, snapshots, &mut batch, &mut last, writer)
         }));
         match applied {
+            Ok(Ok(())) if close => return Stop::Closed,
             Ok(Ok(())) => {}
             Ok(Err(stop)) => return stop,
             Err(_) => return Stop::Panicked,
@@ -567,6 +615,7 @@ fn apply_batch(
                 }));
             }
             Msg::Read(f) => deliver.push(f(state)),
+            Msg::Close => {} // never batched: `run` stops at it
         }
     }
     if let Some(e) = encode_failed {
