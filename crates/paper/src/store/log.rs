@@ -17,7 +17,7 @@
 //! snapshot covers entirely. One process at a time: `journal.lock` is locked while open.
 
 use std::fs::{File, OpenOptions};
-use std::io::{BufReader, ErrorKind, Read, Write};
+use std::io::{BufReader, ErrorKind, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -321,11 +321,7 @@ fn recover_tail(s: &Segment, sync: bool) -> Result<(u64, i64), StoreError> {
     let size = std::fs::metadata(&s.path).map_err(io(&s.path))?.len();
     if size < HEADER as u64 {
         // Created but its header never fully written: an empty segment.
-        let mut f = OpenOptions::new()
-            .write(true)
-            .truncate(true)
-            .open(&s.path)
-            .map_err(io(&s.path))?;
+        let mut f = cut(&s.path, 0, false)?;
         f.write_all(MAGIC).map_err(io(&s.path))?;
         if sync {
             f.sync_all().map_err(io(&s.path))?;
@@ -354,16 +350,23 @@ fn recover_tail(s: &Segment, sync: bool) -> Result<(u64, i64), StoreError> {
             aside = %aside.display(),
             "the journal's last batch was cut short by a crash; it was never acknowledged, set aside"
         );
-        let f = OpenOptions::new()
-            .write(true)
-            .open(&s.path)
-            .map_err(io(&s.path))?;
-        f.set_len(whole).map_err(io(&s.path))?;
-        if sync {
-            f.sync_all().map_err(io(&s.path))?;
-        }
+        cut(&s.path, whole, sync)?;
     }
     Ok((whole, last))
+}
+
+/// Shortens a file to `len` bytes (durably if `sync`); returns it open for writing there.
+fn cut(path: &Path, len: u64, sync: bool) -> Result<File, StoreError> {
+    let mut f = OpenOptions::new()
+        .write(true)
+        .open(path)
+        .map_err(io(path))?;
+    f.set_len(len).map_err(io(path))?;
+    f.seek(SeekFrom::Start(len)).map_err(io(path))?;
+    if sync {
+        f.sync_all().map_err(io(path))?;
+    }
+    Ok(f)
 }
 
 type Entries = Vec<(Vec<u8>, Vec<u8>)>;

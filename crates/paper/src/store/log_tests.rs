@@ -22,6 +22,16 @@ fn segments(dir: &Path) -> Vec<PathBuf> {
     v
 }
 
+/// A log holding two one-entry batches, and its segment.
+fn two_batches() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut log = Log::open(dir.path(), 0, false).unwrap();
+    log.append(&[entry(1)]).unwrap();
+    log.append(&[entry(2)]).unwrap();
+    let path = segments(dir.path())[0].clone();
+    (dir, path)
+}
+
 fn read_all(log: &Log, after: i64) -> Vec<(i64, Vec<u8>)> {
     let mut out = Vec::new();
     log.read(after, |e| {
@@ -105,13 +115,7 @@ fn a_torn_last_frame_is_cut_off_and_kept_aside() {
 /// A last frame whose bytes are all there but wrong (a torn page) is cut off too.
 #[test]
 fn a_last_frame_with_a_bad_checksum_is_torn() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = {
-        let mut log = Log::open(dir.path(), 0, false).unwrap();
-        log.append(&[entry(1)]).unwrap();
-        log.append(&[entry(2)]).unwrap();
-        segments(dir.path())[0].clone()
-    };
+    let (dir, path) = two_batches();
     let mut bytes = std::fs::read(&path).unwrap();
     let last = bytes.len() - 1;
     bytes[last] ^= 0xff;
@@ -124,13 +128,7 @@ fn a_last_frame_with_a_bad_checksum_is_torn() {
 /// changes nothing on disk.
 #[test]
 fn damage_before_the_end_is_refused_and_left_alone() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = {
-        let mut log = Log::open(dir.path(), 0, false).unwrap();
-        log.append(&[entry(1)]).unwrap();
-        log.append(&[entry(2)]).unwrap();
-        segments(dir.path())[0].clone()
-    };
+    let (dir, path) = two_batches();
     let mut bytes = std::fs::read(&path).unwrap();
     bytes[HEADER + HEADER + 2] ^= 0xff; // inside the first frame's payload
     std::fs::write(&path, &bytes).unwrap();

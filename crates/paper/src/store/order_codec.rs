@@ -25,8 +25,8 @@ use crate::engine::{
 pub(super) const TAG: u8 = 0xc1;
 const V1: u8 = 1;
 
-/// The order in the fixed layout, or `None` when it needs MessagePack (an order with legs,
-/// or a string too long for the layout's length field).
+/// The order in the fixed layout, or `None` when it needs MessagePack (an order with legs, a
+/// string too long for the layout's length field, a value the code tables do not have).
 pub(super) fn encode(cmd: &Command) -> Option<Vec<u8>> {
     let CommandKind::Submit(r) = &cmd.kind else {
         return None;
@@ -45,18 +45,11 @@ pub(super) fn encode(cmd: &Command) -> Option<Vec<u8>> {
     out.extend_from_slice(r.id.as_bytes());
     put_str(&mut out, &r.client_order_id)?;
     put_str(&mut out, r.symbol.as_str())?;
-    out.push(side_code(r.side));
-    out.push(type_code(r.order_type));
-    out.push(tif_code(r.time_in_force));
+    out.push(code(&SIDES, &r.side)?);
+    out.push(code(&TYPES, &r.order_type)?);
+    out.push(code(&TIFS, &r.time_in_force)?);
     out.push(u8::from(r.extended_hours));
-    for d in [
-        r.qty,
-        r.notional,
-        r.limit_price,
-        r.stop_price,
-        r.trail_price,
-        r.trail_percent,
-    ] {
+    for d in amounts(r) {
         match d {
             None => out.push(0),
             Some(d) => {
@@ -85,9 +78,9 @@ pub(super) fn decode(bytes: &[u8]) -> Result<Command, String> {
     let id = Uuid::from_bytes(r.array()?);
     let client_order_id = r.string()?.to_owned();
     let symbol = Symbol::new(r.string()?);
-    let side = side_from(r.byte()?)?;
-    let order_type = type_from(r.byte()?)?;
-    let time_in_force = tif_from(r.byte()?)?;
+    let side = from_code(&SIDES, r.byte()?, "side")?;
+    let order_type = from_code(&TYPES, r.byte()?, "order type")?;
+    let time_in_force = from_code(&TIFS, r.byte()?, "time in force")?;
     let extended_hours = match r.byte()? {
         0 => false,
         1 => true,
@@ -121,70 +114,56 @@ pub(super) fn decode(bytes: &[u8]) -> Result<Command, String> {
     ))
 }
 
+/// The order's optional amounts, in the layout's order.
+fn amounts(r: &OrderRequest) -> [Option<Decimal>; 6] {
+    [
+        r.qty,
+        r.notional,
+        r.limit_price,
+        r.stop_price,
+        r.trail_price,
+        r.trail_percent,
+    ]
+}
+
 fn put_str(out: &mut Vec<u8>, s: &str) -> Option<()> {
     out.extend_from_slice(&u32::try_from(s.len()).ok()?.to_le_bytes());
     out.extend_from_slice(s.as_bytes());
     Some(())
 }
 
-// Codes are part of the file format: never renumber, only add.
-fn side_code(s: Side) -> u8 {
-    match s {
-        Side::Buy => 0,
-        Side::Sell => 1,
-    }
+// A code is an index into its table; the tables are part of the file format: only append.
+// A value missing from its table (a variant added later) makes `encode` fall back to
+// MessagePack rather than write a wrong code.
+const SIDES: [Side; 2] = [Side::Buy, Side::Sell];
+const TYPES: [OrderType; 5] = [
+    OrderType::Market,
+    OrderType::Limit,
+    OrderType::Stop,
+    OrderType::StopLimit,
+    OrderType::TrailingStop,
+];
+const TIFS: [TimeInForce; 6] = [
+    TimeInForce::Day,
+    TimeInForce::Gtc,
+    TimeInForce::Ioc,
+    TimeInForce::Fok,
+    TimeInForce::Opg,
+    TimeInForce::Cls,
+];
+
+fn code<T: PartialEq>(table: &[T], value: &T) -> Option<u8> {
+    table
+        .iter()
+        .position(|t| t == value)
+        .and_then(|i| u8::try_from(i).ok())
 }
 
-fn side_from(b: u8) -> Result<Side, String> {
-    Ok(match b {
-        0 => Side::Buy,
-        1 => Side::Sell,
-        _ => return Err(format!("side code {b}")),
-    })
-}
-
-fn type_code(t: OrderType) -> u8 {
-    match t {
-        OrderType::Market => 0,
-        OrderType::Limit => 1,
-        OrderType::Stop => 2,
-        OrderType::StopLimit => 3,
-        OrderType::TrailingStop => 4,
-    }
-}
-
-fn type_from(b: u8) -> Result<OrderType, String> {
-    Ok(match b {
-        0 => OrderType::Market,
-        1 => OrderType::Limit,
-        2 => OrderType::Stop,
-        3 => OrderType::StopLimit,
-        4 => OrderType::TrailingStop,
-        _ => return Err(format!("order type code {b}")),
-    })
-}
-
-fn tif_code(t: TimeInForce) -> u8 {
-    match t {
-        TimeInForce::Day => 0,
-        TimeInForce::Gtc => 1,
-        TimeInForce::Ioc => 2,
-        TimeInForce::Fok => 3,
-        TimeInForce::Opg => 4,
-        TimeInForce::Cls => 5,
-    }
-}
-
-fn tif_from(b: u8) -> Result<TimeInForce, String> {
-    Ok(match b {
-        0 => TimeInForce::Day,
-        1 => TimeInForce::Gtc,
-        2 => TimeInForce::Ioc,
-        3 => TimeInForce::Fok,
-        4 => TimeInForce::Opg,
-        5 => TimeInForce::Cls,
-        _ => return Err(format!("time in force code {b}")),
-    })
+fn from_code<T: Copy>(table: &[T], b: u8, what: &str) -> Result<T, String> {
+    table
+        .get(usize::from(b))
+        .copied()
+        .ok_or_else(|| format!("{what} code {b}"))
 }
 
 struct Reader<'a>(&'a [u8]);
@@ -272,8 +251,8 @@ mod tests {
                         client_order_id: cid,
                         symbol: Symbol::new(sym),
                         side: if sell { Side::Sell } else { Side::Buy },
-                        order_type: type_from(ty).unwrap(),
-                        time_in_force: tif_from(tif).unwrap(),
+                        order_type: TYPES[usize::from(ty)],
+                        time_in_force: TIFS[usize::from(tif)],
                         qty: d.0,
                         notional: d.1,
                         limit_price: d.2,
@@ -292,17 +271,7 @@ mod tests {
         let (CommandKind::Submit(x), CommandKind::Submit(y)) = (&a.kind, &b.kind) else {
             return false;
         };
-        let t = |r: &OrderRequest| {
-            [
-                r.qty,
-                r.notional,
-                r.limit_price,
-                r.stop_price,
-                r.trail_price,
-                r.trail_percent,
-            ]
-            .map(|d| d.map(|d| d.to_string()))
-        };
+        let t = |r: &OrderRequest| amounts(r).map(|d| d.map(|d| d.to_string()));
         t(x) == t(y)
     }
 
