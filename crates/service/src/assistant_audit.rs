@@ -22,8 +22,10 @@ const MAX_LIMIT: usize = 1000;
 /// sending megabytes of arguments must not grow it without bound.
 const MAX_FIELD_CHARS: usize = 2000;
 
+// `IF NOT EXISTS`: the app and the CLI's MCP server may open a new log at the same moment;
+// both read version 0 before either writes, and the second `CREATE` would otherwise fail.
 const MIGRATIONS: &[M<'static>] = &[M::up(
-    "CREATE TABLE calls (
+    "CREATE TABLE IF NOT EXISTS calls (
         seq INTEGER PRIMARY KEY,
         time_us INTEGER NOT NULL,
         client TEXT NOT NULL,
@@ -47,12 +49,13 @@ pub(crate) struct AuditStore {
 impl AuditStore {
     pub(crate) fn open(data_dir: &Path) -> Result<Self, ServiceError> {
         let mut db = Connection::open(path(data_dir)).map_err(db_err)?;
+        // First: switching a new file to WAL takes a lock another opener may hold.
+        db.busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(db_err)?;
         db.pragma_update(None, "journal_mode", "WAL")
             .map_err(db_err)?;
         // A row per call; an audit line lost with the machine's power is not worth an fsync each.
         db.pragma_update(None, "synchronous", "NORMAL")
-            .map_err(db_err)?;
-        db.busy_timeout(std::time::Duration::from_secs(5))
             .map_err(db_err)?;
         Migrations::from_slice(MIGRATIONS)
             .to_latest(&mut db)
@@ -173,6 +176,28 @@ mod tests {
             arguments: r#"{"symbols":["AAPL"]}"#.into(),
             outcome,
             message: "fine".into(),
+        }
+    }
+
+    /// The app and the CLI's MCP server opening a new log at once both succeed.
+    #[test]
+    fn two_first_opens_at_once_both_succeed() {
+        for _ in 0..20 {
+            let dir = tempfile::tempdir().unwrap();
+            let barrier = std::sync::Barrier::new(2);
+            std::thread::scope(|s| {
+                let opens: Vec<_> = (0..2)
+                    .map(|_| {
+                        s.spawn(|| {
+                            barrier.wait();
+                            AuditStore::open(dir.path()).map(|_| ())
+                        })
+                    })
+                    .collect();
+                for o in opens {
+                    o.join().unwrap().unwrap();
+                }
+            });
         }
     }
 
