@@ -48,6 +48,17 @@ pub(crate) struct AuditStore {
 
 impl AuditStore {
     pub(crate) fn open(data_dir: &Path) -> Result<Self, ServiceError> {
+        // The app and the CLI's MCP server may both open a new log at once: the WAL switch and
+        // the first migration each need the write lock, and SQLite answers "locked" at once
+        // (no busy wait) when a read lock must be upgraded. One opener at a time, then.
+        let gate_path = data_dir.join("assistant_audit.lock");
+        let gate = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&gate_path)
+            .map_err(db_err)?;
+        gate.lock().map_err(db_err)?;
         let mut db = Connection::open(path(data_dir)).map_err(db_err)?;
         // First: switching a new file to WAL takes a lock another opener may hold.
         db.busy_timeout(std::time::Duration::from_secs(5))
@@ -60,6 +71,7 @@ impl AuditStore {
         Migrations::from_slice(MIGRATIONS)
             .to_latest(&mut db)
             .map_err(db_err)?;
+        drop(gate);
         Ok(Self { db })
     }
 
