@@ -131,6 +131,8 @@ struct Admission {
     held_qty: Decimal,
     activate_at: Option<Timestamp>,
     expires_at: Option<Timestamp>,
+    /// `order_store::client_hash` of the order's account and client order id.
+    client_hash: u64,
 }
 
 #[derive(Clone, Debug)]
@@ -363,8 +365,8 @@ impl Engine {
                 }
                 self.execute_new(id, out);
                 // An OCO's stop-loss is live from the start, like its take-profit.
-                let legs = self.orders.get(&id).map(|o| o.legs.clone());
                 if class.class() == OrderClass::Oco {
+                    let legs = self.orders.get(&id).map(|o| o.legs.clone());
                     for leg in legs.unwrap_or_default() {
                         self.execute_new(leg, out);
                     }
@@ -423,7 +425,7 @@ impl Engine {
             parent: None,
         };
         let id = order.id;
-        self.orders.insert(order);
+        self.orders.insert_hashed(order, adm.client_hash);
         self.open_orders += 1;
         self.set_reservation(id);
         self.attach(id);
