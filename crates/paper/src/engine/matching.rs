@@ -261,12 +261,9 @@ impl Engine {
                 .is_some_and(|h| h.held_for_orders > h.qty.max(Decimal::ZERO));
         let overheld = overheld.then(|| (order.account.clone(), order.symbol.clone()));
         let leaves_qty = order.qty.map_or(Decimal::ZERO, |q| q - order.filled_qty);
-        self.activities.push(FillActivity {
-            account: order.account.clone(),
+        self.activities.push(fills::FillRecord {
             at: now,
             order_id: id,
-            symbol: order.symbol.clone(),
-            side: order.side,
             qty,
             price,
             cum_qty: order.filled_qty,

@@ -18,6 +18,7 @@ pub mod watchlists;
 mod admission;
 mod chunked;
 mod fasthash;
+mod fills;
 mod matching;
 mod order_class;
 mod order_store;
@@ -156,7 +157,7 @@ pub struct Engine {
     session: Option<Session>,
     /// Day trades after this session date count toward the 5-session window.
     daytrade_window: chrono::NaiveDate,
-    activities: chunked::Chunked<FillActivity>,
+    activities: chunked::Chunked<fills::FillRecord>,
     open_orders: usize,
 }
 
