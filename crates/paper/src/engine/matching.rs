@@ -251,14 +251,11 @@ impl Engine {
         if done {
             order.filled_at = Some(now);
         }
-        let position_qty = account.position_qty(&order.symbol);
+        let position_qty = effect.position_qty;
         // A sell that held no shares (admitted as a short while flat) sold shares of a long
         // that other orders hold: their holds must shrink to what is left.
         let overheld = signed < Decimal::ZERO
-            && account
-                .positions
-                .get(&order.symbol)
-                .is_some_and(|h| h.held_for_orders > h.qty.max(Decimal::ZERO));
+            && effect.held_for_orders > effect.position_qty.max(Decimal::ZERO);
         let overheld = overheld.then(|| (order.account.clone(), order.symbol.clone()));
         let leaves_qty = order.qty.map_or(Decimal::ZERO, |q| q - order.filled_qty);
         self.activities.push(fills::FillRecord {
