@@ -883,6 +883,7 @@ impl Engine {
 /// What an open order needs of buying power alone: leaves × reserve price. Admission checked it
 /// against buying power, so it stays in range; saturating keeps the bookkeeping from panicking
 /// if that ever broke.
+#[inline]
 fn need_of(o: &Order) -> Decimal {
     o.leaves()
         .max(Decimal::ZERO)

@@ -195,7 +195,12 @@ impl Engine {
     // ----- commands ------------------------------------------------------------------------
 
     pub fn apply(&mut self, cmd: Command) -> Vec<Event> {
-        let mut out = Vec::new();
+        // A simple order's answer is two events (accepted, then filled or nothing more):
+        // room for exactly those is half the allocation `Vec`'s first push makes.
+        let mut out = match cmd.kind {
+            CommandKind::Submit(_) => Vec::with_capacity(2),
+            _ => Vec::new(),
+        };
         self.advance(cmd.at, &mut out);
         match cmd.kind {
             CommandKind::OpenAccount {
