@@ -103,6 +103,10 @@ pub struct FillEffect {
     pub realized: Decimal,
     /// The fill reduced a position opened in the same session.
     pub day_trade: bool,
+    /// The position's quantity and held shares after the fill (zero when it closed): the
+    /// caller needs them, and this spares it two more look-ups.
+    pub position_qty: Decimal,
+    pub held_for_orders: Decimal,
 }
 
 impl Account {
@@ -182,6 +186,7 @@ impl Account {
             }
         }
         let realized_pl = self.realized_pl.checked_add(realized)?;
+        let (position_qty, held_for_orders) = (holding.qty, holding.held_for_orders);
         self.cash = cash;
         self.realized_pl = realized_pl;
         if holding.qty.is_zero() && holding.held_for_orders.is_zero() {
@@ -197,6 +202,8 @@ impl Account {
         Some(FillEffect {
             realized,
             day_trade,
+            position_qty,
+            held_for_orders,
         })
     }
 
@@ -342,6 +349,7 @@ mod tests {
         let fx = a.apply_fill(&s, dec!(-1), dec!(30), day).unwrap();
         assert_eq!(fx.realized, dec!(15));
         assert!(fx.day_trade);
+        assert_eq!((fx.position_qty, fx.held_for_orders), (dec!(3), dec!(0)));
         assert_eq!(a.cash, dec!(1000) - dec!(60) + dec!(30));
         assert_eq!(a.positions[&s].cost_basis, dec!(45));
         assert_eq!(
@@ -359,6 +367,7 @@ mod tests {
         a.apply_fill(&s, dec!(-3), dec!(100), d1).unwrap();
         assert_eq!(a.cash, dec!(1300));
         let fx = a.apply_fill(&s, dec!(3), dec!(90), d2).unwrap();
+        assert_eq!(fx.position_qty, dec!(0));
         assert_eq!(fx.realized, dec!(30));
         assert!(!fx.day_trade);
         assert!(!a.positions.contains_key(&s));

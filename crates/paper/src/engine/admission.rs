@@ -39,10 +39,11 @@ impl Engine {
             return Err(Rejection::TradeSuspended);
         }
         let same_cid = replacing.is_some_and(|o| o.client_order_id == req.client_order_id);
+        let client_hash = order_store::client_hash(&req.account, &req.client_order_id);
         if !same_cid
             && self
                 .orders
-                .by_client_id(&req.account, &req.client_order_id)
+                .by_client_id_hashed(client_hash, &req.account, &req.client_order_id)
                 .is_some()
         {
             return Err(Rejection::DuplicateClientOrderId);
@@ -248,6 +249,7 @@ impl Engine {
             held_qty,
             activate_at,
             expires_at,
+            client_hash,
         })
     }
 }

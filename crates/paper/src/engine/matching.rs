@@ -251,22 +251,16 @@ impl Engine {
         if done {
             order.filled_at = Some(now);
         }
-        let position_qty = account.position_qty(&order.symbol);
+        let position_qty = effect.position_qty;
         // A sell that held no shares (admitted as a short while flat) sold shares of a long
         // that other orders hold: their holds must shrink to what is left.
         let overheld = signed < Decimal::ZERO
-            && account
-                .positions
-                .get(&order.symbol)
-                .is_some_and(|h| h.held_for_orders > h.qty.max(Decimal::ZERO));
+            && effect.held_for_orders > effect.position_qty.max(Decimal::ZERO);
         let overheld = overheld.then(|| (order.account.clone(), order.symbol.clone()));
         let leaves_qty = order.qty.map_or(Decimal::ZERO, |q| q - order.filled_qty);
-        self.activities.push(FillActivity {
-            account: order.account.clone(),
+        self.activities.push(fills::FillRecord {
             at: now,
             order_id: id,
-            symbol: order.symbol.clone(),
-            side: order.side,
             qty,
             price,
             cum_qty: order.filled_qty,
@@ -889,6 +883,7 @@ impl Engine {
 /// What an open order needs of buying power alone: leaves × reserve price. Admission checked it
 /// against buying power, so it stays in range; saturating keeps the bookkeeping from panicking
 /// if that ever broke.
+#[inline]
 fn need_of(o: &Order) -> Decimal {
     o.leaves()
         .max(Decimal::ZERO)

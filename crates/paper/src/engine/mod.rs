@@ -18,6 +18,7 @@ pub mod watchlists;
 mod admission;
 mod chunked;
 mod fasthash;
+mod fills;
 mod matching;
 mod order_class;
 mod order_store;
@@ -131,6 +132,8 @@ struct Admission {
     held_qty: Decimal,
     activate_at: Option<Timestamp>,
     expires_at: Option<Timestamp>,
+    /// `order_store::client_hash` of the order's account and client order id.
+    client_hash: u64,
 }
 
 #[derive(Clone, Debug)]
@@ -154,7 +157,7 @@ pub struct Engine {
     session: Option<Session>,
     /// Day trades after this session date count toward the 5-session window.
     daytrade_window: chrono::NaiveDate,
-    activities: chunked::Chunked<FillActivity>,
+    activities: chunked::Chunked<fills::FillRecord>,
     open_orders: usize,
 }
 
@@ -192,7 +195,12 @@ impl Engine {
     // ----- commands ------------------------------------------------------------------------
 
     pub fn apply(&mut self, cmd: Command) -> Vec<Event> {
-        let mut out = Vec::new();
+        // A simple order's answer is two events (accepted, then filled or nothing more):
+        // room for exactly those is half the allocation `Vec`'s first push makes.
+        let mut out = match cmd.kind {
+            CommandKind::Submit(_) => Vec::with_capacity(2),
+            _ => Vec::new(),
+        };
         self.advance(cmd.at, &mut out);
         match cmd.kind {
             CommandKind::OpenAccount {
@@ -363,8 +371,8 @@ impl Engine {
                 }
                 self.execute_new(id, out);
                 // An OCO's stop-loss is live from the start, like its take-profit.
-                let legs = self.orders.get(&id).map(|o| o.legs.clone());
                 if class.class() == OrderClass::Oco {
+                    let legs = self.orders.get(&id).map(|o| o.legs.clone());
                     for leg in legs.unwrap_or_default() {
                         self.execute_new(leg, out);
                     }
@@ -423,7 +431,7 @@ impl Engine {
             parent: None,
         };
         let id = order.id;
-        self.orders.insert(order);
+        self.orders.insert_hashed(order, adm.client_hash);
         self.open_orders += 1;
         self.set_reservation(id);
         self.attach(id);

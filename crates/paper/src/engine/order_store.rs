@@ -29,7 +29,9 @@ pub(super) struct OrderStore {
     newest: Option<(Uuid, usize)>,
 }
 
-fn client_hash(account: &AccountId, client_order_id: &str) -> u64 {
+/// The key of `by_client`. Admission works it out once per order and hands it to `insert`
+/// (hashing the two strings twice per order was a tenth of the engine's time).
+pub(super) fn client_hash(account: &AccountId, client_order_id: &str) -> u64 {
     FxBuild::default().hash_one((account.as_str(), client_order_id))
 }
 
@@ -59,7 +61,20 @@ impl OrderStore {
         account: &AccountId,
         client_order_id: &str,
     ) -> Option<&Order> {
-        let h = client_hash(account, client_order_id);
+        self.by_client_id_hashed(
+            client_hash(account, client_order_id),
+            account,
+            client_order_id,
+        )
+    }
+
+    /// `by_client_id` with `h = client_hash(account, client_order_id)` already worked out.
+    pub(super) fn by_client_id_hashed(
+        &self,
+        h: u64,
+        account: &AccountId,
+        client_order_id: &str,
+    ) -> Option<&Order> {
         let orders = &self.orders;
         self.by_client
             .find(h, |&(eh, i)| {
@@ -73,8 +88,16 @@ impl OrderStore {
 
     /// Adds a new order; an id already present (admission refuses those) is overwritten in
     /// place so the creation order stays as it was. Its client order id now finds it.
-    #[inline]
     pub(super) fn insert(&mut self, order: Order) {
+        let h = client_hash(&order.account, &order.client_order_id);
+        self.insert_hashed(order, h);
+    }
+
+    /// `insert` with `h = client_hash(&order.account, &order.client_order_id)` already
+    /// worked out.
+    #[inline]
+    pub(super) fn insert_hashed(&mut self, order: Order, h: u64) {
+        debug_assert_eq!(h, client_hash(&order.account, &order.client_order_id));
         // One hash look-up for both cases (the entry API), not a get then an insert.
         let id = order.id;
         let i = match self.index.entry(id) {
@@ -96,7 +119,6 @@ impl OrderStore {
         let Some(o) = self.orders.get(i) else {
             return;
         };
-        let h = client_hash(&o.account, &o.client_order_id);
         let orders = &self.orders;
         let same = |&(eh, j): &(u64, usize)| {
             eh == h

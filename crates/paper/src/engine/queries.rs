@@ -70,13 +70,15 @@ impl Engine {
         self.trades.get(symbol)
     }
 
+    /// An account's fills, oldest first.
     pub fn activities<'a>(
         &'a self,
         account: &'a AccountId,
-    ) -> impl Iterator<Item = &'a FillActivity> + 'a {
-        self.activities
-            .iter()
-            .filter(move |a| &a.account == account)
+    ) -> impl Iterator<Item = FillActivity> + 'a {
+        self.activities.iter().filter_map(move |r| {
+            let o = self.orders.get(&r.order_id)?;
+            (&o.account == account).then(|| r.view(o))
+        })
     }
 
     /// The price positions are valued at: last trade, else quote midpoint.

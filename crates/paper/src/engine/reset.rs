@@ -42,8 +42,11 @@ impl Engine {
         for (_, order) in open {
             self.cancel_if_open(order, &mut quiet);
         }
+        // Fills name their order (for its account): dropped before the orders go.
+        let orders = &self.orders;
+        self.activities
+            .retain(|r| orders.get(&r.order_id).is_some_and(|o| o.account != id));
         self.orders.retain(|o| o.account != id);
-        self.activities.retain(|a| a.account != id);
         let at = self.now_ts();
         let mut fresh = Account::new(id.clone(), kind, cash, at);
         fresh.config = config;

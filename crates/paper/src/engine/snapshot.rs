@@ -41,7 +41,11 @@ impl Engine {
             trades: sorted(&self.trades).into_iter().map(|(_, t)| t).collect(),
             prev_close: sorted(&self.prev_close),
             session: self.session,
-            activities: self.activities.iter().cloned().collect(),
+            activities: self
+                .activities
+                .iter()
+                .filter_map(|r| self.orders.get(&r.order_id).map(|o| r.view(o)))
+                .collect(),
         }
     }
 
@@ -52,7 +56,11 @@ impl Engine {
         if let Some(session) = s.session {
             e.set_session(session);
         }
-        e.activities = s.activities.into_iter().collect();
+        e.activities = s
+            .activities
+            .into_iter()
+            .map(fills::FillRecord::from)
+            .collect();
         e.accounts = s.accounts.into_iter().map(|a| (a.id.clone(), a)).collect();
         e.quotes = s
             .quotes

@@ -208,6 +208,7 @@ pub struct Order {
 
 impl Order {
     /// Quantity still to fill; for a notional order, in dollars.
+    #[inline]
     pub fn leaves(&self) -> Decimal {
         match (self.qty, self.notional) {
             (Some(q), _) => q - self.filled_qty,

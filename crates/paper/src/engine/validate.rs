@@ -38,7 +38,8 @@ pub(super) fn positive(
 }
 
 pub fn validate(req: &OrderRequest) -> Result<(), Rejection> {
-    if req.client_order_id.chars().count() > 128 {
+    // At most 128 bytes is at most 128 characters: most ids skip the UTF-8 walk.
+    if req.client_order_id.len() > 128 && req.client_order_id.chars().count() > 128 {
         return Err(invalid("client_order_id must be at most 128 characters"));
     }
     let qty = positive("qty", req.qty, MAX_QTY)?;

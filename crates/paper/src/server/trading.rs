@@ -722,7 +722,7 @@ async fn list_activities(
             all.iter()
                 .skip(start)
                 .take(size)
-                .map(|a| wire::fill_activity(a))
+                .map(wire::fill_activity)
                 .collect()
         })
         .await?;
