@@ -22,6 +22,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::StoreError;
+use super::bytes::ByteReader;
 
 const MAGIC: &[u8; 8] = b"BDJLOG1\n";
 const FRAME_V1: u8 = 1;
@@ -431,14 +432,14 @@ fn read_full(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
 }
 
 fn decode_payload(p: &[u8]) -> Option<(i64, Entries)> {
-    let mut cur = Cursor(p);
-    if cur.take(1)? != [FRAME_V1] {
+    let mut cur = ByteReader::new(p);
+    if cur.byte()? != FRAME_V1 {
         return None;
     }
-    let first = i64::from_le_bytes(cur.take(8)?.try_into().ok()?);
-    let count = u32::from_le_bytes(cur.take(4)?.try_into().ok()?);
+    let first = i64::from_le_bytes(cur.array()?);
+    let count = u32::from_le_bytes(cur.array()?);
     // Each entry takes at least 8 bytes: a count larger than that allows is damage.
-    if u64::from(count) * 8 > cur.0.len() as u64 {
+    if u64::from(count) * 8 > cur.remaining() as u64 {
         return None;
     }
     let mut entries = Vec::with_capacity(count as usize);
@@ -447,28 +448,10 @@ fn decode_payload(p: &[u8]) -> Option<(i64, Entries)> {
         let events = cur.part()?.to_vec();
         entries.push((cmd, events));
     }
-    if !cur.0.is_empty() || first.checked_add(i64::from(count)).is_none() {
+    if cur.remaining() != 0 || first.checked_add(i64::from(count)).is_none() {
         return None;
     }
     Some((first, entries))
-}
-
-struct Cursor<'a>(&'a [u8]);
-
-impl<'a> Cursor<'a> {
-    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
-        if self.0.len() < n {
-            return None;
-        }
-        let (head, rest) = self.0.split_at(n);
-        self.0 = rest;
-        Some(head)
-    }
-
-    fn part(&mut self) -> Option<&'a [u8]> {
-        let n = u32::from_le_bytes(self.take(4)?.try_into().ok()?);
-        self.take(n as usize)
-    }
 }
 
 #[cfg(test)]

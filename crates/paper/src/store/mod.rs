@@ -9,6 +9,7 @@
 //! configuration, snapshots, and the entries of journals written before the segment files,
 //! which replay first and are dropped by the next snapshot like any other.
 
+mod bytes;
 mod checkpointer;
 mod log;
 mod order_codec;

@@ -18,6 +18,7 @@ use chrono::DateTime;
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
+use super::bytes::ByteReader;
 use crate::engine::{
     ClassRequest, Command, CommandKind, OrderRequest, OrderType, Side, TimeInForce,
 };
@@ -63,33 +64,33 @@ pub(super) fn encode(cmd: &Command) -> Option<Vec<u8>> {
 
 /// Reads a row written by `encode`; `Err` says what is wrong with it.
 pub(super) fn decode(bytes: &[u8]) -> Result<Command, String> {
-    let mut r = Reader(bytes);
-    if r.byte()? != TAG {
+    let mut r = ByteReader::new(bytes);
+    if r.byte().ok_or(CUT)? != TAG {
         return Err("not a fixed-layout order".into());
     }
-    let version = r.byte()?;
+    let version = r.byte().ok_or(CUT)?;
     if version != V1 {
         return Err(format!("order layout version {version} is unknown"));
     }
-    let secs = i64::from_le_bytes(r.array()?);
-    let nanos = u32::from_le_bytes(r.array()?);
+    let secs = i64::from_le_bytes(r.array().ok_or(CUT)?);
+    let nanos = u32::from_le_bytes(r.array().ok_or(CUT)?);
     let at = DateTime::from_timestamp(secs, nanos).ok_or("timestamp out of range")?;
-    let account = AccountId::new(r.string()?);
-    let id = Uuid::from_bytes(r.array()?);
-    let client_order_id = r.string()?.to_owned();
-    let symbol = Symbol::new(r.string()?);
-    let side = from_code(&SIDES, r.byte()?, "side")?;
-    let order_type = from_code(&TYPES, r.byte()?, "order type")?;
-    let time_in_force = from_code(&TIFS, r.byte()?, "time in force")?;
-    let extended_hours = match r.byte()? {
+    let account = AccountId::new(string(&mut r)?);
+    let id = Uuid::from_bytes(r.array().ok_or(CUT)?);
+    let client_order_id = string(&mut r)?.to_owned();
+    let symbol = Symbol::new(string(&mut r)?);
+    let side = from_code(&SIDES, r.byte().ok_or(CUT)?, "side")?;
+    let order_type = from_code(&TYPES, r.byte().ok_or(CUT)?, "order type")?;
+    let time_in_force = from_code(&TIFS, r.byte().ok_or(CUT)?, "time in force")?;
+    let extended_hours = match r.byte().ok_or(CUT)? {
         0 => false,
         1 => true,
         b => return Err(format!("extended_hours byte {b}")),
     };
-    let mut d = || r.decimal();
+    let mut d = || decimal(&mut r);
     let (qty, notional, limit_price, stop_price, trail_price, trail_percent) =
         (d()?, d()?, d()?, d()?, d()?, d()?);
-    if !r.0.is_empty() {
+    if r.remaining() != 0 {
         return Err("bytes after the order".into());
     }
     Ok(Command::new(
@@ -166,47 +167,25 @@ fn from_code<T: Copy>(table: &[T], b: u8, what: &str) -> Result<T, String> {
         .ok_or_else(|| format!("{what} code {b}"))
 }
 
-struct Reader<'a>(&'a [u8]);
+const CUT: &str = "order row cut short";
 
-impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize) -> Result<&'a [u8], String> {
-        if self.0.len() < n {
-            return Err("order row cut short".into());
-        }
-        let (head, rest) = self.0.split_at(n);
-        self.0 = rest;
-        Ok(head)
-    }
+fn string<'a>(r: &mut ByteReader<'a>) -> Result<&'a str, String> {
+    std::str::from_utf8(r.part().ok_or(CUT)?).map_err(|e| e.to_string())
+}
 
-    fn byte(&mut self) -> Result<u8, String> {
-        Ok(self.take(1)?[0])
-    }
-
-    fn array<const N: usize>(&mut self) -> Result<[u8; N], String> {
-        let mut a = [0u8; N];
-        a.copy_from_slice(self.take(N)?);
-        Ok(a)
-    }
-
-    fn string(&mut self) -> Result<&'a str, String> {
-        let n = u32::from_le_bytes(self.array()?) as usize;
-        std::str::from_utf8(self.take(n)?).map_err(|e| e.to_string())
-    }
-
-    /// `Decimal::deserialize` trusts its flags; a scale above 28 or stray flag bits (a
-    /// damaged row) would build a value its arithmetic is not made for.
-    fn decimal(&mut self) -> Result<Option<Decimal>, String> {
-        match self.byte()? {
-            0 => Ok(None),
-            1 => {
-                let b: [u8; 16] = self.array()?;
-                if b[0] != 0 || b[1] != 0 || b[2] > 28 || b[3] & 0x7f != 0 {
-                    return Err("malformed decimal".into());
-                }
-                Ok(Some(Decimal::deserialize(b)))
+/// `Decimal::deserialize` trusts its flags; a scale above 28 or stray flag bits (a damaged
+/// row) would build a value its arithmetic is not made for.
+fn decimal(r: &mut ByteReader<'_>) -> Result<Option<Decimal>, String> {
+    match r.byte().ok_or(CUT)? {
+        0 => Ok(None),
+        1 => {
+            let b: [u8; 16] = r.array().ok_or(CUT)?;
+            if b[0] != 0 || b[1] != 0 || b[2] > 28 || b[3] & 0x7f != 0 {
+                return Err("malformed decimal".into());
             }
-            b => Err(format!("decimal presence byte {b}")),
+            Ok(Some(Decimal::deserialize(b)))
         }
+        b => Err(format!("decimal presence byte {b}")),
     }
 }
 
