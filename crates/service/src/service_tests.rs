@@ -438,7 +438,7 @@ async fn a_viewer_cannot_trade_and_live_orders_need_the_arm() {
 /// channel stops it, closing every connection it had.
 pub(crate) fn serve_elsewhere(config: brokerdesk_paper::SandboxConfig) -> (String, StopBroker) {
     let (url_tx, url_rx) = std::sync::mpsc::channel();
-    let (stop_tx, stop_rx) = std::sync::mpsc::channel::<()>();
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let thread = std::thread::spawn(move || {
         let runtime = tokio::runtime::Runtime::new().unwrap();
         runtime.block_on(async {
@@ -446,16 +446,24 @@ pub(crate) fn serve_elsewhere(config: brokerdesk_paper::SandboxConfig) -> (Strin
             url_tx
                 .send(format!("http://{}", listener.local_addr().unwrap()))
                 .unwrap();
-            tokio::spawn(brokerdesk_paper::serve(config, listener));
+            // The server runs on the exchange's own thread: only the end of `serve` says its
+            // listener and connections are closed, so wait for it rather than drop it.
+            let stopped = async {
+                let _ = stop_rx.await;
+            };
+            brokerdesk_paper::serve_with_shutdown(config, listener, stopped)
+                .await
+                .unwrap();
         });
-        let _ = stop_rx.recv();
-        runtime.shutdown_background();
     });
     (url_rx.recv().unwrap(), StopBroker(stop_tx, thread))
 }
 
 /// Stops a broker started by `serve_elsewhere` and waits until its sockets are closed.
-pub(crate) struct StopBroker(std::sync::mpsc::Sender<()>, std::thread::JoinHandle<()>);
+pub(crate) struct StopBroker(
+    tokio::sync::oneshot::Sender<()>,
+    std::thread::JoinHandle<()>,
+);
 
 impl StopBroker {
     pub(crate) fn stop(self) {
