@@ -5,7 +5,7 @@
 use brokerdesk_model::Symbol;
 use rust_decimal::Decimal;
 use std::cmp::Reverse;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use uuid::Uuid;
 
 use super::types::{Order, OrderType, Side};
@@ -21,9 +21,51 @@ pub struct SymbolBook {
     /// Sell stops trigger when the price falls to them: highest first.
     pub sell_stops: BTreeMap<(Reverse<Decimal>, u64), Uuid>,
     /// Market orders (and triggered stops) waiting for liquidity, by arrival.
-    pub market: BTreeMap<u64, Uuid>,
+    pub market: ByArrival,
     /// Untriggered trailing stops: their trigger moves with every price.
-    pub trailing: BTreeMap<u64, Uuid>,
+    pub trailing: ByArrival,
+}
+
+/// Orders by arrival sequence. Nearly every market order enters and leaves within one
+/// command: a tree allocated and freed a node for each, this queue keeps its buffer. Orders
+/// arrive in sequence (a triggered stop with an older one is the rare middle insert) and
+/// mostly leave from the front, so both ends are cheap.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ByArrival(VecDeque<(u64, Uuid)>);
+
+impl ByArrival {
+    fn insert(&mut self, seq: u64, id: Uuid) {
+        match self.0.back() {
+            Some(&(last, _)) if last >= seq => {
+                match self.0.binary_search_by_key(&seq, |&(s, _)| s) {
+                    Ok(i) => self.0[i].1 = id,
+                    Err(i) => self.0.insert(i, (seq, id)),
+                }
+            }
+            _ => self.0.push_back((seq, id)),
+        }
+    }
+
+    fn remove(&mut self, seq: u64) {
+        if self.0.front().is_some_and(|&(s, _)| s == seq) {
+            self.0.pop_front();
+        } else if let Ok(i) = self.0.binary_search_by_key(&seq, |&(s, _)| s) {
+            self.0.remove(i);
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// The ids, oldest first.
+    pub fn values(&self) -> impl Iterator<Item = &Uuid> {
+        self.0.iter().map(|(_, id)| id)
+    }
 }
 
 /// Where an open order rests, derived from its state so insert and remove always agree.
@@ -84,12 +126,8 @@ impl SymbolBook {
             Slot::SellStop(p) => {
                 self.sell_stops.insert((Reverse(p), seq), id);
             }
-            Slot::Market => {
-                self.market.insert(seq, id);
-            }
-            Slot::Trailing => {
-                self.trailing.insert(seq, id);
-            }
+            Slot::Market => self.market.insert(seq, id),
+            Slot::Trailing => self.trailing.insert(seq, id),
         }
     }
 
@@ -108,12 +146,8 @@ impl SymbolBook {
             Slot::SellStop(p) => {
                 self.sell_stops.remove(&(Reverse(p), seq));
             }
-            Slot::Market => {
-                self.market.remove(&seq);
-            }
-            Slot::Trailing => {
-                self.trailing.remove(&seq);
-            }
+            Slot::Market => self.market.remove(seq),
+            Slot::Trailing => self.trailing.remove(seq),
         }
     }
 
@@ -128,5 +162,38 @@ impl SymbolBook {
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids(q: &ByArrival) -> Vec<u128> {
+        q.values().map(|id| id.as_u128()).collect()
+    }
+
+    #[test]
+    fn orders_by_arrival_stay_in_sequence_whatever_order_they_come_and_go() {
+        let mut q = ByArrival::default();
+        for seq in [5, 7, 9] {
+            q.insert(seq, Uuid::from_u128(seq.into()));
+        }
+        // A triggered stop older than the waiting orders goes in its place, not at the back.
+        q.insert(6, Uuid::from_u128(6));
+        q.insert(1, Uuid::from_u128(1));
+        assert_eq!(ids(&q), [1, 5, 6, 7, 9]);
+        // The same sequence again replaces, as a map would.
+        q.insert(7, Uuid::from_u128(70));
+        assert_eq!(ids(&q), [1, 5, 6, 70, 9]);
+        q.remove(1); // front
+        q.remove(7); // middle
+        q.remove(9); // back
+        q.remove(8); // absent: nothing happens
+        assert_eq!(ids(&q), [5, 6]);
+        assert_eq!(q.len(), 2);
+        q.remove(5);
+        q.remove(6);
+        assert!(q.is_empty());
     }
 }

@@ -246,9 +246,11 @@ pub struct Trade {
 /// A price in [0, `MAX_MARKET_PRICE`] and a size in [0, `MAX_MARKET_SIZE`]: anything else is
 /// not a market, and is ignored rather than let into the books' arithmetic.
 fn sane(price: Decimal, size: Decimal) -> bool {
-    use super::limits::{MAX_MARKET_PRICE, MAX_MARKET_SIZE};
-    (Decimal::ZERO..=MAX_MARKET_PRICE).contains(&price)
-        && (Decimal::ZERO..=MAX_MARKET_SIZE).contains(&size)
+    use super::limits::{MAX_MARKET_PRICE, MAX_MARKET_SIZE, at_most, not_negative};
+    not_negative(price)
+        && at_most(price, MAX_MARKET_PRICE)
+        && not_negative(size)
+        && at_most(size, MAX_MARKET_SIZE)
 }
 
 impl Quote {

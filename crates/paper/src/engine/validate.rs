@@ -32,7 +32,7 @@ pub(super) fn positive(
 ) -> Result<Option<Decimal>, Rejection> {
     match value {
         Some(v) if v <= Decimal::ZERO => Err(invalid(format!("{field} must be > 0"))),
-        Some(v) if v > max => Err(invalid(format!("{field} must be <= {max}"))),
+        Some(v) if !at_most(v, max) => Err(invalid(format!("{field} must be <= {max}"))),
         other => Ok(other),
     }
 }
@@ -53,8 +53,10 @@ pub fn validate(req: &OrderRequest) -> Result<(), Rejection> {
         (None, None) => return Err(invalid("qty or notional is required")),
         _ => {}
     }
-    let fractional = qty.is_some_and(|q| !q.fract().is_zero());
+    let fractional = qty.is_some_and(|q| !is_whole(q));
+    // Normalising only lowers the scale: most quantities need not be normalised at all.
     if let Some(q) = qty
+        && q.scale() > MAX_QTY_DP
         && q.normalize().scale() > MAX_QTY_DP
     {
         return Err(invalid("qty must have at most 9 decimal places"));
