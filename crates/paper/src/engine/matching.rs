@@ -281,12 +281,12 @@ impl Engine {
             };
             out.push(if done {
                 Event::Filled {
-                    order: order.clone(),
+                    order: Box::new(order.clone()),
                     fill,
                 }
             } else {
                 Event::PartiallyFilled {
-                    order: order.clone(),
+                    order: Box::new(order.clone()),
                     fill,
                 }
             });
@@ -483,8 +483,12 @@ impl Engine {
         }
         self.open_orders = self.open_orders.saturating_sub(1);
         match status {
-            OrderStatus::Canceled => out.push(Event::Canceled { order: o.clone() }),
-            OrderStatus::Expired => out.push(Event::Expired { order: o.clone() }),
+            OrderStatus::Canceled => out.push(Event::Canceled {
+                order: Box::new(o.clone()),
+            }),
+            OrderStatus::Expired => out.push(Event::Expired {
+                order: Box::new(o.clone()),
+            }),
             _ => {}
         }
         if grouped {

@@ -362,10 +362,14 @@ impl Engine {
                 let id = self.accept(req, adm, None);
                 self.create_legs(id, &class);
                 if let Some(o) = self.orders.get(&id) {
-                    out.push(Event::Accepted { order: o.clone() });
+                    out.push(Event::Accepted {
+                        order: Box::new(o.clone()),
+                    });
                     for leg in &o.legs {
                         if let Some(l) = self.orders.get(leg) {
-                            out.push(Event::Accepted { order: l.clone() });
+                            out.push(Event::Accepted {
+                                order: Box::new(l.clone()),
+                            });
                         }
                     }
                 }

@@ -285,7 +285,9 @@ impl Engine {
         for &id in &live {
             self.arm(id);
             if let Some(o) = self.orders.get(&id) {
-                out.push(Event::Accepted { order: o.clone() });
+                out.push(Event::Accepted {
+                    order: Box::new(o.clone()),
+                });
             }
         }
         for id in live {

@@ -356,23 +356,25 @@ pub enum Event {
     AccountReset {
         account: AccountId,
     },
+    // Orders are boxed: an event is moved several times on its way out, and a 500-byte
+    // order inline made each move (and each event vector) that large.
     /// Alpaca's `new` (or `accepted` while queued for the open).
     Accepted {
-        order: Order,
+        order: Box<Order>,
     },
     PartiallyFilled {
-        order: Order,
+        order: Box<Order>,
         fill: Fill,
     },
     Filled {
-        order: Order,
+        order: Box<Order>,
         fill: Fill,
     },
     Canceled {
-        order: Order,
+        order: Box<Order>,
     },
     Expired {
-        order: Order,
+        order: Box<Order>,
     },
     /// Boxed: two orders would make every event twice as large.
     Replaced {

@@ -74,15 +74,19 @@ fn refused(events: &[Event]) -> Option<ApiError> {
 
 /// The latest state of order `id` among the events.
 fn latest(events: &[Event], id: Uuid) -> Option<&Order> {
-    events.iter().rev().find_map(|e| match e {
-        Event::Accepted { order }
-        | Event::PartiallyFilled { order, .. }
-        | Event::Filled { order, .. }
-        | Event::Canceled { order }
-        | Event::Expired { order } => (order.id == id).then_some(order),
-        Event::Replaced { new, .. } => (new.id == id).then_some(new),
-        _ => None,
-    })
+    events
+        .iter()
+        .rev()
+        .find_map(|e| match e {
+            Event::Accepted { order }
+            | Event::PartiallyFilled { order, .. }
+            | Event::Filled { order, .. }
+            | Event::Canceled { order }
+            | Event::Expired { order } => (order.id == id).then_some(order),
+            Event::Replaced { new, .. } => (new.id == id).then_some(new),
+            _ => None,
+        })
+        .map(|order| &**order)
 }
 
 async fn account(
