@@ -60,7 +60,7 @@ impl Engine {
         }
         validate::validate(req)?;
         self.check_class(req)?;
-        let fractional = req.notional.is_some() || req.qty.is_some_and(|q| !limits::is_whole(q));
+        let fractional = req.is_fractional();
         if fractional && !account.config.fractional_trading {
             return Err(Rejection::FractionalDisabled);
         }

@@ -104,7 +104,7 @@ impl Engine {
                 "extended hours is not supported for {what} orders"
             )));
         }
-        if req.notional.is_some() || req.qty.is_some_and(|q| !q.fract().is_zero()) {
+        if req.is_fractional() {
             return Err(invalid(format!(
                 "{what} orders must be for a whole number of shares"
             )));

@@ -75,6 +75,13 @@ pub struct OrderRequest {
     pub class: ClassRequest,
 }
 
+impl OrderRequest {
+    /// A notional order, or a quantity with a fractional part.
+    pub fn is_fractional(&self) -> bool {
+        self.notional.is_some() || self.qty.is_some_and(|q| !super::limits::is_whole(q))
+    }
+}
+
 /// Alpaca's `order_class`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
