@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 use super::configuration::AccountConfig;
+use super::fast_decimal::{self, Sign};
 use super::types::{AccountKind, Timestamp};
 
 /// Reg T: equity under this gets no margin.
@@ -149,8 +150,7 @@ impl Account {
         });
         let mut realized = Decimal::ZERO;
         let mut day_trade = false;
-        let same_direction =
-            holding.qty.is_zero() || (holding.qty > Decimal::ZERO) == (signed_qty > Decimal::ZERO);
+        let same_direction = holding.qty.is_zero() || holding.qty.gt0() == signed_qty.gt0();
         if same_direction {
             holding.qty = holding.qty.checked_add(signed_qty)?;
             holding.cost_basis = holding
@@ -227,15 +227,19 @@ impl Account {
     /// with ≥ $25k; no margin under $2k.
     /// `max_margin_multiplier` caps it.
     pub fn multiplier(&self, equity: Decimal) -> Decimal {
-        self.reg_t_multiplier(equity)
-            .min(self.config.max_margin_multiplier.value())
+        fast_decimal::min(
+            self.reg_t_multiplier(equity),
+            self.config.max_margin_multiplier.value(),
+        )
     }
 
     fn reg_t_multiplier(&self, equity: Decimal) -> Decimal {
         match self.kind {
             AccountKind::Cash => Decimal::ONE,
-            AccountKind::Margin if equity < MARGIN_MINIMUM_EQUITY => Decimal::ONE,
-            AccountKind::Margin if self.pattern_day_trader && equity >= PDT_MINIMUM_EQUITY => {
+            AccountKind::Margin if fast_decimal::lt(equity, MARGIN_MINIMUM_EQUITY) => Decimal::ONE,
+            AccountKind::Margin
+                if self.pattern_day_trader && !fast_decimal::lt(equity, PDT_MINIMUM_EQUITY) =>
+            {
                 Decimal::from(4)
             }
             AccountKind::Margin => Decimal::TWO,
@@ -252,7 +256,7 @@ impl Account {
         let mut short = Decimal::ZERO;
         for (symbol, holding) in &self.positions {
             let value = holding.qty.saturating_mul(mark(symbol, holding));
-            if value > Decimal::ZERO {
+            if value.gt0() {
                 long = long.saturating_add(value);
             } else {
                 short = short.saturating_add(value);
@@ -267,7 +271,7 @@ impl Account {
             .saturating_mul(equity)
             .saturating_sub(gross)
             .saturating_sub(self.reserved)
-            .max(Decimal::ZERO);
+            .max0();
         Valuation {
             long,
             short,
@@ -297,8 +301,8 @@ impl Account {
             .saturating_mul(equity)
             .saturating_sub(gross)
             .saturating_sub(self.reserved)
-            .max(Decimal::ZERO);
-        let non_marginable = self.cash.saturating_sub(self.reserved).max(Decimal::ZERO);
+            .max0();
+        let non_marginable = self.cash.saturating_sub(self.reserved).max0();
         AccountSummary {
             id: self.id.clone(),
             kind: self.kind,

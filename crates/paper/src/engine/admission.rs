@@ -4,6 +4,7 @@
 use brokerdesk_model::Symbol;
 use rust_decimal::Decimal;
 
+use super::fast_decimal::{self, Sign};
 use super::*;
 
 /// A figure out of `Decimal`'s range. The order caps (`validate`) make this unreachable from a
@@ -20,9 +21,9 @@ impl Engine {
             Side::Sell => q.bid_price,
         });
         quoted
-            .filter(|p| *p > Decimal::ZERO)
+            .filter(|p| p.gt0())
             .or_else(|| self.trades.get(symbol).map(|t| t.price))
-            .filter(|p| *p > Decimal::ZERO)
+            .filter(|p| p.gt0())
     }
 
     /// Every check an order must pass; nothing changes here.
@@ -133,10 +134,10 @@ impl Engine {
         let mut opens_short = false;
         if req.side == Side::Sell {
             let available = position
-                .max(Decimal::ZERO)
+                .max0()
                 .checked_sub(held)
                 .ok_or_else(|| too_large("available quantity"))?
-                .max(Decimal::ZERO);
+                .max0();
             let requested = match (req.qty, req.notional) {
                 (Some(q), _) => q,
                 (None, Some(n)) => match reference {
@@ -150,8 +151,8 @@ impl Engine {
                 },
                 _ => Decimal::ZERO,
             };
-            if position > Decimal::ZERO || account.kind == AccountKind::Cash {
-                if requested > available {
+            if position.gt0() || account.kind == AccountKind::Cash {
+                if fast_decimal::gt(requested, available) {
                     return Err(Rejection::InsufficientQty {
                         requested,
                         available,
@@ -178,13 +179,13 @@ impl Engine {
 
         // Pattern-day-trader protection: a 4th day trade in 5 sessions under $25k is refused.
         let value = account.valuation(|s, h| self.mark_or_cost(s, h));
-        let reduces = (req.side == Side::Sell && position > Decimal::ZERO)
-            || (req.side == Side::Buy && position < Decimal::ZERO);
+        let reduces =
+            (req.side == Side::Sell && position.gt0()) || (req.side == Side::Buy && position.lt0());
         let opened_today = holding.is_some_and(|h| h.opened_session == Some(self.session_date()));
         if account.kind == AccountKind::Margin
             && reduces
             && opened_today
-            && value.equity < account::PDT_MINIMUM_EQUITY
+            && fast_decimal::lt(value.equity, account::PDT_MINIMUM_EQUITY)
             && self.daytrade_count(account) >= 3
         {
             return Err(Rejection::PatternDayTrading);
@@ -237,7 +238,7 @@ impl Engine {
             .buying_power
             .checked_add(replacing.map_or(Decimal::ZERO, |o| o.reserved))
             .ok_or_else(|| too_large("buying power"))?;
-        if required > available {
+        if fast_decimal::gt(required, available) {
             return Err(Rejection::InsufficientBuyingPower {
                 required,
                 available,

@@ -5,6 +5,7 @@ use brokerdesk_model::{AccountId, Symbol};
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
+use super::fast_decimal::{self, Sign};
 use super::*;
 
 impl Engine {
@@ -76,13 +77,13 @@ impl Engine {
             Side::Buy => (q.ask_price, q.ask_size),
             Side::Sell => (q.bid_price, q.bid_size),
         };
-        if price <= Decimal::ZERO || size <= Decimal::ZERO {
+        if !price.gt0() || !size.gt0() {
             return None;
         }
         if let Some(limit) = o.effective_limit() {
             let crosses = match o.side {
-                Side::Buy => price <= limit,
-                Side::Sell => price >= limit,
+                Side::Buy => !fast_decimal::gt(price, limit),
+                Side::Sell => !fast_decimal::lt(price, limit),
             };
             if !crosses {
                 return None;
@@ -100,7 +101,7 @@ impl Engine {
                 .checked_div(price)
                 .map_or(Decimal::ZERO, trunc_qty),
         };
-        leaves.min(size)
+        fast_decimal::min(leaves, size)
     }
 
     /// Trades this order against the quote, consuming the quote's size. `auction` is the
@@ -133,8 +134,8 @@ impl Engine {
                     .get(&o.account)
                     .map_or(Decimal::ZERO, |a| a.position_qty(&o.symbol));
                 let flat = match o.side {
-                    Side::Sell => position <= Decimal::ZERO,
-                    Side::Buy => position >= Decimal::ZERO,
+                    Side::Sell => !position.gt0(),
+                    Side::Buy => !position.lt0(),
                 };
                 if flat {
                     self.close_order(id, OrderStatus::Canceled, out);
@@ -144,9 +145,9 @@ impl Engine {
             wanted = wanted.min(cap);
         }
         let qty = self.random_partial(o, wanted);
-        if qty <= Decimal::ZERO {
+        if !qty.gt0() {
             // A notional order whose remainder buys less than a nano-share is done.
-            if o.qty.is_none() && o.filled_qty > Decimal::ZERO {
+            if o.qty.is_none() && o.filled_qty.gt0() {
                 self.finish_filled(id);
             }
             return false;
@@ -200,7 +201,7 @@ impl Engine {
             Side::Buy => qty,
             Side::Sell => -qty,
         };
-        if order.held_qty > Decimal::ZERO
+        if order.held_qty.gt0()
             && let Some(h) = account.positions.get_mut(&order.symbol)
         {
             let release = order.held_qty.min(qty);
@@ -227,7 +228,7 @@ impl Engine {
         order.filled_qty = filled_qty;
         order.filled_notional = filled_notional;
         // One execution so far: its price is the average (spares a Decimal division).
-        order.filled_avg_price = Some(if order.filled_qty == qty {
+        order.filled_avg_price = Some(if fast_decimal::cmp(order.filled_qty, qty).is_eq() {
             price.normalize()
         } else {
             filled_notional
@@ -237,7 +238,7 @@ impl Engine {
         });
         order.updated_at = now;
         let done = match order.qty {
-            Some(q) => order.filled_qty >= q,
+            Some(q) => !fast_decimal::lt(order.filled_qty, q),
             None => order
                 .leaves()
                 .checked_div(price)
@@ -254,8 +255,7 @@ impl Engine {
         let position_qty = effect.position_qty;
         // A sell that held no shares (admitted as a short while flat) sold shares of a long
         // that other orders hold: their holds must shrink to what is left.
-        let overheld = signed < Decimal::ZERO
-            && effect.held_for_orders > effect.position_qty.max(Decimal::ZERO);
+        let overheld = signed.lt0() && effect.held_for_orders > effect.position_qty.max0();
         let overheld = overheld.then(|| (order.account.clone(), order.symbol.clone()));
         let leaves_qty = order.qty.map_or(Decimal::ZERO, |q| q - order.filled_qty);
         self.activities.push(fills::FillRecord {
@@ -306,9 +306,7 @@ impl Engine {
             e.accounts
                 .get(account)
                 .and_then(|a| a.positions.get(symbol))
-                .map_or(Decimal::ZERO, |h| {
-                    h.held_for_orders - h.qty.max(Decimal::ZERO)
-                })
+                .map_or(Decimal::ZERO, |h| h.held_for_orders - h.qty.max0())
         };
         let holders: Vec<Uuid> = self
             .orders
@@ -316,7 +314,7 @@ impl Engine {
             .rev()
             .filter(|o| {
                 o.status.is_open()
-                    && o.held_qty > Decimal::ZERO
+                    && o.held_qty.gt0()
                     && &o.account == account
                     && &o.symbol == symbol
             })
@@ -324,7 +322,7 @@ impl Engine {
             .collect();
         for id in holders {
             let over = excess(self);
-            if over <= Decimal::ZERO {
+            if !over.gt0() {
                 return;
             }
             let Some(o) = self.orders.get_mut(&id) else {
@@ -426,7 +424,7 @@ impl Engine {
         if let Some(at) = o.expires_at {
             self.expiries.insert((at, o.seq), id);
         }
-        if o.held_qty > Decimal::ZERO
+        if o.held_qty.gt0()
             && let Some(h) = self
                 .accounts
                 .get_mut(&o.account)
@@ -451,7 +449,7 @@ impl Engine {
         }
         if let Some(a) = self.accounts.get_mut(&o.account) {
             a.reserved = a.reserved.saturating_sub(o.reserved);
-            if o.held_qty > Decimal::ZERO
+            if o.held_qty.gt0()
                 && let Some(h) = a.positions.get_mut(&o.symbol)
             {
                 h.held_for_orders -= o.held_qty;
@@ -595,7 +593,7 @@ impl Engine {
             id: new_id,
             client_order_id: changes
                 .client_order_id
-                .unwrap_or_else(|| new_id.to_string()),
+                .map_or_else(|| ClientId::from(new_id.to_string()), ClientId::from),
             symbol: old.symbol.clone(),
             side: old.side,
             order_type: old.order_type,
@@ -697,7 +695,7 @@ impl Engine {
             Side::Buy => buy_px,
             Side::Sell => sell_px,
         };
-        if px <= Decimal::ZERO {
+        if !px.gt0() {
             return;
         }
         let hwm = match (o.side, o.hwm) {
@@ -760,10 +758,8 @@ impl Engine {
         };
         // Limits trade at the quote (`executable`), whose prices a fill does not move.
         let touch = self.quotes.get(symbol).map(|q| (q.ask_price, q.bid_price));
-        let buy_crosses =
-            |limit: Decimal| touch.is_some_and(|(ask, _)| ask > Decimal::ZERO && ask <= limit);
-        let sell_crosses =
-            |limit: Decimal| touch.is_some_and(|(_, bid)| bid > Decimal::ZERO && bid >= limit);
+        let buy_crosses = |limit: Decimal| touch.is_some_and(|(ask, _)| ask.gt0() && ask <= limit);
+        let sell_crosses = |limit: Decimal| touch.is_some_and(|(_, bid)| bid.gt0() && bid >= limit);
         // Most ticks move nothing: no trailing stop, no waiting market order, no stop hit and
         // no limit crossed is settled with this one look at the book.
         let quiet = book.trailing.is_empty()
@@ -771,11 +767,11 @@ impl Engine {
             && !book
                 .buy_stops
                 .first_key_value()
-                .is_some_and(|((stop, _), _)| buy_px > Decimal::ZERO && buy_px >= *stop)
+                .is_some_and(|((stop, _), _)| buy_px.gt0() && buy_px >= *stop)
             && !book
                 .sell_stops
                 .first_key_value()
-                .is_some_and(|((stop, _), _)| sell_px > Decimal::ZERO && sell_px <= stop.0)
+                .is_some_and(|((stop, _), _)| sell_px.gt0() && sell_px <= stop.0)
             && !book
                 .buy_limits
                 .first_key_value()
@@ -798,12 +794,12 @@ impl Engine {
             let next = book
                 .buy_stops
                 .first_key_value()
-                .filter(|((stop, _), _)| buy_px > Decimal::ZERO && buy_px >= *stop)
+                .filter(|((stop, _), _)| buy_px.gt0() && buy_px >= *stop)
                 .map(|(_, id)| *id)
                 .or_else(|| {
                     book.sell_stops
                         .first_key_value()
-                        .filter(|((stop, _), _)| sell_px > Decimal::ZERO && sell_px <= stop.0)
+                        .filter(|((stop, _), _)| sell_px.gt0() && sell_px <= stop.0)
                         .map(|(_, id)| *id)
                 });
             match next {
@@ -867,14 +863,14 @@ impl Engine {
         let mut ids: Vec<Uuid> = book
             .buy_limits
             .iter()
-            .take_while(|((limit, _), _)| buy_px > Decimal::ZERO && limit.0 >= buy_px)
+            .take_while(|((limit, _), _)| buy_px.gt0() && limit.0 >= buy_px)
             .map(|(_, id)| *id)
             .filter(extended)
             .collect();
         ids.extend(
             book.sell_limits
                 .iter()
-                .take_while(|((limit, _), _)| sell_px > Decimal::ZERO && *limit <= sell_px)
+                .take_while(|((limit, _), _)| sell_px.gt0() && *limit <= sell_px)
                 .map(|(_, id)| *id)
                 .filter(extended),
         );
@@ -889,9 +885,7 @@ impl Engine {
 /// if that ever broke.
 #[inline]
 fn need_of(o: &Order) -> Decimal {
-    o.leaves()
-        .max(Decimal::ZERO)
-        .saturating_mul(o.reserve_price)
+    o.leaves().max0().saturating_mul(o.reserve_price)
 }
 
 /// Sets what `o` holds of its account's buying power to `amount`, the account's total with it.

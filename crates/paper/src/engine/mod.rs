@@ -17,6 +17,7 @@ pub mod watchlists;
 
 mod admission;
 mod chunked;
+mod fast_decimal;
 mod fasthash;
 mod fills;
 mod matching;

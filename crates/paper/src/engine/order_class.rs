@@ -7,6 +7,7 @@
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
+use super::fast_decimal::Sign;
 use super::validate::{MAX_PRICE, check_increment, positive};
 use super::*;
 
@@ -198,7 +199,7 @@ impl Engine {
             let id = stable_uuid(&format!("{parent_id}/{what}"));
             let leg = Order {
                 id,
-                client_order_id: id.to_string(),
+                client_order_id: ClientId::from(id.to_string()),
                 seq: self.seq,
                 // An OCO's exits are on one side; a bracket's or OTO's close the entry.
                 side: if oco {
@@ -247,9 +248,7 @@ impl Engine {
             .accounts
             .get(&account)
             .and_then(|a| a.positions.get(&symbol))
-            .map_or(Decimal::ZERO, |h| {
-                (h.qty - h.held_for_orders).max(Decimal::ZERO)
-            });
+            .map_or(Decimal::ZERO, |h| (h.qty - h.held_for_orders).max0());
         if let Some(o) = self.orders.get_mut(&id) {
             match side {
                 Side::Sell => o.held_qty = leaves.min(available),
@@ -342,7 +341,7 @@ impl Engine {
             return;
         }
         let done = o.status == OrderStatus::Filled;
-        let leaves = o.leaves().max(Decimal::ZERO);
+        let leaves = o.leaves().max0();
         let entry = o.parent.is_none() && o.order_class != OrderClass::Oco;
         if entry {
             if done {
@@ -382,10 +381,10 @@ impl Engine {
             return;
         }
         o.qty = Some(o.filled_qty + leaves);
-        let excess = (o.held_qty - leaves).max(Decimal::ZERO);
+        let excess = (o.held_qty - leaves).max0();
         o.held_qty -= excess;
         let (account, symbol) = (o.account.clone(), o.symbol.clone());
-        if excess > Decimal::ZERO
+        if excess.gt0()
             && let Some(h) = self
                 .accounts
                 .get_mut(&account)
@@ -407,7 +406,7 @@ impl Engine {
             return;
         }
         let legs = o.legs.clone();
-        if o.order_class != OrderClass::Oco && o.filled_qty > Decimal::ZERO {
+        if o.order_class != OrderClass::Oco && o.filled_qty.gt0() {
             return self.release_legs(id, out);
         }
         for leg in legs {
@@ -492,7 +491,7 @@ impl Engine {
         self.seq += 1;
         let leg = Order {
             id: new_id,
-            client_order_id: new_id.to_string(),
+            client_order_id: ClientId::from(new_id.to_string()),
             created_at: now,
             updated_at: now,
             submitted_at: now,
@@ -502,7 +501,7 @@ impl Engine {
             replaced_at: None,
             replaced_by: None,
             replaces: Some(old.id),
-            qty: old.qty.map(|_| old.leaves().max(Decimal::ZERO)),
+            qty: old.qty.map(|_| old.leaves().max0()),
             filled_qty: Decimal::ZERO,
             filled_avg_price: None,
             filled_notional: Decimal::ZERO,
@@ -568,10 +567,10 @@ impl Engine {
                     .map(|p| p.held_qty)
                     .sum::<Decimal>()
                     + o.held_qty;
-                let others = (h.held_for_orders - group).max(Decimal::ZERO);
-                (h.qty - others).max(Decimal::ZERO)
+                let others = (h.held_for_orders - group).max0();
+                (h.qty - others).max0()
             }
-            Side::Buy => (-h.qty).max(Decimal::ZERO),
+            Side::Buy => (-h.qty).max0(),
         })
     }
 }

@@ -4,6 +4,7 @@ use brokerdesk_model::{AccountId, Symbol};
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
+use super::fast_decimal::{self, Sign};
 use super::*;
 
 impl Engine {
@@ -87,8 +88,8 @@ impl Engine {
             return Some(t.price);
         }
         self.quotes.get(symbol).and_then(|q| {
-            (q.bid_price > Decimal::ZERO && q.ask_price > Decimal::ZERO)
-                .then(|| q.bid_price.saturating_add(q.ask_price) / Decimal::TWO)
+            (q.bid_price.gt0() && q.ask_price.gt0())
+                .then(|| fast_decimal::half(q.bid_price.saturating_add(q.ask_price)))
         })
     }
 
@@ -149,7 +150,7 @@ impl Engine {
             symbol: symbol.clone(),
             exchange: asset.map_or_else(String::new, |a| a.exchange.clone()),
             qty: h.qty,
-            qty_available: if h.qty > Decimal::ZERO {
+            qty_available: if h.qty.gt0() {
                 h.qty.saturating_sub(h.held_for_orders)
             } else {
                 h.qty

@@ -89,7 +89,7 @@ impl Harness {
         OrderRequest {
             account,
             id: Uuid::from_u128(self.n),
-            client_order_id: format!("c{}", self.n),
+            client_order_id: format!("c{}", self.n).into(),
             symbol: Symbol::new(sym),
             side,
             order_type,

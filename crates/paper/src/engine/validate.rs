@@ -2,6 +2,7 @@
 
 use rust_decimal::Decimal;
 
+use super::fast_decimal::Sign;
 use super::rejection::Rejection;
 use super::types::{OrderRequest, OrderType, TimeInForce};
 
@@ -24,16 +25,26 @@ fn invalid(msg: impl Into<String>) -> Rejection {
     Rejection::Invalid(msg.into())
 }
 
-/// `value`, if given, must be in (0, max].
+/// `value`, if given, must be in (0, max]. Inline, with the error apart: six of these run
+/// on every order, nearly all on `None` or a plain value.
+#[inline]
 pub(super) fn positive(
     field: &str,
     value: Option<Decimal>,
     max: Decimal,
 ) -> Result<Option<Decimal>, Rejection> {
     match value {
-        Some(v) if v <= Decimal::ZERO => Err(invalid(format!("{field} must be > 0"))),
-        Some(v) if !at_most(v, max) => Err(invalid(format!("{field} must be <= {max}"))),
+        Some(v) if !(v.gt0() && at_most(v, max)) => Err(out_of_range(field, v, max)),
         other => Ok(other),
+    }
+}
+
+#[cold]
+fn out_of_range(field: &str, v: Decimal, max: Decimal) -> Rejection {
+    if v.gt0() {
+        invalid(format!("{field} must be <= {max}"))
+    } else {
+        invalid(format!("{field} must be > 0"))
     }
 }
 
