@@ -50,6 +50,9 @@ pub struct Account {
     pub cash: Decimal,
     pub initial_cash: Decimal,
     pub realized_pl: Decimal,
+    /// A position that closes stays as a flat holding (quantity zero), which every view
+    /// skips: a symbol traded in and out all day is not removed from and put back into the
+    /// map on every round trip.
     pub positions: BTreeMap<Symbol, Holding>,
     /// Buying power held by open orders.
     pub reserved: Decimal,
@@ -189,9 +192,7 @@ impl Account {
         let (position_qty, held_for_orders) = (holding.qty, holding.held_for_orders);
         self.cash = cash;
         self.realized_pl = realized_pl;
-        if holding.qty.is_zero() && holding.held_for_orders.is_zero() {
-            self.positions.remove(symbol);
-        } else if let Some(slot) = self.positions.get_mut(symbol) {
+        if let Some(slot) = self.positions.get_mut(symbol) {
             *slot = holding;
         } else {
             self.positions.insert(symbol.clone(), holding);
@@ -255,6 +256,9 @@ impl Account {
         let mut long = Decimal::ZERO;
         let mut short = Decimal::ZERO;
         for (symbol, holding) in &self.positions {
+            if holding.qty.is_zero() {
+                continue;
+            }
             let value = holding.qty.saturating_mul(mark(symbol, holding));
             if value.gt0() {
                 long = long.saturating_add(value);
@@ -374,7 +378,7 @@ mod tests {
         assert_eq!(fx.position_qty, dec!(0));
         assert_eq!(fx.realized, dec!(30));
         assert!(!fx.day_trade);
-        assert!(!a.positions.contains_key(&s));
+        assert!(a.positions[&s].qty.is_zero() && a.positions[&s].cost_basis.is_zero());
         assert_eq!(a.cash, dec!(1030));
     }
 

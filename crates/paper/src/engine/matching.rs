@@ -453,9 +453,6 @@ impl Engine {
                 && let Some(h) = a.positions.get_mut(&o.symbol)
             {
                 h.held_for_orders -= o.held_qty;
-                if h.qty.is_zero() && h.held_for_orders.is_zero() {
-                    a.positions.remove(&o.symbol);
-                }
             }
         }
     }
