@@ -1,23 +1,18 @@
 //! Identifier newtypes, so that an order id can never be passed where an account id is expected.
 
-use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 use std::fmt;
-
-// Ids are held inline (`CompactString`, the size of a `String`): up to 24 bytes, which every
-// symbol and nearly every id is, a clone copies them instead of allocating. An order is cloned
-// into each event it makes, with its symbol and account id.
 
 macro_rules! string_id {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
         #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
         #[serde(transparent)]
-        pub struct $name(CompactString);
+        pub struct $name(String);
 
         impl $name {
             pub fn new(value: impl Into<String>) -> Self {
-                Self(CompactString::from(value.into()))
+                Self(value.into())
             }
 
             pub fn as_str(&self) -> &str {
@@ -33,13 +28,13 @@ macro_rules! string_id {
 
         impl From<&str> for $name {
             fn from(value: &str) -> Self {
-                Self(CompactString::from(value))
+                Self(value.to_owned())
             }
         }
 
         impl From<String> for $name {
             fn from(value: String) -> Self {
-                Self(CompactString::from(value))
+                Self(value)
             }
         }
     };
@@ -69,17 +64,11 @@ string_id!(
 /// A ticker symbol, normalised to upper case so that `aapl` and `AAPL` are the same instrument.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(into = "String", from = "String")]
-pub struct Symbol(CompactString);
+pub struct Symbol(String);
 
 impl Symbol {
     pub fn new(value: impl AsRef<str>) -> Self {
-        let value = value.as_ref().trim();
-        // Most symbols arrive upper case already: no second pass to build them.
-        if value.bytes().any(|b| b.is_ascii_lowercase()) {
-            Self(CompactString::from(value.to_ascii_uppercase()))
-        } else {
-            Self(CompactString::from(value))
-        }
+        Self(value.as_ref().trim().to_ascii_uppercase())
     }
 
     pub fn as_str(&self) -> &str {
@@ -107,7 +96,7 @@ impl From<String> for Symbol {
 
 impl From<Symbol> for String {
     fn from(value: Symbol) -> Self {
-        value.0.into_string()
+        value.0
     }
 }
 

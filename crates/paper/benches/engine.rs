@@ -36,7 +36,7 @@ fn order(n: u128, sym: &Symbol, side: Side, limit: Option<Decimal>) -> CommandKi
     CommandKind::Submit(OrderRequest {
         account: account(),
         id: Uuid::from_u128(n),
-        client_order_id: format!("b{n}").into(),
+        client_order_id: format!("b{n}"),
         symbol: sym.clone(),
         side,
         order_type: if limit.is_some() {

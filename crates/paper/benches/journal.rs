@@ -15,7 +15,7 @@ fn entry(n: u128) -> (Command, Vec<Event>) {
     let req = OrderRequest {
         account: AccountId::new("BENCH"),
         id: Uuid::from_u128(n),
-        client_order_id: format!("j{n}").into(),
+        client_order_id: format!("j{n}"),
         symbol: Symbol::new("AAPL"),
         side: Side::Buy,
         order_type: OrderType::Limit,

@@ -590,7 +590,7 @@ impl Engine {
             id: new_id,
             client_order_id: changes
                 .client_order_id
-                .map_or_else(|| ClientId::from(new_id.to_string()), ClientId::from),
+                .unwrap_or_else(|| new_id.to_string()),
             symbol: old.symbol.clone(),
             side: old.side,
             order_type: old.order_type,

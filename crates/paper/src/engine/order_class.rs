@@ -199,7 +199,7 @@ impl Engine {
             let id = stable_uuid(&format!("{parent_id}/{what}"));
             let leg = Order {
                 id,
-                client_order_id: ClientId::from(id.to_string()),
+                client_order_id: id.to_string(),
                 seq: self.seq,
                 // An OCO's exits are on one side; a bracket's or OTO's close the entry.
                 side: if oco {
@@ -491,7 +491,7 @@ impl Engine {
         self.seq += 1;
         let leg = Order {
             id: new_id,
-            client_order_id: ClientId::from(new_id.to_string()),
+            client_order_id: new_id.to_string(),
             created_at: now,
             updated_at: now,
             submitted_at: now,

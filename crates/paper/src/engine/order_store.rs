@@ -196,7 +196,7 @@ mod tests {
         o.id = Uuid::from_u128(n as u128);
         o.seq = n as u64;
         o.account = AccountId::new(account);
-        o.client_order_id = cid.into();
+        o.client_order_id = cid.to_owned();
         o
     }
 

@@ -227,7 +227,7 @@ fn commands(ops: &[Op], config: EngineConfig) -> Vec<Command> {
                 CommandKind::Submit(OrderRequest {
                     account: accounts()[account].clone(),
                     id,
-                    client_order_id: format!("p{n}").into(),
+                    client_order_id: format!("p{n}"),
                     symbol: Symbol::new(SYMBOLS[sym]),
                     side,
                     order_type,

@@ -89,7 +89,7 @@ impl Harness {
         OrderRequest {
             account,
             id: Uuid::from_u128(self.n),
-            client_order_id: format!("c{}", self.n).into(),
+            client_order_id: format!("c{}", self.n),
             symbol: Symbol::new(sym),
             side,
             order_type,

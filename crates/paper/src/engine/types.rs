@@ -6,11 +6,6 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-/// A client order id as the engine keeps it: held inline up to 24 bytes, so the copy of an
-/// order in each event it makes allocates nothing for it (ids arrive as short tags or as
-/// 36-character UUIDs; those are stored on the heap as before).
-pub type ClientId = compact_str::CompactString;
-
 use super::rejection::Rejection;
 /// `Side` is the engine's name for the shared `OrderSide`.
 pub use brokerdesk_model::order::{OrderSide as Side, OrderType, TimeInForce};
@@ -62,8 +57,7 @@ pub enum AccountKind {
 pub struct OrderRequest {
     pub account: AccountId,
     pub id: Uuid,
-    /// Inline up to 24 bytes (see `ClientId`).
-    pub client_order_id: ClientId,
+    pub client_order_id: String,
     pub symbol: Symbol,
     pub side: Side,
     pub order_type: OrderType,
@@ -166,7 +160,7 @@ pub struct ReplaceRequest {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Order {
     pub id: Uuid,
-    pub client_order_id: ClientId,
+    pub client_order_id: String,
     pub account: AccountId,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
@@ -398,6 +392,6 @@ pub enum Event {
     Rejected {
         rejection: Rejection,
         order_id: Option<Uuid>,
-        client_order_id: Option<ClientId>,
+        client_order_id: Option<String>,
     },
 }

@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::ApiError;
 use crate::engine::{
-    ClassRequest, ClientId, Exit, OrderRequest, OrderType, Side, StopLoss, TakeProfit, TimeInForce,
+    ClassRequest, Exit, OrderRequest, OrderType, Side, StopLoss, TakeProfit, TimeInForce,
 };
 
 #[derive(Deserialize)]
@@ -37,7 +37,7 @@ pub(crate) struct OrderBody {
     trail_price: Option<Decimal>,
     trail_percent: Option<Decimal>,
     extended_hours: Option<bool>,
-    client_order_id: Option<ClientId>,
+    client_order_id: Option<String>,
     order_class: Option<String>,
     take_profit: Option<TakeProfitBody>,
     stop_loss: Option<StopLossBody>,
@@ -142,9 +142,7 @@ impl OrderBody {
         Ok(OrderRequest {
             account,
             id,
-            client_order_id: self
-                .client_order_id
-                .unwrap_or_else(|| ClientId::from(client_order_id())),
+            client_order_id: self.client_order_id.unwrap_or_else(client_order_id),
             symbol: Symbol::new(&self.symbol),
             side: self.side,
             order_type: self.order_type,

@@ -192,7 +192,7 @@ mod tests {
         ) -> Order {
             let mut o = base.clone();
             o.id = Uuid::from_u128(id);
-            o.client_order_id = client.into();
+            o.client_order_id = client;
             o.symbol = Symbol::new(symbol);
             o.created_at = times[0].unwrap_or(o.created_at);
             o.updated_at = times[1].unwrap_or(o.updated_at);

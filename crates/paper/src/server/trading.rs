@@ -21,8 +21,8 @@ use super::runtime::State;
 use super::{ApiError, AppState, order_json, wire};
 use crate::engine::calendar::new_york_local;
 use crate::engine::{
-    ClassRequest, ClientId, CommandKind, Event, Order, OrderRequest, OrderType, ReplaceRequest,
-    Side, TimeInForce, stable_uuid,
+    ClassRequest, CommandKind, Event, Order, OrderRequest, OrderType, ReplaceRequest, Side,
+    TimeInForce, stable_uuid,
 };
 
 pub(crate) fn routes() -> Router<AppState> {
@@ -449,7 +449,7 @@ fn closing_order(
     CommandKind::Submit(OrderRequest {
         account: account.clone(),
         id,
-        client_order_id: ClientId::from(id.to_string()),
+        client_order_id: id.to_string(),
         symbol,
         side: if position > Decimal::ZERO {
             Side::Sell

@@ -20,7 +20,7 @@ use uuid::Uuid;
 
 use super::bytes::ByteReader;
 use crate::engine::{
-    ClassRequest, ClientId, Command, CommandKind, OrderRequest, OrderType, Side, TimeInForce,
+    ClassRequest, Command, CommandKind, OrderRequest, OrderType, Side, TimeInForce,
 };
 
 pub(super) const TAG: u8 = 0xc1;
@@ -77,7 +77,7 @@ pub(super) fn decode(bytes: &[u8]) -> Result<Command, String> {
     let at = DateTime::from_timestamp(secs, nanos).ok_or("timestamp out of range")?;
     let account = AccountId::new(string(&mut r)?);
     let id = Uuid::from_bytes(r.array().ok_or(CUT)?);
-    let client_order_id = ClientId::from(string(&mut r)?);
+    let client_order_id = string(&mut r)?.to_owned();
     let symbol = Symbol::new(string(&mut r)?);
     let side = from_code(&SIDES, r.byte().ok_or(CUT)?, "side")?;
     let order_type = from_code(&TYPES, r.byte().ok_or(CUT)?, "order type")?;
@@ -227,7 +227,7 @@ mod tests {
                     CommandKind::Submit(OrderRequest {
                         account: AccountId::new(acct),
                         id: Uuid::from_u128(id),
-                        client_order_id: cid.into(),
+                        client_order_id: cid,
                         symbol: Symbol::new(sym),
                         side: if sell { Side::Sell } else { Side::Buy },
                         order_type: TYPES[usize::from(ty)],
