@@ -4,14 +4,17 @@
 //! `Decimal`'s own comparison is a call that aligns the operands' scales (a multiply loop when
 //! they differ, as a price with cents and a whole threshold do): some 40 instructions, and a
 //! market round trip made 40 of them. Against zero only the sign and the mantissa matter; two
-//! values whose scales are at most nine apart compare as aligned `i128` mantissas. Anything else falls back
-//! to `Decimal`'s comparison, so the answers are always the same (a proptest holds them to it).
+//! values whose scales are at most nine apart compare as aligned `i128` mantissas. Anything
+//! else falls back to `Decimal`'s comparison, so the answers are always the same (a proptest
+//! holds them to it).
 
 use rust_decimal::Decimal;
 use std::cmp::Ordering;
 
-/// Sign tests and zero clamps with exactly the meaning of the comparisons they replace (a
-/// negative zero is zero; `max0`/`min0` keep `Decimal::max`/`min`'s choice of operand).
+use super::limits::not_negative;
+
+/// Sign tests and a zero clamp with exactly the meaning of the comparisons they replace (a
+/// negative zero is zero; `max0` keeps `Decimal::max`'s choice of operand).
 pub trait Sign: Copy {
     /// `self > 0`
     fn gt0(self) -> bool;
@@ -29,7 +32,7 @@ impl Sign for Decimal {
 
     #[inline]
     fn lt0(self) -> bool {
-        self.is_sign_negative() && !self.is_zero()
+        !not_negative(self)
     }
 
     #[inline]
