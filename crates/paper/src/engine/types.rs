@@ -349,6 +349,9 @@ pub struct Fill {
     pub position_qty: Decimal,
 }
 
+/// An order as an event saw it: shared, immutable (see `Event`).
+pub type SharedOrder = triomphe::Arc<Order>;
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum Event {
@@ -363,30 +366,30 @@ pub enum Event {
     AccountReset {
         account: AccountId,
     },
-    // Orders are boxed: an event is moved several times on its way out, and a 500-byte
-    // order inline made each move (and each event vector) that large.
+    // Orders are shared with the venue's own copy (`SharedOrder`): an event costs a reference
+    // count, not a copy of a 500-byte order and its strings; the venue copies an order only
+    // when it changes while an event still holds it.
     /// Alpaca's `new` (or `accepted` while queued for the open).
     Accepted {
-        order: Box<Order>,
+        order: SharedOrder,
     },
     PartiallyFilled {
-        order: Box<Order>,
+        order: SharedOrder,
         fill: Fill,
     },
     Filled {
-        order: Box<Order>,
+        order: SharedOrder,
         fill: Fill,
     },
     Canceled {
-        order: Box<Order>,
+        order: SharedOrder,
     },
     Expired {
-        order: Box<Order>,
+        order: SharedOrder,
     },
-    /// Boxed: two orders would make every event twice as large.
     Replaced {
-        old: Box<Order>,
-        new: Box<Order>,
+        old: SharedOrder,
+        new: SharedOrder,
     },
     /// A command the venue refused; nothing changed.
     Rejected {
