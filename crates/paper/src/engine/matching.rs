@@ -272,7 +272,7 @@ impl Engine {
         } else {
             self.set_reservation(id);
         }
-        if let Some(order) = self.orders.shared(&id) {
+        if let Some(order) = self.orders.get(&id) {
             let fill = Fill {
                 qty,
                 price,
@@ -280,9 +280,15 @@ impl Engine {
                 position_qty,
             };
             out.push(if done {
-                Event::Filled { order, fill }
+                Event::Filled {
+                    order: Box::new(order.clone()),
+                    fill,
+                }
             } else {
-                Event::PartiallyFilled { order, fill }
+                Event::PartiallyFilled {
+                    order: Box::new(order.clone()),
+                    fill,
+                }
             });
         }
         if linked {
@@ -471,9 +477,13 @@ impl Engine {
             _ => {}
         }
         self.open_orders = self.open_orders.saturating_sub(1);
-        match self.orders.shared(&id) {
-            Some(order) if status == OrderStatus::Canceled => out.push(Event::Canceled { order }),
-            Some(order) if status == OrderStatus::Expired => out.push(Event::Expired { order }),
+        match status {
+            OrderStatus::Canceled => out.push(Event::Canceled {
+                order: Box::new(o.clone()),
+            }),
+            OrderStatus::Expired => out.push(Event::Expired {
+                order: Box::new(o.clone()),
+            }),
             _ => {}
         }
         if grouped {
@@ -607,10 +617,11 @@ impl Engine {
                 if let Some(o) = self.orders.get_mut(&id) {
                     o.replaced_by = Some(new_id);
                 }
-                if let (Some(old), Some(new)) =
-                    (self.orders.shared(&id), self.orders.shared(&new_id))
-                {
-                    out.push(Event::Replaced { old, new });
+                if let (Some(old), Some(new)) = (self.orders.get(&id), self.orders.get(&new_id)) {
+                    out.push(Event::Replaced {
+                        old: Box::new(old.clone()),
+                        new: Box::new(new.clone()),
+                    });
                 }
                 self.execute_new(new_id, out);
             }

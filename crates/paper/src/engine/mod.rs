@@ -362,12 +362,15 @@ impl Engine {
                 let class = req.class;
                 let id = self.accept(req, adm, None);
                 self.create_legs(id, &class);
-                if let Some(o) = self.orders.shared(&id) {
-                    let legs = o.legs.clone();
-                    out.push(Event::Accepted { order: o });
-                    for leg in &legs {
-                        if let Some(l) = self.orders.shared(leg) {
-                            out.push(Event::Accepted { order: l });
+                if let Some(o) = self.orders.get(&id) {
+                    out.push(Event::Accepted {
+                        order: Box::new(o.clone()),
+                    });
+                    for leg in &o.legs {
+                        if let Some(l) = self.orders.get(leg) {
+                            out.push(Event::Accepted {
+                                order: Box::new(l.clone()),
+                            });
                         }
                     }
                 }

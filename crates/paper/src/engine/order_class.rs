@@ -283,8 +283,10 @@ impl Engine {
         }
         for &id in &live {
             self.arm(id);
-            if let Some(order) = self.orders.shared(&id) {
-                out.push(Event::Accepted { order });
+            if let Some(o) = self.orders.get(&id) {
+                out.push(Event::Accepted {
+                    order: Box::new(o.clone()),
+                });
             }
         }
         for id in live {
@@ -527,8 +529,11 @@ impl Engine {
         if status != OrderStatus::Held {
             self.arm(new_id);
         }
-        if let (Some(old), Some(new)) = (self.orders.shared(&old.id), self.orders.shared(&new_id)) {
-            out.push(Event::Replaced { old, new });
+        if let (Some(o), Some(n)) = (self.orders.get(&old.id), self.orders.get(&new_id)) {
+            out.push(Event::Replaced {
+                old: Box::new(o.clone()),
+                new: Box::new(n.clone()),
+            });
         }
         if status == OrderStatus::New {
             self.execute_new(new_id, out);

@@ -9,7 +9,6 @@
 use hashbrown::HashTable;
 use std::collections::hash_map::Entry;
 use std::hash::BuildHasher;
-use triomphe::Arc;
 use uuid::Uuid;
 
 use super::chunked::Chunked;
@@ -19,9 +18,7 @@ use brokerdesk_model::AccountId;
 
 #[derive(Clone, Debug, Default)]
 pub(super) struct OrderStore {
-    /// Shared with the events that report them (copy-on-write): an event costs a reference
-    /// count, and an order is copied only when it changes while an event still holds it.
-    orders: Chunked<Arc<Order>>,
+    orders: Chunked<Order>,
     index: FastMap<Uuid, usize>,
     /// (account, client order id) → the latest order with it, as (hash, index). The hash is
     /// kept so growing the table never reads a key string again (rehashing `String` keys
@@ -47,21 +44,11 @@ impl OrderStore {
     }
 
     pub(super) fn get(&self, id: &Uuid) -> Option<&Order> {
-        self.position(id)
-            .and_then(|i| self.orders.get(i))
-            .map(|o| &**o)
+        self.position(id).and_then(|i| self.orders.get(i))
     }
 
-    /// The order as it is now, for an event: shares it rather than copying it.
-    pub(super) fn shared(&self, id: &Uuid) -> Option<Arc<Order>> {
-        self.position(id).and_then(|i| self.orders.get(i)).cloned()
-    }
-
-    /// Copies the order first if an event still holds it, so the event keeps what it saw.
     pub(super) fn get_mut(&mut self, id: &Uuid) -> Option<&mut Order> {
-        self.position(id)
-            .and_then(|i| self.orders.get_mut(i))
-            .map(Arc::make_mut)
+        self.position(id).and_then(|i| self.orders.get_mut(i))
     }
 
     pub(super) fn contains_key(&self, id: &Uuid) -> bool {
@@ -97,7 +84,6 @@ impl OrderStore {
                     })
             })
             .and_then(|&(_, i)| orders.get(i))
-            .map(|o| &**o)
     }
 
     /// Adds a new order; an id already present (admission refuses those) is overwritten in
@@ -111,10 +97,6 @@ impl OrderStore {
     /// worked out.
     #[inline]
     pub(super) fn insert_hashed(&mut self, order: Order, h: u64) {
-        self.insert_shared(Arc::new(order), h);
-    }
-
-    fn insert_shared(&mut self, order: Arc<Order>, h: u64) {
         debug_assert_eq!(h, client_hash(&order.account, &order.client_order_id));
         // One hash look-up for both cases (the entry API), not a get then an insert.
         let id = order.id;
@@ -168,8 +150,7 @@ impl OrderStore {
     pub(super) fn retain(&mut self, keep: impl Fn(&Order) -> bool) {
         let old = std::mem::take(self);
         for order in old.orders.into_iter().filter(|o| keep(o)) {
-            let h = client_hash(&order.account, &order.client_order_id);
-            self.insert_shared(order, h);
+            self.insert(order);
         }
     }
 
@@ -179,7 +160,7 @@ impl OrderStore {
 
     /// Oldest first.
     pub(super) fn iter(&self) -> impl DoubleEndedIterator<Item = &Order> + Clone + '_ {
-        self.orders.iter().map(|o| &**o)
+        self.orders.iter()
     }
 }
 

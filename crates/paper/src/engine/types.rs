@@ -349,9 +349,6 @@ pub struct Fill {
     pub position_qty: Decimal,
 }
 
-/// An order as an event saw it: shared, immutable (see `Event`).
-pub type SharedOrder = triomphe::Arc<Order>;
-
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum Event {
@@ -366,30 +363,30 @@ pub enum Event {
     AccountReset {
         account: AccountId,
     },
-    // Orders are shared with the venue's own copy (`SharedOrder`): an event costs a reference
-    // count, not a copy of a 500-byte order and its strings; the venue copies an order only
-    // when it changes while an event still holds it.
+    // Orders are boxed: an event is moved several times on its way out, and a 500-byte
+    // order inline made each move (and each event vector) that large.
     /// Alpaca's `new` (or `accepted` while queued for the open).
     Accepted {
-        order: SharedOrder,
+        order: Box<Order>,
     },
     PartiallyFilled {
-        order: SharedOrder,
+        order: Box<Order>,
         fill: Fill,
     },
     Filled {
-        order: SharedOrder,
+        order: Box<Order>,
         fill: Fill,
     },
     Canceled {
-        order: SharedOrder,
+        order: Box<Order>,
     },
     Expired {
-        order: SharedOrder,
+        order: Box<Order>,
     },
+    /// Boxed: two orders would make every event twice as large.
     Replaced {
-        old: SharedOrder,
-        new: SharedOrder,
+        old: Box<Order>,
+        new: Box<Order>,
     },
     /// A command the venue refused; nothing changed.
     Rejected {
