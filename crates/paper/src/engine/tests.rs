@@ -156,6 +156,56 @@ fn market_buy_fills_at_the_ask_and_sell_at_the_bid() {
     assert_eq!(s.realized_pl, dec!(-0.08));
 }
 
+/// An event must keep the order as it was when the event happened, however the order changes
+/// afterwards, and a cloned engine (a snapshot) must not see changes made to the original:
+/// what any sharing of orders between the venue and its events (tried for speed) must keep.
+#[test]
+fn an_event_keeps_the_order_as_it_was_when_the_order_changes_later() {
+    let mut h = Harness::new(CalendarKind::Always);
+    aapl(&mut h);
+    // Within one command: accepted (nothing filled), then filled.
+    let r = h.req(margin(), "AAPL", Side::Buy, OrderType::Market, dec!(10));
+    let ev = h.submit(r);
+    let [
+        Event::Accepted { order: new },
+        Event::Filled { order: done, .. },
+    ] = &ev[..]
+    else {
+        panic!("{ev:?}");
+    };
+    assert_eq!((new.status, new.filled_qty), (OrderStatus::New, dec!(0)));
+    assert_eq!(
+        (done.status, done.filled_qty),
+        (OrderStatus::Filled, dec!(10))
+    );
+    assert_eq!(new.filled_avg_price, None);
+    // Across commands, with the event still held: a resting limit, then its fill.
+    let mut r = h.req(margin(), "AAPL", Side::Buy, OrderType::Limit, dec!(5));
+    r.limit_price = Some(dec!(99.50));
+    let held = h.submit(r);
+    let before = h.e.clone();
+    h.quote("AAPL", dec!(99.40), 100, dec!(99.45), 100);
+    assert_eq!(h.order(2).status, OrderStatus::Filled);
+    let [Event::Accepted { order }] = &held[..] else {
+        panic!("{held:?}");
+    };
+    assert_eq!(
+        (order.status, order.filled_qty),
+        (OrderStatus::New, dec!(0))
+    );
+    assert_eq!(
+        before.order(&Uuid::from_u128(2)).unwrap().status,
+        OrderStatus::New
+    );
+    assert_eq!(before.open_order_count(), 1);
+    // And after the events are gone, the venue's copy changes in place as before.
+    drop(held);
+    drop(ev);
+    let r = h.req(margin(), "AAPL", Side::Sell, OrderType::Market, dec!(15));
+    assert_eq!(fills(&h.submit(r)), vec![(dec!(15), dec!(99.40))]);
+    assert_eq!(h.e.position(&margin(), &Symbol::new("AAPL")), None);
+}
+
 #[test]
 fn limit_buy_rests_until_the_ask_crosses_and_fills_at_the_ask() {
     let mut h = Harness::new(CalendarKind::Always);
