@@ -106,14 +106,49 @@ fn round_trips(start: DateTime<Utc>, first_id: u128, count: u64) -> Vec<Command>
 /// Time this thread spent on a CPU (Linux `/proc/thread-self/schedstat`, nanoseconds), so the
 /// figures leave out the time other processes held the core: on the shared 2-core machine the
 /// bench ran on, wall-clock throughput moved ±40 % between identical runs. `PAPER_BENCH_WALL=1`
-/// (or no such file) measures wall-clock time instead.
+/// (or no such file, or a clock too coarse to time a chunk: see `fine_cpu_clock`) measures
+/// wall-clock time instead.
 fn on_cpu() -> Option<StdDuration> {
-    if std::env::var_os("PAPER_BENCH_WALL").is_some() {
+    if std::env::var_os("PAPER_BENCH_WALL").is_some() || !fine_cpu_clock() {
         return None;
     }
+    read_schedstat()
+}
+
+fn read_schedstat() -> Option<StdDuration> {
     let text = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
     let ns: u64 = text.split_whitespace().next()?.parse().ok()?;
     Some(StdDuration::from_nanos(ns))
+}
+
+/// Whether the on-CPU clock ticks finely enough to time a 20,000-round-trip chunk (~50 ms).
+/// On some VMs it advances only at the scheduler tick (4 ms), which quantised every chunk's
+/// time to 48, 52, 56… ms and spread identical runs by a third; there the wall clock, whose
+/// noise is only ever a slowdown, is the better measure.
+fn fine_cpu_clock() -> bool {
+    static FINE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *FINE.get_or_init(|| {
+        let Some(start) = read_schedstat() else {
+            return false;
+        };
+        let spin = Instant::now();
+        let mut smallest = StdDuration::MAX;
+        let mut last = start;
+        while spin.elapsed() < StdDuration::from_millis(20) {
+            let Some(now) = read_schedstat() else {
+                return false;
+            };
+            if now > last {
+                smallest = smallest.min(now - last);
+                last = now;
+            }
+        }
+        let fine = smallest < StdDuration::from_micros(100);
+        if !fine {
+            eprintln!("on-CPU clock steps by {smallest:?}: timing by the wall clock");
+        }
+        fine
+    })
 }
 
 fn run(
