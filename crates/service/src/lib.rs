@@ -57,6 +57,7 @@ mod reconcile;
 mod reconciling;
 mod registry;
 mod registry_v2;
+mod resets_followed;
 mod sandbox_controls;
 mod sandbox_controls_api;
 #[cfg(test)]

@@ -15,26 +15,6 @@ use chrono::Utc;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Weak};
 use tokio::sync::broadcast::error::RecvError;
-use tokio::sync::watch;
-
-/// How many of the exchange's resets the journal has followed (for `reset_sandbox` to wait on).
-pub(crate) struct ResetsFollowed(watch::Sender<u64>);
-
-impl Default for ResetsFollowed {
-    fn default() -> Self {
-        Self(watch::channel(0).0)
-    }
-}
-
-impl ResetsFollowed {
-    pub(crate) fn subscribe(&self) -> watch::Receiver<u64> {
-        self.0.subscribe()
-    }
-
-    fn bump(&self) {
-        self.0.send_modify(|n| *n = n.saturating_add(1));
-    }
-}
 
 impl BrokerageService {
     /// Follows the local sandbox's resets for as long as both it and this service exist (the

@@ -157,7 +157,7 @@ pub(crate) struct Inner {
     /// Every account's equity over time (the net worth chart).
     pub(crate) net_worth: crate::net_worth::NetWorthState,
     /// Paper resets the journal has followed (`sandbox_resets`).
-    pub(crate) resets_followed: crate::sandbox_resets::ResetsFollowed,
+    pub(crate) resets_followed: crate::resets_followed::ResetsFollowed,
 }
 
 /// The one core behind the app and the CLI. Cheap to clone: clones share everything.
