@@ -1,0 +1,71 @@
+//! The engine bench's market round trips, for counting instructions or timing without
+//! criterion. Wall-clock figures on a shared VM move by a quarter between identical runs;
+//! instructions do not:
+//!
+//! ```sh
+//! cargo build --release -p brokerdesk-paper --example round_trip_count
+//! valgrind --tool=callgrind --toggle-collect='*round_trip_count*step*' \
+//!     target/release/examples/round_trip_count count 2000 0     # then 12000; the difference / 10,000
+//! target/release/examples/round_trip_count time                # 40 chunks of 20,000, best and median
+//! ```
+//! (`strip = "symbols"` in the release profile: build with `CARGO_PROFILE_RELEASE_STRIP=none`
+//! for callgrind to find `step`.)
+
+#![allow(clippy::unwrap_used)] // A measuring tool: a bad argument may stop it.
+
+#[path = "../benches/workload/mod.rs"]
+mod workload;
+
+use brokerdesk_paper::engine::{Command, Engine};
+use std::time::Instant;
+
+/// One command applied and its events dropped: what callgrind counts.
+#[inline(never)]
+fn step(e: &mut Engine, c: Command) -> usize {
+    e.apply(c).len()
+}
+
+fn count(round_trips: u64, resting: u128) {
+    let (mut e, t) = workload::base(resting);
+    let mut events = 0;
+    for c in workload::round_trips(t, 1, round_trips) {
+        events += step(&mut e, c);
+    }
+    assert_eq!(events as u64, 4 * round_trips);
+}
+
+/// Wall clock per chunk (a fresh copy of the engine each), best and median of 40: noise on a
+/// shared machine only ever slows a chunk, so the best is the steadiest figure.
+fn time(resting: u128) {
+    let (start, t) = workload::base(resting);
+    let mut rates: Vec<f64> = (0..40)
+        .map(|_| {
+            let mut e = start.clone();
+            let commands = workload::round_trips(t, 1, 20_000);
+            let clock = Instant::now();
+            let mut events = 0;
+            for c in commands {
+                events += step(&mut e, c);
+            }
+            events as f64 / clock.elapsed().as_secs_f64() / 1e6
+        })
+        .collect();
+    rates.sort_by(f64::total_cmp);
+    println!(
+        "{resting} resting: best {:.3}, median {:.3} M events/s",
+        rates[rates.len() - 1],
+        rates[rates.len() / 2]
+    );
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
+        ["count", n, resting] => count(n.parse().unwrap(), resting.parse().unwrap()),
+        ["time"] => {
+            time(0);
+            time(1_000);
+        }
+        _ => eprintln!("usage: round_trip_count count ROUND_TRIPS RESTING | time"),
+    }
+}
