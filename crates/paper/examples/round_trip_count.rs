@@ -25,12 +25,14 @@ fn step(e: &mut Engine, c: Command) -> usize {
     e.apply(c).len()
 }
 
+/// Applies each command in turn; returns how many events they made.
+fn apply_all(e: &mut Engine, commands: Vec<Command>) -> usize {
+    commands.into_iter().map(|c| step(e, c)).sum()
+}
+
 fn count(round_trips: u64, resting: u128) {
     let (mut e, t) = workload::base(resting);
-    let mut events = 0;
-    for c in workload::round_trips(t, 1, round_trips) {
-        events += step(&mut e, c);
-    }
+    let events = apply_all(&mut e, workload::round_trips(t, 1, round_trips));
     assert_eq!(events as u64, 4 * round_trips);
 }
 
@@ -43,10 +45,7 @@ fn time(resting: u128) {
             let mut e = start.clone();
             let commands = workload::round_trips(t, 1, 20_000);
             let clock = Instant::now();
-            let mut events = 0;
-            for c in commands {
-                events += step(&mut e, c);
-            }
+            let events = apply_all(&mut e, commands);
             events as f64 / clock.elapsed().as_secs_f64() / 1e6
         })
         .collect();
