@@ -20,6 +20,7 @@ mod chunked;
 mod fast_decimal;
 mod fasthash;
 mod fills;
+mod immediate;
 mod matching;
 mod order_class;
 mod order_store;
@@ -160,6 +161,9 @@ pub struct Engine {
     daytrade_window: chrono::NaiveDate,
     activities: chunked::Chunked<fills::FillRecord>,
     open_orders: usize,
+    /// Tests turn the on-arrival fill (`immediate`) off to compare it with the general path.
+    #[cfg(test)]
+    general_path_only: bool,
 }
 
 fn trunc_qty(q: Decimal) -> Decimal {
@@ -190,6 +194,8 @@ impl Engine {
             daytrade_window: chrono::NaiveDate::MIN,
             activities: chunked::Chunked::default(),
             open_orders: 0,
+            #[cfg(test)]
+            general_path_only: false,
         }
     }
 
@@ -360,7 +366,15 @@ impl Engine {
         match self.admit(&req, None) {
             Ok(adm) => {
                 let class = req.class;
-                let id = self.accept(req, adm, None);
+                let client_hash = adm.client_hash;
+                let order = self.new_order(req, adm, None);
+                if class.class() == OrderClass::Simple
+                    && let Some(execution) = self.fills_in_full_now(&order)
+                {
+                    self.fill_on_arrival(order, client_hash, execution, out);
+                    return;
+                }
+                let id = self.store_open(order, client_hash);
                 self.create_legs(id, &class);
                 if let Some(o) = self.orders.get(&id) {
                     out.push(Event::Accepted {
@@ -393,9 +407,26 @@ impl Engine {
 
     /// Creates the order and puts it where it waits; returns its id.
     fn accept(&mut self, req: OrderRequest, adm: Admission, replaces: Option<Uuid>) -> Uuid {
+        let client_hash = adm.client_hash;
+        let order = self.new_order(req, adm, replaces);
+        self.store_open(order, client_hash)
+    }
+
+    /// Stores an open order and puts it where it waits, with its holds; returns its id.
+    fn store_open(&mut self, order: Order, client_hash: u64) -> Uuid {
+        let id = order.id;
+        self.orders.insert_hashed(order, client_hash);
+        self.open_orders += 1;
+        self.set_reservation(id);
+        self.attach(id);
+        id
+    }
+
+    /// The order an admitted request becomes (the next sequence number is its).
+    fn new_order(&mut self, req: OrderRequest, adm: Admission, replaces: Option<Uuid>) -> Order {
         self.seq += 1;
         let now = self.now_ts();
-        let order = Order {
+        Order {
             id: req.id,
             client_order_id: req.client_order_id,
             account: req.account,
@@ -434,12 +465,6 @@ impl Engine {
             order_class: req.class.class(),
             legs: Vec::new(),
             parent: None,
-        };
-        let id = order.id;
-        self.orders.insert_hashed(order, adm.client_hash);
-        self.open_orders += 1;
-        self.set_reservation(id);
-        self.attach(id);
-        id
+        }
     }
 }

@@ -568,3 +568,29 @@ proptest! {
         prop_assert!(restored == live, "restored snapshot differs");
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 192, ..ProptestConfig::default() })]
+
+    /// Orders that fill in full on arrival (`immediate`) skip the book and the holds; what
+    /// they emit and leave behind must be exactly what the general path does.
+    #[test]
+    fn filling_on_arrival_matches_the_general_path(
+        ops in prop::collection::vec(op(), 1..120),
+        nyse in any::<bool>(),
+        partials in prop_oneof![Just(0u8), Just(30u8)],
+    ) {
+        let calendar = if nyse { CalendarKind::Nyse } else { CalendarKind::Always };
+        let config = EngineConfig { calendar, random_partial_fill_pct: partials, seed: 9, ..EngineConfig::default() };
+        let cmds = commands(&ops, config.clone());
+        let mut fast = Engine::new(config.clone());
+        let mut general = Engine::new(config);
+        general.general_path_only = true;
+        for c in &cmds {
+            let fast_events = fast.apply(c.clone());
+            let general_events = general.apply(c.clone());
+            prop_assert_eq!(fast_events, general_events, "events of {:?}", c);
+            prop_assert!(fast == general, "state after {:?} differs", c);
+        }
+    }
+}

@@ -1,0 +1,106 @@
+//! Simple orders that trade in full the moment they arrive (nearly every market order, any
+//! marketable limit the quote covers): matched before they would rest, as a venue matches an
+//! incoming order first and books only what is left.
+//!
+//! Such an order never waits, so it skips what the general path takes and gives back within
+//! the same command: a place in its book, a buying-power hold, a share hold and the look-ups
+//! of each. Its events and the state it leaves are the general path's; a property test runs
+//! both on the same commands and compares them.
+
+use rust_decimal::Decimal;
+
+use super::fast_decimal;
+use super::matching::{Execution, HoldsIn, Unbooked, book_execution, need_of};
+use super::*;
+
+impl Engine {
+    /// The execution that fills all of a just-admitted simple order now, if there is one:
+    /// it may trade now, the quote crosses it, and the quote's size (and the venue's partial-
+    /// fill draw) gives it every share. `None` sends the order down the general path.
+    pub(super) fn fills_in_full_now(&self, o: &Order) -> Option<Execution> {
+        #[cfg(test)]
+        if self.general_path_only {
+            return None;
+        }
+        // Stops wait for a trigger; notional orders finish by value (the general path's
+        // rounding decides when); held and queued orders do not trade yet.
+        let whole = o.qty?;
+        let simple = o.order_class == OrderClass::Simple && o.parent.is_none();
+        let trades_on_quote = matches!(o.order_type, OrderType::Market | OrderType::Limit);
+        if !simple || !trades_on_quote || o.status != OrderStatus::New {
+            return None;
+        }
+        if !(self.market_open() || (o.extended_hours && self.extended_open())) {
+            return None;
+        }
+        // As `fill_from_quote` works it out; for FOK the draw never cuts, and a full fill is
+        // what its all-or-nothing test asks; IOC has nothing left to cancel.
+        let (price, size) = self.executable(o)?;
+        let qty = self.random_partial(o, self.wanted_qty(o, price, size));
+        fast_decimal::cmp(qty, whole)
+            .is_eq()
+            .then_some(Execution { qty, price })
+    }
+
+    /// Books `order` (new, not stored) as filled by `execution`, then stores it, closed.
+    pub(super) fn fill_on_arrival(
+        &mut self,
+        order: Order,
+        client_hash: u64,
+        execution: Execution,
+        out: &mut Vec<Event>,
+    ) {
+        let mut order = order;
+        // The `accepted` event shows the order as the general path shows it: holding its need.
+        let mut accepted = Box::new(order.clone());
+        accepted.reserved = need_of(&order);
+        out.push(Event::Accepted { order: accepted });
+        if let Some(q) = self.quotes.get_mut(&order.symbol) {
+            match order.side {
+                Side::Buy => q.ask_size -= execution.qty,
+                Side::Sell => q.bid_size -= execution.qty,
+            }
+        }
+        let clock = self.fill_clock();
+        let booked = book_execution(
+            &mut self.accounts,
+            &mut self.activities,
+            &mut order,
+            execution,
+            clock,
+            HoldsIn::OrderOnly,
+        );
+        match booked {
+            Ok(booked) if booked.done => {
+                order.reserved = Decimal::ZERO;
+                order.held_qty = Decimal::ZERO;
+                let overheld = booked
+                    .overheld
+                    .then(|| (order.account.clone(), order.symbol.clone()));
+                out.push(booked.into_event(&order));
+                self.orders.insert_hashed(order, client_hash);
+                if let Some((account, symbol)) = overheld {
+                    self.trim_holds(&account, &symbol);
+                }
+            }
+            // `fills_in_full_now` promised every share; should it not hold, the rest waits as
+            // any order's would rather than being lost.
+            Ok(booked) => {
+                debug_assert!(false, "an on-arrival fill left shares");
+                let id = self.store_open(order, client_hash);
+                if let Some(o) = self.orders.get(&id) {
+                    out.push(booked.into_event(o));
+                }
+            }
+            // Admission found the account, so this is unreachable; the general path leaves
+            // such an order open, and so does this one.
+            Err(Unbooked::NoAccount) => {
+                self.store_open(order, client_hash);
+            }
+            Err(Unbooked::OutOfRange) => {
+                let id = self.store_open(order, client_hash);
+                self.close_order(id, OrderStatus::Canceled, out);
+            }
+        }
+    }
+}
