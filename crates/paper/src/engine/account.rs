@@ -286,6 +286,30 @@ impl Account {
         }
     }
 
+    /// A floor under equity that needs no marks: with no short position, equity is the cash
+    /// plus long positions worth at least nothing (marks are never negative, and a long's
+    /// fallback price, its average cost, is not when its cost basis is not). `None` when a
+    /// position breaks that.
+    pub fn equity_floor(&self) -> Option<Decimal> {
+        self.positions
+            .values()
+            .all(|h| !h.qty.lt0() && !h.cost_basis.lt0())
+            .then_some(self.cash)
+    }
+
+    /// A floor under `valuation`'s buying power that needs no marks: with no short and cash
+    /// `C ≥ 0`, longs `L ≥ 0` and equity `E = C + L`, buying power `m(E)·E − L − reserved` is
+    /// `m(E)·C + (m(E) − 1)·L − reserved`, at least `m(C)·C − reserved` (the multiplier is at
+    /// least 1 and never falls as equity rises). Lets admission settle nearly every order
+    /// without valuing each position at its mark.
+    pub fn buying_power_floor(&self) -> Option<Decimal> {
+        let cash = self.equity_floor().filter(|c| !c.lt0())?;
+        self.multiplier(cash)
+            .checked_mul(cash)?
+            .checked_sub(self.reserved)
+            .map(Sign::max0)
+    }
+
     /// Values the account with `mark(symbol)` (the last price the venue saw).
     pub fn summary(
         &self,
@@ -408,5 +432,60 @@ mod tests {
         assert_eq!(s.buying_power, dec!(100000));
         let m = a.summary(|_, _| Decimal::ZERO, 0);
         assert_eq!(m.buying_power, dec!(400000));
+    }
+
+    use super::super::configuration::MarginMultiplier;
+    use proptest::prelude::*;
+
+    fn cents(max: i64) -> impl Strategy<Value = Decimal> {
+        (-max..max).prop_map(|c| Decimal::new(c, 2))
+    }
+
+    proptest! {
+        /// The mark-free floors admission settles most orders with never exceed the exact
+        /// figures, whatever the positions, their costs and the marks.
+        #[test]
+        fn the_mark_free_floors_never_exceed_the_valuation(
+            margin in any::<bool>(),
+            pdt in any::<bool>(),
+            cap in 0..3u8,
+            cash in cents(500_000_000),
+            reserved in cents(100_000_000).prop_map(Sign::max0),
+            holdings in prop::collection::vec(
+                (-1_000i64..1_000, cents(10_000_000), prop::option::of(0..1_000_000i64)),
+                0..4,
+            ),
+        ) {
+            let kind = if margin { AccountKind::Margin } else { AccountKind::Cash };
+            let mut a = acct(kind, Decimal::ZERO);
+            a.cash = cash;
+            a.reserved = reserved;
+            a.pattern_day_trader = pdt;
+            a.config.max_margin_multiplier =
+                [MarginMultiplier::One, MarginMultiplier::Two, MarginMultiplier::Four][cap as usize];
+            let mut marks = std::collections::HashMap::new();
+            for (i, (qty, cost, mark)) in holdings.into_iter().enumerate() {
+                let symbol = Symbol::new(format!("S{i}"));
+                a.positions.insert(symbol.clone(), Holding {
+                    qty: Decimal::from(qty),
+                    cost_basis: cost,
+                    opened_session: None,
+                    held_for_orders: Decimal::ZERO,
+                });
+                if let Some(m) = mark {
+                    marks.insert(symbol, Decimal::new(m, 2));
+                }
+            }
+            let exact = a.valuation(|s, h| marks.get(s).copied().unwrap_or_else(|| h.avg_entry_price()));
+            if let Some(floor) = a.equity_floor() {
+                prop_assert!(floor <= exact.equity, "equity floor {} > {}", floor, exact.equity);
+            }
+            if let Some(floor) = a.buying_power_floor() {
+                prop_assert!(
+                    floor <= exact.buying_power,
+                    "buying power floor {} > {}", floor, exact.buying_power
+                );
+            }
+        }
     }
 }

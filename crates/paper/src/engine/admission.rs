@@ -178,15 +178,20 @@ impl Engine {
         }
 
         // Pattern-day-trader protection: a 4th day trade in 5 sessions under $25k is refused.
-        let value = account.valuation(|s, h| self.mark_or_cost(s, h));
+        // Valuing the account at marks is the costly part, so it comes last, and only when
+        // no mark-free floor already shows the equity.
+        let value = || account.valuation(|s, h| self.mark_or_cost(s, h));
         let reduces =
             (req.side == Side::Sell && position.gt0()) || (req.side == Side::Buy && position.lt0());
         let opened_today = holding.is_some_and(|h| h.opened_session == Some(self.session_date()));
         if account.kind == AccountKind::Margin
             && reduces
             && opened_today
-            && fast_decimal::lt(value.equity, account::PDT_MINIMUM_EQUITY)
             && self.daytrade_count(account) >= 3
+            && account
+                .equity_floor()
+                .is_none_or(|floor| fast_decimal::lt(floor, account::PDT_MINIMUM_EQUITY))
+            && fast_decimal::lt(value().equity, account::PDT_MINIMUM_EQUITY)
         {
             return Err(Rejection::PatternDayTrading);
         }
@@ -234,15 +239,26 @@ impl Engine {
         let required = leaves
             .checked_mul(reserve_price)
             .ok_or_else(|| too_large("order value"))?;
-        let available = value
-            .buying_power
-            .checked_add(replacing.map_or(Decimal::ZERO, |o| o.reserved))
-            .ok_or_else(|| too_large("buying power"))?;
-        if fast_decimal::gt(required, available) {
-            return Err(Rejection::InsufficientBuyingPower {
-                required,
-                available,
-            });
+        let freed = replacing.map_or(Decimal::ZERO, |o| o.reserved);
+        // Nothing required always fits; a requirement under the mark-free floor fits the
+        // exact figure too (`Account::buying_power_floor`).
+        let fits_floor = || {
+            account
+                .buying_power_floor()
+                .and_then(|floor| floor.checked_add(freed))
+                .is_some_and(|floor| !fast_decimal::gt(required, floor))
+        };
+        if required.gt0() && !fits_floor() {
+            let available = value()
+                .buying_power
+                .checked_add(freed)
+                .ok_or_else(|| too_large("buying power"))?;
+            if fast_decimal::gt(required, available) {
+                return Err(Rejection::InsufficientBuyingPower {
+                    required,
+                    available,
+                });
+            }
         }
         Ok(Admission {
             status,
