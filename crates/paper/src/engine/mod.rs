@@ -428,8 +428,11 @@ impl Engine {
         let now = self.now_ts();
         Order {
             id: req.id,
-            client_order_id: req.client_order_id,
-            account: req.account,
+            keys: std::sync::Arc::new(OrderKeys {
+                client_order_id: req.client_order_id,
+                account: req.account,
+                symbol: req.symbol,
+            }),
             created_at: now,
             updated_at: now,
             submitted_at: now,
@@ -439,7 +442,6 @@ impl Engine {
             replaced_at: None,
             replaced_by: None,
             replaces,
-            symbol: req.symbol,
             side: req.side,
             order_type: req.order_type,
             time_in_force: req.time_in_force,

@@ -199,7 +199,7 @@ impl Engine {
             let id = stable_uuid(&format!("{parent_id}/{what}"));
             let leg = Order {
                 id,
-                client_order_id: id.to_string(),
+                keys: parent.keys_with_client_id(id.to_string()),
                 seq: self.seq,
                 // An OCO's exits are on one side; a bracket's or OTO's close the entry.
                 side: if oco {
@@ -491,7 +491,7 @@ impl Engine {
         self.seq += 1;
         let leg = Order {
             id: new_id,
-            client_order_id: new_id.to_string(),
+            keys: old.keys_with_client_id(new_id.to_string()),
             created_at: now,
             updated_at: now,
             submitted_at: now,

@@ -195,8 +195,11 @@ mod tests {
         let mut o = template.clone();
         o.id = Uuid::from_u128(n as u128);
         o.seq = n as u64;
-        o.account = AccountId::new(account);
-        o.client_order_id = cid.to_owned();
+        o.keys = std::sync::Arc::new(crate::engine::OrderKeys {
+            client_order_id: cid.to_owned(),
+            account: AccountId::new(account),
+            symbol: o.symbol.clone(),
+        });
         o
     }
 

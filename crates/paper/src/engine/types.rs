@@ -4,6 +4,7 @@
 use brokerdesk_model::{AccountId, Symbol};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 use uuid::Uuid;
 
 use super::rejection::Rejection;
@@ -156,12 +157,25 @@ pub struct ReplaceRequest {
     pub client_order_id: Option<String>,
 }
 
-/// An order as the venue knows it.
+/// What names an order and never changes: its client order id, account and symbol.
+///
+/// Shared between the venue's order and every event's copy of it: each event copies the
+/// order as it is at that moment, and copying these three strings made copying an order four
+/// allocations and four frees, a third of an event's cost.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderKeys {
+    pub client_order_id: String,
+    pub account: AccountId,
+    pub symbol: Symbol,
+}
+
+/// An order as the venue knows it. `order.symbol`, `order.account` and
+/// `order.client_order_id` read through to its `OrderKeys`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Order {
     pub id: Uuid,
-    pub client_order_id: String,
-    pub account: AccountId,
+    #[serde(flatten)]
+    pub keys: Arc<OrderKeys>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     pub submitted_at: Timestamp,
@@ -171,7 +185,6 @@ pub struct Order {
     pub replaced_at: Option<Timestamp>,
     pub replaced_by: Option<Uuid>,
     pub replaces: Option<Uuid>,
-    pub symbol: Symbol,
     pub side: Side,
     pub order_type: OrderType,
     pub time_in_force: TimeInForce,
@@ -213,7 +226,23 @@ pub struct Order {
     pub parent: Option<Uuid>,
 }
 
+impl std::ops::Deref for Order {
+    type Target = OrderKeys;
+
+    fn deref(&self) -> &OrderKeys {
+        &self.keys
+    }
+}
+
 impl Order {
+    /// This order's account and symbol with another client order id (a leg's, a replacement's).
+    pub fn keys_with_client_id(&self, client_order_id: String) -> Arc<OrderKeys> {
+        Arc::new(OrderKeys {
+            client_order_id,
+            ..OrderKeys::clone(&self.keys)
+        })
+    }
+
     /// Quantity still to fill; for a notional order, in dollars.
     #[inline]
     pub fn leaves(&self) -> Decimal {

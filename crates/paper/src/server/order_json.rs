@@ -192,8 +192,11 @@ mod tests {
         ) -> Order {
             let mut o = base.clone();
             o.id = Uuid::from_u128(id);
-            o.client_order_id = client;
-            o.symbol = Symbol::new(symbol);
+            o.keys = std::sync::Arc::new(crate::engine::OrderKeys {
+                client_order_id: client,
+                symbol: Symbol::new(symbol),
+                account: o.account.clone(),
+            });
             o.created_at = times[0].unwrap_or(o.created_at);
             o.updated_at = times[1].unwrap_or(o.updated_at);
             o.submitted_at = times[2].unwrap_or(o.submitted_at);
