@@ -129,3 +129,7 @@ fn engine(c: &mut Criterion) {
 
 criterion_group!(benches, engine);
 criterion_main!(benches);
+
+/// The allocator the shipped binaries use, so the figures are theirs.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;

@@ -81,3 +81,7 @@ fn main() {
         drop(sandbox);
     });
 }
+
+/// The allocator the shipped binaries use, so the figures are theirs.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;

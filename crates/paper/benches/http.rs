@@ -128,3 +128,7 @@ fn bench_stack(c: &mut Criterion, durability: Durability, name: &str) {
 
 criterion_group!(benches, http);
 criterion_main!(benches);
+
+/// The allocator the shipped binaries use, so the figures are theirs.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;

@@ -76,3 +76,7 @@ fn journal(c: &mut Criterion) {
 
 criterion_group!(benches, journal);
 criterion_main!(benches);
+
+/// The allocator the shipped binaries use, so the figures are theirs.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;

@@ -20,3 +20,7 @@ async fn main() {
         .unwrap();
     sandbox.serve(listener).unwrap().await.unwrap().unwrap();
 }
+
+/// The allocator the shipped binaries use, so the figures are theirs.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
