@@ -145,7 +145,9 @@ impl Account {
         session: NaiveDate,
     ) -> Option<FillEffect> {
         let cash = self.cash.checked_sub(signed_qty.checked_mul(price)?)?;
-        let mut holding = self.positions.get(symbol).cloned().unwrap_or(Holding {
+        // One look-up: the slot is written back below once every figure is known.
+        let slot = self.positions.get_mut(symbol);
+        let mut holding = slot.as_deref().cloned().unwrap_or(Holding {
             qty: Decimal::ZERO,
             cost_basis: Decimal::ZERO,
             opened_session: None,
@@ -192,10 +194,11 @@ impl Account {
         let (position_qty, held_for_orders) = (holding.qty, holding.held_for_orders);
         self.cash = cash;
         self.realized_pl = realized_pl;
-        if let Some(slot) = self.positions.get_mut(symbol) {
-            *slot = holding;
-        } else {
-            self.positions.insert(symbol.clone(), holding);
+        match slot {
+            Some(slot) => *slot = holding,
+            None => {
+                self.positions.insert(symbol.clone(), holding);
+            }
         }
         if day_trade {
             self.day_trades.push(session);

@@ -208,35 +208,40 @@ impl Engine {
             CommandKind::Submit(_) => Vec::with_capacity(2),
             _ => Vec::new(),
         };
-        self.advance(cmd.at, &mut out);
+        self.apply_into(cmd, &mut out);
+        out
+    }
+
+    /// `apply`, appending the events to `out`: a caller gathering the events of many commands
+    /// (the exchange answering a request, a bench) keeps one vector instead of one each.
+    pub fn apply_into(&mut self, cmd: Command, out: &mut Vec<Event>) {
+        self.advance(cmd.at, out);
         match cmd.kind {
             CommandKind::OpenAccount {
                 account,
                 kind,
                 cash,
-            } => self.open_account(account, kind, cash, &mut out),
-            CommandKind::Submit(req) => self.submit(req, &mut out),
-            CommandKind::Cancel { account, order_id } => self.cancel(&account, order_id, &mut out),
+            } => self.open_account(account, kind, cash, out),
+            CommandKind::Submit(req) => self.submit(req, out),
+            CommandKind::Cancel { account, order_id } => self.cancel(&account, order_id, out),
             CommandKind::Replace {
                 account,
                 order_id,
                 new_id,
                 changes,
-            } => self.replace(&account, order_id, new_id, changes, &mut out),
-            CommandKind::Quote(q) => self.on_quote(q, &mut out),
-            CommandKind::Trade(t) => self.on_trade(t, &mut out),
+            } => self.replace(&account, order_id, new_id, changes, out),
+            CommandKind::Quote(q) => self.on_quote(q, out),
+            CommandKind::Trade(t) => self.on_trade(t, out),
             CommandKind::Market(updates) => {
                 for u in updates {
                     match u {
-                        MarketUpdate::Quote(q) => self.on_quote(q, &mut out),
-                        MarketUpdate::Trade(t) => self.on_trade(t, &mut out),
+                        MarketUpdate::Quote(q) => self.on_quote(q, out),
+                        MarketUpdate::Trade(t) => self.on_trade(t, out),
                     }
                 }
             }
             CommandKind::Clock => {}
-            CommandKind::ResetAccount { account, cash } => {
-                self.reset_account(account, cash, &mut out)
-            }
+            CommandKind::ResetAccount { account, cash } => self.reset_account(account, cash, out),
             CommandKind::Watchlist(_) => {}
             CommandKind::Configure { account, config } => match self.accounts.get_mut(&account) {
                 Some(a) => {
@@ -250,7 +255,6 @@ impl Engine {
                 }),
             },
         }
-        out
     }
 
     fn now_ts(&self) -> Timestamp {

@@ -100,7 +100,8 @@ impl State {
     }
 
     /// Applies a command to the engine and the derived views; deterministic like the engine.
-    pub fn apply(&mut self, cmd: Command, ticks: &mut Vec<MarketTick>) -> Vec<Event> {
+    /// Applies a command to the engine and the derived views, appending its events to `out`.
+    pub fn apply(&mut self, cmd: Command, ticks: &mut Vec<MarketTick>, out: &mut Vec<Event>) {
         let at = cmd.at;
         match &cmd.kind {
             CommandKind::Market(updates) => {
@@ -125,9 +126,8 @@ impl State {
             }
             _ => {}
         }
-        let events = self.engine.apply(cmd);
+        self.engine.apply_into(cmd, out);
         self.sample_equity(at);
-        events
     }
 
     fn sample_equity(&mut self, at: Timestamp) {
@@ -420,7 +420,9 @@ impl Boot {
         let mut scratch = Vec::new();
         let last = journal.replay(from, |cmd| {
             scratch.clear();
-            state.apply(cmd, &mut scratch)
+            let mut events = Vec::new();
+            state.apply(cmd, &mut scratch, &mut events);
+            events
         })?;
         tracing::info!(
             snapshot = from,
@@ -600,15 +602,16 @@ fn apply_batch(
                     *last = Some(now);
                     let cmd = Command::new(now, kind);
                     let encoded = rows::encode_command(&cmd);
-                    let ev = state.apply(cmd, &mut ticks);
+                    let first = out.len();
+                    state.apply(cmd, &mut ticks, &mut out);
+                    let ev = &out[first..];
                     match encoded {
-                        Ok(c) => entries.push((c, rows::encode_events(&ev))),
+                        Ok(c) => entries.push((c, rows::encode_events(ev))),
                         Err(e) => encode_failed = Some(e),
                     }
                     if publishing {
                         published.extend(ev.iter().cloned().map(Arc::new));
                     }
-                    out.extend(ev);
                 }
                 deliver.push(Box::new(move || {
                     let _ = reply.send(out);
