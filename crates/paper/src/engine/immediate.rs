@@ -9,8 +9,9 @@
 
 use rust_decimal::Decimal;
 
+use super::booking::{Execution, HoldsIn, Unbooked, book_execution};
 use super::fast_decimal;
-use super::matching::{Execution, HoldsIn, Unbooked, book_execution, need_of};
+use super::matching::need_of;
 use super::*;
 
 impl Engine {

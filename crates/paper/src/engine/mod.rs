@@ -16,6 +16,7 @@ pub mod validate;
 pub mod watchlists;
 
 mod admission;
+mod booking;
 mod chunked;
 mod fast_decimal;
 mod fasthash;
