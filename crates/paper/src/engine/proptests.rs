@@ -513,6 +513,21 @@ fn check_classes(
     Ok(())
 }
 
+/// The venue both property tests trade on: either calendar, with or without partial fills.
+fn venue(nyse: bool, partials: u8) -> EngineConfig {
+    let calendar = if nyse {
+        CalendarKind::Nyse
+    } else {
+        CalendarKind::Always
+    };
+    EngineConfig {
+        calendar,
+        random_partial_fill_pct: partials,
+        seed: 9,
+        ..EngineConfig::default()
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
 
@@ -522,8 +537,7 @@ proptest! {
         nyse in any::<bool>(),
         partials in prop_oneof![Just(0u8), Just(30u8)],
     ) {
-        let calendar = if nyse { CalendarKind::Nyse } else { CalendarKind::Always };
-        let config = EngineConfig { calendar, random_partial_fill_pct: partials, seed: 9, ..EngineConfig::default() };
+        let config = venue(nyse, partials);
         let cmds = commands(&ops, config.clone());
         let mut live = Engine::new(config.clone());
         let mut live_events = Vec::new();
@@ -580,8 +594,7 @@ proptest! {
         nyse in any::<bool>(),
         partials in prop_oneof![Just(0u8), Just(30u8)],
     ) {
-        let calendar = if nyse { CalendarKind::Nyse } else { CalendarKind::Always };
-        let config = EngineConfig { calendar, random_partial_fill_pct: partials, seed: 9, ..EngineConfig::default() };
+        let config = venue(nyse, partials);
         let cmds = commands(&ops, config.clone());
         let mut fast = Engine::new(config.clone());
         let mut general = Engine::new(config);
