@@ -20,8 +20,11 @@ pub struct SymbolBook {
     pub buy_stops: BTreeMap<(Decimal, u64), Uuid>,
     /// Sell stops trigger when the price falls to them: highest first.
     pub sell_stops: BTreeMap<(Reverse<Decimal>, u64), Uuid>,
-    /// Market orders (and triggered stops) waiting for liquidity, by arrival.
-    pub market: ByArrival,
+    /// Market buys and sells (and triggered stops) waiting for liquidity, each by arrival.
+    /// Apart, so a tick stops looking at one side once its quote size is used up, however
+    /// many orders of that side wait.
+    pub market_buys: ByArrival,
+    pub market_sells: ByArrival,
     /// Untriggered trailing stops: their trigger moves with every price.
     pub trailing: ByArrival,
 }
@@ -66,6 +69,17 @@ impl ByArrival {
     pub fn values(&self) -> impl Iterator<Item = &Uuid> {
         self.0.iter().map(|(_, id)| id)
     }
+
+    /// The oldest order that arrived after `seq`, if any, with its sequence.
+    pub fn first_after(&self, seq: u64) -> Option<(u64, Uuid)> {
+        let i = self.0.partition_point(|&(s, _)| s <= seq);
+        self.0.get(i).copied()
+    }
+
+    /// The newest order's sequence.
+    pub fn last_seq(&self) -> Option<u64> {
+        self.0.back().map(|&(s, _)| s)
+    }
 }
 
 /// Where an open order rests, derived from its state so insert and remove always agree.
@@ -74,7 +88,7 @@ enum Slot {
     SellLimit(Decimal),
     BuyStop(Decimal),
     SellStop(Decimal),
-    Market,
+    Market(Side),
     Trailing,
 }
 
@@ -94,7 +108,7 @@ fn slot(order: &Order) -> Slot {
             }
         }
         (OrderType::TrailingStop, false) => Slot::Trailing,
-        _ => Slot::Market,
+        _ => Slot::Market(order.side),
     }
 }
 
@@ -126,7 +140,8 @@ impl SymbolBook {
             Slot::SellStop(p) => {
                 self.sell_stops.insert((Reverse(p), seq), id);
             }
-            Slot::Market => self.market.insert(seq, id),
+            Slot::Market(Side::Buy) => self.market_buys.insert(seq, id),
+            Slot::Market(Side::Sell) => self.market_sells.insert(seq, id),
             Slot::Trailing => self.trailing.insert(seq, id),
         }
     }
@@ -146,7 +161,8 @@ impl SymbolBook {
             Slot::SellStop(p) => {
                 self.sell_stops.remove(&(Reverse(p), seq));
             }
-            Slot::Market => self.market.remove(seq),
+            Slot::Market(Side::Buy) => self.market_buys.remove(seq),
+            Slot::Market(Side::Sell) => self.market_sells.remove(seq),
             Slot::Trailing => self.trailing.remove(seq),
         }
     }
@@ -156,7 +172,8 @@ impl SymbolBook {
             + self.sell_limits.len()
             + self.buy_stops.len()
             + self.sell_stops.len()
-            + self.market.len()
+            + self.market_buys.len()
+            + self.market_sells.len()
             + self.trailing.len()
     }
 

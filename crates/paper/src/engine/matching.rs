@@ -689,7 +689,8 @@ impl Engine {
         // Most ticks move nothing: no trailing stop, no waiting market order, no stop hit and
         // no limit crossed is settled with this one look at the book.
         let quiet = book.trailing.is_empty()
-            && book.market.is_empty()
+            && book.market_buys.is_empty()
+            && book.market_sells.is_empty()
             && !book
                 .buy_stops
                 .first_key_value()
@@ -733,15 +734,7 @@ impl Engine {
                 None => break,
             }
         }
-        let Some(book) = self.books.get(symbol) else {
-            return;
-        };
-        if !book.market.is_empty() {
-            let market: Vec<Uuid> = book.market.values().copied().collect();
-            for id in market {
-                self.fill_from_quote(id, false, out);
-            }
-        }
+        self.fill_waiting_market(symbol, out);
         // Limits: keep taking the best-priced order while it can trade.
         loop {
             let Some(book) = self.books.get(symbol) else {
@@ -770,6 +763,56 @@ impl Engine {
             if self.orders.get(&id).is_some_and(|o| o.status.is_open()) {
                 break;
             }
+        }
+    }
+
+    /// Waiting market orders trade in arrival order, buys and sells interleaved, as the quote's
+    /// sizes allow. Fills only use sizes up, so once a side's size is gone no later order of
+    /// that side can trade this tick: it is not looked at. (A burst of market buys beyond the
+    /// ask's size made every tick visit each of them, hundreds of thousands under load.)
+    fn fill_waiting_market(&mut self, symbol: &Symbol, out: &mut Vec<Event>) {
+        let Some(book) = self.books.get(symbol) else {
+            return;
+        };
+        // Orders that arrive during this tick wait for the next, as they always have.
+        let last = book
+            .market_buys
+            .last_seq()
+            .max(book.market_sells.last_seq());
+        let Some(last) = last else {
+            return;
+        };
+        let (mut after_buy, mut after_sell) = (0u64, 0u64);
+        loop {
+            let Some(book) = self.books.get(symbol) else {
+                return;
+            };
+            let sizes = self.quotes.get(symbol).map(|q| (q.ask_size, q.bid_size));
+            let (ask_left, bid_left) = sizes.map_or((false, false), |(a, b)| (a.gt0(), b.gt0()));
+            let buy = ask_left
+                .then(|| book.market_buys.first_after(after_buy))
+                .flatten()
+                .filter(|&(s, _)| s <= last);
+            let sell = bid_left
+                .then(|| book.market_sells.first_after(after_sell))
+                .flatten()
+                .filter(|&(s, _)| s <= last);
+            let id = match (buy, sell) {
+                (Some((b, id)), Some((s, _))) if b < s => {
+                    after_buy = b;
+                    id
+                }
+                (_, Some((s, id))) => {
+                    after_sell = s;
+                    id
+                }
+                (Some((b, id)), None) => {
+                    after_buy = b;
+                    id
+                }
+                (None, None) => return,
+            };
+            self.fill_from_quote(id, false, out);
         }
     }
 

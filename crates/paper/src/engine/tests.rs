@@ -257,6 +257,43 @@ fn partial_fills_are_limited_by_quote_size() {
 }
 
 #[test]
+fn waiting_market_orders_trade_in_arrival_order_across_sides_as_sizes_allow() {
+    let mut h = Harness::new(CalendarKind::Always);
+    h.quote("AAPL", dec!(100), 0, dec!(100.02), 0);
+    for (side, qty) in [
+        (Side::Buy, dec!(2)),
+        (Side::Sell, dec!(1)),
+        (Side::Buy, dec!(1)),
+        (Side::Sell, dec!(3)),
+        (Side::Buy, dec!(5)),
+    ] {
+        let r = h.req(margin(), "AAPL", side, OrderType::Market, qty);
+        assert!(fills(&h.submit(r)).is_empty(), "no size: the order waits");
+    }
+    // Ask 3, bid 2: buy 1 takes 2, sell 2 takes 1, buy 3 takes the last ask share, sell 4 the
+    // last bid share; buy 5 finds the ask used up.
+    let ev = h.quote("AAPL", dec!(100), 2, dec!(100.02), 3);
+    assert_eq!(
+        fills(&ev),
+        vec![
+            (dec!(2), dec!(100.02)),
+            (dec!(1), dec!(100)),
+            (dec!(1), dec!(100.02)),
+            (dec!(1), dec!(100)),
+        ]
+    );
+    assert_eq!(h.order(4).status, OrderStatus::PartiallyFilled);
+    assert_eq!(h.order(5).status, OrderStatus::New);
+    // Plenty of both: the rest of sell 4 (older) before buy 5.
+    let ev = h.quote("AAPL", dec!(100.01), 100, dec!(100.03), 100);
+    assert_eq!(
+        fills(&ev),
+        vec![(dec!(2), dec!(100.01)), (dec!(5), dec!(100.03))]
+    );
+    assert!((1..=5).all(|n| h.order(n).status == OrderStatus::Filled));
+}
+
+#[test]
 fn stop_buy_triggers_when_the_price_rises_to_it() {
     let mut h = Harness::new(CalendarKind::Always);
     aapl(&mut h);
