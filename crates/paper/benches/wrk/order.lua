@@ -1,4 +1,5 @@
--- Alternating market buy / sell of 1 AAPL share, with the bench key.
+-- Market buys of 1 AAPL share, with the bench key (buys only: most of them wait for the next
+-- quote tick once the ask size is used up, which the figures in BENCHMARKS.md include).
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["APCA-API-KEY-ID"] = "BENCH"
