@@ -87,7 +87,6 @@ impl Engine {
             // `fills_in_full_now` promised every share; should it not hold, the rest waits as
             // any order's would rather than being lost.
             Ok(booked) => {
-                debug_assert!(false, "an on-arrival fill left shares");
                 let id = self.store_open(order, client_hash);
                 if let Some(o) = self.orders.get(&id) {
                     out.push(booked.into_event(o));

@@ -99,8 +99,8 @@ impl State {
         })
     }
 
-    /// Applies a command to the engine and the derived views; deterministic like the engine.
-    /// Applies a command to the engine and the derived views, appending its events to `out`.
+    /// Applies a command to the engine and the derived views, appending its events to `out`;
+    /// deterministic like the engine.
     pub fn apply(&mut self, cmd: Command, ticks: &mut Vec<MarketTick>, out: &mut Vec<Event>) {
         let at = cmd.at;
         match &cmd.kind {
