@@ -187,10 +187,10 @@ impl Engine {
         if account.kind == AccountKind::Margin
             && reduces
             && opened_today
-            && self.daytrade_count(account) >= 3
             && account
                 .equity_floor()
                 .is_none_or(|floor| fast_decimal::lt(floor, account::PDT_MINIMUM_EQUITY))
+            && self.daytrade_count(account) >= 3
             && fast_decimal::lt(value().equity, account::PDT_MINIMUM_EQUITY)
         {
             return Err(Rejection::PatternDayTrading);

@@ -121,7 +121,8 @@ pub(super) fn book_execution(
     };
     if effect.day_trade {
         account.forget_day_trades_until(clock.daytrade_window);
-        if account.daytrade_count(clock.daytrade_window) >= 4 {
+        // Once flagged, an account stays a pattern day trader: no need to count again.
+        if !account.pattern_day_trader && account.daytrade_count(clock.daytrade_window) >= 4 {
             account.pattern_day_trader = true;
         }
     }

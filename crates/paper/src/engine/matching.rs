@@ -854,6 +854,10 @@ impl Engine {
 /// if that ever broke.
 #[inline]
 pub(super) fn need_of(o: &Order) -> Decimal {
+    // Sells of held shares reserve nothing: spare them the multiplication.
+    if o.reserve_price.is_zero() {
+        return Decimal::ZERO;
+    }
     o.leaves().max0().saturating_mul(o.reserve_price)
 }
 
