@@ -11,14 +11,15 @@ use rust_decimal::Decimal;
 
 use super::booking::{Execution, HoldsIn, Unbooked, book_execution};
 use super::fast_decimal;
-use super::matching::need_of;
+use super::matching::{executable_on, need_of, random_partial, wanted_qty};
 use super::*;
 
 impl Engine {
     /// The execution that fills all of a just-admitted simple order now, if there is one:
     /// it may trade now, the quote crosses it, and the quote's size (and the venue's partial-
-    /// fill draw) gives it every share. `None` sends the order down the general path.
-    pub(super) fn fills_in_full_now(&self, o: &Order) -> Option<Execution> {
+    /// fill draw) gives it every share. That size is then taken from the quote (one look-up
+    /// of it for both). `None` changes nothing and sends the order down the general path.
+    pub(super) fn take_full_fill_now(&mut self, o: &Order) -> Option<Execution> {
         #[cfg(test)]
         if self.general_path_only {
             return None;
@@ -36,14 +37,21 @@ impl Engine {
         }
         // As `fill_from_quote` works it out; for FOK the draw never cuts, and a full fill is
         // what its all-or-nothing test asks; IOC has nothing left to cancel.
-        let (price, size) = self.executable(o)?;
-        let qty = self.random_partial(o, self.wanted_qty(o, price, size));
-        fast_decimal::cmp(qty, whole)
-            .is_eq()
-            .then_some(Execution { qty, price })
+        let q = self.quotes.get_mut(&o.symbol)?;
+        let (price, size) = executable_on(q, o)?;
+        let qty = random_partial(&self.config, o, wanted_qty(o, price, size));
+        if !fast_decimal::cmp(qty, whole).is_eq() {
+            return None;
+        }
+        match o.side {
+            Side::Buy => q.ask_size -= qty,
+            Side::Sell => q.bid_size -= qty,
+        }
+        Some(Execution { qty, price })
     }
 
-    /// Books `order` (new, not stored) as filled by `execution`, then stores it, closed.
+    /// Books `order` (new, not stored) as filled by `execution` (already taken from the
+    /// quote), then stores it, closed.
     pub(super) fn fill_on_arrival(
         &mut self,
         order: Order,
@@ -56,12 +64,6 @@ impl Engine {
         let mut accepted = Box::new(order.clone());
         accepted.reserved = need_of(&order);
         out.push(Event::Accepted { order: accepted });
-        if let Some(q) = self.quotes.get_mut(&order.symbol) {
-            match order.side {
-                Side::Buy => q.ask_size -= execution.qty,
-                Side::Sell => q.bid_size -= execution.qty,
-            }
-        }
         let clock = self.fill_clock();
         let booked = book_execution(
             &mut self.accounts,
@@ -84,7 +86,7 @@ impl Engine {
                     self.trim_holds(&account, &symbol);
                 }
             }
-            // `fills_in_full_now` promised every share; should it not hold, the rest waits as
+            // `take_full_fill_now` promised every share; should it not hold, the rest waits as
             // any order's would rather than being lost.
             Ok(booked) => {
                 let id = self.store_open(order, client_hash);

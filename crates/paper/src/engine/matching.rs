@@ -66,43 +66,14 @@ impl Engine {
             return false;
         };
         match self.executable(o) {
-            Some((price, size)) => self.wanted_qty(o, price, Decimal::MAX) <= size,
+            Some((price, size)) => wanted_qty(o, price, Decimal::MAX) <= size,
             None => false,
         }
     }
 
     /// The price and size this order could trade at on the current quote, if any.
     pub(super) fn executable(&self, o: &Order) -> Option<(Decimal, Decimal)> {
-        let q = self.quotes.get(&o.symbol)?;
-        let (price, size) = match o.side {
-            Side::Buy => (q.ask_price, q.ask_size),
-            Side::Sell => (q.bid_price, q.bid_size),
-        };
-        if !price.gt0() || !size.gt0() {
-            return None;
-        }
-        if let Some(limit) = o.effective_limit() {
-            let crosses = match o.side {
-                Side::Buy => !fast_decimal::gt(price, limit),
-                Side::Sell => !fast_decimal::lt(price, limit),
-            };
-            if !crosses {
-                return None;
-            }
-        }
-        Some((price, size))
-    }
-
-    /// Shares the order still wants at `price`, capped by `size`.
-    pub(super) fn wanted_qty(&self, o: &Order, price: Decimal, size: Decimal) -> Decimal {
-        let leaves = match o.qty {
-            Some(q) => q - o.filled_qty,
-            None => o
-                .leaves()
-                .checked_div(price)
-                .map_or(Decimal::ZERO, trunc_qty),
-        };
-        fast_decimal::min(leaves, size)
+        executable_on(self.quotes.get(&o.symbol)?, o)
     }
 
     /// Trades this order against the quote, consuming the quote's size. `auction` is the
@@ -126,7 +97,7 @@ impl Engine {
         let Some((price, size)) = self.executable(o) else {
             return false;
         };
-        let mut wanted = self.wanted_qty(o, price, size);
+        let mut wanted = wanted_qty(o, price, size);
         if let Some(cap) = self.exit_cap(o) {
             if cap.is_zero() {
                 // Nothing left to close: the exit is done. Shares other orders hold: it waits.
@@ -145,7 +116,7 @@ impl Engine {
             }
             wanted = wanted.min(cap);
         }
-        let qty = self.random_partial(o, wanted);
+        let qty = random_partial(&self.config, o, wanted);
         if !qty.gt0() {
             // A notional order whose remainder buys less than a nano-share is done.
             if o.qty.is_none() && o.filled_qty.gt0() {
@@ -162,27 +133,6 @@ impl Engine {
         }
         self.execute(id, qty, price, out);
         true
-    }
-
-    /// Sometimes fills only part of `qty` (whole-share orders of 2+ shares, never FOK). The
-    /// draw is a hash of the seed, the order and its progress: no state, same on replay.
-    pub(super) fn random_partial(&self, o: &Order, qty: Decimal) -> Decimal {
-        let pct = self.config.random_partial_fill_pct;
-        if pct == 0
-            || o.time_in_force == TimeInForce::Fok
-            || qty < Decimal::TWO
-            || !qty.fract().is_zero()
-        {
-            return qty;
-        }
-        let h = stable_uuid(&format!("{}/{}/{}", self.config.seed, o.id, o.filled_qty)).as_u128();
-        if (h % 100) as u8 >= pct {
-            return qty;
-        }
-        let share = Decimal::from(((h >> 8) % 90 + 10) as u64); // 10–99 % of the quantity
-        qty.checked_mul(share)
-            .map_or(qty, |v| (v / Decimal::ONE_HUNDRED).floor())
-            .clamp(Decimal::ONE, qty - Decimal::ONE)
     }
 
     /// Books one execution against the stored order `id` and its account.
@@ -847,6 +797,60 @@ impl Engine {
             self.fill_from_quote(id, false, out);
         }
     }
+}
+
+/// The price and size `o` could trade at on quote `q`, if any.
+pub(super) fn executable_on(q: &Quote, o: &Order) -> Option<(Decimal, Decimal)> {
+    let (price, size) = match o.side {
+        Side::Buy => (q.ask_price, q.ask_size),
+        Side::Sell => (q.bid_price, q.bid_size),
+    };
+    if !price.gt0() || !size.gt0() {
+        return None;
+    }
+    if let Some(limit) = o.effective_limit() {
+        let crosses = match o.side {
+            Side::Buy => !fast_decimal::gt(price, limit),
+            Side::Sell => !fast_decimal::lt(price, limit),
+        };
+        if !crosses {
+            return None;
+        }
+    }
+    Some((price, size))
+}
+
+/// Shares the order still wants at `price`, capped by `size`.
+pub(super) fn wanted_qty(o: &Order, price: Decimal, size: Decimal) -> Decimal {
+    let leaves = match o.qty {
+        Some(q) => q - o.filled_qty,
+        None => o
+            .leaves()
+            .checked_div(price)
+            .map_or(Decimal::ZERO, trunc_qty),
+    };
+    fast_decimal::min(leaves, size)
+}
+
+/// Sometimes fills only part of `qty` (whole-share orders of 2+ shares, never FOK). The
+/// draw is a hash of the seed, the order and its progress: no state, same on replay.
+pub(super) fn random_partial(config: &EngineConfig, o: &Order, qty: Decimal) -> Decimal {
+    let pct = config.random_partial_fill_pct;
+    if pct == 0
+        || o.time_in_force == TimeInForce::Fok
+        || qty < Decimal::TWO
+        || !qty.fract().is_zero()
+    {
+        return qty;
+    }
+    let h = stable_uuid(&format!("{}/{}/{}", config.seed, o.id, o.filled_qty)).as_u128();
+    if (h % 100) as u8 >= pct {
+        return qty;
+    }
+    let share = Decimal::from(((h >> 8) % 90 + 10) as u64); // 10–99 % of the quantity
+    qty.checked_mul(share)
+        .map_or(qty, |v| (v / Decimal::ONE_HUNDRED).floor())
+        .clamp(Decimal::ONE, qty - Decimal::ONE)
 }
 
 /// What an open order needs of buying power alone: leaves × reserve price. Admission checked it

@@ -374,7 +374,7 @@ impl Engine {
                 let client_hash = adm.client_hash;
                 let order = self.new_order(req, adm, None);
                 if class.class() == OrderClass::Simple
-                    && let Some(execution) = self.fills_in_full_now(&order)
+                    && let Some(execution) = self.take_full_fill_now(&order)
                 {
                     self.fill_on_arrival(order, client_hash, execution, out);
                     return;
