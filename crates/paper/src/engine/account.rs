@@ -365,8 +365,10 @@ impl Account {
 
 #[cfg(test)]
 mod tests {
+    use super::super::configuration::MarginMultiplier;
     use super::*;
     use chrono::Utc;
+    use proptest::prelude::*;
     use rust_decimal_macros::dec;
 
     fn acct(kind: AccountKind, cash: Decimal) -> Account {
@@ -436,9 +438,6 @@ mod tests {
         let m = a.summary(|_, _| Decimal::ZERO, 0);
         assert_eq!(m.buying_power, dec!(400000));
     }
-
-    use super::super::configuration::MarginMultiplier;
-    use proptest::prelude::*;
 
     fn cents(max: i64) -> impl Strategy<Value = Decimal> {
         (-max..max).prop_map(|c| Decimal::new(c, 2))
