@@ -32,7 +32,7 @@ impl Engine {
         if !simple || !trades_on_quote || o.status != OrderStatus::New {
             return None;
         }
-        if !(self.market_open() || (o.extended_hours && self.extended_open())) {
+        if !self.may_trade(o) {
             return None;
         }
         // As `fill_from_quote` works it out; for FOK the draw never cuts, and a full fill is

@@ -90,7 +90,7 @@ impl Engine {
         // A leg canceled by its partner earlier in this command may still be in a caller's
         // list of ids: only working orders trade.
         // Outside regular hours only extended-hours orders trade (the closing cross aside).
-        let may_trade = auction || self.market_open() || (o.extended_hours && self.extended_open());
+        let may_trade = auction || self.may_trade(o);
         if !o.status.is_working() || !may_trade {
             return false;
         }

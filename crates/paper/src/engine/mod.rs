@@ -312,6 +312,11 @@ impl Engine {
             .is_some_and(|now| self.config.calendar.in_extended_hours(now))
     }
 
+    /// Whether `o` may trade now: in regular hours, or in extended hours if it asked to.
+    fn may_trade(&self, o: &Order) -> bool {
+        self.market_open() || (o.extended_hours && self.extended_open())
+    }
+
     /// Whether anything may trade now: regular hours, or extended hours for some orders.
     fn trading_window(&self) -> bool {
         self.market_open() || self.extended_open()
