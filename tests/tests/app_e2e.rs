@@ -133,15 +133,27 @@ async fn accounts_page_shows_the_backend_paper_cash_and_navigation_works() {
 }
 
 async fn click(client: &Client, css: &str) {
-    client
-        .wait()
-        .at_most(Duration::from_secs(30))
-        .for_element(Locator::Css(css))
-        .await
-        .unwrap_or_else(|err| panic!("{css} never appeared: {err}"))
-        .click()
-        .await
-        .unwrap_or_else(|err| panic!("could not click {css}: {err}"));
+    // A re-render between finding and clicking leaves a stale element, which WebKitWebDriver
+    // reports in several ways (one is "Could not parse element file upload information").
+    // Find it again and retry a few times before calling the click failed.
+    let mut attempts = 0;
+    loop {
+        let element = client
+            .wait()
+            .at_most(Duration::from_secs(30))
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|err| panic!("{css} never appeared: {err}"));
+        match element.click().await {
+            Ok(()) => return,
+            Err(err) if attempts < 5 => {
+                attempts += 1;
+                eprintln!("click on {css} failed ({err}); finding it again");
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            Err(err) => panic!("could not click {css}: {err}"),
+        }
+    }
 }
 
 async fn type_into(client: &Client, css: &str, text: &str) {
