@@ -66,7 +66,7 @@ pub(super) struct Booked {
 impl Booked {
     /// The fill's event, with the order as it is after the fill.
     pub(super) fn into_event(self, order: &Order) -> Event {
-        let order = Box::new(order.clone());
+        let order = order.boxed();
         if self.done {
             Event::Filled {
                 order,

@@ -8,6 +8,7 @@
 //! both on the same commands and compares them.
 
 use rust_decimal::Decimal;
+use uuid::Uuid;
 
 use super::booking::{Execution, HoldsIn, Unbooked, book_execution};
 use super::fast_decimal;
@@ -15,15 +16,17 @@ use super::matching::{executable_on, need_of, random_partial, wanted_qty};
 use super::*;
 
 impl Engine {
-    /// The execution that fills all of a just-admitted simple order now, if there is one:
-    /// it may trade now, the quote crosses it, and the quote's size (and the venue's partial-
-    /// fill draw) gives it every share. That size is then taken from the quote (one look-up
-    /// of it for both). `None` changes nothing and sends the order down the general path.
-    pub(super) fn take_full_fill_now(&mut self, o: &Order) -> Option<Execution> {
+    /// The execution that fills all of just-admitted simple order `id` (stored, not yet open)
+    /// now, if there is one: it may trade now, the quote crosses it, and the quote's size (and
+    /// the venue's partial-fill draw) gives it every share. That size is then taken from the
+    /// quote (one look-up of it for both). `None` changes nothing and sends the order down the
+    /// general path.
+    pub(super) fn take_full_fill_now(&mut self, id: &Uuid) -> Option<Execution> {
         #[cfg(test)]
         if self.general_path_only {
             return None;
         }
+        let o = self.orders.get(id)?;
         // Stops wait for a trigger; notional orders finish by value (the general path's
         // rounding decides when); held and queued orders do not trade yet.
         let whole = o.qty?;
@@ -50,25 +53,22 @@ impl Engine {
         Some(Execution { qty, price })
     }
 
-    /// Books `order` (new, not stored) as filled by `execution` (already taken from the
-    /// quote), then stores it, closed.
-    pub(super) fn fill_on_arrival(
-        &mut self,
-        order: Order,
-        client_hash: u64,
-        execution: Execution,
-        out: &mut Vec<Event>,
-    ) {
-        let mut order = order;
-        // The `accepted` event shows the order as the general path shows it: holding its need.
-        let mut accepted = Box::new(order.clone());
-        accepted.reserved = need_of(&order);
-        out.push(Event::Accepted { order: accepted });
+    /// Books order `id` (new, stored, not yet open) as filled by `execution` (already taken
+    /// from the quote), where it is stored: the order is copied into the store once, not
+    /// moved through each step on its way there.
+    pub(super) fn fill_on_arrival(&mut self, id: Uuid, execution: Execution, out: &mut Vec<Event>) {
         let clock = self.fill_clock();
+        let Some(order) = self.orders.get_mut(&id) else {
+            return;
+        };
+        // The `accepted` event shows the order as the general path shows it: holding its need.
+        let mut accepted = order.boxed();
+        accepted.reserved = need_of(order);
+        out.push(Event::Accepted { order: accepted });
         let booked = book_execution(
             &mut self.accounts,
             &mut self.activities,
-            &mut order,
+            order,
             execution,
             clock,
             HoldsIn::OrderOnly,
@@ -80,8 +80,7 @@ impl Engine {
                 let overheld = booked
                     .overheld
                     .then(|| (order.account.clone(), order.symbol.clone()));
-                out.push(booked.into_event(&order));
-                self.orders.insert_hashed(order, client_hash);
+                out.push(booked.into_event(order));
                 if let Some((account, symbol)) = overheld {
                     self.trim_holds(&account, &symbol);
                 }
@@ -89,18 +88,16 @@ impl Engine {
             // `take_full_fill_now` promised every share; should it not hold, the rest waits as
             // any order's would rather than being lost.
             Ok(booked) => {
-                let id = self.store_open(order, client_hash);
+                self.open_stored(id);
                 if let Some(o) = self.orders.get(&id) {
                     out.push(booked.into_event(o));
                 }
             }
             // Admission found the account, so this is unreachable; the general path leaves
             // such an order open, and so does this one.
-            Err(Unbooked::NoAccount) => {
-                self.store_open(order, client_hash);
-            }
+            Err(Unbooked::NoAccount) => self.open_stored(id),
             Err(Unbooked::OutOfRange) => {
-                let id = self.store_open(order, client_hash);
+                self.open_stored(id);
                 self.close_order(id, OrderStatus::Canceled, out);
             }
         }

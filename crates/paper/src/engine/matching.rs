@@ -357,12 +357,8 @@ impl Engine {
         }
         self.open_orders = self.open_orders.saturating_sub(1);
         match status {
-            OrderStatus::Canceled => out.push(Event::Canceled {
-                order: Box::new(o.clone()),
-            }),
-            OrderStatus::Expired => out.push(Event::Expired {
-                order: Box::new(o.clone()),
-            }),
+            OrderStatus::Canceled => out.push(Event::Canceled { order: o.boxed() }),
+            OrderStatus::Expired => out.push(Event::Expired { order: o.boxed() }),
             _ => {}
         }
         if grouped {

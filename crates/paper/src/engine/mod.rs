@@ -377,24 +377,22 @@ impl Engine {
             Ok(adm) => {
                 let class = req.class;
                 let client_hash = adm.client_hash;
+                let id = req.id;
                 let order = self.new_order(req, adm, None);
+                self.orders.insert_hashed(order, client_hash);
                 if class.class() == OrderClass::Simple
-                    && let Some(execution) = self.take_full_fill_now(&order)
+                    && let Some(execution) = self.take_full_fill_now(&id)
                 {
-                    self.fill_on_arrival(order, client_hash, execution, out);
+                    self.fill_on_arrival(id, execution, out);
                     return;
                 }
-                let id = self.store_open(order, client_hash);
+                self.open_stored(id);
                 self.create_legs(id, &class);
                 if let Some(o) = self.orders.get(&id) {
-                    out.push(Event::Accepted {
-                        order: Box::new(o.clone()),
-                    });
+                    out.push(Event::Accepted { order: o.boxed() });
                     for leg in &o.legs {
                         if let Some(l) = self.orders.get(leg) {
-                            out.push(Event::Accepted {
-                                order: Box::new(l.clone()),
-                            });
+                            out.push(Event::Accepted { order: l.boxed() });
                         }
                     }
                 }
@@ -426,10 +424,15 @@ impl Engine {
     fn store_open(&mut self, order: Order, client_hash: u64) -> Uuid {
         let id = order.id;
         self.orders.insert_hashed(order, client_hash);
+        self.open_stored(id);
+        id
+    }
+
+    /// Opens stored order `id`: counts it and puts it where it waits, with its holds.
+    fn open_stored(&mut self, id: Uuid) {
         self.open_orders += 1;
         self.set_reservation(id);
         self.attach(id);
-        id
     }
 
     /// The order an admitted request becomes (the next sequence number is its).

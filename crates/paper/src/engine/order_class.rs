@@ -284,9 +284,7 @@ impl Engine {
         for &id in &live {
             self.arm(id);
             if let Some(o) = self.orders.get(&id) {
-                out.push(Event::Accepted {
-                    order: Box::new(o.clone()),
-                });
+                out.push(Event::Accepted { order: o.boxed() });
             }
         }
         for id in live {
@@ -531,7 +529,7 @@ impl Engine {
         }
         if let (Some(o), Some(n)) = (self.orders.get(&old.id), self.orders.get(&new_id)) {
             out.push(Event::Replaced {
-                old: Box::new(o.clone()),
+                old: o.boxed(),
                 new: Box::new(n.clone()),
             });
         }

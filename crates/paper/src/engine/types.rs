@@ -171,7 +171,7 @@ pub struct OrderKeys {
 
 /// An order as the venue knows it. `order.symbol`, `order.account` and
 /// `order.client_order_id` read through to its `OrderKeys`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, PartialEq, Serialize, Deserialize)]
 pub struct Order {
     pub id: Uuid,
     #[serde(flatten)]
@@ -226,6 +226,21 @@ pub struct Order {
     pub parent: Option<Uuid>,
 }
 
+/// Every event copies its order, two to four per order. A derived `clone` copies field by field
+/// (each `Option<Decimal>` matched on its tag): some 150 instructions. Every field but the
+/// keys and the legs is `Copy`, so the rest is one block copy; a field added that is not
+/// `Copy` stops this compiling rather than being shared by mistake.
+impl Clone for Order {
+    #[inline]
+    fn clone(&self) -> Self {
+        Self {
+            keys: Arc::clone(&self.keys),
+            legs: self.legs.clone(),
+            ..*self
+        }
+    }
+}
+
 impl std::ops::Deref for Order {
     type Target = OrderKeys;
 
@@ -241,6 +256,13 @@ impl Order {
             client_order_id,
             ..OrderKeys::clone(&self.keys)
         })
+    }
+
+    /// A copy on the heap, as events carry it. Written straight into its allocation: boxing a
+    /// clone builds it on the stack and copies it again (a tenth of a round trip's copying).
+    #[inline]
+    pub fn boxed(&self) -> Box<Order> {
+        Box::write(Box::new_uninit(), self.clone())
     }
 
     /// Quantity still to fill; for a notional order, in dollars.
