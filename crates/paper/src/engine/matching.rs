@@ -494,8 +494,8 @@ impl Engine {
                 }
                 if let (Some(old), Some(new)) = (self.orders.get(&id), self.orders.get(&new_id)) {
                     out.push(Event::Replaced {
-                        old: Box::new(old.clone()),
-                        new: Box::new(new.clone()),
+                        old: old.boxed(),
+                        new: new.boxed(),
                     });
                 }
                 self.execute_new(new_id, out);

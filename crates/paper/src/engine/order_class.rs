@@ -530,7 +530,7 @@ impl Engine {
         if let (Some(o), Some(n)) = (self.orders.get(&old.id), self.orders.get(&new_id)) {
             out.push(Event::Replaced {
                 old: o.boxed(),
-                new: Box::new(n.clone()),
+                new: n.boxed(),
             });
         }
         if status == OrderStatus::New {
