@@ -1001,6 +1001,38 @@ async fn choose_theme(client: &Client, theme: &str) {
     }
 }
 
+/// Clicks `css` and waits for page `slug`. A click WebKitWebDriver reports as done can still
+/// miss when the page re-renders under it (CI saw one lost this way on a loaded machine): if
+/// the page has not come after 10 s, click again while the element is still there.
+async fn click_to_page(client: &Client, css: &str, slug: &str) {
+    click(client, css).await;
+    let page = format!("page-{slug}");
+    for attempt in 1..=3 {
+        let shown = client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Id(&page))
+            .await;
+        if shown.is_ok() {
+            return;
+        }
+        let now = client
+            .execute(
+                "return document.querySelector('main')?.id ?? 'none';",
+                vec![],
+            )
+            .await
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default();
+        eprintln!("{css} clicked, but {page} has not shown (on {now}); attempt {attempt}");
+        if let Ok(element) = client.find(Locator::Css(css)).await {
+            let _ = element.click().await;
+        }
+    }
+    on_page(client, slug).await;
+}
+
 /// The page's id once it shows.
 async fn on_page(client: &Client, slug: &str) {
     client
@@ -1045,8 +1077,7 @@ async fn themes_switch_and_persist_and_every_page_passes_axe_in_both() {
     for theme in ["light", "dark"] {
         choose_theme(&client, theme).await;
         for page in PAGES {
-            click(&client, &format!("#nav-{page}")).await;
-            on_page(&client, page).await;
+            click_to_page(&client, &format!("#nav-{page}"), page).await;
             // Let the page's reads land before judging it.
             tokio::time::sleep(Duration::from_millis(700)).await;
             axe(&client, &format!("{page} ({theme})")).await;
@@ -1070,8 +1101,7 @@ async fn themes_switch_and_persist_and_every_page_passes_axe_in_both() {
     create_vault(&client).await;
     for theme in ["dark", "light"] {
         choose_theme(&client, theme).await;
-        click(&client, "#lock-vault").await;
-        on_page(&client, "unlock").await;
+        click_to_page(&client, "#lock-vault", "unlock").await;
         assert_eq!(theme_now(&client).await.0, theme);
         axe(&client, &format!("unlock ({theme})")).await;
         save_screenshot(&client, &format!("unlock-{theme}")).await;
@@ -1186,8 +1216,7 @@ async fn every_page_is_reachable_by_keyboard_with_a_visible_focus_ring() {
         ),
     ];
     for (page, wanted) in pages {
-        click(&client, &format!("#nav-{page}")).await;
-        on_page(&client, page).await;
+        click_to_page(&client, &format!("#nav-{page}"), page).await;
         tokio::time::sleep(Duration::from_millis(700)).await;
         script(
             &client,
@@ -1293,8 +1322,7 @@ async fn a_first_sync_of_several_slow_connections_shows_its_progress() {
     create_vault(&client).await;
     for gateway in &gateways {
         // Away and back: the Connect page starts afresh (no card left open).
-        click(&client, "#nav-accounts").await;
-        on_page(&client, "accounts").await;
+        click_to_page(&client, "#nav-accounts", "accounts").await;
         click(&client, "#nav-connect").await;
         type_into(&client, "#institution-search", "interactive").await;
         click(&client, r#"[data-institution="ibkr"] .connect-button"#).await;
@@ -1309,8 +1337,7 @@ async fn a_first_sync_of_several_slow_connections_shows_its_progress() {
         assert!(connected.contains("Connected"), "{connected}");
     }
     click(&client, "#nav-accounts").await;
-    click(&client, "#lock-vault").await;
-    on_page(&client, "unlock").await;
+    click_to_page(&client, "#lock-vault", "unlock").await;
     type_into(&client, "#unlock-password", PASSWORD).await;
     click(&client, "#unlock-submit").await;
 
@@ -1603,8 +1630,7 @@ async fn a_paper_position_opens_its_detail_with_chart_cost_basis_and_fill_and_tr
     // The same page in the dark theme, judged by axe again.
     choose_theme(&client, "dark").await;
     click(&client, "#nav-accounts").await;
-    click(&client, open).await;
-    on_page(&client, "position").await;
+    click_to_page(&client, open, "position").await;
     text_of(&client, "svg#price-chart").await;
     axe(&client, "position (dark)").await;
     save_screenshot(&client, "position-dark").await;
