@@ -144,7 +144,10 @@ impl Account {
         price: Decimal,
         session: NaiveDate,
     ) -> Option<FillEffect> {
-        let cash = self.cash.checked_sub(signed_qty.checked_mul(price)?)?;
+        // What the fill is worth, signed as the quantity: the cash it moves, and the cost a
+        // same-direction fill adds or a closing one realizes (worked out once for each).
+        let value = signed_qty.checked_mul(price)?;
+        let cash = self.cash.checked_sub(value)?;
         // One look-up: the slot is written back below once every figure is known.
         let slot = self.positions.get_mut(symbol);
         let mut holding = slot.as_deref().cloned().unwrap_or(Holding {
@@ -158,9 +161,7 @@ impl Account {
         let same_direction = holding.qty.is_zero() || holding.qty.gt0() == signed_qty.gt0();
         if same_direction {
             holding.qty = holding.qty.checked_add(signed_qty)?;
-            holding.cost_basis = holding
-                .cost_basis
-                .checked_add(signed_qty.checked_mul(price)?)?;
+            holding.cost_basis = holding.cost_basis.checked_add(value)?;
             holding.opened_session = Some(session);
         } else {
             // Reduce toward zero; any excess opens the other side at this price.
@@ -178,8 +179,14 @@ impl Account {
                     .checked_div(holding.qty.abs())?
                     .round_dp(COST_DP)
             };
-            // Proceeds of the closing part: for a long, −closing × price is what we received.
-            realized = (-closing).checked_mul(price)?.checked_sub(removed_cost)?;
+            // Proceeds of the closing part: for a long, −closing × price is what we received
+            // (−value when the fill only closes).
+            let proceeds = if closing == signed_qty {
+                -value
+            } else {
+                (-closing).checked_mul(price)?
+            };
+            realized = proceeds.checked_sub(removed_cost)?;
             holding.cost_basis = holding.cost_basis.checked_sub(removed_cost)?;
             holding.qty = holding.qty.checked_add(closing)?;
             day_trade = holding.opened_session == Some(session);
