@@ -7,6 +7,7 @@
 //! valgrind --tool=callgrind --toggle-collect='*round_trip_count*step*' \
 //!     target/release/examples/round_trip_count count 2000 0     # then 12000; the difference / 10,000
 //! target/release/examples/round_trip_count time                # 40 chunks of 20,000, best and median
+//! target/release/examples/round_trip_count snapshot 250000      # a snapshot's cost to the exchange
 //! ```
 //! (`strip = "symbols"` in the release profile: build with `CARGO_PROFILE_RELEASE_STRIP=none`
 //! for callgrind to find `step`.)
@@ -61,15 +62,41 @@ fn time(resting: u128) {
     );
 }
 
+/// What a snapshot costs the exchange thread after `round_trips` (two orders each): the
+/// copy it used to take (`snapshot`) against the shared image (`image`), and the encoding both
+/// leave to another thread.
+fn snapshot(round_trips: u64) {
+    let (mut e, t) = workload::base(0);
+    apply_all(&mut e, workload::round_trips(t, 1, round_trips));
+    let clock = Instant::now();
+    let copy = e.snapshot();
+    let copied = clock.elapsed();
+    let clock = Instant::now();
+    let image = e.image();
+    let shared = clock.elapsed();
+    let clock = Instant::now();
+    let text = serde_json::to_string(&image).unwrap();
+    let encoded = clock.elapsed();
+    assert_eq!(text.len(), serde_json::to_string(&copy).unwrap().len());
+    println!(
+        "{} orders: copy {copied:?}, image {shared:?}; encoding {encoded:?}, {} MB",
+        2 * round_trips,
+        text.len() >> 20
+    );
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
         ["count", n, resting] => count(n.parse().unwrap(), resting.parse().unwrap()),
+        ["snapshot", n] => snapshot(n.parse().unwrap()),
         ["time"] => {
             time(0);
             time(1_000);
         }
-        _ => eprintln!("usage: round_trip_count count ROUND_TRIPS RESTING | time"),
+        _ => eprintln!(
+            "usage: round_trip_count count ROUND_TRIPS RESTING | time | snapshot ROUND_TRIPS"
+        ),
     }
 }
 

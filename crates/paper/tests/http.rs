@@ -422,6 +422,41 @@ async fn restart_from_a_snapshot_and_the_journal_tail_gives_the_same_state() {
     restart_round_trip(3).await;
 }
 
+/// Under a steady flow of orders (each adds a command and an order) snapshots keep coming:
+/// the journal a restart replays stays within a small multiple of what the last image held.
+/// Snapshots used to wait for as many commands as the state held orders, which orders alone
+/// never reach: after the first image, none followed.
+#[tokio::test]
+async fn snapshots_keep_coming_under_a_steady_flow_of_orders() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = config(dir.path());
+    cfg.snapshot_every = 4;
+    // Orders only: no market ticks (commands that add no order) to make up the count.
+    cfg.tick_interval = std::time::Duration::from_secs(3600);
+    let s = Server::start(cfg).await;
+    for i in 0..80 {
+        let (st, o) = s.post("/v2/orders", json!({"symbol": "AAPL", "qty": "1", "side": "buy", "type": "limit", "limit_price": "1.00", "time_in_force": "gtc", "client_order_id": format!("flow-{i}")})).await;
+        assert_eq!(st, 200, "{o}");
+    }
+    s.stop().await;
+    let journal = brokerdesk_paper::store::Journal::open_dir(
+        dir.path(),
+        brokerdesk_paper::store::Durability::Normal,
+    )
+    .unwrap();
+    let (covers, image) = journal
+        .latest_snapshot()
+        .unwrap()
+        .expect("a snapshot was saved");
+    let tail = journal.len().unwrap();
+    // Images at ~4, 8, 16, 32, 64 orders (one at a time: one due while another is being
+    // saved waits for the next commit); the last covers at least half of the 80.
+    assert!(
+        covers >= 40 && image.matches("flow-").count() as i64 >= 32,
+        "the latest image covers entry {covers}; {tail} entries after it"
+    );
+}
+
 async fn restart_round_trip(snapshot_every: u64) {
     let dir = tempfile::tempdir().unwrap();
     let mut cfg = config(dir.path());

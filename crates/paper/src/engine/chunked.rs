@@ -2,15 +2,36 @@
 //! fills). A growing `Vec` copies everything it holds each time it doubles (for orders that
 //! was a fifth of the engine's time in the round-trip bench, for fills a tenth); a new chunk
 //! copies nothing.
+//!
+//! Chunks are shared copy-on-write: a snapshot's image (`share`) holds them in time
+//! proportional to the number of chunks, not of items, and a chunk written while an image
+//! still holds it is copied once (1,024 items), so the exchange never pauses to copy its whole
+//! state. The uniqueness test before a write is a plain load (`triomphe`).
 
-/// Items per chunk (orders are ~400 B: ~400 KB a chunk).
+use triomphe::Arc;
+
+/// Items per chunk (orders are ~460 B: ~460 KB a chunk).
 const CHUNK: usize = 1024;
 
 #[derive(Clone, Debug, PartialEq)]
 pub(super) struct Chunked<T> {
     /// Every chunk but the last is full; none grows past `CHUNK`, so none ever reallocates.
-    chunks: Vec<Vec<T>>,
+    chunks: Vec<Arc<Vec<T>>>,
     len: usize,
+}
+
+/// The items of a `Chunked` as they were when shared: later writes to the list copy the chunks
+/// they touch and leave these as they are.
+#[derive(Clone, Debug)]
+pub(super) struct Shared<T> {
+    chunks: Vec<Arc<Vec<T>>>,
+}
+
+impl<T> Shared<T> {
+    /// Oldest first.
+    pub(super) fn iter(&self) -> impl Iterator<Item = &T> + Clone + '_ {
+        self.chunks.iter().flat_map(|c| c.iter())
+    }
 }
 
 impl<T> Default for Chunked<T> {
@@ -22,31 +43,20 @@ impl<T> Default for Chunked<T> {
     }
 }
 
+/// The chunk, writable: copied first (with its full capacity) if an image still shares it.
+#[inline]
+fn unshared<T: Clone>(chunk: &mut Arc<Vec<T>>) -> &mut Vec<T> {
+    if !chunk.is_unique() {
+        let mut copy = Vec::with_capacity(CHUNK);
+        copy.extend(chunk.iter().cloned());
+        *chunk = Arc::new(copy);
+    }
+    Arc::make_mut(chunk)
+}
+
 impl<T> Chunked<T> {
     pub(super) fn get(&self, i: usize) -> Option<&T> {
         self.chunks.get(i / CHUNK).and_then(|c| c.get(i % CHUNK))
-    }
-
-    pub(super) fn get_mut(&mut self, i: usize) -> Option<&mut T> {
-        self.chunks
-            .get_mut(i / CHUNK)
-            .and_then(|c| c.get_mut(i % CHUNK))
-    }
-
-    /// Appends `item`; returns its index. Inlined so a large item is copied once, into its
-    /// slot, not first into this call's argument.
-    #[inline]
-    pub(super) fn push(&mut self, item: T) -> usize {
-        match self.chunks.last_mut() {
-            Some(c) if c.len() < CHUNK => c.push(item),
-            _ => {
-                let mut c = Vec::with_capacity(CHUNK);
-                c.push(item);
-                self.chunks.push(c);
-            }
-        }
-        self.len += 1;
-        self.len - 1
     }
 
     pub(super) fn len(&self) -> usize {
@@ -55,7 +65,38 @@ impl<T> Chunked<T> {
 
     /// Oldest first.
     pub(super) fn iter(&self) -> impl DoubleEndedIterator<Item = &T> + Clone + '_ {
-        self.chunks.iter().flatten()
+        self.chunks.iter().flat_map(|c| c.iter())
+    }
+
+    /// The items as they are now, for an image taken on one thread and read on another.
+    pub(super) fn share(&self) -> Shared<T> {
+        Shared {
+            chunks: self.chunks.clone(),
+        }
+    }
+}
+
+impl<T: Clone> Chunked<T> {
+    pub(super) fn get_mut(&mut self, i: usize) -> Option<&mut T> {
+        self.chunks
+            .get_mut(i / CHUNK)
+            .and_then(|c| unshared(c).get_mut(i % CHUNK))
+    }
+
+    /// Appends `item`; returns its index. Inlined so a large item is copied once, into its
+    /// slot, not first into this call's argument.
+    #[inline]
+    pub(super) fn push(&mut self, item: T) -> usize {
+        match self.chunks.last_mut() {
+            Some(c) if c.len() < CHUNK => unshared(c).push(item),
+            _ => {
+                let mut c = Vec::with_capacity(CHUNK);
+                c.push(item);
+                self.chunks.push(Arc::new(c));
+            }
+        }
+        self.len += 1;
+        self.len - 1
     }
 
     /// Keeps the items `keep` accepts, in their order.
@@ -67,16 +108,22 @@ impl<T> Chunked<T> {
     }
 }
 
-impl<T> IntoIterator for Chunked<T> {
+impl<T: Clone> IntoIterator for Chunked<T> {
     type Item = T;
     type IntoIter = std::iter::Flatten<std::vec::IntoIter<Vec<T>>>;
 
+    /// The items by value: a chunk an image still shares is copied, the rest are moved.
     fn into_iter(self) -> Self::IntoIter {
-        self.chunks.into_iter().flatten()
+        self.chunks
+            .into_iter()
+            .map(|c| Arc::try_unwrap(c).unwrap_or_else(|c| Vec::clone(&c)))
+            .collect::<Vec<_>>()
+            .into_iter()
+            .flatten()
     }
 }
 
-impl<T> FromIterator<T> for Chunked<T> {
+impl<T: Clone> FromIterator<T> for Chunked<T> {
     fn from_iter<I: IntoIterator<Item = T>>(iter: I) -> Self {
         let mut c = Self::default();
         for item in iter {
@@ -111,5 +158,36 @@ mod tests {
         // Equal contents compare equal whatever their history.
         let fresh: Chunked<usize> = c.iter().copied().collect();
         assert_eq!(fresh, c);
+    }
+
+    #[test]
+    fn a_shared_image_keeps_the_items_as_they_were_when_shared() {
+        let n = CHUNK * 2 + 5;
+        let mut c: Chunked<usize> = (0..n).collect();
+        let image = c.share();
+        // Writes after the image: in the first chunk, in the last (a push), and a new chunk.
+        *c.get_mut(3).unwrap() = 3_000;
+        c.push(n);
+        for i in n + 1..CHUNK * 3 + 1 {
+            c.push(i);
+        }
+        assert!(image.iter().copied().eq(0..n), "the image is as it was");
+        assert_eq!(c.get(3), Some(&3_000));
+        assert_eq!(c.len(), CHUNK * 3 + 1);
+        // Only the chunks written were copied; the middle one is still the image's; copies
+        // keep the full capacity (a later push does not reallocate).
+        assert!(Arc::ptr_eq(&c.chunks[1], &image.chunks[1]));
+        assert!(!Arc::ptr_eq(&c.chunks[0], &image.chunks[0]));
+        assert!(c.chunks.iter().all(|k| k.capacity() == CHUNK));
+        // Once the image is gone a write copies nothing.
+        drop(image);
+        let before = Arc::as_ptr(&c.chunks[1]);
+        *c.get_mut(CHUNK).unwrap() = 1;
+        assert_eq!(Arc::as_ptr(&c.chunks[1]), before);
+        // Taken apart by value while shared: the items, the image untouched.
+        let image = c.share();
+        let items: Vec<usize> = c.into_iter().collect();
+        assert_eq!(items.len(), CHUNK * 3 + 1);
+        assert_eq!(image.iter().count(), CHUNK * 3 + 1);
     }
 }

@@ -49,7 +49,7 @@ pub use account::{Account, AccountSummary, Holding};
 pub use asset::{Asset, stable_uuid};
 pub use calendar::{CalendarKind, Session};
 pub use rejection::Rejection;
-pub use snapshot::EngineSnapshot;
+pub use snapshot::{EngineImage, EngineSnapshot};
 pub use types::*;
 
 use book::SymbolBook;

@@ -11,7 +11,7 @@ use std::collections::hash_map::Entry;
 use std::hash::BuildHasher;
 use uuid::Uuid;
 
-use super::chunked::Chunked;
+use super::chunked::{Chunked, Shared};
 use super::fasthash::{FastMap, FxBuild};
 use super::types::Order;
 use brokerdesk_model::AccountId;
@@ -161,6 +161,11 @@ impl OrderStore {
     /// Oldest first.
     pub(super) fn iter(&self) -> impl DoubleEndedIterator<Item = &Order> + Clone + '_ {
         self.orders.iter()
+    }
+
+    /// Every order as it is now, shared copy-on-write (a snapshot's image).
+    pub(super) fn share(&self) -> Shared<Order> {
+        self.orders.share()
     }
 }
 

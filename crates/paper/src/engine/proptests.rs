@@ -549,12 +549,25 @@ proptest! {
                 _ => None,
             })
             .collect();
-        for c in &cmds {
+        // Halfway, an image as the exchange takes it (orders and fills shared) and a snapshot
+        // as a copy: the commands after must not reach the image, which encodes as the copy.
+        let mut halfway = None;
+        for (i, c) in cmds.iter().enumerate() {
+            if i == cmds.len() / 2 {
+                halfway = Some((live.image(), serde_json::to_string(&live.snapshot()).unwrap()));
+            }
             let ev = live.apply(c.clone());
             check_invariants(&live, &ev)?;
             check_classes(&live, &ev, &mut filled, &asked)?;
             live_events.extend(ev);
         }
+        if let Some((image, copy)) = halfway {
+            prop_assert_eq!(serde_json::to_string(&image).unwrap(), copy);
+        }
+        prop_assert_eq!(
+            serde_json::to_string(&live.image()).unwrap(),
+            serde_json::to_string(&live.snapshot()).unwrap()
+        );
         // Replay through the journal's binary rows, as a restart does; the events digest of
         // each replayed command matches the one the live run would have journaled.
         let mut check = Engine::new(config.clone());

@@ -34,8 +34,10 @@ use tokio::sync::{broadcast, mpsc, oneshot, watch};
 
 use super::market_data::{MarketData, MarketTick};
 use crate::engine::watchlists::Watchlists;
-use crate::engine::{Command, CommandKind, Engine, EngineConfig, EngineSnapshot, Event, Timestamp};
-use crate::store::{Journal, StoreError, rows};
+use crate::engine::{
+    Command, CommandKind, Engine, EngineConfig, EngineImage, EngineSnapshot, Event, Timestamp,
+};
+use crate::store::{Journal, SnapshotStore, StoreError, rows};
 use serde::{Deserialize, Serialize};
 
 /// Equity samples kept per account for the portfolio history (a minute apart).
@@ -57,10 +59,21 @@ pub struct State {
     sampled: Option<(Timestamp, usize)>,
 }
 
-#[derive(Serialize, Deserialize)]
+/// A saved snapshot, as a restart reads it.
+#[derive(Deserialize)]
 struct StateSnapshot {
     engine: EngineSnapshot,
     #[serde(default)]
+    watchlists: Watchlists,
+    market: MarketData,
+    history: BTreeMap<AccountId, Vec<(Timestamp, Decimal)>>,
+}
+
+/// A snapshot as the exchange thread takes it (the engine's orders and fills shared, not
+/// copied) for the encoder thread; it encodes as the `StateSnapshot` it restores to.
+#[derive(Serialize)]
+struct StateImage {
+    engine: EngineImage,
     watchlists: Watchlists,
     market: MarketData,
     history: BTreeMap<AccountId, Vec<(Timestamp, Decimal)>>,
@@ -77,11 +90,12 @@ impl State {
         }
     }
 
-    /// An owned image of the state. The exchange thread only copies it; the JSON encoding,
-    /// several times costlier, runs on the journal's encoder thread (`encode_snapshot`).
-    fn snapshot(&self) -> StateSnapshot {
-        StateSnapshot {
-            engine: self.engine.snapshot(),
+    /// An owned image of the state. The exchange thread only shares the engine's orders and
+    /// fills and copies the rest (bounded: accounts, a day of bars, the equity samples); the
+    /// JSON encoding runs on a thread of its own (`Encoding`).
+    fn snapshot(&self) -> StateImage {
+        StateImage {
+            engine: self.engine.image(),
             watchlists: self.watchlists.clone(),
             market: self.market.trimmed(SNAPSHOT_BARS),
             history: self.history.clone(),
@@ -432,11 +446,14 @@ impl Boot {
         let snapshots = Snapshots {
             every: self.snapshot_every.max(1),
             pending: (last - from) as u64,
+            // The image read at boot held no more orders than the state does now.
+            last_orders: state.engine.order_count() as u64,
         };
         let writer = Writer {
             journal,
             last_seq: last,
             encoding: None,
+            store: None,
             events: self.events.clone(),
             market: self.market.clone(),
         };
@@ -520,6 +537,8 @@ struct Snapshots {
     every: u64,
     /// Commands journaled since the last one.
     pending: u64,
+    /// Orders the last image held: the next waits for at least as many commands.
+    last_orders: u64,
 }
 
 /// Why `run` returned.
@@ -630,48 +649,61 @@ fn apply_batch(
     if writer.commit(&entries, published, ticks, deliver).is_err() {
         return Err(Stop::Failed); // nothing of this batch was acknowledged
     }
-    // An image costs O(state); taking one only after as many commands as there are orders
-    // keeps that O(1) per command however large the state grows.
-    let due = snapshots.every.max(state.engine.order_count() as u64);
-    if snapshots.pending >= due {
+    // Encoding an image costs O(orders) (on its own thread). Waiting for as many commands as
+    // the last image held orders keeps that O(1) per command however large the state grows;
+    // waiting for as many as the state holds now (as this did) never came under a steady
+    // flow of orders, each adding one to both, and the journal then grew without end.
+    let due = snapshots.every.max(snapshots.last_orders);
+    if snapshots.pending >= due && writer.may_snapshot() {
         snapshots.pending = 0;
+        snapshots.last_orders = state.engine.order_count() as u64;
         writer.snapshot(Box::new(state.snapshot()));
     }
     Ok(())
 }
 
-/// A snapshot being encoded off the exchange thread, for the journal position it covers.
+/// A snapshot being encoded and saved off the exchange thread, for the journal position it
+/// covers. The thread hands its database connection back when done.
 struct Encoding {
     covers: i64,
-    thread: std::thread::JoinHandle<Result<String, serde_json::Error>>,
+    thread: std::thread::JoinHandle<(SnapshotStore, Result<(), String>)>,
 }
 
 impl Encoding {
-    fn start(covers: i64, image: Box<StateSnapshot>) -> Option<Self> {
+    fn start(covers: i64, image: Box<StateImage>, mut store: SnapshotStore) -> Option<Self> {
         std::thread::Builder::new()
             .name("paper-snapshot".into())
-            .spawn(move || serde_json::to_string(&*image))
+            .spawn(move || {
+                let saved = serde_json::to_string(&*image)
+                    .map_err(|e| format!("snapshot encoding failed: {e}"))
+                    .and_then(|text| {
+                        drop(image);
+                        store.save(covers, &text).map_err(|e| e.to_string())
+                    });
+                (store, saved)
+            })
             .map(|thread| Self { covers, thread })
             .map_err(|e| tracing::warn!(error = %e, "snapshot thread failed to start"))
             .ok()
     }
 
-    /// Saves the image once encoded (`wait`: block for it); `Some(self)` if still running.
-    fn finish(self, journal: &mut Journal, wait: bool) -> Option<Self> {
+    /// Once the image is saved (`wait`: block for it), prunes the journal it covers and
+    /// gives the connection back; `Err(self)` if still running.
+    fn finish(self, journal: &mut Journal, wait: bool) -> Result<Option<SnapshotStore>, Self> {
         if !wait && !self.thread.is_finished() {
-            return Some(self);
+            return Err(self);
         }
-        match self.thread.join() {
-            Ok(Ok(image)) => {
-                if let Err(e) = journal.save_snapshot(self.covers, &image) {
-                    // A failed snapshot costs only restart time: the journal still has it all.
-                    tracing::warn!(error = %e, "snapshot failed");
-                }
-            }
-            Ok(Err(e)) => tracing::warn!(error = %e, "snapshot encoding failed"),
-            Err(_) => tracing::warn!("snapshot encoding panicked"),
+        let Ok((store, saved)) = self.thread.join() else {
+            tracing::warn!("the snapshot thread panicked");
+            return Ok(None);
+        };
+        // A failed snapshot costs only restart time: the journal still has it all.
+        match saved.map(|()| journal.snapshot_saved(self.covers)) {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::warn!(error = %e, "pruning after a snapshot failed"),
+            Err(e) => tracing::warn!(error = %e, "snapshot failed"),
         }
-        None
+        Ok(Some(store))
     }
 }
 
@@ -681,6 +713,9 @@ struct Writer {
     journal: Journal,
     last_seq: i64,
     encoding: Option<Encoding>,
+    /// The snapshot thread's connection while no snapshot is under way (opened when first
+    /// needed, and again if that thread panicked).
+    store: Option<SnapshotStore>,
     events: broadcast::Sender<Arc<Event>>,
     market: broadcast::Sender<Arc<MarketTick>>,
 }
@@ -707,10 +742,7 @@ impl Writer {
                 }
             }
         }
-        self.encoding = self
-            .encoding
-            .take()
-            .and_then(|e| e.finish(&mut self.journal, false));
+        self.collect_snapshot(false);
         if self.events.receiver_count() > 0 {
             for e in published {
                 let _ = self.events.send(e);
@@ -727,20 +759,44 @@ impl Writer {
         Ok(())
     }
 
-    /// An image of the state covering every entry committed so far. One encoding at a time;
-    /// an image that arrives meanwhile is dropped (the next one covers more anyway). The
-    /// encoded image is saved by the first commit after it is ready (the market feed commits
-    /// every tick), or at shutdown.
-    fn snapshot(&mut self, image: Box<StateSnapshot>) {
-        if self.encoding.is_none() {
-            self.encoding = Encoding::start(self.last_seq, image);
+    /// An image of the state covering every entry committed so far. One snapshot at a time
+    /// (`may_snapshot`); an image that arrives meanwhile is dropped. Its
+    /// thread encodes and saves it; the first commit after that (the market feed commits
+    /// every tick), or shutdown, prunes the journal it covers.
+    fn snapshot(&mut self, image: Box<StateImage>) {
+        if !self.may_snapshot() {
+            return;
+        }
+        let store = match self.store.take() {
+            Some(store) => store,
+            None => match self.journal.snapshot_store() {
+                Ok(store) => store,
+                Err(e) => {
+                    tracing::warn!(error = %e, "snapshot skipped: its database connection failed");
+                    return;
+                }
+            },
+        };
+        self.encoding = Encoding::start(self.last_seq, image, store);
+    }
+
+    /// No snapshot is under way (one at a time: an image taken meanwhile would be dropped).
+    fn may_snapshot(&self) -> bool {
+        self.encoding.is_none()
+    }
+
+    /// A finished snapshot's journal pruned and its connection kept; `wait` blocks for it.
+    fn collect_snapshot(&mut self, wait: bool) {
+        if let Some(e) = self.encoding.take() {
+            match e.finish(&mut self.journal, wait) {
+                Ok(store) => self.store = store,
+                Err(running) => self.encoding = Some(running),
+            }
         }
     }
 
     /// Shutting down (or rebuilding): the last image is saved before the thread ends.
     fn close(mut self) {
-        if let Some(e) = self.encoding.take() {
-            e.finish(&mut self.journal, true);
-        }
+        self.collect_snapshot(true);
     }
 }

@@ -75,6 +75,9 @@ pub enum Durability {
 
 pub struct Journal {
     conn: Connection,
+    /// The database file and how hard it syncs: a `SnapshotStore` opens it again.
+    path: PathBuf,
+    durability: Durability,
     /// Where entries are appended; the highest entry number ever given out (kept or pruned
     /// into a snapshot) is its `last`, so numbers are never reused.
     log: Log,
@@ -83,6 +86,49 @@ pub struct Journal {
 }
 
 const CONFIG_KEY: &str = "engine_config";
+
+/// A connection to the journal's database as every user of it sets one up.
+fn connect(path: &Path, durability: Durability) -> Result<Connection, StoreError> {
+    let conn = Connection::open(path)?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    let sync = match durability {
+        Durability::Full => "FULL",
+        Durability::Normal => "NORMAL",
+    };
+    conn.pragma_update(None, "synchronous", sync)?;
+    // The checkpointer thread does this, off the commit path.
+    conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+    conn.busy_timeout(checkpointer::BUSY_TIMEOUT)?;
+    Ok(conn)
+}
+
+/// Stores the image covering entries up to `seq` in place of older ones, and drops the
+/// journal rows it covers, in one transaction.
+fn write_snapshot(conn: &mut Connection, seq: i64, state: &str) -> Result<(), StoreError> {
+    let tx = conn.transaction()?;
+    tx.execute(
+        "INSERT OR REPLACE INTO snapshots (seq, state) VALUES (?1, ?2)",
+        params![seq, state],
+    )?;
+    tx.execute("DELETE FROM snapshots WHERE seq < ?1", [seq])?;
+    tx.execute("DELETE FROM journal WHERE seq <= ?1", [seq])?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// Saves snapshots through a connection of its own (`Journal::snapshot_store`), so a thread
+/// other than the journal's can write them.
+pub struct SnapshotStore {
+    conn: Connection,
+}
+
+impl SnapshotStore {
+    /// Stores the image covering entries up to `seq`; the journal's `snapshot_saved` must
+    /// follow for the segment files to be pruned.
+    pub fn save(&mut self, seq: i64, state: &str) -> Result<(), StoreError> {
+        write_snapshot(&mut self.conn, seq, state)
+    }
+}
 
 impl Journal {
     /// Opens (or creates) `journal.sqlite3` in `dir`.
@@ -95,16 +141,7 @@ impl Journal {
     }
 
     pub fn open(path: &Path, durability: Durability) -> Result<Self, StoreError> {
-        let conn = Connection::open(path)?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        let sync = match durability {
-            Durability::Full => "FULL",
-            Durability::Normal => "NORMAL",
-        };
-        conn.pragma_update(None, "synchronous", sync)?;
-        // The checkpointer thread does this, off the commit path.
-        conn.pragma_update(None, "wal_autocheckpoint", 0)?;
-        conn.busy_timeout(checkpointer::BUSY_TIMEOUT)?;
+        let conn = connect(path, durability)?;
         conn.execute_batch(
             "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
              -- Numbers are given by `append` (one past the highest ever given), never
@@ -139,9 +176,28 @@ impl Journal {
         let checkpointer = Checkpointer::start(path)?;
         Ok(Self {
             conn,
+            path: path.to_owned(),
+            durability,
             log,
             checkpointer,
         })
+    }
+
+    /// A connection of its own for saving snapshots from another thread: an image of a large
+    /// state is hundreds of megabytes, and writing it on the exchange thread paused every
+    /// order for as long. Entries go to the segment files, not this database, so the two
+    /// never wait on each other; `snapshot_saved` then prunes what the image covers.
+    pub fn snapshot_store(&self) -> Result<SnapshotStore, StoreError> {
+        Ok(SnapshotStore {
+            conn: connect(&self.path, self.durability)?,
+        })
+    }
+
+    /// After a `SnapshotStore` saved an image covering entries up to `seq`: the segment
+    /// files it covers are dropped and the database's WAL is copied in (off this thread).
+    pub fn snapshot_saved(&mut self, seq: i64) -> Result<(), StoreError> {
+        self.checkpointer.nudge();
+        self.log.rotate_and_prune(seq)
     }
 
     /// The engine configuration the journal was started with; a restart must reuse it, or
@@ -186,16 +242,8 @@ impl Journal {
     /// before it and older images. The image replaces the older one in one transaction; the
     /// segment files it covers go after that (a crash between leaves them to be skipped).
     pub fn save_snapshot(&mut self, seq: i64, state: &str) -> Result<(), StoreError> {
-        let tx = self.conn.transaction()?;
-        tx.execute(
-            "INSERT OR REPLACE INTO snapshots (seq, state) VALUES (?1, ?2)",
-            params![seq, state],
-        )?;
-        tx.execute("DELETE FROM snapshots WHERE seq < ?1", [seq])?;
-        tx.execute("DELETE FROM journal WHERE seq <= ?1", [seq])?;
-        tx.commit()?;
-        self.checkpointer.nudge();
-        self.log.rotate_and_prune(seq)
+        write_snapshot(&mut self.conn, seq, state)?;
+        self.snapshot_saved(seq)
     }
 
     /// The newest image and the entry it covers up to.
@@ -395,6 +443,50 @@ mod snapshot_tests {
             3
         );
         assert_eq!(seen, 1);
+    }
+
+    /// The exchange saves images from a thread of its own while it goes on appending: the
+    /// entries appended meanwhile are kept, those the image covers go once `snapshot_saved`
+    /// says so, and a reopen finds the image and replays only what came after it.
+    #[test]
+    fn a_snapshot_saved_on_another_thread_while_entries_are_appended() {
+        let dir = tempfile::tempdir().unwrap();
+        let cmd = Command::new(chrono::Utc::now(), crate::engine::CommandKind::Clock);
+        let mut j = Journal::open_dir(dir.path(), Durability::Full).unwrap();
+        for _ in 0..3 {
+            j.append(&[(cmd.clone(), vec![])]).unwrap();
+        }
+        let mut store = j.snapshot_store().unwrap();
+        let image = "x".repeat(4 << 20);
+        let saving = std::thread::spawn(move || {
+            store.save(3, &image).unwrap();
+            store
+        });
+        // Appends go on while the image is written (neither waits on the other).
+        for _ in 0..50 {
+            j.append(&[(cmd.clone(), vec![])]).unwrap();
+        }
+        let mut store = saving.join().unwrap();
+        // Replay starts after the saved image; the files are pruned only by `snapshot_saved`.
+        assert_eq!(j.len().unwrap(), 50);
+        j.snapshot_saved(3).unwrap();
+        assert_eq!(j.len().unwrap(), 50);
+        // The connection is kept for the next image, which replaces this one.
+        store.save(10, "{}").unwrap();
+        j.snapshot_saved(10).unwrap();
+        drop((j, store));
+        let j = Journal::open_dir(dir.path(), Durability::Full).unwrap();
+        assert_eq!(j.latest_snapshot().unwrap(), Some((10, "{}".to_owned())));
+        let mut seen = 0;
+        assert_eq!(
+            j.replay(10, |_| {
+                seen += 1;
+                vec![]
+            })
+            .unwrap(),
+            53
+        );
+        assert_eq!(seen, 43);
     }
 
     #[test]
