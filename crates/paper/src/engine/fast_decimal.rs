@@ -112,6 +112,18 @@ pub fn min(a: Decimal, b: Decimal) -> Decimal {
     if gt(a, b) { b } else { a }
 }
 
+/// `whole - done`. Nothing done yet (an exact zero, as a new order holds) gives a non-zero
+/// `whole` itself, which is what the subtraction gives (same value, scale and sign), without
+/// it. (A zero `whole` is left to the subtraction, which picks the scale of a zero result.)
+#[inline]
+pub fn less(whole: Decimal, done: Decimal) -> Decimal {
+    if done.is_zero() && done.scale() == 0 && !whole.is_zero() {
+        whole
+    } else {
+        whole - done
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -146,6 +158,10 @@ mod tests {
             prop_assert_eq!(a.lt0(), a < Decimal::ZERO);
             prop_assert!(same(a.max0(), a.max(Decimal::ZERO)));
             prop_assert_eq!(half(a), a / Decimal::TWO);
+            if let Some(diff) = a.checked_sub(b) {
+                prop_assert!(same(less(a, b), diff));
+            }
+            prop_assert!(same(less(a, Decimal::ZERO), a - Decimal::ZERO), "{a} - 0");
         }
     }
 
@@ -155,6 +171,15 @@ mod tests {
         assert!(!neg_zero.gt0() && !neg_zero.lt0());
         assert!(same(neg_zero.max0(), neg_zero));
         assert_eq!(cmp(neg_zero, Decimal::ZERO), Ordering::Equal);
+        // (`from_parts` makes this zero positive; its scale is what `less` must keep right.)
+        assert!(same(
+            less(neg_zero, Decimal::ZERO),
+            neg_zero - Decimal::ZERO
+        ));
+        assert!(same(
+            less(Decimal::new(5, 3), Decimal::ZERO),
+            Decimal::new(5, 3) - Decimal::ZERO
+        ));
         assert_eq!(cmp(Decimal::MAX, Decimal::new(1, 28)), Ordering::Greater);
         assert_eq!(cmp(Decimal::new(1, 28), Decimal::MAX), Ordering::Less);
         assert_eq!(cmp(Decimal::MIN, Decimal::new(-1, 28)), Ordering::Less);

@@ -819,7 +819,7 @@ pub(super) fn executable_on(q: &Quote, o: &Order) -> Option<(Decimal, Decimal)> 
 /// Shares the order still wants at `price`, capped by `size`.
 pub(super) fn wanted_qty(o: &Order, price: Decimal, size: Decimal) -> Decimal {
     let leaves = match o.qty {
-        Some(q) => types::less(q, o.filled_qty),
+        Some(q) => fast_decimal::less(q, o.filled_qty),
         None => o
             .leaves()
             .checked_div(price)

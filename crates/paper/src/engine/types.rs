@@ -249,17 +249,6 @@ impl std::ops::Deref for Order {
     }
 }
 
-/// `whole - done`; nothing done yet (an exact zero, as a new order holds) is `whole` itself,
-/// which is what the subtraction gives, without it.
-#[inline]
-pub(super) fn less(whole: Decimal, done: Decimal) -> Decimal {
-    if done.is_zero() && done.scale() == 0 {
-        whole
-    } else {
-        whole - done
-    }
-}
-
 impl Order {
     /// This order's account and symbol with another client order id (a leg's, a replacement's).
     pub fn keys_with_client_id(&self, client_order_id: String) -> Arc<OrderKeys> {
@@ -280,8 +269,8 @@ impl Order {
     #[inline]
     pub fn leaves(&self) -> Decimal {
         match (self.qty, self.notional) {
-            (Some(q), _) => less(q, self.filled_qty),
-            (None, Some(n)) => less(n, self.filled_notional),
+            (Some(q), _) => super::fast_decimal::less(q, self.filled_qty),
+            (None, Some(n)) => super::fast_decimal::less(n, self.filled_notional),
             (None, None) => Decimal::ZERO,
         }
     }
