@@ -818,8 +818,9 @@ pub(super) fn executable_on(q: &Quote, o: &Order) -> Option<(Decimal, Decimal)> 
 
 /// Shares the order still wants at `price`, capped by `size`.
 pub(super) fn wanted_qty(o: &Order, price: Decimal, size: Decimal) -> Decimal {
+    // `leaves` is in shares for a quantity order, in dollars for a notional one.
     let leaves = match o.qty {
-        Some(q) => fast_decimal::less(q, o.filled_qty),
+        Some(_) => o.leaves(),
         None => o
             .leaves()
             .checked_div(price)

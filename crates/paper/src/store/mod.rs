@@ -418,6 +418,18 @@ mod tests {
 mod snapshot_tests {
     use super::*;
 
+    /// Replays the journal after `after`: the last entry it reports and how many it replayed.
+    fn replayed(j: &Journal, after: i64) -> (i64, usize) {
+        let mut seen = 0;
+        let last = j
+            .replay(after, |_| {
+                seen += 1;
+                vec![]
+            })
+            .unwrap();
+        (last, seen)
+    }
+
     #[test]
     fn a_snapshot_replaces_the_journal_it_covers() {
         let dir = tempfile::tempdir().unwrap();
@@ -433,16 +445,7 @@ mod snapshot_tests {
         let last = j.append(&[(cmd, vec![])]).unwrap();
         assert_eq!(last, 3, "sequence numbers continue after pruning");
         assert_eq!(j.latest_snapshot().unwrap(), Some((2, "{}".to_owned())));
-        let mut seen = 0;
-        assert_eq!(
-            j.replay(2, |_| {
-                seen += 1;
-                vec![]
-            })
-            .unwrap(),
-            3
-        );
-        assert_eq!(seen, 1);
+        assert_eq!(replayed(&j, 2), (3, 1));
     }
 
     /// The exchange saves images from a thread of its own while it goes on appending: the
@@ -477,16 +480,7 @@ mod snapshot_tests {
         drop((j, store));
         let j = Journal::open_dir(dir.path(), Durability::Full).unwrap();
         assert_eq!(j.latest_snapshot().unwrap(), Some((10, "{}".to_owned())));
-        let mut seen = 0;
-        assert_eq!(
-            j.replay(10, |_| {
-                seen += 1;
-                vec![]
-            })
-            .unwrap(),
-            53
-        );
-        assert_eq!(seen, 43);
+        assert_eq!(replayed(&j, 10), (53, 43));
     }
 
     #[test]
@@ -508,12 +502,6 @@ mod snapshot_tests {
         drop(j);
         let mut j = Journal::open_dir(dir.path(), Durability::Normal).unwrap();
         assert_eq!(j.append(&[(cmd, vec![])]).unwrap(), 4);
-        let mut seen = Vec::new();
-        j.replay(2, |_| {
-            seen.push(());
-            vec![]
-        })
-        .unwrap();
-        assert_eq!(seen.len(), 2);
+        assert_eq!(replayed(&j, 2).1, 2);
     }
 }
