@@ -76,7 +76,8 @@ impl std::fmt::Debug for Credential {
 /// replays the journal with the settings it was created with.
 #[derive(Clone, Debug)]
 pub struct SandboxConfig {
-    /// Holds `journal.sqlite3` (and `credentials.json` when `credentials` is empty).
+    /// Holds the journal (`journal.sqlite3`, its segment and snapshot files) and
+    /// `credentials.json` when `credentials` is empty.
     pub data_dir: PathBuf,
     /// Empty: the per-install pair in `data_dir`, for the default account.
     pub credentials: Vec<Credential>,

@@ -674,12 +674,12 @@ impl Encoding {
         std::thread::Builder::new()
             .name("paper-snapshot".into())
             .spawn(move || {
-                let saved = serde_json::to_string(&*image)
-                    .map_err(|e| format!("snapshot encoding failed: {e}"))
-                    .and_then(|text| {
-                        drop(image);
-                        store.save(covers, &text).map_err(|e| e.to_string())
-                    });
+                let saved = store
+                    .save(covers, |out| {
+                        serde_json::to_writer(out, &*image).map_err(std::io::Error::from)
+                    })
+                    .map_err(|e| e.to_string());
+                drop(image);
                 (store, saved)
             })
             .map(|thread| Self { covers, thread })

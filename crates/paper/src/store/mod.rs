@@ -5,15 +5,17 @@
 //! Writers append whole batches at once, so one fsync covers many orders, and the HTTP layer
 //! acknowledges an order only after its batch is written.
 //!
-//! Entries go to append-only segment files (`log`); SQLite (WAL) holds the engine
-//! configuration, snapshots, and the entries of journals written before the segment files,
-//! which replay first and are dropped by the next snapshot like any other.
+//! Entries go to append-only segment files (`log`), snapshots to files of their own
+//! (`snapshot_file`); SQLite (WAL) holds the engine configuration, and the entries and
+//! snapshots of journals written by older versions, which are read first and dropped by the
+//! next snapshot like any other.
 
 mod bytes;
 mod checkpointer;
 mod log;
 mod order_codec;
 pub mod rows;
+mod snapshot_file;
 
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OptionalExtension, params};
@@ -102,31 +104,35 @@ fn connect(path: &Path, durability: Durability) -> Result<Connection, StoreError
     Ok(conn)
 }
 
-/// Stores the image covering entries up to `seq` in place of older ones, and drops the
-/// journal rows it covers, in one transaction.
-fn write_snapshot(conn: &mut Connection, seq: i64, state: &str) -> Result<(), StoreError> {
+/// Drops what an image covering entries up to `seq` (saved as a file) makes redundant in the
+/// database: the rows of journals written before the segment files, and images stored as rows
+/// by older versions.
+fn prune_rows(conn: &mut Connection, seq: i64) -> Result<(), StoreError> {
     let tx = conn.transaction()?;
-    tx.execute(
-        "INSERT OR REPLACE INTO snapshots (seq, state) VALUES (?1, ?2)",
-        params![seq, state],
-    )?;
-    tx.execute("DELETE FROM snapshots WHERE seq < ?1", [seq])?;
+    tx.execute("DELETE FROM snapshots WHERE seq <= ?1", [seq])?;
     tx.execute("DELETE FROM journal WHERE seq <= ?1", [seq])?;
     tx.commit()?;
     Ok(())
 }
 
-/// Saves snapshots through a connection of its own (`Journal::snapshot_store`), so a thread
-/// other than the journal's can write them.
+/// Saves snapshots (`snapshot_file`) from a thread other than the journal's
+/// (`Journal::snapshot_store`), with a database connection of its own for `prune_rows`.
 pub struct SnapshotStore {
     conn: Connection,
+    dir: PathBuf,
 }
 
 impl SnapshotStore {
-    /// Stores the image covering entries up to `seq`; the journal's `snapshot_saved` must
-    /// follow for the segment files to be pruned.
-    pub fn save(&mut self, seq: i64, state: &str) -> Result<(), StoreError> {
-        write_snapshot(&mut self.conn, seq, state)
+    /// Stores the image covering entries up to `seq`, written by `encode` as it goes (never
+    /// held whole in memory); the journal's `snapshot_saved` must follow for the segment files
+    /// to be pruned.
+    pub fn save(
+        &mut self,
+        seq: i64,
+        encode: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+    ) -> Result<(), StoreError> {
+        snapshot_file::save(&self.dir, seq, encode)?;
+        prune_rows(&mut self.conn, seq)
     }
 }
 
@@ -157,11 +163,11 @@ impl Journal {
              );
              CREATE TABLE IF NOT EXISTS snapshots (seq INTEGER PRIMARY KEY, state TEXT NOT NULL);",
         )?;
-        let in_rows = highest_seq(&conn)?;
         let dir = match path.parent() {
             Some(d) if !d.as_os_str().is_empty() => d,
             _ => Path::new("."),
         };
+        let in_rows = highest_seq(&conn)?.max(newest_file_seq(dir)?);
         let log = Log::open(dir, in_rows, durability == Durability::Full)?;
         if log.last() < in_rows {
             return Err(StoreError::Damaged {
@@ -173,6 +179,8 @@ impl Journal {
                 ),
             });
         }
+        // Older images and a crash's half-written one (the lock is held now).
+        snapshot_file::remove_older(dir, newest_file_seq(dir)?);
         let checkpointer = Checkpointer::start(path)?;
         Ok(Self {
             conn,
@@ -190,6 +198,7 @@ impl Journal {
     pub fn snapshot_store(&self) -> Result<SnapshotStore, StoreError> {
         Ok(SnapshotStore {
             conn: connect(&self.path, self.durability)?,
+            dir: self.log.dir().to_owned(),
         })
     }
 
@@ -242,20 +251,27 @@ impl Journal {
     /// before it and older images. The image replaces the older one in one transaction; the
     /// segment files it covers go after that (a crash between leaves them to be skipped).
     pub fn save_snapshot(&mut self, seq: i64, state: &str) -> Result<(), StoreError> {
-        write_snapshot(&mut self.conn, seq, state)?;
+        snapshot_file::save(self.log.dir(), seq, |w| w.write_all(state.as_bytes()))?;
+        prune_rows(&mut self.conn, seq)?;
         self.snapshot_saved(seq)
     }
 
-    /// The newest image and the entry it covers up to.
+    /// The newest image and the entry it covers up to: a snapshot file, or a row stored by an
+    /// older version (until the first file replaces it).
     pub fn latest_snapshot(&self) -> Result<Option<(i64, String)>, StoreError> {
-        Ok(self
+        let row: Option<(i64, String)> = self
             .conn
             .query_row(
                 "SELECT seq, state FROM snapshots ORDER BY seq DESC LIMIT 1",
                 [],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
-            .optional()?)
+            .optional()?;
+        let row_seq = row.as_ref().map_or(0, |(seq, _)| *seq);
+        if newest_file_seq(self.log.dir())? > row_seq {
+            return snapshot_file::newest(self.log.dir());
+        }
+        Ok(row)
     }
 
     /// Entries after the latest snapshot (or all of them).
@@ -273,11 +289,12 @@ impl Journal {
     }
 
     fn latest_snapshot_seq(&self) -> Result<i64, StoreError> {
-        Ok(self
-            .conn
-            .query_row("SELECT ifnull(max(seq), 0) FROM snapshots", [], |r| {
-                r.get(0)
-            })?)
+        let in_rows: i64 =
+            self.conn
+                .query_row("SELECT ifnull(max(seq), 0) FROM snapshots", [], |r| {
+                    r.get(0)
+                })?;
+        Ok(in_rows.max(newest_file_seq(self.log.dir())?))
     }
 
     /// Nothing was ever recorded: no entries and no snapshot.
@@ -346,8 +363,14 @@ impl Journal {
     }
 }
 
-/// The highest entry number a journal ever gave out: its newest row, its newest snapshot, or
-/// (journals made with AUTOINCREMENT) SQLite's own counter, whichever is highest.
+/// The entry the newest snapshot file covers (0 if none).
+fn newest_file_seq(dir: &Path) -> Result<i64, StoreError> {
+    Ok(snapshot_file::list(dir)?.last().map_or(0, |(seq, _)| *seq))
+}
+
+/// The highest entry number a journal's database ever gave out: its newest row, its newest
+/// snapshot row, or (journals made with AUTOINCREMENT) SQLite's own counter, whichever is
+/// highest.
 fn highest_seq(conn: &Connection) -> Result<i64, StoreError> {
     let counter: bool = conn.query_row(
         "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence')",
@@ -462,7 +485,7 @@ mod snapshot_tests {
         let mut store = j.snapshot_store().unwrap();
         let image = "x".repeat(4 << 20);
         let saving = std::thread::spawn(move || {
-            store.save(3, &image).unwrap();
+            store.save(3, |w| w.write_all(image.as_bytes())).unwrap();
             store
         });
         // Appends go on while the image is written (neither waits on the other).
@@ -475,12 +498,51 @@ mod snapshot_tests {
         j.snapshot_saved(3).unwrap();
         assert_eq!(j.len().unwrap(), 50);
         // The connection is kept for the next image, which replaces this one.
-        store.save(10, "{}").unwrap();
+        store.save(10, |w| w.write_all(b"{}")).unwrap();
         j.snapshot_saved(10).unwrap();
         drop((j, store));
         let j = Journal::open_dir(dir.path(), Durability::Full).unwrap();
         assert_eq!(j.latest_snapshot().unwrap(), Some((10, "{}".to_owned())));
         assert_eq!(replayed(&j, 10), (53, 43));
+    }
+
+    /// Older versions stored images as database rows: such an image is restored from until a
+    /// snapshot file replaces it, and the row goes then.
+    #[test]
+    fn an_image_stored_as_a_row_is_read_until_a_file_replaces_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let cmd = Command::new(chrono::Utc::now(), crate::engine::CommandKind::Clock);
+        {
+            let mut j = Journal::open_dir(dir.path(), Durability::Full).unwrap();
+            j.append(&[(cmd.clone(), vec![]), (cmd.clone(), vec![])])
+                .unwrap();
+            j.conn
+                .execute(
+                    "INSERT INTO snapshots (seq, state) VALUES (2, '{\"row\":true}')",
+                    [],
+                )
+                .unwrap();
+            j.append(&[(cmd.clone(), vec![])]).unwrap();
+        }
+        let mut j = Journal::open_dir(dir.path(), Durability::Full).unwrap();
+        assert_eq!(
+            j.latest_snapshot().unwrap(),
+            Some((2, "{\"row\":true}".to_owned()))
+        );
+        assert_eq!(replayed(&j, 2), (3, 1));
+        j.save_snapshot(3, "{\"file\":true}").unwrap();
+        let rows: i64 = j
+            .conn
+            .query_row("SELECT COUNT(*) FROM snapshots", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(rows, 0);
+        drop(j);
+        let mut j = Journal::open_dir(dir.path(), Durability::Full).unwrap();
+        assert_eq!(
+            j.latest_snapshot().unwrap(),
+            Some((3, "{\"file\":true}".to_owned()))
+        );
+        assert_eq!(j.append(&[(cmd, vec![])]).unwrap(), 4);
     }
 
     #[test]
