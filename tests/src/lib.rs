@@ -61,6 +61,18 @@ pub fn free_port() -> u16 {
 }
 
 impl Driver {
+    /// "pid name" of every process it started that still runs (the driver, WebKitWebDriver,
+    /// the app, WebKit's processes): after a failure, what is left says what died.
+    pub fn processes(&self) -> Vec<String> {
+        tagged_processes(&self.tag)
+            .into_iter()
+            .map(|pid| {
+                let name = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+                format!("{pid} {}", name.trim())
+            })
+            .collect()
+    }
+
     /// The tag every process it starts carries (`BROKERDESK_E2E_TAG`).
     pub fn tag(&self) -> &str {
         &self.tag

@@ -5,7 +5,7 @@
 //! alone without them, the test fails and says what is missing rather than passing silently.
 
 use brokerdesk_e2e::{
-    PAPER_CASH as CASH, connect, free_port, save_screenshot, start_driver, text_of,
+    Driver, PAPER_CASH as CASH, connect, free_port, save_screenshot, start_driver, text_of,
 };
 use fantoccini::{Client, Locator};
 use std::path::{Path, PathBuf};
@@ -1001,6 +1001,45 @@ async fn choose_theme(client: &Client, theme: &str) {
     }
 }
 
+/// Runs `flow`, and once more if WebKit's page crashed or hung under it (WebKitWebDriver then
+/// deletes the session: "page crash or hang"). CI saw it once on the position page (and once
+/// there a click whose page never came, maybe the same); 11 runs of that test here, 5 of them
+/// with both cores kept busy, never did. A second crash, or any other failure, fails the test.
+async fn once_more_if_webkit_crashed<F, Fut>(name: &str, flow: F)
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    for attempt in 1..=2 {
+        let failure = match tokio::spawn(flow()).await {
+            Ok(()) => return,
+            Err(e) if e.is_panic() => e.into_panic(),
+            Err(e) => panic!("{name}: {e}"),
+        };
+        let message = failure
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| failure.downcast_ref::<&str>().copied())
+            .unwrap_or_default();
+        if attempt == 2 || !message.contains("page crash or hang") {
+            std::panic::resume_unwind(failure);
+        }
+        eprintln!("{name}: WebKit's page crashed or hung ({message}); the flow runs once more");
+    }
+}
+
+/// Prints which of the driver's processes still run when a test fails (is the app alive, or
+/// only WebKit's page gone?).
+struct ReportOnPanic<'a>(&'a Driver);
+
+impl Drop for ReportOnPanic<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            eprintln!("still running after the failure: {:?}", self.0.processes());
+        }
+    }
+}
+
 /// Clicks `css` and waits for page `slug`. A click WebKitWebDriver reports as done can still
 /// miss when the page re-renders under it (CI saw one lost this way on a loaded machine): if
 /// the page has not come after 10 s, click again while the element is still there.
@@ -1524,9 +1563,14 @@ async fn the_paper_sandbox_is_reset_and_its_prices_chosen_in_settings() {
 /// marked, the cost basis and the fill; Trade opens the ticket on that account and symbol.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_paper_position_opens_its_detail_with_chart_cost_basis_and_fill_and_trades_from_there() {
+    once_more_if_webkit_crashed("position detail", position_detail_flow).await;
+}
+
+async fn position_detail_flow() {
     let app = app_binary();
     let data_root = tempfile::tempdir().expect("a temp dir");
     let driver = start_driver(&data_root.path().join("data"), &[]);
+    let report = ReportOnPanic(&driver);
     let client = connect(&driver, &app).await;
     text_of(&client, CASH).await;
 
@@ -1636,6 +1680,7 @@ async fn a_paper_position_opens_its_detail_with_chart_cost_basis_and_fill_and_tr
     save_screenshot(&client, "position-dark").await;
 
     client.close().await.expect("session closed");
+    drop(report);
     drop(driver);
 }
 
