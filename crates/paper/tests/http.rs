@@ -457,6 +457,44 @@ async fn snapshots_keep_coming_under_a_steady_flow_of_orders() {
     );
 }
 
+/// A snapshot file edited on disk (or cut short by something other than the sandbox) is not
+/// guessed around: the sandbox refuses to start, naming the file, and leaves it as it is.
+#[tokio::test]
+async fn an_edited_snapshot_file_is_refused_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = config(dir.path());
+    cfg.snapshot_every = 2;
+    cfg.tick_interval = std::time::Duration::from_secs(3600);
+    let s = Server::start(cfg.clone()).await;
+    for i in 0..6 {
+        let (st, o) = s.post("/v2/orders", json!({"symbol": "AAPL", "qty": "1", "side": "buy", "type": "limit", "limit_price": "1.00", "time_in_force": "gtc", "client_order_id": format!("edit-{i}")})).await;
+        assert_eq!(st, 200, "{o}");
+    }
+    s.stop().await;
+    let image = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("snapshot-") && n.ends_with(".json"))
+        })
+        .expect("a snapshot file");
+    let edited = b"{\"engine\": \"not an engine\"}";
+    std::fs::write(&image, edited).unwrap();
+    let refused = brokerdesk_paper::Sandbox::start(cfg)
+        .await
+        .err()
+        .expect("an edited snapshot is refused")
+        .to_string();
+    let name = image.file_name().unwrap().to_str().unwrap();
+    assert!(
+        refused.contains(name) && refused.contains("does not read"),
+        "{refused}"
+    );
+    assert_eq!(std::fs::read(&image).unwrap(), edited, "left as it was");
+}
+
 async fn restart_round_trip(snapshot_every: u64) {
     let dir = tempfile::tempdir().unwrap();
     let mut cfg = config(dir.path());

@@ -428,7 +428,13 @@ impl Boot {
             }
         };
         let (mut state, from) = match journal.latest_snapshot()? {
-            Some((seq, text)) => (State::restore(&text)?, seq),
+            Some((seq, text)) => {
+                let state = State::restore(&text).map_err(|source| StoreError::BadSnapshot {
+                    path: journal.snapshot_source(seq),
+                    source,
+                })?;
+                (state, seq)
+            }
             None => (State::new(config), 0),
         };
         let mut scratch = Vec::new();

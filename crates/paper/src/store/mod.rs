@@ -59,6 +59,11 @@ pub enum StoreError {
         offset: u64,
         what: String,
     },
+    #[error("the snapshot in {path} does not read ({source}); it was left as it is")]
+    BadSnapshot {
+        path: PathBuf,
+        source: serde_json::Error,
+    },
     #[error("the journal in {0} is in use by another sandbox")]
     InUse(PathBuf),
     #[error("a journal batch too large to write")]
@@ -272,6 +277,17 @@ impl Journal {
             return snapshot_file::newest(self.log.dir());
         }
         Ok(row)
+    }
+
+    /// Where the image covering entries up to `seq` is read from, for errors: its file, or
+    /// the database for an image an older version stored as a row.
+    pub fn snapshot_source(&self, seq: i64) -> PathBuf {
+        let file = snapshot_file::path(self.log.dir(), seq);
+        if file.exists() {
+            file
+        } else {
+            self.path.clone()
+        }
     }
 
     /// Entries after the latest snapshot (or all of them).

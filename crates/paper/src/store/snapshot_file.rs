@@ -40,6 +40,11 @@ fn parse_name(name: &str) -> Option<i64> {
     digits.parse().ok()
 }
 
+/// Where the image covering entries up to `seq` is (or would be) saved.
+pub(super) fn path(dir: &Path, seq: i64) -> PathBuf {
+    dir.join(name(seq))
+}
+
 /// The saved images in `dir` and the entry each covers, oldest first.
 pub(super) fn list(dir: &Path) -> Result<Vec<(i64, PathBuf)>, StoreError> {
     let mut found = Vec::new();
@@ -69,7 +74,7 @@ pub(super) fn save(
     seq: i64,
     encode: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> Result<(), StoreError> {
-    let done = dir.join(name(seq));
+    let done = path(dir, seq);
     let partial = dir.join(format!("{}{PARTIAL}", name(seq)));
     let written = File::create(&partial).and_then(|file| {
         let mut out = BufWriter::with_capacity(BUFFER, file);
