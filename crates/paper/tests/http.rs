@@ -4,6 +4,7 @@
 
 mod common;
 
+use brokerdesk_paper::SandboxConfig;
 use common::*;
 use futures::{SinkExt, StreamExt};
 use serde_json::{Value, json};
@@ -422,6 +423,25 @@ async fn restart_from_a_snapshot_and_the_journal_tail_gives_the_same_state() {
     restart_round_trip(3).await;
 }
 
+/// A sandbox whose journal gets orders only (no market ticks, commands that add no order, to
+/// make up a snapshot's count), snapshotting after `every` commands.
+fn snapshotting_orders_only(dir: &std::path::Path, every: u64) -> SandboxConfig {
+    let mut cfg = config(dir);
+    cfg.snapshot_every = every;
+    cfg.tick_interval = std::time::Duration::from_secs(3600);
+    cfg
+}
+
+/// Starts a sandbox, places `n` resting buys with client ids `<tag>-<i>`, and stops it.
+async fn resting_buys(cfg: SandboxConfig, tag: &str, n: usize) {
+    let s = Server::start(cfg).await;
+    for i in 0..n {
+        let (st, o) = s.post("/v2/orders", json!({"symbol": "AAPL", "qty": "1", "side": "buy", "type": "limit", "limit_price": "1.00", "time_in_force": "gtc", "client_order_id": format!("{tag}-{i}")})).await;
+        assert_eq!(st, 200, "{o}");
+    }
+    s.stop().await;
+}
+
 /// Under a steady flow of orders (each adds a command and an order) snapshots keep coming:
 /// the journal a restart replays stays within a small multiple of what the last image held.
 /// Snapshots used to wait for as many commands as the state held orders, which orders alone
@@ -429,16 +449,7 @@ async fn restart_from_a_snapshot_and_the_journal_tail_gives_the_same_state() {
 #[tokio::test]
 async fn snapshots_keep_coming_under_a_steady_flow_of_orders() {
     let dir = tempfile::tempdir().unwrap();
-    let mut cfg = config(dir.path());
-    cfg.snapshot_every = 4;
-    // Orders only: no market ticks (commands that add no order) to make up the count.
-    cfg.tick_interval = std::time::Duration::from_secs(3600);
-    let s = Server::start(cfg).await;
-    for i in 0..80 {
-        let (st, o) = s.post("/v2/orders", json!({"symbol": "AAPL", "qty": "1", "side": "buy", "type": "limit", "limit_price": "1.00", "time_in_force": "gtc", "client_order_id": format!("flow-{i}")})).await;
-        assert_eq!(st, 200, "{o}");
-    }
-    s.stop().await;
+    resting_buys(snapshotting_orders_only(dir.path(), 4), "flow", 80).await;
     let journal = brokerdesk_paper::store::Journal::open_dir(
         dir.path(),
         brokerdesk_paper::store::Durability::Normal,
@@ -462,15 +473,8 @@ async fn snapshots_keep_coming_under_a_steady_flow_of_orders() {
 #[tokio::test]
 async fn an_edited_snapshot_file_is_refused_by_name() {
     let dir = tempfile::tempdir().unwrap();
-    let mut cfg = config(dir.path());
-    cfg.snapshot_every = 2;
-    cfg.tick_interval = std::time::Duration::from_secs(3600);
-    let s = Server::start(cfg.clone()).await;
-    for i in 0..6 {
-        let (st, o) = s.post("/v2/orders", json!({"symbol": "AAPL", "qty": "1", "side": "buy", "type": "limit", "limit_price": "1.00", "time_in_force": "gtc", "client_order_id": format!("edit-{i}")})).await;
-        assert_eq!(st, 200, "{o}");
-    }
-    s.stop().await;
+    let cfg = snapshotting_orders_only(dir.path(), 2);
+    resting_buys(cfg.clone(), "edit", 6).await;
     let image = std::fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().path())

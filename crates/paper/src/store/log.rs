@@ -23,6 +23,7 @@ use std::time::Duration;
 
 use super::StoreError;
 use super::bytes::ByteReader;
+use super::io_error as io;
 
 const MAGIC: &[u8; 8] = b"BDJLOG1\n";
 const FRAME_V1: u8 = 1;
@@ -70,23 +71,12 @@ fn damaged(path: &Path, offset: u64, what: &str) -> StoreError {
     }
 }
 
-fn io(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
-    move |source| StoreError::Io {
-        path: path.to_owned(),
-        source,
-    }
-}
-
 fn segment_name(first: i64) -> String {
     format!("journal-{first:020}.log")
 }
 
 fn parse_segment_name(name: &str) -> Option<i64> {
-    let digits = name.strip_prefix("journal-")?.strip_suffix(".log")?;
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    digits.parse().ok()
+    super::numbered(name, "journal-", ".log")
 }
 
 impl Log {

@@ -70,6 +70,23 @@ pub enum StoreError {
     BatchTooLarge,
 }
 
+/// An I/O error on one of the journal's files, naming it.
+fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
+    move |source| StoreError::Io {
+        path: path.to_owned(),
+        source,
+    }
+}
+
+/// The number in one of the journal's numbered file names, `<prefix><digits><suffix>`.
+fn numbered(name: &str, prefix: &str, suffix: &str) -> Option<i64> {
+    let digits = name.strip_prefix(prefix)?.strip_suffix(suffix)?;
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok()
+}
+
 /// How hard a commit pushes to disk.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum Durability {

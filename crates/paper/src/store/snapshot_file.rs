@@ -14,6 +14,7 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use super::StoreError;
+use super::io_error as io;
 
 const PREFIX: &str = "snapshot-";
 const SUFFIX: &str = ".json";
@@ -21,23 +22,12 @@ const PARTIAL: &str = ".partial";
 /// The encoder's writes (many, small) are gathered into this much before each `write`.
 const BUFFER: usize = 1 << 20;
 
-fn io(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
-    move |source| StoreError::Io {
-        path: path.to_owned(),
-        source,
-    }
-}
-
 fn name(seq: i64) -> String {
     format!("{PREFIX}{seq:020}{SUFFIX}")
 }
 
 fn parse_name(name: &str) -> Option<i64> {
-    let digits = name.strip_prefix(PREFIX)?.strip_suffix(SUFFIX)?;
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    digits.parse().ok()
+    super::numbered(name, PREFIX, SUFFIX)
 }
 
 /// Where the image covering entries up to `seq` is (or would be) saved.
