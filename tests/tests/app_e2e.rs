@@ -1004,7 +1004,8 @@ async fn choose_theme(client: &Client, theme: &str) {
 /// Runs `flow`, and once more if WebKit's page crashed or hung under it (WebKitWebDriver then
 /// deletes the session: "page crash or hang"). CI saw it once on the position page (and once
 /// there a click whose page never came, maybe the same); 11 runs of that test here, 5 of them
-/// with both cores kept busy, never did. A second crash, or any other failure, fails the test.
+/// with both cores kept busy, never did. A second crash, an app process that is gone, or any
+/// other failure fails the test.
 async fn once_more_if_webkit_crashed<F, Fut>(name: &str, flow: F)
 where
     F: Fn() -> Fut,
@@ -1021,21 +1022,38 @@ where
             .map(String::as_str)
             .or_else(|| failure.downcast_ref::<&str>().copied())
             .unwrap_or_default();
-        if attempt == 2 || !message.contains("page crash or hang") {
+        let app_gone = APP_GONE.swap(false, std::sync::atomic::Ordering::SeqCst);
+        if attempt == 2 || app_gone || !message.contains("page crash or hang") {
             std::panic::resume_unwind(failure);
         }
         eprintln!("{name}: WebKit's page crashed or hung ({message}); the flow runs once more");
     }
 }
 
+/// Set when a flow failed with its app process gone: an app that crashed is a failure of the
+/// app, never run again.
+static APP_GONE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 /// Prints which of the driver's processes still run when a test fails (is the app alive, or
-/// only WebKit's page gone?).
+/// only WebKit's page gone?), and notes in `APP_GONE` when the app is not among them.
 struct ReportOnPanic<'a>(&'a Driver);
 
 impl Drop for ReportOnPanic<'_> {
     fn drop(&mut self) {
-        if std::thread::panicking() {
-            eprintln!("still running after the failure: {:?}", self.0.processes());
+        if !std::thread::panicking() {
+            return;
+        }
+        let running = self.0.processes();
+        eprintln!("still running after the failure: {running:?}");
+        // A process's name is the first 15 bytes of its executable's file name.
+        let app = app_binary();
+        let name = app.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        let name = name.get(..name.len().min(15)).unwrap_or(name);
+        if !running
+            .iter()
+            .any(|p| p.split_once(' ').is_some_and(|(_, n)| n == name))
+        {
+            APP_GONE.store(true, std::sync::atomic::Ordering::SeqCst);
         }
     }
 }
