@@ -270,8 +270,8 @@ impl Journal {
     }
 
     /// Stores an image of the state as of entry `seq` and drops what it covers: the journal
-    /// before it and older images. The image replaces the older one in one transaction; the
-    /// segment files it covers go after that (a crash between leaves them to be skipped).
+    /// before it and older images. The image's file is in place (renamed, synced) before
+    /// anything it covers goes; a crash in between leaves that to be skipped, then deleted.
     pub fn save_snapshot(&mut self, seq: i64, state: &str) -> Result<(), StoreError> {
         snapshot_file::save(self.log.dir(), seq, |w| w.write_all(state.as_bytes()))?;
         prune_rows(&mut self.conn, seq)?;
