@@ -474,6 +474,21 @@ mod tests {
 mod snapshot_tests {
     use super::*;
 
+    /// The journal's newest image is `image` (the entry it covers, its text), and replaying
+    /// after it gives `replay` (the last entry, how many).
+    fn restores_from(j: &Journal, image: (i64, &str), replay: (i64, usize)) {
+        assert_eq!(
+            j.latest_snapshot().unwrap(),
+            Some((image.0, image.1.to_owned()))
+        );
+        assert_eq!(replayed(j, image.0), replay);
+    }
+
+    /// A command that changes nothing but the clock: journal entries to number and prune.
+    fn clock() -> Command {
+        Command::new(chrono::Utc::now(), crate::engine::CommandKind::Clock)
+    }
+
     /// Replays the journal after `after`: the last entry it reports and how many it replayed.
     fn replayed(j: &Journal, after: i64) -> (i64, usize) {
         let mut seen = 0;
@@ -490,7 +505,7 @@ mod snapshot_tests {
     fn a_snapshot_replaces_the_journal_it_covers() {
         let dir = tempfile::tempdir().unwrap();
         let mut j = Journal::open_dir(dir.path(), Durability::Normal).unwrap();
-        let cmd = Command::new(chrono::Utc::now(), crate::engine::CommandKind::Clock);
+        let cmd = clock();
         let last = j
             .append(&[(cmd.clone(), vec![]), (cmd.clone(), vec![])])
             .unwrap();
@@ -500,8 +515,7 @@ mod snapshot_tests {
         assert!(!j.is_empty().unwrap());
         let last = j.append(&[(cmd, vec![])]).unwrap();
         assert_eq!(last, 3, "sequence numbers continue after pruning");
-        assert_eq!(j.latest_snapshot().unwrap(), Some((2, "{}".to_owned())));
-        assert_eq!(replayed(&j, 2), (3, 1));
+        restores_from(&j, (2, "{}"), (3, 1));
     }
 
     /// The exchange saves images from a thread of its own while it goes on appending: the
@@ -510,7 +524,7 @@ mod snapshot_tests {
     #[test]
     fn a_snapshot_saved_on_another_thread_while_entries_are_appended() {
         let dir = tempfile::tempdir().unwrap();
-        let cmd = Command::new(chrono::Utc::now(), crate::engine::CommandKind::Clock);
+        let cmd = clock();
         let mut j = Journal::open_dir(dir.path(), Durability::Full).unwrap();
         for _ in 0..3 {
             j.append(&[(cmd.clone(), vec![])]).unwrap();
@@ -535,8 +549,7 @@ mod snapshot_tests {
         j.snapshot_saved(10).unwrap();
         drop((j, store));
         let j = Journal::open_dir(dir.path(), Durability::Full).unwrap();
-        assert_eq!(j.latest_snapshot().unwrap(), Some((10, "{}".to_owned())));
-        assert_eq!(replayed(&j, 10), (53, 43));
+        restores_from(&j, (10, "{}"), (53, 43));
     }
 
     /// Older versions stored images as database rows: such an image is restored from until a
@@ -544,7 +557,7 @@ mod snapshot_tests {
     #[test]
     fn an_image_stored_as_a_row_is_read_until_a_file_replaces_it() {
         let dir = tempfile::tempdir().unwrap();
-        let cmd = Command::new(chrono::Utc::now(), crate::engine::CommandKind::Clock);
+        let cmd = clock();
         {
             let mut j = Journal::open_dir(dir.path(), Durability::Full).unwrap();
             j.append(&[(cmd.clone(), vec![]), (cmd.clone(), vec![])])
@@ -558,11 +571,7 @@ mod snapshot_tests {
             j.append(&[(cmd.clone(), vec![])]).unwrap();
         }
         let mut j = Journal::open_dir(dir.path(), Durability::Full).unwrap();
-        assert_eq!(
-            j.latest_snapshot().unwrap(),
-            Some((2, "{\"row\":true}".to_owned()))
-        );
-        assert_eq!(replayed(&j, 2), (3, 1));
+        restores_from(&j, (2, "{\"row\":true}"), (3, 1));
         j.save_snapshot(3, "{\"file\":true}").unwrap();
         let rows: i64 = j
             .conn
@@ -581,7 +590,7 @@ mod snapshot_tests {
     #[test]
     fn numbers_go_on_after_a_reopen_even_when_a_snapshot_pruned_every_row() {
         let dir = tempfile::tempdir().unwrap();
-        let cmd = Command::new(chrono::Utc::now(), crate::engine::CommandKind::Clock);
+        let cmd = clock();
         {
             let mut j = Journal::open_dir(dir.path(), Durability::Normal).unwrap();
             assert_eq!(
