@@ -825,8 +825,8 @@ fn fuzz_websocket_sessions() {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let app = sandbox.router(addr);
-        let served = app.clone();
-        tokio::spawn(async move { axum::serve(listener, served).await });
+        // The sandbox's own server, as clients meet it (its WebSocket upgrades included).
+        let _serving = sandbox.serve(listener).unwrap();
         (sandbox, addr, app)
     });
     let started = Instant::now();
@@ -862,4 +862,197 @@ fn fuzz_websocket_sessions() {
         .unwrap();
     let (status, _) = rt.block_on(call(&app, req));
     assert_eq!(status, 200);
+}
+
+/// Sends `f` over a fresh loopback connection as raw HTTP/1.1 and reads the answer (its
+/// status and `Content-Length` body).
+async fn over_tcp(addr: SocketAddr, f: &Fuzzed) -> (u16, Vec<u8>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut head = format!("{} {}", f.method, f.path);
+    if let Some(q) = &f.query {
+        head.push('?');
+        head.push_str(q);
+    }
+    head.push_str(" HTTP/1.1\r\n");
+    for (k, v) in &f.headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str(&format!("content-length: {}\r\n\r\n", f.body.len()));
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(&f.body).await.unwrap();
+    let mut got = Vec::new();
+    let mut buf = [0u8; 16 << 10];
+    loop {
+        let n = stream.read(&mut buf).await.unwrap();
+        assert!(
+            n > 0,
+            "connection closed mid-answer: {}",
+            String::from_utf8_lossy(&got)
+        );
+        got.extend_from_slice(&buf[..n]);
+        let Some(end) = got.windows(4).position(|w| w == b"\r\n\r\n") else {
+            continue;
+        };
+        let text = String::from_utf8_lossy(&got[..end]).to_ascii_lowercase();
+        let status: u16 = text[9..12].parse().unwrap();
+        let len: usize = text
+            .lines()
+            .find_map(|l| l.strip_prefix("content-length:"))
+            .map_or(0, |n| n.trim().parse().unwrap());
+        if got.len() >= end + 4 + len {
+            return (status, got[end + 4..end + 4 + len].to_vec());
+        }
+    }
+}
+
+/// An answer without what differs between two equal exchanges: ids and times.
+fn without_ids_and_times(v: Value) -> Value {
+    match v {
+        Value::Object(m) => Value::Object(
+            m.into_iter()
+                .filter(|(k, _)| {
+                    !(k.ends_with("_at")
+                        || k == "id"
+                        || k == "client_order_id"
+                        || k == "replaced_by"
+                        || k == "replaces")
+                })
+                .map(|(k, v)| (k, without_ids_and_times(v)))
+                .collect(),
+        ),
+        Value::Array(a) => Value::Array(a.into_iter().map(without_ids_and_times).collect()),
+        other => other,
+    }
+}
+
+/// `POST /v2/orders` is answered by the server straight from hyper's request, not through the
+/// router (`server/listener.rs`). Two sandboxes alike (same seed, no price moves), one asked
+/// through the router and one over loopback, get the same random order requests (bodies,
+/// credentials, `Host`, `Origin`, upgrade and content-type headers as above) and must answer
+/// alike: same status, same error body, same order apart from its ids and times.
+#[test]
+fn the_direct_order_path_answers_as_the_router_does() {
+    let cases = std::env::var("PAPER_FUZZ_CASES")
+        .ok()
+        .and_then(|n| n.parse::<u32>().ok())
+        .map_or(500, |n| (n / 10).max(1));
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let (routed_dir, served_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let still = |dir: &std::path::Path| {
+        let mut c = config(dir);
+        c.tick_interval = Duration::from_secs(3600);
+        c
+    };
+    let (routed, served, addr, app) = rt.block_on(async {
+        let routed = Sandbox::start(still(routed_dir.path())).await.unwrap();
+        let served = Sandbox::start(still(served_dir.path())).await.unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let _serving = served.serve(listener).unwrap();
+        let app = routed.router(addr);
+        (routed, served, addr, app)
+    });
+    let port = addr.port().to_string();
+    // A third of the bodies a plain order the exchange takes (random ones rarely are): limit
+    // buys far below the market, which rest, so the two exchanges stay alike (their quotes
+    // may differ by when each started; fills would then too).
+    let plain = (
+        prop::sample::select(&["AAPL", "MSFT", "SPY"][..]),
+        1..5u8,
+        1..40u8,
+    )
+        .prop_map(|(symbol, qty, limit)| {
+            json!({"symbol": symbol, "qty": qty.to_string(), "side": "buy", "type": "limit",
+                   "limit_price": limit.to_string(), "time_in_force": "day"})
+            .to_string()
+            .into_bytes()
+        });
+    let any_request = request(vec!["no-such-order".into()]);
+    let orders =
+        (any_request, prop::option::weighted(0.33, plain)).prop_map(move |(mut f, plain)| {
+            f.method = "POST".into();
+            f.path = "/v2/orders".into();
+            if let Some(body) = plain {
+                f.body = body;
+            }
+            for (_, v) in &mut f.headers {
+                *v = v.replace(BOUND, &addr.to_string()).replace("8787", &port);
+            }
+            f
+        });
+    let statuses = Mutex::new(BTreeMap::<u16, u64>::new());
+    let mut runner = TestRunner::new(Config {
+        cases,
+        failure_persistence: None,
+        max_shrink_iters: 100,
+        ..Config::default()
+    });
+    let result = runner.run(&orders, |f| {
+        let Some(req) = build(&f) else {
+            return Ok(()); // not a request hyper would accept either
+        };
+        let (routed, served) =
+            rt.block_on(async { (call(&app, req).await, over_tcp(addr, &f).await) });
+        *statuses.lock().unwrap().entry(served.0).or_default() += 1;
+        let json = |b: &[u8]| {
+            serde_json::from_slice::<Value>(b)
+                .map(without_ids_and_times)
+                .ok()
+        };
+        let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+        prop_assert_eq!(
+            routed.0,
+            served.0,
+            "{} against {}",
+            text(&routed.1),
+            text(&served.1)
+        );
+        prop_assert_eq!(
+            json(&routed.1),
+            json(&served.1),
+            "{} against {}",
+            text(&routed.1),
+            text(&served.1)
+        );
+        prop_assert!(json(&served.1).is_some(), "not JSON: {}", text(&served.1));
+        Ok(())
+    });
+    let statuses = statuses.into_inner().unwrap();
+    println!("direct order path: {cases} cases; statuses {statuses:?}");
+    if let Err(e) = result {
+        panic!("{e}");
+    }
+    // A body past the limit (the strategies' stay small): 413 from both.
+    let huge = Fuzzed {
+        method: "POST".into(),
+        path: "/v2/orders".into(),
+        query: None,
+        headers: vec![
+            ("host", addr.to_string()),
+            ("apca-api-key-id", KEY.into()),
+            ("apca-api-secret-key", SECRET.into()),
+        ],
+        body: vec![b' '; 3 << 20],
+    };
+    let (routed_huge, served_huge) = rt.block_on(async {
+        (
+            call(&app, build(&huge).unwrap()).await,
+            over_tcp(addr, &huge).await,
+        )
+    });
+    assert_eq!(routed_huge.0, 413);
+    assert_eq!(routed_huge, served_huge);
+    // The run reached the handler's answers, not only the guard's and the reader's.
+    for status in [200, 400, 401, 403, 422] {
+        assert!(
+            statuses.contains_key(&status),
+            "no {status} among {statuses:?}"
+        );
+    }
+    assert_eq!(routed.handle().rebuilds() + served.handle().rebuilds(), 0);
 }

@@ -2,9 +2,9 @@
 //! Bearer <token>`. A missing or wrong key gets Alpaca's 401 `{"code":40110000,...}`.
 
 use axum::extract::FromRequestParts;
-use axum::http::StatusCode;
 use axum::http::header::{AUTHORIZATION, HeaderName};
 use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode};
 use brokerdesk_model::AccountId;
 use subtle::{ConditionallySelectable, ConstantTimeEq};
 
@@ -51,26 +51,29 @@ pub(crate) fn check<'a>(
     }
 }
 
+/// The account whose credentials `headers` carry: the key pair, else a bearer token.
+pub(crate) fn account_of(headers: &HeaderMap, creds: &[Credential]) -> Result<AccountId, ApiError> {
+    // Static names: a `&str` name is parsed and validated again on every lookup.
+    static KEY_ID: HeaderName = HeaderName::from_static("apca-api-key-id");
+    static SECRET: HeaderName = HeaderName::from_static("apca-api-secret-key");
+    let header = |name: &HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
+    let found = match (header(&KEY_ID), header(&SECRET)) {
+        (Some(key), Some(secret)) => check(creds, Some(key), secret),
+        _ => header(&AUTHORIZATION)
+            .and_then(|v| {
+                v.strip_prefix("Bearer ")
+                    .or_else(|| v.strip_prefix("bearer "))
+            })
+            .and_then(|token| check(creds, None, token.trim())),
+    };
+    found.map(|c| c.account.clone()).ok_or_else(unauthorized)
+}
+
 impl FromRequestParts<AppState> for Authed {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        // Static names: a `&str` name is parsed and validated again on every lookup.
-        static KEY_ID: HeaderName = HeaderName::from_static("apca-api-key-id");
-        static SECRET: HeaderName = HeaderName::from_static("apca-api-secret-key");
-        let header = |name: &HeaderName| parts.headers.get(name).and_then(|v| v.to_str().ok());
-        let found = match (header(&KEY_ID), header(&SECRET)) {
-            (Some(key), Some(secret)) => check(&state.credentials, Some(key), secret),
-            _ => header(&AUTHORIZATION)
-                .and_then(|v| {
-                    v.strip_prefix("Bearer ")
-                        .or_else(|| v.strip_prefix("bearer "))
-                })
-                .and_then(|token| check(&state.credentials, None, token.trim())),
-        };
-        found
-            .map(|c| Authed(c.account.clone()))
-            .ok_or_else(unauthorized)
+        account_of(&parts.headers, &state.credentials).map(Authed)
     }
 }
 

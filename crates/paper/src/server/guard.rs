@@ -67,12 +67,12 @@ impl AllowedHosts {
 }
 
 /// Why a request was turned away, answered as Alpaca answers a refusal: 403 with a JSON body.
-fn refused(message: &'static str) -> Response {
+pub(crate) fn refused(message: &'static str) -> Response {
     ApiError::new(StatusCode::FORBIDDEN, code::FORBIDDEN, message).into_response()
 }
 
 /// `Err(why)` when the request must be refused.
-fn check(allowed: &AllowedHosts, req: &Request<Body>) -> Result<(), &'static str> {
+pub(crate) fn check<B>(allowed: &AllowedHosts, req: &Request<B>) -> Result<(), &'static str> {
     // HTTP/2 names the host in `:authority` (the URI) and may send no `Host`.
     let host = match req.headers().get(HOST) {
         Some(h) => Some(h.as_bytes()),

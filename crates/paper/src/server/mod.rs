@@ -9,6 +9,7 @@ mod extract;
 mod guard;
 pub mod history;
 mod history_json;
+mod listener;
 pub mod market_data;
 mod market_data_api;
 mod order_body;
@@ -438,15 +439,16 @@ impl Sandbox {
         // A Tokio listener belongs to the runtime it was made on: handed over as a plain
         // socket, registered again on the exchange's.
         let listener = listener.into_std().map_err(io)?;
-        let router = self.router(bound);
-        let mut closing = self.state.closing.clone();
+        let routes = listener::Routes {
+            router: self.router(bound),
+            app: self.state.clone(),
+            allowed: Arc::new(guard::AllowedHosts::for_addr(bound)),
+            requests: Arc::clone(&self.requests),
+        };
+        let closing = self.state.closing.clone();
         Ok(self.handle.spawn(async move {
             let listener = TcpListener::from_std(listener)?;
-            axum::serve(listener, router)
-                .with_graceful_shutdown(async move {
-                    let _ = closing.wait_for(|closed| *closed).await;
-                })
-                .await
+            listener::serve(listener, routes, closing).await
         }))
     }
 

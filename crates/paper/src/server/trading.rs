@@ -107,6 +107,31 @@ async fn submit(
     AxState(app): AxState<AppState>,
     AlpacaJson(body): AlpacaJson<OrderBody>,
 ) -> Result<Response, ApiError> {
+    submit_order(&app, account, body).await
+}
+
+/// `POST /v2/orders` read straight from hyper's request (the server's direct path, see
+/// `listener`): the routed handler's checks in its order (credentials, then the body), and
+/// the same answers.
+pub(crate) async fn submit_request<B>(app: AppState, req: axum::http::Request<B>) -> Response
+where
+    B: axum::body::HttpBody<Data = axum::body::Bytes>,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let (parts, body) = req.into_parts();
+    let submitted = async {
+        let account = super::auth::account_of(&parts.headers, &app.credentials)?;
+        let body: OrderBody = super::extract::read_json(body).await?;
+        submit_order(&app, account, body).await
+    };
+    submitted.await.unwrap_or_else(IntoResponse::into_response)
+}
+
+async fn submit_order(
+    app: &AppState,
+    account: AccountId,
+    body: OrderBody,
+) -> Result<Response, ApiError> {
     let id = random_id();
     let req = body.into_request(account, id, || random_id().to_string())?;
     let events = app.handle.apply(CommandKind::Submit(req)).await?;
