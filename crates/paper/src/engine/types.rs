@@ -31,6 +31,20 @@ pub enum OrderStatus {
 }
 
 impl OrderStatus {
+    /// The serde (wire) name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Accepted => "accepted",
+            Self::Held => "held",
+            Self::New => "new",
+            Self::PartiallyFilled => "partially_filled",
+            Self::Filled => "filled",
+            Self::Canceled => "canceled",
+            Self::Expired => "expired",
+            Self::Replaced => "replaced",
+        }
+    }
+
     /// Open orders can still fill, be canceled or be replaced.
     pub fn is_open(self) -> bool {
         matches!(
@@ -92,6 +106,18 @@ pub enum OrderClass {
     Bracket,
     Oco,
     Oto,
+}
+
+impl OrderClass {
+    /// The serde (wire) name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Simple => "simple",
+            Self::Bracket => "bracket",
+            Self::Oco => "oco",
+            Self::Oto => "oto",
+        }
+    }
 }
 
 /// `take_profit`: a limit order on the exit side.

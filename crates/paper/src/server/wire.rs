@@ -22,22 +22,29 @@ pub(super) struct Rfc3339(pub(super) Timestamp);
 
 impl fmt::Display for Rfc3339 {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let t = self.0;
-        let (year, nanos) = (t.year(), t.nanosecond());
-        // Years beyond four digits and leap seconds take chrono's own rules.
-        let (Ok(year @ 0..=9999), 0..=999_999_999) = (u32::try_from(year), nanos) else {
-            return f.write_str(&time(t));
-        };
-        let mut b = *b"0000-00-00T00:00:00.000000000Z";
-        digits(&mut b[0..4], year);
-        digits(&mut b[5..7], t.month());
-        digits(&mut b[8..10], t.day());
-        digits(&mut b[11..13], t.hour());
-        digits(&mut b[14..16], t.minute());
-        digits(&mut b[17..19], t.second());
-        digits(&mut b[20..29], nanos);
-        f.write_str(std::str::from_utf8(&b).map_err(|_| fmt::Error)?)
+        match rfc3339_bytes(self.0) {
+            Some(b) => f.write_str(std::str::from_utf8(&b).map_err(|_| fmt::Error)?),
+            None => f.write_str(&time(self.0)),
+        }
     }
+}
+
+/// `time(t)` as its 30 ASCII bytes, for years 0 to 9999 and no leap second (`None` otherwise:
+/// chrono's own rules apply there).
+pub(super) fn rfc3339_bytes(t: Timestamp) -> Option<[u8; 30]> {
+    let (year, nanos) = (t.year(), t.nanosecond());
+    let (Ok(year @ 0..=9999), 0..=999_999_999) = (u32::try_from(year), nanos) else {
+        return None;
+    };
+    let mut b = *b"0000-00-00T00:00:00.000000000Z";
+    digits(&mut b[0..4], year);
+    digits(&mut b[5..7], t.month());
+    digits(&mut b[8..10], t.day());
+    digits(&mut b[11..13], t.hour());
+    digits(&mut b[14..16], t.minute());
+    digits(&mut b[17..19], t.second());
+    digits(&mut b[20..29], nanos);
+    Some(b)
 }
 
 /// `v` in decimal, zero-padded to fill `out` (its high digits dropped if it does not fit).
