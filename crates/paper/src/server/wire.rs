@@ -1,6 +1,6 @@
 //! Alpaca Trading API v2 JSON shapes. Decimals go out as strings, as Alpaca sends them.
 
-use chrono::{Datelike, SecondsFormat, Timelike};
+use chrono::SecondsFormat;
 use rust_decimal::Decimal;
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -30,21 +30,43 @@ impl fmt::Display for Rfc3339 {
 }
 
 /// `time(t)` as its 30 ASCII bytes, for years 0 to 9999 and no leap second (`None` otherwise:
-/// chrono's own rules apply there).
+/// chrono's own rules apply there). The date comes from the day number in one step (Howard
+/// Hinnant's `civil_from_days`): asking chrono for year, month and day one by one cost each
+/// answer a few hundred instructions per timestamp.
 pub(super) fn rfc3339_bytes(t: Timestamp) -> Option<[u8; 30]> {
-    let (year, nanos) = (t.year(), t.nanosecond());
-    let (Ok(year @ 0..=9999), 0..=999_999_999) = (u32::try_from(year), nanos) else {
-        return None;
-    };
+    let nanos = t.timestamp_subsec_nanos();
+    if nanos > 999_999_999 {
+        return None; // a leap second
+    }
+    let secs = t.timestamp();
+    let (days, of_day) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    let (year, month, day) = civil_from_days(days);
+    let year = u32::try_from(year).ok().filter(|y| *y <= 9999)?;
+    // `of_day` is in 0..86_400.
+    let of_day = of_day as u32;
     let mut b = *b"0000-00-00T00:00:00.000000000Z";
     digits(&mut b[0..4], year);
-    digits(&mut b[5..7], t.month());
-    digits(&mut b[8..10], t.day());
-    digits(&mut b[11..13], t.hour());
-    digits(&mut b[14..16], t.minute());
-    digits(&mut b[17..19], t.second());
+    digits(&mut b[5..7], month);
+    digits(&mut b[8..10], day);
+    digits(&mut b[11..13], of_day / 3600);
+    digits(&mut b[14..16], of_day / 60 % 60);
+    digits(&mut b[17..19], of_day % 60);
     digits(&mut b[20..29], nanos);
     Some(b)
+}
+
+/// (year, month, day) of the proleptic Gregorian calendar for days since 1970-01-01.
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097); // day of the 400-year era, 0..146_097
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
 }
 
 /// `v` in decimal, zero-padded to fill `out` (its high digits dropped if it does not fit).
@@ -286,6 +308,31 @@ mod tests {
             let secs = x.rem_euclid(4_102_444_800); // 1970 to 2100
             let nanos = u32::try_from(x.rem_euclid(1_000_000_000)).unwrap();
             cases.push(Utc.timestamp_opt(secs, nanos).unwrap());
+        }
+        // Every year from -100 to 10099 (the byte path covers 0 to 9999), leap days and
+        // the ends of days, months and centuries.
+        const YEAR_0: i64 = -62_167_219_200;
+        const YEAR_10100: i64 = 256_557_974_400;
+        for _ in 0..20_000 {
+            x = x
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            let secs = (YEAR_0 - 3_155_760_000) + x.rem_euclid(YEAR_10100 - YEAR_0 + 3_155_760_000);
+            cases.push(Utc.timestamp_opt(secs, 0).unwrap());
+        }
+        for (y, m, d) in [
+            (0, 2, 29),
+            (1900, 2, 28),
+            (1900, 3, 1),
+            (2000, 2, 29),
+            (2100, 3, 1),
+            (1969, 12, 31),
+            (9999, 12, 31),
+        ] {
+            let day = Utc.with_ymd_and_hms(y, m, d, 0, 0, 0).unwrap();
+            cases.push(day);
+            cases.push(day - chrono::Duration::nanoseconds(1));
+            cases.push(day + chrono::Duration::nanoseconds(86_400_000_000_000 - 1));
         }
         for t in cases {
             assert_eq!(Rfc3339(t).to_string(), time(t), "{t:?}");
