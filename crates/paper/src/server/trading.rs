@@ -133,7 +133,14 @@ async fn submit_order(
     body: OrderBody,
 ) -> Result<Response, ApiError> {
     let id = random_id();
-    let req = body.into_request(account, id, || random_id().to_string())?;
+    // Formatted straight into its buffer: `to_string` goes through `fmt` for a fixed 36 bytes.
+    let random_client_id = || {
+        random_id()
+            .hyphenated()
+            .encode_lower(&mut Uuid::encode_buffer())
+            .to_owned()
+    };
+    let req = body.into_request(account, id, random_client_id)?;
     let events = app.handle.apply(CommandKind::Submit(req)).await?;
     if let Some(err) = refused(&events) {
         return Err(err);

@@ -70,10 +70,22 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
 }
 
 /// `v` in decimal, zero-padded to fill `out` (its high digits dropped if it does not fit).
+/// Two digits per division, from a table (timestamps are most of an answer's digits).
 pub(super) fn digits(out: &mut [u8], mut v: u32) {
-    for d in out.iter_mut().rev() {
+    const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
+                                2021222324252627282930313233343536373839\
+                                4041424344454647484950515253545556575859\
+                                6061626364656667686970717273747576777879\
+                                8081828384858687888990919293949596979899";
+    let mut rest = out;
+    while let [head @ .., a, b] = rest {
+        let pair = (v % 100) as usize * 2;
+        (*a, *b) = (PAIRS[pair], PAIRS[pair + 1]);
+        v /= 100;
+        rest = head;
+    }
+    if let [d] = rest {
         *d = b'0' + (v % 10) as u8;
-        v /= 10;
     }
 }
 
@@ -285,6 +297,32 @@ pub fn error(code: u32, message: impl Into<String>) -> Value {
 mod tests {
     use super::*;
     use chrono::{DateTime, TimeZone, Utc};
+
+    #[test]
+    fn digits_fill_their_width_zero_padded_and_keep_the_low_ones() {
+        for width in 1..=10 {
+            for v in [
+                0,
+                7,
+                42,
+                100,
+                999,
+                1_000,
+                123_456_789,
+                999_999_999,
+                u32::MAX,
+            ] {
+                let mut out = vec![b'x'; width];
+                digits(&mut out, v);
+                let full = format!("{v:0>10}");
+                assert_eq!(
+                    String::from_utf8(out).unwrap(),
+                    full[10 - width..],
+                    "{v} in {width}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn timestamps_are_written_as_chrono_writes_them() {
