@@ -12,8 +12,11 @@
 //! adversarial frames (JSON and MessagePack, wrong types, deep nesting): every session must
 //! finish, nothing may panic, and the exchange keeps serving.
 //!
+//! A third sends random order requests through the router and, over loopback, to the server's
+//! direct `POST /v2/orders` path, and requires the same answers from both.
+//!
 //! `PAPER_FUZZ_CASES` sets the number of requests (default `DEFAULT_CASES`; WebSocket sessions
-//! are a twentieth of it, default 250). A long run:
+//! are a twentieth of it, default 250; the direct path's comparisons a tenth, 500). A long run:
 //! `PAPER_FUZZ_CASES=200000 cargo test -p brokerdesk-paper --release --test fuzz_http -- --nocapture`
 
 #![allow(clippy::unwrap_used)] // Test code: a failed unwrap is a failed test.
@@ -581,17 +584,27 @@ fn config(dir: &std::path::Path) -> SandboxConfig {
     c
 }
 
-#[test]
-fn fuzz_every_route() {
-    let cases = std::env::var("PAPER_FUZZ_CASES")
+/// `PAPER_FUZZ_CASES` (default `DEFAULT_CASES`) divided by `share`, at least one.
+fn cases(share: u32) -> u32 {
+    let all = std::env::var("PAPER_FUZZ_CASES")
         .ok()
-        .and_then(|n| n.parse().ok())
+        .and_then(|n| n.parse::<u32>().ok())
         .unwrap_or(DEFAULT_CASES);
-    let rt = tokio::runtime::Builder::new_multi_thread()
+    (all / share).max(1)
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
-        .unwrap();
+        .unwrap()
+}
+
+#[test]
+fn fuzz_every_route() {
+    let cases = cases(1);
+    let rt = runtime();
     let dir = tempfile::tempdir().unwrap();
     let bound: SocketAddr = BOUND.parse().unwrap();
     let (sandbox, app) = rt.block_on(async {
@@ -810,15 +823,8 @@ async fn run_session(addr: SocketAddr, s: Session) {
 #[test]
 fn fuzz_websocket_sessions() {
     count_panics();
-    let cases = std::env::var("PAPER_FUZZ_CASES")
-        .ok()
-        .and_then(|n| n.parse::<u32>().ok())
-        .map_or(250, |n| (n / 20).max(1));
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let cases = cases(20);
+    let rt = runtime();
     let dir = tempfile::tempdir().unwrap();
     let (sandbox, addr, app) = rt.block_on(async {
         let sandbox = Sandbox::start(config(dir.path())).await.unwrap();
@@ -933,15 +939,8 @@ fn without_ids_and_times(v: Value) -> Value {
 /// alike: same status, same error body, same order apart from its ids and times.
 #[test]
 fn the_direct_order_path_answers_as_the_router_does() {
-    let cases = std::env::var("PAPER_FUZZ_CASES")
-        .ok()
-        .and_then(|n| n.parse::<u32>().ok())
-        .map_or(500, |n| (n / 10).max(1));
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let cases = cases(10);
+    let rt = runtime();
     let (routed_dir, served_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let still = |dir: &std::path::Path| {
         let mut c = config(dir);
