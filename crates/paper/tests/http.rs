@@ -569,3 +569,32 @@ async fn restart_round_trip(snapshot_every: u64) {
     assert_eq!(s.get("/v2/account").await["cash"], cash_before);
     s.stop().await;
 }
+
+/// Closing the sandbox ends its server: an idle keep-alive connection is closed by the server
+/// (else `stop`, which waits for the server, would not return), new connections are refused.
+#[tokio::test]
+async fn closing_the_sandbox_closes_idle_connections_and_refuses_new_ones() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start(config(dir.path())).await;
+    let addr = s.addr;
+    let mut idle = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let ask = format!("GET /healthz HTTP/1.1\r\nhost: {addr}\r\n\r\n");
+    idle.write_all(ask.as_bytes()).await.unwrap();
+    let mut got = vec![0u8; 4096];
+    let n = idle.read(&mut got).await.unwrap();
+    assert!(
+        got[..n].starts_with(b"HTTP/1.1 200"),
+        "{}",
+        String::from_utf8_lossy(&got[..n])
+    );
+    let stopped = tokio::time::timeout(std::time::Duration::from_secs(10), s.stop()).await;
+    assert!(
+        stopped.is_ok(),
+        "the server kept waiting on an idle connection"
+    );
+    // Closed from the server's side: end of stream (or a reset), never another answer.
+    let after = idle.read(&mut got).await;
+    assert!(matches!(after, Ok(0) | Err(_)), "{after:?}");
+    assert!(tokio::net::TcpStream::connect(addr).await.is_err());
+}

@@ -82,8 +82,10 @@ pub(crate) async fn serve(
             Err(e) => {
                 // Out of file descriptors, say: accepting again at once would spin.
                 tracing::error!(error = %e, "the sandbox could not accept a connection");
-                tokio::time::sleep(Duration::from_secs(1)).await;
-                continue;
+                tokio::select! {
+                    () = tokio::time::sleep(Duration::from_secs(1)) => continue,
+                    _ = closing.wait_for(|closed| *closed) => break,
+                }
             }
         };
         let mut closing = closing.clone();
