@@ -13,6 +13,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{Method, Request};
 use axum::response::Response;
+use futures::FutureExt as _;
 use futures::future::{BoxFuture, Either};
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
@@ -54,10 +55,9 @@ impl hyper::service::Service<Request<Incoming>> for Routes {
         if let Err(why) = guard::check(&self.allowed, &req) {
             return Either::Left(Box::pin(std::future::ready(Ok(guard::refused(why)))));
         }
-        let app = self.app.clone();
-        Either::Left(Box::pin(async move {
-            Ok(trading::submit_request(app, req).await)
-        }))
+        Either::Left(Box::pin(
+            trading::submit_request(self.app.clone(), req).map(Ok),
+        ))
     }
 }
 

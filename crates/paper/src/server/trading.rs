@@ -119,12 +119,19 @@ where
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
     let (parts, body) = req.into_parts();
-    let submitted = async {
-        let account = super::auth::account_of(&parts.headers, &app.credentials)?;
-        let body: OrderBody = super::extract::read_json(body).await?;
-        submit_order(&app, account, body).await
+    // The head is not needed past the credentials: not kept across the awaits.
+    let account = match super::auth::account_of(&parts.headers, &app.credentials) {
+        Ok(account) => account,
+        Err(e) => return e.into_response(),
     };
-    submitted.await.unwrap_or_else(IntoResponse::into_response)
+    drop(parts);
+    let body: OrderBody = match super::extract::read_json(body).await {
+        Ok(body) => body,
+        Err(e) => return e.into_response(),
+    };
+    submit_order(&app, account, body)
+        .await
+        .unwrap_or_else(IntoResponse::into_response)
 }
 
 async fn submit_order(
