@@ -293,39 +293,6 @@ mod tests {
         }
     }
 
-    #[test]
-    fn status_and_class_names_are_serdes() {
-        use crate::engine::{OrderClass, OrderStatus};
-        use OrderStatus::*;
-        fn serde<T: serde::Serialize>(v: &T) -> String {
-            serde_json::to_value(v)
-                .unwrap()
-                .as_str()
-                .unwrap()
-                .to_owned()
-        }
-        for s in [
-            Accepted,
-            Held,
-            New,
-            PartiallyFilled,
-            Filled,
-            Canceled,
-            Expired,
-            Replaced,
-        ] {
-            assert_eq!(s.as_str(), serde(&s));
-        }
-        for c in [
-            OrderClass::Simple,
-            OrderClass::Bracket,
-            OrderClass::Oco,
-            OrderClass::Oto,
-        ] {
-            assert_eq!(c.as_str(), serde(&c));
-        }
-    }
-
     proptest! {
         #[test]
         fn decimals_are_written_as_display_writes_them(d in number()) {
