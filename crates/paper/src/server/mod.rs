@@ -191,7 +191,8 @@ pub(crate) struct AppParts {
     pub feed: tokio::sync::mpsc::UnboundedSender<control::FeedMsg>,
     /// Starting cash of new (and reset) accounts.
     pub cash: Decimal,
-    /// Changes when the sandbox is dropped: WebSocket sessions (outside axum's graceful
+    /// Changes when the sandbox is dropped: the server stops accepting and closes its
+    /// connections (`listener`), and WebSocket sessions (upgraded, so outside its graceful
     /// shutdown) end, so no clone of the handle keeps the exchange thread alive.
     pub closing: tokio::sync::watch::Receiver<bool>,
 }
