@@ -132,16 +132,31 @@ pub async fn connect(driver: &Driver, app: &Path) -> Client {
 }
 
 /// The text of the first element matching `css`, waiting up to 30 s for it.
+///
+/// Looked up again, within the 30 s, after WebKitWebDriver's "Could not parse element info":
+/// it answers that when the document changes under a find, as the app's page does while it
+/// starts (CI saw it once on a flow's first element). Any other error fails at once.
 pub async fn text_of(client: &Client, css: &str) -> String {
-    client
-        .wait()
-        .at_most(Duration::from_secs(30))
-        .for_element(Locator::Css(css))
-        .await
-        .unwrap_or_else(|err| panic!("{css} never appeared: {err}"))
-        .text()
-        .await
-        .expect("element text")
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let element = loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match client
+            .wait()
+            .at_most(left)
+            .for_element(Locator::Css(css))
+            .await
+        {
+            Ok(element) => break element,
+            Err(err)
+                if err.to_string().contains("Could not parse element info")
+                    && Instant::now() < deadline =>
+            {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            Err(err) => panic!("{css} never appeared: {err}"),
+        }
+    };
+    element.text().await.expect("element text")
 }
 
 /// A screenshot into `BROKERDESK_E2E_SCREENSHOTS`, when set.
