@@ -3,6 +3,8 @@
 //!
 //! Needs: a display (`DISPLAY`, e.g. Xvfb), `tauri-driver` and `WebKitWebDriver` on PATH.
 
+use fantoccini::elements::Element;
+use fantoccini::error::CmdError;
 use fantoccini::{Client, ClientBuilder, Locator};
 use std::net::TcpListener;
 use std::path::Path;
@@ -131,32 +133,39 @@ pub async fn connect(driver: &Driver, app: &Path) -> Client {
         .expect("a WebDriver session with the app")
 }
 
-/// The text of the first element matching `css`, waiting up to 30 s for it.
+/// The first element `locator` finds, waiting up to `within` for it (every wait of the flows).
 ///
-/// Looked up again, within the 30 s, after WebKitWebDriver's "Could not parse element info":
+/// Looked up again, within the time, after WebKitWebDriver's "Could not parse element info":
 /// it answers that when the document changes under a find, as the app's page does while it
-/// starts (CI saw it once on a flow's first element). Any other error fails at once.
-pub async fn text_of(client: &Client, css: &str) -> String {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let element = loop {
+/// starts (CI saw it once on a flow's first element). Any other error is returned at once.
+pub async fn element(
+    client: &Client,
+    locator: Locator<'_>,
+    within: Duration,
+) -> Result<Element, CmdError> {
+    let deadline = Instant::now() + within;
+    loop {
         let left = deadline.saturating_duration_since(Instant::now());
-        match client
-            .wait()
-            .at_most(left)
-            .for_element(Locator::Css(css))
-            .await
-        {
-            Ok(element) => break element,
+        match client.wait().at_most(left).for_element(locator).await {
             Err(err)
                 if err.to_string().contains("Could not parse element info")
                     && Instant::now() < deadline =>
             {
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
-            Err(err) => panic!("{css} never appeared: {err}"),
+            found => return found,
         }
-    };
-    element.text().await.expect("element text")
+    }
+}
+
+/// The text of the first element matching `css`, waiting up to 30 s for it.
+pub async fn text_of(client: &Client, css: &str) -> String {
+    element(client, Locator::Css(css), Duration::from_secs(30))
+        .await
+        .unwrap_or_else(|err| panic!("{css} never appeared: {err}"))
+        .text()
+        .await
+        .expect("element text")
 }
 
 /// A screenshot into `BROKERDESK_E2E_SCREENSHOTS`, when set.

@@ -5,7 +5,7 @@
 //! alone without them, the test fails and says what is missing rather than passing silently.
 
 use brokerdesk_e2e::{
-    Driver, PAPER_CASH as CASH, connect, free_port, save_screenshot, start_driver, text_of,
+    Driver, PAPER_CASH as CASH, connect, element, free_port, save_screenshot, start_driver, text_of,
 };
 use fantoccini::{Client, Locator};
 use std::path::{Path, PathBuf};
@@ -83,15 +83,16 @@ async fn accounts_page_shows_the_backend_paper_cash_and_navigation_works() {
     click(&client, "#nav-connect").await;
     type_into(&client, "#institution-search", "vanguärd").await;
     assert_eq!(
-        client
-            .wait()
-            .at_most(Duration::from_secs(10))
-            .for_element(Locator::Css("#page-connect .institution"))
-            .await
-            .expect("a result")
-            .attr("data-institution")
-            .await
-            .expect("attribute"),
+        element(
+            &client,
+            Locator::Css("#page-connect .institution"),
+            Duration::from_secs(10)
+        )
+        .await
+        .expect("a result")
+        .attr("data-institution")
+        .await
+        .expect("attribute"),
         Some("vanguard".to_owned())
     );
     type_into(&client, "#institution-search", "venmo").await;
@@ -103,12 +104,13 @@ async fn accounts_page_shows_the_backend_paper_cash_and_navigation_works() {
     // password field; without a vault the backend refuses to store it, and says why.
     type_into(&client, "#institution-search", "stripe").await;
     click(&client, r#"[data-institution="stripe"] .connect-button"#).await;
-    let secret = client
-        .wait()
-        .at_most(Duration::from_secs(10))
-        .for_element(Locator::Id("stripe-secret_key"))
-        .await
-        .expect("the Stripe key field");
+    let secret = element(
+        &client,
+        Locator::Id("stripe-secret_key"),
+        Duration::from_secs(10),
+    )
+    .await
+    .expect("the Stripe key field");
     assert_eq!(
         secret.attr("type").await.expect("type").as_deref(),
         Some("password")
@@ -138,13 +140,10 @@ async fn click(client: &Client, css: &str) {
     // Find it again and retry a few times before calling the click failed.
     let mut attempts = 0;
     loop {
-        let element = client
-            .wait()
-            .at_most(Duration::from_secs(30))
-            .for_element(Locator::Css(css))
+        let found = element(client, Locator::Css(css), Duration::from_secs(30))
             .await
             .unwrap_or_else(|err| panic!("{css} never appeared: {err}"));
-        match element.click().await {
+        match found.click().await {
             Ok(()) => return,
             Err(err) if attempts < 5 => {
                 attempts += 1;
@@ -157,10 +156,7 @@ async fn click(client: &Client, css: &str) {
 }
 
 async fn type_into(client: &Client, css: &str, text: &str) {
-    let field = client
-        .wait()
-        .at_most(Duration::from_secs(30))
-        .for_element(Locator::Css(css))
+    let field = element(client, Locator::Css(css), Duration::from_secs(30))
         .await
         .unwrap_or_else(|err| panic!("{css} never appeared: {err}"));
     // WebDriver's clear fires `change`, not `input`: a controlled field whose re-render races it
@@ -425,14 +421,13 @@ async fn connect_by_api_key_trade_paper_see_the_fill_and_the_position_and_surviv
 
     // Orders: the ticket, its confirmation naming the account and PAPER, then the blotter.
     click(&client, "#nav-orders").await;
-    let option = client
-        .wait()
-        .at_most(Duration::from_secs(30))
-        .for_element(Locator::XPath(
-            "//select[@id='ticket-account']/option[contains(., 'Alpaca — sandbox')]",
-        ))
-        .await
-        .expect("the new connection's account is on the ticket");
+    let option = element(
+        &client,
+        Locator::XPath("//select[@id='ticket-account']/option[contains(., 'Alpaca — sandbox')]"),
+        Duration::from_secs(30),
+    )
+    .await
+    .expect("the new connection's account is on the ticket");
     option.click().await.expect("account chosen");
     type_into(&client, "#ticket-symbol", "AAPL").await;
     type_into(&client, "#ticket-qty", "3").await;
@@ -542,17 +537,16 @@ async fn a_fill_reaches_the_blotter_through_the_stream_with_polling_off() {
     text_of(&client, CASH).await;
 
     click(&client, "#nav-orders").await;
-    client
-        .wait()
-        .at_most(Duration::from_secs(30))
-        .for_element(Locator::XPath(
-            "//select[@id='ticket-account']/option[contains(., 'Paper (local)')]",
-        ))
-        .await
-        .expect("the paper account is on the ticket")
-        .click()
-        .await
-        .expect("account chosen");
+    element(
+        &client,
+        Locator::XPath("//select[@id='ticket-account']/option[contains(., 'Paper (local)')]"),
+        Duration::from_secs(30),
+    )
+    .await
+    .expect("the paper account is on the ticket")
+    .click()
+    .await
+    .expect("account chosen");
     type_into(&client, "#ticket-symbol", "MSFT").await;
     type_into(&client, "#ticket-qty", "2").await;
     client
@@ -703,17 +697,16 @@ async fn an_ibkr_warning_is_shown_in_the_ticket_and_confirmed_by_the_user() {
     assert!(connected.contains("Connected"), "{connected}");
 
     click(&client, "#nav-orders").await;
-    client
-        .wait()
-        .at_most(Duration::from_secs(30))
-        .for_element(Locator::XPath(
-            "//select[@id='ticket-account']/option[contains(., 'DU123456')]",
-        ))
-        .await
-        .expect("the gateway's account is on the ticket")
-        .click()
-        .await
-        .expect("account chosen");
+    element(
+        &client,
+        Locator::XPath("//select[@id='ticket-account']/option[contains(., 'DU123456')]"),
+        Duration::from_secs(30),
+    )
+    .await
+    .expect("the gateway's account is on the ticket")
+    .click()
+    .await
+    .expect("account chosen");
     type_into(&client, "#ticket-symbol", "IBM").await;
     type_into(&client, "#ticket-qty", "1").await;
     click(&client, r#"#ticket-type option[value="limit"]"#).await;
@@ -804,17 +797,16 @@ async fn the_activity_page_lists_a_paper_fill_filters_it_and_exports_csv() {
     text_of(&client, CASH).await;
 
     click(&client, "#nav-orders").await;
-    client
-        .wait()
-        .at_most(Duration::from_secs(30))
-        .for_element(Locator::XPath(
-            "//select[@id='ticket-account']/option[contains(., 'Paper (local)')]",
-        ))
-        .await
-        .expect("the paper account is on the ticket")
-        .click()
-        .await
-        .expect("account chosen");
+    element(
+        &client,
+        Locator::XPath("//select[@id='ticket-account']/option[contains(., 'Paper (local)')]"),
+        Duration::from_secs(30),
+    )
+    .await
+    .expect("the paper account is on the ticket")
+    .click()
+    .await
+    .expect("account chosen");
     type_into(&client, "#ticket-symbol", "MSFT").await;
     type_into(&client, "#ticket-qty", "2").await;
     click(&client, "#ticket-review").await;
@@ -1065,11 +1057,7 @@ async fn click_to_page(client: &Client, css: &str, slug: &str) {
     click(client, css).await;
     let page = format!("page-{slug}");
     for attempt in 1..=3 {
-        let shown = client
-            .wait()
-            .at_most(Duration::from_secs(10))
-            .for_element(Locator::Id(&page))
-            .await;
+        let shown = element(client, Locator::Id(&page), Duration::from_secs(10)).await;
         if shown.is_ok() {
             return;
         }
@@ -1092,12 +1080,13 @@ async fn click_to_page(client: &Client, css: &str, slug: &str) {
 
 /// The page's id once it shows.
 async fn on_page(client: &Client, slug: &str) {
-    client
-        .wait()
-        .at_most(Duration::from_secs(10))
-        .for_element(Locator::Id(&format!("page-{slug}")))
-        .await
-        .unwrap_or_else(|err| panic!("page {slug} never showed: {err}"));
+    element(
+        client,
+        Locator::Id(&format!("page-{slug}")),
+        Duration::from_secs(10),
+    )
+    .await
+    .unwrap_or_else(|err| panic!("page {slug} never showed: {err}"));
 }
 
 const PAGES: [&str; 6] = [
@@ -1143,12 +1132,13 @@ async fn themes_switch_and_persist_and_every_page_passes_axe_in_both() {
         // The vault's creation form, on Settings with no vault yet.
         click(&client, "#nav-accounts").await;
         click(&client, "#create-vault-hint button").await;
-        client
-            .wait()
-            .at_most(Duration::from_secs(10))
-            .for_element(Locator::Id("new-password"))
-            .await
-            .expect("the create-vault form");
+        element(
+            &client,
+            Locator::Id("new-password"),
+            Duration::from_secs(10),
+        )
+        .await
+        .expect("the create-vault form");
         axe(&client, &format!("create vault ({theme})")).await;
         save_screenshot(&client, &format!("create-vault-{theme}")).await;
     }
@@ -1451,17 +1441,16 @@ async fn a_first_sync_of_several_slow_connections_shows_its_progress() {
 /// the blotter to show it filled. One share: the sandbox may fill larger orders in parts.
 async fn buy_one_paper_share(client: &Client, symbol: &str) {
     click(client, "#nav-orders").await;
-    client
-        .wait()
-        .at_most(Duration::from_secs(30))
-        .for_element(Locator::XPath(
-            "//select[@id='ticket-account']/option[contains(., 'Paper (local)')]",
-        ))
-        .await
-        .expect("the paper account is on the ticket")
-        .click()
-        .await
-        .expect("account chosen");
+    element(
+        client,
+        Locator::XPath("//select[@id='ticket-account']/option[contains(., 'Paper (local)')]"),
+        Duration::from_secs(30),
+    )
+    .await
+    .expect("the paper account is on the ticket")
+    .click()
+    .await
+    .expect("account chosen");
     type_into(client, "#ticket-symbol", symbol).await;
     type_into(client, "#ticket-qty", "1").await;
     click(client, "#ticket-review").await;
@@ -1563,15 +1552,16 @@ async fn the_paper_sandbox_is_reset_and_its_prices_chosen_in_settings() {
     save_screenshot(&client, "settings-sandbox").await;
     click(&client, "#nav-accounts").await;
     click(&client, "#nav-settings").await;
-    let path = client
-        .wait()
-        .at_most(Duration::from_secs(30))
-        .for_element(Locator::Css("#sandbox-replay-path"))
-        .await
-        .expect("the replay path is shown")
-        .prop("value")
-        .await
-        .expect("a value");
+    let path = element(
+        &client,
+        Locator::Css("#sandbox-replay-path"),
+        Duration::from_secs(30),
+    )
+    .await
+    .expect("the replay path is shown")
+    .prop("value")
+    .await
+    .expect("a value");
     assert_eq!(path.as_deref(), Some(file.display().to_string().as_str()));
     client.close().await.expect("session closed");
 }
@@ -1597,10 +1587,7 @@ async fn position_detail_flow() {
     click(&client, "#nav-accounts").await;
     let open = r#".account[data-connection="paper-local"] [data-open-position="AAPL"]"#;
     // Reached and pressed with the keyboard: a button, Enter on it.
-    let button = client
-        .wait()
-        .at_most(Duration::from_secs(30))
-        .for_element(Locator::Css(open))
+    let button = element(&client, Locator::Css(open), Duration::from_secs(30))
         .await
         .expect("the AAPL position has its button");
     button.send_keys("\u{E007}").await.expect("Enter pressed");
@@ -1608,12 +1595,13 @@ async fn position_detail_flow() {
     assert_eq!(text_of(&client, "#page-position h1").await, "AAPL");
 
     // The chart: bars from the sandbox, the fill marked as a buy.
-    let chart = client
-        .wait()
-        .at_most(Duration::from_secs(30))
-        .for_element(Locator::Css("svg#price-chart"))
-        .await
-        .expect("the price chart");
+    let chart = element(
+        &client,
+        Locator::Css("svg#price-chart"),
+        Duration::from_secs(30),
+    )
+    .await
+    .expect("the price chart");
     let points: usize = chart
         .attr("data-points")
         .await
@@ -1662,14 +1650,13 @@ async fn position_detail_flow() {
 
     // Trade: the ticket on this account and symbol.
     click(&client, "#position-trade").await;
-    let symbol = client
-        .wait()
-        .at_most(Duration::from_secs(30))
-        .for_element(Locator::Css(
-            "#position-page-ticket #ticket-symbol, #ticket-symbol",
-        ))
-        .await
-        .expect("the ticket opened");
+    let symbol = element(
+        &client,
+        Locator::Css("#position-page-ticket #ticket-symbol, #ticket-symbol"),
+        Duration::from_secs(30),
+    )
+    .await
+    .expect("the ticket opened");
     assert_eq!(
         symbol.prop("value").await.expect("value").as_deref(),
         Some("AAPL")
@@ -1909,17 +1896,16 @@ async fn the_net_worth_chart_switches_ranges_over_a_seeded_history_and_allocatio
 
     // Allocation: buy a paper position, then the page shows it in the paper group only.
     click(&client, "#nav-orders").await;
-    client
-        .wait()
-        .at_most(Duration::from_secs(30))
-        .for_element(Locator::XPath(
-            "//select[@id='ticket-account']/option[contains(., 'Paper (local)')]",
-        ))
-        .await
-        .expect("the paper account is on the ticket")
-        .click()
-        .await
-        .expect("account chosen");
+    element(
+        &client,
+        Locator::XPath("//select[@id='ticket-account']/option[contains(., 'Paper (local)')]"),
+        Duration::from_secs(30),
+    )
+    .await
+    .expect("the paper account is on the ticket")
+    .click()
+    .await
+    .expect("account chosen");
     type_into(&client, "#ticket-symbol", "MSFT").await;
     type_into(&client, "#ticket-qty", "1").await;
     click(&client, "#ticket-review").await;
