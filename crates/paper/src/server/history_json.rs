@@ -2,21 +2,20 @@
 //!
 //! A page holds up to 10,000 items; through serde each cost a `String` for its timestamp, a
 //! `Decimal` → `f64` conversion per number (u128 divisions) and the float's formatting, which
-//! together took most of a 10,000-bar answer's time. Here a timestamp reuses its day's
-//! `YYYY-MM-DDT` and writes the rest as digits, and a number with at most 15 significant digits
+//! together took most of a 10,000-bar answer's time. Here a timestamp is written as the order
+//! answers write it (`wire::rfc3339_bytes`), and a number with at most 15 significant digits
 //! is written from its decimal digits. The bytes are exactly those serde wrote (checked by the
 //! tests below): such a decimal converts to its nearest `f64`, whose shortest form is those
 //! same digits. Anything else (more digits, exponent notation, a leap second, a year outside
 //! 0000–9999) takes the old path.
 
 use brokerdesk_model::Symbol;
-use chrono::{Datelike, Timelike};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
 use super::market_data::Bar;
 use super::series::{PageToken, TapeQuote, TapeTrade};
-use super::wire::{self, digits};
+use super::wire;
 use crate::engine::Timestamp;
 
 /// Largest mantissa written from its digits: below 10^15 a decimal converts to its nearest
@@ -24,11 +23,10 @@ use crate::engine::Timestamp;
 /// shortest round-trip form has the decimal's own digits.
 const EXACT_DIGITS_BELOW: u64 = 1_000_000_000_000_000;
 
-/// Writes the items of a page; keeps the last day's `YYYY-MM-DDT` between items.
+/// Writes the items of a page.
 #[derive(Default)]
 pub struct HistoryWriter {
     out: Vec<u8>,
-    day: Option<(i64, [u8; 11])>,
 }
 
 /// One item of a historical answer.
@@ -55,7 +53,6 @@ pub fn write_page<T: HistoryItem>(
     let items: usize = page.iter().map(|(_, v)| v.len()).sum();
     let mut w = HistoryWriter {
         out: Vec::with_capacity(128 + items * 120),
-        day: None,
     };
     w.out.push(b'{');
     w.string(key);
@@ -138,44 +135,11 @@ impl HistoryWriter {
     /// `{"t":"<RFC 3339 with nanoseconds>"` — every item starts with its time.
     fn open_with_time(&mut self, t: Timestamp) {
         self.out.extend_from_slice(b"{\"t\":\"");
-        if !self.write_time(t) {
-            self.out.extend_from_slice(wire::time(t).as_bytes());
+        match wire::rfc3339_bytes(t) {
+            Some(bytes) => self.out.extend_from_slice(&bytes),
+            None => self.out.extend_from_slice(wire::time(t).as_bytes()),
         }
         self.out.push(b'"');
-    }
-
-    /// `wire::time`'s format (`2026-01-02T14:30:00.000000000Z`); false for what it leaves to
-    /// chrono (leap seconds, years outside 0000–9999).
-    fn write_time(&mut self, t: Timestamp) -> bool {
-        let nanos = t.timestamp_subsec_nanos();
-        if nanos >= 1_000_000_000 {
-            return false;
-        }
-        let secs = t.timestamp();
-        let day = secs.div_euclid(86_400);
-        let prefix = match self.day {
-            Some((d, prefix)) if d == day => prefix,
-            _ => {
-                let year = t.year();
-                if !(0..=9999).contains(&year) {
-                    return false;
-                }
-                let mut prefix = *b"0000-00-00T";
-                digits(&mut prefix[0..4], year.unsigned_abs());
-                digits(&mut prefix[5..7], t.month());
-                digits(&mut prefix[8..10], t.day());
-                self.day = Some((day, prefix));
-                prefix
-            }
-        };
-        let mut rest = *b"00:00:00.000000000Z";
-        digits(&mut rest[0..2], t.hour());
-        digits(&mut rest[3..5], t.minute());
-        digits(&mut rest[6..8], t.second());
-        digits(&mut rest[9..18], nanos);
-        self.out.extend_from_slice(&prefix);
-        self.out.extend_from_slice(&rest);
-        true
     }
 }
 
@@ -390,7 +354,7 @@ mod tests {
 
         #[test]
         fn times_are_written_as_chrono_writes_them(times in prop::collection::vec(timestamp(), 1..20)) {
-            // One writer for all, as in a page: the day's prefix is reused between items.
+            // One writer for all, as in a page.
             let mut w = HistoryWriter::default();
             for t in times {
                 w.out.clear();
