@@ -238,22 +238,26 @@ impl Account {
     /// with ≥ $25k; no margin under $2k.
     /// `max_margin_multiplier` caps it.
     pub fn multiplier(&self, equity: Decimal) -> Decimal {
-        fast_decimal::min(
-            self.reg_t_multiplier(equity),
-            self.config.max_margin_multiplier.value(),
-        )
+        Decimal::from(self.times(equity))
     }
 
-    fn reg_t_multiplier(&self, equity: Decimal) -> Decimal {
+    /// `multiplier` as the whole number it always is (1, 2 or 4): admission multiplies by it
+    /// on every buy, and a whole factor needs no `Decimal` multiplication.
+    fn times(&self, equity: Decimal) -> u8 {
+        self.reg_t_times(equity)
+            .min(self.config.max_margin_multiplier.times())
+    }
+
+    fn reg_t_times(&self, equity: Decimal) -> u8 {
         match self.kind {
-            AccountKind::Cash => Decimal::ONE,
-            AccountKind::Margin if fast_decimal::lt(equity, MARGIN_MINIMUM_EQUITY) => Decimal::ONE,
+            AccountKind::Cash => 1,
+            AccountKind::Margin if fast_decimal::lt(equity, MARGIN_MINIMUM_EQUITY) => 1,
             AccountKind::Margin
                 if self.pattern_day_trader && !fast_decimal::lt(equity, PDT_MINIMUM_EQUITY) =>
             {
-                Decimal::from(4)
+                4
             }
-            AccountKind::Margin => Decimal::TWO,
+            AccountKind::Margin => 2,
         }
     }
 
@@ -314,8 +318,7 @@ impl Account {
     /// without valuing each position at its mark.
     pub fn buying_power_floor(&self) -> Option<Decimal> {
         let cash = self.equity_floor().filter(|c| !c.lt0())?;
-        self.multiplier(cash)
-            .checked_mul(cash)?
+        fast_decimal::times(cash, self.times(cash))?
             .checked_sub(self.reserved)
             .map(Sign::max0)
     }

@@ -197,9 +197,10 @@ impl Engine {
         }
 
         // Buying power: buys and short sales reserve; sells of held shares release nothing.
-        let buffer = Decimal::ONE
-            .checked_add(self.config.market_buy_buffer)
-            .ok_or_else(|| too_large("market buy buffer"))?;
+        let buffer = || {
+            self.market_buy_factor
+                .ok_or_else(|| too_large("market buy buffer"))
+        };
         let times = |a: Decimal, b: Decimal| a.checked_mul(b).ok_or_else(|| too_large("price"));
         let reserve_price = if req.notional.is_some() && req.side == Side::Buy {
             Decimal::ONE
@@ -208,10 +209,10 @@ impl Engine {
                 OrderType::Limit | OrderType::StopLimit => req.limit_price.unwrap_or_default(),
                 OrderType::Stop => {
                     let stop = req.stop_price.unwrap_or_default();
-                    times(reference.map_or(stop, |r| r.max(stop)), buffer)?
+                    times(reference.map_or(stop, |r| r.max(stop)), buffer()?)?
                 }
                 OrderType::Market | OrderType::TrailingStop => match reference {
-                    Some(r) => times(r, buffer)?.round_dp(4),
+                    Some(r) => times(r, buffer()?)?.round_dp(4),
                     None => {
                         return Err(Rejection::Invalid(format!(
                             "no market price for {}",

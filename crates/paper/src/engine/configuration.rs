@@ -38,11 +38,16 @@ pub enum MarginMultiplier {
 
 impl MarginMultiplier {
     pub fn value(self) -> rust_decimal::Decimal {
-        rust_decimal::Decimal::from(match self {
+        rust_decimal::Decimal::from(self.times())
+    }
+
+    /// The multiplier as the whole number it is.
+    pub fn times(self) -> u8 {
+        match self {
             Self::One => 1,
             Self::Two => 2,
             Self::Four => 4,
-        })
+        }
     }
 }
 

@@ -1,5 +1,5 @@
-//! `Decimal` comparisons (and a halving) the engine makes on every order, settled from the
-//! parts.
+//! `Decimal` comparisons (and a halving, and products by a whole factor) the engine makes on
+//! every order, settled from the parts.
 //!
 //! `Decimal`'s own comparison is a call that aligns the operands' scales (a multiply loop when
 //! they differ, as a price with cents and a whole threshold do): some 40 instructions, and a
@@ -106,6 +106,20 @@ pub fn half(v: Decimal) -> Decimal {
     exact.unwrap_or_else(|| v / Decimal::TWO)
 }
 
+/// `v.checked_mul(Decimal::from(k))`, from the mantissa: the multiplication's general path
+/// (and its 96-bit overflow handling) for a product of a whole factor that cannot overflow an
+/// `i128`. The same value, scale and sign as the multiplication, zero included.
+#[inline]
+pub fn times(v: Decimal, k: u8) -> Option<Decimal> {
+    if v.is_zero() || k == 0 {
+        // What the multiplication gives for any zero operand.
+        return Some(Decimal::ZERO);
+    }
+    Decimal::try_from_i128_with_scale(v.mantissa() * i128::from(k), v.scale())
+        .ok()
+        .or_else(|| v.checked_mul(Decimal::from(k)))
+}
+
 /// `a.min(b)` (`Decimal::min`: `a` unless `b` is smaller).
 #[inline]
 pub fn min(a: Decimal, b: Decimal) -> Decimal {
@@ -158,6 +172,13 @@ mod tests {
             prop_assert_eq!(a.lt0(), a < Decimal::ZERO);
             prop_assert!(same(a.max0(), a.max(Decimal::ZERO)));
             prop_assert_eq!(half(a), a / Decimal::TWO);
+            for k in [0u8, 1, 2, 4, 255] {
+                let product = a.checked_mul(Decimal::from(k));
+                prop_assert_eq!(times(a, k).is_some(), product.is_some(), "{} × {}", a, k);
+                if let (Some(fast), Some(product)) = (times(a, k), product) {
+                    prop_assert!(same(fast, product), "{} × {}: {} / {}", a, k, fast, product);
+                }
+            }
             if let Some(diff) = a.checked_sub(b) {
                 prop_assert!(same(less(a, b), diff));
             }
@@ -180,6 +201,13 @@ mod tests {
             less(Decimal::new(5, 3), Decimal::ZERO),
             Decimal::new(5, 3) - Decimal::ZERO
         ));
+        // A zero of any scale or sign times anything is the multiplication's plain zero.
+        for zero in [neg_zero, Decimal::new(0, 3), Decimal::ZERO] {
+            for k in [0, 2] {
+                let product = zero.checked_mul(Decimal::from(k)).unwrap();
+                assert!(same(times(zero, k).unwrap(), product), "{zero:?} × {k}");
+            }
+        }
         assert_eq!(cmp(Decimal::MAX, Decimal::new(1, 28)), Ordering::Greater);
         assert_eq!(cmp(Decimal::new(1, 28), Decimal::MAX), Ordering::Less);
         assert_eq!(cmp(Decimal::MIN, Decimal::new(-1, 28)), Ordering::Less);

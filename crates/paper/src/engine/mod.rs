@@ -142,6 +142,9 @@ struct Admission {
 #[derive(Clone, Debug)]
 pub struct Engine {
     config: EngineConfig,
+    /// `1 + config.market_buy_buffer`, what a market buy reserves per dollar of the ask (once,
+    /// not per order; `None` if out of range, which refuses market buys as before).
+    market_buy_factor: Option<Decimal>,
     assets: FastMap<Symbol, Asset>,
     now: Option<Timestamp>,
     seq: u64,
@@ -179,6 +182,7 @@ impl Engine {
             .map(|a| (a.symbol.clone(), a.clone()))
             .collect();
         Self {
+            market_buy_factor: Decimal::ONE.checked_add(config.market_buy_buffer),
             config,
             assets,
             now: None,
