@@ -106,9 +106,9 @@ pub fn half(v: Decimal) -> Decimal {
     exact.unwrap_or_else(|| v / Decimal::TWO)
 }
 
-/// `v.checked_mul(Decimal::from(k))`, from the mantissa: the multiplication's general path
-/// (and its 96-bit overflow handling) for a product of a whole factor that cannot overflow an
-/// `i128`. The same value, scale and sign as the multiplication, zero included.
+/// `v.checked_mul(Decimal::from(k))` from the mantissa: a mantissa (under 2^96) times a byte
+/// cannot overflow an `i128`, so only a product past 96 bits needs the multiplication (which
+/// then rounds). The same value, scale and sign as the multiplication, zero included.
 #[inline]
 pub fn times(v: Decimal, k: u8) -> Option<Decimal> {
     if v.is_zero() || k == 0 {
