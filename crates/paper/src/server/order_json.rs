@@ -7,7 +7,7 @@ use rust_decimal::Decimal;
 use std::io::{self, Write};
 use uuid::Uuid;
 
-use super::wire::{Rfc3339, intent, rfc3339_bytes};
+use super::wire::{Rfc3339, Rfc3339Days, intent};
 use crate::engine::{Order, Timestamp, stable_uuid};
 
 /// Appends `o` (with `legs`, or `"legs":null`) as JSON to `out`.
@@ -147,6 +147,8 @@ fn string(out: &mut Vec<u8>, s: &str) -> io::Result<()> {
 #[derive(Default)]
 struct Times {
     last: Option<(Timestamp, [u8; 32])>,
+    /// A different time of the same day (a day order's expiry) reuses the date.
+    days: Rfc3339Days,
 }
 
 impl Times {
@@ -157,7 +159,7 @@ impl Times {
             out.extend_from_slice(quoted);
             return Ok(());
         }
-        match rfc3339_bytes(t) {
+        match self.days.bytes(t) {
             Some(b) => {
                 let mut quoted = [b'"'; 32];
                 quoted[1..31].copy_from_slice(&b);
