@@ -166,42 +166,29 @@ fn write_exact(out: &mut Vec<u8>, d: Decimal) -> bool {
         m /= 10;
         scale -= 1;
     }
-    let len = m.ilog10() + 1;
+    let mut buf = itoa::Buffer::new();
+    let text = buf.format(m).as_bytes();
+    let len = text.len() as u32;
     // The first digit's exponent is len - scale - 1; below -5 serde_json writes `1e-6`.
     if len + 4 < scale {
         return false;
     }
-    // Laid out in a fixed buffer (at most 1 + 2 + 4 + 15 bytes) and copied in whole: a copy of
-    // fixed size is a few moves, where three of varying size were three calls to `memmove`
-    // per number (a tenth of a 10,000-bar page).
-    let mut b = [b'0'; 32];
-    let mut n = 0;
     if d.is_sign_negative() {
-        b[0] = b'-';
-        n = 1;
+        out.push(b'-');
     }
-    let (len, scale) = (len as usize, scale as usize);
     if scale == 0 {
-        wire::digits(&mut b[n..n + len], m);
-        b[n + len] = b'.';
-        n += len + 2; // and the buffer's "0"
+        out.extend_from_slice(text);
+        out.extend_from_slice(b".0");
     } else if len > scale {
-        let unit = 10u64.pow(scale as u32);
-        let int = len - scale;
-        wire::digits(&mut b[n..n + int], m / unit);
-        b[n + int] = b'.';
-        wire::digits(&mut b[n + int + 1..n + len + 1], m % unit);
-        n += len + 1;
+        let (int, frac) = text.split_at((len - scale) as usize);
+        out.extend_from_slice(int);
+        out.push(b'.');
+        out.extend_from_slice(frac);
     } else {
-        // "0." and the buffer's zeros up to the digits.
-        b[n + 1] = b'.';
-        let at = n + 2 + (scale - len);
-        wire::digits(&mut b[at..at + len], m);
-        n = at + len;
+        out.extend_from_slice(b"0.");
+        out.extend(std::iter::repeat_n(b'0', (scale - len) as usize));
+        out.extend_from_slice(text);
     }
-    let start = out.len();
-    out.extend_from_slice(&b);
-    out.truncate(start + n);
     true
 }
 

@@ -94,8 +94,7 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
 
 /// `v` in decimal, zero-padded to fill `out` (its high digits dropped if it does not fit).
 /// Two digits per division, from a table (timestamps are most of an answer's digits).
-pub(super) fn digits(out: &mut [u8], v: impl Into<u64>) {
-    let mut v: u64 = v.into();
+pub(super) fn digits(out: &mut [u8], mut v: u32) {
     const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
                                 2021222324252627282930313233343536373839\
                                 4041424344454647484950515253545556575859\
