@@ -4,10 +4,10 @@
 //! `Decimal` → `f64` conversion per number (u128 divisions) and the float's formatting, which
 //! together took most of a 10,000-bar answer's time. Here a timestamp is written as the order
 //! answers write it (`wire::Rfc3339Days`, which keeps a day's date for the items after it), and
-//! a number with at most 15 significant digits is written from its decimal digits. The bytes are exactly those serde wrote (checked by the
-//! tests below): such a decimal converts to its nearest `f64`, whose shortest form is those
-//! same digits. Anything else (more digits, exponent notation, a leap second, a year outside
-//! 0000–9999) takes the old path.
+//! a number with at most 15 significant digits is written from its decimal digits. The bytes
+//! are exactly those serde wrote (checked by the tests below): such a decimal converts to its
+//! nearest `f64`, whose shortest form is those same digits. Anything else (more digits,
+//! exponent notation, a leap second, a year outside 0000–9999) takes the old path.
 
 use brokerdesk_model::Symbol;
 use rust_decimal::Decimal;
@@ -376,7 +376,8 @@ mod tests {
                 t += chrono::Duration::seconds(step);
                 w.out.clear();
                 w.open_with_time(t);
-                prop_assert_eq!(String::from_utf8(w.out.clone()).unwrap(), format!("{{\"t\":\"{}\"", wire::time(t)));
+                let expected = format!("{{\"t\":\"{}\"", wire::time(t));
+                prop_assert_eq!(String::from_utf8(w.out.clone()).unwrap(), expected);
             }
         }
 
