@@ -1,7 +1,8 @@
 //! A sandbox out of file descriptors: its accepts fail (EMFILE), it backs off rather than
 //! ending or spinning, and it serves again once descriptors are free. A test binary of its
-//! own: it lowers the whole process's descriptor limit.
+//! own: it lowers the whole process's descriptor limit. Linux only (`/proc/self/fd`, rlimits).
 
+#![cfg(target_os = "linux")]
 #![allow(clippy::unwrap_used)] // Test: a failed unwrap is a failed test.
 
 mod common;
