@@ -155,6 +155,17 @@ async fn click(client: &Client, css: &str) {
     }
 }
 
+/// Chooses the Orders ticket's account whose option names `label`, once it is listed.
+async fn choose_ticket_account(client: &Client, label: &str) {
+    let option = format!("//select[@id='ticket-account']/option[contains(., '{label}')]");
+    element(client, Locator::XPath(&option), Duration::from_secs(30))
+        .await
+        .unwrap_or_else(|err| panic!("{label} is not on the ticket: {err}"))
+        .click()
+        .await
+        .expect("account chosen");
+}
+
 async fn type_into(client: &Client, css: &str, text: &str) {
     let field = element(client, Locator::Css(css), Duration::from_secs(30))
         .await
@@ -421,14 +432,7 @@ async fn connect_by_api_key_trade_paper_see_the_fill_and_the_position_and_surviv
 
     // Orders: the ticket, its confirmation naming the account and PAPER, then the blotter.
     click(&client, "#nav-orders").await;
-    let option = element(
-        &client,
-        Locator::XPath("//select[@id='ticket-account']/option[contains(., 'Alpaca — sandbox')]"),
-        Duration::from_secs(30),
-    )
-    .await
-    .expect("the new connection's account is on the ticket");
-    option.click().await.expect("account chosen");
+    choose_ticket_account(&client, "Alpaca — sandbox").await;
     type_into(&client, "#ticket-symbol", "AAPL").await;
     type_into(&client, "#ticket-qty", "3").await;
     click(&client, "#ticket-review").await;
@@ -537,16 +541,7 @@ async fn a_fill_reaches_the_blotter_through_the_stream_with_polling_off() {
     text_of(&client, CASH).await;
 
     click(&client, "#nav-orders").await;
-    element(
-        &client,
-        Locator::XPath("//select[@id='ticket-account']/option[contains(., 'Paper (local)')]"),
-        Duration::from_secs(30),
-    )
-    .await
-    .expect("the paper account is on the ticket")
-    .click()
-    .await
-    .expect("account chosen");
+    choose_ticket_account(&client, "Paper (local)").await;
     type_into(&client, "#ticket-symbol", "MSFT").await;
     type_into(&client, "#ticket-qty", "2").await;
     client
@@ -697,16 +692,7 @@ async fn an_ibkr_warning_is_shown_in_the_ticket_and_confirmed_by_the_user() {
     assert!(connected.contains("Connected"), "{connected}");
 
     click(&client, "#nav-orders").await;
-    element(
-        &client,
-        Locator::XPath("//select[@id='ticket-account']/option[contains(., 'DU123456')]"),
-        Duration::from_secs(30),
-    )
-    .await
-    .expect("the gateway's account is on the ticket")
-    .click()
-    .await
-    .expect("account chosen");
+    choose_ticket_account(&client, "DU123456").await;
     type_into(&client, "#ticket-symbol", "IBM").await;
     type_into(&client, "#ticket-qty", "1").await;
     click(&client, r#"#ticket-type option[value="limit"]"#).await;
@@ -797,16 +783,7 @@ async fn the_activity_page_lists_a_paper_fill_filters_it_and_exports_csv() {
     text_of(&client, CASH).await;
 
     click(&client, "#nav-orders").await;
-    element(
-        &client,
-        Locator::XPath("//select[@id='ticket-account']/option[contains(., 'Paper (local)')]"),
-        Duration::from_secs(30),
-    )
-    .await
-    .expect("the paper account is on the ticket")
-    .click()
-    .await
-    .expect("account chosen");
+    choose_ticket_account(&client, "Paper (local)").await;
     type_into(&client, "#ticket-symbol", "MSFT").await;
     type_into(&client, "#ticket-qty", "2").await;
     click(&client, "#ticket-review").await;
@@ -1441,16 +1418,7 @@ async fn a_first_sync_of_several_slow_connections_shows_its_progress() {
 /// the blotter to show it filled. One share: the sandbox may fill larger orders in parts.
 async fn buy_one_paper_share(client: &Client, symbol: &str) {
     click(client, "#nav-orders").await;
-    element(
-        client,
-        Locator::XPath("//select[@id='ticket-account']/option[contains(., 'Paper (local)')]"),
-        Duration::from_secs(30),
-    )
-    .await
-    .expect("the paper account is on the ticket")
-    .click()
-    .await
-    .expect("account chosen");
+    choose_ticket_account(client, "Paper (local)").await;
     type_into(client, "#ticket-symbol", symbol).await;
     type_into(client, "#ticket-qty", "1").await;
     click(client, "#ticket-review").await;
@@ -1896,16 +1864,7 @@ async fn the_net_worth_chart_switches_ranges_over_a_seeded_history_and_allocatio
 
     // Allocation: buy a paper position, then the page shows it in the paper group only.
     click(&client, "#nav-orders").await;
-    element(
-        &client,
-        Locator::XPath("//select[@id='ticket-account']/option[contains(., 'Paper (local)')]"),
-        Duration::from_secs(30),
-    )
-    .await
-    .expect("the paper account is on the ticket")
-    .click()
-    .await
-    .expect("account chosen");
+    choose_ticket_account(&client, "Paper (local)").await;
     type_into(&client, "#ticket-symbol", "MSFT").await;
     type_into(&client, "#ticket-qty", "1").await;
     click(&client, "#ticket-review").await;
