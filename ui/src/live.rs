@@ -52,6 +52,15 @@ impl Reducible for LiveFeed {
             // `Vault` comes with it and re-reads the vault; the notification is the shell's.
             ServiceEvent::VaultAutoLocked => {}
             ServiceEvent::AssistantQuestions => next.assistant = next.assistant.wrapping_add(1),
+            // Lost events cannot be named: every page re-reads what it shows.
+            ServiceEvent::Missed => {
+                next.accounts = next.accounts.wrapping_add(1);
+                next.orders = next.orders.wrapping_add(1);
+                next.breaks = next.breaks.wrapping_add(1);
+                next.vault = next.vault.wrapping_add(1);
+                next.activity = next.activity.wrapping_add(1);
+                next.assistant = next.assistant.wrapping_add(1);
+            }
             ServiceEvent::Connection(c) => {
                 let mut map = (*next.connections).clone();
                 map.insert(c.id.to_string(), c);

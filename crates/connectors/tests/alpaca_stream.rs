@@ -283,6 +283,77 @@ async fn trade_updates_reread_open_orders_after_each_connect() {
     assert_eq!(rest_reads, 2);
 }
 
+/// The stream is up (and its open orders re-read) only once the server answers `listen`: a
+/// re-read before that could miss a fill made before the server listens. A `listening` answer
+/// without trade_updates is no connection at all.
+#[tokio::test]
+async fn trade_updates_are_up_only_once_the_server_listens() {
+    let rest = Arc::new(MockServer::start().await);
+    Mock::given(method("GET"))
+        .and(path("/v2/orders"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(Vec::<serde_json::Value>::new()))
+        .mount(&rest)
+        .await;
+    let mut config = AlpacaConfig::local(rest.uri());
+    config.trading_policy = fast_policy();
+    let reads_before_listening = Arc::new(Mutex::new(Vec::new()));
+    let (seen_by_server, server) = (reads_before_listening.clone(), rest.clone());
+    let ws_url = ws_server(move |n, mut ws| {
+        let (seen_by_server, server) = (seen_by_server.clone(), server.clone());
+        async move {
+            let _auth = next_text(&mut ws).await;
+            ws.send(Message::text(r#"{"stream":"authorization","data":{"status":"authorized","action":"authenticate"}}"#)).await.expect("send");
+            let _listen = next_text(&mut ws).await;
+            if n == 0 {
+                let _ = ws
+                    .send(Message::text(r#"{"stream":"listening","data":{"streams":[]}}"#))
+                    .await;
+                tokio::time::sleep(Duration::from_secs(30)).await;
+                return;
+            }
+            // Slow to take the listen: nothing may be re-read meanwhile.
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            let reads = server.received_requests().await.expect("recorded").len();
+            seen_by_server.lock().expect("lock").push(reads);
+            ws.send(Message::text(r#"{"stream":"listening","data":{"streams":["trade_updates"]}}"#)).await.expect("send");
+            tokio::time::sleep(Duration::from_secs(30)).await;
+        }
+    })
+    .await;
+    config.trade_stream_url = format!("{ws_url}/stream");
+    let connector = Arc::new(
+        AlpacaConnector::new(config, AlpacaCredential::api_key("KEY", "SECRET")).expect("c"),
+    );
+    let (mut rx, handle) = connector
+        .trade_updates_stream()
+        .with_backoff(quick())
+        .spawn();
+    let seen = collect(&mut rx, |s| {
+        s.iter().any(|e| matches!(e, StreamEvent::OpenOrders(_)))
+    })
+    .await;
+    handle.abort();
+    let kinds: Vec<&str> = seen
+        .iter()
+        .map(|e| match e {
+            StreamEvent::Connected => "connected",
+            StreamEvent::Disconnected { .. } => "disconnected",
+            StreamEvent::OpenOrders(_) => "open orders",
+            _ => "other",
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        ["disconnected", "connected", "open orders"],
+        "not up on a listen without trade_updates; up, then re-read, on the real one"
+    );
+    assert_eq!(
+        *reads_before_listening.lock().expect("lock"),
+        [0],
+        "no re-read before the server listened"
+    );
+}
+
 #[tokio::test]
 async fn market_data_subscriptions_change_on_the_live_socket_and_survive_a_reconnect() {
     let received = Arc::new(Mutex::new(Vec::new()));

@@ -39,4 +39,7 @@ pub enum ServiceEvent {
     /// An attached AI assistant's questions changed (one asked, answered, expired or
     /// withdrawn): re-read them (`assistant_questions`).
     AssistantQuestions,
+    /// The listener fell behind and lost events it cannot name (an order's fill among them,
+    /// perhaps): re-read everything shown.
+    Missed,
 }

@@ -598,3 +598,71 @@ async fn closing_the_sandbox_closes_idle_connections_and_refuses_new_ones() {
     assert!(matches!(after, Ok(0) | Err(_)), "{after:?}");
     assert!(tokio::net::TcpStream::connect(addr).await.is_err());
 }
+
+/// A trade stream client too slow to keep up is closed (1013, "try again later") once updates
+/// it was owed are gone, never left believing an order open that filled: it reconnects and
+/// re-reads its orders. The client reads nothing (a small receive buffer) while ten thousand
+/// resting orders are placed; then it reads what came and must find the close.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_trade_stream_client_that_falls_behind_is_closed_not_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start(config(dir.path())).await;
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    let tcp = socket.connect(s.addr).await.unwrap();
+    let (mut ws, _) = tokio_tungstenite::client_async(format!("ws://{}/stream", s.addr), tcp)
+        .await
+        .unwrap();
+    ws.send(Message::Text(
+        json!({"action": "authenticate", "data": {"key_id": KEY, "secret_key": SECRET}})
+            .to_string()
+            .into(),
+    ))
+    .await
+    .unwrap();
+    assert_eq!(next_json(&mut ws).await["data"]["status"], "authorized");
+    ws.send(Message::Text(
+        json!({"action": "listen", "data": {"streams": ["trade_updates"]}})
+            .to_string()
+            .into(),
+    ))
+    .await
+    .unwrap();
+    assert_eq!(
+        next_json(&mut ws).await["data"]["streams"],
+        json!(["trade_updates"])
+    );
+    // More "new" updates than the exchange keeps for a listener, with the client not reading.
+    const ORDERS: usize = 20_000;
+    let placed = futures::stream::iter(0..ORDERS)
+        .map(|_| {
+            s.post(
+                "/v2/orders",
+                json!({"symbol": "SPY", "qty": "1", "side": "buy", "type": "limit",
+                       "limit_price": "1", "time_in_force": "gtc"}),
+            )
+        })
+        .buffer_unordered(8)
+        .filter(|(status, _)| futures::future::ready(*status == 200))
+        .count()
+        .await;
+    assert_eq!(placed, ORDERS, "every order rests");
+    let mut updates = 0usize;
+    let close = loop {
+        let next = tokio::time::timeout(std::time::Duration::from_secs(10), ws.next())
+            .await
+            .expect("the stream either sends or closes");
+        match next {
+            Some(Ok(Message::Close(frame))) => break frame,
+            Some(Ok(Message::Text(_) | Message::Binary(_))) => updates += 1,
+            Some(Ok(_)) => {}
+            Some(Err(e)) => panic!("stream error: {e}"),
+            None => panic!("closed without a close frame"),
+        }
+    };
+    let close = close.expect("a close frame with a reason");
+    assert_eq!(u16::from(close.code), 1013);
+    assert!(close.reason.contains("missed"), "{}", close.reason);
+    assert!(updates < ORDERS, "{updates} updates before the close");
+    s.stop().await;
+}

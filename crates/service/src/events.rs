@@ -56,6 +56,8 @@ pub async fn forward(
 pub struct EventCoalescer {
     quotes: BTreeMap<ConnectionId, BTreeMap<Symbol, Quote>>,
     accounts_changed: bool,
+    /// Events were lost (the receiver lagged): one `Missed` goes out with the batch.
+    missed: bool,
     /// Everything else, in order: statuses, orders and breaks are few and each matters.
     other: Vec<ServiceEvent>,
 }
@@ -80,14 +82,20 @@ impl EventCoalescer {
         }
     }
 
-    /// A receiver that fell behind lost events it cannot name: tell the UI to re-read all.
+    /// A receiver that fell behind lost events it cannot name (orders' among them): tell the
+    /// UI to re-read all.
     pub fn lagged(&mut self) {
-        self.accounts_changed = true;
+        self.missed = true;
     }
 
     /// The events to send now, in a sensible order; empties the buffer.
     pub fn flush(&mut self) -> Vec<ServiceEvent> {
         let mut out = std::mem::take(&mut self.other);
+        if std::mem::take(&mut self.missed) {
+            // It says more than "accounts changed": that one would only be a repeat.
+            self.accounts_changed = false;
+            out.push(ServiceEvent::Missed);
+        }
         if std::mem::take(&mut self.accounts_changed) {
             out.push(ServiceEvent::AccountsChanged);
         }
@@ -159,6 +167,28 @@ mod tests {
         assert!(out.try_recv().is_err(), "nothing after the last batch");
     }
 
+    #[tokio::test(start_paused = true)]
+    async fn a_bridge_that_fell_behind_tells_the_ui_to_re_read_everything() {
+        let (tx, rx) = broadcast::channel(4);
+        // Ten events before the bridge reads one: the six oldest are gone.
+        for open in 0..10 {
+            tx.send(ServiceEvent::Breaks { open }).unwrap();
+        }
+        let (out_tx, mut out) = tokio::sync::mpsc::unbounded_channel();
+        let task = tokio::spawn(forward(rx, BATCH_WINDOW, move |e| {
+            let _ = out_tx.send(e);
+        }));
+        drop(tx);
+        task.await.unwrap();
+        let mut got = Vec::new();
+        while let Ok(e) = out.try_recv() {
+            got.push(e);
+        }
+        let kept: Vec<ServiceEvent> = (6..10).map(|open| ServiceEvent::Breaks { open }).collect();
+        assert_eq!(got[..4], kept[..], "what was kept, in order");
+        assert_eq!(got[4..], [ServiceEvent::Missed], "and that some were lost");
+    }
+
     #[test]
     fn a_burst_becomes_one_batch_with_the_newest_quote_per_symbol() {
         let mut c = EventCoalescer::default();
@@ -199,7 +229,18 @@ mod tests {
         );
         assert!(c.flush().is_empty(), "flushed once");
         c.lagged();
-        assert_eq!(c.flush(), vec![ServiceEvent::AccountsChanged]);
+        assert_eq!(
+            c.flush(),
+            vec![ServiceEvent::Missed],
+            "a lost order event is named"
+        );
+        c.push(ServiceEvent::AccountsChanged);
+        c.lagged();
+        assert_eq!(
+            c.flush(),
+            vec![ServiceEvent::Missed],
+            "it covers accounts too"
+        );
         for done in 0..=3 {
             c.push(ServiceEvent::SyncProgress { done, total: 3 });
         }

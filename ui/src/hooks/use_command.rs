@@ -26,15 +26,24 @@ where
 {
     let state = use_state(|| Rc::new(Load::Loading));
     let generation = use_state(|| 0u32);
+    // The generation of the newest call made. Answers can come back in any order; one to an
+    // older call must not replace a newer one (a blotter read started before a fill, answered
+    // after the read that saw it, would show the order unfilled until the next change).
+    let newest = use_mut_ref(|| 0u32);
     {
         let state = state.clone();
-        use_effect_with(*generation, move |_| {
+        let newest = Rc::clone(&newest);
+        use_effect_with(*generation, move |asked| {
+            let asked = *asked;
+            *newest.borrow_mut() = asked;
             wasm_bindgen_futures::spawn_local(async move {
                 let loaded = match ipc::call::<C>(&args).await {
                     Ok(value) => Load::Ready(value),
                     Err(err) => Load::Failed(err),
                 };
-                state.set(Rc::new(loaded));
+                if *newest.borrow() == asked {
+                    state.set(Rc::new(loaded));
+                }
             });
         });
     }

@@ -279,6 +279,18 @@ impl AlpacaStream {
         {
             return (End::Dropped(format!("send: {e}")), false);
         }
+        if let Kind::TradeUpdates(_) = self.kind {
+            // Up only once the server says it listens: a resync before that could miss a fill
+            // made between its read and the server taking the `listen`.
+            match next_text(&mut ws).await {
+                Ok(reply) => {
+                    if let Err(end) = check_listening(&reply) {
+                        return (end, false);
+                    }
+                }
+                Err(end) => return (end, false),
+            }
+        }
         if tx.send(StreamEvent::Connected).await.is_err() {
             return (End::ReceiverGone, true);
         }
@@ -424,6 +436,26 @@ fn check_auth(kind: &Kind, reply: &str) -> Result<(), End> {
                 _ => Err(End::Dropped("unexpected first message".into())),
             }
         }
+    }
+}
+
+/// The answer to `listen`: `{"stream":"listening","data":{"streams":["trade_updates"]}}`.
+fn check_listening(reply: &str) -> Result<(), End> {
+    let r: ListenReply =
+        serde_json::from_str(reply).map_err(|e| End::Dropped(format!("listen reply: {e}")))?;
+    let streams = r.data.as_ref().and_then(|d| d.get("streams"));
+    let listening = streams
+        .and_then(|s| s.as_array())
+        .is_some_and(|s| s.iter().any(|s| s == "trade_updates"));
+    match (r.stream.as_str(), listening) {
+        ("listening", true) => Ok(()),
+        ("listening", false) => Err(End::Dropped(format!(
+            "the server does not listen to trade_updates: {}",
+            r.data.map_or_else(String::new, |d| d.to_string())
+        ))),
+        (other, _) => Err(End::Dropped(format!(
+            "expected the answer to listen, got a {other:?} message"
+        ))),
     }
 }
 

@@ -5,7 +5,7 @@
 //!   (what alpaca-py does).
 
 use axum::Router;
-use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade, close_code};
 use axum::extract::{Path, State as AxState};
 use axum::http::HeaderMap;
 use axum::response::Response;
@@ -196,6 +196,18 @@ async fn trading_session(mut socket: WebSocket, app: AppState) {
                             return;
                         }
                     }
+                }
+                // Updates this client was owed are gone: skipping on would leave it believing an
+                // order open that filled. Closing makes it reconnect and re-read its orders.
+                Err(RecvError::Lagged(missed)) if listening => {
+                    tracing::warn!(missed, "trade stream client too slow; closing it");
+                    let _ = socket
+                        .send(Message::Close(Some(CloseFrame {
+                            code: close_code::AGAIN,
+                            reason: "too slow: trade updates were missed; reconnect and re-read orders".into(),
+                        })))
+                        .await;
+                    return;
                 }
                 Err(RecvError::Lagged(_)) => continue,
                 Err(RecvError::Closed) => return,
