@@ -1,7 +1,7 @@
 //! The shell of the UI: the vault gate, navigation and the current page.
 
 use crate::components::{NavBar, Shortcuts, SyncProgress};
-use crate::hooks::use_theme;
+use crate::hooks::{use_latest, use_theme};
 use crate::ipc;
 use crate::live::{Live, LiveFeed};
 use crate::pages::{
@@ -32,9 +32,16 @@ pub fn App() -> Html {
     {
         let vault = vault.clone();
         let vault_error = vault_error.clone();
+        // Locked then unlocked in quick succession: the state shown is the newest read's.
+        let latest = use_latest();
         use_effect_with(live.vault, move |_| {
+            let asked = latest.begin();
             wasm_bindgen_futures::spawn_local(async move {
-                match ipc::call::<GetVaultState>(&NoArgs {}).await {
+                let answer = ipc::call::<GetVaultState>(&NoArgs {}).await;
+                if !asked.is_newest() {
+                    return;
+                }
+                match answer {
                     Ok(state) => {
                         vault.set(Some(state));
                         vault_error.set(None);

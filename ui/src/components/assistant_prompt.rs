@@ -4,6 +4,7 @@
 //! Esc answers no (Deny, Decline). The client's name is only its claim: the program that
 //! started it is shown too. All text is shown as text, never markup.
 
+use crate::hooks::use_latest;
 use crate::ipc;
 use crate::live::use_live;
 use brokerdesk_model::ipc::{
@@ -50,9 +51,14 @@ pub fn AssistantPrompt() -> Html {
     let refresh = use_state(|| 0u32);
     {
         let questions = questions.clone();
+        // An answered question must not come back from a read that started before it was.
+        let latest = use_latest();
         use_effect_with((bump, *refresh), move |_| {
+            let asked = latest.begin();
             wasm_bindgen_futures::spawn_local(async move {
-                if let Ok(q) = ipc::call::<ListAssistantQuestions>(&NoArgs {}).await {
+                if let Ok(q) = ipc::call::<ListAssistantQuestions>(&NoArgs {}).await
+                    && asked.is_newest()
+                {
                     questions.set(q);
                 }
             });

@@ -2,6 +2,7 @@
 //! live total (paper on request, always apart) or one account, one currency at a time. The
 //! geometry is `brokerdesk_model::chart` (tested natively); this draws it.
 
+use crate::hooks::use_latest;
 use crate::ipc;
 use brokerdesk_model::chart::{self, Layout};
 use brokerdesk_model::ipc::{NetWorthArgs, NetWorthHistory as NetWorthCommand};
@@ -142,9 +143,15 @@ pub fn NetWorthChart(props: &NetWorthChartProps) -> Html {
             account: (*account).clone(),
             include_paper: *include_paper,
         };
+        // Ranges pressed in a row: the chart shows the last one's answer.
+        let latest = use_latest();
         use_effect_with((query.clone(), props.version), move |_| {
+            let asked = latest.begin();
             wasm_bindgen_futures::spawn_local(async move {
                 let got = ipc::call::<NetWorthCommand>(&NetWorthArgs { query }).await;
+                if !asked.is_newest() {
+                    return;
+                }
                 arrived.borrow().set(perf_now());
                 data.set(Some(got.map(Rc::new)));
                 generation.set(generation.wrapping_add(1));

@@ -1,5 +1,6 @@
 //! Runs one IPC command when a component mounts, and again on `reload`.
 
+use super::use_latest;
 use crate::ipc;
 use brokerdesk_model::IpcError;
 use brokerdesk_model::ipc::Command;
@@ -26,22 +27,19 @@ where
 {
     let state = use_state(|| Rc::new(Load::Loading));
     let generation = use_state(|| 0u32);
-    // The generation of the newest call made. Answers can come back in any order; one to an
-    // older call must not replace a newer one (a blotter read started before a fill, answered
-    // after the read that saw it, would show the order unfilled until the next change).
-    let newest = use_mut_ref(|| 0u32);
+    // Answers can come back in any order: one to an older call must not replace a newer one
+    // (a blotter read started before a fill, answered after the read that saw it).
+    let latest = use_latest();
     {
         let state = state.clone();
-        let newest = Rc::clone(&newest);
-        use_effect_with(*generation, move |asked| {
-            let asked = *asked;
-            *newest.borrow_mut() = asked;
+        use_effect_with(*generation, move |_| {
+            let asked = latest.begin();
             wasm_bindgen_futures::spawn_local(async move {
                 let loaded = match ipc::call::<C>(&args).await {
                     Ok(value) => Load::Ready(value),
                     Err(err) => Load::Failed(err),
                 };
-                if *newest.borrow() == asked {
+                if asked.is_newest() {
                     state.set(Rc::new(loaded));
                 }
             });

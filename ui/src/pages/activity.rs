@@ -3,6 +3,7 @@
 //! backend says new activity was stored (no timers).
 
 use crate::components::{ErrorBanner, ErrorDetails};
+use crate::hooks::{Asked, use_latest};
 use crate::ipc;
 use crate::live::use_live;
 use brokerdesk_model::ipc::{
@@ -40,8 +41,10 @@ fn input_value(e: &Event) -> String {
         .unwrap_or_default()
 }
 
-/// Reads a page (the first when `cursor` is `None`) and shows it.
+/// Reads a page (the first when `cursor` is `None`) and shows it, unless a newer read was
+/// asked meanwhile (another filter typed, new activity stored).
 fn load(
+    asked: Asked,
     filter: ActivityFilter,
     cursor: Option<ActivityCursor>,
     shown: UseStateHandle<Shown>,
@@ -53,7 +56,11 @@ fn load(
             cursor,
             limit: Some(PAGE),
         };
-        match ipc::call::<GetActivity>(&args).await {
+        let answer = ipc::call::<GetActivity>(&args).await;
+        if !asked.is_newest() {
+            return;
+        }
+        match answer {
             Ok(ActivityList {
                 rows,
                 next,
@@ -87,13 +94,15 @@ pub fn ActivityPage() -> Html {
     let exported = use_state(|| None::<String>);
     let loaded = use_state(|| false);
     let accounts = use_state(Vec::<AccountId>::new);
+    let latest = use_latest();
     let live = use_live();
     let version = live.as_ref().map(|l| l.activity).unwrap_or_default();
     {
         // The first page again whenever the filter changes or new activity is stored.
         let (shown, error, loaded) = (shown.clone(), error.clone(), loaded.clone());
+        let latest = latest.clone();
         use_effect_with(((*filter).clone(), version), move |(f, _)| {
-            load(f.clone(), None, shown, error);
+            load(latest.begin(), f.clone(), None, shown, error);
             loaded.set(true);
         });
     }
@@ -138,9 +147,11 @@ pub fn ActivityPage() -> Html {
     });
     let on_more = {
         let (filter, shown, error) = (filter.clone(), shown.clone(), error.clone());
+        let latest = latest.clone();
         Callback::from(move |_: MouseEvent| {
             if let Some(cursor) = shown.next {
                 load(
+                    latest.begin(),
                     (*filter).clone(),
                     Some(cursor),
                     shown.clone(),
@@ -151,13 +162,15 @@ pub fn ActivityPage() -> Html {
     };
     let on_refresh = {
         let (filter, shown, error) = (filter.clone(), shown.clone(), error.clone());
+        let latest = latest.clone();
         Callback::from(move |_: MouseEvent| {
             let (filter, shown, error) = (filter.clone(), shown.clone(), error.clone());
+            let latest = latest.clone();
             wasm_bindgen_futures::spawn_local(async move {
                 if let Err(err) = ipc::call::<SyncActivity>(&NoArgs {}).await {
                     error.set(Some(err));
                 }
-                load((*filter).clone(), None, shown, error);
+                load(latest.begin(), (*filter).clone(), None, shown, error);
             });
         })
     };
@@ -178,7 +191,15 @@ pub fn ActivityPage() -> Html {
     };
     let reload = {
         let (filter, shown, error) = (filter.clone(), shown.clone(), error.clone());
-        Callback::from(move |()| load((*filter).clone(), None, shown.clone(), error.clone()))
+        Callback::from(move |()| {
+            load(
+                latest.begin(),
+                (*filter).clone(),
+                None,
+                shown.clone(),
+                error.clone(),
+            );
+        })
     };
 
     let rows = shown.rows.iter().map(|row| {

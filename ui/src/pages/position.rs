@@ -3,7 +3,7 @@
 //! the order ticket on this account and symbol.
 
 use crate::components::{Blotter, ErrorBanner, ModeBadge, OrderTicketForm, PriceChart};
-use crate::hooks::{Load, use_command};
+use crate::hooks::{Load, use_command, use_latest};
 use crate::ipc;
 use crate::live::use_live;
 use crate::pages::Page;
@@ -75,6 +75,8 @@ fn PositionView(props: &PositionViewProps) -> Html {
             .as_ref()
             .map(|l| (l.orders, l.accounts))
             .unwrap_or_default();
+        // A range pressed, then another: the answer shown is the last one's.
+        let latest = use_latest();
         use_effect_with((*range, *generation, changed), move |(range, _, _)| {
             let args = PositionDetailArgs {
                 connection: route.connection,
@@ -82,12 +84,15 @@ fn PositionView(props: &PositionViewProps) -> Html {
                 symbol: route.symbol,
                 range: *range,
             };
+            let asked = latest.begin();
             wasm_bindgen_futures::spawn_local(async move {
                 let loaded = match ipc::call::<GetPositionDetail>(&args).await {
                     Ok(d) => Load::Ready(d),
                     Err(e) => Load::Failed(e),
                 };
-                detail.set(Rc::new(loaded));
+                if asked.is_newest() {
+                    detail.set(Rc::new(loaded));
+                }
             });
         });
     }
