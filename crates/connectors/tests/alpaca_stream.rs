@@ -183,6 +183,24 @@ async fn refused_credentials_stop_the_stream() {
     );
 }
 
+/// The connector's trade stream at `ws_url`, spawned with a quick backoff.
+fn trade_stream(
+    mut config: AlpacaConfig,
+    ws_url: &str,
+) -> (
+    tokio::sync::mpsc::Receiver<StreamEvent>,
+    tokio::task::JoinHandle<()>,
+) {
+    config.trade_stream_url = format!("{ws_url}/stream");
+    let connector = Arc::new(
+        AlpacaConnector::new(config, AlpacaCredential::api_key("KEY", "SECRET")).expect("c"),
+    );
+    connector
+        .trade_updates_stream()
+        .with_backoff(quick())
+        .spawn()
+}
+
 #[tokio::test]
 async fn trade_updates_reread_open_orders_after_each_connect() {
     let rest = MockServer::start().await;
@@ -226,14 +244,7 @@ async fn trade_updates_reread_open_orders_after_each_connect() {
         }
     })
     .await;
-    config.trade_stream_url = format!("{ws_url}/stream");
-    let connector = Arc::new(
-        AlpacaConnector::new(config, AlpacaCredential::api_key("KEY", "SECRET")).expect("c"),
-    );
-    let (mut rx, handle) = connector
-        .trade_updates_stream()
-        .with_backoff(quick())
-        .spawn();
+    let (mut rx, handle) = trade_stream(config, &ws_url);
     let seen = collect(&mut rx, |s| {
         s.iter()
             .filter(|e| matches!(e, StreamEvent::OrderUpdate { .. }))
@@ -320,14 +331,7 @@ async fn trade_updates_are_up_only_once_the_server_listens() {
         }
     })
     .await;
-    config.trade_stream_url = format!("{ws_url}/stream");
-    let connector = Arc::new(
-        AlpacaConnector::new(config, AlpacaCredential::api_key("KEY", "SECRET")).expect("c"),
-    );
-    let (mut rx, handle) = connector
-        .trade_updates_stream()
-        .with_backoff(quick())
-        .spawn();
+    let (mut rx, handle) = trade_stream(config, &ws_url);
     let seen = collect(&mut rx, |s| {
         s.iter().any(|e| matches!(e, StreamEvent::OpenOrders(_)))
     })

@@ -292,6 +292,31 @@ where
     }
 }
 
+/// Signs in on a trade stream with the test key and listens to trade_updates.
+async fn listen_to_trade_updates<S>(ws: &mut S)
+where
+    S: futures::Stream<Item = Result<Message, tokio_tungstenite::tungstenite::Error>>
+        + futures::Sink<Message, Error = tokio_tungstenite::tungstenite::Error>
+        + Unpin,
+{
+    let ask = |v: Value| Message::Text(v.to_string().into());
+    ws.send(ask(
+        json!({"action": "authenticate", "data": {"key_id": KEY, "secret_key": SECRET}}),
+    ))
+    .await
+    .unwrap();
+    assert_eq!(next_json(ws).await["data"]["status"], "authorized");
+    ws.send(ask(
+        json!({"action": "listen", "data": {"streams": ["trade_updates"]}}),
+    ))
+    .await
+    .unwrap();
+    assert_eq!(
+        next_json(ws).await["data"]["streams"],
+        json!(["trade_updates"])
+    );
+}
+
 #[tokio::test]
 async fn trade_updates_stream_reports_new_and_fill() {
     let dir = tempfile::tempdir().unwrap();
@@ -299,26 +324,7 @@ async fn trade_updates_stream_reports_new_and_fill() {
     let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{}/stream", s.addr))
         .await
         .unwrap();
-    ws.send(Message::Text(
-        json!({"action": "authenticate", "data": {"key_id": KEY, "secret_key": SECRET}})
-            .to_string()
-            .into(),
-    ))
-    .await
-    .unwrap();
-    let auth = next_json(&mut ws).await;
-    assert_eq!(auth["data"]["status"], "authorized");
-    ws.send(Message::Text(
-        json!({"action": "listen", "data": {"streams": ["trade_updates"]}})
-            .to_string()
-            .into(),
-    ))
-    .await
-    .unwrap();
-    assert_eq!(
-        next_json(&mut ws).await["data"]["streams"],
-        json!(["trade_updates"])
-    );
+    listen_to_trade_updates(&mut ws).await;
     let (status, _) = s
         .post("/v2/orders", json!({"symbol": "SPY", "qty": "1", "side": "buy", "type": "market", "time_in_force": "day"}))
         .await;
@@ -613,25 +619,7 @@ async fn a_trade_stream_client_that_falls_behind_is_closed_not_skipped() {
     let (mut ws, _) = tokio_tungstenite::client_async(format!("ws://{}/stream", s.addr), tcp)
         .await
         .unwrap();
-    ws.send(Message::Text(
-        json!({"action": "authenticate", "data": {"key_id": KEY, "secret_key": SECRET}})
-            .to_string()
-            .into(),
-    ))
-    .await
-    .unwrap();
-    assert_eq!(next_json(&mut ws).await["data"]["status"], "authorized");
-    ws.send(Message::Text(
-        json!({"action": "listen", "data": {"streams": ["trade_updates"]}})
-            .to_string()
-            .into(),
-    ))
-    .await
-    .unwrap();
-    assert_eq!(
-        next_json(&mut ws).await["data"]["streams"],
-        json!(["trade_updates"])
-    );
+    listen_to_trade_updates(&mut ws).await;
     // More "new" updates than the exchange keeps for a listener, with the client not reading.
     const ORDERS: usize = 20_000;
     let placed = futures::stream::iter(0..ORDERS)
