@@ -33,6 +33,14 @@ fn app_binary() -> PathBuf {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn accounts_page_shows_the_backend_paper_cash_and_navigation_works() {
+    once_more_if_webkit_crashed(
+        "accounts_page_shows_the_backend_paper_cash_and_navigation_works",
+        accounts_page_shows_the_backend_paper_cash_and_navigation_works_flow,
+    )
+    .await;
+}
+
+async fn accounts_page_shows_the_backend_paper_cash_and_navigation_works_flow() {
     let app = app_binary();
     let data_root = tempfile::tempdir().expect("a temp dir");
     let data_dir = data_root.path().join("data");
@@ -191,6 +199,14 @@ const SECRET: &str = "PKE2E-3b9f0c6d-never-in-the-webview";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_vault_is_the_sign_in_create_lock_refuse_unlock_and_auto_lock() {
+    once_more_if_webkit_crashed(
+        "the_vault_is_the_sign_in_create_lock_refuse_unlock_and_auto_lock",
+        the_vault_is_the_sign_in_create_lock_refuse_unlock_and_auto_lock_flow,
+    )
+    .await;
+}
+
+async fn the_vault_is_the_sign_in_create_lock_refuse_unlock_and_auto_lock_flow() {
     let app = app_binary();
     let data_root = tempfile::tempdir().expect("a temp dir");
     // Twenty seconds of idleness lock the vault, so that auto-lock is seen within the test (and
@@ -374,6 +390,14 @@ async fn create_vault(client: &Client) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connect_by_api_key_trade_paper_see_the_fill_and_the_position_and_survive_an_outage() {
+    once_more_if_webkit_crashed(
+        "connect_by_api_key_trade_paper_see_the_fill_and_the_position_and_survive_an_outage",
+        connect_by_api_key_trade_paper_see_the_fill_and_the_position_and_survive_an_outage_flow,
+    )
+    .await;
+}
+
+async fn connect_by_api_key_trade_paper_see_the_fill_and_the_position_and_survive_an_outage_flow() {
     let app = app_binary();
     let cli = app.with_file_name("brokerdesk");
     let data_root = tempfile::tempdir().expect("a temp dir");
@@ -524,6 +548,14 @@ async fn connect_by_api_key_trade_paper_see_the_fill_and_the_position_and_surviv
 /// from the terminal, the sandbox fills it, and nothing but the stream tells the app.
 #[tokio::test]
 async fn a_fill_reaches_the_blotter_through_the_stream_with_polling_off() {
+    once_more_if_webkit_crashed(
+        "a_fill_reaches_the_blotter_through_the_stream_with_polling_off",
+        a_fill_reaches_the_blotter_through_the_stream_with_polling_off_flow,
+    )
+    .await;
+}
+
+async fn a_fill_reaches_the_blotter_through_the_stream_with_polling_off_flow() {
     let app = app_binary();
     let cli = app.with_file_name("brokerdesk");
     let data_root = tempfile::tempdir().expect("a temp dir");
@@ -603,6 +635,14 @@ fn ibkr_fixture(name: &str) -> serde_json::Value {
 /// the user confirms the warning in the ticket.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_ibkr_warning_is_shown_in_the_ticket_and_confirmed_by_the_user() {
+    once_more_if_webkit_crashed(
+        "an_ibkr_warning_is_shown_in_the_ticket_and_confirmed_by_the_user",
+        an_ibkr_warning_is_shown_in_the_ticket_and_confirmed_by_the_user_flow,
+    )
+    .await;
+}
+
+async fn an_ibkr_warning_is_shown_in_the_ticket_and_confirmed_by_the_user_flow() {
     use wiremock::matchers::{body_json, method, path, path_regex};
     use wiremock::{Mock, MockServer, ResponseTemplate};
     let gateway = MockServer::start().await;
@@ -726,6 +766,14 @@ async fn an_ibkr_warning_is_shown_in_the_ticket_and_confirmed_by_the_user() {
 /// into the vault and never back into the page.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn oauth_is_a_choice_on_the_card_and_the_oauth_app_is_registered_in_the_app() {
+    once_more_if_webkit_crashed(
+        "oauth_is_a_choice_on_the_card_and_the_oauth_app_is_registered_in_the_app",
+        oauth_is_a_choice_on_the_card_and_the_oauth_app_is_registered_in_the_app_flow,
+    )
+    .await;
+}
+
+async fn oauth_is_a_choice_on_the_card_and_the_oauth_app_is_registered_in_the_app_flow() {
     const APP_SECRET: &str = "oauth-app-secret-typed-in-the-page";
     let app = app_binary();
     let data_root = tempfile::tempdir().expect("a temp dir");
@@ -775,6 +823,14 @@ async fn oauth_is_a_choice_on_the_card_and_the_oauth_app_is_registered_in_the_ap
 /// writes it to the file whose path the page shows.
 #[tokio::test]
 async fn the_activity_page_lists_a_paper_fill_filters_it_and_exports_csv() {
+    once_more_if_webkit_crashed(
+        "the_activity_page_lists_a_paper_fill_filters_it_and_exports_csv",
+        the_activity_page_lists_a_paper_fill_filters_it_and_exports_csv_flow,
+    )
+    .await;
+}
+
+async fn the_activity_page_lists_a_paper_fill_filters_it_and_exports_csv_flow() {
     let app = app_binary();
     let data_root = tempfile::tempdir().expect("a temp dir");
     let data_dir = data_root.path().join("data");
@@ -971,10 +1027,11 @@ async fn choose_theme(client: &Client, theme: &str) {
 }
 
 /// Runs `flow`, and once more if WebKit's page crashed or hung under it (WebKitWebDriver then
-/// deletes the session: "page crash or hang"). CI saw it once on the position page (and once
-/// there a click whose page never came, maybe the same); 11 runs of that test here, 5 of them
-/// with both cores kept busy, never did. A second crash, an app process that is gone, or any
-/// other failure fails the test.
+/// deletes the session: "page crash or hang"). Every flow runs under it: CI saw it on the
+/// position page (and once there a click whose page never came, maybe the same), and on
+/// 2026-12-07 before the first page of the shortcuts flow showed (the same app had passed every
+/// flow in the run before); never here, busy cores or not. A second crash, an app process that
+/// is gone, or any other failure fails the test.
 async fn once_more_if_webkit_crashed<F, Fut>(name: &str, flow: F)
 where
     F: Fn() -> Fut,
@@ -1077,6 +1134,14 @@ const PAGES: [&str; 6] = [
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn themes_switch_and_persist_and_every_page_passes_axe_in_both() {
+    once_more_if_webkit_crashed(
+        "themes_switch_and_persist_and_every_page_passes_axe_in_both",
+        themes_switch_and_persist_and_every_page_passes_axe_in_both_flow,
+    )
+    .await;
+}
+
+async fn themes_switch_and_persist_and_every_page_passes_axe_in_both_flow() {
     let app = app_binary();
     let data_root = tempfile::tempdir().expect("a temp dir");
     let data_dir = data_root.path().join("data");
@@ -1141,6 +1206,14 @@ async fn themes_switch_and_persist_and_every_page_passes_axe_in_both() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shortcuts_open_the_help_go_to_pages_and_never_fire_while_typing() {
+    once_more_if_webkit_crashed(
+        "shortcuts_open_the_help_go_to_pages_and_never_fire_while_typing",
+        shortcuts_open_the_help_go_to_pages_and_never_fire_while_typing_flow,
+    )
+    .await;
+}
+
+async fn shortcuts_open_the_help_go_to_pages_and_never_fire_while_typing_flow() {
     let app = app_binary();
     let data_root = tempfile::tempdir().expect("a temp dir");
     let driver = start_driver(&data_root.path().join("data"), &[]);
@@ -1219,6 +1292,14 @@ async fn shortcuts_open_the_help_go_to_pages_and_never_fire_while_typing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_page_is_reachable_by_keyboard_with_a_visible_focus_ring() {
+    once_more_if_webkit_crashed(
+        "every_page_is_reachable_by_keyboard_with_a_visible_focus_ring",
+        every_page_is_reachable_by_keyboard_with_a_visible_focus_ring_flow,
+    )
+    .await;
+}
+
+async fn every_page_is_reachable_by_keyboard_with_a_visible_focus_ring_flow() {
     let app = app_binary();
     let data_root = tempfile::tempdir().expect("a temp dir");
     let driver = start_driver(&data_root.path().join("data"), &[]);
@@ -1333,6 +1414,14 @@ async fn slow_gateway(delay: Duration) -> wiremock::MockServer {
 /// Issue 18: unlocking with several slow connections shows how far their first sync is.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_first_sync_of_several_slow_connections_shows_its_progress() {
+    once_more_if_webkit_crashed(
+        "a_first_sync_of_several_slow_connections_shows_its_progress",
+        a_first_sync_of_several_slow_connections_shows_its_progress_flow,
+    )
+    .await;
+}
+
+async fn a_first_sync_of_several_slow_connections_shows_its_progress_flow() {
     let gateways = [
         slow_gateway(Duration::from_millis(1500)).await,
         slow_gateway(Duration::from_millis(3000)).await,
@@ -1435,6 +1524,14 @@ async fn buy_one_paper_share(client: &Client, symbol: &str) {
 /// and no reconciliation break; a replay file is chosen by its path and kept.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_paper_sandbox_is_reset_and_its_prices_chosen_in_settings() {
+    once_more_if_webkit_crashed(
+        "the_paper_sandbox_is_reset_and_its_prices_chosen_in_settings",
+        the_paper_sandbox_is_reset_and_its_prices_chosen_in_settings_flow,
+    )
+    .await;
+}
+
+async fn the_paper_sandbox_is_reset_and_its_prices_chosen_in_settings_flow() {
     let app = app_binary();
     let data_root = tempfile::tempdir().expect("a temp dir");
     let driver = start_driver(
@@ -1661,6 +1758,14 @@ async fn position_detail_flow() {
 /// credential stored in the app shows as one, and removing it makes both say none at once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_credential_count_follows_the_table_under_it() {
+    once_more_if_webkit_crashed(
+        "the_credential_count_follows_the_table_under_it",
+        the_credential_count_follows_the_table_under_it_flow,
+    )
+    .await;
+}
+
+async fn the_credential_count_follows_the_table_under_it_flow() {
     let app = app_binary();
     let data_root = tempfile::tempdir().expect("a temp dir");
     let driver = start_driver(data_root.path(), &[]);
@@ -1760,6 +1865,15 @@ async fn attr_of(client: &Client, css: &str, name: &str) -> Option<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_net_worth_chart_switches_ranges_over_a_seeded_history_and_allocation_shows_paper() {
+    once_more_if_webkit_crashed(
+        "the_net_worth_chart_switches_ranges_over_a_seeded_history_and_allocation_shows_paper",
+        the_net_worth_chart_switches_ranges_over_a_seeded_history_and_allocation_shows_paper_flow,
+    )
+    .await;
+}
+
+async fn the_net_worth_chart_switches_ranges_over_a_seeded_history_and_allocation_shows_paper_flow()
+{
     let app = app_binary();
     let data_root = tempfile::tempdir().expect("a temp dir");
     let data_dir = data_root.path().join("data");
@@ -1777,7 +1891,7 @@ async fn the_net_worth_chart_switches_ranges_over_a_seeded_history_and_allocatio
     let date = |t: &str| t.split(' ').count() == 2;
     let month = |t: &str| t.len() == 3 && t.chars().all(|c| c.is_ascii_alphabetic());
     let year = |t: &str| t.len() == 4 && t.starts_with("20");
-    type TickIs<'a> = &'a dyn Fn(&str) -> bool;
+    type TickIs<'a> = &'a (dyn Fn(&str) -> bool + Sync);
     let kinds: [(&str, TickIs<'_>); 5] = [
         ("1D", &hours),
         ("1W", &date),
