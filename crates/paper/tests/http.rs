@@ -607,7 +607,7 @@ async fn closing_the_sandbox_closes_idle_connections_and_refuses_new_ones() {
 
 /// A trade stream client too slow to keep up is closed (1013, "try again later") once updates
 /// it was owed are gone, never left believing an order open that filled: it reconnects and
-/// re-reads its orders. The client reads nothing (a small receive buffer) while ten thousand
+/// re-reads its orders. The client reads nothing (a small receive buffer) while twenty thousand
 /// resting orders are placed; then it reads what came and must find the close.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_trade_stream_client_that_falls_behind_is_closed_not_skipped() {
