@@ -20,7 +20,7 @@ use std::sync::{Arc, Mutex};
 
 pub use super::market_data::Anchor;
 use super::market_data::Bar;
-use super::session_cache::SessionCache;
+use super::session_cache::{BarItem, Drawn, DrawnAt, SessionCache};
 use crate::engine::calendar::{new_york_midnight, new_york_session};
 use crate::engine::{Session, Timestamp};
 
@@ -325,23 +325,37 @@ impl SymbolHistory {
         self
     }
 
+    /// Bar `k` of session `i` drawn at `width` (`drawn`), with where it was drawn when the
+    /// cache keeps that.
+    fn item(&self, i: usize, width: u32, drawn: &Drawn, k: usize) -> Option<BarItem> {
+        let bar = drawn.bars().get(k)?.clone();
+        let at = match &self.cache {
+            Some((_, id)) => u32::try_from(k).ok().map(|k| DrawnAt {
+                key: (*id, i as u32, width),
+                k,
+            }),
+            None => None,
+        };
+        Some(BarItem { bar, drawn: at })
+    }
+
     /// Session `i`'s minute bars (from the cache when it has them).
-    fn session_minutes(&self, i: usize) -> Arc<[Bar]> {
+    fn session_minutes(&self, i: usize) -> Arc<Drawn> {
         let day = &self.days[i];
         match &self.cache {
             Some((cache, id)) => cache.get_or_draw(*id, i as u32, 1, || minutes_of(day)),
-            None => minutes_of(day).into(),
+            None => Arc::new(Drawn::new(minutes_of(day))),
         }
     }
 
     /// Session `i`'s minutes merged per `n`-minute bucket (`chunks`).
-    fn session_chunks(&self, i: usize, n: u32) -> Arc<[Bar]> {
+    fn session_chunks(&self, i: usize, n: u32) -> Arc<Drawn> {
         let day = &self.days[i];
         // Drawn without keeping the minutes: a long query would push everything else out.
         let draw = || chunks(n, &minutes_of(day));
         match &self.cache {
             Some((cache, id)) => cache.get_or_draw(*id, i as u32, n, draw),
-            None => draw().into(),
+            None => Arc::new(Drawn::new(draw())),
         }
     }
 
@@ -370,15 +384,30 @@ impl SymbolHistory {
         hi: Timestamp,
         desc: bool,
     ) -> Box<dyn Iterator<Item = Bar> + Send + '_> {
-        let in_range = move |b: &&Bar| lo <= b.t && b.t < hi;
+        Box::new(self.minute_items(lo, hi, desc).map(|item| item.bar))
+    }
+
+    /// `minutes`, each with the session it was drawn in.
+    fn minute_items(
+        &self,
+        lo: Timestamp,
+        hi: Timestamp,
+        desc: bool,
+    ) -> Box<dyn Iterator<Item = BarItem> + Send + '_> {
         let session = move |i: usize| {
-            let bars = self.session_minutes(i);
+            let drawn = self.session_minutes(i);
+            let bars = drawn.bars();
+            // Minutes are in time order: the range is a slice of them.
+            let (from, to) = (
+                bars.partition_point(|b| b.t < lo),
+                bars.partition_point(|b| b.t < hi),
+            );
             let order: Box<dyn Iterator<Item = usize> + Send> = if desc {
-                Box::new((0..bars.len()).rev())
+                Box::new((from..to.max(from)).rev())
             } else {
-                Box::new(0..bars.len())
+                Box::new(from..to.max(from))
             };
-            order.filter_map(move |k| bars.get(k).filter(in_range).cloned())
+            order.filter_map(move |k| self.item(i, 1, &drawn, k))
         };
         let range = self.sessions_in(lo, hi);
         if desc {
@@ -398,21 +427,26 @@ impl SymbolHistory {
         lo: Timestamp,
         hi: Timestamp,
         desc: bool,
-    ) -> Box<dyn Iterator<Item = Bar> + Send + '_> {
+    ) -> Box<dyn Iterator<Item = BarItem> + Send + '_> {
         if n <= 1 {
-            return self.minutes(lo, hi, desc);
+            return self.minute_items(lo, hi, desc);
         }
-        let session = move |i: usize| -> Box<dyn Iterator<Item = Bar> + Send + '_> {
+        let session = move |i: usize| -> Box<dyn Iterator<Item = BarItem> + Send + '_> {
             let s = &self.days[i].session;
             if lo <= s.open && s.close <= hi {
-                let bars = self.session_chunks(i, n);
+                let drawn = self.session_chunks(i, n);
+                let len = drawn.bars().len();
                 if desc {
-                    Box::new((0..bars.len()).rev().map(move |k| bars[k].clone()))
+                    Box::new(
+                        (0..len)
+                            .rev()
+                            .filter_map(move |k| self.item(i, n, &drawn, k)),
+                    )
                 } else {
-                    Box::new((0..bars.len()).map(move |k| bars[k].clone()))
+                    Box::new((0..len).filter_map(move |k| self.item(i, n, &drawn, k)))
                 }
             } else {
-                self.minutes(lo.max(s.open), hi.min(s.close), desc)
+                self.minute_items(lo.max(s.open), hi.min(s.close), desc)
             }
         };
         let range = self.sessions_in(lo, hi);
@@ -444,6 +478,11 @@ impl HistoryBook {
 
     pub fn seed(&self) -> u64 {
         self.seed
+    }
+
+    /// Where every history of this book keeps its drawn sessions.
+    pub fn sessions(&self) -> &SessionCache {
+        &self.cache
     }
 
     pub fn get(&self, symbol: &Symbol, anchor: Anchor) -> Arc<SymbolHistory> {

@@ -15,8 +15,10 @@ use rust_decimal::prelude::ToPrimitive;
 
 use super::market_data::Bar;
 use super::series::{PageToken, TapeQuote, TapeTrade};
+use super::session_cache::{BarItem, Drawn, DrawnAt, Json, Key, SessionCache};
 use super::wire;
 use crate::engine::Timestamp;
+use std::sync::Arc;
 
 /// Largest mantissa written from its digits: below 10^15 a decimal converts to its nearest
 /// `f64` (`Decimal::to_f64` divides two exactly representable values) and that `f64`'s
@@ -25,15 +27,19 @@ const EXACT_DIGITS_BELOW: u64 = 1_000_000_000_000_000;
 
 /// Writes the items of a page.
 #[derive(Default)]
-pub struct HistoryWriter {
+pub struct HistoryWriter<'a> {
     out: Vec<u8>,
     /// Timestamps, with the date of the day before kept (a page's items run in time order).
     times: wire::Rfc3339Days,
+    /// Where drawn bars' sessions are kept, and the last one a bar came from (a page's bars
+    /// come a session at a time).
+    sessions: Option<&'a SessionCache>,
+    last: Option<(Key, Arc<Drawn>)>,
 }
 
 /// One item of a historical answer.
 pub trait HistoryItem {
-    fn write(&self, w: &mut HistoryWriter);
+    fn write(&self, w: &mut HistoryWriter<'_>);
 }
 
 /// How the answer is shaped: keyed by symbol (`/v2/stocks/bars`) or one symbol's list
@@ -45,17 +51,20 @@ pub enum Shape<'a> {
 }
 
 /// `{"<key>": ..., ["symbol": ...,] "next_page_token": ...}`, as Alpaca shapes a page.
-/// `page` is sorted by symbol (as `series::page` returns it).
+/// `page` is sorted by symbol (as `series::page` returns it); drawn bars' JSON is copied from
+/// `sessions` where it keeps them.
 pub fn write_page<T: HistoryItem>(
     key: &str,
     shape: Shape<'_>,
     page: &[(&Symbol, Vec<T>)],
     token: Option<PageToken>,
+    sessions: Option<&SessionCache>,
 ) -> Vec<u8> {
     let items: usize = page.iter().map(|(_, v)| v.len()).sum();
     let mut w = HistoryWriter {
         out: Vec::with_capacity(128 + items * 120),
-        times: wire::Rfc3339Days::default(),
+        sessions,
+        ..HistoryWriter::default()
     };
     w.out.push(b'{');
     w.string(key);
@@ -91,7 +100,28 @@ pub fn write_page<T: HistoryItem>(
     w.out
 }
 
-impl HistoryWriter {
+impl HistoryWriter<'_> {
+    /// Copies the JSON of bar `at.k` of the session drawn under `at.key`; `false` (nothing
+    /// written) if the cache no longer keeps that session.
+    fn copy_drawn(&mut self, at: DrawnAt) -> bool {
+        if self.last.as_ref().is_none_or(|(key, _)| *key != at.key) {
+            self.last = self
+                .sessions
+                .and_then(|s| s.get(at.key))
+                .map(|drawn| (at.key, drawn));
+        }
+        let Some((_, drawn)) = &self.last else {
+            return false;
+        };
+        match drawn.json(at.k as usize, session_json) {
+            Some(json) => {
+                self.out.extend_from_slice(json);
+                true
+            }
+            None => false,
+        }
+    }
+
     fn list<T: HistoryItem>(&mut self, items: &[T]) {
         self.out.push(b'[');
         for (i, item) in items.iter().enumerate() {
@@ -193,7 +223,7 @@ fn write_exact(out: &mut Vec<u8>, d: Decimal) -> bool {
 }
 
 impl HistoryItem for Bar {
-    fn write(&self, w: &mut HistoryWriter) {
+    fn write(&self, w: &mut HistoryWriter<'_>) {
         w.open_with_time(self.t);
         w.num(b",\"o\":", self.o);
         w.num(b",\"h\":", self.h);
@@ -206,8 +236,36 @@ impl HistoryItem for Bar {
     }
 }
 
+/// A drawn bar's JSON is its session's, written by `Bar::write` on first use; any other bar is
+/// written here.
+impl HistoryItem for BarItem {
+    fn write(&self, w: &mut HistoryWriter<'_>) {
+        if !self.drawn.is_some_and(|at| w.copy_drawn(at)) {
+            self.bar.write(w);
+        }
+    }
+}
+
+/// A drawn session's bars as a page writes them, one object after another.
+fn session_json(bars: &[Bar]) -> Json {
+    let mut w = HistoryWriter {
+        out: Vec::with_capacity(bars.len() * 120),
+        ..HistoryWriter::default()
+    };
+    let mut ends = Vec::with_capacity(bars.len());
+    for bar in bars {
+        bar.write(&mut w);
+        // A session's JSON is a few tens of kilobytes; a length past u32 would be no session.
+        let Ok(end) = u32::try_from(w.out.len()) else {
+            break;
+        };
+        ends.push(end);
+    }
+    Json { bytes: w.out, ends }
+}
+
 impl HistoryItem for TapeTrade {
-    fn write(&self, w: &mut HistoryWriter) {
+    fn write(&self, w: &mut HistoryWriter<'_>) {
         w.open_with_time(self.t);
         w.text(b",\"x\":", "V");
         w.num(b",\"p\":", self.price);
@@ -221,7 +279,7 @@ impl HistoryItem for TapeTrade {
 }
 
 impl HistoryItem for TapeQuote {
-    fn write(&self, w: &mut HistoryWriter) {
+    fn write(&self, w: &mut HistoryWriter<'_>) {
         w.open_with_time(self.t);
         w.text(b",\"ax\":", "V");
         w.num(b",\"ap\":", self.ask);
@@ -450,26 +508,103 @@ mod tests {
                 (&msft, vec![bar.clone(), bar.clone()]),
             ],
             Some(token.clone()),
+            None,
         );
         let v: serde_json::Value = serde_json::from_slice(&many).unwrap();
         assert_eq!(v["bars"]["AAPL"].as_array().unwrap().len(), 1);
         assert_eq!(v["bars"]["MSFT"][1]["o"], 190.5);
         assert_eq!(v["bars"]["MSFT"][1]["t"], "2026-01-02T14:30:00.000000000Z");
         assert_eq!(v["next_page_token"], token.encode());
-        let one = write_page("bars", Shape::One(&aapl), &[(&aapl, vec![bar])], None);
+        let one = write_page("bars", Shape::One(&aapl), &[(&aapl, vec![bar])], None, None);
         let v: serde_json::Value = serde_json::from_slice(&one).unwrap();
         assert_eq!(v["symbol"], "AAPL");
         assert_eq!(v["bars"][0]["vw"], 190.5);
         assert!(v["next_page_token"].is_null());
-        let empty = write_page::<Bar>("bars", Shape::One(&aapl), &[], None);
+        let empty = write_page::<Bar>("bars", Shape::One(&aapl), &[], None, None);
         assert_eq!(
             std::str::from_utf8(&empty).unwrap(),
             r#"{"bars":[],"symbol":"AAPL","next_page_token":null}"#
         );
-        let none = write_page::<Bar>("bars", Shape::Many, &[], None);
+        let none = write_page::<Bar>("bars", Shape::Many, &[], None, None);
         assert_eq!(
             std::str::from_utf8(&none).unwrap(),
             r#"{"bars":{},"next_page_token":null}"#
+        );
+    }
+
+    /// Pages of drawn bars copied from their sessions' JSON are the pages written bar by bar:
+    /// every width, both directions, ranges cutting sessions, a live minute merged into a
+    /// drawn one, a first pass (writing the JSON) and a second (copying it), a cache too small
+    /// to keep much.
+    #[test]
+    fn drawn_bars_copied_from_their_session_json_are_the_bars_written() {
+        use super::super::history::{Anchor, SymbolHistory};
+        use super::super::series::{Sources, Width};
+        use super::super::session_cache::{BUDGET_BARS, SessionCache};
+        use std::sync::Arc;
+        let t = |s: &str| chrono::DateTime::parse_from_rfc3339(s).unwrap().to_utc();
+        let anchor = Anchor {
+            at: t("2026-12-03T19:00:00Z"),
+            price: Decimal::new(23017, 2),
+        };
+        let sym = Symbol::new("AAPL");
+        // A live minute at the last drawn minute of the third range: the two are merged.
+        let live = Bar::open(
+            t("2026-11-02T20:59:00Z"),
+            Decimal::new(19051, 2),
+            Decimal::TEN,
+        );
+        let sources = |cache: &Arc<SessionCache>| Sources {
+            history: Some(Arc::new(
+                SymbolHistory::build(7, &sym, anchor).cached(Arc::clone(cache)),
+            )),
+            minutes: vec![live.clone()],
+            ..Sources::default()
+        };
+        let ranges = [
+            (t("2025-12-01T00:00:00Z"), t("2026-01-20T00:00:00Z")),
+            (t("2026-09-15T14:47:00Z"), t("2026-10-20T16:35:00Z")),
+            (t("2026-11-02T14:30:00Z"), t("2026-11-02T20:59:00Z")),
+        ];
+        let widths = [
+            Width::Minutes(1),
+            Width::Minutes(7),
+            Width::Minutes(60),
+            Width::Minutes(1380),
+            Width::Day,
+        ];
+        let (mut copied, mut merged_live) = (0, false);
+        for budget in [BUDGET_BARS, 500] {
+            let cache = Arc::new(SessionCache::new(budget));
+            let src = sources(&cache);
+            for (lo, hi) in ranges {
+                for width in widths {
+                    for desc in [false, true] {
+                        for pass in 0..2 {
+                            let items: Vec<BarItem> = src.bars(width, lo, hi, desc).collect();
+                            copied += items.iter().filter(|i| i.drawn.is_some()).count();
+                            merged_live |=
+                                items.iter().any(|i| i.bar.t == live.t && i.bar.v > live.v);
+                            let bare: Vec<BarItem> =
+                                items.iter().map(|i| BarItem::from(i.bar.clone())).collect();
+                            let page = |items, sessions| {
+                                let list = [(&sym, items)];
+                                write_page("bars", Shape::One(&sym), &list, None, sessions)
+                            };
+                            assert_eq!(
+                                String::from_utf8(page(items, Some(&cache))).unwrap(),
+                                String::from_utf8(page(bare, None)).unwrap(),
+                                "{width:?} {lo} {hi} {desc} {pass} {budget}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        assert!(copied > 100_000, "{copied} bars copied");
+        assert!(
+            merged_live,
+            "the live minute was not merged into a drawn one"
         );
     }
 }

@@ -483,21 +483,21 @@ async fn history_page(
                     let (lo, hi) = resume(at);
                     src(s).bars(width, lo, hi, w.desc)
                 });
-                write_page("bars", shape, &page, token)
+                write_page("bars", shape, &page, token, Some(book.sessions()))
             }
             None if kind == Need::Trades => {
                 let (page, token) = series::page(&symbols, w.token.as_ref(), w.limit, |s, at| {
                     let (lo, hi) = resume(at);
                     src(s).trades(lo, hi, w.desc)
                 });
-                write_page("trades", shape, &page, token)
+                write_page("trades", shape, &page, token, None)
             }
             None => {
                 let (page, token) = series::page(&symbols, w.token.as_ref(), w.limit, |s, at| {
                     let (lo, hi) = resume(at);
                     src(s).quotes(lo, hi, w.desc)
                 });
-                write_page("quotes", shape, &page, token)
+                write_page("quotes", shape, &page, token, None)
             }
         }
     })

@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use super::history::{SymbolHistory, TRADES_PER_MINUTE, trades_of};
 use super::market_data::Bar;
+pub use super::session_cache::BarItem;
 use crate::engine::Timestamp;
 use crate::engine::calendar::{new_york_local, new_york_midnight};
 
@@ -99,6 +100,12 @@ impl Timed for Bar {
     }
 }
 
+impl Timed for BarItem {
+    fn t(&self) -> Timestamp {
+        self.bar.t
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct TapeTrade {
     pub t: Timestamp,
@@ -170,19 +177,25 @@ impl Sources {
     }
 
     /// Minute bars (intraday widths) or daily bars (longer ones) with `lo <= t < hi`.
-    fn base_bars(&self, width: Width, lo: Timestamp, hi: Timestamp, desc: bool) -> Stream<'_, Bar> {
+    fn base_bars(
+        &self,
+        width: Width,
+        lo: Timestamp,
+        hi: Timestamp,
+        desc: bool,
+    ) -> Stream<'_, BarItem> {
         if width.intraday() {
-            let live: Vec<Bar> = self
+            let live: Vec<BarItem> = self
                 .minutes
                 .iter()
                 .filter(|b| lo <= b.t && b.t < hi)
-                .cloned()
+                .map(|b| BarItem::from(b.clone()))
                 .collect();
             let n = match width {
                 Width::Minutes(n) => n,
                 _ => 1,
             };
-            let past: Stream<'_, Bar> = match &self.history {
+            let past: Stream<'_, BarItem> = match &self.history {
                 Some(h) => h.intraday(n, lo, hi, desc),
                 None => Box::new(std::iter::empty()),
             };
@@ -194,12 +207,18 @@ impl Sources {
         } else {
             let mut days = self.all_days();
             days.retain(|b| lo <= b.t && b.t < hi);
-            ordered(days, desc)
+            Box::new(ordered(days, desc).map(BarItem::from))
         }
     }
 
     /// Bars of `width` whose start lies in `[lo, hi]`, in time order or reversed.
-    pub fn bars(&self, width: Width, lo: Timestamp, hi: Timestamp, desc: bool) -> Stream<'_, Bar> {
+    pub fn bars(
+        &self,
+        width: Width,
+        lo: Timestamp,
+        hi: Timestamp,
+        desc: bool,
+    ) -> Stream<'_, BarItem> {
         let upto = hi.checked_add_signed(width.span()).unwrap_or(hi);
         let base = self.base_bars(width, lo, upto, desc).peekable();
         Box::new(
@@ -208,7 +227,7 @@ impl Sources {
                 width,
                 desc,
             }
-            .filter(move |b| lo <= b.t && b.t <= hi),
+            .filter(move |b| lo <= b.bar.t && b.bar.t <= hi),
         )
     }
 
@@ -285,18 +304,20 @@ impl Sources {
     }
 }
 
-/// Merges consecutive base bars falling in the same bucket.
+/// Merges consecutive base bars falling in the same bucket. A bar that is its bucket's only
+/// one and starts it is passed on as it came (with its drawn session's JSON); any other is a
+/// new bar.
 struct Aggregate<'a> {
-    inner: std::iter::Peekable<Stream<'a, Bar>>,
+    inner: std::iter::Peekable<Stream<'a, BarItem>>,
     width: Width,
     desc: bool,
 }
 
 impl Iterator for Aggregate<'_> {
-    type Item = Bar;
+    type Item = BarItem;
 
-    fn next(&mut self) -> Option<Bar> {
-        let first = self.inner.next()?;
+    fn next(&mut self) -> Option<BarItem> {
+        let BarItem { bar: first, drawn } = self.inner.next()?;
         let bucket = self.width.bucket(first.t);
         // An epoch-aligned bucket of minutes is `[bucket, bucket + width)`: a comparison, not
         // a truncation per peeked bar.
@@ -311,9 +332,11 @@ impl Iterator for Aggregate<'_> {
             Some(end) => bucket <= b.t && b.t < end,
             None => width.bucket(b.t) == bucket,
         };
+        let mut drawn = drawn.filter(|_| first.t == bucket);
         let mut acc = first;
         acc.t = bucket;
-        while let Some(next) = self.inner.next_if(same) {
+        while let Some(BarItem { bar: next, .. }) = self.inner.next_if(|b| same(&b.bar)) {
+            drawn = None;
             if self.desc {
                 // `next` is earlier: it opens the bar; the close stays.
                 let close = acc.c;
@@ -324,7 +347,7 @@ impl Iterator for Aggregate<'_> {
                 acc.merge(&next);
             }
         }
-        Some(acc)
+        Some(BarItem { bar: acc, drawn })
     }
 }
 
@@ -538,19 +561,20 @@ mod tests {
             for width in widths {
                 for desc in [false, true] {
                     let upto = hi.checked_add_signed(width.span()).unwrap();
-                    let minutes: Stream<'_, Bar> = plain.minutes(lo, upto, desc);
+                    let minutes: Stream<'_, BarItem> =
+                        Box::new(plain.minutes(lo, upto, desc).map(BarItem::from));
                     let want: Vec<String> = Aggregate {
                         inner: minutes.peekable(),
                         width,
                         desc,
                     }
-                    .filter(|b| lo <= b.t && b.t <= hi)
-                    .map(|b| format!("{b:?}"))
+                    .filter(|b| lo <= b.bar.t && b.bar.t <= hi)
+                    .map(|b| format!("{:?}", b.bar))
                     .collect();
                     compared += want.len();
                     let got = |s: &Sources| -> Vec<String> {
                         s.bars(width, lo, hi, desc)
-                            .map(|b| format!("{b:?}"))
+                            .map(|b| format!("{:?}", b.bar))
                             .collect()
                     };
                     for pass in 0..2 {
@@ -563,6 +587,34 @@ mod tests {
         assert!(compared > 100_000, "{compared}");
         assert!(big.bars() > 0 && big.bars() <= super::super::session_cache::BUDGET_BARS);
         assert!(tiny.bars() <= 500);
+    }
+
+    /// A drawn bar keeps its session's JSON only while it is its bucket's bar unchanged: alone
+    /// and at the bucket's start. Moved to its bucket's start, or merged, it is a new bar.
+    #[test]
+    fn only_a_drawn_bar_passed_on_unchanged_keeps_its_json() {
+        use super::super::session_cache::DrawnAt;
+        let at = |m: i64| chrono::DateTime::from_timestamp(1_764_686_280 + m * 60, 0).unwrap();
+        // 1_764_686_280 is a multiple of 7 minutes: minute 0 starts a 7-minute bucket.
+        let bars: Vec<Bar> = [0, 7, 8, 15]
+            .into_iter()
+            .map(|m| Bar::open(at(m), Decimal::ONE, Decimal::ONE))
+            .collect();
+        let items: Vec<BarItem> = (0..4)
+            .map(|k| BarItem {
+                bar: bars[k as usize].clone(),
+                drawn: Some(DrawnAt { key: (1, 0, 1), k }),
+            })
+            .collect();
+        let out: Vec<(Timestamp, Option<u32>)> = Aggregate {
+            inner: (Box::new(items.into_iter()) as Stream<'_, BarItem>).peekable(),
+            width: Width::Minutes(7),
+            desc: false,
+        }
+        .map(|i| (i.bar.t, i.drawn.map(|at| at.k)))
+        .collect();
+        // Minute 0: alone at its bucket's start. 7 and 8: merged. 15: alone but moved to 14.
+        assert_eq!(out, vec![(at(0), Some(0)), (at(7), None), (at(14), None)]);
     }
 
     /// Reference for `Aggregate`: group consecutive bars by `Width::bucket`, one bar per group
@@ -606,18 +658,23 @@ mod tests {
                     Bar::open(t, price, Decimal::from(gap + 1))
                 })
                 .collect();
+            let items = |desc| -> Stream<'_, BarItem> {
+                Box::new(ordered(bars.clone(), desc).map(BarItem::from))
+            };
             let up: Vec<Bar> = Aggregate {
-                inner: ordered(bars.clone(), false).peekable(),
+                inner: items(false).peekable(),
                 width,
                 desc: false,
             }
+            .map(|b| b.bar)
             .collect();
             proptest::prop_assert_eq!(&up, &grouped(&bars, width));
             let mut down: Vec<Bar> = Aggregate {
-                inner: ordered(bars.clone(), true).peekable(),
+                inner: items(true).peekable(),
                 width,
                 desc: true,
             }
+            .map(|b| b.bar)
             .collect();
             down.reverse();
             proptest::prop_assert_eq!(down, up);
