@@ -404,7 +404,9 @@ pub fn page<'a, T: Timed>(
                 run += 1;
             }
         }
-        let mut got = Vec::new();
+        // Room for the rest of the page at once: grown by doubling, a 10,000-bar page copied
+        // itself over a dozen times. Trimmed below when the symbol had fewer items.
+        let mut got = Vec::with_capacity(remaining);
         while remaining > 0 {
             let Some(x) = it.next() else { break };
             if Some(x.t()) == run_t {
@@ -422,6 +424,9 @@ pub fn page<'a, T: Timed>(
             None
         };
         if !got.is_empty() {
+            if got.len() < got.capacity() / 2 {
+                got.shrink_to_fit();
+            }
             out.push((sym, got));
         }
         if let Some(t) = more_here {
