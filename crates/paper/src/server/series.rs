@@ -404,11 +404,15 @@ pub fn page<'a, T: Timed>(
                 run += 1;
             }
         }
-        // Room for the rest of the page at once: grown by doubling, a 10,000-bar page copied
-        // itself over a dozen times. Trimmed below when the symbol had fewer items.
-        let mut got = Vec::with_capacity(remaining);
+        let mut got = Vec::new();
         while remaining > 0 {
             let Some(x) = it.next() else { break };
+            if got.capacity() == 0 {
+                // Room for the rest of the page at once, once the symbol has an item: grown by
+                // doubling, a 10,000-bar page copied itself over a dozen times. Trimmed below
+                // when the symbol had fewer.
+                got.reserve(remaining);
+            }
             if Some(x.t()) == run_t {
                 run += 1;
             } else {
