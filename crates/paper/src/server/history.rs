@@ -402,12 +402,11 @@ impl SymbolHistory {
                 bars.partition_point(|b| b.t < lo),
                 bars.partition_point(|b| b.t < hi),
             );
-            let order: Box<dyn Iterator<Item = usize> + Send> = if desc {
-                Box::new((from..to.max(from)).rev())
-            } else {
-                Box::new(from..to.max(from))
-            };
-            order.filter_map(move |k| self.item(i, 1, &drawn, k))
+            let (from, len) = (from, to.saturating_sub(from));
+            (0..len).filter_map(move |j| {
+                let k = if desc { from + len - 1 - j } else { from + j };
+                self.item(i, 1, &drawn, k)
+            })
         };
         let range = self.sessions_in(lo, hi);
         if desc {
@@ -436,15 +435,10 @@ impl SymbolHistory {
             if lo <= s.open && s.close <= hi {
                 let drawn = self.session_chunks(i, n);
                 let len = drawn.bars().len();
-                if desc {
-                    Box::new(
-                        (0..len)
-                            .rev()
-                            .filter_map(move |k| self.item(i, n, &drawn, k)),
-                    )
-                } else {
-                    Box::new((0..len).filter_map(move |k| self.item(i, n, &drawn, k)))
-                }
+                Box::new((0..len).filter_map(move |j| {
+                    let k = if desc { len - 1 - j } else { j };
+                    self.item(i, n, &drawn, k)
+                }))
             } else {
                 self.minute_items(lo.max(s.open), hi.min(s.close), desc)
             }
