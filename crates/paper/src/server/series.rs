@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use super::history::{SymbolHistory, TRADES_PER_MINUTE, trades_of};
 use super::market_data::Bar;
-pub use super::session_cache::BarItem;
+use super::session_cache::BarItem;
 use crate::engine::Timestamp;
 use crate::engine::calendar::{new_york_local, new_york_midnight};
 
@@ -149,6 +149,8 @@ pub struct Sources {
 }
 
 type Stream<'a, T> = Box<dyn Iterator<Item = T> + Send + 'a>;
+/// Bars on their way to a page.
+type Bars<'a> = Stream<'a, BarItem>;
 
 fn ordered<'a, T: Send + 'a>(v: Vec<T>, desc: bool) -> Stream<'a, T> {
     if desc {
@@ -177,13 +179,7 @@ impl Sources {
     }
 
     /// Minute bars (intraday widths) or daily bars (longer ones) with `lo <= t < hi`.
-    fn base_bars(
-        &self,
-        width: Width,
-        lo: Timestamp,
-        hi: Timestamp,
-        desc: bool,
-    ) -> Stream<'_, BarItem> {
+    fn base_bars(&self, width: Width, lo: Timestamp, hi: Timestamp, desc: bool) -> Bars<'_> {
         if width.intraday() {
             let live: Vec<BarItem> = self
                 .minutes
@@ -195,7 +191,7 @@ impl Sources {
                 Width::Minutes(n) => n,
                 _ => 1,
             };
-            let past: Stream<'_, BarItem> = match &self.history {
+            let past: Bars<'_> = match &self.history {
                 Some(h) => h.intraday(n, lo, hi, desc),
                 None => Box::new(std::iter::empty()),
             };
@@ -212,13 +208,7 @@ impl Sources {
     }
 
     /// Bars of `width` whose start lies in `[lo, hi]`, in time order or reversed.
-    pub fn bars(
-        &self,
-        width: Width,
-        lo: Timestamp,
-        hi: Timestamp,
-        desc: bool,
-    ) -> Stream<'_, BarItem> {
+    pub fn bars(&self, width: Width, lo: Timestamp, hi: Timestamp, desc: bool) -> Bars<'_> {
         let upto = hi.checked_add_signed(width.span()).unwrap_or(hi);
         let base = self.base_bars(width, lo, upto, desc).peekable();
         Box::new(
@@ -308,7 +298,7 @@ impl Sources {
 /// one and starts it is passed on as it came (with its drawn session's JSON); any other is a
 /// new bar.
 struct Aggregate<'a> {
-    inner: std::iter::Peekable<Stream<'a, BarItem>>,
+    inner: std::iter::Peekable<Bars<'a>>,
     width: Width,
     desc: bool,
 }
@@ -570,7 +560,7 @@ mod tests {
             for width in widths {
                 for desc in [false, true] {
                     let upto = hi.checked_add_signed(width.span()).unwrap();
-                    let minutes: Stream<'_, BarItem> =
+                    let minutes: Bars<'_> =
                         Box::new(plain.minutes(lo, upto, desc).map(BarItem::from));
                     let want: Vec<String> = Aggregate {
                         inner: minutes.peekable(),
@@ -616,7 +606,7 @@ mod tests {
             })
             .collect();
         let out: Vec<(Timestamp, Option<u32>)> = Aggregate {
-            inner: (Box::new(items.into_iter()) as Stream<'_, BarItem>).peekable(),
+            inner: (Box::new(items.into_iter()) as Bars<'_>).peekable(),
             width: Width::Minutes(7),
             desc: false,
         }
@@ -667,7 +657,7 @@ mod tests {
                     Bar::open(t, price, Decimal::from(gap + 1))
                 })
                 .collect();
-            let items = |desc| -> Stream<'_, BarItem> {
+            let items = |desc| -> Bars<'_> {
                 Box::new(ordered(bars.clone(), desc).map(BarItem::from))
             };
             let up: Vec<Bar> = Aggregate {
