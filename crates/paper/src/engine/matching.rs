@@ -528,7 +528,7 @@ impl Engine {
         if !self.trading_window() {
             return;
         }
-        self.match_symbol(&symbol, ask, bid, out);
+        self.match_symbol(&symbol, ask, bid, Some((ask, bid)), out);
     }
 
     pub(super) fn on_trade(&mut self, t: Trade, out: &mut Vec<Event>) {
@@ -541,7 +541,8 @@ impl Engine {
         if self.books.get(&symbol).is_none_or(SymbolBook::is_empty) || !self.trading_window() {
             return;
         }
-        self.match_symbol(&symbol, price, price, out);
+        let touch = self.quotes.get(&symbol).map(|q| (q.ask_price, q.bid_price));
+        self.match_symbol(&symbol, price, price, touch, out);
     }
 
     /// Moves a trailing stop's water mark and triggers it when the price comes back by the trail.
@@ -614,12 +615,14 @@ impl Engine {
     }
 
     /// Triggers stops at `buy_px`/`sell_px`, then trades what the quote now allows:
-    /// market orders by arrival, then limits best price first.
+    /// market orders by arrival, then limits best price first. `touch` is the symbol's quote
+    /// (ask, bid), which the caller has at hand (a tick is that quote: one look-up less).
     pub(super) fn match_symbol(
         &mut self,
         symbol: &Symbol,
         buy_px: Decimal,
         sell_px: Decimal,
+        touch: Option<(Decimal, Decimal)>,
         out: &mut Vec<Event>,
     ) {
         if !self.market_open() {
@@ -629,9 +632,12 @@ impl Engine {
             return;
         };
         // Limits trade at the quote (`executable`), whose prices a fill does not move.
-        let touch = self.quotes.get(symbol).map(|q| (q.ask_price, q.bid_price));
-        let buy_crosses = |limit: Decimal| touch.is_some_and(|(ask, _)| ask.gt0() && ask <= limit);
-        let sell_crosses = |limit: Decimal| touch.is_some_and(|(_, bid)| bid.gt0() && bid >= limit);
+        let buy_crosses = |limit: Decimal| {
+            touch.is_some_and(|(ask, _)| ask.gt0() && !fast_decimal::gt(ask, limit))
+        };
+        let sell_crosses = |limit: Decimal| {
+            touch.is_some_and(|(_, bid)| bid.gt0() && !fast_decimal::lt(bid, limit))
+        };
         // Most ticks move nothing: no trailing stop, no waiting market order, no stop hit and
         // no limit crossed is settled with this one look at the book.
         let quiet = book.trailing.is_empty()
@@ -640,11 +646,11 @@ impl Engine {
             && !book
                 .buy_stops
                 .first_key_value()
-                .is_some_and(|((stop, _), _)| buy_px.gt0() && buy_px >= *stop)
+                .is_some_and(|((stop, _), _)| buy_px.gt0() && !fast_decimal::lt(buy_px, *stop))
             && !book
                 .sell_stops
                 .first_key_value()
-                .is_some_and(|((stop, _), _)| sell_px.gt0() && sell_px <= stop.0)
+                .is_some_and(|((stop, _), _)| sell_px.gt0() && !fast_decimal::gt(sell_px, stop.0))
             && !book
                 .buy_limits
                 .first_key_value()
