@@ -2,13 +2,58 @@
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
+use std::hash::{Hash, Hasher};
+
+/// Ids are compared where they key the sandbox's maps (an account, a symbol: a dozen times per
+/// order), and most are a few bytes long. The standard string comparison calls `memcmp` for
+/// them; this one compares up to 16 bytes with two overlapping loads each side, inline.
+/// Equal exactly when the bytes are equal.
+#[inline]
+fn same_bytes(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    // Two loads that together cover every byte (they overlap when `n` is under twice their
+    // width): the first `W` bytes and the last `W`.
+    macro_rules! covered {
+        ($t:ty, $w:expr) => {{
+            let head = |s: &[u8]| <$t>::from_ne_bytes(s[..$w].try_into().unwrap_or([0; $w]));
+            let tail = |s: &[u8]| <$t>::from_ne_bytes(s[n - $w..].try_into().unwrap_or([0; $w]));
+            head(a) == head(b) && tail(a) == tail(b)
+        }};
+    }
+    match n {
+        0 => true,
+        1..=3 => a[0] == b[0] && a[n / 2] == b[n / 2] && a[n - 1] == b[n - 1],
+        4..=8 => covered!(u32, 4),
+        9..=16 => covered!(u64, 8),
+        _ => a == b,
+    }
+}
 
 macro_rules! string_id {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
-        #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[derive(Clone, Debug, Eq, PartialOrd, Ord, Serialize, Deserialize)]
         #[serde(transparent)]
         pub struct $name(String);
+
+        impl PartialEq for $name {
+            #[inline]
+            fn eq(&self, other: &Self) -> bool {
+                same_bytes(&self.0, &other.0)
+            }
+        }
+
+        // Hashes as the string, as the derived `Hash` did (equal ids hash alike).
+        impl Hash for $name {
+            #[inline]
+            fn hash<H: Hasher>(&self, state: &mut H) {
+                self.0.hash(state);
+            }
+        }
 
         impl $name {
             pub fn new(value: impl Into<String>) -> Self {
@@ -62,9 +107,23 @@ string_id!(
 );
 
 /// A ticker symbol, normalised to upper case so that `aapl` and `AAPL` are the same instrument.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(into = "String", from = "String")]
 pub struct Symbol(String);
+
+impl PartialEq for Symbol {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        same_bytes(&self.0, &other.0)
+    }
+}
+
+impl Hash for Symbol {
+    #[inline]
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.0.hash(state);
+    }
+}
 
 impl Symbol {
     pub fn new(value: impl AsRef<str>) -> Self {
@@ -119,5 +178,28 @@ mod tests {
         let parsed: Symbol = serde_json::from_str("\"msft\"").unwrap();
         assert_eq!(parsed.as_str(), "MSFT");
         assert_eq!(serde_json::to_string(&parsed).unwrap(), "\"MSFT\"");
+    }
+
+    proptest::proptest! {
+        /// Each length class of `same_bytes` (0, 1–3, 4–8, 9–16, longer), a difference at any
+        /// byte: ids are equal exactly when their strings are.
+        #[test]
+        fn ids_are_equal_exactly_when_their_strings_are(
+            a in proptest::collection::vec(proptest::sample::select(b"ab\xc3\xa9".to_vec()), 0..24),
+            flip in proptest::option::of(0usize..24),
+            cut in proptest::option::of(0usize..24),
+        ) {
+            let a = String::from_utf8_lossy(&a).into_owned();
+            let mut b = a.clone().into_bytes();
+            if let Some(i) = flip.filter(|&i| i < b.len()) {
+                b[i] = if b[i] == b'a' { b'b' } else { b'a' };
+            }
+            if let Some(n) = cut.filter(|&n| n < b.len()) {
+                b.truncate(n);
+            }
+            let b = String::from_utf8_lossy(&b).into_owned();
+            proptest::prop_assert_eq!(AccountId::new(a.clone()) == AccountId::new(b.clone()), a == b);
+            proptest::prop_assert_eq!(Symbol(a.clone()) == Symbol(b.clone()), a == b);
+        }
     }
 }
