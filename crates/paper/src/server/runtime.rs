@@ -680,6 +680,7 @@ impl Encoding {
         std::thread::Builder::new()
             .name("paper-snapshot".into())
             .spawn(move || {
+                background_priority();
                 let saved = store
                     .save(covers, |out| {
                         serde_json::to_writer(out, &*image).map_err(std::io::Error::from)
@@ -710,6 +711,28 @@ impl Encoding {
             Err(e) => tracing::warn!(error = %e, "snapshot failed"),
         }
         Ok(Some(store))
+    }
+}
+
+/// How much lower than the exchange an image is encoded (a nice value: ~a tenth of the CPU
+/// share when both want a core). An image only bounds restart time; the order path is what a
+/// user waits on, and on a small machine the encoding took from it 5–10 % of the order rate on
+/// two cores (BENCHMARKS.md).
+#[cfg(target_os = "linux")]
+const SNAPSHOT_NICENESS: i32 = 10;
+
+/// Lowers the calling thread's priority by `SNAPSHOT_NICENESS`. Linux only: there the nice value
+/// is a thread's own (elsewhere `setpriority` would lower the whole app). Failing changes
+/// nothing but the priority, so it is only logged.
+fn background_priority() {
+    #[cfg(target_os = "linux")]
+    {
+        use rustix::process::{getpriority_process, setpriority_process};
+        let lowered = getpriority_process(None)
+            .and_then(|now| setpriority_process(None, now.saturating_add(SNAPSHOT_NICENESS)));
+        if let Err(e) = lowered {
+            tracing::debug!(error = %e, "snapshot thread keeps its priority");
+        }
     }
 }
 
@@ -804,5 +827,26 @@ impl Writer {
     /// Shutting down (or rebuilding): the last image is saved before the thread ends.
     fn close(mut self) {
         self.collect_snapshot(true);
+    }
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    use super::*;
+    use rustix::process::getpriority_process;
+
+    /// The thread that calls it runs `SNAPSHOT_NICENESS` lower (up to the lowest, 19); the
+    /// thread that spawned it keeps its own.
+    #[test]
+    fn an_encoding_thread_runs_at_background_priority() {
+        let before = getpriority_process(None).expect("own priority");
+        let inside = std::thread::spawn(|| {
+            background_priority();
+            getpriority_process(None).expect("own priority")
+        })
+        .join()
+        .expect("thread");
+        assert_eq!(inside, (before + SNAPSHOT_NICENESS).min(19));
+        assert_eq!(getpriority_process(None).expect("own priority"), before);
     }
 }
