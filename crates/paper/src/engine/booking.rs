@@ -158,6 +158,7 @@ pub(super) fn book_execution(
     activities.push(fills::FillRecord {
         at: clock.now,
         order_id: order.id,
+        order_seq: order.seq,
         qty,
         price,
         cum_qty: order.filled_qty,

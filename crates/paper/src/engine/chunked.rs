@@ -32,6 +32,15 @@ impl<T> Shared<T> {
     pub(super) fn iter(&self) -> impl Iterator<Item = &T> + Clone + '_ {
         self.chunks.iter().flat_map(|c| c.iter())
     }
+
+    /// Item `i` (every chunk but the last is full, as in the list it was shared from).
+    pub(super) fn get(&self, i: usize) -> Option<&T> {
+        self.chunks.get(i / CHUNK).and_then(|c| c.get(i % CHUNK))
+    }
+
+    pub(super) fn len(&self) -> usize {
+        self.chunks.iter().map(|c| c.len()).sum()
+    }
 }
 
 impl<T> Default for Chunked<T> {

@@ -13,6 +13,9 @@ use super::types::{Order, OrderStatus, Timestamp};
 pub(super) struct FillRecord {
     pub at: Timestamp,
     pub order_id: Uuid,
+    /// The order's sequence number: orders are stored in that order, so an image finds a
+    /// fill's order by it without a map of every order by id (`snapshot::OrderFinder`).
+    pub order_seq: u64,
     pub qty: Decimal,
     pub price: Decimal,
     pub cum_qty: Decimal,
@@ -37,13 +40,13 @@ impl FillRecord {
             order_status: self.order_status,
         }
     }
-}
 
-impl From<FillActivity> for FillRecord {
-    fn from(a: FillActivity) -> Self {
+    /// The record of a listed activity whose order has sequence number `order_seq`.
+    pub fn from_activity(a: FillActivity, order_seq: u64) -> Self {
         Self {
             at: a.at,
             order_id: a.order_id,
+            order_seq,
             qty: a.qty,
             price: a.price,
             cum_qty: a.cum_qty,
@@ -79,7 +82,7 @@ mod tests {
             leaves_qty: Decimal::new(5, 0),
             order_status: OrderStatus::PartiallyFilled,
         };
-        let record = FillRecord::from(activity.clone());
+        let record = FillRecord::from_activity(activity.clone(), order.seq);
         assert_eq!(record.view(&order), activity);
         // The account, symbol and side come from the order, not from the record.
         let mut other = order.clone();

@@ -85,6 +85,7 @@ impl Default for EngineConfig {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FillActivity {
     pub account: AccountId,
+    #[serde(serialize_with = "time::serialize")]
     pub at: Timestamp,
     pub order_id: Uuid,
     pub symbol: Symbol,

@@ -204,16 +204,35 @@ pub struct Order {
     pub id: Uuid,
     #[serde(flatten)]
     pub keys: Arc<OrderKeys>,
+    #[serde(serialize_with = "super::time::serialize")]
     pub created_at: Timestamp,
+    #[serde(serialize_with = "super::time::serialize")]
     pub updated_at: Timestamp,
+    #[serde(serialize_with = "super::time::serialize")]
     pub submitted_at: Timestamp,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "super::time::option::serialize"
+    )]
     pub filled_at: Option<Timestamp>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "super::time::option::serialize"
+    )]
     pub expired_at: Option<Timestamp>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "super::time::option::serialize"
+    )]
     pub canceled_at: Option<Timestamp>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "super::time::option::serialize"
+    )]
     pub replaced_at: Option<Timestamp>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replaced_by: Option<Uuid>,
@@ -255,10 +274,18 @@ pub struct Order {
     /// Shares of a long position this sell holds, so two sells cannot sell them twice.
     pub held_qty: Decimal,
     /// When a day order expires (its session's close).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "super::time::option::serialize"
+    )]
     pub expires_at: Option<Timestamp>,
     /// When a queued, `opg` or `cls` order goes live.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "super::time::option::serialize"
+    )]
     pub activate_at: Option<Timestamp>,
     #[serde(default)]
     pub order_class: OrderClass,

@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 use std::fmt;
 use uuid::Uuid;
 
+pub(super) use crate::engine::time::Rfc3339Days;
 use crate::engine::{
     AccountKind, AccountSummary, Asset, FillActivity, Order, PositionView, Side, Timestamp,
     stable_uuid,
@@ -29,87 +30,9 @@ impl fmt::Display for Rfc3339 {
     }
 }
 
-/// `time(t)` as its 30 ASCII bytes, for years 0 to 9999 and no leap second (`None` otherwise:
-/// chrono's own rules apply there). The date comes from the day number in one step (Howard
-/// Hinnant's `civil_from_days`): asking chrono for year, month and day one by one cost each
-/// answer a few hundred instructions per timestamp.
+/// `time(t)` as its 30 ASCII bytes, or `None` where chrono's own rules apply (`time::Rfc3339Days`).
 pub(super) fn rfc3339_bytes(t: Timestamp) -> Option<[u8; 30]> {
     Rfc3339Days::default().bytes(t)
-}
-
-/// `rfc3339_bytes` for a run of timestamps, keeping the last day's date: a page of minute
-/// bars has 390 to a day, and working the date out once per day instead of per bar was a
-/// tenth of a 10,000-bar page's time.
-#[derive(Default)]
-pub(super) struct Rfc3339Days {
-    /// The day number and its `YYYY-MM-DD`.
-    last: Option<(i64, [u8; 10])>,
-}
-
-impl Rfc3339Days {
-    pub(super) fn bytes(&mut self, t: Timestamp) -> Option<[u8; 30]> {
-        let nanos = t.timestamp_subsec_nanos();
-        if nanos > 999_999_999 {
-            return None; // a leap second
-        }
-        let secs = t.timestamp();
-        let (days, of_day) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-        let mut b = *b"0000-00-00T00:00:00.000000000Z";
-        match self.last {
-            Some((last, date)) if last == days => b[..10].copy_from_slice(&date),
-            _ => {
-                let (year, month, day) = civil_from_days(days);
-                let year = u32::try_from(year).ok().filter(|y| *y <= 9999)?;
-                digits(&mut b[0..4], year);
-                digits(&mut b[5..7], month);
-                digits(&mut b[8..10], day);
-                let mut date = [0; 10];
-                date.copy_from_slice(&b[..10]);
-                self.last = Some((days, date));
-            }
-        }
-        // `of_day` is in 0..86_400.
-        let of_day = of_day as u32;
-        digits(&mut b[11..13], of_day / 3600);
-        digits(&mut b[14..16], of_day / 60 % 60);
-        digits(&mut b[17..19], of_day % 60);
-        digits(&mut b[20..29], nanos);
-        Some(b)
-    }
-}
-
-/// (year, month, day) of the proleptic Gregorian calendar for days since 1970-01-01.
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097); // day of the 400-year era, 0..146_097
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
-}
-
-/// `v` in decimal, zero-padded to fill `out` (its high digits dropped if it does not fit).
-/// Two digits per division, from a table (timestamps are most of an answer's digits).
-pub(super) fn digits(out: &mut [u8], mut v: u32) {
-    const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
-                                2021222324252627282930313233343536373839\
-                                4041424344454647484950515253545556575859\
-                                6061626364656667686970717273747576777879\
-                                8081828384858687888990919293949596979899";
-    let mut rest = out;
-    while let [head @ .., a, b] = rest {
-        let pair = (v % 100) as usize * 2;
-        (*a, *b) = (PAIRS[pair], PAIRS[pair + 1]);
-        v /= 100;
-        rest = head;
-    }
-    if let [d] = rest {
-        *d = b'0' + (v % 10) as u8;
-    }
 }
 
 fn dec(d: Decimal) -> Value {
@@ -319,83 +242,10 @@ pub fn error(code: u32, message: impl Into<String>) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::{DateTime, TimeZone, Utc};
-
-    #[test]
-    fn digits_fill_their_width_zero_padded_and_keep_the_low_ones() {
-        for width in 1..=10 {
-            for v in [
-                0,
-                7,
-                42,
-                100,
-                999,
-                1_000,
-                123_456_789,
-                999_999_999,
-                u32::MAX,
-            ] {
-                let mut out = vec![b'x'; width];
-                digits(&mut out, v);
-                let full = format!("{v:0>10}");
-                assert_eq!(
-                    String::from_utf8(out).unwrap(),
-                    full[10 - width..],
-                    "{v} in {width}"
-                );
-            }
-        }
-    }
 
     #[test]
     fn timestamps_are_written_as_chrono_writes_them() {
-        let mut cases: Vec<DateTime<Utc>> = vec![
-            Utc.with_ymd_and_hms(2026, 12, 5, 3, 4, 5).unwrap(),
-            Utc.with_ymd_and_hms(0, 1, 1, 0, 0, 0).unwrap(),
-            Utc.with_ymd_and_hms(9999, 12, 31, 23, 59, 59).unwrap(),
-            Utc.with_ymd_and_hms(10000, 1, 1, 0, 0, 0).unwrap(),
-            Utc.with_ymd_and_hms(-1, 6, 15, 12, 0, 0).unwrap(),
-            Utc.timestamp_opt(1_700_000_000, 1).unwrap(),
-            Utc.timestamp_opt(1_700_000_000, 999_999_999).unwrap(),
-            // A leap second: chrono writes it as second 60.
-            Utc.timestamp_opt(1_483_228_799, 1_500_000_000).unwrap(),
-        ];
-        // Spread over the years the sandbox sees, odd nanoseconds included.
-        let mut x: i64 = 1;
-        for _ in 0..2_000 {
-            x = x
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
-            let secs = x.rem_euclid(4_102_444_800); // 1970 to 2100
-            let nanos = u32::try_from(x.rem_euclid(1_000_000_000)).unwrap();
-            cases.push(Utc.timestamp_opt(secs, nanos).unwrap());
-        }
-        // Every year from -100 to 10099 (the byte path covers 0 to 9999), leap days and
-        // the ends of days, months and centuries.
-        const YEAR_0: i64 = -62_167_219_200;
-        const YEAR_10100: i64 = 256_557_974_400;
-        for _ in 0..20_000 {
-            x = x
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
-            let secs = (YEAR_0 - 3_155_760_000) + x.rem_euclid(YEAR_10100 - YEAR_0 + 3_155_760_000);
-            cases.push(Utc.timestamp_opt(secs, 0).unwrap());
-        }
-        for (y, m, d) in [
-            (0, 2, 29),
-            (1900, 2, 28),
-            (1900, 3, 1),
-            (2000, 2, 29),
-            (2100, 3, 1),
-            (1969, 12, 31),
-            (9999, 12, 31),
-        ] {
-            let day = Utc.with_ymd_and_hms(y, m, d, 0, 0, 0).unwrap();
-            cases.push(day);
-            cases.push(day - chrono::Duration::nanoseconds(1));
-            cases.push(day + chrono::Duration::nanoseconds(86_400_000_000_000 - 1));
-        }
-        for t in cases {
+        for t in crate::engine::time::sample_times() {
             assert_eq!(Rfc3339(t).to_string(), time(t), "{t:?}");
             assert_eq!(
                 serde_json::to_string(&TimeStr(t)).unwrap(),
