@@ -64,7 +64,7 @@ impl Serialize for EngineImage {
         let activities = self
             .activities
             .iter()
-            .filter_map(|r| finder.borrow_mut().find(r).map(|o| r.view(o)));
+            .filter_map(|r| finder.borrow_mut().find(r).map(|o| r.view_of(o)));
         let mut st = s.serialize_struct("EngineSnapshot", 10)?;
         st.serialize_field("config", &self.config)?;
         st.serialize_field("now", &self.now)?;
