@@ -64,8 +64,8 @@ fn time(resting: u128) {
 
 /// What a snapshot costs the exchange thread after `round_trips` (two orders each): the
 /// copy it used to take (`snapshot`) against the shared image (`image`), and the encoding both
-/// leave to another thread: into a string (until the fourteenth round), and streamed into a
-/// synced file as the snapshot thread does now.
+/// leave to another thread: alone (into `io::sink`), into a string (until the fourteenth
+/// round), and streamed into a synced file as the snapshot thread does now.
 fn snapshot(round_trips: u64) {
     let (mut e, t) = workload::base(0);
     apply_all(&mut e, workload::round_trips(t, 1, round_trips));
@@ -75,6 +75,16 @@ fn snapshot(round_trips: u64) {
     let clock = Instant::now();
     let image = e.image();
     let shared = clock.elapsed();
+    // The encoding alone (no memory for the text, no file), best of five: what the snapshot
+    // thread's CPU does, steadier than the whole.
+    let alone = (0..5)
+        .map(|_| {
+            let clock = Instant::now();
+            serde_json::to_writer(std::io::sink(), &image).unwrap();
+            clock.elapsed()
+        })
+        .min()
+        .unwrap();
     let clock = Instant::now();
     let text = serde_json::to_string(&image).unwrap();
     let encoded = clock.elapsed();
@@ -88,8 +98,8 @@ fn snapshot(round_trips: u64) {
     out.into_inner().unwrap().sync_all().unwrap();
     let streamed = clock.elapsed();
     println!(
-        "{} orders: copy {copied:?}, image {shared:?}; encoding to a string {encoded:?}, \
-         streamed to a synced file {streamed:?}, {} MB",
+        "{} orders: copy {copied:?}, image {shared:?}; encoding alone {alone:?}, to a string \
+         {encoded:?}, streamed to a synced file {streamed:?}, {} MB",
         2 * round_trips,
         text.len() >> 20
     );
