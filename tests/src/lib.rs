@@ -4,7 +4,7 @@
 //! Needs: a display (`DISPLAY`, e.g. Xvfb), `tauri-driver` and `WebKitWebDriver` on PATH.
 
 use fantoccini::elements::Element;
-use fantoccini::error::CmdError;
+use fantoccini::error::{CmdError, NewSessionError};
 use fantoccini::{Client, ClientBuilder, Locator};
 use std::net::TcpListener;
 use std::path::Path;
@@ -115,7 +115,30 @@ pub fn start_driver(data_dir: &Path, env: &[(&str, &str)]) -> Driver {
 }
 
 /// A WebDriver session that starts `app`.
+///
+/// Asked once more when tauri-driver closed the connection without any answer (CI saw it once:
+/// `IncompleteMessage` before a flow's first step, every other flow of the run fine). An answer
+/// that refuses the session (an app that cannot start) fails at once.
 pub async fn connect(driver: &Driver, app: &Path) -> Client {
+    let mut first = true;
+    loop {
+        match new_session(driver, app).await {
+            Ok(client) => return client,
+            Err(
+                e @ (NewSessionError::Failed(_)
+                | NewSessionError::FailedC(_)
+                | NewSessionError::Lost(_)),
+            ) if first => {
+                eprintln!("no answer to the WebDriver session request ({e}); asking once more");
+                first = false;
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+            Err(e) => panic!("a WebDriver session with the app: {e}"),
+        }
+    }
+}
+
+async fn new_session(driver: &Driver, app: &Path) -> Result<Client, NewSessionError> {
     // Both of rustls's providers are built in (the service, which the tests use to seed data,
     // brings the second): name one, once per process.
     let _ = rustls::crypto::ring::default_provider().install_default();
@@ -130,7 +153,6 @@ pub async fn connect(driver: &Driver, app: &Path) -> Client {
         .capabilities(caps)
         .connect(&format!("http://127.0.0.1:{}", driver.port))
         .await
-        .expect("a WebDriver session with the app")
 }
 
 /// The first element `locator` finds, waiting up to `within` for it (every wait of the flows).
@@ -179,3 +201,103 @@ pub async fn save_screenshot(client: &Client, name: &str) {
 
 /// The paper account's cash on the Accounts page.
 pub const PAPER_CASH: &str = r#".account[data-connection="paper-local"] [data-field="cash"]"#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// A WebDriver stand-in: drops the first `silent` session requests without a word, then
+    /// answers each with `status` and `body`; counts the session requests it saw.
+    fn stand_in(
+        silent: usize,
+        status: &'static str,
+        body: &'static str,
+    ) -> (u16, Arc<AtomicUsize>) {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let seen = Arc::new(AtomicUsize::new(0));
+        let counter = Arc::clone(&seen);
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { return };
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut head = String::new();
+                let mut length = 0;
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                        break;
+                    }
+                    if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                        length = v.trim().parse().unwrap_or(0);
+                    }
+                    head.push_str(&line);
+                }
+                let mut body_in = vec![0; length];
+                let _ = reader.read_exact(&mut body_in);
+                if !head.starts_with("POST /session ") {
+                    // The client ending its session.
+                    let _ = stream.write_all(
+                        b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 14\r\nconnection: close\r\n\r\n{\"value\":null}",
+                    );
+                    continue;
+                }
+                if counter.fetch_add(1, Ordering::SeqCst) < silent {
+                    continue; // dropped: closed without an answer
+                }
+                let answer = format!(
+                    "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = stream.write_all(answer.as_bytes());
+            }
+        });
+        (port, seen)
+    }
+
+    fn driver_on(port: u16) -> Driver {
+        Driver {
+            child: Command::new("sleep").arg("30").spawn().unwrap(),
+            port,
+            tag: format!("connect-test-{port}"),
+        }
+    }
+
+    const SESSION: &str = r#"{"value":{"sessionId":"s1","capabilities":{"browserName":"wry"}}}"#;
+
+    #[tokio::test]
+    async fn a_session_request_left_unanswered_is_asked_once_more() {
+        let (port, seen) = stand_in(1, "200 OK", SESSION);
+        let driver = driver_on(port);
+        let client = connect(&driver, Path::new("/nonexistent/app")).await;
+        assert_eq!(seen.load(Ordering::SeqCst), 2);
+        let _ = client.close().await;
+    }
+
+    #[tokio::test]
+    #[should_panic(expected = "a WebDriver session with the app")]
+    async fn a_session_left_unanswered_twice_fails() {
+        let (port, _) = stand_in(2, "200 OK", SESSION);
+        let driver = driver_on(port);
+        connect(&driver, Path::new("/nonexistent/app")).await;
+    }
+
+    #[tokio::test]
+    async fn a_refused_session_is_not_asked_again() {
+        let (port, seen) = stand_in(
+            0,
+            "500 Internal Server Error",
+            r#"{"value":{"error":"session not created","message":"the app did not start","stacktrace":""}}"#,
+        );
+        let driver = driver_on(port);
+        let outcome = tokio::spawn(async move {
+            connect(&driver, Path::new("/nonexistent/app")).await;
+        })
+        .await;
+        assert!(outcome.is_err_and(|e| e.is_panic()));
+        assert_eq!(seen.load(Ordering::SeqCst), 1);
+    }
+}
