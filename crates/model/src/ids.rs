@@ -33,13 +33,10 @@ fn same_bytes(a: &str, b: &str) -> bool {
     }
 }
 
-macro_rules! string_id {
-    ($(#[$doc:meta])* $name:ident) => {
-        $(#[$doc])*
-        #[derive(Clone, Debug, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-        #[serde(transparent)]
-        pub struct $name(String);
-
+/// `PartialEq` by `same_bytes` and `Hash` as the string, as the derived `Hash` did (equal ids
+/// hash alike), for a newtype over a `String`.
+macro_rules! bytes_eq_and_hash {
+    ($name:ident) => {
         impl PartialEq for $name {
             #[inline]
             fn eq(&self, other: &Self) -> bool {
@@ -47,13 +44,23 @@ macro_rules! string_id {
             }
         }
 
-        // Hashes as the string, as the derived `Hash` did (equal ids hash alike).
         impl Hash for $name {
             #[inline]
             fn hash<H: Hasher>(&self, state: &mut H) {
                 self.0.hash(state);
             }
         }
+    };
+}
+
+macro_rules! string_id {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, Debug, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(String);
+
+        bytes_eq_and_hash!($name);
 
         impl $name {
             pub fn new(value: impl Into<String>) -> Self {
@@ -111,19 +118,7 @@ string_id!(
 #[serde(into = "String", from = "String")]
 pub struct Symbol(String);
 
-impl PartialEq for Symbol {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        same_bytes(&self.0, &other.0)
-    }
-}
-
-impl Hash for Symbol {
-    #[inline]
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        self.0.hash(state);
-    }
-}
+bytes_eq_and_hash!(Symbol);
 
 impl Symbol {
     pub fn new(value: impl AsRef<str>) -> Self {

@@ -4,10 +4,9 @@
 //! listed shape, is built from the record and its order when asked for.
 
 use rust_decimal::Decimal;
-use uuid::Uuid;
-
 use serde::ser::SerializeStruct;
 use serde::{Serialize, Serializer};
+use uuid::Uuid;
 
 use super::FillActivity;
 use super::types::{Order, OrderStatus, Timestamp};
