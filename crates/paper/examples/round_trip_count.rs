@@ -7,7 +7,7 @@
 //! valgrind --tool=callgrind --toggle-collect='*round_trip_count*step*' \
 //!     target/release/examples/round_trip_count count 2000 0     # then 12000; the difference / 10,000
 //! target/release/examples/round_trip_count time                # 40 chunks of 20,000, best and median
-//! target/release/examples/round_trip_count snapshot 250000      # a snapshot's cost to the exchange
+//! target/release/examples/round_trip_count snapshot 250000      # a snapshot's cost, and a restart's
 //! ```
 //! (`strip = "symbols"` in the release profile: build with `CARGO_PROFILE_RELEASE_STRIP=none`
 //! for callgrind to find `step`.)
@@ -17,7 +17,7 @@
 #[path = "../benches/workload/mod.rs"]
 mod workload;
 
-use brokerdesk_paper::engine::{Command, Engine, Event};
+use brokerdesk_paper::engine::{Command, Engine, EngineSnapshot, Event};
 use std::time::Instant;
 
 /// One command applied and the previous command's events dropped: what callgrind counts.
@@ -97,11 +97,26 @@ fn snapshot(round_trips: u64) {
     serde_json::to_writer(&mut out, &image).unwrap();
     out.into_inner().unwrap().sync_all().unwrap();
     let streamed = clock.elapsed();
+    // What a restart does with the text: read it and rebuild the engine. The first time
+    // takes its memory fresh from the kernel, as a restarted process does; later ones reuse it.
+    let restores: Vec<_> = (0..3)
+        .map(|_| {
+            let clock = Instant::now();
+            let read: EngineSnapshot = serde_json::from_str(&text).unwrap();
+            let back = Engine::restore(read);
+            let took = clock.elapsed();
+            assert!(back == e, "the restored engine is the one saved");
+            took
+        })
+        .collect();
     println!(
         "{} orders: copy {copied:?}, image {shared:?}; encoding alone {alone:?}, to a string \
-         {encoded:?}, streamed to a synced file {streamed:?}, {} MB",
+         {encoded:?}, streamed to a synced file {streamed:?}, {} MB; read back and restored \
+         {:?} the first time, {:?} at best",
         2 * round_trips,
-        text.len() >> 20
+        text.len() >> 20,
+        restores[0],
+        restores.iter().min().unwrap()
     );
 }
 

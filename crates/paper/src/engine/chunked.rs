@@ -8,6 +8,9 @@
 //! still holds it is copied once (1,024 items), so the exchange never pauses to copy its whole
 //! state. The uniqueness test before a write is a plain load (`triomphe`).
 
+use serde::de::{SeqAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::marker::PhantomData;
 use triomphe::Arc;
 
 /// Items per chunk (orders are ~460 B: ~460 KB a chunk).
@@ -142,9 +145,58 @@ impl<T: Clone> FromIterator<T> for Chunked<T> {
     }
 }
 
+/// Encoded as a plain sequence (a snapshot's list of orders or fills).
+impl<T: Serialize> Serialize for Chunked<T> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.chunks.iter().flat_map(|c| c.iter()))
+    }
+}
+
+/// Read from a plain sequence straight into chunks: read into a `Vec` first, a restart's
+/// 640 k orders (300 MB) were copied at each of the `Vec`'s doublings, into fresh pages the
+/// kernel zeroed first (a third of the restart), and once more into the store.
+impl<'de, T: Deserialize<'de> + Clone> Deserialize<'de> for Chunked<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Items<T>(PhantomData<T>);
+        impl<'de, T: Deserialize<'de> + Clone> Visitor<'de> for Items<T> {
+            type Value = Chunked<T>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a sequence")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let mut items = Chunked::default();
+                while let Some(item) = seq.next_element()? {
+                    items.push(item);
+                }
+                Ok(items)
+            }
+        }
+        d.deserialize_seq(Items(PhantomData))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A list is written as the plain sequence of its items and read back into the chunks
+    /// pushing them would give (each full but the last).
+    #[test]
+    fn a_list_is_a_plain_sequence_and_reads_back_into_full_chunks() {
+        for n in [0, 1, CHUNK, CHUNK + 1, CHUNK * 2 + 5] {
+            let items: Vec<usize> = (0..n).collect();
+            let list: Chunked<usize> = items.iter().copied().collect();
+            let text = serde_json::to_string(&list).unwrap();
+            assert_eq!(text, serde_json::to_string(&items).unwrap());
+            let read: Chunked<usize> = serde_json::from_str(&text).unwrap();
+            assert_eq!(read, list, "{n}");
+            assert_eq!(read.len(), n);
+            assert_eq!(read.chunks.len(), n.div_ceil(CHUNK));
+            assert!(read.chunks.iter().all(|k| k.capacity() == CHUNK));
+        }
+        assert!(serde_json::from_str::<Chunked<usize>>("{\"a\":1}").is_err());
+        assert!(serde_json::from_str::<Chunked<usize>>("[1,\"x\"]").is_err());
+    }
 
     #[test]
     fn items_keep_their_order_and_index_across_chunks_and_retain() {

@@ -116,21 +116,42 @@ impl OrderStore {
                 i
             }
         };
-        let Some(o) = self.orders.get(i) else {
-            return;
-        };
-        let orders = &self.orders;
-        let same = |&(eh, j): &(u64, usize)| {
-            eh == h
-                && orders.get(j).is_some_and(|p| {
-                    p.client_order_id == o.client_order_id && p.account == o.account
-                })
-        };
-        match self.by_client.entry(h, same, |&(eh, _)| eh) {
-            hashbrown::hash_table::Entry::Occupied(mut e) => e.get_mut().1 = i,
-            hashbrown::hash_table::Entry::Vacant(e) => {
-                e.insert((h, i));
+        link_client_id(&mut self.by_client, &self.orders, i, h);
+    }
+
+    /// The store of `orders` (a restart's, in creation order) as inserting each in turn
+    /// builds it, keeping their chunks rather than copying every order into new ones. Ids are
+    /// unique in any image this crate wrote; an edited one that repeats an id is stored as
+    /// `insert` stores it (the later order in the earlier one's place).
+    pub(super) fn from_orders(orders: Chunked<Order>) -> Self {
+        let mut index = FastMap::default();
+        index.reserve(orders.len());
+        let mut by_client = HashTable::with_capacity(orders.len());
+        let mut repeated = false;
+        for (i, o) in orders.iter().enumerate() {
+            if index.insert(o.id, i).is_some() {
+                repeated = true;
+                break;
             }
+            let h = client_hash(&o.account, &o.client_order_id);
+            link_client_id(&mut by_client, &orders, i, h);
+        }
+        if repeated {
+            let mut store = Self::default();
+            for order in orders {
+                store.insert(order);
+            }
+            return store;
+        }
+        let newest = orders
+            .len()
+            .checked_sub(1)
+            .and_then(|i| Some((orders.get(i)?.id, i)));
+        Self {
+            orders,
+            index,
+            by_client,
+            newest,
         }
     }
 
@@ -166,6 +187,36 @@ impl OrderStore {
     /// Every order as it is now, shared copy-on-write (a snapshot's image).
     pub(super) fn share(&self) -> Shared<Order> {
         self.orders.share()
+    }
+
+    /// Every order as it is now, its chunks shared copy-on-write (a snapshot).
+    pub(super) fn chunks(&self) -> Chunked<Order> {
+        self.orders.clone()
+    }
+}
+
+/// Points `(account, client order id)` of order `i` (hashed to `h`) at `i`: the latest order
+/// with a client order id is the one it finds.
+fn link_client_id(
+    by_client: &mut HashTable<(u64, usize)>,
+    orders: &Chunked<Order>,
+    i: usize,
+    h: u64,
+) {
+    let Some(o) = orders.get(i) else {
+        return;
+    };
+    let same = |&(eh, j): &(u64, usize)| {
+        eh == h
+            && orders
+                .get(j)
+                .is_some_and(|p| p.client_order_id == o.client_order_id && p.account == o.account)
+    };
+    match by_client.entry(h, same, |&(eh, _)| eh) {
+        hashbrown::hash_table::Entry::Occupied(mut e) => e.get_mut().1 = i,
+        hashbrown::hash_table::Entry::Vacant(e) => {
+            e.insert((h, i));
+        }
     }
 }
 
@@ -244,6 +295,58 @@ mod tests {
             assert_eq!(cid_of(&store, "A", &o.client_order_id), Some(o.seq));
         }
         assert_eq!(cid_of(&store, "A", "c2"), None);
+    }
+
+    /// What a restart builds from an image's orders finds every order and client id exactly
+    /// as inserting them one by one does, a repeated id (an edited image) included.
+    #[test]
+    fn a_store_built_from_its_orders_finds_what_inserting_them_finds() {
+        let template = template();
+        let n = 1024 * 2 + 5;
+        // Client ids repeat within an account (the later order answers) and across accounts.
+        let orders = |repeat: Option<usize>| -> Vec<Order> {
+            (0..n)
+                .map(|i| {
+                    let id = repeat.filter(|_| i == n - 1).unwrap_or(i);
+                    let mut o = order(&template, id, ["A", "B"][i % 2], &format!("c{}", i / 4));
+                    o.seq = i as u64;
+                    o
+                })
+                .collect()
+        };
+        for repeat in [None, Some(5), Some(1024 + 7)] {
+            let orders = orders(repeat);
+            let mut inserted = OrderStore::default();
+            for o in orders.clone() {
+                inserted.insert(o);
+            }
+            let built = OrderStore::from_orders(orders.iter().cloned().collect());
+            assert_eq!(built.len(), inserted.len(), "{repeat:?}");
+            assert!(built.iter().eq(inserted.iter()), "{repeat:?}");
+            assert_eq!(built.newest, inserted.newest, "{repeat:?}");
+            assert_eq!(
+                built.by_client.len(),
+                inserted.by_client.len(),
+                "{repeat:?}"
+            );
+            for o in &orders {
+                assert_eq!(
+                    built.get(&o.id).map(|b| b.seq),
+                    inserted.get(&o.id).map(|i| i.seq)
+                );
+                for account in ["A", "B"] {
+                    let (b, i) = (
+                        cid_of(&built, account, &o.client_order_id),
+                        cid_of(&inserted, account, &o.client_order_id),
+                    );
+                    assert_eq!(b, i, "{repeat:?} {account} {}", o.client_order_id);
+                }
+            }
+        }
+        assert_eq!(
+            OrderStore::from_orders(Chunked::default()),
+            OrderStore::default()
+        );
     }
 
     #[test]

@@ -7,7 +7,7 @@ use rust_decimal::Decimal;
 use serde::ser::SerializeStruct;
 use serde::{Deserialize, Serialize, Serializer};
 
-use super::chunked::Shared;
+use super::chunked::{Chunked, Shared};
 use super::*;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -17,12 +17,12 @@ pub struct EngineSnapshot {
     seq: u64,
     accounts: Vec<Account>,
     /// In creation order.
-    orders: Vec<Order>,
+    orders: Chunked<Order>,
     quotes: Vec<Quote>,
     trades: Vec<Trade>,
     prev_close: Vec<(Symbol, Decimal)>,
     session: Option<Session>,
-    activities: Vec<FillActivity>,
+    activities: Chunked<FillActivity>,
 }
 
 /// The engine as a snapshot saves it, taken on the exchange thread without copying its
@@ -154,7 +154,7 @@ impl Engine {
             now: self.now,
             seq: self.seq,
             accounts: self.accounts.values().cloned().collect(),
-            orders: self.orders.iter().cloned().collect(),
+            orders: self.orders.chunks(),
             quotes: sorted(&self.quotes).into_iter().map(|(_, q)| q).collect(),
             trades: sorted(&self.trades).into_iter().map(|(_, t)| t).collect(),
             prev_close: sorted(&self.prev_close),
@@ -203,7 +203,8 @@ impl Engine {
             .map(|t| (t.symbol.clone(), t))
             .collect();
         e.prev_close = s.prev_close.into_iter().collect();
-        for o in s.orders {
+        e.orders = OrderStore::from_orders(s.orders);
+        for o in e.orders.iter() {
             // Held legs wait in no book and no expiry list until their entry fills.
             if o.status.is_open() {
                 e.open_orders += 1;
@@ -213,13 +214,12 @@ impl Engine {
                     Some(at) => {
                         e.scheduled.insert((at, o.seq), o.id);
                     }
-                    None => e.books.entry(o.symbol.clone()).or_default().insert(&o),
+                    None => e.books.entry(o.symbol.clone()).or_default().insert(o),
                 }
                 if let Some(at) = o.expires_at {
                     e.expiries.insert((at, o.seq), o.id);
                 }
             }
-            e.orders.insert(o);
         }
         // After the orders: a record keeps its order's sequence number.
         let orders = &e.orders;
