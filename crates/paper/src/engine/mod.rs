@@ -85,7 +85,10 @@ impl Default for EngineConfig {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FillActivity {
     pub account: AccountId,
-    #[serde(serialize_with = "time::serialize")]
+    #[serde(
+        serialize_with = "time::serialize",
+        deserialize_with = "time::deserialize"
+    )]
     pub at: Timestamp,
     pub order_id: Uuid,
     pub symbol: Symbol,

@@ -1,8 +1,10 @@
 //! The engine's clock type, alone so that every engine module can name it without importing
-//! the order vocabulary (`types`), and timestamps written as text without chrono's formatter.
+//! the order vocabulary (`types`), and timestamps written and read as text without chrono's
+//! formatter and parser.
 
-use chrono::{DateTime, Utc};
-use serde::{Serialize, Serializer};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::de::{IntoDeserializer, Visitor};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// An instant, always UTC.
 pub type Timestamp = DateTime<Utc>;
@@ -110,10 +112,84 @@ pub(crate) fn serialize<S: Serializer>(t: &Timestamp, s: S) -> Result<S::Ok, S::
     }
 }
 
-/// `serialize` for an optional timestamp (as chrono's: `None` as serde's none).
+/// The instant `text` names if it is in the form `serialize` writes for years 0 to 9999
+/// (`YYYY-MM-DDTHH:MM:SS`, a fraction of 1 to 9 digits or none, `Z`); `None` for anything else,
+/// which chrono then reads by its own rules (offsets, leap seconds, other years, errors).
+fn parse_utc(text: &[u8]) -> Option<Timestamp> {
+    let num = |range: std::ops::Range<usize>| -> Option<u32> {
+        text.get(range)?.iter().try_fold(0u32, |n, &b| {
+            b.is_ascii_digit().then(|| n * 10 + u32::from(b - b'0'))
+        })
+    };
+    let (head, tail) = (text.get(..19)?, text.get(19..)?);
+    if [head[4], head[7], head[10], head[13], head[16]] != *b"--T::" {
+        return None;
+    }
+    let nanos = match tail {
+        [b'Z'] => 0,
+        [b'.', fraction @ .., b'Z'] if (1..=9).contains(&fraction.len()) => {
+            let n = num(20..20 + fraction.len())?;
+            n * 10u32.pow(9 - fraction.len() as u32)
+        }
+        _ => return None,
+    };
+    let (hour, minute, second) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    if second > 59 {
+        return None; // a leap second: chrono's rules
+    }
+    NaiveDate::from_ymd_opt(num(0..4)? as i32, num(5..7)?, num(8..10)?)?
+        .and_hms_nano_opt(hour, minute, second, nanos)
+        .map(|t| t.and_utc())
+}
+
+/// Reads a timestamp exactly as chrono's own `Deserialize` does, without its parser for the
+/// form `serialize` writes: parsing them through chrono was a seventh of a restart's reading of
+/// an image. For `#[serde(deserialize_with)]`.
+pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Timestamp, D::Error> {
+    struct Text;
+    impl Visitor<'_> for Text {
+        type Value = Timestamp;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("an RFC 3339 date and time")
+        }
+        fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Timestamp, E> {
+            match parse_utc(text.as_bytes()) {
+                Some(t) => Ok(t),
+                None => Timestamp::deserialize(text.into_deserializer()),
+            }
+        }
+    }
+    d.deserialize_str(Text)
+}
+
+/// `serialize` and `deserialize` for an optional timestamp (as chrono's: `None` as serde's
+/// none).
 pub(crate) mod option {
     use super::Timestamp;
-    use serde::{Serialize, Serializer};
+    use serde::de::Visitor;
+    use serde::{Deserializer, Serialize, Serializer};
+
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<Timestamp>, D::Error> {
+        struct Maybe;
+        impl<'de> Visitor<'de> for Maybe {
+            type Value = Option<Timestamp>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an RFC 3339 date and time or nothing")
+            }
+            fn visit_none<E>(self) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_unit<E>(self) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+                super::deserialize(d).map(Some)
+            }
+        }
+        d.deserialize_option(Maybe)
+    }
 
     pub(crate) fn serialize<S: Serializer>(t: &Option<Timestamp>, s: S) -> Result<S::Ok, S::Error> {
         /// Borrows the timestamp for `serialize_some`.
@@ -217,6 +293,103 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// Every text chrono reads or refuses, ours reads to the same instant or refuses too:
+    /// the forms `serialize` writes for the sample instants, every fraction length, and odd
+    /// ones (offsets, lower case, leap seconds, impossible dates, other years, garbage).
+    #[test]
+    fn timestamps_read_as_chrono_reads_them() {
+        #[derive(Debug, PartialEq, Deserialize)]
+        struct Fast {
+            #[serde(deserialize_with = "deserialize")]
+            at: Timestamp,
+            #[serde(deserialize_with = "option::deserialize")]
+            maybe: Option<Timestamp>,
+        }
+        #[derive(Debug, PartialEq, Deserialize)]
+        struct Chrono {
+            at: Timestamp,
+            maybe: Option<Timestamp>,
+        }
+        let mut texts: Vec<String> = Vec::new();
+        for t in sample_times() {
+            let written = serde_json::to_value(t)
+                .unwrap()
+                .as_str()
+                .unwrap()
+                .to_owned();
+            // The same second with every fraction length, 1 to 10 digits.
+            if let Some(whole) = written.get(..19) {
+                let nanos = format!("{:09}", t.timestamp_subsec_nanos());
+                for n in 1..=9 {
+                    texts.push(format!("{whole}.{}Z", &nanos[..n]));
+                }
+                texts.push(format!("{whole}.{nanos}0Z"));
+            }
+            texts.push(written);
+        }
+        for odd in [
+            "2026-12-05T03:04:05+02:00",
+            "2026-12-05T03:04:05.5-00:30",
+            "2026-12-05t03:04:05z",
+            "2026-12-05 03:04:05Z",
+            "2016-12-31T23:59:60Z",
+            "2016-12-31T23:59:60.5Z",
+            "2026-12-05T03:04:05.Z",
+            "2026-02-29T00:00:00Z",
+            "2024-02-29T00:00:00Z",
+            "2026-02-30T00:00:00Z",
+            "2026-13-01T00:00:00Z",
+            "2026-00-01T00:00:00Z",
+            "2026-12-00T00:00:00Z",
+            "2026-12-05T24:00:00Z",
+            "2026-12-05T23:60:00Z",
+            "+10000-01-01T00:00:00Z",
+            "-0001-06-15T12:00:00Z",
+            "0000-01-01T00:00:00Z",
+            "9999-12-31T23:59:59.999999999Z",
+            "",
+            "Z",
+            "2026-12-05T03:04:05",
+            "2026-12-05T03:04:05ZZ",
+            "2026-12-05T03:04:05.+1Z",
+            "2026-12-05T03:04:0\u{ff15}Z",
+            " 2026-12-05T03:04:05Z",
+            "2026/12/05T03:04:05Z",
+            "20261205T030405Z",
+        ] {
+            texts.push(odd.to_owned());
+        }
+        let mut read = 0;
+        for text in &texts {
+            for maybe in [None, Some(text)] {
+                let value = serde_json::json!({ "at": text, "maybe": maybe });
+                let json = value.to_string();
+                match (
+                    serde_json::from_str::<Fast>(&json),
+                    serde_json::from_str::<Chrono>(&json),
+                ) {
+                    (Ok(f), Ok(c)) => {
+                        assert_eq!((f.at, f.maybe), (c.at, c.maybe), "{json}");
+                        read += 1;
+                    }
+                    (Err(_), Err(_)) => {}
+                    (f, c) => panic!("{json}: ours {f:?}, chrono's {c:?}"),
+                }
+                let packed = rmp_serde::to_vec_named(&value).unwrap();
+                assert_eq!(
+                    rmp_serde::from_slice::<Fast>(&packed)
+                        .ok()
+                        .map(|f| (f.at, f.maybe)),
+                    rmp_serde::from_slice::<Chrono>(&packed)
+                        .ok()
+                        .map(|c| (c.at, c.maybe)),
+                    "{text}"
+                );
+            }
+        }
+        assert!(read > texts.len(), "{read} of {} read", 2 * texts.len());
     }
 
     #[test]

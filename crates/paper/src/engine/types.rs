@@ -204,34 +204,47 @@ pub struct Order {
     pub id: Uuid,
     #[serde(flatten)]
     pub keys: Arc<OrderKeys>,
-    #[serde(serialize_with = "super::time::serialize")]
+    #[serde(
+        serialize_with = "super::time::serialize",
+        deserialize_with = "super::time::deserialize"
+    )]
     pub created_at: Timestamp,
-    #[serde(serialize_with = "super::time::serialize")]
+    #[serde(
+        serialize_with = "super::time::serialize",
+        deserialize_with = "super::time::deserialize"
+    )]
     pub updated_at: Timestamp,
-    #[serde(serialize_with = "super::time::serialize")]
+    #[serde(
+        serialize_with = "super::time::serialize",
+        deserialize_with = "super::time::deserialize"
+    )]
     pub submitted_at: Timestamp,
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        serialize_with = "super::time::option::serialize"
+        serialize_with = "super::time::option::serialize",
+        deserialize_with = "super::time::option::deserialize"
     )]
     pub filled_at: Option<Timestamp>,
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        serialize_with = "super::time::option::serialize"
+        serialize_with = "super::time::option::serialize",
+        deserialize_with = "super::time::option::deserialize"
     )]
     pub expired_at: Option<Timestamp>,
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        serialize_with = "super::time::option::serialize"
+        serialize_with = "super::time::option::serialize",
+        deserialize_with = "super::time::option::deserialize"
     )]
     pub canceled_at: Option<Timestamp>,
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        serialize_with = "super::time::option::serialize"
+        serialize_with = "super::time::option::serialize",
+        deserialize_with = "super::time::option::deserialize"
     )]
     pub replaced_at: Option<Timestamp>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -277,14 +290,16 @@ pub struct Order {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        serialize_with = "super::time::option::serialize"
+        serialize_with = "super::time::option::serialize",
+        deserialize_with = "super::time::option::deserialize"
     )]
     pub expires_at: Option<Timestamp>,
     /// When a queued, `opg` or `cls` order goes live.
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        serialize_with = "super::time::option::serialize"
+        serialize_with = "super::time::option::serialize",
+        deserialize_with = "super::time::option::deserialize"
     )]
     pub activate_at: Option<Timestamp>,
     #[serde(default)]
