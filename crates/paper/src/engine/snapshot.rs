@@ -324,4 +324,64 @@ mod tests {
         let empty = chunked::Chunked::<Order>::default().share();
         assert_eq!(OrderFinder::new(&empty).find(&record(id(1), 10)), None);
     }
+
+    /// An image leaves out `false`, a simple class and an exact `Decimal::ZERO`, and reading
+    /// gives each back bit for bit; a zero with a scale ("0.00") is written.
+    #[test]
+    fn an_image_leaves_out_defaults_and_reads_them_back_exactly() {
+        let mut h = Harness::new(CalendarKind::Always);
+        let mut req = h.req(margin(), "AAPL", Side::Buy, OrderType::Limit, Decimal::ONE);
+        req.limit_price = Some(Decimal::ONE);
+        h.submit(req);
+        let mut o = h.order(1).clone();
+        let bits = |o: &Order| {
+            [
+                o.filled_qty,
+                o.filled_notional,
+                o.reserved,
+                o.reserve_price,
+                o.held_qty,
+            ]
+            .map(|d| d.serialize())
+        };
+        o.filled_qty = Decimal::ZERO;
+        o.filled_notional = Decimal::ZERO;
+        o.reserved = Decimal::ZERO;
+        o.reserve_price = Decimal::ZERO;
+        o.held_qty = Decimal::ZERO;
+        o.extended_hours = false;
+        o.triggered = false;
+        let text = serde_json::to_string(&o).unwrap();
+        for left_out in [
+            "filled_qty",
+            "filled_notional",
+            "reserved",
+            "reserve_price",
+            "held_qty",
+            "extended_hours",
+            "triggered",
+            "order_class",
+        ] {
+            assert!(!text.contains(left_out), "{left_out} in {text}");
+        }
+        let read: Order = serde_json::from_str(&text).unwrap();
+        assert_eq!((&read, bits(&read)), (&o, bits(&o)));
+        // Zeros that are not `Decimal::ZERO`, and values that are not defaults, are written.
+        o.filled_qty = Decimal::new(0, 2);
+        o.held_qty = Decimal::new(0, 4);
+        o.reserved = Decimal::new(12_345, 2);
+        o.extended_hours = true;
+        o.triggered = true;
+        o.order_class = OrderClass::Oto;
+        let text = serde_json::to_string(&o).unwrap();
+        assert!(text.contains(r#""filled_qty":"0.00""#), "{text}");
+        assert!(text.contains(r#""held_qty":"0.0000""#), "{text}");
+        let read: Order = serde_json::from_str(&text).unwrap();
+        assert_eq!((&read, bits(&read)), (&o, bits(&o)));
+        assert_eq!(serde_json::to_string(&read).unwrap(), text);
+        // An image written before they were left out reads as it did.
+        let mut old: serde_json::Value = serde_json::to_value(&read).unwrap();
+        old["order_class"] = "oto".into();
+        assert_eq!(serde_json::from_value::<Order>(old).unwrap(), o);
+    }
 }
