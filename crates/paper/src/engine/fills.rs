@@ -78,17 +78,11 @@ pub(super) struct FillView<'a> {
 
 impl Serialize for FillView<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        /// The fill's time as `FillActivity` writes it.
-        struct At(Timestamp);
-        impl Serialize for At {
-            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                super::time::serialize(&self.0, s)
-            }
-        }
         let (r, o) = (self.record, self.order);
         let mut st = s.serialize_struct("FillActivity", 10)?;
         st.serialize_field("account", &o.account)?;
-        st.serialize_field("at", &At(r.at))?;
+        // As `FillActivity`'s `serialize_with` writes it.
+        st.serialize_field("at", &super::time::Text(&r.at))?;
         st.serialize_field("order_id", &r.order_id)?;
         st.serialize_field("symbol", &o.symbol)?;
         st.serialize_field("side", &o.side)?;

@@ -116,30 +116,37 @@ pub(crate) fn serialize<S: Serializer>(t: &Timestamp, s: S) -> Result<S::Ok, S::
 /// (`YYYY-MM-DDTHH:MM:SS`, a fraction of 1 to 9 digits or none, `Z`); `None` for anything else,
 /// which chrono then reads by its own rules (offsets, leap seconds, other years, errors).
 fn parse_utc(text: &[u8]) -> Option<Timestamp> {
-    let num = |range: std::ops::Range<usize>| -> Option<u32> {
-        text.get(range)?.iter().try_fold(0u32, |n, &b| {
+    let num = |digits: &[u8]| -> Option<u32> {
+        digits.iter().try_fold(0u32, |n, &b| {
             b.is_ascii_digit().then(|| n * 10 + u32::from(b - b'0'))
         })
     };
-    let (head, tail) = (text.get(..19)?, text.get(19..)?);
+    let (head, tail) = text.split_at_checked(19)?;
     if [head[4], head[7], head[10], head[13], head[16]] != *b"--T::" {
         return None;
     }
     let nanos = match tail {
         [b'Z'] => 0,
         [b'.', fraction @ .., b'Z'] if (1..=9).contains(&fraction.len()) => {
-            let n = num(20..20 + fraction.len())?;
-            n * 10u32.pow(9 - fraction.len() as u32)
+            num(fraction)? * 10u32.pow(9 - fraction.len() as u32)
         }
         _ => return None,
     };
-    let (hour, minute, second) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    let (hour, minute, second) = (
+        num(&head[11..13])?,
+        num(&head[14..16])?,
+        num(&head[17..19])?,
+    );
     if second > 59 {
         return None; // a leap second: chrono's rules
     }
-    NaiveDate::from_ymd_opt(num(0..4)? as i32, num(5..7)?, num(8..10)?)?
-        .and_hms_nano_opt(hour, minute, second, nanos)
-        .map(|t| t.and_utc())
+    NaiveDate::from_ymd_opt(
+        num(&head[..4])? as i32,
+        num(&head[5..7])?,
+        num(&head[8..10])?,
+    )?
+    .and_hms_nano_opt(hour, minute, second, nanos)
+    .map(|t| t.and_utc())
 }
 
 /// Reads a timestamp exactly as chrono's own `Deserialize` does, without its parser for the
@@ -167,7 +174,7 @@ pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Timestamp, 
 pub(crate) mod option {
     use super::Timestamp;
     use serde::de::Visitor;
-    use serde::{Deserializer, Serialize, Serializer};
+    use serde::{Deserializer, Serializer};
 
     pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
         d: D,
@@ -192,17 +199,20 @@ pub(crate) mod option {
     }
 
     pub(crate) fn serialize<S: Serializer>(t: &Option<Timestamp>, s: S) -> Result<S::Ok, S::Error> {
-        /// Borrows the timestamp for `serialize_some`.
-        struct Auto<'a>(&'a Timestamp);
-        impl Serialize for Auto<'_> {
-            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                super::serialize(self.0, s)
-            }
-        }
         match t {
-            Some(t) => s.serialize_some(&Auto(t)),
+            Some(t) => s.serialize_some(&super::Text(t)),
             None => s.serialize_none(),
         }
+    }
+}
+
+/// A borrowed timestamp that serializes through `serialize`, where a value rather than a
+/// `serialize_with` function is needed (`serialize_some`, a hand-written struct's field).
+pub(crate) struct Text<'a>(pub(crate) &'a Timestamp);
+
+impl Serialize for Text<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        serialize(self.0, s)
     }
 }
 
