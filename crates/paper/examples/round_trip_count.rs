@@ -17,7 +17,7 @@
 #[path = "../benches/workload/mod.rs"]
 mod workload;
 
-use brokerdesk_paper::engine::{Command, Engine, EngineSnapshot, Event};
+use brokerdesk_paper::engine::{Command, Engine, EngineLists, EngineSnapshot, Event};
 use std::time::Instant;
 
 /// One command applied and the previous command's events dropped: what callgrind counts.
@@ -62,10 +62,11 @@ fn time(resting: u128) {
     );
 }
 
-/// What a snapshot costs the exchange thread after `round_trips` (two orders each): the
-/// copy it used to take (`snapshot`) against the shared image (`image`), and the encoding both
-/// leave to another thread: alone (into `io::sink`), into a string (until the fourteenth
-/// round), and streamed into a synced file as the snapshot thread does now.
+/// What a snapshot costs after `round_trips` (two orders each): on the exchange thread, the
+/// copy it used to take (`snapshot`) against the shared image (`image`); on the snapshot
+/// thread, encoding the image as one JSON document (until the twenty-second round) against its
+/// head as JSON and its orders and fills in the binary layout (now): alone (into `io::sink`,
+/// best of five), streamed into a synced file; and a restart's reading it back.
 fn snapshot(round_trips: u64) {
     let (mut e, t) = workload::base(0);
     apply_all(&mut e, workload::round_trips(t, 1, round_trips));
@@ -75,49 +76,79 @@ fn snapshot(round_trips: u64) {
     let clock = Instant::now();
     let image = e.image();
     let shared = clock.elapsed();
-    // The encoding alone (no memory for the text, no file), best of five: what the snapshot
-    // thread's CPU does, steadier than the whole.
-    let alone = (0..5)
-        .map(|_| {
-            let clock = Instant::now();
-            serde_json::to_writer(std::io::sink(), &image).unwrap();
-            clock.elapsed()
-        })
-        .min()
-        .unwrap();
-    let clock = Instant::now();
+    let json = |out: &mut dyn std::io::Write| serde_json::to_writer(out, &image).unwrap();
+    let binary = |out: &mut dyn std::io::Write| {
+        serde_json::to_writer(&mut *out, image.head()).unwrap();
+        image.write_lists(out).unwrap();
+    };
     let text = serde_json::to_string(&image).unwrap();
-    let encoded = clock.elapsed();
     assert_eq!(text.len(), serde_json::to_string(&copy).unwrap().len());
-    // What the snapshot thread does now: the encoding streamed into a file, synced.
-    let dir = tempfile::tempdir().unwrap();
-    let clock = Instant::now();
-    let file = std::fs::File::create(dir.path().join("image.json")).unwrap();
-    let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
-    serde_json::to_writer(&mut out, &image).unwrap();
-    out.into_inner().unwrap().sync_all().unwrap();
-    let streamed = clock.elapsed();
-    // What a restart does with the text: read it and rebuild the engine. The first time
-    // takes its memory fresh from the kernel, as a restarted process does; later ones reuse it.
-    let restores: Vec<_> = (0..3)
+    let head = serde_json::to_vec(image.head()).unwrap();
+    let mut lists = Vec::new();
+    image.write_lists(&mut lists).unwrap();
+    println!(
+        "{} orders: copy {copied:?}, image {shared:?}",
+        2 * round_trips
+    );
+    let restore_json = || Engine::restore(serde_json::from_str::<EngineSnapshot>(&text).unwrap());
+    let restore_binary = || {
+        let head = serde_json::from_slice(&head).unwrap();
+        Engine::restore_image(head, EngineLists::read(&lists).unwrap())
+    };
+    let (json_restores, binary_restores) =
+        (restores(&e, restore_json), restores(&e, restore_binary));
+    for (name, encode, bytes, restored) in [
+        (
+            "one JSON document",
+            &json as &dyn Fn(&mut dyn std::io::Write),
+            text.len(),
+            json_restores,
+        ),
+        (
+            "JSON head, binary lists",
+            &binary,
+            head.len() + lists.len(),
+            binary_restores,
+        ),
+    ] {
+        let alone = (0..5)
+            .map(|_| {
+                let clock = Instant::now();
+                encode(&mut std::io::sink());
+                clock.elapsed()
+            })
+            .min()
+            .unwrap();
+        // What the snapshot thread does: the encoding streamed into a file, synced.
+        let dir = tempfile::tempdir().unwrap();
+        let clock = Instant::now();
+        let file = std::fs::File::create(dir.path().join("image")).unwrap();
+        let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
+        encode(&mut out);
+        out.into_inner().unwrap().sync_all().unwrap();
+        let streamed = clock.elapsed();
+        println!(
+            "  {name}: encoding alone {alone:?}, streamed to a synced file {streamed:?}, {} MB; \
+             read back and restored {:?} the first time, {:?} at best",
+            bytes >> 20,
+            restored[0],
+            restored.iter().min().unwrap()
+        );
+    }
+}
+
+/// Three restores, each checked equal to `saved`. The first time takes its memory fresh from
+/// the kernel, as a restarted process does; later ones reuse it.
+fn restores(saved: &Engine, restore: impl Fn() -> Engine) -> Vec<std::time::Duration> {
+    (0..3)
         .map(|_| {
             let clock = Instant::now();
-            let read: EngineSnapshot = serde_json::from_str(&text).unwrap();
-            let back = Engine::restore(read);
+            let back = restore();
             let took = clock.elapsed();
-            assert!(back == e, "the restored engine is the one saved");
+            assert!(back == *saved, "the restored engine is the one saved");
             took
         })
-        .collect();
-    println!(
-        "{} orders: copy {copied:?}, image {shared:?}; encoding alone {alone:?}, to a string \
-         {encoded:?}, streamed to a synced file {streamed:?}, {} MB; read back and restored \
-         {:?} the first time, {:?} at best",
-        2 * round_trips,
-        text.len() >> 20,
-        restores[0],
-        restores.iter().min().unwrap()
-    );
+        .collect()
 }
 
 fn main() {

@@ -6,6 +6,7 @@
 //! - [`server`]: the Alpaca-compatible HTTP/WebSocket API ([`serve`]).
 //! - [`credentials`]: the sandbox's per-install API key pair.
 
+mod bytes;
 pub mod credentials;
 pub mod engine;
 pub mod quotes;

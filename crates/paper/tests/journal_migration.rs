@@ -108,7 +108,7 @@ fn an_old_json_journal_replays_to_the_orders_it_served() {
 
     // The first snapshot drops the old rows like any other entries it covers.
     let mut journal = journal;
-    journal.save_snapshot(last + 1, "{}").unwrap();
+    journal.save_snapshot(last + 1, b"{}").unwrap();
     assert_eq!(journal.len().unwrap(), 0);
     drop(journal);
     let conn = rusqlite::Connection::open(dir.path().join("journal.sqlite3")).unwrap();

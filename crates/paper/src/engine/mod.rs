@@ -21,6 +21,7 @@ mod chunked;
 mod fast_decimal;
 mod fasthash;
 mod fills;
+mod image_codec;
 mod immediate;
 mod matching;
 mod order_class;
@@ -49,7 +50,7 @@ pub use account::{Account, AccountSummary, Holding};
 pub use asset::{Asset, stable_uuid};
 pub use calendar::{CalendarKind, Session};
 pub use rejection::Rejection;
-pub use snapshot::{EngineImage, EngineSnapshot};
+pub use snapshot::{EngineHead, EngineImage, EngineLists, EngineSnapshot};
 pub use types::*;
 
 use book::SymbolBook;

@@ -562,7 +562,11 @@ proptest! {
             live_events.extend(ev);
         }
         if let Some((image, copy)) = halfway {
-            prop_assert_eq!(serde_json::to_string(&image).unwrap(), copy);
+            prop_assert_eq!(serde_json::to_string(&image).unwrap(), copy.as_str());
+            // Through the binary lists, the halfway image restores what its copy restores.
+            let restored = binary_round_trip(&image);
+            let from_copy = Engine::restore(serde_json::from_str(&copy).unwrap());
+            prop_assert!(restored == from_copy, "the halfway image restores differently");
         }
         prop_assert_eq!(
             serde_json::to_string(&live.image()).unwrap(),
@@ -589,6 +593,8 @@ proptest! {
         }
         prop_assert_eq!(&live_events, &replay_events);
         prop_assert!(live == replay, "replayed state differs");
+        // An image (JSON head, binary lists) restores the same state, indexes included.
+        prop_assert!(binary_round_trip(&live.image()) == live, "restored image differs");
         // A snapshot (through its JSON) restores the same state, indexes included.
         let image = serde_json::to_string(&live.snapshot()).unwrap();
         let restored = Engine::restore(serde_json::from_str(&image).unwrap());
@@ -633,4 +639,13 @@ proptest! {
             prop_assert!(fast == general, "state after {:?} differs", c);
         }
     }
+}
+
+/// The engine an image restores to, through its head's JSON and its lists' bytes.
+fn binary_round_trip(image: &super::EngineImage) -> Engine {
+    let head = serde_json::to_string(image.head()).unwrap();
+    let mut lists = Vec::new();
+    image.write_lists(&mut lists).unwrap();
+    let lists = super::EngineLists::read(&lists).unwrap();
+    Engine::restore_image(serde_json::from_str(&head).unwrap(), lists)
 }

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize, Serializer};
 
 use super::chunked::{Chunked, Shared};
 use super::*;
+use crate::bytes::ByteReader;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct EngineSnapshot {
@@ -27,20 +28,34 @@ pub struct EngineSnapshot {
 
 /// The engine as a snapshot saves it, taken on the exchange thread without copying its
 /// orders and fills (they are shared copy-on-write: the time taken grows with the number of
-/// chunks, a thousandth of the orders) and encoded on another thread. It encodes exactly as
-/// the `EngineSnapshot` of the same moment does, which is what a restart reads.
+/// chunks, a thousandth of the orders) and encoded on another thread: its `head` as JSON, its
+/// orders and fills in `image_codec`'s layout (`write_lists`). As JSON it encodes exactly as the
+/// `EngineSnapshot` of the same moment does (what images were before the binary lists).
 #[derive(Clone, Debug)]
 pub struct EngineImage {
+    head: EngineHead,
+    orders: Shared<Order>,
+    activities: Shared<fills::FillRecord>,
+}
+
+/// What an image holds besides the orders and fills: bounded by the accounts and symbols, not
+/// by the history.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct EngineHead {
     config: EngineConfig,
     now: Option<Timestamp>,
     seq: u64,
     accounts: Vec<Account>,
-    orders: Shared<Order>,
     quotes: Vec<Quote>,
     trades: Vec<Trade>,
     prev_close: Vec<(Symbol, Decimal)>,
     session: Option<Session>,
-    activities: Shared<fills::FillRecord>,
+}
+
+/// An image's orders and fills, read (`EngineLists::read`) for `Engine::restore_image`.
+pub struct EngineLists {
+    orders: Chunked<Order>,
+    activities: Chunked<fills::FillRecord>,
 }
 
 /// A sequence encoded from an iterator, without collecting it first.
@@ -65,19 +80,87 @@ impl Serialize for EngineImage {
             .activities
             .iter()
             .filter_map(|r| finder.borrow_mut().find(r).map(|o| r.view_of(o)));
+        let h = &self.head;
         let mut st = s.serialize_struct("EngineSnapshot", 10)?;
-        st.serialize_field("config", &self.config)?;
-        st.serialize_field("now", &self.now)?;
-        st.serialize_field("seq", &self.seq)?;
-        st.serialize_field("accounts", &self.accounts)?;
+        st.serialize_field("config", &h.config)?;
+        st.serialize_field("now", &h.now)?;
+        st.serialize_field("seq", &h.seq)?;
+        st.serialize_field("accounts", &h.accounts)?;
         st.serialize_field("orders", &Seq(self.orders.iter()))?;
-        st.serialize_field("quotes", &self.quotes)?;
-        st.serialize_field("trades", &self.trades)?;
-        st.serialize_field("prev_close", &self.prev_close)?;
-        st.serialize_field("session", &self.session)?;
+        st.serialize_field("quotes", &h.quotes)?;
+        st.serialize_field("trades", &h.trades)?;
+        st.serialize_field("prev_close", &h.prev_close)?;
+        st.serialize_field("session", &h.session)?;
         st.serialize_field("activities", &Seq(activities))?;
         st.end()
     }
+}
+
+/// Orders and fills are encoded a chunk's worth at a time into one buffer, then written.
+const BATCH: usize = 1024;
+
+impl EngineImage {
+    /// Everything but the orders and fills.
+    pub fn head(&self) -> &EngineHead {
+        &self.head
+    }
+
+    /// The orders, then the fills, each list `count: u64` and its items in `image_codec`'s
+    /// layout. Every fill is written as the engine holds it (with its order's sequence number),
+    /// so `Engine::restore_image` gives back the engine this image was taken from.
+    pub fn write_lists(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        let invalid = |e: String| std::io::Error::new(std::io::ErrorKind::InvalidData, e);
+        let mut buf = Vec::with_capacity(BATCH * 256);
+        out.write_all(&(self.orders.len() as u64).to_le_bytes())?;
+        for (i, o) in self.orders.iter().enumerate() {
+            image_codec::put_order(&mut buf, o).map_err(invalid)?;
+            if i % BATCH == BATCH - 1 {
+                out.write_all(&buf)?;
+                buf.clear();
+            }
+        }
+        out.write_all(&buf)?;
+        buf.clear();
+        out.write_all(&(self.activities.len() as u64).to_le_bytes())?;
+        for (i, f) in self.activities.iter().enumerate() {
+            image_codec::put_fill(&mut buf, f);
+            if i % BATCH == BATCH - 1 {
+                out.write_all(&buf)?;
+                buf.clear();
+            }
+        }
+        out.write_all(&buf)
+    }
+}
+
+impl EngineLists {
+    /// The lists `EngineImage::write_lists` wrote, which must be all of `bytes`; `Err` names
+    /// the list and item where they stop making sense.
+    pub fn read(bytes: &[u8]) -> Result<Self, String> {
+        let mut r = ByteReader::new(bytes);
+        let orders = list(&mut r, "order", image_codec::order)?;
+        let activities = list(&mut r, "fill", image_codec::fill)?;
+        if r.remaining() != 0 {
+            return Err(format!("{} bytes after the fills", r.remaining()));
+        }
+        Ok(Self { orders, activities })
+    }
+}
+
+fn list<T: Clone>(
+    r: &mut ByteReader<'_>,
+    what: &str,
+    item: fn(&mut ByteReader<'_>) -> image_codec::Decoded<T>,
+) -> Result<Chunked<T>, String> {
+    let count = r
+        .array()
+        .map(u64::from_le_bytes)
+        .ok_or_else(|| format!("the {what} count is cut short"))?;
+    let mut items = Chunked::default();
+    for i in 0..count {
+        items.push(item(r).map_err(|e| format!("{what} {i} of {count}: {e}"))?);
+    }
+    Ok(items)
 }
 
 /// Finds a fill's order among an image's orders. Orders are stored in creation order, each
@@ -168,23 +251,58 @@ impl Engine {
     }
 
     /// What `snapshot` holds, with the orders and fills shared rather than copied (and the
-    /// fills listed as activities only when encoded).
+    /// fills listed as activities only when encoded as JSON).
     pub fn image(&self) -> EngineImage {
         EngineImage {
-            config: self.config.clone(),
-            now: self.now,
-            seq: self.seq,
-            accounts: self.accounts.values().cloned().collect(),
+            head: EngineHead {
+                config: self.config.clone(),
+                now: self.now,
+                seq: self.seq,
+                accounts: self.accounts.values().cloned().collect(),
+                quotes: sorted(&self.quotes).into_iter().map(|(_, q)| q).collect(),
+                trades: sorted(&self.trades).into_iter().map(|(_, t)| t).collect(),
+                prev_close: sorted(&self.prev_close),
+                session: self.session,
+            },
             orders: self.orders.share(),
-            quotes: sorted(&self.quotes).into_iter().map(|(_, q)| q).collect(),
-            trades: sorted(&self.trades).into_iter().map(|(_, t)| t).collect(),
-            prev_close: sorted(&self.prev_close),
-            session: self.session,
             activities: self.activities.share(),
         }
     }
 
+    /// The engine an image's head and lists were written from.
+    pub fn restore_image(head: EngineHead, lists: EngineLists) -> Self {
+        let mut e = Self::restore_head(head, lists.orders);
+        e.activities = lists.activities;
+        e
+    }
+
     pub fn restore(s: EngineSnapshot) -> Self {
+        let head = EngineHead {
+            config: s.config,
+            now: s.now,
+            seq: s.seq,
+            accounts: s.accounts,
+            quotes: s.quotes,
+            trades: s.trades,
+            prev_close: s.prev_close,
+            session: s.session,
+        };
+        let mut e = Self::restore_head(head, s.orders);
+        // After the orders: a record keeps its order's sequence number.
+        let orders = &e.orders;
+        e.activities = s
+            .activities
+            .into_iter()
+            .map(|a| {
+                let seq = orders.get(&a.order_id).map_or(0, |o| o.seq);
+                fills::FillRecord::from_activity(a, seq)
+            })
+            .collect();
+        e
+    }
+
+    /// Everything but the fills, with the indexes rebuilt from the open orders.
+    fn restore_head(s: EngineHead, orders: Chunked<Order>) -> Self {
         let mut e = Engine::new(s.config);
         e.now = s.now;
         e.seq = s.seq;
@@ -203,7 +321,7 @@ impl Engine {
             .map(|t| (t.symbol.clone(), t))
             .collect();
         e.prev_close = s.prev_close.into_iter().collect();
-        e.orders = OrderStore::from_orders(s.orders);
+        e.orders = OrderStore::from_orders(orders);
         for o in e.orders.iter() {
             // Held legs wait in no book and no expiry list until their entry fills.
             if o.status.is_open() {
@@ -221,16 +339,6 @@ impl Engine {
                 }
             }
         }
-        // After the orders: a record keeps its order's sequence number.
-        let orders = &e.orders;
-        e.activities = s
-            .activities
-            .into_iter()
-            .map(|a| {
-                let seq = orders.get(&a.order_id).map_or(0, |o| o.seq);
-                fills::FillRecord::from_activity(a, seq)
-            })
-            .collect();
         e
     }
 }

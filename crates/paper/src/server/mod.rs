@@ -9,6 +9,7 @@ mod extract;
 mod guard;
 pub mod history;
 mod history_json;
+mod image;
 mod listener;
 pub mod market_data;
 mod market_data_api;

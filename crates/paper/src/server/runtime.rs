@@ -34,11 +34,8 @@ use tokio::sync::{broadcast, mpsc, oneshot, watch};
 
 use super::market_data::{MarketData, MarketTick};
 use crate::engine::watchlists::Watchlists;
-use crate::engine::{
-    Command, CommandKind, Engine, EngineConfig, EngineImage, EngineSnapshot, Event, Timestamp,
-};
+use crate::engine::{Command, CommandKind, Engine, EngineConfig, Event, Timestamp};
 use crate::store::{Journal, SnapshotStore, StoreError, rows};
-use serde::{Deserialize, Serialize};
 
 /// Equity samples kept per account for the portfolio history (a minute apart).
 const MAX_HISTORY: usize = 20_000;
@@ -59,25 +56,7 @@ pub struct State {
     sampled: Option<(Timestamp, usize)>,
 }
 
-/// A saved snapshot, as a restart reads it.
-#[derive(Deserialize)]
-struct StateSnapshot {
-    engine: EngineSnapshot,
-    #[serde(default)]
-    watchlists: Watchlists,
-    market: MarketData,
-    history: BTreeMap<AccountId, Vec<(Timestamp, Decimal)>>,
-}
-
-/// A snapshot as the exchange thread takes it (the engine's orders and fills shared, not
-/// copied) for the encoder thread; it encodes as the `StateSnapshot` it restores to.
-#[derive(Serialize)]
-struct StateImage {
-    engine: EngineImage,
-    watchlists: Watchlists,
-    market: MarketData,
-    history: BTreeMap<AccountId, Vec<(Timestamp, Decimal)>>,
-}
+use super::image::{self, StateImage};
 
 impl State {
     pub fn new(config: EngineConfig) -> Self {
@@ -92,7 +71,7 @@ impl State {
 
     /// An owned image of the state. The exchange thread only shares the engine's orders and
     /// fills and copies the rest (bounded: accounts, a day of bars, the equity samples); the
-    /// JSON encoding runs on a thread of its own (`Encoding`).
+    /// encoding runs on a thread of its own (`Encoding`).
     fn snapshot(&self) -> StateImage {
         StateImage {
             engine: self.engine.image(),
@@ -102,10 +81,11 @@ impl State {
         }
     }
 
-    fn restore(text: &str) -> Result<Self, serde_json::Error> {
-        let s: StateSnapshot = serde_json::from_str(text)?;
+    /// The state an image (`image::read`) was written from; `Err` says what does not read.
+    fn restore(bytes: &[u8]) -> Result<Self, String> {
+        let s = image::read(bytes)?;
         Ok(Self {
-            engine: Engine::restore(s.engine),
+            engine: s.engine,
             watchlists: s.watchlists,
             market: s.market,
             history: s.history,
@@ -428,10 +408,10 @@ impl Boot {
             }
         };
         let (mut state, from) = match journal.latest_snapshot()? {
-            Some((seq, text)) => {
-                let state = State::restore(&text).map_err(|source| StoreError::BadSnapshot {
+            Some((seq, bytes)) => {
+                let state = State::restore(&bytes).map_err(|what| StoreError::BadSnapshot {
                     path: journal.snapshot_source(seq),
-                    source,
+                    what,
                 })?;
                 (state, seq)
             }
@@ -682,9 +662,7 @@ impl Encoding {
             .spawn(move || {
                 background_priority();
                 let saved = store
-                    .save(covers, |out| {
-                        serde_json::to_writer(out, &*image).map_err(std::io::Error::from)
-                    })
+                    .save(covers, |out| image::write(&image, out))
                     .map_err(|e| e.to_string());
                 drop(image);
                 (store, saved)

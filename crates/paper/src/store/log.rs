@@ -22,8 +22,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::StoreError;
-use super::bytes::ByteReader;
 use super::io_error as io;
+use crate::bytes::ByteReader;
 
 const MAGIC: &[u8; 8] = b"BDJLOG1\n";
 const FRAME_V1: u8 = 1;

@@ -10,7 +10,6 @@
 //! snapshots of journals written by older versions, which are read first and dropped by the
 //! next snapshot like any other.
 
-mod bytes;
 mod checkpointer;
 mod log;
 mod order_codec;
@@ -59,11 +58,8 @@ pub enum StoreError {
         offset: u64,
         what: String,
     },
-    #[error("the snapshot in {path} does not read ({source}); it was left as it is")]
-    BadSnapshot {
-        path: PathBuf,
-        source: serde_json::Error,
-    },
+    #[error("the snapshot in {path} does not read ({what}); it was left as it is")]
+    BadSnapshot { path: PathBuf, what: String },
     #[error("the journal in {0} is in use by another sandbox")]
     InUse(PathBuf),
     #[error("a journal batch too large to write")]
@@ -272,15 +268,15 @@ impl Journal {
     /// Stores an image of the state as of entry `seq` and drops what it covers: the journal
     /// before it and older images. The image's file is in place (renamed, synced) before
     /// anything it covers goes; a crash in between leaves that to be skipped, then deleted.
-    pub fn save_snapshot(&mut self, seq: i64, state: &str) -> Result<(), StoreError> {
-        snapshot_file::save(self.log.dir(), seq, |w| w.write_all(state.as_bytes()))?;
+    pub fn save_snapshot(&mut self, seq: i64, image: &[u8]) -> Result<(), StoreError> {
+        snapshot_file::save(self.log.dir(), seq, |w| w.write_all(image))?;
         prune_rows(&mut self.conn, seq)?;
         self.snapshot_saved(seq)
     }
 
     /// The newest image and the entry it covers up to: a snapshot file, or a row stored by an
     /// older version (until the first file replaces it).
-    pub fn latest_snapshot(&self) -> Result<Option<(i64, String)>, StoreError> {
+    pub fn latest_snapshot(&self) -> Result<Option<(i64, Vec<u8>)>, StoreError> {
         let row: Option<(i64, String)> = self
             .conn
             .query_row(
@@ -293,18 +289,13 @@ impl Journal {
         if newest_file_seq(self.log.dir())? > row_seq {
             return snapshot_file::newest(self.log.dir());
         }
-        Ok(row)
+        Ok(row.map(|(seq, text)| (seq, text.into_bytes())))
     }
 
     /// Where the image covering entries up to `seq` is read from, for errors: its file, or
     /// the database for an image an older version stored as a row.
     pub fn snapshot_source(&self, seq: i64) -> PathBuf {
-        let file = snapshot_file::path(self.log.dir(), seq);
-        if file.exists() {
-            file
-        } else {
-            self.path.clone()
-        }
+        snapshot_file::find(self.log.dir(), seq).unwrap_or_else(|| self.path.clone())
     }
 
     /// Entries after the latest snapshot (or all of them).
@@ -479,7 +470,7 @@ mod snapshot_tests {
     fn restores_from(j: &Journal, image: (i64, &str), replay: (i64, usize)) {
         assert_eq!(
             j.latest_snapshot().unwrap(),
-            Some((image.0, image.1.to_owned()))
+            Some((image.0, image.1.as_bytes().to_vec()))
         );
         assert_eq!(replayed(j, image.0), replay);
     }
@@ -510,7 +501,7 @@ mod snapshot_tests {
             .append(&[(cmd.clone(), vec![]), (cmd.clone(), vec![])])
             .unwrap();
         assert_eq!(last, 2);
-        j.save_snapshot(2, "{}").unwrap();
+        j.save_snapshot(2, b"{}").unwrap();
         assert_eq!(j.len().unwrap(), 0);
         assert!(!j.is_empty().unwrap());
         let last = j.append(&[(cmd, vec![])]).unwrap();
@@ -572,7 +563,7 @@ mod snapshot_tests {
         }
         let mut j = Journal::open_dir(dir.path(), Durability::Full).unwrap();
         restores_from(&j, (2, "{\"row\":true}"), (3, 1));
-        j.save_snapshot(3, "{\"file\":true}").unwrap();
+        j.save_snapshot(3, b"{\"file\":true}").unwrap();
         let rows: i64 = j
             .conn
             .query_row("SELECT COUNT(*) FROM snapshots", [], |r| r.get(0))
@@ -582,7 +573,7 @@ mod snapshot_tests {
         let mut j = Journal::open_dir(dir.path(), Durability::Full).unwrap();
         assert_eq!(
             j.latest_snapshot().unwrap(),
-            Some((3, "{\"file\":true}".to_owned()))
+            Some((3, b"{\"file\":true}".to_vec()))
         );
         assert_eq!(j.append(&[(cmd, vec![])]).unwrap(), 4);
     }
@@ -598,7 +589,7 @@ mod snapshot_tests {
                     .unwrap(),
                 2
             );
-            j.save_snapshot(2, "{}").unwrap();
+            j.save_snapshot(2, b"{}").unwrap();
             assert_eq!(j.len().unwrap(), 0);
         }
         let mut j = Journal::open_dir(dir.path(), Durability::Normal).unwrap();

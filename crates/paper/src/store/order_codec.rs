@@ -18,7 +18,7 @@ use chrono::DateTime;
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
-use super::bytes::ByteReader;
+use crate::bytes::ByteReader;
 use crate::engine::{
     ClassRequest, Command, CommandKind, OrderRequest, OrderType, Side, TimeInForce,
 };

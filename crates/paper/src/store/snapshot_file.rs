@@ -1,5 +1,5 @@
-//! Snapshot images as files beside the segment files: `snapshot-<entry number>.json`, the
-//! image of the state after that entry.
+//! Snapshot images as files beside the segment files: `snapshot-<entry number>.image`, the
+//! image of the state after that entry (`.json` for images older versions wrote, still read).
 //!
 //! An image is streamed to its file as it is encoded. Held as one string first, a 375 MB image
 //! (500 k orders) spent most of its encoding in the kernel zeroing fresh pages for the growing
@@ -17,7 +17,8 @@ use super::StoreError;
 use super::io_error as io;
 
 const PREFIX: &str = "snapshot-";
-const SUFFIX: &str = ".json";
+const SUFFIX: &str = ".image";
+const JSON_SUFFIX: &str = ".json";
 const PARTIAL: &str = ".partial";
 /// The encoder's writes (many, small) are gathered into this much before each `write`.
 const BUFFER: usize = 1 << 20;
@@ -27,12 +28,15 @@ fn name(seq: i64) -> String {
 }
 
 fn parse_name(name: &str) -> Option<i64> {
-    super::numbered(name, PREFIX, SUFFIX)
+    super::numbered(name, PREFIX, SUFFIX).or_else(|| super::numbered(name, PREFIX, JSON_SUFFIX))
 }
 
-/// Where the image covering entries up to `seq` is (or would be) saved.
-pub(super) fn path(dir: &Path, seq: i64) -> PathBuf {
-    dir.join(name(seq))
+/// Where the image covering entries up to `seq` is saved, if it is.
+pub(super) fn find(dir: &Path, seq: i64) -> Option<PathBuf> {
+    [name(seq), format!("{PREFIX}{seq:020}{JSON_SUFFIX}")]
+        .into_iter()
+        .map(|n| dir.join(n))
+        .find(|p| p.exists())
 }
 
 /// The saved images in `dir` and the entry each covers, oldest first.
@@ -48,13 +52,13 @@ pub(super) fn list(dir: &Path) -> Result<Vec<(i64, PathBuf)>, StoreError> {
     Ok(found)
 }
 
-/// The newest saved image: the entry it covers and its text.
-pub(super) fn newest(dir: &Path) -> Result<Option<(i64, String)>, StoreError> {
+/// The newest saved image: the entry it covers and its bytes.
+pub(super) fn newest(dir: &Path) -> Result<Option<(i64, Vec<u8>)>, StoreError> {
     let Some((seq, path)) = list(dir)?.pop() else {
         return Ok(None);
     };
-    let text = std::fs::read_to_string(&path).map_err(io(&path))?;
-    Ok(Some((seq, text)))
+    let bytes = std::fs::read(&path).map_err(io(&path))?;
+    Ok(Some((seq, bytes)))
 }
 
 /// Writes the image covering entries up to `seq` with `encode`, durably, then deletes older
@@ -64,7 +68,7 @@ pub(super) fn save(
     seq: i64,
     encode: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> Result<(), StoreError> {
-    let done = path(dir, seq);
+    let done = dir.join(name(seq));
     let partial = dir.join(format!("{}{PARTIAL}", name(seq)));
     let written = File::create(&partial).and_then(|file| {
         let mut out = BufWriter::with_capacity(BUFFER, file);
@@ -112,7 +116,9 @@ mod tests {
     #[test]
     fn names_round_trip_and_strangers_are_ignored() {
         assert_eq!(parse_name(&name(42)), Some(42));
+        assert_eq!(parse_name("snapshot-00000000000000000042.json"), Some(42));
         assert_eq!(parse_name("snapshot-.json"), None);
+        assert_eq!(parse_name("snapshot-7.txt"), None);
         assert_eq!(parse_name("snapshot-12a.json"), None);
         assert_eq!(parse_name(&format!("{}{PARTIAL}", name(3))), None);
         assert_eq!(parse_name("journal-00000000000000000001.log"), None);
@@ -124,7 +130,10 @@ mod tests {
         assert_eq!(newest(dir.path()).unwrap(), None);
         save(dir.path(), 5, |w| w.write_all(b"{\"a\":5}")).unwrap();
         save(dir.path(), 9, |w| w.write_all(b"{\"a\":9}")).unwrap();
-        assert_eq!(newest(dir.path()).unwrap(), Some((9, "{\"a\":9}".into())));
+        assert_eq!(
+            newest(dir.path()).unwrap(),
+            Some((9, b"{\"a\":9}".to_vec()))
+        );
         let seqs: Vec<i64> = list(dir.path())
             .unwrap()
             .into_iter()
@@ -144,11 +153,11 @@ mod tests {
             Err(std::io::Error::other("the encoder gave up"))
         });
         assert!(matches!(failed, Err(StoreError::Io { .. })), "{failed:?}");
-        assert_eq!(newest(dir.path()).unwrap(), Some((5, "{}".into())));
+        assert_eq!(newest(dir.path()).unwrap(), Some((5, b"{}".to_vec())));
         // What a crash mid-write leaves: a partial file, skipped, then removed.
         let crashed = dir.path().join(format!("{}{PARTIAL}", name(12)));
         std::fs::write(&crashed, b"{\"cut").unwrap();
-        assert_eq!(newest(dir.path()).unwrap(), Some((5, "{}".into())));
+        assert_eq!(newest(dir.path()).unwrap(), Some((5, b"{}".to_vec())));
         remove_older(dir.path(), 5);
         assert!(!crashed.exists());
         assert_eq!(list(dir.path()).unwrap().len(), 1);

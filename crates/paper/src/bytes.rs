@@ -1,14 +1,15 @@
 //! Reading length-checked, little-endian fields off a byte slice: the journal's own binary
-//! formats (`log` frames, `order_codec` rows). `None` means the bytes ran out.
+//! formats (`log` frames, `order_codec` rows) and snapshot images' orders and fills
+//! (`engine::image_codec`). `None` means the bytes ran out.
 
-pub(super) struct ByteReader<'a>(&'a [u8]);
+pub(crate) struct ByteReader<'a>(&'a [u8]);
 
 impl<'a> ByteReader<'a> {
-    pub(super) fn new(bytes: &'a [u8]) -> Self {
+    pub(crate) fn new(bytes: &'a [u8]) -> Self {
         Self(bytes)
     }
 
-    pub(super) fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+    pub(crate) fn take(&mut self, n: usize) -> Option<&'a [u8]> {
         if self.0.len() < n {
             return None;
         }
@@ -17,21 +18,21 @@ impl<'a> ByteReader<'a> {
         Some(head)
     }
 
-    pub(super) fn byte(&mut self) -> Option<u8> {
+    pub(crate) fn byte(&mut self) -> Option<u8> {
         Some(self.take(1)?[0])
     }
 
-    pub(super) fn array<const N: usize>(&mut self) -> Option<[u8; N]> {
+    pub(crate) fn array<const N: usize>(&mut self) -> Option<[u8; N]> {
         self.take(N)?.try_into().ok()
     }
 
     /// A `len: u32` and that many bytes.
-    pub(super) fn part(&mut self) -> Option<&'a [u8]> {
+    pub(crate) fn part(&mut self) -> Option<&'a [u8]> {
         let n = u32::from_le_bytes(self.array()?);
         self.take(usize::try_from(n).ok()?)
     }
 
-    pub(super) fn remaining(&self) -> usize {
+    pub(crate) fn remaining(&self) -> usize {
         self.0.len()
     }
 }
