@@ -513,7 +513,7 @@ async fn refused_after_editing_the_image(prefix: &str, edit: impl Fn(&[u8]) -> V
         .find(|p| {
             p.file_name()
                 .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with("snapshot-") && n.ends_with(".image"))
+                .is_some_and(|n| n.starts_with("snapshot-") && n.ends_with(".json"))
         })
         .expect("a snapshot file");
     let edited = edit(&std::fs::read(&image).unwrap());

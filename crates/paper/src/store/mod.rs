@@ -295,7 +295,12 @@ impl Journal {
     /// Where the image covering entries up to `seq` is read from, for errors: its file, or
     /// the database for an image an older version stored as a row.
     pub fn snapshot_source(&self, seq: i64) -> PathBuf {
-        snapshot_file::find(self.log.dir(), seq).unwrap_or_else(|| self.path.clone())
+        let file = snapshot_file::path(self.log.dir(), seq);
+        if file.exists() {
+            file
+        } else {
+            self.path.clone()
+        }
     }
 
     /// Entries after the latest snapshot (or all of them).

@@ -1,5 +1,10 @@
-//! Snapshot images as files beside the segment files: `snapshot-<entry number>.image`, the
-//! image of the state after that entry (`.json` for images older versions wrote, still read).
+//! Snapshot images as files beside the segment files: `snapshot-<entry number>.json`, the
+//! image of the state after that entry.
+//!
+//! Since the twenty-second round an image is binary after a JSON head (`server::image`), but
+//! keeps this name: versions before look only for it, and under another name they would not
+//! see the image and would rebuild from the journal alone, without the entries it covered. Under
+//! this one they refuse it, naming the file.
 //!
 //! An image is streamed to its file as it is encoded. Held as one string first, a 375 MB image
 //! (500 k orders) spent most of its encoding in the kernel zeroing fresh pages for the growing
@@ -17,8 +22,7 @@ use super::StoreError;
 use super::io_error as io;
 
 const PREFIX: &str = "snapshot-";
-const SUFFIX: &str = ".image";
-const JSON_SUFFIX: &str = ".json";
+const SUFFIX: &str = ".json";
 const PARTIAL: &str = ".partial";
 /// The encoder's writes (many, small) are gathered into this much before each `write`.
 const BUFFER: usize = 1 << 20;
@@ -28,15 +32,12 @@ fn name(seq: i64) -> String {
 }
 
 fn parse_name(name: &str) -> Option<i64> {
-    super::numbered(name, PREFIX, SUFFIX).or_else(|| super::numbered(name, PREFIX, JSON_SUFFIX))
+    super::numbered(name, PREFIX, SUFFIX)
 }
 
-/// Where the image covering entries up to `seq` is saved, if it is.
-pub(super) fn find(dir: &Path, seq: i64) -> Option<PathBuf> {
-    [name(seq), format!("{PREFIX}{seq:020}{JSON_SUFFIX}")]
-        .into_iter()
-        .map(|n| dir.join(n))
-        .find(|p| p.exists())
+/// Where the image covering entries up to `seq` is (or would be) saved.
+pub(super) fn path(dir: &Path, seq: i64) -> PathBuf {
+    dir.join(name(seq))
 }
 
 /// The saved images in `dir` and the entry each covers, oldest first.
@@ -68,7 +69,7 @@ pub(super) fn save(
     seq: i64,
     encode: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> Result<(), StoreError> {
-    let done = dir.join(name(seq));
+    let done = path(dir, seq);
     let partial = dir.join(format!("{}{PARTIAL}", name(seq)));
     let written = File::create(&partial).and_then(|file| {
         let mut out = BufWriter::with_capacity(BUFFER, file);
@@ -116,9 +117,7 @@ mod tests {
     #[test]
     fn names_round_trip_and_strangers_are_ignored() {
         assert_eq!(parse_name(&name(42)), Some(42));
-        assert_eq!(parse_name("snapshot-00000000000000000042.json"), Some(42));
         assert_eq!(parse_name("snapshot-.json"), None);
-        assert_eq!(parse_name("snapshot-7.txt"), None);
         assert_eq!(parse_name("snapshot-12a.json"), None);
         assert_eq!(parse_name(&format!("{}{PARTIAL}", name(3))), None);
         assert_eq!(parse_name("journal-00000000000000000001.log"), None);
