@@ -96,7 +96,7 @@ impl Serialize for EngineImage {
     }
 }
 
-/// Orders and fills are encoded a chunk's worth at a time into one buffer, then written.
+/// Items encoded into one buffer before it is written (a chunk's worth).
 const BATCH: usize = 1024;
 
 impl EngineImage {
@@ -109,28 +109,42 @@ impl EngineImage {
     /// layout. Every fill is written as the engine holds it (with its order's sequence number),
     /// so `Engine::restore_image` gives back the engine this image was taken from.
     pub fn write_lists(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
-        let invalid = |e: String| std::io::Error::new(std::io::ErrorKind::InvalidData, e);
-        let mut buf = Vec::with_capacity(BATCH * 256);
-        out.write_all(&(self.orders.len() as u64).to_le_bytes())?;
-        for (i, o) in self.orders.iter().enumerate() {
-            image_codec::put_order(&mut buf, o).map_err(invalid)?;
-            if i % BATCH == BATCH - 1 {
-                out.write_all(&buf)?;
-                buf.clear();
-            }
-        }
-        out.write_all(&buf)?;
-        buf.clear();
-        out.write_all(&(self.activities.len() as u64).to_le_bytes())?;
-        for (i, f) in self.activities.iter().enumerate() {
-            image_codec::put_fill(&mut buf, f);
-            if i % BATCH == BATCH - 1 {
-                out.write_all(&buf)?;
-                buf.clear();
-            }
-        }
-        out.write_all(&buf)
+        write_list(
+            out,
+            self.orders.len(),
+            self.orders.iter(),
+            image_codec::put_order,
+        )?;
+        write_list(
+            out,
+            self.activities.len(),
+            self.activities.iter(),
+            |buf, f| {
+                image_codec::put_fill(buf, f);
+                Ok(())
+            },
+        )
     }
+}
+
+/// `count: u64`, then the items, encoded a chunk's worth at a time into one buffer and written.
+fn write_list<'a, T: 'a>(
+    out: &mut dyn std::io::Write,
+    count: usize,
+    items: impl Iterator<Item = &'a T>,
+    put: impl Fn(&mut Vec<u8>, &T) -> image_codec::Decoded<()>,
+) -> std::io::Result<()> {
+    let invalid = |e: String| std::io::Error::new(std::io::ErrorKind::InvalidData, e);
+    out.write_all(&(count as u64).to_le_bytes())?;
+    let mut buf = Vec::with_capacity(BATCH * 256);
+    for (i, item) in items.enumerate() {
+        put(&mut buf, item).map_err(invalid)?;
+        if i % BATCH == BATCH - 1 {
+            out.write_all(&buf)?;
+            buf.clear();
+        }
+    }
+    out.write_all(&buf)
 }
 
 impl EngineLists {
