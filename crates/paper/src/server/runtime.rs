@@ -32,6 +32,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
 
+use super::image::{self, StateImage};
 use super::market_data::{MarketData, MarketTick};
 use crate::engine::watchlists::Watchlists;
 use crate::engine::{Command, CommandKind, Engine, EngineConfig, Event, Timestamp};
@@ -55,8 +56,6 @@ pub struct State {
     /// has nothing to add, and checking each account cost allocations on every order.
     sampled: Option<(Timestamp, usize)>,
 }
-
-use super::image::{self, StateImage};
 
 impl State {
     pub fn new(config: EngineConfig) -> Self {
