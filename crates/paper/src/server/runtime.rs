@@ -21,9 +21,7 @@
 //! crate's BENCHMARKS.md). Callers on other threads (the service, the market feed) send the
 //! same messages through the same queue.
 
-use brokerdesk_model::AccountId;
 use chrono::{DurationRound, TimeDelta, Utc};
-use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
@@ -51,7 +49,7 @@ pub struct State {
     pub engine: Engine,
     pub watchlists: Watchlists,
     pub market: MarketData,
-    pub history: BTreeMap<AccountId, Vec<(Timestamp, Decimal)>>,
+    pub history: image::History,
     /// The minute and number of accounts last sampled: every later command of that minute
     /// has nothing to add, and checking each account cost allocations on every order.
     sampled: Option<(Timestamp, usize)>,
