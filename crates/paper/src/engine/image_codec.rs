@@ -16,7 +16,6 @@
 //! and `0xff` for none, `option<T>: 0 | 1 T`, `bool: 0 | 1`.
 
 use brokerdesk_model::{AccountId, Symbol};
-use chrono::DateTime;
 use rust_decimal::Decimal;
 use std::sync::Arc;
 use uuid::Uuid;
@@ -25,7 +24,7 @@ use super::fills::FillRecord;
 use super::types::{
     Order, OrderClass, OrderKeys, OrderStatus, OrderType, Side, TimeInForce, Timestamp,
 };
-use crate::bytes::ByteReader;
+use crate::bytes::{ByteReader, put_part, put_time};
 
 /// What is wrong with the bytes (they ran out, or hold a value no encoder writes).
 pub(super) type Decoded<T> = Result<T, String>;
@@ -230,14 +229,11 @@ pub(super) fn fill(r: &mut ByteReader<'_>) -> Decoded<FillRecord> {
 }
 
 fn put_str(out: &mut Vec<u8>, s: &str) -> Decoded<()> {
-    let n = u32::try_from(s.len()).map_err(|_| "a string too long for an image")?;
-    out.extend_from_slice(&n.to_le_bytes());
-    out.extend_from_slice(s.as_bytes());
-    Ok(())
+    put_part(out, s.as_bytes()).ok_or_else(|| "a string too long for an image".into())
 }
 
 fn string<'a>(r: &mut ByteReader<'a>) -> Decoded<&'a str> {
-    std::str::from_utf8(r.part().ok_or(CUT)?).map_err(|e| e.to_string())
+    r.str().ok_or(CUT)?.map_err(|e| e.to_string())
 }
 
 fn put_uuid(out: &mut Vec<u8>, u: &Uuid) {
@@ -248,15 +244,10 @@ fn uuid(r: &mut ByteReader<'_>) -> Decoded<Uuid> {
     Ok(Uuid::from_bytes(r.array().ok_or(CUT)?))
 }
 
-fn put_time(out: &mut Vec<u8>, t: &Timestamp) {
-    out.extend_from_slice(&t.timestamp().to_le_bytes());
-    out.extend_from_slice(&t.timestamp_subsec_nanos().to_le_bytes());
-}
-
 fn time(r: &mut ByteReader<'_>) -> Decoded<Timestamp> {
-    let secs = i64::from_le_bytes(r.array().ok_or(CUT)?);
-    let nanos = u32::from_le_bytes(r.array().ok_or(CUT)?);
-    DateTime::from_timestamp(secs, nanos).ok_or_else(|| "a timestamp out of range".into())
+    r.time()
+        .ok_or(CUT)?
+        .ok_or_else(|| "a timestamp out of range".into())
 }
 
 fn put_option<T>(out: &mut Vec<u8>, v: Option<&T>, put: fn(&mut Vec<u8>, &T)) {
@@ -405,6 +396,7 @@ mod tests {
     use super::*;
     use crate::engine::tests::{Harness, margin};
     use crate::engine::{CalendarKind, Engine, EngineLists};
+    use chrono::DateTime;
     use rust_decimal_macros::dec;
 
     /// A resting limit order as the engine makes it.

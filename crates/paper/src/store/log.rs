@@ -23,7 +23,7 @@ use std::time::Duration;
 
 use super::StoreError;
 use super::io_error as io;
-use crate::bytes::ByteReader;
+use crate::bytes::{ByteReader, put_part};
 
 const MAGIC: &[u8; 8] = b"BDJLOG1\n";
 const FRAME_V1: u8 = 1;
@@ -174,9 +174,7 @@ impl Log {
         frame.extend_from_slice(&count.to_le_bytes());
         for (cmd, events) in entries {
             for part in [cmd, events] {
-                let n = u32::try_from(part.len()).map_err(|_| StoreError::BatchTooLarge)?;
-                frame.extend_from_slice(&n.to_le_bytes());
-                frame.extend_from_slice(part);
+                put_part(frame, part).ok_or(StoreError::BatchTooLarge)?;
             }
         }
         let payload_len = u32::try_from(frame.len() - HEADER)

@@ -14,11 +14,10 @@
 //! integers little-endian.
 
 use brokerdesk_model::{AccountId, Symbol};
-use chrono::DateTime;
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
-use crate::bytes::ByteReader;
+use crate::bytes::{ByteReader, put_part, put_time};
 use crate::engine::{
     ClassRequest, Command, CommandKind, OrderRequest, OrderType, Side, TimeInForce,
 };
@@ -40,8 +39,7 @@ pub(super) fn encode(cmd: &Command) -> Option<Vec<u8>> {
     );
     out.push(TAG);
     out.push(V1);
-    out.extend_from_slice(&cmd.at.timestamp().to_le_bytes());
-    out.extend_from_slice(&cmd.at.timestamp_subsec_nanos().to_le_bytes());
+    put_time(&mut out, &cmd.at);
     put_str(&mut out, r.account.as_str())?;
     out.extend_from_slice(r.id.as_bytes());
     put_str(&mut out, &r.client_order_id)?;
@@ -72,9 +70,7 @@ pub(super) fn decode(bytes: &[u8]) -> Result<Command, String> {
     if version != V1 {
         return Err(format!("order layout version {version} is unknown"));
     }
-    let secs = i64::from_le_bytes(r.array().ok_or(CUT)?);
-    let nanos = u32::from_le_bytes(r.array().ok_or(CUT)?);
-    let at = DateTime::from_timestamp(secs, nanos).ok_or("timestamp out of range")?;
+    let at = r.time().ok_or(CUT)?.ok_or("timestamp out of range")?;
     let account = AccountId::new(string(&mut r)?);
     let id = Uuid::from_bytes(r.array().ok_or(CUT)?);
     let client_order_id = string(&mut r)?.to_owned();
@@ -128,9 +124,7 @@ fn amounts(r: &OrderRequest) -> [Option<Decimal>; 6] {
 }
 
 fn put_str(out: &mut Vec<u8>, s: &str) -> Option<()> {
-    out.extend_from_slice(&u32::try_from(s.len()).ok()?.to_le_bytes());
-    out.extend_from_slice(s.as_bytes());
-    Some(())
+    put_part(out, s.as_bytes())
 }
 
 // A code is an index into its table; the tables are part of the file format: only append.
@@ -170,7 +164,7 @@ fn from_code<T: Copy>(table: &[T], b: u8, what: &str) -> Result<T, String> {
 const CUT: &str = "order row cut short";
 
 fn string<'a>(r: &mut ByteReader<'a>) -> Result<&'a str, String> {
-    std::str::from_utf8(r.part().ok_or(CUT)?).map_err(|e| e.to_string())
+    r.str().ok_or(CUT)?.map_err(|e| e.to_string())
 }
 
 /// `Decimal::deserialize` trusts its flags; a scale above 28 or stray flag bits (a damaged
@@ -192,6 +186,7 @@ fn decimal(r: &mut ByteReader<'_>) -> Result<Option<Decimal>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::DateTime;
     use proptest::prelude::*;
 
     fn decimal() -> impl Strategy<Value = Option<Decimal>> {
