@@ -464,6 +464,12 @@ async fn supervise(
             mut writer,
         } = running;
         let outcome = run(&mut state, &mut snapshots, &mut rx, &mut writer).await;
+        if matches!(outcome, Stop::Closed) {
+            // An image that came due while the previous one was being saved (a slow disk, a
+            // starved thread) is taken now, not left to a journal the next start replays.
+            writer.collect_snapshot(true);
+            snapshot_if_due(&state, &mut snapshots, &mut writer);
+        }
         writer.close();
         match outcome {
             Stop::Closed => return,
@@ -636,13 +642,19 @@ fn apply_batch(
     // the last image held orders keeps that O(1) per command however large the state grows;
     // waiting for as many as the state holds now (as this did) never came under a steady
     // flow of orders, each adding one to both, and the journal then grew without end.
+    snapshot_if_due(state, snapshots, writer);
+    Ok(())
+}
+
+/// Takes an image if enough commands came since the last one and none is being saved. One
+/// that comes due meanwhile waits for the first commit after that save.
+fn snapshot_if_due(state: &State, snapshots: &mut Snapshots, writer: &mut Writer) {
     let due = snapshots.every.max(snapshots.last_orders);
     if snapshots.pending >= due && writer.may_snapshot() {
         snapshots.pending = 0;
         snapshots.last_orders = state.engine.order_count() as u64;
         writer.snapshot(Box::new(state.snapshot()));
     }
-    Ok(())
 }
 
 /// A snapshot being encoded and saved off the exchange thread, for the journal position it
