@@ -99,13 +99,40 @@ pub fn configure<R: Runtime>(
         ])
 }
 
+/// Logs go to the terminal, or appended to the file `BROKERDESK_LOG_FILE` names: an app started
+/// from a menu has no terminal, and a failed end-to-end flow shows the app's own account of it.
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("BROKERDESK_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let logs = tracing_subscriber::fmt().with_env_filter(filter);
+    let Some(path) = std::env::var_os("BROKERDESK_LOG_FILE") else {
+        logs.init();
+        return;
+    };
+    let path = std::path::PathBuf::from(path);
+    let opened = path
+        .parent()
+        .map_or(Ok(()), std::fs::create_dir_all)
+        .and_then(|()| {
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&path)
+        });
+    match opened {
+        Ok(file) => logs
+            .with_ansi(false)
+            .with_writer(std::sync::Mutex::new(file))
+            .init(),
+        Err(err) => {
+            logs.init();
+            tracing::warn!(file = %path.display(), error = %err, "cannot write the log file; logging here instead");
+        }
+    }
+}
+
 pub fn run() {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("BROKERDESK_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .init();
+    init_logging();
     let result = ServiceConfig::from_env()
         .and_then(|config| tauri::async_runtime::block_on(BrokerageService::start(config)))
         .map_err(|err| err.to_string())

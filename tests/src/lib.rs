@@ -7,7 +7,7 @@ use fantoccini::elements::Element;
 use fantoccini::error::{CmdError, NewSessionError};
 use fantoccini::{Client, ClientBuilder, Locator};
 use std::net::TcpListener;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -17,10 +17,18 @@ pub struct Driver {
     port: u16,
     /// Marks every process this driver starts (they inherit it), so none outlives the test.
     tag: String,
+    /// Where the app writes its log (`BROKERDESK_LOG_FILE`): printed when a flow fails.
+    log: PathBuf,
 }
+
+/// The last lines of the app's log shown after a failure.
+const LOG_TAIL_LINES: usize = 80;
 
 impl Drop for Driver {
     fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.print_log_tail();
+        }
         let _ = Command::new("kill")
             .args(["-s", "TERM", "--", &self.child.id().to_string()])
             .status();
@@ -79,6 +87,23 @@ impl Driver {
     pub fn tag(&self) -> &str {
         &self.tag
     }
+
+    /// The app's own account of a failed flow: the end of its log, on standard error.
+    fn print_log_tail(&self) {
+        let Ok(log) = std::fs::read_to_string(&self.log) else {
+            eprintln!("no app log at {}", self.log.display());
+            return;
+        };
+        let lines: Vec<&str> = log.lines().collect();
+        let tail = &lines[lines.len().saturating_sub(LOG_TAIL_LINES)..];
+        eprintln!(
+            "the app's log, last {} of {} lines ({}):\n{}",
+            tail.len(),
+            lines.len(),
+            self.log.display(),
+            tail.join("\n")
+        );
+    }
 }
 
 /// tauri-driver for an app that will use `data_dir` and `env`.
@@ -86,6 +111,7 @@ pub fn start_driver(data_dir: &Path, env: &[(&str, &str)]) -> Driver {
     let port = free_port();
     let native_port = free_port();
     let tag = format!("{}-{port}", std::process::id());
+    let log = data_dir.with_extension("log");
     // The app inherits this environment through WebKitWebDriver.
     let child =
         Command::new(std::env::var("TAURI_DRIVER").unwrap_or_else(|_| "tauri-driver".into()))
@@ -96,13 +122,23 @@ pub fn start_driver(data_dir: &Path, env: &[(&str, &str)]) -> Driver {
                 &native_port.to_string(),
             ])
             .env("BROKERDESK_DATA_DIR", data_dir)
+            .env(
+                "BROKERDESK_LOG",
+                "info,brokerdesk_service=debug,brokerdesk_connectors=debug",
+            )
+            .env("BROKERDESK_LOG_FILE", &log)
             .envs(env.iter().copied())
             .env("BROKERDESK_E2E_TAG", &tag)
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()
             .expect("tauri-driver on PATH (cargo install tauri-driver)");
-    let driver = Driver { child, port, tag };
+    let driver = Driver {
+        child,
+        port,
+        tag,
+        log,
+    };
     let deadline = Instant::now() + Duration::from_secs(20);
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
         assert!(
@@ -263,6 +299,7 @@ mod tests {
             child: Command::new("sleep").arg("30").spawn().unwrap(),
             port,
             tag: format!("connect-test-{port}"),
+            log: PathBuf::from("/nonexistent/app.log"),
         }
     }
 

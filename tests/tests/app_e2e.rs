@@ -342,39 +342,53 @@ const BROKER_SECRET: &str = "e2e-broker-secret-never-in-the-webview";
 
 async fn wait_for_text(client: &Client, css: &str, wanted: &str, within: Duration) -> String {
     let deadline = Instant::now() + within;
-    let mut last = String::from("(no such element)");
     loop {
-        if let Ok(el) = client.find(Locator::Css(css)).await
-            && let Ok(text) = el.text().await
-        {
-            if text.contains(wanted) {
-                return text;
-            }
-            last = text;
-        }
+        // What this look found, gone included: a row replaced by an error is not "New".
+        let last = match client.find(Locator::Css(css)).await {
+            Ok(el) => match el.text().await {
+                Ok(text) if text.contains(wanted) => return text,
+                Ok(text) => text,
+                Err(e) => format!("(no text: {e})"),
+            },
+            Err(_) => String::from("(no such element)"),
+        };
         if Instant::now() >= deadline {
             save_screenshot(client, "failure").await;
-            panic!("{css} never showed {wanted:?}; last: {last:?}");
+            let page = page_text(client).await;
+            panic!("{css} never showed {wanted:?}; last: {last:?}; the page showed:\n{page}");
         }
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
 }
 
+/// What the page shows (its `main`), cut to a screenful: after a failed wait, whether it shows
+/// an error, "Loading…", or the old state.
+async fn page_text(client: &Client) -> String {
+    let text = match client.find(Locator::Css("main")).await {
+        Ok(main) => main
+            .text()
+            .await
+            .unwrap_or_else(|e| format!("(no text: {e})")),
+        Err(e) => format!("(no main: {e})"),
+    };
+    text.chars().take(2000).collect()
+}
+
 async fn wait_for_exact(client: &Client, css: &str, wanted: &str) {
     let deadline = Instant::now() + Duration::from_secs(30);
-    let mut last = String::from("(no such element)");
     loop {
-        if let Ok(el) = client.find(Locator::Css(css)).await
-            && let Ok(text) = el.text().await
-        {
-            if text == wanted {
-                return;
-            }
-            last = text;
-        }
+        let last = match client.find(Locator::Css(css)).await {
+            Ok(el) => match el.text().await {
+                Ok(text) if text == wanted => return,
+                Ok(text) => text,
+                Err(e) => format!("(no text: {e})"),
+            },
+            Err(_) => String::from("(no such element)"),
+        };
         if Instant::now() >= deadline {
             save_screenshot(client, "failure").await;
-            panic!("{css} never read {wanted:?}; last: {last:?}");
+            let page = page_text(client).await;
+            panic!("{css} never read {wanted:?}; last: {last:?}; the page showed:\n{page}");
         }
         tokio::time::sleep(Duration::from_millis(250)).await;
     }

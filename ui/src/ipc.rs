@@ -53,16 +53,18 @@ fn decode_error(name: &str, raw: JsValue) -> IpcError {
     )
 }
 
-/// Delivers every backend event to `on_event` for the life of the window. Events that this
-/// version cannot read are skipped (a newer backend may send more kinds).
+/// Delivers every backend event to `on_event` for the life of the window. An event this
+/// version cannot read (a newer backend may send more kinds) is delivered as `Missed`: it may
+/// have been an order's fill, and every page re-reads what it shows rather than go stale.
 pub fn listen_events(on_event: impl Fn(ServiceEvent) + 'static) {
     wasm_bindgen_futures::spawn_local(async move {
         let handler = Closure::<dyn FnMut(JsValue)>::new(move |raw: JsValue| {
             let payload =
                 js_sys::Reflect::get(&raw, &JsValue::from_str("payload")).unwrap_or(JsValue::NULL);
-            if let Ok(event) = serde_wasm_bindgen::from_value::<ServiceEvent>(payload) {
-                on_event(event);
-            }
+            on_event(
+                serde_wasm_bindgen::from_value::<ServiceEvent>(payload)
+                    .unwrap_or(ServiceEvent::Missed),
+            );
         });
         let listening = tauri_listen(
             brokerdesk_model::event::EVENT_NAME,

@@ -37,7 +37,7 @@ pub fn SettingsPage() -> Html {
                         None => html! { <span class="muted">{ "not running here (open in another Brokerdesk process)" }</span> },
                     }
                 }</dd>
-                <dt>{ "Logs" }</dt><dd class="muted">{ "Written to the terminal that started the app. Set BROKERDESK_LOG=debug for more detail (never secrets)." }</dd>
+                <dt>{ "Logs" }</dt><dd class="muted">{ "Written to the terminal that started the app, or to the file BROKERDESK_LOG_FILE names. Set BROKERDESK_LOG=debug for more detail (never secrets)." }</dd>
             </dl>
         },
     };
