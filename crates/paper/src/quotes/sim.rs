@@ -40,7 +40,7 @@ impl SimulatedMarket {
         let mut m = Self::new(seed);
         for inst in &mut m.instruments {
             if let Some(p) = price(&inst.symbol) {
-                inst.mid = p.round_dp(2).max(Decimal::ONE);
+                inst.mid = on_tick(p);
             }
         }
         m
@@ -58,11 +58,11 @@ impl SimulatedMarket {
     fn tick(&mut self, i: usize, out: &mut Vec<MarketUpdate>) {
         let rng = &mut self.rng;
         let inst = &mut self.instruments[i];
-        // ±8 basis points per step, in whole cents so quotes respect the tick size.
+        // ±8 basis points per step, in whole ticks so quotes respect the tick size.
         let bp: i64 = rng.random_range(-8..=8);
-        let step = (inst.mid * Decimal::new(bp, 4)).round_dp(2);
-        inst.mid = (inst.mid + step).max(Decimal::ONE);
-        let half_spread = Decimal::new(rng.random_range(1..=3), 2);
+        let step = (inst.mid * Decimal::new(bp, 4)).round_dp(tick_dp(inst.mid));
+        inst.mid = on_tick(inst.mid + step);
+        let half_spread = tick(inst.mid) * Decimal::from(rng.random_range(1..=3));
         let bid = inst.mid - half_spread;
         let ask = inst.mid + half_spread;
         out.push(MarketUpdate::Quote(Quote {
@@ -83,10 +83,26 @@ impl SimulatedMarket {
     }
 }
 
+/// Decimal places of a price's tick: cents from $1 up, hundredths of a cent below (Rule 612,
+/// as the engine takes orders and `sandbox price` takes prices).
+fn tick_dp(price: Decimal) -> u32 {
+    if price >= Decimal::ONE { 2 } else { 4 }
+}
+
+fn tick(price: Decimal) -> Decimal {
+    Decimal::new(1, tick_dp(price))
+}
+
+/// `price` on its tick, kept where a bid three ticks under it is still positive: a price set
+/// below $1 goes on from there rather than jumping to $1.
+fn on_tick(price: Decimal) -> Decimal {
+    price.round_dp(tick_dp(price)).max(Decimal::new(4, 4))
+}
+
 impl QuoteSource for SimulatedMarket {
     fn set_price(&mut self, symbol: &Symbol, price: Decimal) {
         if let Some(inst) = self.instruments.iter_mut().find(|i| &i.symbol == symbol) {
-            inst.mid = price.round_dp(2).max(Decimal::ONE);
+            inst.mid = on_tick(price);
         }
     }
 
@@ -105,6 +121,7 @@ impl QuoteSource for SimulatedMarket {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rust_decimal_macros::dec;
 
     fn run(seed: u64, polls: usize) -> Vec<MarketUpdate> {
         let mut m = SimulatedMarket::new(seed);
@@ -119,6 +136,36 @@ mod tests {
     fn same_seed_same_tape_other_seed_other_tape() {
         assert_eq!(run(7, 50), run(7, 50));
         assert_ne!(run(7, 50), run(8, 50));
+    }
+
+    /// A price moved by hand below $1 (a user testing a stop) stays there: the tape goes on in
+    /// hundredths of a cent around it. It used to jump to $1 on the next tick, and a buy limit
+    /// at $1 that had filled in part never filled the rest.
+    #[test]
+    fn a_price_set_below_a_dollar_goes_on_from_there() {
+        for set in [dec!(0.90), dec!(0.0123), dec!(0.0001)] {
+            let mut m = SimulatedMarket::new(3);
+            let msft = Symbol::new("MSFT");
+            m.set_price(&msft, set);
+            let quotes: Vec<Quote> = (0..400)
+                .flat_map(|_| m.poll(chrono::Utc::now()))
+                .filter_map(|u| match u {
+                    MarketUpdate::Quote(q) if q.symbol == msft => Some(q),
+                    _ => None,
+                })
+                .collect();
+            assert!(quotes.len() > 100, "MSFT ticks about every other poll");
+            for q in &quotes {
+                assert!(
+                    q.bid_price > Decimal::ZERO && q.bid_price < q.ask_price,
+                    "{set}: {q:?}"
+                );
+                assert!(q.ask_price.normalize().scale() <= 4, "{set}: {q:?}");
+                // 400 steps of at most 8 bp each: within a third of where it was set.
+                let bound = (set * dec!(1.35)).max(dec!(0.0008));
+                assert!(q.ask_price < bound, "{set}: {q:?}");
+            }
+        }
     }
 
     #[test]
