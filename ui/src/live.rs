@@ -1,6 +1,6 @@
 //! What the backend pushes: counters that pages watch to re-read, and the latest quotes.
 
-use brokerdesk_model::{ConnectionId, ConnectionSummary, Quote, ServiceEvent, Symbol};
+use brokerdesk_model::{ConnectionId, Quote, ServiceEvent, Symbol};
 use std::collections::BTreeMap;
 use std::rc::Rc;
 use yew::prelude::*;
@@ -24,8 +24,6 @@ pub struct LiveFeed {
     pub assistant: u32,
     /// The first sync of just-opened connections: (answered, of), as pushed.
     pub sync: Option<(u32, u32)>,
-    /// Latest status per connection, as pushed.
-    pub connections: Rc<BTreeMap<String, ConnectionSummary>>,
     /// Each connection's own latest quotes: one connection's price never stands in for
     /// another's.
     pub quotes: ConnectionQuotes,
@@ -61,12 +59,8 @@ impl Reducible for LiveFeed {
                 next.activity = next.activity.wrapping_add(1);
                 next.assistant = next.assistant.wrapping_add(1);
             }
-            ServiceEvent::Connection(c) => {
-                let mut map = (*next.connections).clone();
-                map.insert(c.id.to_string(), c);
-                next.connections = Rc::new(map);
-                next.accounts = next.accounts.wrapping_add(1);
-            }
+            // The Accounts page shows statuses and re-reads them.
+            ServiceEvent::Connection(_) => next.accounts = next.accounts.wrapping_add(1),
             ServiceEvent::Quotes { connection, quotes } => {
                 let mut all = (*next.quotes).clone();
                 let mut held = all
