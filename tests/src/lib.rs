@@ -88,6 +88,11 @@ impl Driver {
         &self.tag
     }
 
+    /// The file the app writes its log to.
+    pub fn log(&self) -> &Path {
+        &self.log
+    }
+
     /// The app's own account of a failed flow: the end of its log, on standard error.
     fn print_log_tail(&self) {
         let Ok(log) = std::fs::read_to_string(&self.log) else {

@@ -630,6 +630,23 @@ async fn a_fill_reaches_the_blotter_through_the_stream_with_polling_off_flow() {
         "2"
     );
     save_screenshot(&client, "orders-streamed-fill").await;
+    // The app's log (`BROKERDESK_LOG_FILE`) tells of the order stream this relied on, and
+    // never holds the sandbox's secret, which the app signed in with.
+    let log = std::fs::read_to_string(driver.log()).expect("the app's log");
+    assert!(
+        log.lines()
+            .any(|l| l.contains("stream up") && l.contains("kind=Orders")),
+        "{log}"
+    );
+    let pair: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(data_dir.join("paper").join("credentials.json")).expect("the key pair"),
+    )
+    .expect("JSON");
+    let secret = pair["secret_key"].as_str().expect("a secret");
+    assert!(
+        secret.len() >= 40 && !log.contains(secret),
+        "the sandbox's secret is in the app's log"
+    );
 
     client.close().await.expect("session closed");
     drop(driver);
