@@ -8,11 +8,21 @@ use super::types::{OrderRequest, OrderType, TimeInForce};
 
 pub use super::limits::*;
 
+/// The decimal places a price may have: whole cents at $1 and above, four below (Rule 612).
+/// Orders are held to it, and the simulated tape and prices set by hand keep to it.
+pub fn price_dp(price: Decimal) -> u32 {
+    if price >= Decimal::ONE { 2 } else { 4 }
+}
+
+/// The smallest step of a price at `price`: a cent, or a hundredth of a cent below $1.
+pub fn price_tick(price: Decimal) -> Decimal {
+    Decimal::new(1, price_dp(price))
+}
+
 /// Whole cents at $1 and above, four decimals below (Rule 612).
 pub fn check_increment(field: &str, price: Decimal) -> Result<(), Rejection> {
     let dp = price.normalize().scale();
-    let allowed = if price >= Decimal::ONE { 2 } else { 4 };
-    if dp > allowed {
+    if dp > price_dp(price) {
         return Err(Rejection::SubPenny {
             field: field.to_owned(),
             price,

@@ -2,9 +2,9 @@
 //! then starts over or stops at its end.
 //!
 //! Quotes: `timestamp,symbol,bid_price,bid_size,ask_price,ask_size`.
-//! Trades: `timestamp,symbol,price,size` (each also a one-cent quote around it, so orders fill).
+//! Trades: `timestamp,symbol,price,size` (each also a one-tick quote around it, so orders fill).
 //! Bars:   `timestamp,symbol,open,high,low,close,volume` (replayed as a trade at the close
-//! and a one-cent quote around it). Timestamps are RFC 3339.
+//! and a one-tick quote around it). Timestamps are RFC 3339.
 
 use brokerdesk_model::Symbol;
 use chrono::DateTime;
@@ -63,22 +63,15 @@ pub struct CsvReplay {
     at_end: ReplayEnd,
 }
 
-/// A trade at `price` and a one-cent quote around it.
+/// A trade at `price` and a one-tick quote around it.
 fn trade_and_quote(symbol: Symbol, price: Decimal, size: Decimal) -> Vec<MarketUpdate> {
-    let cent = Decimal::new(1, 2);
     vec![
         MarketUpdate::Trade(Trade {
             symbol: symbol.clone(),
             price,
             size,
         }),
-        MarketUpdate::Quote(Quote {
-            symbol,
-            bid_price: (price - cent).max(cent),
-            bid_size: Decimal::ONE_HUNDRED,
-            ask_price: price + cent,
-            ask_size: Decimal::ONE_HUNDRED,
-        }),
+        MarketUpdate::Quote(super::quote_around(symbol, price, Decimal::ONE_HUNDRED)),
     ]
 }
 

@@ -11,10 +11,25 @@ use std::sync::mpsc;
 use brokerdesk_model::Symbol;
 use rust_decimal::Decimal;
 
-use crate::engine::{MarketUpdate, Timestamp};
+use crate::engine::validate::price_tick;
+use crate::engine::{MarketUpdate, Quote, Timestamp};
 
 pub use csv_replay::{CsvReplay, ReplayEnd, ReplayError};
 pub use sim::SimulatedMarket;
+
+/// A quote one tick either side of a price that has only a trade (a replayed trade or bar, a
+/// price set by hand), so orders can fill there: a cent, or a hundredth of a cent below $1,
+/// where a cent could be most of the price. The bid never reaches 0 or goes above the price.
+pub fn quote_around(symbol: Symbol, price: Decimal, size: Decimal) -> Quote {
+    let tick = price_tick(price);
+    Quote {
+        symbol,
+        bid_price: (price - tick).max(tick.min(price)),
+        bid_size: size,
+        ask_price: price + tick,
+        ask_size: size,
+    }
+}
 
 pub trait QuoteSource: Send {
     /// Updates due at `now`, oldest first. Called periodically by the feed loop.

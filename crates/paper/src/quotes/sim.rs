@@ -8,6 +8,7 @@ use rust_decimal::Decimal;
 
 use super::QuoteSource;
 use super::universe::{LISTINGS, starting_price};
+use crate::engine::validate::{price_dp, price_tick};
 use crate::engine::{MarketUpdate, Quote, Timestamp, Trade};
 
 struct Instrument {
@@ -60,9 +61,9 @@ impl SimulatedMarket {
         let inst = &mut self.instruments[i];
         // ±8 basis points per step, in whole ticks so quotes respect the tick size.
         let bp: i64 = rng.random_range(-8..=8);
-        let step = (inst.mid * Decimal::new(bp, 4)).round_dp(tick_dp(inst.mid));
+        let step = (inst.mid * Decimal::new(bp, 4)).round_dp(price_dp(inst.mid));
         inst.mid = on_tick(inst.mid + step);
-        let half_spread = tick(inst.mid) * Decimal::from(rng.random_range(1..=3));
+        let half_spread = price_tick(inst.mid) * Decimal::from(rng.random_range(1..=3));
         let bid = inst.mid - half_spread;
         let ask = inst.mid + half_spread;
         out.push(MarketUpdate::Quote(Quote {
@@ -83,20 +84,10 @@ impl SimulatedMarket {
     }
 }
 
-/// Decimal places of a price's tick: cents from $1 up, hundredths of a cent below (Rule 612,
-/// as the engine takes orders and `sandbox price` takes prices).
-fn tick_dp(price: Decimal) -> u32 {
-    if price >= Decimal::ONE { 2 } else { 4 }
-}
-
-fn tick(price: Decimal) -> Decimal {
-    Decimal::new(1, tick_dp(price))
-}
-
 /// `price` on its tick, kept where a bid three ticks under it is still positive: a price set
 /// below $1 goes on from there rather than jumping to $1.
 fn on_tick(price: Decimal) -> Decimal {
-    price.round_dp(tick_dp(price)).max(Decimal::new(4, 4))
+    price.round_dp(price_dp(price)).max(Decimal::new(4, 4))
 }
 
 impl QuoteSource for SimulatedMarket {

@@ -17,9 +17,9 @@ use tokio::sync::{mpsc, oneshot};
 use super::auth::Authed;
 use super::extract::AlpacaJson;
 use super::{ApiError, AppState, ExchangeGone, ExchangeHandle, SandboxError};
-use crate::engine::validate::MAX_PRICE;
-use crate::engine::{CommandKind, Event, MarketUpdate, Quote, Trade};
-use crate::quotes::{CsvReplay, QuoteSource, ReplayEnd};
+use crate::engine::validate::{MAX_PRICE, price_dp};
+use crate::engine::{CommandKind, Event, MarketUpdate, Trade};
+use crate::quotes::{CsvReplay, QuoteSource, ReplayEnd, quote_around};
 
 /// Where the sandbox's prices come from.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -63,17 +63,11 @@ pub(crate) enum FeedMsg {
     },
 }
 
-/// A price set by hand, as the tape shows it: a trade there and a one-cent quote around it.
+/// A price set by hand, as the tape shows it: a trade there and a one-tick quote around it (a
+/// cent; a hundredth of a cent below $1, where a cent could be most of the price).
 pub(crate) fn price_updates(symbol: &Symbol, price: Decimal) -> Vec<MarketUpdate> {
-    let cent = Decimal::new(1, 2);
     vec![
-        MarketUpdate::Quote(Quote {
-            symbol: symbol.clone(),
-            bid_price: (price - cent).max(cent.min(price)),
-            bid_size: Decimal::ONE_HUNDRED,
-            ask_price: price + cent,
-            ask_size: Decimal::ONE_HUNDRED,
-        }),
+        MarketUpdate::Quote(quote_around(symbol.clone(), price, Decimal::ONE_HUNDRED)),
         MarketUpdate::Trade(Trade {
             symbol: symbol.clone(),
             price,
@@ -129,8 +123,7 @@ pub(crate) fn check_price(price: Decimal) -> Result<Decimal, ApiError> {
             "price must be > 0 and <= {MAX_PRICE}"
         )));
     }
-    let dp = if price >= Decimal::ONE { 2 } else { 4 };
-    if price.normalize().scale() > dp {
+    if price.normalize().scale() > price_dp(price) {
         return Err(ApiError::unprocessable(format!(
             "invalid price {price}. sub-penny increment does not fulfill minimum pricing criteria"
         )));
@@ -257,4 +250,26 @@ async fn reset(
     Ok(Json(
         json!({ "account_id": account.to_string(), "reset": true }),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal_macros::dec;
+
+    fn quote_of(price: Decimal) -> (Decimal, Decimal) {
+        match price_updates(&Symbol::new("MSFT"), price).first() {
+            Some(MarketUpdate::Quote(q)) => (q.bid_price, q.ask_price),
+            other => panic!("a quote first, got {other:?}"),
+        }
+    }
+
+    /// One tick either side: a cent from $1 up, a hundredth of a cent below, never a bid of 0.
+    #[test]
+    fn a_price_set_by_hand_is_quoted_one_tick_either_side() {
+        assert_eq!(quote_of(dec!(190.00)), (dec!(189.99), dec!(190.01)));
+        assert_eq!(quote_of(dec!(1.00)), (dec!(0.99), dec!(1.01)));
+        assert_eq!(quote_of(dec!(0.90)), (dec!(0.8999), dec!(0.9001)));
+        assert_eq!(quote_of(dec!(0.0001)), (dec!(0.0001), dec!(0.0002)));
+    }
 }
