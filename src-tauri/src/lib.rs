@@ -110,15 +110,15 @@ fn init_logging() {
         return;
     };
     let path = std::path::PathBuf::from(path);
+    let mut options = std::fs::OpenOptions::new();
+    options.create(true).append(true);
+    // Never secrets, but orders and balances: the user's own to read.
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     let opened = path
         .parent()
         .map_or(Ok(()), std::fs::create_dir_all)
-        .and_then(|()| {
-            std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(&path)
-        });
+        .and_then(|()| options.open(&path));
     match opened {
         Ok(file) => logs
             .with_ansi(false)

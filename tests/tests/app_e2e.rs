@@ -633,6 +633,15 @@ async fn a_fill_reaches_the_blotter_through_the_stream_with_polling_off_flow() {
     // The app's log (`BROKERDESK_LOG_FILE`) tells of the order stream this relied on, and
     // never holds the sandbox's secret, which the app signed in with.
     let log = std::fs::read_to_string(driver.log()).expect("the app's log");
+    #[cfg(unix)]
+    {
+        let mode = std::os::unix::fs::PermissionsExt::mode(
+            &std::fs::metadata(driver.log())
+                .expect("the log's metadata")
+                .permissions(),
+        );
+        assert_eq!(mode & 0o777, 0o600, "the log is the user's own to read");
+    }
     assert!(
         log.lines()
             .any(|l| l.contains("stream up") && l.contains("kind=Orders")),
