@@ -13,7 +13,7 @@ use std::io::Read;
 use std::str::FromStr;
 
 use super::QuoteSource;
-use crate::engine::{MarketUpdate, Quote, Timestamp, Trade};
+use crate::engine::{MarketUpdate, Quote, Timestamp};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReplayError {
@@ -61,18 +61,6 @@ pub struct CsvReplay {
     origin: Option<Timestamp>,
     speed: u32,
     at_end: ReplayEnd,
-}
-
-/// A trade at `price` and a one-tick quote around it.
-fn trade_and_quote(symbol: Symbol, price: Decimal, size: Decimal) -> Vec<MarketUpdate> {
-    vec![
-        MarketUpdate::Trade(Trade {
-            symbol: symbol.clone(),
-            price,
-            size,
-        }),
-        MarketUpdate::Quote(super::quote_around(symbol, price, Decimal::ONE_HUNDRED)),
-    ]
 }
 
 fn field<T: FromStr>(
@@ -158,11 +146,11 @@ impl CsvReplay {
             } else if is_trades {
                 let price: Decimal = field(&rec, 2, line, "price")?;
                 let size: Decimal = field(&rec, 3, line, "size")?;
-                trade_and_quote(symbol, price, size)
+                super::trade_with_quote(symbol, price, size)
             } else {
                 let close: Decimal = field(&rec, 5, line, "close")?;
                 let volume: Decimal = field(&rec, 6, line, "volume")?;
-                trade_and_quote(symbol, close, volume)
+                super::trade_with_quote(symbol, close, volume)
             };
             rows.push((ts, updates));
         }
@@ -238,7 +226,9 @@ mod tests {
         let mut r = CsvReplay::from_reader(csv.as_bytes(), 1).unwrap();
         let out = r.poll(chrono::Utc::now());
         assert_eq!(out.len(), 2);
-        assert!(matches!(&out[0], MarketUpdate::Trade(t) if t.price == Decimal::new(47050, 2)));
+        // The quote comes first (`trade_with_quote`), then the trade at the close.
+        assert!(matches!(&out[0], MarketUpdate::Quote(q) if q.bid_price == Decimal::new(47049, 2)));
+        assert!(matches!(&out[1], MarketUpdate::Trade(t) if t.price == Decimal::new(47050, 2)));
     }
 
     #[test]

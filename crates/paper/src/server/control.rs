@@ -18,8 +18,8 @@ use super::auth::Authed;
 use super::extract::AlpacaJson;
 use super::{ApiError, AppState, ExchangeGone, ExchangeHandle, SandboxError};
 use crate::engine::validate::{MAX_PRICE, price_dp};
-use crate::engine::{CommandKind, Event, MarketUpdate, Trade};
-use crate::quotes::{CsvReplay, QuoteSource, ReplayEnd, quote_around};
+use crate::engine::{CommandKind, Event};
+use crate::quotes::{CsvReplay, QuoteSource, ReplayEnd, trade_with_quote};
 
 /// Where the sandbox's prices come from.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -63,19 +63,6 @@ pub(crate) enum FeedMsg {
     },
 }
 
-/// A price set by hand, as the tape shows it: a trade there and a one-tick quote around it (a
-/// cent; a hundredth of a cent below $1, where a cent could be most of the price).
-pub(crate) fn price_updates(symbol: &Symbol, price: Decimal) -> Vec<MarketUpdate> {
-    vec![
-        MarketUpdate::Quote(quote_around(symbol.clone(), price, Decimal::ONE_HUNDRED)),
-        MarketUpdate::Trade(Trade {
-            symbol: symbol.clone(),
-            price,
-            size: Decimal::ONE_HUNDRED,
-        }),
-    ]
-}
-
 /// Polls the source every `every` and applies what it says; between ticks, obeys `ctl`. One
 /// task does both, so a price set by hand is never overwritten by a tick computed before it.
 pub(crate) async fn feed(
@@ -102,7 +89,7 @@ pub(crate) async fn feed(
             msg = ctl.recv(), if open => match msg {
                 Some(FeedMsg::SetPrice { symbol, price, reply }) => {
                     source.set_price(&symbol, price);
-                    let r = handle.apply(CommandKind::Market(price_updates(&symbol, price))).await;
+                    let r = handle.apply(CommandKind::Market(trade_with_quote(symbol.clone(), price, Decimal::ONE_HUNDRED))).await;
                     let _ = reply.send(r);
                 }
                 Some(FeedMsg::Source { source: next, reply }) => {
@@ -250,26 +237,4 @@ async fn reset(
     Ok(Json(
         json!({ "account_id": account.to_string(), "reset": true }),
     ))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use rust_decimal_macros::dec;
-
-    fn quote_of(price: Decimal) -> (Decimal, Decimal) {
-        match price_updates(&Symbol::new("MSFT"), price).first() {
-            Some(MarketUpdate::Quote(q)) => (q.bid_price, q.ask_price),
-            other => panic!("a quote first, got {other:?}"),
-        }
-    }
-
-    /// One tick either side: a cent from $1 up, a hundredth of a cent below, never a bid of 0.
-    #[test]
-    fn a_price_set_by_hand_is_quoted_one_tick_either_side() {
-        assert_eq!(quote_of(dec!(190.00)), (dec!(189.99), dec!(190.01)));
-        assert_eq!(quote_of(dec!(1.00)), (dec!(0.99), dec!(1.01)));
-        assert_eq!(quote_of(dec!(0.90)), (dec!(0.8999), dec!(0.9001)));
-        assert_eq!(quote_of(dec!(0.0001)), (dec!(0.0001), dec!(0.0002)));
-    }
 }
