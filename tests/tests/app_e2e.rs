@@ -341,12 +341,40 @@ const BROKER_KEY: &str = "PKE2EBROKER";
 const BROKER_SECRET: &str = "e2e-broker-secret-never-in-the-webview";
 
 async fn wait_for_text(client: &Client, css: &str, wanted: &str, within: Duration) -> String {
+    wait_until(client, css, within, "showed", wanted, |text| {
+        text.contains(wanted)
+    })
+    .await
+}
+
+async fn wait_for_exact(client: &Client, css: &str, wanted: &str) {
+    wait_until(
+        client,
+        css,
+        Duration::from_secs(30),
+        "read",
+        wanted,
+        |text| text == wanted,
+    )
+    .await;
+}
+
+/// The text of `css` once `done` accepts it, looking every 250 ms for up to `within`; else a
+/// panic saying what the element and the page showed ("{css} never {verb} {wanted:?}").
+async fn wait_until(
+    client: &Client,
+    css: &str,
+    within: Duration,
+    verb: &str,
+    wanted: &str,
+    done: impl Fn(&str) -> bool,
+) -> String {
     let deadline = Instant::now() + within;
     loop {
         // What this look found, gone included: a row replaced by an error is not "New".
         let last = match client.find(Locator::Css(css)).await {
             Ok(el) => match el.text().await {
-                Ok(text) if text.contains(wanted) => return text,
+                Ok(text) if done(&text) => return text,
                 Ok(text) => text,
                 Err(e) => format!("(no text: {e})"),
             },
@@ -355,7 +383,7 @@ async fn wait_for_text(client: &Client, css: &str, wanted: &str, within: Duratio
         if Instant::now() >= deadline {
             save_screenshot(client, "failure").await;
             let page = page_text(client).await;
-            panic!("{css} never showed {wanted:?}; last: {last:?}; the page showed:\n{page}");
+            panic!("{css} never {verb} {wanted:?}; last: {last:?}; the page showed:\n{page}");
         }
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
@@ -372,26 +400,6 @@ async fn page_text(client: &Client) -> String {
         Err(e) => format!("(no main: {e})"),
     };
     text.chars().take(2000).collect()
-}
-
-async fn wait_for_exact(client: &Client, css: &str, wanted: &str) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let last = match client.find(Locator::Css(css)).await {
-            Ok(el) => match el.text().await {
-                Ok(text) if text == wanted => return,
-                Ok(text) => text,
-                Err(e) => format!("(no text: {e})"),
-            },
-            Err(_) => String::from("(no such element)"),
-        };
-        if Instant::now() >= deadline {
-            save_screenshot(client, "failure").await;
-            let page = page_text(client).await;
-            panic!("{css} never read {wanted:?}; last: {last:?}; the page showed:\n{page}");
-        }
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
 }
 
 async fn create_vault(client: &Client) {
